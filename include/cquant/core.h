@@ -4,5 +4,8 @@
 #define CQUANT_CORE_H
 
 #include "cquant/core/error.h"
+#include "cquant/core/mem.h"
+#include "cquant/core/progress.h"
+#include "cquant/core/time.h"
 
 #endif

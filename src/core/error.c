@@ -65,6 +65,22 @@ void cq_error_field(cq_error *err, const char *field) {
   copy_str(err->field, sizeof err->field, field);
 }
 
+void cq_error_prefix(cq_error *err, const char *fmt, ...) {
+  if (!err) return;
+  char tmp[2 * CQ_ERROR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  int r = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (r < 0) return;
+  size_t used = (size_t)r < sizeof tmp ? (size_t)r : sizeof tmp - 1;
+  size_t mlen = strnlen(err->msg, sizeof err->msg);
+  if (used + mlen >= sizeof tmp) mlen = sizeof tmp - 1 - used;
+  memcpy(tmp + used, err->msg, mlen);
+  tmp[used + mlen] = '\0';
+  copy_str(err->msg, sizeof err->msg, tmp);
+}
+
 size_t cq_error_format(const cq_error *err, char *buf, size_t n) {
   char where[CQ_ERROR_FILE_MAX + 32] = "";
   size_t w = 0;

@@ -84,6 +84,10 @@ void cq_error_at(cq_error *err, const char *file, int line, int column);
 /* Adds the field or key the error is about ("risk.max_order_notional"). NULL-safe. */
 void cq_error_field(cq_error *err, const char *field);
 
+/* Puts formatted text before the message of an error already set ("time \"x\": " +
+ * message), keeping code and location. NULL-safe. */
+void cq_error_prefix(cq_error *err, const char *fmt, ...) CQ_PRINTF(2, 3);
+
 /* Formats "file:line:column: field: message" (parts that are unknown are left out)
  * into buf, always NUL-terminated when n > 0. Returns the length it wanted. */
 size_t cq_error_format(const cq_error *err, char *buf, size_t n);
