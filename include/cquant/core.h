@@ -4,5 +4,6 @@
 #define CQUANT_CORE_H
 
 #include "cquant/core/error.h"
+#include "cquant/core/decimal.h"
 
 #endif
