@@ -3,6 +3,7 @@
 #ifndef CQUANT_CORE_H
 #define CQUANT_CORE_H
 
+#include "cquant/core/decimal.h"
 #include "cquant/core/error.h"
 #include "cquant/core/mem.h"
 #include "cquant/core/progress.h"
