@@ -13,6 +13,8 @@ PACKAGES=(
   # network stack (see docs/decisions/0001-network-stack.md)
   libwebsockets-dev libcivetweb-dev libcurl4-openssl-dev libssl-dev libuv1-dev
   libjansson-dev
+  # store: SQLite (embedded default) and PostgreSQL (server 15 for the tests, libpq)
+  libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
 )
 
 missing=()

@@ -89,7 +89,7 @@ size_t cq_error_format(const cq_error *err, char *buf, size_t n) {
     if (err->line > 0 && w < sizeof where)
       w += (size_t)snprintf(where + w, sizeof where - w, "%d:", err->line);
     if (err->line > 0 && err->column > 0 && w < sizeof where)
-      w += (size_t)snprintf(where + w, sizeof where - w, "%d:", err->column);
+      snprintf(where + w, sizeof where - w, "%d:", err->column);
   } else if (err->line > 0) {
     w = (size_t)snprintf(where, sizeof where, "line %d:", err->line);
     if (err->column > 0 && w < sizeof where)

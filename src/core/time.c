@@ -90,7 +90,7 @@ int cq_time_from_civil(const cq_civil *c, cq_time *out, cq_error *err) {
 int cq_time_add_months(cq_time t, int64_t n, cq_time *out, cq_error *err) {
   cq_civil c;
   cq_time_to_civil(t, &c);
-  if (n > 12 * 1000 || n < -12 * 1000)
+  if (n > INT64_C(12000) || n < -INT64_C(12000))
     return cq_error_set(err, CQ_EOVERFLOW, "%lld months is outside the representable range",
                         (long long)n);
   int64_t idx = (int64_t)c.year * 12 + (c.month - 1) + n;
@@ -202,7 +202,7 @@ int cq_time_parse_iso(const char *s, cq_time *out, cq_error *err) {
     if (z == '-') offset_ns = -offset_ns;
   }
   if (s[sc.pos] != '\0') return scan_fail(&sc, err, "the end of the time");
-  cq_time t;
+  cq_time t = 0;
   if ((rc = cq_time_from_civil(&c, &t, err))) {
     cq_error_prefix(err, "time \"%s\": ", s);
     return rc;

@@ -1,0 +1,125 @@
+/* Storage of market data behind one interface, with two backends that behave the same:
+ * SQLite (the embedded default, one file) and PostgreSQL (TimescaleDB hypertables when the
+ * extension is available, native monthly range partitions otherwise).
+ *
+ * A store is opened from a URI:
+ *   sqlite:PATH            (sqlite:./var/cquant.db; the folder is created)
+ *   sqlite::memory:        (a private in-memory database, for tests)
+ *   postgres://user@host:port/db?...   or  postgresql://...  (libpq connection URI)
+ * Opening applies the versioned migrations (never destructive; all of a step or none).
+ *
+ * Writes: candles are unique on (venue, symbol, timeframe, open time). Writing a candle that
+ * is already stored with the same values changes nothing; with other values it is a
+ * revision: the row is updated and counted. A batch of writes is atomic between
+ * cq_store_begin and cq_store_commit; cq_store_rollback undoes all of it.
+ */
+#ifndef CQUANT_STORE_H
+#define CQUANT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cquant/core.h"
+#include "cquant/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CQ_STORE_DEFAULT_URI "sqlite:./var/cquant.db"
+
+typedef struct cq_store cq_store;
+
+/* What a write did, row by row. */
+typedef struct cq_write_report {
+  uint64_t inserted;  /* new rows */
+  uint64_t revised;   /* rows that existed with other values, now updated */
+  uint64_t unchanged; /* rows that existed with the same values */
+} cq_write_report;
+
+/* Coverage of one candle series. */
+typedef struct cq_series_info {
+  cq_series_key key;
+  cq_time first, last; /* open times of the first and last stored candles */
+  uint64_t rows;
+  uint64_t missing;    /* bars missing from the timeframe grid between first and last */
+  uint64_t gaps;       /* runs of consecutive missing bars */
+} cq_series_info;
+
+/* One backend: a const table of functions, one file (or folder) per backend. */
+typedef struct cq_store_ops {
+  const char *name; /* "sqlite", "postgres" */
+  int (*open)(const char *uri, cq_store **out, cq_error *err);
+  void (*close)(cq_store *s);
+  int (*begin)(cq_store *s, cq_error *err);
+  int (*commit)(cq_store *s, cq_error *err);
+  int (*rollback)(cq_store *s, cq_error *err);
+  int (*schema_version)(cq_store *s, int *out, cq_error *err);
+  int (*put_instruments)(cq_store *s, const cq_instrument *ins, size_t n, cq_write_report *rep,
+                         cq_error *err);
+  int (*get_instrument)(cq_store *s, const char *venue, const char *symbol, cq_instrument *out,
+                        cq_error *err);
+  int (*put_candles)(cq_store *s, const cq_series_key *key, const cq_candles *c, size_t first,
+                     size_t n, cq_write_report *rep, cq_error *err);
+  int (*get_candles)(cq_store *s, const cq_series_key *key, cq_time from, cq_time to,
+                     cq_candles *out, cq_error *err);
+  int (*list_series)(cq_store *s, cq_series_info **out, size_t *n, cq_error *err);
+  int (*put_trades)(cq_store *s, const char *venue, const char *symbol, const cq_trades *t,
+                    cq_write_report *rep, cq_error *err);
+  int (*get_trades)(cq_store *s, const char *venue, const char *symbol, cq_time from,
+                    cq_time to, cq_trades *out, cq_error *err);
+} cq_store_ops;
+
+/* Every backend's handle starts with this. */
+struct cq_store {
+  const cq_store_ops *ops;
+};
+
+extern const cq_store_ops cq_store_sqlite_ops;
+#ifdef CQ_HAVE_POSTGRES
+extern const cq_store_ops cq_store_postgres_ops;
+#endif
+
+/* Names of the backends compiled in, NULL-terminated. */
+const char *const *cq_store_backends(void);
+
+/* Opens (creating and migrating as needed) the store a URI names. */
+CQ_NODISCARD int cq_store_open(const char *uri, cq_store **out, cq_error *err);
+void cq_store_close(cq_store *s);
+const char *cq_store_backend(const cq_store *s);
+
+CQ_NODISCARD int cq_store_begin(cq_store *s, cq_error *err);
+CQ_NODISCARD int cq_store_commit(cq_store *s, cq_error *err);
+/* Undoes everything since begin. Safe to call after a failed write. */
+int cq_store_rollback(cq_store *s, cq_error *err);
+CQ_NODISCARD int cq_store_schema_version(cq_store *s, int *out, cq_error *err);
+
+/* Upserts instruments by (venue, symbol). */
+CQ_NODISCARD int cq_store_put_instruments(cq_store *s, const cq_instrument *ins, size_t n,
+                                          cq_write_report *rep, cq_error *err);
+/* CQ_ENOTFOUND when absent. */
+CQ_NODISCARD int cq_store_get_instrument(cq_store *s, const char *venue, const char *symbol,
+                                         cq_instrument *out, cq_error *err);
+
+/* Writes rows [first, first + n) of c. rep (may be NULL) is added to, not reset. Open times
+ * must be aligned to the series' timeframe (CQ_EINVAL otherwise, naming the row). */
+CQ_NODISCARD int cq_store_put_candles(cq_store *s, const cq_series_key *key, const cq_candles *c,
+                                      size_t first, size_t n, cq_write_report *rep, cq_error *err);
+/* Appends the candles with from <= open_time < to, in time order, to out. */
+CQ_NODISCARD int cq_store_get_candles(cq_store *s, const cq_series_key *key, cq_time from,
+                                      cq_time to, cq_candles *out, cq_error *err);
+/* Coverage of every series, sorted by venue, symbol, timeframe. *out is allocated with
+ * malloc; the caller frees it. */
+CQ_NODISCARD int cq_store_list_series(cq_store *s, cq_series_info **out, size_t *n,
+                                      cq_error *err);
+
+/* Trades are unique on (venue, symbol, venue trade id). */
+CQ_NODISCARD int cq_store_put_trades(cq_store *s, const char *venue, const char *symbol,
+                                     const cq_trades *t, cq_write_report *rep, cq_error *err);
+CQ_NODISCARD int cq_store_get_trades(cq_store *s, const char *venue, const char *symbol,
+                                     cq_time from, cq_time to, cq_trades *out, cq_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

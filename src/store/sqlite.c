@@ -1,0 +1,636 @@
+/* SQLite backend: one file, WAL, prepared statements, batched transactions. */
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cquant/store.h"
+#include "store_internal.h"
+
+/* Migrations: each step runs once, all pending steps in one transaction. Never edit a step
+ * that has shipped; add a new one. */
+static const char *const migrations[] = {
+    /* 1: market data */
+    "CREATE TABLE instruments ("
+    "  venue TEXT NOT NULL, symbol TEXT NOT NULL, native TEXT NOT NULL,"
+    "  base TEXT NOT NULL, quote TEXT NOT NULL, tick TEXT NOT NULL, lot TEXT NOT NULL,"
+    "  min_qty TEXT NOT NULL, min_notional TEXT NOT NULL, status TEXT NOT NULL,"
+    "  PRIMARY KEY (venue, symbol)) WITHOUT ROWID;"
+    "CREATE TABLE series ("
+    "  id INTEGER PRIMARY KEY, venue TEXT NOT NULL, symbol TEXT NOT NULL,"
+    "  timeframe TEXT NOT NULL, UNIQUE (venue, symbol, timeframe));"
+    "CREATE TABLE candles ("
+    "  series_id INTEGER NOT NULL REFERENCES series(id), open_time INTEGER NOT NULL,"
+    "  open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,"
+    "  volume REAL NOT NULL, quote_volume REAL, trades INTEGER, closed INTEGER NOT NULL,"
+    "  PRIMARY KEY (series_id, open_time)) WITHOUT ROWID;"
+    "CREATE VIEW candles_v AS SELECT s.venue, s.symbol, s.timeframe, c.open_time, c.open,"
+    "  c.high, c.low, c.close, c.volume, c.quote_volume, c.trades, c.closed"
+    "  FROM candles c JOIN series s ON s.id = c.series_id;"
+    "CREATE TABLE trades ("
+    "  venue TEXT NOT NULL, symbol TEXT NOT NULL, trade_id TEXT NOT NULL,"
+    "  time INTEGER NOT NULL, price TEXT NOT NULL, qty TEXT NOT NULL, side INTEGER NOT NULL,"
+    "  PRIMARY KEY (venue, symbol, trade_id)) WITHOUT ROWID;"
+    "CREATE INDEX trades_by_time ON trades (venue, symbol, time);",
+};
+enum { SCHEMA_VERSION = (int)(sizeof migrations / sizeof migrations[0]) };
+
+enum {
+  ST_SERIES_GET,
+  ST_SERIES_ADD,
+  ST_CANDLE_UPSERT,
+  ST_CANDLE_COUNT,
+  ST_CANDLE_RANGE,
+  ST_TRADE_INSERT,
+  ST_TRADE_UPDATE,
+  ST_TRADE_RANGE,
+  ST_INS_UPSERT,
+  ST_INS_GET,
+  ST_COUNT_
+};
+
+static const char *const stmt_sql[ST_COUNT_] = {
+    [ST_SERIES_GET] = "SELECT id FROM series WHERE venue = ?1 AND symbol = ?2 AND timeframe = ?3",
+    [ST_SERIES_ADD] = "INSERT INTO series (venue, symbol, timeframe) VALUES (?1, ?2, ?3)",
+    [ST_CANDLE_UPSERT] =
+        "INSERT INTO candles (series_id, open_time, open, high, low, close, volume,"
+        " quote_volume, trades, closed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " ON CONFLICT (series_id, open_time) DO UPDATE SET open = excluded.open,"
+        " high = excluded.high, low = excluded.low, close = excluded.close,"
+        " volume = excluded.volume, quote_volume = excluded.quote_volume,"
+        " trades = excluded.trades, closed = excluded.closed"
+        " WHERE open IS NOT excluded.open OR high IS NOT excluded.high"
+        " OR low IS NOT excluded.low OR close IS NOT excluded.close"
+        " OR volume IS NOT excluded.volume OR quote_volume IS NOT excluded.quote_volume"
+        " OR trades IS NOT excluded.trades OR closed IS NOT excluded.closed",
+    [ST_CANDLE_COUNT] = "SELECT count(*) FROM candles WHERE series_id = ?1"
+                        " AND open_time >= ?2 AND open_time <= ?3",
+    [ST_CANDLE_RANGE] = "SELECT open_time, open, high, low, close, volume, quote_volume, trades,"
+                        " closed FROM candles WHERE series_id = ?1 AND open_time >= ?2"
+                        " AND open_time < ?3 ORDER BY open_time",
+    [ST_TRADE_INSERT] = "INSERT OR IGNORE INTO trades (venue, symbol, trade_id, time, price, qty,"
+                        " side) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_TRADE_UPDATE] = "UPDATE trades SET time = ?4, price = ?5, qty = ?6, side = ?7"
+                        " WHERE venue = ?1 AND symbol = ?2 AND trade_id = ?3 AND (time IS NOT ?4"
+                        " OR price IS NOT ?5 OR qty IS NOT ?6 OR side IS NOT ?7)",
+    [ST_TRADE_RANGE] = "SELECT time, price, qty, side, trade_id FROM trades WHERE venue = ?1"
+                       " AND symbol = ?2 AND time >= ?3 AND time < ?4 ORDER BY time, trade_id",
+    [ST_INS_UPSERT] =
+        "INSERT INTO instruments (venue, symbol, native, base, quote, tick, lot, min_qty,"
+        " min_notional, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " ON CONFLICT (venue, symbol) DO UPDATE SET native = excluded.native,"
+        " base = excluded.base, quote = excluded.quote, tick = excluded.tick,"
+        " lot = excluded.lot, min_qty = excluded.min_qty, min_notional = excluded.min_notional,"
+        " status = excluded.status WHERE native IS NOT excluded.native"
+        " OR base IS NOT excluded.base OR quote IS NOT excluded.quote OR tick IS NOT excluded.tick"
+        " OR lot IS NOT excluded.lot OR min_qty IS NOT excluded.min_qty"
+        " OR min_notional IS NOT excluded.min_notional OR status IS NOT excluded.status",
+    [ST_INS_GET] = "SELECT native, base, quote, tick, lot, min_qty, min_notional, status"
+                   " FROM instruments WHERE venue = ?1 AND symbol = ?2",
+};
+
+typedef struct sq_store {
+  cq_store base;
+  sqlite3 *db;
+  sqlite3_stmt *st[ST_COUNT_];
+  char path[512];
+} sq_store;
+
+static int db_error(sq_store *s, cq_error *err, const char *doing) {
+  int code = sqlite3_errcode(s->db);
+  int cq = code == SQLITE_FULL || code == SQLITE_IOERR ? CQ_EIO
+           : code == SQLITE_NOMEM                      ? CQ_ENOMEM
+           : code == SQLITE_CONSTRAINT                 ? CQ_EINVAL
+                                                       : CQ_EIO;
+  cq_error_set(err, cq, "sqlite %s: %s: %s", s->path, doing, sqlite3_errmsg(s->db));
+  return cq;
+}
+
+static int exec(sq_store *s, const char *sql, cq_error *err, const char *doing) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    cq_error_set(err, CQ_EIO, "sqlite %s: %s: %s", s->path, doing,
+                 msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return CQ_EIO;
+  }
+  return CQ_OK;
+}
+
+static int mkdir_parents(const char *path, cq_error *err) {
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash || slash == dir) return CQ_OK;
+  *slash = '\0';
+  for (char *p = dir + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+      return cq_error_set(err, CQ_EIO, "cannot create folder %s: %s", dir, strerror(errno));
+    *p = '/';
+  }
+  if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+    return cq_error_set(err, CQ_EIO, "cannot create folder %s: %s", dir, strerror(errno));
+  return CQ_OK;
+}
+
+static int current_version(sq_store *s, int *out, cq_error *err) {
+  sqlite3_stmt *st;
+  const char *sql =
+      "SELECT coalesce(max(version), 0) FROM schema_version";
+  if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE name = 'schema_version'", -1,
+                         &st, NULL) != SQLITE_OK)
+    return db_error(s, err, "reading the schema");
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc == SQLITE_DONE) {
+    *out = 0;
+    return CQ_OK;
+  }
+  if (rc != SQLITE_ROW) return db_error(s, err, "reading the schema");
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    return db_error(s, err, "reading the schema version");
+  rc = sqlite3_step(st);
+  *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? CQ_OK : db_error(s, err, "reading the schema version");
+}
+
+static int migrate(sq_store *s, cq_error *err) {
+  int rc = exec(s, "BEGIN IMMEDIATE", err, "starting the migration");
+  if (rc) return rc;
+  int v = 0;
+  if ((rc = exec(s,
+                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+                 " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))",
+                 err, "creating schema_version")) ||
+      (rc = current_version(s, &v, err)))
+    goto fail;
+  if (v > SCHEMA_VERSION) {
+    rc = cq_error_set(err, CQ_EUNSUPPORTED,
+                      "sqlite %s: the database has schema version %d, newer than this cquant "
+                      "knows (%d); upgrade cquant",
+                      s->path, v, SCHEMA_VERSION);
+    goto fail;
+  }
+  for (int i = v; i < SCHEMA_VERSION; i++) {
+    char doing[64], ins[96];
+    snprintf(doing, sizeof doing, "applying migration %d", i + 1);
+    snprintf(ins, sizeof ins, "INSERT INTO schema_version (version) VALUES (%d)", i + 1);
+    if ((rc = exec(s, migrations[i], err, doing)) || (rc = exec(s, ins, err, doing))) goto fail;
+  }
+  return exec(s, "COMMIT", err, "committing the migration");
+fail:
+  sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
+}
+
+static void sq_close(cq_store *base) {
+  sq_store *s = (sq_store *)base;
+  for (int i = 0; i < ST_COUNT_; i++) sqlite3_finalize(s->st[i]);
+  sqlite3_close(s->db);
+  free(s);
+}
+
+static int sq_open(const char *uri, cq_store **out, cq_error *err) {
+  const char *path = uri + strlen("sqlite:");
+  if (!*path) return cq_error_set(err, CQ_EINVAL, "store \"%s\": no file after sqlite:", uri);
+  if (strlen(path) >= 500) return cq_error_set(err, CQ_EINVAL, "store path is too long");
+  sq_store *s = calloc(1, sizeof *s);
+  if (!s) return cq_error_set(err, CQ_ENOMEM, "opening %s", uri);
+  s->base.ops = &cq_store_sqlite_ops;
+  snprintf(s->path, sizeof s->path, "%s", path);
+  int rc;
+  if (strcmp(path, ":memory:") && (rc = mkdir_parents(path, err))) {
+    free(s);
+    return rc;
+  }
+  if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+      SQLITE_OK) {
+    rc = db_error(s, err, "opening");
+    sq_close(&s->base);
+    return rc;
+  }
+  sqlite3_extended_result_codes(s->db, 0);
+  if ((rc = exec(s,
+                 "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;"
+                 " PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                 " PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
+                 " PRAGMA mmap_size = 268435456",
+                 err, "setting up")) ||
+      (rc = migrate(s, err))) {
+    sq_close(&s->base);
+    return rc;
+  }
+  for (int i = 0; i < ST_COUNT_; i++) {
+    if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
+        SQLITE_OK) {
+      rc = db_error(s, err, "preparing statements");
+      sq_close(&s->base);
+      return rc;
+    }
+  }
+  *out = &s->base;
+  return CQ_OK;
+}
+
+static int sq_begin(cq_store *base, cq_error *err) {
+  return exec((sq_store *)base, "BEGIN IMMEDIATE", err, "begin");
+}
+
+static int sq_commit(cq_store *base, cq_error *err) {
+  return exec((sq_store *)base, "COMMIT", err, "commit");
+}
+
+static int sq_rollback(cq_store *base, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  if (sqlite3_get_autocommit(s->db)) return CQ_OK; /* nothing open */
+  return exec(s, "ROLLBACK", err, "rollback");
+}
+
+static int sq_schema_version(cq_store *base, int *out, cq_error *err) {
+  return current_version((sq_store *)base, out, err);
+}
+
+/* Steps a statement that returns no rows, then resets it. */
+static int step_done(sq_store *s, sqlite3_stmt *st, cq_error *err, const char *doing) {
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    rc = db_error(s, err, doing);
+    sqlite3_reset(st);
+    return rc;
+  }
+  sqlite3_reset(st);
+  return CQ_OK;
+}
+
+static int series_id(sq_store *s, const cq_series_key *key, bool create, sqlite3_int64 *id,
+                     cq_error *err) {
+  char tf[CQ_TF_STRMAX];
+  cq_timeframe_format(key->tf, tf, sizeof tf);
+  sqlite3_stmt *st = s->st[ST_SERIES_GET];
+  sqlite3_bind_text(st, 1, key->venue, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, key->symbol, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, tf, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return CQ_OK;
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) return db_error(s, err, "looking up a series");
+  if (!create) return CQ_ENOTFOUND;
+  st = s->st[ST_SERIES_ADD];
+  sqlite3_bind_text(st, 1, key->venue, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, key->symbol, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, tf, -1, SQLITE_TRANSIENT);
+  if ((rc = step_done(s, st, err, "adding a series"))) return rc;
+  *id = sqlite3_last_insert_rowid(s->db);
+  return CQ_OK;
+}
+
+static sqlite3_int64 to_ms(cq_time t) {
+  return (sqlite3_int64)(t / CQ_NS_PER_MS);
+}
+
+static int count_range(sq_store *s, sqlite3_int64 sid, sqlite3_int64 lo, sqlite3_int64 hi,
+                       sqlite3_int64 *out, cq_error *err) {
+  sqlite3_stmt *st = s->st[ST_CANDLE_COUNT];
+  sqlite3_bind_int64(st, 1, sid);
+  sqlite3_bind_int64(st, 2, lo);
+  sqlite3_bind_int64(st, 3, hi);
+  int rc = sqlite3_step(st);
+  *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW ? CQ_OK : db_error(s, err, "counting candles");
+}
+
+static int sq_put_candles(cq_store *base, const cq_series_key *key, const cq_candles *c,
+                          size_t first, size_t n, cq_write_report *rep, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  if (n == 0) return CQ_OK;
+  sqlite3_int64 sid, before, after;
+  int rc = series_id(s, key, true, &sid, err);
+  if (rc) return rc;
+  cq_time lo = c->open_time[first], hi = lo;
+  for (size_t i = first; i < first + n; i++) {
+    if (c->open_time[i] < lo) lo = c->open_time[i];
+    if (c->open_time[i] > hi) hi = c->open_time[i];
+  }
+  if ((rc = count_range(s, sid, to_ms(lo), to_ms(hi), &before, err))) return rc;
+  sqlite3_int64 changes0 = sqlite3_total_changes64(s->db);
+  sqlite3_stmt *st = s->st[ST_CANDLE_UPSERT];
+  for (size_t i = first; i < first + n; i++) {
+    sqlite3_bind_int64(st, 1, sid);
+    sqlite3_bind_int64(st, 2, to_ms(c->open_time[i]));
+    sqlite3_bind_double(st, 3, c->open[i]);
+    sqlite3_bind_double(st, 4, c->high[i]);
+    sqlite3_bind_double(st, 5, c->low[i]);
+    sqlite3_bind_double(st, 6, c->close[i]);
+    sqlite3_bind_double(st, 7, c->volume[i]);
+    if (isnan(c->quote_volume[i]))
+      sqlite3_bind_null(st, 8);
+    else
+      sqlite3_bind_double(st, 8, c->quote_volume[i]);
+    if (c->trades[i] < 0)
+      sqlite3_bind_null(st, 9);
+    else
+      sqlite3_bind_int64(st, 9, c->trades[i]);
+    sqlite3_bind_int(st, 10, c->closed[i] ? 1 : 0);
+    if ((rc = step_done(s, st, err, "writing candles"))) return rc;
+  }
+  sqlite3_int64 changed = sqlite3_total_changes64(s->db) - changes0;
+  if ((rc = count_range(s, sid, to_ms(lo), to_ms(hi), &after, err))) return rc;
+  if (rep) {
+    uint64_t ins = (uint64_t)(after - before);
+    rep->inserted += ins;
+    rep->revised += (uint64_t)changed - ins;
+    rep->unchanged += n - (uint64_t)changed;
+  }
+  return CQ_OK;
+}
+
+static int sq_get_candles(cq_store *base, const cq_series_key *key, cq_time from, cq_time to,
+                          cq_candles *out, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  sqlite3_int64 sid;
+  int rc = series_id(s, key, false, &sid, err);
+  if (rc == CQ_ENOTFOUND) return CQ_OK; /* no such series: no rows */
+  if (rc) return rc;
+  sqlite3_stmt *st = s->st[ST_CANDLE_RANGE];
+  sqlite3_bind_int64(st, 1, sid);
+  /* [from, to) in ns → [ceil(from), ceil(to)) in ms */
+  sqlite3_int64 lo = from <= INT64_MIN + CQ_NS_PER_MS ? INT64_MIN : -((-from) / CQ_NS_PER_MS);
+  sqlite3_int64 hi = to >= INT64_MAX - CQ_NS_PER_MS ? INT64_MAX : -((-to) / CQ_NS_PER_MS);
+  sqlite3_bind_int64(st, 2, lo);
+  sqlite3_bind_int64(st, 3, hi);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (out->len == out->cap && (rc = cq_candles_reserve(out, out->len + 1))) {
+      sqlite3_reset(st);
+      return cq_error_set(err, rc, "reading candles: %s", cq_strerror(rc));
+    }
+    size_t i = out->len++;
+    out->open_time[i] = sqlite3_column_int64(st, 0) * CQ_NS_PER_MS;
+    out->open[i] = sqlite3_column_double(st, 1);
+    out->high[i] = sqlite3_column_double(st, 2);
+    out->low[i] = sqlite3_column_double(st, 3);
+    out->close[i] = sqlite3_column_double(st, 4);
+    out->volume[i] = sqlite3_column_double(st, 5);
+    out->quote_volume[i] =
+        sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 6);
+    out->trades[i] = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 7);
+    out->closed[i] = (uint8_t)sqlite3_column_int(st, 8);
+  }
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? CQ_OK : db_error(s, err, "reading candles");
+}
+
+static int sq_list_series(cq_store *base, cq_series_info **out, size_t *n, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  sqlite3_stmt *st = NULL, *times = NULL;
+  cq_series_info *list = NULL;
+  size_t len = 0, cap = 0;
+  cq_time *t = NULL;
+  size_t tcap = 0;
+  int rc = CQ_OK;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT s.id, s.venue, s.symbol, s.timeframe, count(*) FROM series s"
+                         " JOIN candles c ON c.series_id = s.id GROUP BY s.id"
+                         " ORDER BY s.venue, s.symbol, s.timeframe",
+                         -1, &st, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(s->db,
+                         "SELECT open_time FROM candles WHERE series_id = ?1 ORDER BY open_time",
+                         -1, &times, NULL) != SQLITE_OK) {
+    rc = db_error(s, err, "listing series");
+    goto done;
+  }
+  int step;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (len == cap) {
+      size_t ncap = cap ? cap * 2 : 16;
+      cq_series_info *nl = realloc(list, ncap * sizeof *nl);
+      if (!nl) {
+        rc = cq_error_set(err, CQ_ENOMEM, "listing series");
+        goto done;
+      }
+      list = nl;
+      cap = ncap;
+    }
+    cq_series_info *info = &list[len];
+    memset(info, 0, sizeof *info);
+    rc = cq_series_key_set(&info->key, (const char *)sqlite3_column_text(st, 1),
+                           (const char *)sqlite3_column_text(st, 2),
+                           (const char *)sqlite3_column_text(st, 3), err);
+    if (rc) goto done;
+    size_t rows = (size_t)sqlite3_column_int64(st, 4);
+    if (rows > tcap) {
+      cq_time *nt = realloc(t, rows * sizeof *nt);
+      if (!nt) {
+        rc = cq_error_set(err, CQ_ENOMEM, "listing series");
+        goto done;
+      }
+      t = nt;
+      tcap = rows;
+    }
+    sqlite3_bind_int64(times, 1, sqlite3_column_int64(st, 0));
+    size_t k = 0;
+    while (k < rows && sqlite3_step(times) == SQLITE_ROW)
+      t[k++] = sqlite3_column_int64(times, 0) * CQ_NS_PER_MS;
+    sqlite3_reset(times);
+    info->rows = k;
+    info->first = k ? t[0] : 0;
+    info->last = k ? t[k - 1] : 0;
+    cq__store_count_gaps(info->key.tf, t, k, &info->missing, &info->gaps);
+    len++;
+  }
+  if (step != SQLITE_DONE) rc = db_error(s, err, "listing series");
+done:
+  sqlite3_finalize(st);
+  sqlite3_finalize(times);
+  free(t);
+  if (rc) {
+    free(list);
+    return rc;
+  }
+  *out = list;
+  *n = len;
+  return CQ_OK;
+}
+
+static void bind_trade(sqlite3_stmt *st, const char *venue, const char *symbol,
+                       const cq_trades *t, size_t i, const char *px, const char *qty) {
+  sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, symbol, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, t->id[i], -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, t->time[i]);
+  sqlite3_bind_text(st, 5, px, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 6, qty, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 7, t->taker_side[i]);
+}
+
+static int sq_put_trades(cq_store *base, const char *venue, const char *symbol, const cq_trades *t,
+                         cq_write_report *rep, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  for (size_t i = 0; i < t->len; i++) {
+    char px[CQ_DEC_STRMAX], qty[CQ_DEC_STRMAX];
+    cq_dec_format(t->price[i], px, sizeof px);
+    cq_dec_format(t->qty[i], qty, sizeof qty);
+    /* insert if new; otherwise update only when something differs */
+    bind_trade(s->st[ST_TRADE_INSERT], venue, symbol, t, i, px, qty);
+    int rc = step_done(s, s->st[ST_TRADE_INSERT], err, "writing trades");
+    if (rc) return rc;
+    if (sqlite3_changes64(s->db) == 1) {
+      if (rep) rep->inserted++;
+      continue;
+    }
+    bind_trade(s->st[ST_TRADE_UPDATE], venue, symbol, t, i, px, qty);
+    if ((rc = step_done(s, s->st[ST_TRADE_UPDATE], err, "writing trades"))) return rc;
+    if (rep) {
+      if (sqlite3_changes64(s->db) == 1)
+        rep->revised++;
+      else
+        rep->unchanged++;
+    }
+  }
+  return CQ_OK;
+}
+
+static int sq_get_trades(cq_store *base, const char *venue, const char *symbol, cq_time from,
+                         cq_time to, cq_trades *out, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  sqlite3_stmt *st = s->st[ST_TRADE_RANGE];
+  sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, symbol, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, from);
+  sqlite3_bind_int64(st, 4, to);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    cq_trade tr;
+    memset(&tr, 0, sizeof tr);
+    tr.time = sqlite3_column_int64(st, 0);
+    if ((rc = cq_dec_parse_cstr((const char *)sqlite3_column_text(st, 1), &tr.price, err)) ||
+        (rc = cq_dec_parse_cstr((const char *)sqlite3_column_text(st, 2), &tr.qty, err))) {
+      sqlite3_reset(st);
+      cq_error_prefix(err, "sqlite %s: stored trade: ", s->path);
+      return rc;
+    }
+    tr.taker_side = (cq_side)sqlite3_column_int(st, 3);
+    snprintf(tr.id, sizeof tr.id, "%s", (const char *)sqlite3_column_text(st, 4));
+    if ((rc = cq_trades_push(out, &tr))) {
+      sqlite3_reset(st);
+      return cq_error_set(err, rc, "reading trades: %s", cq_strerror(rc));
+    }
+  }
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? CQ_OK : db_error(s, err, "reading trades");
+}
+
+/* 1 and the row when found, 0 when absent, a negative code on error. */
+static int sq_get_instrument_row(sq_store *s, const char *venue, const char *symbol,
+                                 cq_instrument *out, cq_error *err) {
+  sqlite3_stmt *st = s->st[ST_INS_GET];
+  sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, symbol, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(st);
+    return 0;
+  }
+  if (rc != SQLITE_ROW) {
+    sqlite3_reset(st);
+    return db_error(s, err, "reading instruments");
+  }
+  cq_instrument x;
+  memset(&x, 0, sizeof x);
+  snprintf(x.venue, sizeof x.venue, "%s", venue);
+  snprintf(x.symbol, sizeof x.symbol, "%s", symbol);
+  snprintf(x.native, sizeof x.native, "%s", (const char *)sqlite3_column_text(st, 0));
+  snprintf(x.base, sizeof x.base, "%s", (const char *)sqlite3_column_text(st, 1));
+  snprintf(x.quote, sizeof x.quote, "%s", (const char *)sqlite3_column_text(st, 2));
+  cq_dec *decs[] = {&x.tick, &x.lot, &x.min_qty, &x.min_notional};
+  for (int i = 0; i < 4 && rc == SQLITE_ROW; i++)
+    if (cq_dec_parse_cstr((const char *)sqlite3_column_text(st, 3 + i), decs[i], err)) rc = -1;
+  if (rc == SQLITE_ROW &&
+      cq_instrument_status_parse((const char *)sqlite3_column_text(st, 7), &x.status, err))
+    rc = -1;
+  sqlite3_reset(st);
+  if (rc != SQLITE_ROW) {
+    cq_error_prefix(err, "sqlite %s: stored instrument %s %s: ", s->path, venue, symbol);
+    return CQ_EPARSE;
+  }
+  *out = x;
+  return 1;
+}
+
+static void bind_dec(sqlite3_stmt *st, int col, cq_dec d) {
+  char buf[CQ_DEC_STRMAX];
+  cq_dec_format(d, buf, sizeof buf);
+  sqlite3_bind_text(st, col, buf, -1, SQLITE_TRANSIENT);
+}
+
+static int sq_put_instruments(cq_store *base, const cq_instrument *ins, size_t n,
+                              cq_write_report *rep, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  sqlite3_stmt *st = s->st[ST_INS_UPSERT];
+  for (size_t i = 0; i < n; i++) {
+    const cq_instrument *x = &ins[i];
+    sqlite3_int64 before = sqlite3_total_changes64(s->db);
+    cq_instrument old;
+    int exists = sq_get_instrument_row(s, x->venue, x->symbol, &old, err);
+    if (exists < 0) return exists;
+    sqlite3_bind_text(st, 1, x->venue, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, x->symbol, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, x->native, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, x->base, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, x->quote, -1, SQLITE_STATIC);
+    bind_dec(st, 6, x->tick);
+    bind_dec(st, 7, x->lot);
+    bind_dec(st, 8, x->min_qty);
+    bind_dec(st, 9, x->min_notional);
+    sqlite3_bind_text(st, 10, cq_instrument_status_name(x->status), -1, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "writing instruments");
+    if (rc) return rc;
+    if (rep) {
+      bool changed = sqlite3_total_changes64(s->db) != before;
+      if (!exists)
+        rep->inserted++;
+      else if (changed)
+        rep->revised++;
+      else
+        rep->unchanged++;
+    }
+  }
+  return CQ_OK;
+}
+
+static int sq_get_instrument(cq_store *base, const char *venue, const char *symbol,
+                             cq_instrument *out, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  int rc = sq_get_instrument_row(s, venue, symbol, out, err);
+  if (rc < 0) return rc;
+  if (rc == 0)
+    return cq_error_set(err, CQ_ENOTFOUND, "no instrument %s on %s in %s", symbol, venue, s->path);
+  return CQ_OK;
+}
+
+const cq_store_ops cq_store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .schema_version = sq_schema_version,
+    .put_instruments = sq_put_instruments,
+    .get_instrument = sq_get_instrument,
+    .put_candles = sq_put_candles,
+    .get_candles = sq_get_candles,
+    .list_series = sq_list_series,
+    .put_trades = sq_put_trades,
+    .get_trades = sq_get_trades,
+};

@@ -1,0 +1,142 @@
+/* Backend selection and the thin public wrappers over cq_store_ops. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cquant/store.h"
+#include "store_internal.h"
+
+static const cq_store_ops *const backends[] = {
+    &cq_store_sqlite_ops,
+#ifdef CQ_HAVE_POSTGRES
+    &cq_store_postgres_ops,
+#endif
+};
+
+static const char *const backend_names[] = {
+    "sqlite",
+#ifdef CQ_HAVE_POSTGRES
+    "postgres",
+#endif
+    NULL};
+
+const char *const *cq_store_backends(void) {
+  return backend_names;
+}
+
+static const cq_store_ops *backend_for(const char *uri) {
+  if (!strncmp(uri, "sqlite:", 7)) return backends[0];
+#ifdef CQ_HAVE_POSTGRES
+  if (!strncmp(uri, "postgres://", 11) || !strncmp(uri, "postgresql://", 13))
+    return &cq_store_postgres_ops;
+#endif
+  return NULL;
+}
+
+int cq_store_open(const char *uri, cq_store **out, cq_error *err) {
+  if (!uri || !*uri) uri = CQ_STORE_DEFAULT_URI;
+  const cq_store_ops *ops = backend_for(uri);
+  if (!ops) {
+#ifndef CQ_HAVE_POSTGRES
+    if (!strncmp(uri, "postgres", 8))
+      return cq_error_set(err, CQ_EUNSUPPORTED,
+                          "store \"%s\": this build has no PostgreSQL backend", uri);
+#endif
+    return cq_error_set(err, CQ_EINVAL,
+                        "store \"%s\": expected sqlite:PATH or postgres://user@host:port/db", uri);
+  }
+  return ops->open(uri, out, err);
+}
+
+void cq_store_close(cq_store *s) {
+  if (s) s->ops->close(s);
+}
+
+const char *cq_store_backend(const cq_store *s) {
+  return s->ops->name;
+}
+
+int cq_store_begin(cq_store *s, cq_error *err) {
+  return s->ops->begin(s, err);
+}
+
+int cq_store_commit(cq_store *s, cq_error *err) {
+  return s->ops->commit(s, err);
+}
+
+int cq_store_rollback(cq_store *s, cq_error *err) {
+  return s->ops->rollback(s, err);
+}
+
+int cq_store_schema_version(cq_store *s, int *out, cq_error *err) {
+  return s->ops->schema_version(s, out, err);
+}
+
+int cq_store_put_instruments(cq_store *s, const cq_instrument *ins, size_t n,
+                             cq_write_report *rep, cq_error *err) {
+  return s->ops->put_instruments(s, ins, n, rep, err);
+}
+
+int cq_store_get_instrument(cq_store *s, const char *venue, const char *symbol,
+                            cq_instrument *out, cq_error *err) {
+  return s->ops->get_instrument(s, venue, symbol, out, err);
+}
+
+int cq__store_check_aligned(const cq_series_key *key, const cq_candles *c, size_t first, size_t n,
+                            cq_error *err) {
+  if (first > c->len || n > c->len - first)
+    return cq_error_set(err, CQ_EINVAL, "rows %zu..%zu are outside the %zu candles given", first,
+                        first + n, c->len);
+  for (size_t i = first; i < first + n; i++) {
+    if (!cq_timeframe_is_aligned(key->tf, c->open_time[i])) {
+      char t[CQ_TIME_STRMAX], tf[CQ_TF_STRMAX];
+      cq_time_format_iso(c->open_time[i], 3, t, sizeof t);
+      cq_timeframe_format(key->tf, tf, sizeof tf);
+      return cq_error_set(err, CQ_EINVAL, "candle %zu opens at %s, not on the %s grid", i, t, tf);
+    }
+  }
+  return CQ_OK;
+}
+
+int cq_store_put_candles(cq_store *s, const cq_series_key *key, const cq_candles *c, size_t first,
+                         size_t n, cq_write_report *rep, cq_error *err) {
+  int rc = cq__store_check_aligned(key, c, first, n, err);
+  if (rc) return rc;
+  return s->ops->put_candles(s, key, c, first, n, rep, err);
+}
+
+int cq_store_get_candles(cq_store *s, const cq_series_key *key, cq_time from, cq_time to,
+                         cq_candles *out, cq_error *err) {
+  return s->ops->get_candles(s, key, from, to, out, err);
+}
+
+int cq_store_list_series(cq_store *s, cq_series_info **out, size_t *n, cq_error *err) {
+  return s->ops->list_series(s, out, n, err);
+}
+
+int cq_store_put_trades(cq_store *s, const char *venue, const char *symbol, const cq_trades *t,
+                        cq_write_report *rep, cq_error *err) {
+  return s->ops->put_trades(s, venue, symbol, t, rep, err);
+}
+
+int cq_store_get_trades(cq_store *s, const char *venue, const char *symbol, cq_time from,
+                        cq_time to, cq_trades *out, cq_error *err) {
+  return s->ops->get_trades(s, venue, symbol, from, to, out, err);
+}
+
+void cq__store_count_gaps(cq_timeframe tf, const cq_time *t, size_t n, uint64_t *missing,
+                          uint64_t *gaps) {
+  uint64_t m = 0, g = 0;
+  for (size_t i = 1; i < n; i++) {
+    cq_time expect = cq_timeframe_next(tf, t[i - 1]);
+    if (t[i] <= expect) continue;
+    g++;
+    int64_t len = cq_timeframe_ns(tf);
+    if (len) {
+      m += (uint64_t)((t[i] - expect) / len);
+    } else {
+      for (cq_time x = expect; x < t[i]; x = cq_timeframe_next(tf, x)) m++;
+    }
+  }
+  *missing = m;
+  *gaps = g;
+}

@@ -1,0 +1,24 @@
+/* Fresh, empty stores for tests: the backend named by CQ_TEST_STORE (a store URI), or a
+ * SQLite file in a new temporary folder. */
+#ifndef CQ_TEST_STORE_UTIL_H
+#define CQ_TEST_STORE_UTIL_H
+
+#include "cquant/store.h"
+
+typedef struct store_fixture {
+  cq_store *store;
+  char uri[512];
+  char dir[64]; /* temporary folder to remove, "" for none */
+} store_fixture;
+
+/* A new empty store: a SQLite file in a new temporary folder, or a new database on the
+ * PostgreSQL server CQ_TEST_STORE names. 0 on success. */
+int store_fixture_open(store_fixture *f);
+void store_fixture_close(store_fixture *f);
+
+/* cmocka setup/teardown: *state is a store_fixture *. */
+int store_setup(void **state);
+int store_teardown(void **state);
+#define STORE(state) (((store_fixture *)*(state))->store)
+
+#endif

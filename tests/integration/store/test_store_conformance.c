@@ -1,0 +1,300 @@
+/* One conformance suite for every store backend. The store under test is named by the
+ * environment variable CQ_TEST_STORE (a store URI); without it, a fresh SQLite file in a
+ * temporary folder. Each test starts from an empty store: SQLite gets a new file, PostgreSQL a
+ * new schema named by CQ_TEST_STORE's search_path (see tests/integration/store/). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cquant/store.h"
+#include "store_test_util.h"
+
+static cq_time iso(const char *s) {
+  cq_time t = 0;
+  if (cq_time_parse_iso(s, &t, NULL)) fail_msg("bad time %s", s);
+  return t;
+}
+
+static cq_series_key key_of(const char *venue, const char *symbol, const char *tf) {
+  cq_series_key k;
+  cq_error e;
+  if (cq_series_key_set(&k, venue, symbol, tf, &e)) fail_msg("%s", e.msg);
+  return k;
+}
+
+static void fill(cq_candles *c, cq_time start, int64_t step, size_t n, double base) {
+  for (size_t i = 0; i < n; i++) {
+    double px = base + (double)i * 0.25;
+    cq_candle k = {.open_time = start + (int64_t)i * step,
+                   .open = px,
+                   .high = px + 1,
+                   .low = px - 1,
+                   .close = px + 0.5,
+                   .volume = 10 + (double)i,
+                   .quote_volume = (10 + (double)i) * px,
+                   .trades = (int64_t)i,
+                   .closed = true};
+    assert_int_equal(cq_candles_push(c, &k), 0);
+  }
+}
+
+static void test_migrated_schema(void **state) {
+  cq_store *s = STORE(state);
+  int v = 0;
+  cq_error e;
+  assert_int_equal(cq_store_schema_version(s, &v, &e), 0);
+  assert_true(v >= 1);
+}
+
+static void test_write_read_roundtrip(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_series_key k = key_of("binance", "BTC/USDT", "1m");
+  cq_candles c, r;
+  cq_candles_init(&c, 0);
+  cq_candles_init(&r, 0);
+  fill(&c, iso("2024-01-01"), CQ_NS_PER_MIN, 5000, 42000.125);
+  c.quote_volume[3] = NAN; /* unknown quote volume */
+  c.trades[4] = -1;        /* unknown trade count */
+  c.closed[4999] = 0;      /* still forming */
+  cq_write_report rep = {0};
+  assert_int_equal(cq_store_begin(s, &e), 0);
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, &rep, &e), 0);
+  assert_int_equal(cq_store_commit(s, &e), 0);
+  assert_int_equal(rep.inserted, 5000);
+  assert_int_equal(rep.revised + rep.unchanged, 0);
+
+  assert_int_equal(cq_store_get_candles(s, &k, INT64_MIN, INT64_MAX, &r, &e), 0);
+  assert_int_equal(r.len, 5000);
+  for (size_t i = 0; i < r.len; i++) {
+    assert_int_equal(r.open_time[i], c.open_time[i]);
+    assert_true(r.open[i] == c.open[i] && r.high[i] == c.high[i] && r.low[i] == c.low[i] &&
+                r.close[i] == c.close[i] && r.volume[i] == c.volume[i]);
+    assert_int_equal(r.trades[i], c.trades[i]);
+    assert_int_equal(r.closed[i], c.closed[i]);
+    if (i == 3)
+      assert_true(isnan(r.quote_volume[i]));
+    else
+      assert_true(r.quote_volume[i] == c.quote_volume[i]);
+  }
+  /* a half-open range [from, to) */
+  cq_candles_clear(&r);
+  assert_int_equal(cq_store_get_candles(s, &k, iso("2024-01-01T00:10:00Z"),
+                                        iso("2024-01-01T00:20:00Z"), &r, &e),
+                   0);
+  assert_int_equal(r.len, 10);
+  assert_int_equal(r.open_time[0], iso("2024-01-01T00:10:00Z"));
+  /* from inside a bar: the bar that opened before `from` is not included */
+  cq_candles_clear(&r);
+  assert_int_equal(cq_store_get_candles(s, &k, iso("2024-01-01T00:10:00.5Z"),
+                                        iso("2024-01-01T00:12:00Z"), &r, &e),
+                   0);
+  assert_int_equal(r.len, 1);
+  /* another series of the same symbol is separate */
+  cq_candles_clear(&r);
+  cq_series_key k5 = key_of("binance", "BTC/USDT", "5m");
+  assert_int_equal(cq_store_get_candles(s, &k5, INT64_MIN, INT64_MAX, &r, &e), 0);
+  assert_int_equal(r.len, 0);
+  cq_candles_release(&c);
+  cq_candles_release(&r);
+}
+
+static void test_reimport_and_revisions(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_series_key k = key_of("okx", "ETH/USDT", "1h");
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  fill(&c, iso("2023-06-01"), CQ_NS_PER_HOUR, 100, 1800);
+  cq_write_report rep = {0};
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, &rep, &e), 0);
+  assert_int_equal(rep.inserted, 100);
+  /* the same data again changes nothing */
+  memset(&rep, 0, sizeof rep);
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, &rep, &e), 0);
+  assert_int_equal(rep.inserted, 0);
+  assert_int_equal(rep.revised, 0);
+  assert_int_equal(rep.unchanged, 100);
+  /* the venue revises two candles and adds one */
+  c.close[10] += 1;
+  c.volume[99] = 0.5;
+  cq_candle extra = {.open_time = iso("2023-06-01") + 100 * CQ_NS_PER_HOUR, .open = 1, .high = 2,
+                     .low = 0.5, .close = 1.5, .volume = 3, .quote_volume = NAN, .trades = -1,
+                     .closed = true};
+  assert_int_equal(cq_candles_push(&c, &extra), 0);
+  memset(&rep, 0, sizeof rep);
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, &rep, &e), 0);
+  assert_int_equal(rep.inserted, 1);
+  assert_int_equal(rep.revised, 2);
+  assert_int_equal(rep.unchanged, 98);
+  cq_candles r;
+  cq_candles_init(&r, 0);
+  assert_int_equal(cq_store_get_candles(s, &k, INT64_MIN, INT64_MAX, &r, &e), 0);
+  assert_int_equal(r.len, 101);
+  assert_true(r.close[10] == c.close[10]);
+  assert_true(r.volume[99] == 0.5);
+  cq_candles_release(&c);
+  cq_candles_release(&r);
+}
+
+static void test_rollback_leaves_nothing(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_series_key k = key_of("bybit", "SOL/USDT", "5m");
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  fill(&c, iso("2024-02-01"), 5 * CQ_NS_PER_MIN, 50, 100);
+  assert_int_equal(cq_store_begin(s, &e), 0);
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, NULL, &e), 0);
+  assert_int_equal(cq_store_rollback(s, &e), 0);
+  cq_candles r;
+  cq_candles_init(&r, 0);
+  assert_int_equal(cq_store_get_candles(s, &k, INT64_MIN, INT64_MAX, &r, &e), 0);
+  assert_int_equal(r.len, 0);
+  /* a misaligned open time is refused, naming the row, and writes nothing */
+  c.open_time[7] += CQ_NS_PER_SEC;
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, NULL, &e), CQ_EINVAL);
+  assert_non_null(strstr(e.msg, "candle 7"));
+  assert_int_equal(cq_store_get_candles(s, &k, INT64_MIN, INT64_MAX, &r, &e), 0);
+  assert_int_equal(r.len, 0);
+  cq_candles_release(&c);
+  cq_candles_release(&r);
+}
+
+static void test_list_series_coverage(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_series_key k1 = key_of("binance", "ALT/BTC", "1m");
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  fill(&c, iso("2017-11-05T03:00:00Z"), CQ_NS_PER_MIN, 30, 0.0021);
+  /* drop bars 12..19 (8 missing, one gap) and 25 (one more gap) */
+  cq_candles d;
+  cq_candles_init(&d, 0);
+  for (size_t i = 0; i < c.len; i++) {
+    if ((i >= 12 && i < 20) || i == 25) continue;
+    cq_candle k;
+    cq_candles_get(&c, i, &k);
+    assert_int_equal(cq_candles_push(&d, &k), 0);
+  }
+  assert_int_equal(cq_store_put_candles(s, &k1, &d, 0, d.len, NULL, &e), 0);
+  cq_series_key k2 = key_of("binance", "BTC/USDT", "1M");
+  cq_candles m;
+  cq_candles_init(&m, 0);
+  const char *months[] = {"2023-01-01", "2023-02-01", "2023-05-01"};
+  for (int i = 0; i < 3; i++) {
+    cq_candle k = {.open_time = iso(months[i]), .open = 1, .high = 1, .low = 1, .close = 1,
+                   .volume = 1, .quote_volume = NAN, .trades = -1, .closed = true};
+    assert_int_equal(cq_candles_push(&m, &k), 0);
+  }
+  assert_int_equal(cq_store_put_candles(s, &k2, &m, 0, m.len, NULL, &e), 0);
+
+  cq_series_info *list = NULL;
+  size_t n = 0;
+  assert_int_equal(cq_store_list_series(s, &list, &n, &e), 0);
+  assert_int_equal(n, 2);
+  assert_string_equal(list[0].key.symbol, "ALT/BTC");
+  assert_int_equal(list[0].rows, 21);
+  assert_int_equal(list[0].first, iso("2017-11-05T03:00:00Z"));
+  assert_int_equal(list[0].last, iso("2017-11-05T03:29:00Z"));
+  assert_int_equal(list[0].missing, 9);
+  assert_int_equal(list[0].gaps, 2);
+  assert_string_equal(list[1].key.symbol, "BTC/USDT");
+  assert_int_equal(list[1].key.tf.unit, CQ_TF_MONTH);
+  assert_int_equal(list[1].rows, 3);
+  assert_int_equal(list[1].missing, 2);
+  assert_int_equal(list[1].gaps, 1);
+  free(list);
+  cq_candles_release(&c);
+  cq_candles_release(&d);
+  cq_candles_release(&m);
+}
+
+static cq_dec dec(const char *s) {
+  cq_dec d;
+  if (cq_dec_parse_cstr(s, &d, NULL)) fail_msg("bad decimal %s", s);
+  return d;
+}
+
+static void test_instruments(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_instrument a = {.venue = "binance", .symbol = "BTC/USDT", .native = "BTCUSDT",
+                     .base = "BTC", .quote = "USDT", .status = CQ_INSTRUMENT_TRADING};
+  a.tick = dec("0.01");
+  a.lot = dec("0.00001000");
+  a.min_qty = dec("0.00001");
+  a.min_notional = dec("5");
+  cq_write_report rep = {0};
+  assert_int_equal(cq_store_put_instruments(s, &a, 1, &rep, &e), 0);
+  assert_int_equal(rep.inserted, 1);
+  assert_int_equal(cq_store_put_instruments(s, &a, 1, &rep, &e), 0);
+  assert_int_equal(rep.unchanged, 1);
+  a.status = CQ_INSTRUMENT_HALTED;
+  assert_int_equal(cq_store_put_instruments(s, &a, 1, &rep, &e), 0);
+  assert_int_equal(rep.revised, 1);
+  cq_instrument b;
+  assert_int_equal(cq_store_get_instrument(s, "binance", "BTC/USDT", &b, &e), 0);
+  assert_string_equal(b.native, "BTCUSDT");
+  assert_int_equal(cq_dec_cmp(b.tick, a.tick), 0);
+  assert_int_equal(cq_dec_cmp(b.lot, dec("0.00001")), 0);
+  assert_int_equal(b.status, CQ_INSTRUMENT_HALTED);
+  assert_int_equal(cq_store_get_instrument(s, "binance", "ETH/USDT", &b, &e), CQ_ENOTFOUND);
+}
+
+static void test_trades(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_trades t, r;
+  cq_trades_init(&t, 0);
+  cq_trades_init(&r, 0);
+  for (int i = 0; i < 200; i++) {
+    cq_trade tr = {.time = iso("2024-03-01") + i * 250 * CQ_NS_PER_MS,
+                   .taker_side = i % 2 ? CQ_SIDE_BUY : CQ_SIDE_SELL};
+    tr.price = CQ_DEC(6200012 + i, 2);
+    tr.qty = CQ_DEC(1000 + i, 8);
+    snprintf(tr.id, sizeof tr.id, "%d", 3000000 + i);
+    assert_int_equal(cq_trades_push(&t, &tr), 0);
+  }
+  cq_write_report rep = {0};
+  assert_int_equal(cq_store_put_trades(s, "binance", "BTC/USDT", &t, &rep, &e), 0);
+  assert_int_equal(rep.inserted, 200);
+  memset(&rep, 0, sizeof rep);
+  t.qty[5] = CQ_DEC(1, 0);
+  assert_int_equal(cq_store_put_trades(s, "binance", "BTC/USDT", &t, &rep, &e), 0);
+  assert_int_equal(rep.unchanged, 199);
+  assert_int_equal(rep.revised, 1);
+  assert_int_equal(cq_store_get_trades(s, "binance", "BTC/USDT", iso("2024-03-01"),
+                                       iso("2024-03-01T00:00:10Z"), &r, &e),
+                   0);
+  assert_int_equal(r.len, 40);
+  for (size_t i = 0; i < r.len; i++) {
+    assert_int_equal(r.time[i], t.time[i]);
+    assert_int_equal(cq_dec_cmp(r.price[i], t.price[i]), 0);
+    assert_int_equal(cq_dec_cmp(r.qty[i], t.qty[i]), 0);
+    assert_string_equal(r.id[i], t.id[i]);
+    assert_int_equal(r.taker_side[i], t.taker_side[i]);
+  }
+  cq_trades_release(&t);
+  cq_trades_release(&r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_migrated_schema, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_write_read_roundtrip, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_reimport_and_revisions, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_list_series_coverage, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_instruments, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_trades, store_setup, store_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
