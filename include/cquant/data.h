@@ -16,6 +16,7 @@
 
 #include "cquant/core.h"
 #include "cquant/model.h"
+#include "cquant/store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,6 +68,21 @@ CQ_NODISCARD int cq_read_candles_file(const char *path, const cq_read_opts *opts
 CQ_NODISCARD int cq_read_candles_buf(const char *name, const char *buf, size_t len,
                                      const cq_read_opts *opts, cq_candles *out,
                                      cq_read_report *rep, cq_error *err);
+
+/* ---- importing into a store --------------------------------------------------------- */
+
+typedef struct cq_import_report {
+  cq_read_report read;     /* what the file held */
+  cq_write_report write;   /* what the store did with it */
+} cq_import_report;
+
+/* Reads a candle file and writes it to the store as series `key`, all in one transaction:
+ * on any error (a bad row without skip_bad, a store failure) nothing is written. opts->tf is
+ * taken from the key. rep->read.listed is the caller's to release
+ * (cq_read_report_release). */
+CQ_NODISCARD int cq_import_candles_file(cq_store *s, const cq_series_key *key, const char *path,
+                                        const cq_read_opts *opts, cq_import_report *rep,
+                                        cq_error *err);
 
 /* ---- writing ------------------------------------------------------------------------- */
 
