@@ -43,6 +43,8 @@ typedef struct cq_read_opts {
   cq_candle_format format; /* AUTO: detected from the content */
   cq_timeframe tf;         /* open times must lie on this grid */
   bool skip_bad;           /* skip malformed rows (listed in the report) instead of failing */
+  bool lenient;            /* only syntax is checked: grid, price, OHLC and order rules are
+                              left to cq_check_candles (for `cquant data check FILE`) */
   size_t max_listed;       /* bad rows listed in the report (0: 100) */
   cq_progress *progress;   /* optional; counts bytes */
 } cq_read_opts;

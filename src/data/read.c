@@ -113,6 +113,12 @@ bad:
 /* Checks a parsed candle and appends it. 0, or an error in e (with its column). */
 static int accept(reader *r, const cq_candle *k, int time_col, cq_error *e) {
   char t[CQ_TIME_STRMAX];
+  if (r->o->lenient) {
+    int rc = cq_candles_push(r->out, k);
+    if (rc) return cq_error_set(e, rc, "storing the candle: %s", cq_strerror(rc));
+    r->rep->rows++;
+    return CQ_OK;
+  }
   if (!cq_timeframe_is_aligned(r->o->tf, k->open_time)) {
     char tf[CQ_TF_STRMAX];
     cq_time_format_iso(k->open_time, 3, t, sizeof t);
