@@ -94,6 +94,27 @@ CQ_NODISCARD int cq_write_candles_json(FILE *f, const cq_candles *c, cq_error *e
 
 /* ---- quality ------------------------------------------------------------------------- */
 
+/* cq_check_candles looks at a series as it came from a file, a venue or a store: rows may be
+ * unsorted, repeated or off the grid, and every kind below is checked independently. Exact
+ * definitions (docs/internals/data.md):
+ *   GAP         between two neighbouring distinct buckets in time order (the floors of the
+ *               open times, sorted), the buckets missing from the grid; one issue per run;
+ *               index: the row after the gap.
+ *   DUPLICATE   an open time held by more than one row; one issue per time; index: the
+ *               second row holding it (row order).
+ *   UNORDERED   a row whose open time is earlier than the row before it.
+ *   MISALIGNED  an open time that is not the start of a bucket of tf.
+ *   OHLC        with four finite prices, high < max(open, close), low > min(open, close) or
+ *               high < low.
+ *   NONPOSITIVE a price that is not a finite number > 0.
+ *   NEGATIVE_VOLUME  a volume that is not a finite number >= 0.
+ *   ZERO_VOLUME_RUN  at least min_zero_run consecutive rows with volume exactly 0; index: the
+ *               first row of the run.
+ *   OUTLIER     r = ln(close[i] / close[i-1]) for each row whose open time is the bucket right
+ *               after the previous row's (adjacent bars, both closes positive and finite);
+ *               z = 0.6745 * |r - median| / MAD over all such returns; when MAD is 0 (most
+ *               returns equal, as in a quiet market), z = |r - median| / (1.2533 * mean
+ *               absolute deviation from the median); when that is 0 too, no outliers. */
 typedef enum cq_issue_kind {
   CQ_ISSUE_GAP = 0,        /* bars missing from the grid: [time, time2] is the missing range */
   CQ_ISSUE_DUPLICATE,      /* an open time that appears more than once */
@@ -107,21 +128,25 @@ typedef enum cq_issue_kind {
   CQ_ISSUE_KIND_COUNT_
 } cq_issue_kind;
 
+/* "gap", "duplicate", "unordered", "misaligned", "ohlc", "nonpositive", "negative_volume",
+ * "zero_volume_run", "outlier"; "unknown" for anything else. Never NULL. */
 const char *cq_issue_kind_name(cq_issue_kind k);
 
 typedef struct cq_issue {
   cq_issue_kind kind;
   size_t index;   /* row in the candles checked */
   cq_time time;   /* open time of the row (gaps: first missing open time) */
-  cq_time time2;  /* gaps and zero-volume runs: the last open time of the range */
-  uint64_t count; /* gaps: bars missing; runs: bars in the run; duplicates: occurrences */
+  cq_time time2;  /* gaps and zero-volume runs: the last open time of the range; others: time */
+  uint64_t count; /* gaps: bars missing; runs: bars in the run; duplicates: rows holding the
+                     time; others 1 */
   double value;   /* outliers: the robust z-score; others 0 */
 } cq_issue;
 
 typedef struct cq_check_opts {
   cq_timeframe tf;
   size_t min_zero_run;   /* 0: 10 bars */
-  double outlier_z;      /* 0: 12 (robust z on log returns: 0.6745 * |r - median| / MAD) */
+  double outlier_z;      /* 0: 12 (robust z on log returns: 0.6745 * |r - median| / MAD);
+                            negative: no outlier check */
   size_t max_issues;     /* issues kept in the list (counts stay complete); 0: 1000 */
 } cq_check_opts;
 
@@ -129,11 +154,15 @@ typedef struct cq_check_report {
   uint64_t rows;
   uint64_t counts[CQ_ISSUE_KIND_COUNT_]; /* issues of each kind (gaps: runs; see missing) */
   uint64_t missing;                      /* bars missing in all gaps */
-  cq_issue *issues;                      /* malloc'd, in row order */
+  cq_issue *issues;                      /* malloc'd; the first max_issues in row order
+                                            (then kind order within a row) */
   size_t nissues;
   bool truncated;                        /* more issues than max_issues */
 } cq_check_report;
 
+/* Checks c (not modified) and fills rep (cleared first; release with
+ * cq_check_report_release, also after an error). CQ_EINVAL for a bad timeframe or
+ * option, CQ_ENOMEM. Time O(n) for sorted input (O(n log n) otherwise), extra memory O(n). */
 CQ_NODISCARD int cq_check_candles(const cq_candles *c, const cq_check_opts *opts,
                                   cq_check_report *rep, cq_error *err);
 /* Issues found in total (every kind). */
@@ -148,20 +177,74 @@ typedef struct cq_resample_report {
   cq_time first_incomplete, last_incomplete; /* open times, when incomplete > 0 */
 } cq_resample_report;
 
-/* Aggregates candles of timeframe `from` (sorted, distinct open times) into timeframe `into`
- * (which `from` must divide): open of the first bar, highest high, lowest low, close of the
- * last, summed volumes and trade counts (compensated summation, so the sum is the correctly
- * rounded sum of the inputs). A bucket missing any source bar is incomplete: left out unless
- * keep_incomplete, in which case it is written with closed = false. Nothing is invented for
- * a bucket with no source bars. */
+/* Aggregates candles of timeframe `from` (sorted, distinct open times on the `from` grid)
+ * into timeframe `into` (which `from` must divide), appending to out: open of the first bar,
+ * highest high, lowest low, close of the last, summed volumes and trade counts. Volumes are
+ * summed with Neumaier's compensated summation: the error stays within about one rounding
+ * of the exact sum whatever the number of bars (a naive sum drifts with it). quote_volume is
+ * NaN if any source bar lacks it, trades -1 if any source bar lacks it.
+ *
+ * A bucket holding fewer source bars than it spans (a bar missing inside, or the first and
+ * last buckets of a range that starts or ends mid-bucket; months span 28 to 31 days) is
+ * incomplete: counted in rep, left out unless keep_incomplete, in which case it is written
+ * with closed = false. A complete bucket is closed when all its source bars are. Nothing is
+ * invented for a bucket with no source bars.
+ *
+ * CQ_EINVAL: a bad timeframe, `from` not dividing `into` ("1w does not divide 1M"), a row
+ * out of order, repeated or off the grid (the message names the row), in == out. CQ_ELIMIT /
+ * CQ_ENOMEM from out. On error, out holds what it held before; rep may be partly filled. */
 CQ_NODISCARD int cq_resample(const cq_candles *in, cq_timeframe from, cq_timeframe into,
                              bool keep_incomplete, cq_candles *out, cq_resample_report *rep,
                              cq_error *err);
 
-/* Builds time bars from trades (in time order): OHLC from trade prices, volume and quote
- * volume summed exactly in decimal, trade count. Bars with no trades are not emitted. A bar
- * whose end is after `watermark` (the time up to which all trades are known) is left open
- * (closed = false). */
+/* Time bars from trades, one trade at a time: the live pipeline feeds it trades as they come
+ * and the batch cq_aggregate_trades is built on it, so both give the same numbers.
+ *
+ * Prices and quantities stay exact: OHLC are trade prices; volume (Σ qty) and quote volume
+ * (Σ price × qty) are kept as exact 128-bit mantissas at a common scale (the largest scale
+ * seen, trailing zeros of each trade ignored) and turned into the nearest double only when a
+ * bar is emitted. Caller-owned; it allocates nothing and needs no release; copy it to keep a
+ * snapshot. */
+__extension__ typedef __int128 cq__i128;
+
+typedef struct cq_bar_builder {
+  cq_timeframe tf;
+  bool forming;        /* a bar has trades */
+  cq_time start, end;  /* the forming bar's bucket, [start, end) */
+  cq_time last;        /* time of the last trade added (INT64_MIN: none) */
+  cq_time min_time;    /* trades before this fall in a bar already emitted closed */
+  cq_dec open, high, low, close;
+  int64_t trades;
+  uint8_t vol_scale, quote_scale;
+  cq__i128 vol, quote; /* Σ qty * 10^vol_scale, Σ price × qty * 10^quote_scale */
+} cq_bar_builder;
+
+/* CQ_EINVAL for a timeframe out of range (n = 0, unknown unit). */
+CQ_NODISCARD int cq_bar_builder_init(cq_bar_builder *b, cq_timeframe tf, cq_error *err);
+
+/* Adds a trade. When it falls in a later bucket than the forming bar, that bar is complete:
+ * it is written to *closed_out with closed = true and *emitted is set (otherwise *emitted is
+ * false and *closed_out untouched). Errors, after which the builder is as it was and
+ * *emitted is false:
+ *   CQ_EINVAL    a trade earlier than the one before it, or in a bar already emitted closed
+ *                by a flush; a price or quantity <= 0 or with an invalid scale;
+ *   CQ_EOVERFLOW an exact sum no longer fits 128 bits at its scale. */
+CQ_NODISCARD int cq_bar_builder_add(cq_bar_builder *b, const cq_trade *t, cq_candle *closed_out,
+                                    bool *emitted, cq_error *err);
+
+/* Emits the forming bar, if any, into *out (*emitted says whether there was one). It is
+ * closed when its end is at or before `watermark` (the time up to which all trades are
+ * known); the builder then starts afresh and refuses later trades in that bar. Otherwise
+ * it goes out with closed = false as a snapshot and keeps forming: the same bar will be
+ * emitted again, updated. */
+void cq_bar_builder_flush(cq_bar_builder *b, cq_time watermark, cq_candle *out, bool *emitted);
+
+/* Builds time bars from trades (in time order) with a cq_bar_builder, appending them to out:
+ * OHLC from trade prices, volume and quote volume summed exactly in decimal, trade count.
+ * Bars with no trades are not emitted. The last bar is flushed with `watermark`: closed when
+ * its end <= watermark, otherwise left open (closed = false). Errors as for
+ * cq_bar_builder_add (the message names the trade's index) and from out; on error, out holds
+ * what it held before. */
 CQ_NODISCARD int cq_aggregate_trades(const cq_trades *t, cq_timeframe tf, cq_time watermark,
                                      cq_candles *out, cq_error *err);
 
