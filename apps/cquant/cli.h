@@ -13,9 +13,18 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 /* What every subcommand receives: global options already applied. */
 typedef struct cli_ctx {
   const char *prog;
-  bool json;   /* --json: machine-readable output on stdout */
-  FILE *out;   /* stdout */
-  FILE *err;   /* stderr */
+  bool json;       /* --json: machine-readable output on stdout */
+  bool tty;        /* stderr is a terminal and CI is not set: animate progress, colours */
+  bool done;       /* a global option (--help, --version) already did the whole job */
+  FILE *out;       /* stdout */
+  FILE *err;       /* stderr */
+  cq_clock clock;  /* the wall clock */
+  cq_config *cfg;  /* effective configuration: defaults < file < CQUANT_* env < flags */
+  cq_log *log;
+  const char *command; /* the subcommand's name */
+  int argc;            /* the subcommand's own arguments, global options removed */
+  char **argv;
+  char *config_path;   /* --config or CQUANT_CONFIG, NULL when none */
 } cli_ctx;
 
 typedef int (*cli_fn)(cli_ctx *ctx, int argc, char **argv);
@@ -25,12 +34,61 @@ typedef struct cli_command {
   cli_fn run;
   const char *summary; /* one line for `cquant --help` */
   const char *usage;   /* the whole `cquant <name> --help` text */
+  bool own_help;       /* the command has subcommands and answers --help itself */
 } cli_command;
 
-int cmd_version(cli_ctx *ctx, int argc, char **argv);
-extern const char cmd_version_usage[];
+/* Parses global options, loads the configuration and opens the log. CLI_OK, or the exit
+ * status to end with (the message already printed). */
+int cli_ctx_init(cli_ctx *ctx, int argc, char **argv);
+void cli_ctx_release(cli_ctx *ctx);
 
-/* True when argv holds -h or --help. */
+const cli_command *cli_find(const char *name);
+/* The command closest to a mistyped name, or NULL when none is close. */
+const char *cli_closest(const char *name);
+int cli_unknown_command(cli_ctx *ctx, const char *name);
+void cli_print_usage(FILE *f);
+/* True when argv holds -h or --help (before any "--"). */
 bool cli_wants_help(int argc, char **argv);
+/* JSON string literal of s, escaped, on f. */
+void cli_json_string(FILE *f, const char *s);
+/* Prints "cquant <cmd>: <formatted error>" on stderr (and a JSON object on stdout with --json). */
+void cli_report_error(cli_ctx *ctx, const char *cmd, const cq_error *e);
+
+/* ---- option parsing for subcommands ---------------------------------------------------- */
+
+typedef enum cli_opt_kind { CLI_FLAG, CLI_STR, CLI_SIZE, CLI_DOUBLE } cli_opt_kind;
+
+typedef struct cli_opt {
+  const char *name;  /* "--venue" */
+  const char *alias; /* "--since", or NULL */
+  cli_opt_kind kind;
+  void *dest;        /* bool *, const char **, size_t *, double * */
+} cli_opt;
+
+/* Parses argv against opts; the rest are positional arguments, stored in pos (at most
+ * maxpos). Unknown options and bad values print a message naming the option (and the
+ * closest known one) and return CLI_USAGE. */
+int cli_parse(cli_ctx *ctx, const char *cmd, int argc, char **argv, const cli_opt *opts,
+              size_t nopts, const char **pos, int maxpos, int *npos);
+
+/* A --from / --to value (ISO date or time, epoch ms, "now", or a duration back from now). */
+int cli_parse_time(cli_ctx *ctx, const char *cmd, const char *flag, const char *value,
+                   cq_time *out);
+
+/* The store URI: --store, else config `store` (CQUANT_STORE), else the default. */
+const char *cli_store_uri(cli_ctx *ctx, const char *flag_value);
+
+/* Progress options for a job: animated on a terminal, plain lines otherwise. */
+void cli_progress_opts(cli_ctx *ctx, cq_progress_opts *o, const char *label, const char *unit,
+                       uint64_t total);
+
+int cmd_version(cli_ctx *ctx, int argc, char **argv);
+int cmd_config(cli_ctx *ctx, int argc, char **argv);
+int cmd_help(cli_ctx *ctx, int argc, char **argv);
+int cmd_data(cli_ctx *ctx, int argc, char **argv);
+extern const char cmd_version_usage[];
+extern const char cmd_config_usage[];
+extern const char cmd_help_usage[];
+extern const char cmd_data_usage[];
 
 #endif

@@ -1,5 +1,5 @@
 #include "cli.h"
-
+#include "cquant/store.h"
 #include "cquant/version_gen.h"
 
 const char cmd_version_usage[] =
@@ -9,16 +9,22 @@ const char cmd_version_usage[] =
     "backends compiled in.\n";
 
 int cmd_version(cli_ctx *ctx, int argc, char **argv) {
-  (void)argc;
   (void)argv;
+  if (argc > 0) {
+    fprintf(ctx->err, "cquant version: takes no arguments\n");
+    return CLI_USAGE;
+  }
+  const char *const *stores = cq_store_backends();
   if (ctx->json) {
-    fprintf(ctx->out,
-            "{\"version\":\"%s\",\"commit\":\"%s\",\"build_type\":\"%s\",\"backends\":{"
-            "\"store\":[],\"bus\":[],\"venue\":[]}}\n",
+    fprintf(ctx->out, "{\"version\":\"%s\",\"commit\":\"%s\",\"build_type\":\"%s\",\"backends\":{\"store\":[",
             CQ_VERSION, CQ_GIT_COMMIT, CQ_BUILD_TYPE);
+    for (size_t i = 0; stores[i]; i++) fprintf(ctx->out, "%s\"%s\"", i ? "," : "", stores[i]);
+    fputs("]}}\n", ctx->out);
   } else {
-    fprintf(ctx->out, "cquant %s\ncommit:     %s\nbuild type: %s\nbackends:   (none yet)\n",
-            CQ_VERSION, CQ_GIT_COMMIT, CQ_BUILD_TYPE);
+    fprintf(ctx->out, "cquant %s\ncommit:     %s\nbuild type: %s\nstores:    ", CQ_VERSION,
+            CQ_GIT_COMMIT, CQ_BUILD_TYPE);
+    for (size_t i = 0; stores[i]; i++) fprintf(ctx->out, " %s", stores[i]);
+    fputc('\n', ctx->out);
   }
   return CLI_OK;
 }
