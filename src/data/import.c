@@ -14,8 +14,7 @@ int cq_import_candles_file(cq_store *s, const cq_series_key *key, const char *pa
   cq_candles c;
   cq_candles_init(&c, 0);
   int rc = cq_read_candles_file(path, &o, &c, &rep->read, err);
-  if (rc) return rc;
-  if ((rc = cq_store_begin(s, err))) goto done;
+  if (rc || (rc = cq_store_begin(s, err))) goto done;
   for (size_t i = 0; i < c.len; i += IMPORT_BATCH) {
     size_t n = c.len - i < IMPORT_BATCH ? c.len - i : IMPORT_BATCH;
     if ((rc = cq_store_put_candles(s, key, &c, i, n, &rep->write, err))) {
