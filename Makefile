@@ -19,9 +19,13 @@ dev asan release: %: deps
 	@$(CMAKE) --preset $@ >/dev/null
 	$(CMAKE) --build --preset $@ -j $(JOBS)
 
+# The main job: the real candles of the shared data folder when it is beside the clone,
+# else the samples bundled in tests/data; into the default store ./var/cquant.db.
+DEMO_DATA ?= $(if $(wildcard ../shared/data/market/*.csv),../shared/data/market,tests/data)
+
 run: release
 	$(CQUANT) version
-	$(CQUANT) --help
+	$(CQUANT) demo --data $(DEMO_DATA)
 
 test: deps
 	$(MAKE) --no-print-directory test-dev

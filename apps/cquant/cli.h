@@ -86,9 +86,11 @@ int cmd_version(cli_ctx *ctx, int argc, char **argv);
 int cmd_config(cli_ctx *ctx, int argc, char **argv);
 int cmd_help(cli_ctx *ctx, int argc, char **argv);
 int cmd_data(cli_ctx *ctx, int argc, char **argv);
+int cmd_demo(cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_version_usage[];
 extern const char cmd_config_usage[];
 extern const char cmd_help_usage[];
 extern const char cmd_data_usage[];
+extern const char cmd_demo_usage[];
 
 #endif

@@ -38,8 +38,8 @@ static void print_issue(cli_ctx *ctx, const cq_issue *is, bool first) {
   }
   switch (is->kind) {
     case CQ_ISSUE_GAP:
-      fprintf(ctx->out, "  %-16s %s .. %s  %llu bars missing\n", kind, t1, t2,
-              (unsigned long long)is->count);
+      fprintf(ctx->out, "  %-16s %s .. %s  %llu bar%s missing\n", kind, t1, t2,
+              (unsigned long long)is->count, is->count == 1 ? "" : "s");
       break;
     case CQ_ISSUE_ZERO_VOLUME_RUN:
       fprintf(ctx->out, "  %-16s %s .. %s  %llu bars\n", kind, t1, t2,
