@@ -174,8 +174,14 @@ int cli_ctx_init(cli_ctx *ctx, int argc, char **argv) {
     snprintf(flag, sizeof flag, "%.*s", (int)strcspn(pending[i], "="), pending[i]);
     if (!strcmp(flag, "--config") && (rc = apply_flag(ctx, flag, pending[i + 1]))) goto done;
   }
-  if (!ctx->config_path && getenv("CQUANT_CONFIG") && *getenv("CQUANT_CONFIG"))
-    ctx->config_path = strdup(getenv("CQUANT_CONFIG"));
+  const char *env_config = getenv("CQUANT_CONFIG");
+  if (!ctx->config_path && env_config && *env_config) {
+    ctx->config_path = strdup(env_config);
+    if (!ctx->config_path) {
+      rc = CLI_FAIL;
+      goto done;
+    }
+  }
   if (ctx->config_path && cq_config_load_file(ctx->cfg, ctx->config_path, &e)) {
     rc = usage_error(ctx, &e);
     goto done;

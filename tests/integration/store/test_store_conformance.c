@@ -258,7 +258,7 @@ static void test_trades(void **state) {
   cq_trades_init(&t, 0);
   cq_trades_init(&r, 0);
   for (int i = 0; i < 200; i++) {
-    cq_trade tr = {.time = iso("2024-03-01") + i * 250 * CQ_NS_PER_MS,
+    cq_trade tr = {.time = iso("2024-03-01") + (int64_t)i * 250 * CQ_NS_PER_MS,
                    .taker_side = i % 2 ? CQ_SIDE_BUY : CQ_SIDE_SELL};
     tr.price = CQ_DEC(6200012 + i, 2);
     tr.qty = CQ_DEC(1000 + i, 8);

@@ -36,11 +36,19 @@ static int setup(void **state) {
   fx *f = calloc(1, sizeof *f);
   if (!f) return -1;
   snprintf(f->dir, sizeof f->dir, "/tmp/cq_cfg_XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
+  if (!mkdtemp(f->dir)) {
+    free(f);
+    return -1;
+  }
   snprintf(f->path, sizeof f->path, "%s/config.yaml", f->dir);
   cq_error e;
-  if (cq_config_new(&f->cfg, &e) || cq_config_declare(f->cfg, keys, sizeof keys / sizeof keys[0], &e))
+  if (cq_config_new(&f->cfg, &e) ||
+      cq_config_declare(f->cfg, keys, sizeof keys / sizeof keys[0], &e)) {
+    cq_config_free(f->cfg);
+    rmdir(f->dir);
+    free(f);
     return -1;
+  }
   *state = f;
   return 0;
 }
