@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cquant/core/strutil.h"
 #include "cquant/core/time.h"
 #include "time_internal.h"
 
@@ -342,12 +343,7 @@ size_t cq_duration_format(int64_t ns, char *buf, size_t n) {
     }
   }
   tmp[len] = '\0';
-  if (n > 0) {
-    size_t c = len < n - 1 ? len : n - 1;
-    memcpy(buf, tmp, c);
-    buf[c] = '\0';
-  }
-  return len;
+  return cq_strlcpy(buf, tmp, n);
 }
 
 int cq_time_parse_point(const char *s, cq_time now, cq_time *out, cq_error *err) {

@@ -251,11 +251,5 @@ size_t cq_format_double(double v, char *buf, size_t n) {
     done = strtod(tmp, NULL) == v;
   }
   if (!strcmp(tmp, "-0")) snprintf(tmp, sizeof tmp, "0");
-  size_t len = strlen(tmp);
-  if (n) {
-    size_t c = len < n - 1 ? len : n - 1;
-    memcpy(buf, tmp, c);
-    buf[c] = '\0';
-  }
-  return len;
+  return cq_strlcpy(buf, tmp, n);
 }
