@@ -108,6 +108,12 @@ static void run_variant(const variant *v) {
   v->ops->server_stop(srv);
   assert_true(port_closed(port));
   assert_int_equal(thread_count(), threads_before);
+
+  /* a client of a server that is gone fails cleanly, and leaves no thread behind */
+  spike_client_plan none = {.echo_n = 1, .timeout_ms = TIMEOUT_MS};
+  assert_int_not_equal(v->ops->client_run(port, &v->opts, &none, &res, &err), 0);
+  assert_int_equal(err.code, CQ_ENET);
+  assert_int_equal(thread_count(), threads_before);
 }
 
 static void test_lws(void **state) {
