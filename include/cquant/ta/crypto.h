@@ -1,0 +1,18 @@
+/* Beyond TA-Lib: HMA, Donchian channels, Keltner channels, SuperTrend, Ichimoku.
+ * Typed batch and lookback functions; conventions in cquant/ta.h. Included by it. */
+#ifndef CQUANT_TA_CRYPTO_H
+#define CQUANT_TA_CRYPTO_H
+
+#include <stddef.h>
+
+#include "cquant/core/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

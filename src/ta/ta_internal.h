@@ -1,0 +1,132 @@
+/* What the indicator files share: group tables, parameter checks, in-place safety,
+ * windows, and moving averages of any type as building blocks.
+ *
+ * Writing an indicator (docs/indicators.md has the walk-through):
+ *   - a batch kernel over arrays, written so that the streaming update does the same
+ *     floating-point operations in the same order: streaming must equal batch bit for bit;
+ *   - the typed public functions (cq_ta_<name>, cq_ta_<name>_lookback) that check their
+ *     parameters through the def (ta_check) and call the kernel;
+ *   - a streaming state with init / update / release;
+ *   - a static const cq_ta_def, listed in its group's table.
+ * Outputs before the lookback are NaN. Inputs that alias an output are copied first
+ * (ta_unalias), so every kernel may assume its inputs and outputs are distinct. */
+#ifndef CQ_TA_INTERNAL_H
+#define CQ_TA_INTERNAL_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "cquant/ta.h"
+
+/* The groups, each a NULL-terminated table (one per source file). */
+extern const cq_ta_def *const ta_group_overlap[];
+extern const cq_ta_def *const ta_group_momentum[];
+extern const cq_ta_def *const ta_group_volume[];
+extern const cq_ta_def *const ta_group_volatility[];
+extern const cq_ta_def *const ta_group_statistic[];
+extern const cq_ta_def *const ta_group_price[];
+extern const cq_ta_def *const ta_group_crypto[];
+
+/* Checks params[def->n_params] (all given) as cq_ta_params does. */
+int ta_check(const cq_ta_def *def, const double *params, cq_error *err);
+/* Lookback for params, or -1 when they are invalid. */
+int ta_lookback_or_neg(const cq_ta_def *def, const double *params);
+
+/* Fills out[from, to) with NaN. */
+static inline void ta_nan(double *out, size_t from, size_t to) {
+  for (size_t i = from; i < to; i++) out[i] = NAN;
+}
+
+/* In-place safety: every in[k] (n values) that overlaps an out[j] (n values) is replaced by
+ * a copy; *scratch holds the copies (NULL when none were needed) and is freed by the caller
+ * with free(). */
+int ta_unalias(const double **in, int n_in, double *const *out, int n_out, size_t n,
+               double **scratch, cq_error *err);
+
+/* --- a fixed-size window of the last values (streaming) ------------------------------ */
+
+typedef struct ta_ring {
+  double *v;
+  int cap, head, len; /* head: index of the oldest value */
+} ta_ring;
+
+int ta_ring_init(ta_ring *r, int cap, cq_error *err);
+void ta_ring_release(ta_ring *r);
+/* Appends x; when full, drops and returns the oldest (NaN when nothing was dropped). */
+static inline double ta_ring_push(ta_ring *r, double x) {
+  double old = NAN;
+  int tail = r->head + r->len;
+  if (tail >= r->cap) tail -= r->cap;
+  if (r->len == r->cap) {
+    old = r->v[r->head];
+    if (++r->head == r->cap) r->head = 0;
+  } else {
+    r->len++;
+  }
+  r->v[tail] = x;
+  return old;
+}
+/* The value k places back from the newest (0: newest); k < len. */
+static inline double ta_ring_back(const ta_ring *r, int k) {
+  int i = r->head + r->len - 1 - k;
+  if (i >= r->cap) i -= r->cap;
+  if (i < 0) i += r->cap;
+  return r->v[i];
+}
+
+/* --- moving averages of any type as building blocks ---------------------------------- */
+
+/* Lookback of a moving average, -1 when type or period is invalid (period 1..100000). */
+int ta_ma_lookback(int type, int period);
+/* Batch over in[0..n) into out (distinct arrays); NaN before the lookback. */
+int ta_ma_batch(int type, const double *in, size_t n, int period, double *out, cq_error *err);
+
+/* Streaming moving average of one series: NaN until ready, then the batch values. */
+typedef struct ta_ma {
+  double (*update)(void *st, double x);
+  void (*release)(void *st);
+  void *st;
+} ta_ma;
+
+int ta_ma_init(ta_ma *m, int type, int period, cq_error *err);
+static inline double ta_ma_update(ta_ma *m, double x) {
+  return m->update(m->st, x);
+}
+void ta_ma_release(ta_ma *m);
+
+/* The other types (WMA, DEMA, TEMA, TRIMA, KAMA, T3; period >= 2), in overlap.c. */
+int ta_ma_kind_lookback(int type, int period);
+int ta_ma_kind_batch(int type, const double *in, size_t n, int period, double *out,
+                     cq_error *err);
+int ta_ma_kind_init(ta_ma *m, int type, int period, cq_error *err);
+
+/* The SMA, EMA and MA definitions (ma.c), listed in the overlap group. */
+extern const cq_ta_def ta_def_sma, ta_def_ema, ta_def_ma;
+
+/* SMA and EMA steps, shared by batch and streaming so both do the same arithmetic. */
+typedef struct ta_ema_st {
+  double k, value, seed;
+  int period, count;
+} ta_ema_st;
+
+static inline double ta_ema_k(int period) {
+  return 2.0 / ((double)period + 1.0);
+}
+
+/* EMA over in[0..n) with factor k, seeded by the mean of the first period values: the
+ * kernel behind EMA, MACD (its own k), DEMA, TEMA, TRIX. */
+void ta_ema_kernel(const double *in, size_t n, int period, double k, double *out);
+int ta_ema_st_init(ta_ema_st *s, int period, double k);
+static inline double ta_ema_st_update(ta_ema_st *s, double x) {
+  if (s->count >= s->period) {
+    s->value = ((x - s->value) * s->k) + s->value;
+    return s->value;
+  }
+  s->seed += x;
+  if (++s->count < s->period) return NAN;
+  s->value = s->seed / s->period;
+  return s->value;
+}
+
+#endif
