@@ -87,8 +87,8 @@ struct cq_ta_def {
   const char *group; /* overlap, momentum, volume, volatility, statistic, price, crypto */
   int n_inputs;
   cq_ta_field inputs[CQ_TA_MAX_INPUTS]; /* the fields read by default */
-  bool any_series;  /* inputs are plain series: a caller may feed any series instead */
-  bool needs_time;  /* reads open times (session anchors) */
+  bool any_series; /* inputs are plain series: a caller may feed any series instead */
+  bool needs_time; /* reads open times (session anchors) */
   int n_params;
   cq_ta_param params[CQ_TA_MAX_PARAMS];
   int n_outputs;
@@ -135,8 +135,7 @@ int cq_ta_run(const cq_ta_def *def, const double *params, const cq_ta_in *in, do
 typedef struct cq_ta_stream cq_ta_stream;
 
 /* params checked here (as by cq_ta_params with all values given). */
-int cq_ta_stream_new(const cq_ta_def *def, const double *params, cq_ta_stream **out,
-                     cq_error *err);
+int cq_ta_stream_new(const cq_ta_def *def, const double *params, cq_ta_stream **out, cq_error *err);
 void cq_ta_stream_free(cq_ta_stream *s);
 /* One bar: in has one value per input of the indicator, in order. out (may be NULL)
  * receives the outputs after this bar, NaN while the indicator is not yet ready. */
@@ -154,12 +153,12 @@ const cq_ta_def *cq_ta_stream_def(const cq_ta_stream *s);
 }
 #endif
 
-#include "cquant/ta/overlap.h"
-#include "cquant/ta/momentum.h"
-#include "cquant/ta/volume.h"
-#include "cquant/ta/volatility.h"
-#include "cquant/ta/statistic.h"
-#include "cquant/ta/price.h"
 #include "cquant/ta/crypto.h"
+#include "cquant/ta/momentum.h"
+#include "cquant/ta/overlap.h"
+#include "cquant/ta/price.h"
+#include "cquant/ta/statistic.h"
+#include "cquant/ta/volatility.h"
+#include "cquant/ta/volume.h"
 
 #endif

@@ -1,6 +1,5 @@
-/* Moving averages as building blocks (any type by number), and the SMA, EMA and MA
- * indicators. The other types' kernels live in overlap.c and are reached through
- * ta_ma_kind below. */
+/* Moving averages as building blocks (any type by number: SMA and EMA here, the others
+ * through ta_ma_kind_*), and the MA indicator. */
 #include <string.h>
 
 #include "ta_internal.h"
@@ -8,7 +7,7 @@
 /* --- SMA ------------------------------------------------------------------------------ */
 
 /* TA-Lib's order of operations: add the new value, take the mean, then drop the oldest. */
-static void sma_kernel(const double *in, size_t n, int period, double *out) {
+void ta_sma_kernel(const double *in, size_t n, int period, double *out) {
   size_t lb = (size_t)period - 1;
   double sum = 0.0;
   size_t i = 0;
@@ -25,36 +24,16 @@ static void sma_kernel(const double *in, size_t n, int period, double *out) {
   }
 }
 
-/* The last period - 1 values in a ring (none for period 1). */
-typedef struct sma_st {
-  double *win;
-  double sum;
-  int period, count, pos;
-} sma_st;
-
-static int sma_st_init(sma_st *s, int period, cq_error *err) {
-  *s = (sma_st){.period = period};
+int ta_sma_st_init(ta_sma_st *s, int period, cq_error *err) {
+  *s = (ta_sma_st){.period = period};
   if (period > 1 && !(s->win = malloc((size_t)(period - 1) * sizeof(double))))
     return cq_error_set(err, CQ_ENOMEM, "sma: window of %d values: out of memory", period);
   return CQ_OK;
 }
 
-static inline double sma_st_update(sma_st *s, double x) {
-  int lb = s->period - 1;
-  s->sum += x;
-  if (s->count < lb) {
-    s->win[s->count++] = x;
-    return NAN;
-  }
-  double t = s->sum;
-  if (lb > 0) {
-    s->sum -= s->win[s->pos];
-    s->win[s->pos] = x;
-    if (++s->pos == lb) s->pos = 0;
-  } else {
-    s->sum -= x;
-  }
-  return t / (double)s->period;
+void ta_sma_st_release(ta_sma_st *s) {
+  free(s->win);
+  s->win = NULL;
 }
 
 /* --- EMA ------------------------------------------------------------------------------ */
@@ -85,10 +64,10 @@ int ta_ema_st_init(ta_ema_st *s, int period, double k) {
 /* --- any type ------------------------------------------------------------------------- */
 
 static double sma_upd(void *st, double x) {
-  return sma_st_update(st, x);
+  return ta_sma_st_update(st, x);
 }
 static void sma_rel(void *st) {
-  free(((sma_st *)st)->win);
+  ta_sma_st_release(st);
 }
 static double ema_upd(void *st, double x) {
   return ta_ema_st_update(st, x);
@@ -102,18 +81,17 @@ int ta_ma_lookback(int type, int period) {
   if (period < 1 || period > 100000) return -1;
   if (period == 1) return type >= 0 && type <= CQ_TA_MA_T3 && type != CQ_TA_MA_MAMA ? 0 : -1;
   switch (type) {
-  case CQ_TA_MA_SMA:
-  case CQ_TA_MA_EMA:
-    return period - 1;
-  default:
-    return ta_ma_kind_lookback(type, period);
+    case CQ_TA_MA_SMA:
+    case CQ_TA_MA_EMA:
+      return period - 1;
+    default:
+      return ta_ma_kind_lookback(type, period);
   }
 }
 
 static int bad_type(int type, cq_error *err) {
   if (type == CQ_TA_MA_MAMA)
-    return cq_error_set(err, CQ_EUNSUPPORTED,
-                        "matype = 7 (MAMA) is not provided; use 0..6 or 8");
+    return cq_error_set(err, CQ_EUNSUPPORTED, "matype = 7 (MAMA) is not provided; use 0..6 or 8");
   return cq_error_set(err, CQ_EINVAL,
                       "matype = %d is out of range; valid: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA,"
                       " 5 TRIMA, 6 KAMA, 8 T3",
@@ -123,8 +101,7 @@ static int bad_type(int type, cq_error *err) {
 int ta_ma_batch(int type, const double *in, size_t n, int period, double *out, cq_error *err) {
   if (ta_ma_lookback(type, period) < 0) {
     if (period < 1 || period > 100000)
-      return cq_error_set(err, CQ_EINVAL, "period = %d is out of range; valid: 1..100000",
-                          period);
+      return cq_error_set(err, CQ_EINVAL, "period = %d is out of range; valid: 1..100000", period);
     return bad_type(type, err);
   }
   if (period == 1) {
@@ -132,14 +109,14 @@ int ta_ma_batch(int type, const double *in, size_t n, int period, double *out, c
     return CQ_OK;
   }
   switch (type) {
-  case CQ_TA_MA_SMA:
-    sma_kernel(in, n, period, out);
-    return CQ_OK;
-  case CQ_TA_MA_EMA:
-    ta_ema_kernel(in, n, period, ta_ema_k(period), out);
-    return CQ_OK;
-  default:
-    return ta_ma_kind_batch(type, in, n, period, out, err);
+    case CQ_TA_MA_SMA:
+      ta_sma_kernel(in, n, period, out);
+      return CQ_OK;
+    case CQ_TA_MA_EMA:
+      ta_ema_kernel(in, n, period, ta_ema_k(period), out);
+      return CQ_OK;
+    default:
+      return ta_ma_kind_batch(type, in, n, period, out, err);
   }
 }
 
@@ -147,8 +124,7 @@ int ta_ma_init(ta_ma *m, int type, int period, cq_error *err) {
   *m = (ta_ma){0};
   if (ta_ma_lookback(type, period) < 0) {
     if (period < 1 || period > 100000)
-      return cq_error_set(err, CQ_EINVAL, "period = %d is out of range; valid: 1..100000",
-                          period);
+      return cq_error_set(err, CQ_EINVAL, "period = %d is out of range; valid: 1..100000", period);
     return bad_type(type, err);
   }
   if (period == 1) {
@@ -157,25 +133,25 @@ int ta_ma_init(ta_ma *m, int type, int period, cq_error *err) {
   }
   int rc;
   switch (type) {
-  case CQ_TA_MA_SMA: {
-    sma_st *s = malloc(sizeof *s);
-    if (!s) return cq_error_set(err, CQ_ENOMEM, "sma: out of memory");
-    if ((rc = sma_st_init(s, period, err))) {
-      free(s);
-      return rc;
+    case CQ_TA_MA_SMA: {
+      ta_sma_st *s = malloc(sizeof *s);
+      if (!s) return cq_error_set(err, CQ_ENOMEM, "sma: out of memory");
+      if ((rc = ta_sma_st_init(s, period, err))) {
+        free(s);
+        return rc;
+      }
+      *m = (ta_ma){.update = sma_upd, .release = sma_rel, .st = s};
+      return CQ_OK;
     }
-    *m = (ta_ma){.update = sma_upd, .release = sma_rel, .st = s};
-    return CQ_OK;
-  }
-  case CQ_TA_MA_EMA: {
-    ta_ema_st *s = malloc(sizeof *s);
-    if (!s) return cq_error_set(err, CQ_ENOMEM, "ema: out of memory");
-    ta_ema_st_init(s, period, ta_ema_k(period));
-    *m = (ta_ma){.update = ema_upd, .st = s};
-    return CQ_OK;
-  }
-  default:
-    return ta_ma_kind_init(m, type, period, err);
+    case CQ_TA_MA_EMA: {
+      ta_ema_st *s = malloc(sizeof *s);
+      if (!s) return cq_error_set(err, CQ_ENOMEM, "ema: out of memory");
+      ta_ema_st_init(s, period, ta_ema_k(period));
+      *m = (ta_ma){.update = ema_upd, .st = s};
+      return CQ_OK;
+    }
+    default:
+      return ta_ma_kind_init(m, type, period, err);
   }
 }
 
@@ -184,60 +160,6 @@ void ta_ma_release(ta_ma *m) {
   free(m->st);
   *m = (ta_ma){0};
 }
-
-/* --- the SMA, EMA and MA indicators ---------------------------------------------------- */
-
-static int lb_period_minus_1(const double *p) {
-  return (int)p[0] - 1;
-}
-
-static int sma_batch(const cq_ta_in *in, const double *p, double *const *out, cq_error *err) {
-  (void)err;
-  sma_kernel(in->v[0], in->n, (int)p[0], out[0]);
-  return CQ_OK;
-}
-static int sma_init(void *st, const double *p, cq_error *err) {
-  return sma_st_init(st, (int)p[0], err);
-}
-static void sma_update(void *st, cq_time t, const double *in, double *out) {
-  (void)t;
-  out[0] = sma_st_update(st, in[0]);
-}
-
-#define PERIOD(dflt) \
-  {.name = "period", .help = "bars in the window", .def = dflt, .min = 2, .max = 100000, .integer = true}
-
-const cq_ta_def ta_def_sma = {
-    .name = "sma", .title = "Simple Moving Average", .group = "overlap",
-    .n_inputs = 1, .inputs = {CQ_TA_CLOSE}, .any_series = true,
-    .n_params = 1, .params = {PERIOD(30)},
-    .n_outputs = 1, .outputs = {"value"},
-    .lookback = lb_period_minus_1, .batch = sma_batch,
-    .state_size = sizeof(sma_st), .init = sma_init, .update = sma_update, .release = sma_rel,
-};
-
-static int ema_batch(const cq_ta_in *in, const double *p, double *const *out, cq_error *err) {
-  (void)err;
-  ta_ema_kernel(in->v[0], in->n, (int)p[0], ta_ema_k((int)p[0]), out[0]);
-  return CQ_OK;
-}
-static int ema_init(void *st, const double *p, cq_error *err) {
-  (void)err;
-  return ta_ema_st_init(st, (int)p[0], ta_ema_k((int)p[0]));
-}
-static void ema_update(void *st, cq_time t, const double *in, double *out) {
-  (void)t;
-  out[0] = ta_ema_st_update(st, in[0]);
-}
-
-const cq_ta_def ta_def_ema = {
-    .name = "ema", .title = "Exponential Moving Average", .group = "overlap",
-    .n_inputs = 1, .inputs = {CQ_TA_CLOSE}, .any_series = true,
-    .n_params = 1, .params = {PERIOD(30)},
-    .n_outputs = 1, .outputs = {"value"},
-    .lookback = lb_period_minus_1, .batch = ema_batch,
-    .state_size = sizeof(ta_ema_st), .init = ema_init, .update = ema_update,
-};
 
 static int ma_lookback(const double *p) {
   return ta_ma_lookback((int)p[1], (int)p[0]);
@@ -260,44 +182,35 @@ static void ma_release(void *st) {
 }
 
 const cq_ta_def ta_def_ma = {
-    .name = "ma", .title = "Moving Average of any type", .group = "overlap",
-    .n_inputs = 1, .inputs = {CQ_TA_CLOSE}, .any_series = true,
+    .name = "ma",
+    .title = "Moving Average of any type",
+    .group = "overlap",
+    .n_inputs = 1,
+    .inputs = {CQ_TA_CLOSE},
+    .any_series = true,
     .n_params = 2,
-    .params = {{.name = "period", .help = "bars in the window", .def = 30, .min = 1,
-                .max = 100000, .integer = true},
-               {.name = "matype", .help = "0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA, 8 T3",
-                .def = 0, .min = 0, .max = 8, .integer = true}},
-    .n_outputs = 1, .outputs = {"value"},
-    .check = ma_check, .lookback = ma_lookback, .batch = ma_batch,
-    .state_size = sizeof(ta_ma), .init = ma_init, .update = ma_update, .release = ma_release,
+    .params = {{.name = "period",
+                .help = "bars in the window",
+                .def = 30,
+                .min = 1,
+                .max = 100000,
+                .integer = true},
+               {.name = "matype",
+                .help = "0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA, 8 T3",
+                .def = 0,
+                .min = 0,
+                .max = 8,
+                .integer = true}},
+    .n_outputs = 1,
+    .outputs = {"value"},
+    .check = ma_check,
+    .lookback = ma_lookback,
+    .batch = ma_batch,
+    .state_size = sizeof(ta_ma),
+    .init = ma_init,
+    .update = ma_update,
+    .release = ma_release,
 };
-
-/* --- typed entry points ---------------------------------------------------------------- */
-
-/* Checks params, makes in-place runs safe and runs the definition's kernel. */
-static int call1(const cq_ta_def *def, const double *p, const double *in, size_t n, double *out,
-                 cq_error *err) {
-  cq_ta_in x = {.v = {in}, .n = n};
-  return cq_ta_run(def, p, &x, &out, err);
-}
-
-int cq_ta_sma_lookback(int period) {
-  const double p[] = {period};
-  return ta_lookback_or_neg(&ta_def_sma, p);
-}
-int cq_ta_sma(const double *in, size_t n, int period, double *out, cq_error *err) {
-  const double p[] = {period};
-  return call1(&ta_def_sma, p, in, n, out, err);
-}
-
-int cq_ta_ema_lookback(int period) {
-  const double p[] = {period};
-  return ta_lookback_or_neg(&ta_def_ema, p);
-}
-int cq_ta_ema(const double *in, size_t n, int period, double *out, cq_error *err) {
-  const double p[] = {period};
-  return call1(&ta_def_ema, p, in, n, out, err);
-}
 
 int cq_ta_ma_lookback(int period, int matype) {
   const double p[] = {period, matype};
@@ -305,6 +218,5 @@ int cq_ta_ma_lookback(int period, int matype) {
 }
 int cq_ta_ma(const double *in, size_t n, int period, int matype, double *out, cq_error *err) {
   const double p[] = {period, matype};
-  return call1(&ta_def_ma, p, in, n, out, err);
+  return ta_call1(&ta_def_ma, p, in, n, out, err);
 }
-

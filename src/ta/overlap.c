@@ -8,8 +8,7 @@ int ta_ma_kind_lookback(int type, int period) {
   return -1;
 }
 
-int ta_ma_kind_batch(int type, const double *in, size_t n, int period, double *out,
-                     cq_error *err) {
+int ta_ma_kind_batch(int type, const double *in, size_t n, int period, double *out, cq_error *err) {
   (void)in;
   (void)n;
   (void)period;

@@ -12,7 +12,7 @@
 #include "ta_internal.h"
 
 static const cq_ta_def *const *const groups[] = {
-    ta_group_overlap,    ta_group_momentum, ta_group_volume, ta_group_volatility,
+    ta_group_overlap,   ta_group_momentum, ta_group_volume, ta_group_volatility,
     ta_group_statistic, ta_group_price,    ta_group_crypto,
 };
 enum { N_GROUPS = sizeof groups / sizeof groups[0] };
@@ -100,8 +100,8 @@ int ta_check(const cq_ta_def *def, const double *p, cq_error *err) {
     if (isnan(v) || v < d->min || v > d->max || (d->integer && v != floor(v))) {
       char range[96];
       range_text(d, range, sizeof range);
-      return param_error(err, d->name, "%s: %s = %.10g is out of range; valid: %s",
-                            def->name, d->name, v, range);
+      return param_error(err, d->name, "%s: %s = %.10g is out of range; valid: %s", def->name,
+                         d->name, v, range);
     }
   }
   return def->check ? def->check(p, err) : CQ_OK;
@@ -155,8 +155,8 @@ int cq_ta_params_parse(const cq_ta_def *def, const char *text, double *params, c
     } else {
       if (named)
         return cq_error_set(err, CQ_EINVAL,
-                            "%s: '%.*s': a value by position cannot follow one by name",
-                            def->name, (int)len, s);
+                            "%s: '%.*s': a value by position cannot follow one by name", def->name,
+                            (int)len, s);
       idx = pos++;
       if (idx >= def->n_params)
         return cq_error_set(err, CQ_EINVAL, "%s takes at most %d parameter%s, given '%s'",
@@ -165,21 +165,19 @@ int cq_ta_params_parse(const cq_ta_def *def, const char *text, double *params, c
     size_t nlen = len - (size_t)(num - s);
     char buf[64];
     if (nlen == 0 || nlen >= sizeof buf)
-      return param_error(err, def->params[idx].name,
-                            "%s: %s: expected a number, got '%.*s'", def->name,
-                            def->params[idx].name, (int)nlen, num);
+      return param_error(err, def->params[idx].name, "%s: %s: expected a number, got '%.*s'",
+                         def->name, def->params[idx].name, (int)nlen, num);
     memcpy(buf, num, nlen);
     buf[nlen] = '\0';
     char *stop;
     errno = 0;
     double v = strtod(buf, &stop);
     if (*stop || errno == ERANGE)
-      return param_error(err, def->params[idx].name,
-                            "%s: %s: expected a number, got '%s'", def->name,
-                            def->params[idx].name, buf);
+      return param_error(err, def->params[idx].name, "%s: %s: expected a number, got '%s'",
+                         def->name, def->params[idx].name, buf);
     if (set[idx])
-      return param_error(err, def->params[idx].name, "%s: %s given twice",
-                            def->name, def->params[idx].name);
+      return param_error(err, def->params[idx].name, "%s: %s given twice", def->name,
+                         def->params[idx].name);
     set[idx] = true;
     params[idx] = v;
     s = end ? end + 1 : s + len;
@@ -187,6 +185,16 @@ int cq_ta_params_parse(const cq_ta_def *def, const char *text, double *params, c
       return cq_error_set(err, CQ_EINVAL, "%s: parameters '%s' end with a comma", def->name, text);
   }
   return ta_check(def, params, err);
+}
+
+int ta_lookback_period_minus_1(const double *p) {
+  return (int)p[0] - 1;
+}
+
+int ta_call1(const cq_ta_def *def, const double *p, const double *in, size_t n, double *out,
+             cq_error *err) {
+  cq_ta_in x = {.v = {in}, .n = n};
+  return cq_ta_run(def, p, &x, &out, err);
 }
 
 int cq_ta_lookback(const cq_ta_def *def, const double *params) {
@@ -315,7 +323,8 @@ int ta_ring_init(ta_ring *r, int cap, cq_error *err) {
   *r = (ta_ring){0};
   if (cap < 1) cap = 1;
   r->v = malloc((size_t)cap * sizeof(double));
-  if (!r->v) return cq_error_set(err, CQ_ENOMEM, "indicator window of %d values: out of memory", cap);
+  if (!r->v)
+    return cq_error_set(err, CQ_ENOMEM, "indicator window of %d values: out of memory", cap);
   r->cap = cap;
   return CQ_OK;
 }

@@ -33,6 +33,21 @@ int ta_check(const cq_ta_def *def, const double *params, cq_error *err);
 /* Lookback for params, or -1 when they are invalid. */
 int ta_lookback_or_neg(const cq_ta_def *def, const double *params);
 
+/* The usual "period" parameter, 2..100000 as in TA-Lib. */
+#define TA_PERIOD(dflt)                                                                     \
+  {                                                                                         \
+    .name = "period", .help = "bars in the window", .def = (dflt), .min = 2, .max = 100000, \
+    .integer = true                                                                         \
+  }
+
+/* Lookback period - 1 (params[0] is the period). */
+int ta_lookback_period_minus_1(const double *p);
+
+/* A typed single-input, single-output entry point: checks params, makes an in-place run
+ * safe and runs the definition's kernel (as cq_ta_run). */
+int ta_call1(const cq_ta_def *def, const double *p, const double *in, size_t n, double *out,
+             cq_error *err);
+
 /* Fills out[from, to) with NaN. */
 static inline void ta_nan(double *out, size_t from, size_t to) {
   for (size_t i = from; i < to; i++) out[i] = NAN;
@@ -97,14 +112,45 @@ void ta_ma_release(ta_ma *m);
 
 /* The other types (WMA, DEMA, TEMA, TRIMA, KAMA, T3; period >= 2), in overlap.c. */
 int ta_ma_kind_lookback(int type, int period);
-int ta_ma_kind_batch(int type, const double *in, size_t n, int period, double *out,
-                     cq_error *err);
+int ta_ma_kind_batch(int type, const double *in, size_t n, int period, double *out, cq_error *err);
 int ta_ma_kind_init(ta_ma *m, int type, int period, cq_error *err);
 
 /* The SMA, EMA and MA definitions (ma.c), listed in the overlap group. */
 extern const cq_ta_def ta_def_sma, ta_def_ema, ta_def_ma;
 
-/* SMA and EMA steps, shared by batch and streaming so both do the same arithmetic. */
+/* SMA and EMA kernels and steps, shared by batch and streaming so both do the same
+ * arithmetic, and by every indicator built on them. */
+
+/* SMA in TA-Lib's order of operations: add the new value, take the mean, drop the oldest. */
+void ta_sma_kernel(const double *in, size_t n, int period, double *out);
+
+/* The last period - 1 values in a ring (none for period 1). */
+typedef struct ta_sma_st {
+  double *win;
+  double sum;
+  int period, count, pos;
+} ta_sma_st;
+
+int ta_sma_st_init(ta_sma_st *s, int period, cq_error *err);
+void ta_sma_st_release(ta_sma_st *s);
+static inline double ta_sma_st_update(ta_sma_st *s, double x) {
+  int lb = s->period - 1;
+  s->sum += x;
+  if (s->count < lb) {
+    s->win[s->count++] = x;
+    return NAN;
+  }
+  double t = s->sum;
+  if (lb > 0) {
+    s->sum -= s->win[s->pos];
+    s->win[s->pos] = x;
+    if (++s->pos == lb) s->pos = 0;
+  } else {
+    s->sum -= x;
+  }
+  return t / (double)s->period;
+}
+
 typedef struct ta_ema_st {
   double k, value, seed;
   int period, count;

@@ -1,5 +1,6 @@
-/* Momentum: RSI, MACD, STOCH, STOCHF, STOCHRSI, ADX, ADXR, PLUS_DI, MINUS_DI, DX, CCI, MFI, MOM, ROC, ROCP, WILLR, AROON, AROONOSC, APO, PPO, CMO, TRIX, ULTOSC, BOP.
- * Typed batch and lookback functions; conventions in cquant/ta.h. Included by it. */
+/* Momentum: RSI, MACD, STOCH, STOCHF, STOCHRSI, ADX, ADXR, PLUS_DI, MINUS_DI, DX, CCI, MFI, MOM,
+ * ROC, ROCP, WILLR, AROON, AROONOSC, APO, PPO, CMO, TRIX, ULTOSC, BOP. Typed batch and lookback
+ * functions; conventions in cquant/ta.h. Included by it. */
 #ifndef CQUANT_TA_MOMENTUM_H
 #define CQUANT_TA_MOMENTUM_H
 

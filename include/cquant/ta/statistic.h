@@ -1,5 +1,5 @@
-/* Statistics: STDDEV, VAR, LINEARREG, LINEARREG_SLOPE, LINEARREG_INTERCEPT, LINEARREG_ANGLE, TSF, CORREL, BETA.
- * Typed batch and lookback functions; conventions in cquant/ta.h. Included by it. */
+/* Statistics: STDDEV, VAR, LINEARREG, LINEARREG_SLOPE, LINEARREG_INTERCEPT, LINEARREG_ANGLE, TSF,
+ * CORREL, BETA. Typed batch and lookback functions; conventions in cquant/ta.h. Included by it. */
 #ifndef CQUANT_TA_STATISTIC_H
 #define CQUANT_TA_STATISTIC_H
 

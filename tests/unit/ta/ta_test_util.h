@@ -46,7 +46,8 @@ static inline int table_read(const char *path, table *t) {
   ssize_t len = getline(&line, &cap, f);
   assert_true(len > 0);
   line[strcspn(line, "\r\n")] = '\0';
-  for (char *save = NULL, *tok = strtok_r(line, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  for (char *save = NULL, *tok = strtok_r(line, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
     assert_true(t->ncol < MAX_COLS);
     t->names[t->ncol] = strdup(tok);
     assert_non_null(t->names[t->ncol]);
@@ -67,12 +68,14 @@ static inline int table_read(const char *path, table *t) {
     char *s = line;
     for (int c = 0; c < t->ncol; c++) {
       char *end = strchr(s, ',');
-      if (end) *end = '\0';
-      else if (c != t->ncol - 1) fail_msg("%s: row %zu has too few cells", path, t->nrow + 2);
+      if (end)
+        *end = '\0';
+      else if (c != t->ncol - 1)
+        fail_msg("%s: row %zu has too few cells", path, t->nrow + 2);
       char *stop = s;
       double v = *s ? strtod(s, &stop) : NAN;
-      if (*stop) fail_msg("%s: row %zu column %s: not a number '%s'", path, t->nrow + 2,
-                          t->names[c], s);
+      if (*stop)
+        fail_msg("%s: row %zu column %s: not a number '%s'", path, t->nrow + 2, t->names[c], s);
       t->col[c][t->nrow] = v;
       s = end ? end + 1 : s + strlen(s);
     }

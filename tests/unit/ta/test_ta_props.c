@@ -75,8 +75,8 @@ static void stream_equals(const cq_ta_def *d, const double *p, const cq_ta_in *i
   for (int k = 0; k < d->n_outputs; k++) {
     for (size_t i = 0; i < in->n; i++)
       if (!same(got.o[k][i], want->o[k][i]))
-        fail_msg("%s(%s) %s, chunks of %zu: output %s bar %zu: stream %.17g, batch %.17g",
-                 d->name, what, "stream", chunk, d->outputs[k], i, got.o[k][i], want->o[k][i]);
+        fail_msg("%s(%s) %s, chunks of %zu: output %s bar %zu: stream %.17g, batch %.17g", d->name,
+                 what, "stream", chunk, d->outputs[k], i, got.o[k][i], want->o[k][i]);
     if (in->n) assert_true(same(cq_ta_stream_value(s, k), want->o[k][in->n - 1]));
   }
   outs_free(&got);
@@ -117,8 +117,8 @@ static void check_one(const cq_ta_def *d, const double *p, const char *what) {
       for (int m = 0; m < d->n_outputs; m++)
         for (size_t i = 0; i < B.n; i++)
           if (!same(o.o[m][i], want.o[m][i]))
-            fail_msg("%s(%s): input %d in place of output %s: output %s bar %zu differs",
-                     d->name, what, j, d->outputs[k], d->outputs[m], i);
+            fail_msg("%s(%s): input %d in place of output %s: output %s bar %zu differs", d->name,
+                     what, j, d->outputs[k], d->outputs[m], i);
       outs_free(&o);
     }
   }
@@ -140,8 +140,8 @@ static void check_one(const cq_ta_def *d, const double *p, const char *what) {
     for (int k = 0; k < d->n_outputs; k++)
       for (size_t i = 0; i < n; i++)
         if (!same(o.o[k][i], want.o[k][i]))
-          fail_msg("%s(%s): %zu bars: output %s bar %zu differs from the full run", d->name,
-                   what, n, d->outputs[k], i);
+          fail_msg("%s(%s): %zu bars: output %s bar %zu differs from the full run", d->name, what,
+                   n, d->outputs[k], i);
     stream_equals(d, p, &sh, 1, &o, what);
     outs_free(&o);
     for (int k = 0; k < d->n_inputs; k++) free(copy[k]);
@@ -221,8 +221,7 @@ static void test_bad_params(void **state) {
         cq_error_clear(&e);
         double out[CQ_TA_MAX_PARAMS];
         int rc = cq_ta_params(d, p, d->n_params, out, &e);
-        if (rc != CQ_EINVAL)
-          fail_msg("%s: %s = %g accepted (%d)", d->name, q->name, bad[b], rc);
+        if (rc != CQ_EINVAL) fail_msg("%s: %s = %g accepted (%d)", d->name, q->name, bad[b], rc);
         assert_string_equal(e.field, q->name);
         assert_non_null(strstr(e.msg, q->name));
         cq_ta_stream *s = NULL;
