@@ -310,7 +310,7 @@ static int count_range(sq_store *s, sqlite3_int64 sid, sqlite3_int64 lo, sqlite3
   return rc == SQLITE_ROW ? CQ_OK : db_error(s, err, "counting candles");
 }
 
-static int sq_put_candles(cq_store *base, const cq_series_key *key, const cq_candles *c,
+static int put_candles_body(cq_store *base, const cq_series_key *key, const cq_candles *c,
                           size_t first, size_t n, cq_write_report *rep, cq_error *err) {
   sq_store *s = (sq_store *)base;
   if (n == 0) return CQ_OK;
@@ -473,7 +473,7 @@ static void bind_trade(sqlite3_stmt *st, const char *venue, const char *symbol,
   sqlite3_bind_int(st, 7, t->taker_side[i]);
 }
 
-static int sq_put_trades(cq_store *base, const char *venue, const char *symbol, const cq_trades *t,
+static int put_trades_body(cq_store *base, const char *venue, const char *symbol, const cq_trades *t,
                          cq_write_report *rep, cq_error *err) {
   sq_store *s = (sq_store *)base;
   for (size_t i = 0; i < t->len; i++) {
@@ -573,7 +573,7 @@ static void bind_dec(sqlite3_stmt *st, int col, cq_dec d) {
   sqlite3_bind_text(st, col, buf, -1, SQLITE_TRANSIENT);
 }
 
-static int sq_put_instruments(cq_store *base, const cq_instrument *ins, size_t n,
+static int put_instruments_body(cq_store *base, const cq_instrument *ins, size_t n,
                               cq_write_report *rep, cq_error *err) {
   sq_store *s = (sq_store *)base;
   sqlite3_stmt *st = s->st[ST_INS_UPSERT];
@@ -608,6 +608,66 @@ static int sq_put_instruments(cq_store *base, const cq_instrument *ins, size_t n
   return CQ_OK;
 }
 
+/* Each write is all or nothing, inside or outside begin/commit: a savepoint around it (which
+ * also makes a write outside begin/commit one transaction instead of one per row). */
+static int atomic_begin(sq_store *s, cq_error *err) {
+  return exec(s, "SAVEPOINT cq_write", err, "starting a write");
+}
+
+static int atomic_end(sq_store *s, int rc, cq_error *err) {
+  if (rc) {
+    sqlite3_exec(s->db, "ROLLBACK TO cq_write; RELEASE cq_write", NULL, NULL, NULL);
+    return rc;
+  }
+  return exec(s, "RELEASE cq_write", err, "finishing a write");
+}
+
+static int sq_put_candles(cq_store *base, const cq_series_key *key, const cq_candles *c,
+                          size_t first, size_t n, cq_write_report *rep, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  if (n == 0) return CQ_OK;
+  cq_write_report w = {0};
+  int rc = atomic_begin(s, err);
+  if (rc) return rc;
+  rc = atomic_end(s, put_candles_body(base, key, c, first, n, &w, err), err);
+  if (!rc && rep) {
+    rep->inserted += w.inserted;
+    rep->revised += w.revised;
+    rep->unchanged += w.unchanged;
+  }
+  return rc;
+}
+
+static int sq_put_trades(cq_store *base, const char *venue, const char *symbol, const cq_trades *t,
+                         cq_write_report *rep, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  cq_write_report w = {0};
+  int rc = atomic_begin(s, err);
+  if (rc) return rc;
+  rc = atomic_end(s, put_trades_body(base, venue, symbol, t, &w, err), err);
+  if (!rc && rep) {
+    rep->inserted += w.inserted;
+    rep->revised += w.revised;
+    rep->unchanged += w.unchanged;
+  }
+  return rc;
+}
+
+static int sq_put_instruments(cq_store *base, const cq_instrument *ins, size_t n,
+                              cq_write_report *rep, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  cq_write_report w = {0};
+  int rc = atomic_begin(s, err);
+  if (rc) return rc;
+  rc = atomic_end(s, put_instruments_body(base, ins, n, &w, err), err);
+  if (!rc && rep) {
+    rep->inserted += w.inserted;
+    rep->revised += w.revised;
+    rep->unchanged += w.unchanged;
+  }
+  return rc;
+}
+
 static int sq_get_instrument(cq_store *base, const char *venue, const char *symbol,
                              cq_instrument *out, cq_error *err) {
   sq_store *s = (sq_store *)base;
@@ -616,6 +676,11 @@ static int sq_get_instrument(cq_store *base, const char *venue, const char *symb
   if (rc == 0)
     return cq_error_set(err, CQ_ENOTFOUND, "no instrument %s on %s in %s", symbol, venue, s->path);
   return CQ_OK;
+}
+
+static const char *sq_layout(const cq_store *base) {
+  (void)base;
+  return "rows";
 }
 
 const cq_store_ops cq_store_sqlite_ops = {
@@ -633,4 +698,5 @@ const cq_store_ops cq_store_sqlite_ops = {
     .list_series = sq_list_series,
     .put_trades = sq_put_trades,
     .get_trades = sq_get_trades,
+    .layout = sq_layout,
 };
