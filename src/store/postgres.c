@@ -43,6 +43,7 @@ typedef struct pg_store {
   cq_store base;
   PGconn *conn;
   bool timescale; /* layout: hypertables (true) or monthly partitions */
+  bool prepared;  /* the range read is prepared on this connection */
   char where[200]; /* "host:port/db", for messages */
 } pg_store;
 
@@ -454,7 +455,13 @@ static int pg_open(const char *uri, cq_store **out, cq_error *err) {
     return rc;
   }
   PQsetNoticeProcessor(s->conn, no_notices, NULL);
-  if ((rc = pg_exec(s, "SET client_min_messages = warning", err, "setting up")) ||
+  /* generic plans: a range read is planned once per connection (planning a query over a
+   * partitioned table costs more than reading a year of hourly candles); partitions are
+   * pruned when it runs */
+  if ((rc = pg_exec(s,
+                    "SET client_min_messages = warning;"
+                    " SET plan_cache_mode = force_generic_plan",
+                    err, "setting up")) ||
       (rc = migrate(s, err)) || (rc = read_layout(s, err))) {
     pg_close(&s->base);
     return rc;
@@ -476,16 +483,20 @@ static int series_id(pg_store *s, const cq_series_key *key, int64_t *id, cq_erro
   p_text(&p, key->venue);
   p_text(&p, key->symbol);
   p_text(&p, tf);
-  /* look up first: an INSERT that conflicts would still use up an identity value */
+  /* Writers of one series take turns (an advisory lock held to the end of the
+   * transaction), so what a write finds stored is still so when it writes: reports are
+   * exact and the COPY of new ground cannot collide. Looked up before inserting: an INSERT
+   * that conflicts would still use up an identity value. */
   static const char *const sql[3] = {
-      "SELECT id FROM series WHERE venue = $1 AND symbol = $2 AND timeframe = $3",
+      "SELECT (SELECT id FROM series WHERE venue = $1 AND symbol = $2 AND timeframe = $3),"
+      " pg_advisory_xact_lock(hashtext('cquant.series'), hashtext($1 || ' ' || $2 || ' ' || $3))",
       "INSERT INTO series (venue, symbol, timeframe) VALUES ($1, $2, $3)"
       " ON CONFLICT (venue, symbol, timeframe) DO NOTHING RETURNING id",
       "SELECT id FROM series WHERE venue = $1 AND symbol = $2 AND timeframe = $3"};
   for (int step = 0; step < 3; step++) {
     PGresult *r = run(s, sql[step], &p, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "adding a series");
-    if (PQntuples(r) == 1) {
+    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
       *id = get64(PQgetvalue(r, 0, 0));
       PQclear(r);
       return CQ_OK;
@@ -640,7 +651,7 @@ static void copy_candles(copybuf *b, int64_t sid, const cq_candles *c, size_t fi
 static const char candle_cols[] =
     "series_id, open_time, open, high, low, close, volume, quote_volume, trades, closed";
 
-/* One pass through the staging table: upsert, counting existing and changed rows. */
+/* One pass through the staging table: insert the new rows, update those that differ. */
 static int upsert_candles(pg_store *s, int64_t sid, const cq_candles *c, size_t first, size_t n,
                           const uint32_t *gen, uint32_t g, cq_time lo, cq_time hi,
                           cq_write_report *rep, cq_error *err) {
@@ -654,36 +665,36 @@ static int upsert_candles(pg_store *s, int64_t sid, const cq_candles *c, size_t 
                    err, doing);
   if (rc) return rc;
   copybuf b;
-  char sql[256];
+  char sql[512];
   snprintf(sql, sizeof sql, "COPY cq_stage_candles (%s) FROM STDIN (FORMAT binary)", candle_cols);
   if ((rc = copy_begin(s, &b, sql, err, doing))) return rc;
   copy_candles(&b, sid, c, first, n, gen, g);
   if ((rc = copy_end(&b, err, doing))) return rc;
+  /* new rows first (DO NOTHING neither locks nor writes the rows that exist), then the rows
+   * that differ; a row another writer adds in between is then revised to ours */
+  snprintf(sql, sizeof sql,
+           "INSERT INTO candles (%s) SELECT %s FROM cq_stage_candles ORDER BY open_time"
+           " ON CONFLICT (series_id, open_time) DO NOTHING",
+           candle_cols, candle_cols);
+  PGresult *r = PQexec(s->conn, sql);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, doing);
+  uint64_t ins = strtoull(PQcmdTuples(r), NULL, 10);
+  PQclear(r);
   params p = {0};
   p_bin64(&p, OID_INT8, sid);
   p_bin64(&p, OID_TIMESTAMPTZ, ts_of(lo));
   p_bin64(&p, OID_TIMESTAMPTZ, ts_of(hi));
-  PGresult *r = run(
-      s,
-      "WITH ex AS (SELECT count(*) AS n FROM candles c JOIN cq_stage_candles x"
-      "  ON c.open_time = x.open_time WHERE c.series_id = $1"
-      "  AND c.open_time >= $2 AND c.open_time <= $3),"
-      " up AS (INSERT INTO candles (series_id, open_time, open, high, low, close, volume,"
-      "  quote_volume, trades, closed) SELECT series_id, open_time, open, high, low, close,"
-      "  volume, quote_volume, trades, closed FROM cq_stage_candles ORDER BY open_time"
-      "  ON CONFLICT (series_id, open_time) DO UPDATE SET open = EXCLUDED.open,"
-      "  high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,"
-      "  volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,"
-      "  trades = EXCLUDED.trades, closed = EXCLUDED.closed"
-      "  WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume,"
-      "  candles.quote_volume, candles.trades, candles.closed) IS DISTINCT FROM"
-      "  (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume,"
-      "  EXCLUDED.quote_volume, EXCLUDED.trades, EXCLUDED.closed) RETURNING 1)"
-      " SELECT (SELECT n FROM ex), (SELECT count(*) FROM up)",
-      &p, 1);
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
-  uint64_t existed = (uint64_t)get64(PQgetvalue(r, 0, 0));
-  uint64_t changed = (uint64_t)get64(PQgetvalue(r, 0, 1));
+  r = run(s,
+          "UPDATE candles c SET open = x.open, high = x.high, low = x.low, close = x.close,"
+          " volume = x.volume, quote_volume = x.quote_volume, trades = x.trades,"
+          " closed = x.closed FROM cq_stage_candles x WHERE c.series_id = $1"
+          " AND c.open_time >= $2 AND c.open_time <= $3 AND c.open_time = x.open_time"
+          " AND (c.open, c.high, c.low, c.close, c.volume, c.quote_volume, c.trades, c.closed)"
+          " IS DISTINCT FROM (x.open, x.high, x.low, x.close, x.volume, x.quote_volume,"
+          " x.trades, x.closed)",
+          &p, 0);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, doing);
+  uint64_t revised = strtoull(PQcmdTuples(r), NULL, 10);
   PQclear(r);
   uint64_t rows = n;
   if (gen) {
@@ -691,10 +702,9 @@ static int upsert_candles(pg_store *s, int64_t sid, const cq_candles *c, size_t 
     for (size_t j = 0; j < n; j++) rows += gen[j] == g;
   }
   if (rep) {
-    uint64_t ins = rows - existed;
     rep->inserted += ins;
-    rep->revised += changed - ins;
-    rep->unchanged += rows - changed;
+    rep->revised += revised;
+    rep->unchanged += rows - ins - revised;
   }
   return CQ_OK;
 }
@@ -774,12 +784,18 @@ static int pg_get_candles(cq_store *base, const cq_series_key *key, cq_time from
   /* [from, to) in ns → [ceil(from), ceil(to)) in µs */
   p_bin64(&p, OID_TIMESTAMPTZ, ceil_div(from, CQ_NS_PER_US) - PG_EPOCH_US);
   p_bin64(&p, OID_TIMESTAMPTZ, ceil_div(to, CQ_NS_PER_US) - PG_EPOCH_US);
-  PGresult *r = run(s,
-                    "SELECT open_time, open, high, low, close, volume, quote_volume, trades,"
-                    " closed FROM candles WHERE series_id = (SELECT id FROM series"
-                    " WHERE venue = $1 AND symbol = $2 AND timeframe = $3)"
-                    " AND open_time >= $4 AND open_time < $5 ORDER BY open_time",
-                    &p, 1);
+  if (!s->prepared) {
+    PGresult *r = PQprepare(s->conn, "cq_get_candles",
+                            "SELECT open_time, open, high, low, close, volume, quote_volume,"
+                            " trades, closed FROM candles WHERE series_id = (SELECT id FROM"
+                            " series WHERE venue = $1 AND symbol = $2 AND timeframe = $3)"
+                            " AND open_time >= $4 AND open_time < $5 ORDER BY open_time",
+                            p.n, p.types);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, "reading candles");
+    PQclear(r);
+    s->prepared = true;
+  }
+  PGresult *r = PQexecPrepared(s->conn, "cq_get_candles", p.n, p.vals, p.lens, p.fmts, 1);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "reading candles");
   size_t rows = (size_t)PQntuples(r);
   int rc = cq_candles_reserve(out, out->len + rows);
@@ -971,7 +987,19 @@ static int pg_put_trades(cq_store *base, const char *venue, const char *symbol, 
   int rc = write_begin(s, &own, err, "writing trades");
   if (rc) return rc;
   uint32_t *gen = NULL, maxgen = 0;
-  rc = ensure_partitions(s, "trades", t->time, t->len, err);
+  /* writers of one symbol's trades take turns (see series_id) */
+  params p = {0};
+  p_text(&p, venue);
+  p_text(&p, symbol);
+  PGresult *r = run(s,
+                    "SELECT pg_advisory_xact_lock(hashtext('cquant.trades'),"
+                    " hashtext($1 || ' ' || $2))",
+                    &p, 0);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK)
+    rc = pg_fail(s, r, err, "writing trades");
+  else
+    PQclear(r);
+  if (!rc) rc = ensure_partitions(s, "trades", t->time, t->len, err);
   if (!rc && generations(NULL, t->id, 0, t->len, &gen, &maxgen))
     rc = cq_error_set(err, CQ_ENOMEM, "postgres %s: writing trades: out of memory", s->where);
   for (uint32_t g = 0; g <= maxgen && !rc; g++)

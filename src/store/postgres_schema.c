@@ -33,7 +33,7 @@ static const char *const common_sql =
  * " PARTITION BY RANGE (...)" for partitions), then what is built on them. */
 static const char *const candles_sql =
     "CREATE TABLE candles ("
-    "  series_id bigint NOT NULL REFERENCES series (id), open_time timestamptz NOT NULL,"
+    "  series_id bigint NOT NULL, open_time timestamptz NOT NULL,"
     "  open float8 NOT NULL, high float8 NOT NULL, low float8 NOT NULL, close float8 NOT NULL,"
     "  volume float8 NOT NULL, quote_volume float8, trades bigint, closed boolean NOT NULL,"
     "  PRIMARY KEY (series_id, open_time))";

@@ -196,6 +196,66 @@ static void test_concurrent_openers(void **state) {
   (void)f;
 }
 
+typedef struct writer {
+  const char *uri;
+  const cq_candles *c;
+  pthread_barrier_t *go;
+  cq_write_report rep;
+  int rc;
+  char msg[CQ_ERROR_MSG_MAX];
+} writer;
+
+static void *write_one(void *arg) {
+  writer *w = arg;
+  cq_store *s = NULL;
+  cq_error e;
+  cq_error_clear(&e);
+  cq_series_key k;
+  w->rc = cq_series_key_set(&k, "okx", "BTC/USDT", "1m", &e);
+  if (!w->rc) w->rc = cq_store_open(w->uri, &s, &e);
+  pthread_barrier_wait(w->go); /* all connected: write at once */
+  if (!w->rc) w->rc = cq_store_put_candles(s, &k, w->c, 0, w->c->len, &w->rep, &e);
+  snprintf(w->msg, sizeof w->msg, "%s", e.msg);
+  cq_store_close(s);
+  return NULL;
+}
+
+/* Two writers of the same new candles at once: one inserts them, the other finds them
+ * unchanged; neither fails on the other's rows. */
+static void test_concurrent_writers(void **state) {
+  NEED_SERVER();
+  store_fixture *f = *state;
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  for (int i = 0; i < 3000; i++) {
+    cq_candle x = {.open_time = iso("2024-07-31T12:00:00Z") + i * CQ_NS_PER_MIN, .open = 1 + i,
+                   .high = 2 + i, .low = 0.5, .close = 1.5, .volume = 1, .quote_volume = NAN,
+                   .trades = -1, .closed = true};
+    assert_int_equal(cq_candles_push(&c, &x), 0);
+  }
+  enum { N = 3 };
+  writer w[N];
+  pthread_t th[N];
+  pthread_barrier_t go;
+  assert_int_equal(pthread_barrier_init(&go, NULL, N), 0);
+  for (int i = 0; i < N; i++) {
+    w[i] = (writer){.uri = f->uri, .c = &c, .go = &go};
+    assert_int_equal(pthread_create(&th[i], NULL, write_one, &w[i]), 0);
+  }
+  uint64_t ins = 0, same = 0;
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(pthread_join(th[i], NULL), 0);
+    if (w[i].rc) fail_msg("writer %d: %s", i, w[i].msg);
+    ins += w[i].rep.inserted;
+    same += w[i].rep.unchanged;
+    assert_int_equal(w[i].rep.revised, 0);
+  }
+  pthread_barrier_destroy(&go);
+  assert_int_equal(ins, c.len);
+  assert_int_equal(same, (N - 1) * c.len);
+  cq_candles_release(&c);
+}
+
 static void test_newer_schema_refused(void **state) {
   NEED_SERVER();
   store_fixture *f = *state;
@@ -277,6 +337,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_layout_and_partitions, pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(test_reopen_is_idempotent, pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(test_concurrent_openers, pg_setup, pg_teardown),
+      cmocka_unit_test_setup_teardown(test_concurrent_writers, pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(test_newer_schema_refused, pg_setup, pg_teardown),
       cmocka_unit_test(test_cannot_connect),
       cmocka_unit_test_setup_teardown(test_failed_write_in_transaction, pg_setup, pg_teardown),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # with_postgres.sh CMD [ARGS...]
+# with_postgres.sh --check     (exit 0 when a server could be started here, 2 and why if not)
 #
 # Starts a throw-away PostgreSQL server, runs CMD with CQ_TEST_STORE naming it, then stops
 # the server and removes its folder, whatever happens. Exits with CMD's status.
@@ -20,7 +21,9 @@ die() {
   exit 2
 }
 
-[ $# -ge 1 ] || die "usage: $me CMD [ARGS...]"
+[ $# -ge 1 ] || die "usage: $me CMD [ARGS...]   or   $me --check"
+check_only=0
+[ "$1" != "--check" ] || check_only=1
 
 find_bindir() {
   if [ -n "${PG_BINDIR:-}" ]; then
@@ -60,6 +63,7 @@ if [ "$(id -u)" -eq 0 ]; then
   command -v runuser >/dev/null 2>&1 || die "running as root and runuser is missing (util-linux)"
   as_pg=(runuser -u postgres --)
 fi
+[ "$check_only" = 0 ] || exit 0
 
 # As root the folder is in /tmp: the postgres user must be able to reach it.
 base=${TMPDIR:-/tmp}
