@@ -30,17 +30,22 @@ function(cq_module name)
   endif()
 endfunction()
 
-# cq_test(<name> SOURCES ... LIBS ... [LABELS ...] [TIMEOUT s])
-# One executable per test, registered with CTest; each runs in its own process.
+# cq_test(<name> SOURCES ... LIBS ... [LABELS ...] [TIMEOUT s] [WRAPPER script])
+# One executable per test, registered with CTest; each runs in its own process. WRAPPER is
+# a command that runs the test binary (e.g. with a server started around it).
 function(cq_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS;ARGS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT;WRAPPER" "SOURCES;LIBS;LABELS;ARGS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   cq_warnings(${name})
   target_link_libraries(${name} PRIVATE ${T_LIBS} cmocka)
   target_compile_definitions(${name} PRIVATE
     CQ_SHARED_DATA="${CQ_SHARED_DATA}"
     CQ_TEST_DATA="${CMAKE_SOURCE_DIR}/tests/data")
-  add_test(NAME ${name} COMMAND ${name} ${T_ARGS})
+  if(T_WRAPPER)
+    add_test(NAME ${name} COMMAND ${T_WRAPPER} $<TARGET_FILE:${name}> ${T_ARGS})
+  else()
+    add_test(NAME ${name} COMMAND ${name} ${T_ARGS})
+  endif()
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()

@@ -68,6 +68,7 @@ typedef struct cq_store_ops {
                     cq_write_report *rep, cq_error *err);
   int (*get_trades)(cq_store *s, const char *venue, const char *symbol, cq_time from,
                     cq_time to, cq_trades *out, cq_error *err);
+  const char *(*layout)(const cq_store *s);
 } cq_store_ops;
 
 /* Every backend's handle starts with this. */
@@ -87,6 +88,10 @@ const char *const *cq_store_backends(void);
 CQ_NODISCARD int cq_store_open(const char *uri, cq_store **out, cq_error *err);
 void cq_store_close(cq_store *s);
 const char *cq_store_backend(const cq_store *s);
+/* How candles and trades are laid out: "rows" (SQLite: one table each), "partitions"
+ * (PostgreSQL: native range partitions by month), "timescaledb" (PostgreSQL: hypertables
+ * with compression). Chosen when the store was created; never NULL. */
+const char *cq_store_layout(const cq_store *s);
 
 CQ_NODISCARD int cq_store_begin(cq_store *s, cq_error *err);
 CQ_NODISCARD int cq_store_commit(cq_store *s, cq_error *err);

@@ -55,6 +55,10 @@ const char *cq_store_backend(const cq_store *s) {
   return s->ops->name;
 }
 
+const char *cq_store_layout(const cq_store *s) {
+  return s->ops->layout ? s->ops->layout(s) : "rows";
+}
+
 int cq_store_begin(cq_store *s, cq_error *err) {
   return s->ops->begin(s, err);
 }

@@ -45,6 +45,18 @@ static int pg_fresh(const char *admin_uri, char *buf, size_t n) {
 }
 #endif
 
+int store_pg_fresh_uri(char *buf, size_t n) {
+  const char *env = getenv("CQ_TEST_STORE");
+  if (!env || strncmp(env, "postgres", 8) != 0) return -1;
+#ifdef CQ_HAVE_POSTGRES
+  return pg_fresh(env, buf, n);
+#else
+  (void)buf;
+  (void)n;
+  return -1;
+#endif
+}
+
 int store_fixture_open(store_fixture *f) {
   memset(f, 0, sizeof *f);
   const char *env = getenv("CQ_TEST_STORE");

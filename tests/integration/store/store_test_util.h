@@ -3,6 +3,8 @@
 #ifndef CQ_TEST_STORE_UTIL_H
 #define CQ_TEST_STORE_UTIL_H
 
+#include <stddef.h>
+
 #include "cquant/store.h"
 
 typedef struct store_fixture {
@@ -15,6 +17,10 @@ typedef struct store_fixture {
  * PostgreSQL server CQ_TEST_STORE names. 0 on success. */
 int store_fixture_open(store_fixture *f);
 void store_fixture_close(store_fixture *f);
+
+/* The URI of a new, empty database (no store opened on it yet) on the PostgreSQL server that
+ * CQ_TEST_STORE names; -1 when CQ_TEST_STORE is not a postgres:// URI or on failure. */
+int store_pg_fresh_uri(char *buf, size_t n);
 
 /* cmocka setup/teardown: *state is a store_fixture *. */
 int store_setup(void **state);

@@ -1,7 +1,7 @@
 /* One conformance suite for every store backend. The store under test is named by the
  * environment variable CQ_TEST_STORE (a store URI); without it, a fresh SQLite file in a
  * temporary folder. Each test starts from an empty store: SQLite gets a new file, PostgreSQL a
- * new schema named by CQ_TEST_STORE's search_path (see tests/integration/store/). */
+ * new database on the server CQ_TEST_STORE names (with_postgres.sh starts one). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +170,73 @@ static void test_rollback_leaves_nothing(void **state) {
   cq_candles_release(&r);
 }
 
+/* Rows that repeat an open time within one batch are written in order, as if one by one:
+ * the first inserts, a repeat with the same values is unchanged, with others a revision. */
+static void test_batch_repeats(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_series_key k = key_of("binance", "ETH/BTC", "1h");
+  cq_time t0 = iso("2024-05-01");
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  cq_candle a = {.open_time = t0 + CQ_NS_PER_HOUR, .open = 1, .high = 2, .low = 0.5,
+                 .close = 1.5, .volume = 3, .quote_volume = NAN, .trades = -1, .closed = true};
+  cq_candle b = a, x = a;
+  b.close = 1.75;
+  x.open_time = t0;
+  assert_int_equal(cq_candles_push(&c, &a), 0); /* inserted */
+  assert_int_equal(cq_candles_push(&c, &x), 0); /* inserted, earlier than the row before */
+  assert_int_equal(cq_candles_push(&c, &a), 0); /* unchanged */
+  assert_int_equal(cq_candles_push(&c, &b), 0); /* revised */
+  cq_write_report rep = {0};
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, &rep, &e), 0);
+  assert_int_equal(rep.inserted, 2);
+  assert_int_equal(rep.unchanged, 1);
+  assert_int_equal(rep.revised, 1);
+  cq_candles r;
+  cq_candles_init(&r, 0);
+  assert_int_equal(cq_store_get_candles(s, &k, INT64_MIN, INT64_MAX, &r, &e), 0);
+  assert_int_equal(r.len, 2);
+  assert_int_equal(r.open_time[0], t0);
+  assert_true(r.close[1] == 1.75);
+  /* the same batch again: every row meets a stored one */
+  memset(&rep, 0, sizeof rep);
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, &rep, &e), 0);
+  assert_int_equal(rep.inserted, 0);
+  assert_int_equal(rep.revised, 2); /* a over b, then b over a */
+  assert_int_equal(rep.unchanged, 2);
+  cq_candles_release(&c);
+  cq_candles_release(&r);
+}
+
+/* A write outside begin/commit is all or nothing: a bad row leaves the store as it was. */
+static void test_put_is_atomic(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_series_key k = key_of("okx", "BTC/USDT", "1m");
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  fill(&c, iso("2024-01-31T23:55:00Z"), CQ_NS_PER_MIN, 10, 100);
+  double keep = c.open[7];
+  c.open[7] = NAN; /* no price: refused like a missing value */
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, NULL, &e), CQ_EINVAL);
+  cq_candles r;
+  cq_candles_init(&r, 0);
+  assert_int_equal(cq_store_get_candles(s, &k, INT64_MIN, INT64_MAX, &r, &e), 0);
+  assert_int_equal(r.len, 0);
+  c.open[7] = keep;
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, NULL, &e), 0);
+  /* over stored rows too */
+  c.close[2] += 1;
+  c.volume[9] = NAN;
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, NULL, &e), CQ_EINVAL);
+  assert_int_equal(cq_store_get_candles(s, &k, INT64_MIN, INT64_MAX, &r, &e), 0);
+  assert_int_equal(r.len, 10);
+  assert_true(r.close[2] == c.close[2] - 1);
+  cq_candles_release(&c);
+  cq_candles_release(&r);
+}
+
 static void test_list_series_coverage(void **state) {
   cq_store *s = STORE(state);
   cq_error e;
@@ -288,6 +355,48 @@ static void test_trades(void **state) {
   cq_trades_release(&r);
 }
 
+/* A trade id repeated within a batch is written in order; a revision may move its time. */
+static void test_trade_repeats(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_trades t, r;
+  cq_trades_init(&t, 0);
+  cq_trades_init(&r, 0);
+  cq_time t0 = iso("2024-04-30T23:59:59.999999999Z");
+  cq_trade a = {.time = t0, .price = CQ_DEC(1234, 1), .qty = CQ_DEC(5, 3),
+                .taker_side = CQ_SIDE_BUY, .id = "77"};
+  cq_trade b = a;
+  b.time = t0 + 1; /* next month, one nanosecond later */
+  cq_trade c = a;
+  snprintf(c.id, sizeof c.id, "78");
+  assert_int_equal(cq_trades_push(&t, &a), 0); /* inserted */
+  assert_int_equal(cq_trades_push(&t, &a), 0); /* unchanged */
+  assert_int_equal(cq_trades_push(&t, &c), 0); /* inserted */
+  assert_int_equal(cq_trades_push(&t, &b), 0); /* revised */
+  cq_write_report rep = {0};
+  assert_int_equal(cq_store_put_trades(s, "okx", "ETH/USDT", &t, &rep, &e), 0);
+  assert_int_equal(rep.inserted, 2);
+  assert_int_equal(rep.unchanged, 1);
+  assert_int_equal(rep.revised, 1);
+  assert_int_equal(cq_store_get_trades(s, "okx", "ETH/USDT", INT64_MIN, INT64_MAX, &r, &e), 0);
+  assert_int_equal(r.len, 2);
+  assert_string_equal(r.id[0], "78");
+  assert_int_equal(r.time[0], t0);
+  assert_string_equal(r.id[1], "77");
+  assert_int_equal(r.time[1], t0 + 1); /* nanoseconds kept */
+  /* [from, to) to the nanosecond */
+  cq_trades_clear(&r);
+  assert_int_equal(cq_store_get_trades(s, "okx", "ETH/USDT", t0 + 1, t0 + 2, &r, &e), 0);
+  assert_int_equal(r.len, 1);
+  assert_string_equal(r.id[0], "77");
+  cq_trades_clear(&r);
+  assert_int_equal(cq_store_get_trades(s, "okx", "ETH/USDT", t0, t0 + 1, &r, &e), 0);
+  assert_int_equal(r.len, 1);
+  assert_string_equal(r.id[0], "78");
+  cq_trades_release(&t);
+  cq_trades_release(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_migrated_schema, store_setup, store_teardown),
@@ -297,6 +406,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_list_series_coverage, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_instruments, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_trades, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_batch_repeats, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_put_is_atomic, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_trade_repeats, store_setup, store_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
