@@ -188,7 +188,7 @@ static void run_pair(const char *candles, const char *reference, bool skip_if_ab
 static void test_fixture(void **state) {
   (void)state;
   run_pair(CQ_TEST_DATA "/binance_BTC_USDT-5m.head300.csv",
-           CQ_TEST_DATA "/binance_BTC_USDT-5m.talib.head300.csv", false);
+           CQ_TEST_DATA "/reference/talib/binance_BTC_USDT-5m.head300.csv", false);
 }
 
 static void test_shared(void **state) {
