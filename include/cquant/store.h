@@ -16,6 +16,7 @@
 #ifndef CQUANT_STORE_H
 #define CQUANT_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,42 @@ typedef struct cq_series_info {
   uint64_t gaps;       /* runs of consecutive missing bars */
 } cq_series_info;
 
+/* --- feature frames ----------------------------------------------------------------------
+ * The stored result of building a feature set over one candle series: a time column and one
+ * value column per feature, in the set's order. Keyed by (set, version, series): building a
+ * set again with the same version replaces that frame; other versions stay readable. */
+enum { CQ_FEATURE_NAME_MAX = 64, CQ_FEATURE_VERSION_MAX = 24 };
+
+typedef struct cq_feature_frame {
+  char set[CQ_FEATURE_NAME_MAX];         /* the feature set's name */
+  char version[CQ_FEATURE_VERSION_MAX];  /* hash of its definitions */
+  char source[CQ_FEATURE_VERSION_MAX];   /* fingerprint of the candles it was built from */
+  cq_series_key key;
+  cq_time built_at;
+  char *definition; /* canonical text of the definitions */
+  size_t rows;
+  int n_features;
+  char (*names)[CQ_FEATURE_NAME_MAX]; /* n_features names */
+  cq_time *time;                       /* rows open times */
+  double **values;                     /* n_features columns of rows values */
+} cq_feature_frame;
+
+/* What is stored, per frame. */
+typedef struct cq_feature_info {
+  char set[CQ_FEATURE_NAME_MAX];
+  char version[CQ_FEATURE_VERSION_MAX];
+  cq_series_key key;
+  cq_time built_at;
+  uint64_t rows;
+  int n_features;
+} cq_feature_info;
+
+/* Frees what cq_store_get_features (or cq_feature_frame_alloc) allocated; zeroes f. */
+void cq_feature_frame_release(cq_feature_frame *f);
+/* Allocates names, time and values for rows x n_features (values NaN, times 0). */
+CQ_NODISCARD int cq_feature_frame_alloc(cq_feature_frame *f, size_t rows, int n_features,
+                                        cq_error *err);
+
 /* One backend: a const table of functions, one file (or folder) per backend. */
 typedef struct cq_store_ops {
   const char *name; /* "sqlite", "postgres" */
@@ -69,6 +106,11 @@ typedef struct cq_store_ops {
   int (*get_trades)(cq_store *s, const char *venue, const char *symbol, cq_time from,
                     cq_time to, cq_trades *out, cq_error *err);
   const char *(*layout)(const cq_store *s);
+  /* feature frames, values as little-endian blobs (see store.c) */
+  int (*put_features)(cq_store *s, const cq_feature_frame *f, cq_error *err);
+  int (*get_features)(cq_store *s, const char *set, const char *version,
+                      const cq_series_key *key, bool data, cq_feature_frame *out, cq_error *err);
+  int (*list_features)(cq_store *s, cq_feature_info **out, size_t *n, cq_error *err);
 } cq_store_ops;
 
 /* Every backend's handle starts with this. */
@@ -123,6 +165,19 @@ CQ_NODISCARD int cq_store_put_trades(cq_store *s, const char *venue, const char 
                                      const cq_trades *t, cq_write_report *rep, cq_error *err);
 CQ_NODISCARD int cq_store_get_trades(cq_store *s, const char *venue, const char *symbol,
                                      cq_time from, cq_time to, cq_trades *out, cq_error *err);
+
+/* Stores a frame, replacing the one with the same (set, version, series), in one
+ * transaction. Names must be distinct and non-empty. */
+CQ_NODISCARD int cq_store_put_features(cq_store *s, const cq_feature_frame *f, cq_error *err);
+/* Reads the frame of (set, version, series); version NULL or "" means the latest built.
+ * With data false only the header (no names, times or values; definition included).
+ * CQ_ENOTFOUND when there is none. out is released by cq_feature_frame_release. */
+CQ_NODISCARD int cq_store_get_features(cq_store *s, const char *set, const char *version,
+                                       const cq_series_key *key, bool data,
+                                       cq_feature_frame *out, cq_error *err);
+/* Every stored frame, sorted by set, series, build time. *out is malloc'd; caller frees. */
+CQ_NODISCARD int cq_store_list_features(cq_store *s, cq_feature_info **out, size_t *n,
+                                        cq_error *err);
 
 #ifdef __cplusplus
 }

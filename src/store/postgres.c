@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cquant/core/strutil.h"
 #include "cquant/store.h"
 #include "postgres_schema.h"
 #include "store_internal.h"
@@ -26,6 +27,7 @@
 /* Type OIDs (stable since PostgreSQL 7; catalog/pg_type_d.h is a server header). */
 enum {
   OID_BOOL = 16,
+  OID_BYTEA = 17,
   OID_INT8 = 20,
   OID_INT2 = 21,
   OID_INT4 = 23,
@@ -137,6 +139,15 @@ static void p_int2(params *p, int16_t v) {
   p->types[p->n] = OID_INT2;
   p->vals[p->n] = p->bin[p->n];
   p->lens[p->n] = 2;
+  p->fmts[p->n] = 1;
+  p->n++;
+}
+
+/* A binary value that stays the caller's until the statement has run. */
+static void p_blob(params *p, const void *v, size_t len) {
+  p->types[p->n] = OID_BYTEA;
+  p->vals[p->n] = len ? v : "";
+  p->lens[p->n] = (int)len;
   p->fmts[p->n] = 1;
   p->n++;
 }
@@ -1150,6 +1161,185 @@ static int pg_get_instrument(cq_store *base, const char *venue, const char *symb
   return CQ_OK;
 }
 
+/* ---- feature frames -------------------------------------------------------------------- */
+
+static int put_features_tx(pg_store *s, const cq_feature_frame *f, cq_error *err) {
+  const char *doing = "writing features";
+  int64_t sid;
+  int rc = series_id(s, &f->key, &sid, err);
+  if (rc) return rc;
+  size_t bytes = f->rows * sizeof(double);
+  if (bytes >= (size_t)1 << 30)
+    return cq_error_set(err, CQ_ELIMIT, "postgres %s: %s: %zu rows is too many for one frame",
+                        s->where, doing, f->rows);
+  params p = {0};
+  p_text(&p, f->set);
+  p_text(&p, f->version);
+  p_bin64(&p, OID_INT8, sid);
+  PGresult *r = run(s,
+                    "DELETE FROM feature_frames WHERE set_name = $1 AND version = $2"
+                    " AND series_id = $3",
+                    &p, 0);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, doing);
+  PQclear(r);
+  params h = p;
+  p_text(&h, f->source);
+  p_text(&h, f->definition ? f->definition : "");
+  p_bin64(&h, OID_INT8, f->built_at);
+  p_bin64(&h, OID_INT8, (int64_t)f->rows);
+  p_bin64(&h, OID_INT8, f->n_features);
+  r = run(s,
+          "INSERT INTO feature_frames (set_name, version, series_id, source, definition,"
+          " built_at, rows, n_features, time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ''::bytea)",
+          &h, 0);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, doing);
+  PQclear(r);
+  /* the time column on its own: MAX_PARAMS bounds one statement's parameters */
+  params t = p;
+  p_blob(&t, f->time, bytes);
+  r = run(s,
+          "UPDATE feature_frames SET time = $4 WHERE set_name = $1 AND version = $2"
+          " AND series_id = $3",
+          &t, 0);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, doing);
+  PQclear(r);
+  for (int k = 0; k < f->n_features; k++) {
+    params c = p;
+    p_bin64(&c, OID_INT8, k);
+    p_text(&c, f->names[k]);
+    p_blob(&c, f->values[k], bytes);
+    r = run(s,
+            "INSERT INTO features (set_name, version, series_id, position, name, vals)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            &c, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, doing);
+    PQclear(r);
+  }
+  return CQ_OK;
+}
+
+static int pg_put_features(cq_store *base, const cq_feature_frame *f, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  bool own;
+  int rc = write_begin(s, &own, err, "writing features");
+  if (rc) return rc;
+  return write_end(s, own, put_features_tx(s, f, err), err, "writing features");
+}
+
+/* Copies a binary bytea value of rows 8-byte values. */
+static int blob_of(pg_store *s, const PGresult *r, int row, int col, size_t rows, void *dst,
+                   cq_error *err) {
+  size_t len = (size_t)PQgetlength(r, row, col);
+  if (len != rows * 8)
+    return cq_error_set(err, CQ_EIO, "postgres %s: a feature column has %zu bytes, expected %zu",
+                        s->where, len, rows * 8);
+  if (len) memcpy(dst, PQgetvalue(r, row, col), len);
+  return CQ_OK;
+}
+
+static int pg_get_features(cq_store *base, const char *set, const char *version,
+                           const cq_series_key *key, bool data, cq_feature_frame *out,
+                           cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  const char *doing = "reading features";
+  char tf[CQ_TF_STRMAX];
+  cq_timeframe_format(key->tf, tf, sizeof tf);
+  params p = {0};
+  p_text(&p, set);
+  p_text(&p, key->venue);
+  p_text(&p, key->symbol);
+  p_text(&p, tf);
+  if (version) p_text(&p, version);
+  char sql[600];
+  snprintf(sql, sizeof sql,
+           "SELECT f.version, f.source, f.definition, f.built_at, f.rows, f.n_features::bigint, %s,"
+           " f.series_id FROM feature_frames f JOIN series s ON s.id = f.series_id"
+           " WHERE f.set_name = $1 AND s.venue = $2 AND s.symbol = $3 AND s.timeframe = $4%s"
+           " ORDER BY f.built_at DESC, f.version LIMIT 1",
+           data ? "f.time" : "NULL::bytea", version ? " AND f.version = $5" : "");
+  PGresult *r = run(s, sql, &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOTFOUND, "no features of set %s%s%s for this series", set,
+                        version ? " version " : "", version ? version : "");
+  }
+  cq_strlcpy(out->set, set, sizeof out->set);
+  cq_strlcpy(out->version, PQgetvalue(r, 0, 0), sizeof out->version);
+  cq_strlcpy(out->source, PQgetvalue(r, 0, 1), sizeof out->source);
+  out->key = *key;
+  out->definition = strdup(PQgetvalue(r, 0, 2));
+  out->built_at = get64(PQgetvalue(r, 0, 3));
+  size_t rows = (size_t)get64(PQgetvalue(r, 0, 4));
+  int nf = (int)get64(PQgetvalue(r, 0, 5));
+  int64_t sid = get64(PQgetvalue(r, 0, 7));
+  int rc = CQ_OK;
+  if (!out->definition) rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+  if (!rc && !data) {
+    out->rows = rows;
+    out->n_features = nf;
+  }
+  if (!rc && data && !(rc = cq_feature_frame_alloc(out, rows, nf, err)))
+    rc = blob_of(s, r, 0, 6, rows, out->time, err);
+  PQclear(r);
+  if (rc || !data) return rc;
+  params q = {0};
+  p_text(&q, set);
+  p_text(&q, out->version);
+  p_bin64(&q, OID_INT8, sid);
+  r = run(s,
+          "SELECT position, name, vals FROM features WHERE set_name = $1 AND version = $2"
+          " AND series_id = $3 ORDER BY position",
+          &q, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
+  if (PQntuples(r) != nf)
+    rc = cq_error_set(err, CQ_EIO, "postgres %s: feature frame %s %s has %d of %d columns",
+                      s->where, set, out->version, PQntuples(r), nf);
+  for (int k = 0; !rc && k < nf; k++) {
+    cq_strlcpy(out->names[k], PQgetvalue(r, k, 1), sizeof out->names[k]);
+    rc = blob_of(s, r, k, 2, rows, out->values[k], err);
+  }
+  PQclear(r);
+  return rc;
+}
+
+static int pg_list_features(cq_store *base, cq_feature_info **out, size_t *n, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  PGresult *r = run(s,
+                    "SELECT f.set_name, f.version, s.venue, s.symbol, s.timeframe, f.built_at,"
+                    " f.rows, f.n_features::bigint FROM feature_frames f"
+                    " JOIN series s ON s.id = f.series_id"
+                    " ORDER BY f.set_name, s.venue, s.symbol, s.timeframe, f.built_at, f.version",
+                    NULL, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "listing features");
+  size_t len = (size_t)PQntuples(r);
+  cq_feature_info *list = calloc(len ? len : 1, sizeof *list);
+  if (!list) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOMEM, "listing features: out of memory");
+  }
+  int rc = CQ_OK;
+  for (size_t i = 0; i < len && !rc; i++) {
+    int row = (int)i;
+    cq_feature_info *x = &list[i];
+    cq_strlcpy(x->set, PQgetvalue(r, row, 0), sizeof x->set);
+    cq_strlcpy(x->version, PQgetvalue(r, row, 1), sizeof x->version);
+    rc = cq_series_key_set(&x->key, PQgetvalue(r, row, 2), PQgetvalue(r, row, 3),
+                           PQgetvalue(r, row, 4), err);
+    x->built_at = get64(PQgetvalue(r, row, 5));
+    x->rows = (uint64_t)get64(PQgetvalue(r, row, 6));
+    x->n_features = (int)get64(PQgetvalue(r, row, 7));
+  }
+  PQclear(r);
+  if (rc) {
+    free(list);
+    return rc;
+  }
+  *out = list;
+  *n = len;
+  return CQ_OK;
+}
+
 const cq_store_ops cq_store_postgres_ops = {
     .name = "postgres",
     .open = pg_open,
@@ -1166,4 +1356,7 @@ const cq_store_ops cq_store_postgres_ops = {
     .put_trades = pg_put_trades,
     .get_trades = pg_get_trades,
     .layout = pg_layout,
+    .put_features = pg_put_features,
+    .get_features = pg_get_features,
+    .list_features = pg_list_features,
 };

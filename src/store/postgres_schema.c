@@ -177,10 +177,31 @@ static int migration_1(PGconn *conn, const char *where, cq_error *err) {
   return CQ_OK;
 }
 
+/* Feature frames: one row per (set, version, series), one per feature column; columns are
+ * bytea of little-endian doubles (times: int64 ns), stored uncompressed (they do not
+ * compress, and EXTERNAL skips the attempt). */
+static const char *const migration_2_sql =
+    "CREATE TABLE feature_frames ("
+    "  set_name text COLLATE \"C\" NOT NULL, version text COLLATE \"C\" NOT NULL,"
+    "  series_id bigint NOT NULL REFERENCES series (id), source text NOT NULL,"
+    "  definition text NOT NULL, built_at bigint NOT NULL, rows bigint NOT NULL,"
+    "  n_features integer NOT NULL, time bytea NOT NULL,"
+    "  PRIMARY KEY (set_name, version, series_id));"
+    "ALTER TABLE feature_frames ALTER COLUMN time SET STORAGE EXTERNAL;"
+    "CREATE TABLE features ("
+    "  set_name text COLLATE \"C\" NOT NULL, version text COLLATE \"C\" NOT NULL,"
+    "  series_id bigint NOT NULL, position integer NOT NULL, name text NOT NULL,"
+    "  vals bytea NOT NULL, PRIMARY KEY (set_name, version, series_id, position),"
+    "  FOREIGN KEY (set_name, version, series_id) REFERENCES feature_frames"
+    "  ON DELETE CASCADE);"
+    "ALTER TABLE features ALTER COLUMN vals SET STORAGE EXTERNAL;";
+
 int cq__pg_migration(PGconn *conn, int version, const char *where, cq_error *err) {
   switch (version) {
     case 1:
       return migration_1(conn, where, err);
+    case 2:
+      return exec(conn, migration_2_sql, where, err, "applying migration 2", NULL, 0);
     default:
       return cq_error_set(err, CQ_EINTERNAL, "postgres %s: no migration %d", where, version);
   }

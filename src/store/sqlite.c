@@ -1,5 +1,6 @@
 /* SQLite backend: one file, WAL, prepared statements, batched transactions. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cquant/core/strutil.h"
 #include "cquant/store.h"
 #include "store_internal.h"
 
@@ -35,6 +37,20 @@ static const char *const migrations[] = {
     "  time INTEGER NOT NULL, price TEXT NOT NULL, qty TEXT NOT NULL, side INTEGER NOT NULL,"
     "  PRIMARY KEY (venue, symbol, trade_id)) WITHOUT ROWID;"
     "CREATE INDEX trades_by_time ON trades (venue, symbol, time);",
+    /* 2: feature frames: one row per (set, version, series), one per feature column; the
+     * columns are blobs of little-endian doubles (times: int64 ns) */
+    "CREATE TABLE feature_frames ("
+    "  set_name TEXT NOT NULL, version TEXT NOT NULL,"
+    "  series_id INTEGER NOT NULL REFERENCES series(id), source TEXT NOT NULL,"
+    "  definition TEXT NOT NULL, built_at INTEGER NOT NULL, rows INTEGER NOT NULL,"
+    "  n_features INTEGER NOT NULL, time BLOB NOT NULL,"
+    "  PRIMARY KEY (set_name, version, series_id)) WITHOUT ROWID;"
+    "CREATE TABLE features ("
+    "  set_name TEXT NOT NULL, version TEXT NOT NULL, series_id INTEGER NOT NULL,"
+    "  position INTEGER NOT NULL, name TEXT NOT NULL, vals BLOB NOT NULL,"
+    "  PRIMARY KEY (set_name, version, series_id, position),"
+    "  FOREIGN KEY (set_name, version, series_id) REFERENCES feature_frames"
+    "  ON DELETE CASCADE) WITHOUT ROWID;",
 };
 enum { SCHEMA_VERSION = (int)(sizeof migrations / sizeof migrations[0]) };
 
@@ -723,6 +739,215 @@ static const char *sq_layout(const cq_store *base) {
   return "rows";
 }
 
+/* --- feature frames ---------------------------------------------------------------------- */
+
+static int prep(sq_store *s, const char *sql, sqlite3_stmt **st, cq_error *err,
+                const char *doing) {
+  if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) return db_error(s, err, doing);
+  return CQ_OK;
+}
+
+static int put_features_body(sq_store *s, const cq_feature_frame *f, cq_error *err) {
+  const char *doing = "writing features";
+  sqlite3_int64 sid;
+  int rc = series_id(s, &f->key, true, &sid, err);
+  if (rc) return rc;
+  sqlite3_stmt *st = NULL;
+  /* the frame's feature rows go with it (ON DELETE CASCADE) */
+  if ((rc = prep(s,
+                 "DELETE FROM feature_frames WHERE set_name = ?1 AND version = ?2"
+                 " AND series_id = ?3",
+                 &st, err, doing)))
+    return rc;
+  sqlite3_bind_text(st, 1, f->set, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, f->version, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, sid);
+  rc = step_done(s, st, err, doing);
+  sqlite3_finalize(st);
+  if (rc) return rc;
+  size_t bytes = f->rows * sizeof(double);
+  if (bytes > INT_MAX)
+    return cq_error_set(err, CQ_ELIMIT, "sqlite %s: %s: %zu rows is too many for one frame",
+                        s->path, doing, f->rows);
+  if ((rc = prep(s,
+                 "INSERT INTO feature_frames (set_name, version, series_id, source, definition,"
+                 " built_at, rows, n_features, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 &st, err, doing)))
+    return rc;
+  sqlite3_bind_text(st, 1, f->set, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, f->version, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, sid);
+  sqlite3_bind_text(st, 4, f->source, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, f->definition ? f->definition : "", -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 6, f->built_at);
+  sqlite3_bind_int64(st, 7, (sqlite3_int64)f->rows);
+  sqlite3_bind_int(st, 8, f->n_features);
+  sqlite3_bind_blob(st, 9, f->rows ? (const void *)f->time : "", (int)bytes, SQLITE_STATIC);
+  rc = step_done(s, st, err, doing);
+  sqlite3_finalize(st);
+  if (rc) return rc;
+  if ((rc = prep(s,
+                 "INSERT INTO features (set_name, version, series_id, position, name, vals)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 &st, err, doing)))
+    return rc;
+  for (int k = 0; k < f->n_features && !rc; k++) {
+    sqlite3_bind_text(st, 1, f->set, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, f->version, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, sid);
+    sqlite3_bind_int(st, 4, k);
+    sqlite3_bind_text(st, 5, f->names[k], -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, f->rows ? (const void *)f->values[k] : "", (int)bytes,
+                      SQLITE_STATIC);
+    rc = step_done(s, st, err, doing);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int sq_put_features(cq_store *base, const cq_feature_frame *f, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  int rc = atomic_begin(s, err);
+  if (rc) return rc;
+  return atomic_end(s, put_features_body(s, f, err), err);
+}
+
+/* Copies a blob column of rows 8-byte values; CQ_EIO when its size is not that. */
+static int blob_column(sq_store *s, sqlite3_stmt *st, int col, size_t rows, void *dst,
+                       cq_error *err) {
+  const void *b = sqlite3_column_blob(st, col);
+  size_t len = (size_t)sqlite3_column_bytes(st, col);
+  if (len != rows * 8)
+    return cq_error_set(err, CQ_EIO, "sqlite %s: a feature column has %zu bytes, expected %zu",
+                        s->path, len, rows * 8);
+  if (len) memcpy(dst, b, len);
+  return CQ_OK;
+}
+
+static int sq_get_features(cq_store *base, const char *set, const char *version,
+                           const cq_series_key *key, bool data, cq_feature_frame *out,
+                           cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const char *doing = "reading features";
+  sqlite3_int64 sid;
+  int rc = series_id(s, key, false, &sid, err);
+  if (rc == CQ_ENOTFOUND) goto absent;
+  if (rc) return rc;
+  sqlite3_stmt *st = NULL;
+  if ((rc = prep(s,
+                 "SELECT version, source, definition, built_at, rows, n_features, time"
+                 " FROM feature_frames WHERE set_name = ?1 AND series_id = ?2"
+                 " AND (?3 IS NULL OR version = ?3) ORDER BY built_at DESC, version LIMIT 1",
+                 &st, err, doing)))
+    return rc;
+  sqlite3_bind_text(st, 1, set, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, sid);
+  if (version) sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_DONE) {
+    sqlite3_finalize(st);
+    goto absent;
+  }
+  if (step != SQLITE_ROW) {
+    rc = db_error(s, err, doing);
+    sqlite3_finalize(st);
+    return rc;
+  }
+  cq_strlcpy(out->set, set, sizeof out->set);
+  cq_strlcpy(out->version, (const char *)sqlite3_column_text(st, 0), sizeof out->version);
+  cq_strlcpy(out->source, (const char *)sqlite3_column_text(st, 1), sizeof out->source);
+  out->key = *key;
+  out->definition = strdup((const char *)sqlite3_column_text(st, 2));
+  out->built_at = sqlite3_column_int64(st, 3);
+  size_t rows = (size_t)sqlite3_column_int64(st, 4);
+  int nf = sqlite3_column_int(st, 5);
+  if (!out->definition) rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+  if (!rc && !data) {
+    out->rows = rows;
+    out->n_features = nf;
+  }
+  if (!rc && data && !(rc = cq_feature_frame_alloc(out, rows, nf, err)))
+    rc = blob_column(s, st, 6, rows, out->time, err);
+  sqlite3_finalize(st);
+  if (rc || !data) return rc;
+  if ((rc = prep(s,
+                 "SELECT position, name, vals FROM features WHERE set_name = ?1 AND version = ?2"
+                 " AND series_id = ?3 ORDER BY position",
+                 &st, err, doing)))
+    return rc;
+  sqlite3_bind_text(st, 1, set, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, out->version, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, sid);
+  int k = 0;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (k >= nf || sqlite3_column_int(st, 0) != k) {
+      rc = cq_error_set(err, CQ_EIO, "sqlite %s: feature frame %s %s is inconsistent", s->path,
+                        set, out->version);
+      break;
+    }
+    cq_strlcpy(out->names[k], (const char *)sqlite3_column_text(st, 1), sizeof out->names[k]);
+    rc = blob_column(s, st, 2, rows, out->values[k], err);
+    k++;
+  }
+  if (!rc && step != SQLITE_DONE) rc = db_error(s, err, doing);
+  if (!rc && k != nf)
+    rc = cq_error_set(err, CQ_EIO, "sqlite %s: feature frame %s %s has %d of %d columns",
+                      s->path, set, out->version, k, nf);
+  sqlite3_finalize(st);
+  return rc;
+absent:
+  return cq_error_set(err, CQ_ENOTFOUND, "no features of set %s%s%s for this series", set,
+                      version ? " version " : "", version ? version : "");
+}
+
+static int sq_list_features(cq_store *base, cq_feature_info **out, size_t *n, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const char *doing = "listing features";
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s,
+                "SELECT f.set_name, f.version, s.venue, s.symbol, s.timeframe, f.built_at,"
+                " f.rows, f.n_features FROM feature_frames f JOIN series s ON s.id = f.series_id"
+                " ORDER BY f.set_name, s.venue, s.symbol, s.timeframe, f.built_at, f.version",
+                &st, err, doing);
+  if (rc) return rc;
+  cq_feature_info *list = NULL;
+  size_t len = 0, cap = 0;
+  int step;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (len == cap) {
+      size_t ncap = cap ? cap * 2 : 8;
+      cq_feature_info *nl = realloc(list, ncap * sizeof *nl);
+      if (!nl) {
+        rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+        break;
+      }
+      list = nl;
+      cap = ncap;
+    }
+    cq_feature_info *x = &list[len];
+    *x = (cq_feature_info){0};
+    cq_strlcpy(x->set, (const char *)sqlite3_column_text(st, 0), sizeof x->set);
+    cq_strlcpy(x->version, (const char *)sqlite3_column_text(st, 1), sizeof x->version);
+    if ((rc = cq_series_key_set(&x->key, (const char *)sqlite3_column_text(st, 2),
+                                (const char *)sqlite3_column_text(st, 3),
+                                (const char *)sqlite3_column_text(st, 4), err)))
+      break;
+    x->built_at = sqlite3_column_int64(st, 5);
+    x->rows = (uint64_t)sqlite3_column_int64(st, 6);
+    x->n_features = sqlite3_column_int(st, 7);
+    len++;
+  }
+  if (!rc && step != SQLITE_DONE) rc = db_error(s, err, doing);
+  sqlite3_finalize(st);
+  if (rc) {
+    free(list);
+    return rc;
+  }
+  *out = list;
+  *n = len;
+  return CQ_OK;
+}
+
 const cq_store_ops cq_store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -739,4 +964,7 @@ const cq_store_ops cq_store_sqlite_ops = {
     .put_trades = sq_put_trades,
     .get_trades = sq_get_trades,
     .layout = sq_layout,
+    .put_features = sq_put_features,
+    .get_features = sq_get_features,
+    .list_features = sq_list_features,
 };

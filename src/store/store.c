@@ -1,4 +1,6 @@
 /* Backend selection and the thin public wrappers over cq_store_ops. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,4 +145,81 @@ void cq__store_count_gaps(cq_timeframe tf, const cq_time *t, size_t n, uint64_t 
   }
   *missing = m;
   *gaps = g;
+}
+
+/* --- feature frames -------------------------------------------------------------------- */
+
+/* Columns are stored as the bytes of the arrays: little-endian IEEE doubles and int64 times. */
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "feature frames are stored as little-endian arrays; add byte swapping for this host"
+#endif
+
+void cq_feature_frame_release(cq_feature_frame *f) {
+  if (!f) return;
+  if (f->values)
+    for (int k = 0; k < f->n_features; k++) free(f->values[k]);
+  free(f->values);
+  free(f->names);
+  free(f->time);
+  free(f->definition);
+  *f = (cq_feature_frame){0};
+}
+
+int cq_feature_frame_alloc(cq_feature_frame *f, size_t rows, int n_features, cq_error *err) {
+  if (n_features < 0 || rows > SIZE_MAX / sizeof(double) / 2)
+    return cq_error_set(err, CQ_EINVAL, "feature frame of %zu rows x %d features", rows,
+                        n_features);
+  size_t cells = rows ? rows : 1;
+  f->rows = rows;
+  f->n_features = n_features;
+  f->names = calloc(n_features ? (size_t)n_features : 1, sizeof *f->names);
+  f->time = calloc(cells, sizeof *f->time);
+  f->values = calloc(n_features ? (size_t)n_features : 1, sizeof *f->values);
+  bool ok = f->names && f->time && f->values;
+  for (int k = 0; ok && k < n_features; k++) {
+    if (!(f->values[k] = malloc(cells * sizeof(double)))) ok = false;
+    else
+      for (size_t i = 0; i < rows; i++) f->values[k][i] = NAN;
+  }
+  if (!ok) {
+    cq_feature_frame_release(f);
+    return cq_error_set(err, CQ_ENOMEM, "feature frame of %zu rows x %d features: out of memory",
+                        rows, n_features);
+  }
+  return CQ_OK;
+}
+
+int cq_store_put_features(cq_store *s, const cq_feature_frame *f, cq_error *err) {
+  if (!f->set[0] || !f->version[0])
+    return cq_error_set(err, CQ_EINVAL, "a feature frame needs a set name and a version");
+  if (f->n_features < 1)
+    return cq_error_set(err, CQ_EINVAL, "feature set %s: no features to store", f->set);
+  for (int k = 0; k < f->n_features; k++) {
+    if (!f->names[k][0])
+      return cq_error_set(err, CQ_EINVAL, "feature set %s: feature %d has no name", f->set, k + 1);
+    for (int j = 0; j < k; j++)
+      if (!strcmp(f->names[j], f->names[k]))
+        return cq_error_set(err, CQ_EINVAL, "feature set %s: two features named %s", f->set,
+                            f->names[k]);
+  }
+  for (size_t i = 1; i < f->rows; i++)
+    if (f->time[i] <= f->time[i - 1])
+      return cq_error_set(err, CQ_EINVAL, "feature set %s: times not increasing at row %zu",
+                          f->set, i);
+  return s->ops->put_features(s, f, err);
+}
+
+int cq_store_get_features(cq_store *s, const char *set, const char *version,
+                          const cq_series_key *key, bool data, cq_feature_frame *out,
+                          cq_error *err) {
+  *out = (cq_feature_frame){0};
+  int rc = s->ops->get_features(s, set, version && *version ? version : NULL, key, data, out, err);
+  if (rc) cq_feature_frame_release(out);
+  return rc;
+}
+
+int cq_store_list_features(cq_store *s, cq_feature_info **out, size_t *n, cq_error *err) {
+  *out = NULL;
+  *n = 0;
+  return s->ops->list_features(s, out, n, err);
 }

@@ -397,6 +397,90 @@ static void test_trade_repeats(void **state) {
   cq_trades_release(&r);
 }
 
+/* Feature frames: stored whole, replaced by (set, version, series), other versions kept,
+ * NaN and every double bit for bit, the latest by build time, headers without data. */
+static void test_feature_frames(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_error_clear(&e);
+  cq_series_key k = key_of("binance", "BTC/USDT", "1h");
+  cq_feature_frame f = {0};
+  assert_int_equal(cq_feature_frame_alloc(&f, 1000, 3, &e), 0);
+  snprintf(f.set, sizeof f.set, "momentum");
+  snprintf(f.version, sizeof f.version, "00000000000000a1");
+  snprintf(f.source, sizeof f.source, "fp1");
+  f.key = k;
+  f.built_at = iso("2024-05-01T00:00:00Z");
+  f.definition = strdup("rsi14=rsi(period=14)");
+  assert_non_null(f.definition);
+  for (int j = 0; j < 3; j++) snprintf(f.names[j], sizeof f.names[j], "f%d", j);
+  for (size_t i = 0; i < f.rows; i++) {
+    f.time[i] = iso("2024-01-01T00:00:00Z") + (cq_time)i * CQ_NS_PER_HOUR;
+    f.values[0][i] = i < 14 ? NAN : (double)i / 7.0;
+    f.values[1][i] = -0.0;
+    f.values[2][i] = i % 2 ? 1e308 : 4.9e-324;
+  }
+  assert_int_equal(cq_store_put_features(s, &f, &e), 0);
+  /* a frame for a series without candles: the series exists now, not its candles */
+  cq_feature_frame g;
+  assert_int_equal(cq_store_get_features(s, "momentum", NULL, &k, true, &g, &e), 0);
+  assert_string_equal(g.version, f.version);
+  assert_string_equal(g.source, "fp1");
+  assert_string_equal(g.definition, f.definition);
+  assert_int_equal(g.built_at, f.built_at);
+  assert_int_equal(g.rows, f.rows);
+  assert_int_equal(g.n_features, 3);
+  for (int j = 0; j < 3; j++) {
+    assert_string_equal(g.names[j], f.names[j]);
+    assert_memory_equal(g.values[j], f.values[j], f.rows * sizeof(double));
+  }
+  assert_memory_equal(g.time, f.time, f.rows * sizeof(cq_time));
+  cq_feature_frame_release(&g);
+
+  /* same version again: replaced, not doubled */
+  f.values[1][5] = 42;
+  snprintf(f.source, sizeof f.source, "fp2");
+  assert_int_equal(cq_store_put_features(s, &f, &e), 0);
+  /* a newer version: both stay, the latest is the default */
+  snprintf(f.version, sizeof f.version, "00000000000000b2");
+  f.built_at += CQ_NS_PER_HOUR;
+  assert_int_equal(cq_store_put_features(s, &f, &e), 0);
+  cq_feature_info *list = NULL;
+  size_t n = 0;
+  assert_int_equal(cq_store_list_features(s, &list, &n, &e), 0);
+  assert_int_equal(n, 2);
+  assert_string_equal(list[0].version, "00000000000000a1");
+  assert_string_equal(list[1].version, "00000000000000b2");
+  assert_int_equal(list[0].rows, 1000);
+  assert_int_equal(list[1].n_features, 3);
+  assert_string_equal(list[0].key.symbol, "BTC/USDT");
+  free(list);
+  assert_int_equal(cq_store_get_features(s, "momentum", "", &k, false, &g, &e), 0);
+  assert_string_equal(g.version, "00000000000000b2");
+  assert_null(g.values);
+  assert_int_equal(g.rows, 1000);
+  cq_feature_frame_release(&g);
+  assert_int_equal(cq_store_get_features(s, "momentum", "00000000000000a1", &k, true, &g, &e), 0);
+  assert_string_equal(g.source, "fp2");
+  assert_true(g.values[1][5] == 42);
+  cq_feature_frame_release(&g);
+
+  /* absent things */
+  assert_int_equal(cq_store_get_features(s, "momentum", "ffff", &k, true, &g, &e), CQ_ENOTFOUND);
+  assert_int_equal(cq_store_get_features(s, "other", NULL, &k, true, &g, &e), CQ_ENOTFOUND);
+  cq_series_key k2 = key_of("okx", "ETH/USDT", "1h");
+  assert_int_equal(cq_store_get_features(s, "momentum", NULL, &k2, true, &g, &e), CQ_ENOTFOUND);
+
+  /* bad frames are refused before anything is written */
+  snprintf(f.names[2], sizeof f.names[2], "f0");
+  assert_int_equal(cq_store_put_features(s, &f, &e), CQ_EINVAL);
+  assert_non_null(strstr(e.msg, "f0"));
+  snprintf(f.names[2], sizeof f.names[2], "f2");
+  f.time[10] = f.time[9];
+  assert_int_equal(cq_store_put_features(s, &f, &e), CQ_EINVAL);
+  cq_feature_frame_release(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_migrated_schema, store_setup, store_teardown),
@@ -409,6 +493,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_batch_repeats, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_put_is_atomic, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_trade_repeats, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_feature_frames, store_setup, store_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
