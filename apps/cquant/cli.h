@@ -87,10 +87,12 @@ int cmd_config(cli_ctx *ctx, int argc, char **argv);
 int cmd_help(cli_ctx *ctx, int argc, char **argv);
 int cmd_data(cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
+int cmd_features(cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_version_usage[];
 extern const char cmd_config_usage[];
 extern const char cmd_help_usage[];
 extern const char cmd_data_usage[];
 extern const char cmd_demo_usage[];
+extern const char cmd_features_usage[];
 
 #endif

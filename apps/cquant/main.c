@@ -14,6 +14,8 @@ static const cli_command commands[] = {
      cmd_config_usage, false},
     {"data", cmd_data, "import, export, list, check and resample market data", cmd_data_usage,
      true},
+    {"features", cmd_features, "build feature sets over stored candles, export, list them",
+     cmd_features_usage, true},
     {"demo", cmd_demo, "the main job: import, check and resample sample market data",
      cmd_demo_usage, false},
     {"help", cmd_help, "show help for cquant or one of its commands", cmd_help_usage, false},

@@ -70,10 +70,9 @@ typedef struct cq_features_report {
 /* Builds fs over the stored candles of key with from <= open time < to and stores the
  * frame, built_at = now. Unless force, a frame of the same set and version built from the
  * same candles is left as it is (a no-op). CQ_ENOTFOUND when there are no candles. */
-CQ_NODISCARD int cq_features_build(cq_store *s, const cq_feature_set *fs,
-                                   const cq_series_key *key, cq_time from, cq_time to,
-                                   bool force, cq_time now, cq_features_report *rep,
-                                   cq_error *err);
+CQ_NODISCARD int cq_features_build(cq_store *s, const cq_feature_set *fs, const cq_series_key *key,
+                                   cq_time from, cq_time to, bool force, cq_time now,
+                                   cq_features_report *rep, cq_error *err);
 
 #ifdef __cplusplus
 }

@@ -46,24 +46,25 @@ typedef struct parser {
 } parser;
 
 /* Records the node's position (1-based) and the feature the error is about. */
-static int fail_at(parser *p, struct fy_node *node, const char *feature, int code,
-                   const char *fmt, ...) CQ_PRINTF(5, 6);
-static int fail_at(parser *p, struct fy_node *node, const char *feature, int code,
-                   const char *fmt, ...) {
+static int fail_at(parser *p, struct fy_node *node, const char *feature, int code, const char *fmt,
+                   ...) CQ_PRINTF(5, 6);
+static int fail_at(parser *p, struct fy_node *node, const char *feature, int code, const char *fmt,
+                   ...) {
   if (!p->err) return code;
   char msg[CQ_ERROR_MSG_MAX];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (feature)
-    cq_error_set(p->err, code, "feature %s: %s", feature, msg);
-  else
-    cq_error_set(p->err, code, "%s", msg);
+  cq_error_set(p->err, code, "%s", msg);
   struct fy_token *t = node ? fy_node_get_scalar_token(node) : NULL;
   const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
   cq_error_at(p->err, p->origin, m ? m->line + 1 : 0, m ? m->column + 1 : 0);
-  if (feature) cq_error_field(p->err, feature);
+  if (feature) {
+    char field[CQ_FEATURE_NAME_MAX + 16];
+    snprintf(field, sizeof field, "features.%s", feature);
+    cq_error_field(p->err, field);
+  }
   return code;
 }
 
@@ -146,8 +147,7 @@ static int indicator(parser *p, struct fy_node *node, feat *f, const char *param
 }
 
 /* params: "20,2" or {period: 20, nbdevup: 2} as the text cq_ta_params_parse reads. */
-static int params_of(parser *p, struct fy_node *node, const char *feature, char *out,
-                     size_t n) {
+static int params_of(parser *p, struct fy_node *node, const char *feature, char *out, size_t n) {
   if (fy_node_get_type(node) == FYNT_SCALAR) {
     if (!scalar(node, out, n)) return fail_at(p, node, feature, CQ_EPARSE, "params too long");
     return CQ_OK;
@@ -194,8 +194,8 @@ static int output_chosen(parser *p, struct fy_node *keynode, const feat *f) {
   return CQ_OK;
 }
 
-static const char *const feature_keys[] = {"ind",    "params", "output", "input", "diff",
-                                           "ratio",  "lag",    "periods", "zscore", "window"};
+static const char *const feature_keys[] = {"ind",   "params", "output",  "input",  "diff",
+                                           "ratio", "lag",    "periods", "zscore", "window"};
 enum { N_FEATURE_KEYS = sizeof feature_keys / sizeof feature_keys[0] };
 
 static int feature_of(parser *p, int idx, struct fy_node *keynode, struct fy_node *val) {
@@ -260,9 +260,8 @@ static int feature_of(parser *p, int idx, struct fy_node *keynode, struct fy_nod
       if (!f->def->any_series)
         return fail_at(p, by[INPUT], f->name, CQ_EPARSE,
                        "%s reads the bar fields it needs; it takes no input", f->def->name);
-      int n = fy_node_get_type(by[INPUT]) == FYNT_SEQUENCE
-                  ? fy_node_sequence_item_count(by[INPUT])
-                  : 1;
+      int n =
+          fy_node_get_type(by[INPUT]) == FYNT_SEQUENCE ? fy_node_sequence_item_count(by[INPUT]) : 1;
       if (n != f->def->n_inputs)
         return fail_at(p, by[INPUT], f->name, CQ_EPARSE, "%s takes %d input%s, given %d",
                        f->def->name, f->def->n_inputs, f->def->n_inputs == 1 ? "" : "s", n);
@@ -298,11 +297,13 @@ static int feature_of(parser *p, int idx, struct fy_node *keynode, struct fy_nod
   f->n_in = 1;
   if ((rc = resolve(p, by[LAG] ? by[LAG] : by[ZSCORE], f->name, idx, &f->in[0]))) return rc;
   if (by[LAG]) {
-    if (by[WINDOW]) return fail_at(p, by[WINDOW], f->name, CQ_EPARSE, "lag takes periods, not window");
+    if (by[WINDOW])
+      return fail_at(p, by[WINDOW], f->name, CQ_EPARSE, "lag takes periods, not window");
     f->periods = 1;
     return by[PERIODS] ? whole(p, by[PERIODS], f->name, "periods", 1, 100000, &f->periods) : CQ_OK;
   }
-  if (by[PERIODS]) return fail_at(p, by[PERIODS], f->name, CQ_EPARSE, "zscore takes window, not periods");
+  if (by[PERIODS])
+    return fail_at(p, by[PERIODS], f->name, CQ_EPARSE, "zscore takes window, not periods");
   f->periods = 20;
   return by[WINDOW] ? whole(p, by[WINDOW], f->name, "window", 2, 100000, &f->periods) : CQ_OK;
 inputs:
@@ -343,7 +344,8 @@ static int canonical(cq_feature_set *fs, cq_error *err) {
   }
   fs->definition = strdup(cq_buf_str(&b));
   cq_buf_release(&b);
-  if (!fs->definition) return cq_error_set(err, CQ_ENOMEM, "feature set %s: out of memory", fs->name);
+  if (!fs->definition)
+    return cq_error_set(err, CQ_ENOMEM, "feature set %s: out of memory", fs->name);
   /* FNV-1a, 64 bits: a version tag, not a security measure */
   uint64_t h = 0xcbf29ce484222325ULL;
   for (const unsigned char *c = (const unsigned char *)fs->definition; *c; c++) {
@@ -392,8 +394,8 @@ static int parse_doc(parser *p, struct fy_document *doc) {
       featkey = kn;
     } else {
       const char *near = cq_closest(k, top, 2, 3);
-      return fail_at(p, kn, NULL, CQ_EPARSE, "unknown key '%s'%s%s%s; expected name, features",
-                     k, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+      return fail_at(p, kn, NULL, CQ_EPARSE, "unknown key '%s'%s%s%s; expected name, features", k,
+                     near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
     }
   }
   if (!features || fy_node_get_type(features) != FYNT_MAPPING)
@@ -416,11 +418,9 @@ static int parse_doc(parser *p, struct fy_document *doc) {
                      "most %d characters",
                      CQ_FEATURE_NAME_MAX - 1);
     if (cq_ta_field_parse(k) >= 0)
-      return fail_at(p, kn, k, CQ_EPARSE, "'%s' is a bar field; give the feature another name",
-                     k);
+      return fail_at(p, kn, k, CQ_EPARSE, "'%s' is a bar field; give the feature another name", k);
     for (int j = 0; j < i; j++)
-      if (!strcmp(fs->f[j].name, k))
-        return fail_at(p, kn, k, CQ_EPARSE, "defined twice");
+      if (!strcmp(fs->f[j].name, k)) return fail_at(p, kn, k, CQ_EPARSE, "defined twice");
     cq_strlcpy(fs->f[i].name, k, sizeof fs->f[i].name);
     fs->n = i + 1;
   }
@@ -456,7 +456,8 @@ int cq_feature_set_parse(const char *text, size_t len, const char *origin, cq_fe
   if (!doc) {
     void *it = NULL;
     struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
-    rc = cq_error_set(err, CQ_EPARSE, "malformed YAML: %s", de && de->msg ? de->msg : "syntax error");
+    rc = cq_error_set(err, CQ_EPARSE, "malformed YAML: %s",
+                      de && de->msg ? de->msg : "syntax error");
     cq_error_at(err, origin, de ? de->line : 0, de ? de->column : 0);
   } else {
     default_name(origin, fs->name, sizeof fs->name);
@@ -624,7 +625,8 @@ int cq_feature_set_compute(const cq_feature_set *fs, const cq_candles *c, cq_fea
         for (size_t j = 0; j < n; j++) y[j] = b[j] == 0 ? NAN : a[j] / b[j];
         break;
       case K_LAG:
-        for (size_t j = 0; j < n; j++) y[j] = j >= (size_t)f->periods ? a[j - (size_t)f->periods] : NAN;
+        for (size_t j = 0; j < n; j++)
+          y[j] = j >= (size_t)f->periods ? a[j - (size_t)f->periods] : NAN;
         break;
       case K_ZSCORE:
         zscore(a, n, f->periods, y);
@@ -659,9 +661,8 @@ void cq_candles_fingerprint(const cq_candles *c, char out[CQ_FEATURE_VERSION_MAX
   snprintf(out, CQ_FEATURE_VERSION_MAX, "%016llx", (unsigned long long)h);
 }
 
-int cq_features_build(cq_store *s, const cq_feature_set *fs, const cq_series_key *key,
-                      cq_time from, cq_time to, bool force, cq_time now, cq_features_report *rep,
-                      cq_error *err) {
+int cq_features_build(cq_store *s, const cq_feature_set *fs, const cq_series_key *key, cq_time from,
+                      cq_time to, bool force, cq_time now, cq_features_report *rep, cq_error *err) {
   cq_features_report r = {.features = fs->n};
   cq_strlcpy(r.version, fs->version, sizeof r.version);
   cq_candles c;

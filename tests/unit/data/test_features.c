@@ -69,7 +69,8 @@ static void test_parse_and_version(void **state) {
   cq_feature_set *same = parse(
       "features:\n"
       "  rsi14: {ind: rsi, params: \"period=14\"}   # spelled out\n"
-      "  bb_up: {ind: bbands, params: {period: 20, nbdevup: 2, nbdevdn: 2, matype: 0}, output: upper}\n"
+      "  bb_up: {ind: bbands, params: {period: 20, nbdevup: 2, nbdevdn: 2, matype: 0}, output: "
+      "upper}\n"
       "  ema_fast: {ind: EMA, params: 12}\n"
       "  ema_slow: ema:26\n"
       "  gap: {diff: [ema_fast, ema_slow]}\n"
@@ -91,21 +92,21 @@ static void test_parse_and_version(void **state) {
 
 static void test_parse_errors(void **state) {
   (void)state;
-  bad("features:\n  a: rsii:14\n", "did you mean 'rsi'", 2, "a");
-  bad("features:\n  a: rsi:0\n", "period", 2, "a");
-  bad("features:\n  a: {ind: rsi, params: {perid: 3}}\n", "perid", 2, "a");
-  bad("features:\n  a: bbands:20\n", "choose one", 2, "a");
-  bad("features:\n  a: {ind: bbands, output: top}\n", "no output 'top'", 2, "a");
-  bad("features:\n  a: rsi:14\n  b: {diff: [a, c]}\n", "unknown input 'c'", 3, "b");
-  bad("features:\n  a: {lag: b}\n  b: rsi:14\n", "defined below", 2, "a");
-  bad("features:\n  a: rsi:14\n  b: {lag: a, window: 3}\n", "periods", 3, "b");
-  bad("features:\n  a: rsi:14\n  b: {zscore: a, window: 1}\n", "window", 3, "b");
-  bad("features:\n  a: rsi:14\n  b: {difff: [a, a]}\n", "did you mean 'diff'", 3, "b");
+  bad("features:\n  a: rsii:14\n", "did you mean 'rsi'", 2, "features.a");
+  bad("features:\n  a: rsi:0\n", "period", 2, "features.a");
+  bad("features:\n  a: {ind: rsi, params: {perid: 3}}\n", "perid", 2, "features.a");
+  bad("features:\n  a: bbands:20\n", "choose one", 2, "features.a");
+  bad("features:\n  a: {ind: bbands, output: top}\n", "no output 'top'", 2, "features.a");
+  bad("features:\n  a: rsi:14\n  b: {diff: [a, c]}\n", "unknown input 'c'", 3, "features.b");
+  bad("features:\n  a: {lag: b}\n  b: rsi:14\n", "defined below", 2, "features.a");
+  bad("features:\n  a: rsi:14\n  b: {lag: a, window: 3}\n", "periods", 3, "features.b");
+  bad("features:\n  a: rsi:14\n  b: {zscore: a, window: 1}\n", "window", 3, "features.b");
+  bad("features:\n  a: rsi:14\n  b: {difff: [a, a]}\n", "did you mean 'diff'", 3, "features.b");
   bad("features:\n  a: rsi:14\n  a: rsi:15\n", "", 0, NULL); /* duplicate key */
-  bad("features:\n  close: rsi:14\n", "bar field", 2, "close");
+  bad("features:\n  close: rsi:14\n", "bar field", 2, "features.close");
   bad("features:\n  1x: rsi:14\n", "feature names", 2, NULL);
-  bad("features:\n  a: {ind: atr, input: close}\n", "takes no input", 2, "a");
-  bad("features:\n  a: {ind: rsi, diff: [close, open]}\n", "exactly one", 2, "a");
+  bad("features:\n  a: {ind: atr, input: close}\n", "takes no input", 2, "features.a");
+  bad("features:\n  a: {ind: rsi, diff: [close, open]}\n", "exactly one", 2, "features.a");
   bad("featurs:\n  a: rsi:14\n", "did you mean 'features'", 1, NULL);
   bad("name: trend\n", "features", 0, NULL);
   bad("features: [a, b\n", "malformed YAML", 0, NULL);
@@ -118,9 +119,9 @@ static void test_compute(void **state) {
   cq_candles_init(&c, 0);
   cq_time t0 = iso("2024-01-01T00:00:00Z");
   /* a path with a flat stretch, so zscore's constant window shows */
-  static const double closes[] = {10, 11, 12, 11, 13, 14, 13, 15, 16, 15, 17, 18, 18, 18, 18,
-                                  18, 18, 18, 18, 18, 18, 18, 19, 20, 21, 20, 22, 23, 22, 24,
-                                  25, 24, 26, 27, 26, 28, 29, 28, 30, 31};
+  static const double closes[] = {10, 11, 12, 11, 13, 14, 13, 15, 16, 15, 17, 18, 18, 18,
+                                  18, 18, 18, 18, 18, 18, 18, 18, 19, 20, 21, 20, 22, 23,
+                                  22, 24, 25, 24, 26, 27, 26, 28, 29, 28, 30, 31};
   size_t n = sizeof closes / sizeof closes[0];
   for (size_t i = 0; i < n; i++)
     push(&c, bar(t0 + (cq_time)i * CQ_NS_PER_HOUR, closes[i], closes[i] + 1, closes[i] - 1,
@@ -149,8 +150,10 @@ static void test_compute(void **state) {
     double d = c.close[i] - want[i];
     assert_true(isnan(d) ? isnan(f.values[2][i]) : f.values[2][i] == d);
     assert_true(isnan(d) ? isnan(f.values[3][i]) : f.values[3][i] == d / c.open[i]);
-    if (i < 3) assert_true(isnan(f.values[4][i]));
-    else assert_true(f.values[4][i] == closes[i - 3]);
+    if (i < 3)
+      assert_true(isnan(f.values[4][i]));
+    else
+      assert_true(f.values[4][i] == closes[i - 3]);
   }
   /* zscore over 4: bars 0..2 NaN; bar 3: window 10,11,12,11 mean 11, var 0.5, z = 0 */
   for (int i = 0; i < 3; i++) assert_true(isnan(f.values[5][i]));
@@ -216,7 +219,8 @@ static void test_build_in_store(void **state) {
   assert_false(rep.up_to_date);
   /* a changed definition: a new version beside the old one */
   cq_feature_set *fs2 = parse("name: trend\nfeatures:\n  rsi14: rsi:21\n");
-  assert_int_equal(cq_features_build(s, fs2, &k, INT64_MIN, INT64_MAX, false, now + 3, &rep, &e), 0);
+  assert_int_equal(cq_features_build(s, fs2, &k, INT64_MIN, INT64_MAX, false, now + 3, &rep, &e),
+                   0);
   assert_string_equal(rep.version, cq_feature_set_version(fs2));
   cq_feature_info *list = NULL;
   size_t n = 0;
@@ -226,8 +230,8 @@ static void test_build_in_store(void **state) {
   assert_int_equal(cq_store_get_features(s, "trend", NULL, &k, false, &f, &e), 0);
   assert_string_equal(f.version, cq_feature_set_version(fs2)); /* latest */
   cq_feature_frame_release(&f);
-  assert_int_equal(
-      cq_store_get_features(s, "trend", cq_feature_set_version(fs), &k, true, &f, &e), 0);
+  assert_int_equal(cq_store_get_features(s, "trend", cq_feature_set_version(fs), &k, true, &f, &e),
+                   0);
   assert_int_equal(f.n_features, 9); /* the old version is still readable */
   cq_feature_frame_release(&f);
   /* no candles in range: a clear error, nothing stored */
