@@ -25,7 +25,7 @@ DEMO_DATA ?= $(if $(wildcard ../shared/data/market/*.csv),../shared/data/market,
 
 run: release
 	$(CQUANT) version
-	$(CQUANT) demo --data $(DEMO_DATA)
+	$(CQUANT) demo --data $(DEMO_DATA) --features examples/features/trend.yaml
 
 test: deps
 	$(MAKE) --no-print-directory test-dev

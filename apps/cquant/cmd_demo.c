@@ -1,5 +1,6 @@
 /* cquant demo: the main job until the server exists. Imports every candle file of a folder
- * into the store, then lists coverage, checks quality and resamples each series. */
+ * into the store, then checks quality, resamples and builds a feature set over each series,
+ * and lists coverage. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,11 +8,12 @@
 #include "cmd_data.h"
 
 const char cmd_demo_usage[] =
-    "usage: cquant demo [--data DIR] [--store URI]\n"
+    "usage: cquant demo --data DIR [--features SET.yaml] [--store URI]\n"
     "\n"
-    "Runs the whole market-data loop on the candle files of DIR (default: the shared data\n"
-    "folder if present, else the bundled samples): import into the store, list coverage,\n"
-    "check quality, and resample each series to 1h and 1d.\n"
+    "Runs the whole market-data loop on the candle files of DIR (make run passes the shared\n"
+    "data folder if present, else the bundled samples): import into the store, check\n"
+    "quality, resample each series to 1h and 1d, build the feature set (when given) over\n"
+    "each series, and list coverage.\n"
     "File names say what they hold: <venue>_<BASE>_<QUOTE>-<tf>[.anything].csv, for example\n"
     "binance_BTC_USDT-5m.csv.\n";
 
@@ -43,25 +45,31 @@ static int select_csv(const struct dirent *d) {
   return n > 4 && !strcmp(d->d_name + n - 4, ".csv");
 }
 
-/* Runs `cquant data <argv...>` in this process, as a person would type it. */
-static int run(cli_ctx *ctx, char **argv, int argc) {
+/* Runs `cquant <name> <argv...>` in this process, as a person would type it. */
+static int run_cmd(cli_ctx *ctx, const char *name, cli_fn fn, char **argv, int argc) {
   fflush(ctx->out);
-  fprintf(ctx->err, "\n$ cquant data");
+  fprintf(ctx->err, "\n$ cquant %s", name);
   for (int i = 0; i < argc; i++) fprintf(ctx->err, " %s", argv[i]);
   fputc('\n', ctx->err);
   fflush(ctx->err);
-  int rc = cmd_data(ctx, argc, argv);
+  int rc = fn(ctx, argc, argv);
   fflush(ctx->out);
   return rc;
 }
 
+static int run(cli_ctx *ctx, char **argv, int argc) {
+  return run_cmd(ctx, "data", cmd_data, argv, argc);
+}
+
 int cmd_demo(cli_ctx *ctx, int argc, char **argv) {
   const char *cmd = "demo";
-  const char *dir = NULL, *store = NULL;
-  const cli_opt opts[] = {{"--data", NULL, CLI_STR, &dir}, {"--store", NULL, CLI_STR, &store}};
+  const char *dir = NULL, *store = NULL, *features = NULL;
+  const cli_opt opts[] = {{"--data", NULL, CLI_STR, &dir},
+                          {"--store", NULL, CLI_STR, &store},
+                          {"--features", NULL, CLI_STR, &features}};
   const char *pos[1];
   int npos, rc;
-  if ((rc = cli_parse(ctx, cmd, argc, argv, opts, 2, pos, 0, &npos))) return rc;
+  if ((rc = cli_parse(ctx, cmd, argc, argv, opts, 3, pos, 0, &npos))) return rc;
   if (!dir) {
     fprintf(ctx->err, "cquant demo: --data DIR is required (a folder of candle CSV files)\n");
     return CLI_USAGE;
@@ -99,6 +107,11 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv) {
       char *res[] = {"resample", "--venue", venue, "--symbol", symbol, "--tf", tf,
                      "--into", (char *)targets[t], "--store", store_arg};
       rc = run(ctx, res, 11);
+    }
+    if (rc == CLI_OK && features) {
+      char *fb[] = {"build", (char *)features, "--venue", venue, "--symbol", symbol, "--tf", tf,
+                    "--store", store_arg};
+      rc = run_cmd(ctx, "features", cmd_features, fb, 10);
     }
     imported++;
   }
