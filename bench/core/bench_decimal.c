@@ -7,30 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "cquant/core/decimal.h"
 
 enum { N_VALUES = 1000000, REPS = 7 };
-
-typedef struct rng {
-  uint64_t s;
-} rng;
-
-static uint64_t next(rng *r) {
-  uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static uint64_t below(rng *r, uint64_t n) {
-  return next(r) % n;
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* One realistic venue string into out; returns its length. */
 static int gen(rng *r, char *out, size_t n) {

@@ -11,16 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "cquant/features.h"
 #include "cquant/ta.h"
 
 enum { N = 1000000, REPS = 3 };
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static const char set_text[] =
     "name: bench\n"

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "cquant/data.h"
 #include "cquant/store.h"
 
@@ -34,25 +35,9 @@ enum { N_ROWS = 1000000, IMPORT_REPS = 3, RUNS_1H = 50, RUNS_1M = 15 };
 
 #define T0_MS INT64_C(1672531200000) /* 2023-01-01T00:00:00Z */
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-typedef struct rng {
-  uint64_t s;
-} rng;
-
-static uint64_t next(rng *r) {
-  uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static int64_t below(rng *r, int64_t n) {
-  return (int64_t)(next(r) % (uint64_t)n);
+/* Uniform in [0, n) as a signed value. */
+static int64_t below_i(rng *r, int64_t n) {
+  return (int64_t)below(r, (uint64_t)n);
 }
 
 /* A random walk around 30,000 in cents; volumes in units of 1e-8. */
@@ -68,13 +53,14 @@ static int write_csv(const char *path) {
   fputs("open_time_ms,open,high,low,close,volume\n", f);
   for (int64_t i = 0; i < N_ROWS; i++) {
     int64_t open = close;
-    close = open + below(&r, 2001) - 1000;
-    if (close < 100000) close = 100000 + below(&r, 1000);
-    int64_t hi = (open > close ? open : close) + below(&r, 500);
-    int64_t lo = (open < close ? open : close) - below(&r, 500);
-    int64_t vol = below(&r, 5000000000) + 1;
-    fprintf(f, "%" PRId64 ",%" PRId64 ".%02" PRId64 ",%" PRId64 ".%02" PRId64 ",%" PRId64
-               ".%02" PRId64 ",%" PRId64 ".%02" PRId64 ",%" PRId64 ".%08" PRId64 "\n",
+    close = open + below_i(&r, 2001) - 1000;
+    if (close < 100000) close = 100000 + below_i(&r, 1000);
+    int64_t hi = (open > close ? open : close) + below_i(&r, 500);
+    int64_t lo = (open < close ? open : close) - below_i(&r, 500);
+    int64_t vol = below_i(&r, 5000000000) + 1;
+    fprintf(f,
+            "%" PRId64 ",%" PRId64 ".%02" PRId64 ",%" PRId64 ".%02" PRId64 ",%" PRId64 ".%02" PRId64
+            ",%" PRId64 ".%02" PRId64 ",%" PRId64 ".%08" PRId64 "\n",
             T0_MS + i * 60000, open / 100, open % 100, hi / 100, hi % 100, lo / 100, lo % 100,
             close / 100, close % 100, vol / 100000000, vol % 100000000);
   }
@@ -178,8 +164,8 @@ static double import_ours(const char *uri, const char *csv) {
     return -1;
   }
   if (rep.write.inserted != N_ROWS) {
-    fprintf(stderr, "bench_store: import wrote %" PRIu64 " rows, expected %d\n",
-            rep.write.inserted, N_ROWS);
+    fprintf(stderr, "bench_store: import wrote %" PRIu64 " rows, expected %d\n", rep.write.inserted,
+            N_ROWS);
     return -1;
   }
   return dt;
@@ -209,11 +195,16 @@ static int fill_year(cq_store *s, const char *symbol, const char *tf, int64_t st
   int rc = cq_candles_reserve(&c, rows);
   for (size_t i = 0; i < rows && !rc; i++) {
     double o = px;
-    px = round((px + (double)(below(&r, 2001) - 1000) / 100) * 100) / 100;
-    cq_candle k = {.open_time = T0_MS * CQ_NS_PER_MS + (int64_t)i * step_ns, .open = o,
-                   .high = fmax(o, px) + 1, .low = fmin(o, px) - 1, .close = px,
-                   .volume = (double)below(&r, 100000) / 1000, .quote_volume = NAN,
-                   .trades = -1, .closed = true};
+    px = round((px + (double)(below_i(&r, 2001) - 1000) / 100) * 100) / 100;
+    cq_candle k = {.open_time = T0_MS * CQ_NS_PER_MS + (int64_t)i * step_ns,
+                   .open = o,
+                   .high = fmax(o, px) + 1,
+                   .low = fmin(o, px) - 1,
+                   .close = px,
+                   .volume = (double)below_i(&r, 100000) / 1000,
+                   .quote_volume = NAN,
+                   .trades = -1,
+                   .closed = true};
     rc = cq_candles_push(&c, &k);
   }
   cq_series_key k = key_of(symbol, tf);
@@ -255,8 +246,9 @@ static int time_reads(cq_store *s, const char *symbol, const char *tf, size_t ro
     if (i > 0) t[i - 1] = dt * 1e3; /* the first run warms caches */
   }
   double p50 = pct(t, runs, 0.5), p99 = pct(t, runs, 0.99);
-  printf("    1y of %-3s %7zu rows: p50 %7.2f ms  p99 %7.2f ms  (%d runs; target p50 < %g ms: %s)\n",
-         tf, rows, p50, p99, runs, target_ms, p50 < target_ms ? "met" : "NOT met");
+  printf(
+      "    1y of %-3s %7zu rows: p50 %7.2f ms  p99 %7.2f ms  (%d runs; target p50 < %g ms: %s)\n",
+      tf, rows, p50, p99, runs, target_ms, p50 < target_ms ? "met" : "NOT met");
   return 0;
 }
 
@@ -340,8 +332,8 @@ static int pg_part(const char *admin, const char *csv) {
           (rc = pg_admin(admin, "CREATE DATABASE cq_bench_plain")))
         break;
       pg_uri(admin, "cq_bench_plain", uri, sizeof uri);
-      char *mk[] = {"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c",
-                    (char *)tables[t], NULL};
+      char *mk[] = {"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", (char *)tables[t],
+                    NULL};
       if (run_tool(mk, "", NULL, 0) < 0) {
         printf("  postgres: psql not found or failed; no baseline\n");
         t = 2;
@@ -352,8 +344,7 @@ static int pg_part(const char *admin, const char *csv) {
       char *cp[] = {"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", copy, NULL};
       base[i] = run_tool(cp, "", NULL, 0);
       char count[64] = "";
-      char *cnt[] = {"psql", "-X", "-A", "-t", "-d", uri, "-c", "SELECT count(*) FROM plain",
-                     NULL};
+      char *cnt[] = {"psql", "-X", "-A", "-t", "-d", uri, "-c", "SELECT count(*) FROM plain", NULL};
       if (base[i] < 0 || run_tool(cnt, "", count, sizeof count) < 0 || atol(count) != N_ROWS) {
         fprintf(stderr, "bench_store: psql \\copy failed or loaded %s rows\n", count);
         rc = -1;
@@ -452,7 +443,8 @@ int main(void) {
 #ifdef CQ_HAVE_POSTGRES
   if (!rc && pg && *pg) rc = pg_part(pg, csv);
 #endif
-  if (!rc && !(pg && *pg)) printf("  postgres: skipped (set CQ_BENCH_PG or run through with_postgres.sh)\n");
+  if (!rc && !(pg && *pg))
+    printf("  postgres: skipped (set CQ_BENCH_PG or run through with_postgres.sh)\n");
   if (!rc) {
     printf("range reads:\n");
     char uri[160];

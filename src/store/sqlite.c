@@ -83,23 +83,29 @@ static const char *const stmt_sql[ST_COUNT_] = {
         " OR low IS NOT excluded.low OR close IS NOT excluded.close"
         " OR volume IS NOT excluded.volume OR quote_volume IS NOT excluded.quote_volume"
         " OR trades IS NOT excluded.trades OR closed IS NOT excluded.closed",
-    [ST_CANDLE_COUNT] = "SELECT count(*) FROM candles WHERE series_id = ?1"
-                        " AND open_time >= ?2 AND open_time <= ?3",
-    [ST_CANDLE_RANGE] = "SELECT open_time, open, high, low, close, volume, quote_volume, trades,"
-                        " closed FROM candles WHERE series_id = ?1 AND open_time >= ?2"
-                        " AND open_time < ?3 ORDER BY open_time",
+    [ST_CANDLE_COUNT] =
+        "SELECT count(*) FROM candles WHERE series_id = ?1"
+        " AND open_time >= ?2 AND open_time <= ?3",
+    [ST_CANDLE_RANGE] =
+        "SELECT open_time, open, high, low, close, volume, quote_volume, trades,"
+        " closed FROM candles WHERE series_id = ?1 AND open_time >= ?2"
+        " AND open_time < ?3 ORDER BY open_time",
     /* two subqueries: SQLite answers a lone min() or max() from the index */
-    [ST_CANDLE_BOUNDS] = "SELECT (SELECT min(open_time) FROM candles WHERE series_id = ?1"
-                         " AND open_time >= ?2 AND open_time < ?3), (SELECT max(open_time)"
-                         " FROM candles WHERE series_id = ?1 AND open_time >= ?2"
-                         " AND open_time < ?3)",
-    [ST_TRADE_INSERT] = "INSERT OR IGNORE INTO trades (venue, symbol, trade_id, time, price, qty,"
-                        " side) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [ST_TRADE_UPDATE] = "UPDATE trades SET time = ?4, price = ?5, qty = ?6, side = ?7"
-                        " WHERE venue = ?1 AND symbol = ?2 AND trade_id = ?3 AND (time IS NOT ?4"
-                        " OR price IS NOT ?5 OR qty IS NOT ?6 OR side IS NOT ?7)",
-    [ST_TRADE_RANGE] = "SELECT time, price, qty, side, trade_id FROM trades WHERE venue = ?1"
-                       " AND symbol = ?2 AND time >= ?3 AND time < ?4 ORDER BY time, trade_id",
+    [ST_CANDLE_BOUNDS] =
+        "SELECT (SELECT min(open_time) FROM candles WHERE series_id = ?1"
+        " AND open_time >= ?2 AND open_time < ?3), (SELECT max(open_time)"
+        " FROM candles WHERE series_id = ?1 AND open_time >= ?2"
+        " AND open_time < ?3)",
+    [ST_TRADE_INSERT] =
+        "INSERT OR IGNORE INTO trades (venue, symbol, trade_id, time, price, qty,"
+        " side) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_TRADE_UPDATE] =
+        "UPDATE trades SET time = ?4, price = ?5, qty = ?6, side = ?7"
+        " WHERE venue = ?1 AND symbol = ?2 AND trade_id = ?3 AND (time IS NOT ?4"
+        " OR price IS NOT ?5 OR qty IS NOT ?6 OR side IS NOT ?7)",
+    [ST_TRADE_RANGE] =
+        "SELECT time, price, qty, side, trade_id FROM trades WHERE venue = ?1"
+        " AND symbol = ?2 AND time >= ?3 AND time < ?4 ORDER BY time, trade_id",
     [ST_INS_UPSERT] =
         "INSERT INTO instruments (venue, symbol, native, base, quote, tick, lot, min_qty,"
         " min_notional, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -110,14 +116,18 @@ static const char *const stmt_sql[ST_COUNT_] = {
         " OR base IS NOT excluded.base OR quote IS NOT excluded.quote OR tick IS NOT excluded.tick"
         " OR lot IS NOT excluded.lot OR min_qty IS NOT excluded.min_qty"
         " OR min_notional IS NOT excluded.min_notional OR status IS NOT excluded.status",
-    [ST_INS_GET] = "SELECT native, base, quote, tick, lot, min_qty, min_notional, status"
-                   " FROM instruments WHERE venue = ?1 AND symbol = ?2",
+    [ST_INS_GET] =
+        "SELECT native, base, quote, tick, lot, min_qty, min_notional, status"
+        " FROM instruments WHERE venue = ?1 AND symbol = ?2",
 };
+
+enum { UPSERT_ROWS = 32 }; /* rows per multi-row upsert: less VM work per row */
 
 typedef struct sq_store {
   cq_store base;
   sqlite3 *db;
   sqlite3_stmt *st[ST_COUNT_];
+  sqlite3_stmt *upsert_many; /* UPSERT_ROWS rows at once; prepared on first use */
   char path[512];
 } sq_store;
 
@@ -162,8 +172,7 @@ static int mkdir_parents(const char *path, cq_error *err) {
 
 static int current_version(sq_store *s, int *out, cq_error *err) {
   sqlite3_stmt *st;
-  const char *sql =
-      "SELECT coalesce(max(version), 0) FROM schema_version";
+  const char *sql = "SELECT coalesce(max(version), 0) FROM schema_version";
   if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE name = 'schema_version'", -1,
                          &st, NULL) != SQLITE_OK)
     return db_error(s, err, "reading the schema");
@@ -214,6 +223,7 @@ fail:
 static void sq_close(cq_store *base) {
   sq_store *s = (sq_store *)base;
   for (int i = 0; i < ST_COUNT_; i++) sqlite3_finalize(s->st[i]);
+  sqlite3_finalize(s->upsert_many);
   sqlite3_close(s->db);
   free(s);
 }
@@ -234,8 +244,8 @@ static int sq_open(const char *uri, cq_store **out, cq_error *err) {
   /* NOMUTEX: a handle is used by one thread at a time, so SQLite need not lock around every
    * call (10% of a large read) */
   if (sqlite3_open_v2(path, &s->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-      SQLITE_OK) {
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      NULL) != SQLITE_OK) {
     rc = db_error(s, err, "opening");
     sq_close(&s->base);
     return rc;
@@ -335,8 +345,52 @@ static int count_range(sq_store *s, sqlite3_int64 sid, sqlite3_int64 lo, sqlite3
   return rc == SQLITE_ROW ? CQ_OK : db_error(s, err, "counting candles");
 }
 
+/* Binds candle i to parameters base + 1 .. base + 10 of st. */
+static void bind_candle(sqlite3_stmt *st, int base, sqlite3_int64 sid, const cq_candles *c,
+                        size_t i) {
+  sqlite3_bind_int64(st, base + 1, sid);
+  sqlite3_bind_int64(st, base + 2, to_ms(c->open_time[i]));
+  sqlite3_bind_double(st, base + 3, c->open[i]);
+  sqlite3_bind_double(st, base + 4, c->high[i]);
+  sqlite3_bind_double(st, base + 5, c->low[i]);
+  sqlite3_bind_double(st, base + 6, c->close[i]);
+  sqlite3_bind_double(st, base + 7, c->volume[i]);
+  if (isnan(c->quote_volume[i]))
+    sqlite3_bind_null(st, base + 8);
+  else
+    sqlite3_bind_double(st, base + 8, c->quote_volume[i]);
+  if (c->trades[i] < 0)
+    sqlite3_bind_null(st, base + 9);
+  else
+    sqlite3_bind_int64(st, base + 9, c->trades[i]);
+  sqlite3_bind_int(st, base + 10, c->closed[i] ? 1 : 0);
+}
+
+/* The single-row upsert with UPSERT_ROWS rows in its VALUES: rows of one statement are
+ * applied in order, so a key repeated inside it behaves as in separate statements. */
+static int prepare_upsert_many(sq_store *s, cq_error *err) {
+  const char *one = stmt_sql[ST_CANDLE_UPSERT];
+  const char *values = strstr(one, " VALUES (");
+  const char *tail = strstr(one, " ON CONFLICT");
+  char sql[12288];
+  size_t len = (size_t)(values - one);
+  memcpy(sql, one, len);
+  len += (size_t)snprintf(sql + len, sizeof sql - len, " VALUES ");
+  for (int r = 0; r < UPSERT_ROWS; r++) {
+    int b = r * 10;
+    len += (size_t)snprintf(sql + len, sizeof sql - len,
+                            "%s(?%d,?%d,?%d,?%d,?%d,?%d,?%d,?%d,?%d,?%d)", r ? "," : "", b + 1,
+                            b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10);
+  }
+  snprintf(sql + len, sizeof sql - len, "%s", tail);
+  if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->upsert_many, NULL) !=
+      SQLITE_OK)
+    return db_error(s, err, "preparing the candle upsert");
+  return CQ_OK;
+}
+
 static int put_candles_body(cq_store *base, const cq_series_key *key, const cq_candles *c,
-                          size_t first, size_t n, cq_write_report *rep, cq_error *err) {
+                            size_t first, size_t n, cq_write_report *rep, cq_error *err) {
   sq_store *s = (sq_store *)base;
   if (n == 0) return CQ_OK;
   sqlite3_int64 sid, before, after;
@@ -349,25 +403,16 @@ static int put_candles_body(cq_store *base, const cq_series_key *key, const cq_c
   }
   if ((rc = count_range(s, sid, to_ms(lo), to_ms(hi), &before, err))) return rc;
   sqlite3_int64 changes0 = sqlite3_total_changes64(s->db);
-  sqlite3_stmt *st = s->st[ST_CANDLE_UPSERT];
-  for (size_t i = first; i < first + n; i++) {
-    sqlite3_bind_int64(st, 1, sid);
-    sqlite3_bind_int64(st, 2, to_ms(c->open_time[i]));
-    sqlite3_bind_double(st, 3, c->open[i]);
-    sqlite3_bind_double(st, 4, c->high[i]);
-    sqlite3_bind_double(st, 5, c->low[i]);
-    sqlite3_bind_double(st, 6, c->close[i]);
-    sqlite3_bind_double(st, 7, c->volume[i]);
-    if (isnan(c->quote_volume[i]))
-      sqlite3_bind_null(st, 8);
-    else
-      sqlite3_bind_double(st, 8, c->quote_volume[i]);
-    if (c->trades[i] < 0)
-      sqlite3_bind_null(st, 9);
-    else
-      sqlite3_bind_int64(st, 9, c->trades[i]);
-    sqlite3_bind_int(st, 10, c->closed[i] ? 1 : 0);
-    if ((rc = step_done(s, st, err, "writing candles"))) return rc;
+  size_t i = first, end = first + n;
+  if (n >= UPSERT_ROWS && !s->upsert_many && (rc = prepare_upsert_many(s, err))) return rc;
+  for (; end - i >= UPSERT_ROWS; i += UPSERT_ROWS) {
+    for (int r = 0; r < UPSERT_ROWS; r++)
+      bind_candle(s->upsert_many, r * 10, sid, c, i + (size_t)r);
+    if ((rc = step_done(s, s->upsert_many, err, "writing candles"))) return rc;
+  }
+  for (; i < end; i++) {
+    bind_candle(s->st[ST_CANDLE_UPSERT], 0, sid, c, i);
+    if ((rc = step_done(s, s->st[ST_CANDLE_UPSERT], err, "writing candles"))) return rc;
   }
   sqlite3_int64 changed = sqlite3_total_changes64(s->db) - changes0;
   if ((rc = count_range(s, sid, to_ms(lo), to_ms(hi), &after, err))) return rc;
@@ -518,8 +563,8 @@ done:
   return CQ_OK;
 }
 
-static void bind_trade(sqlite3_stmt *st, const char *venue, const char *symbol,
-                       const cq_trades *t, size_t i, const char *px, const char *qty) {
+static void bind_trade(sqlite3_stmt *st, const char *venue, const char *symbol, const cq_trades *t,
+                       size_t i, const char *px, const char *qty) {
   sqlite3_bind_text(st, 1, venue, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, symbol, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, t->id[i], -1, SQLITE_STATIC);
@@ -529,8 +574,8 @@ static void bind_trade(sqlite3_stmt *st, const char *venue, const char *symbol,
   sqlite3_bind_int(st, 7, t->taker_side[i]);
 }
 
-static int put_trades_body(cq_store *base, const char *venue, const char *symbol, const cq_trades *t,
-                         cq_write_report *rep, cq_error *err) {
+static int put_trades_body(cq_store *base, const char *venue, const char *symbol,
+                           const cq_trades *t, cq_write_report *rep, cq_error *err) {
   sq_store *s = (sq_store *)base;
   for (size_t i = 0; i < t->len; i++) {
     char px[CQ_DEC_STRMAX], qty[CQ_DEC_STRMAX];
@@ -630,7 +675,7 @@ static void bind_dec(sqlite3_stmt *st, int col, cq_dec d) {
 }
 
 static int put_instruments_body(cq_store *base, const cq_instrument *ins, size_t n,
-                              cq_write_report *rep, cq_error *err) {
+                                cq_write_report *rep, cq_error *err) {
   sq_store *s = (sq_store *)base;
   sqlite3_stmt *st = s->st[ST_INS_UPSERT];
   for (size_t i = 0; i < n; i++) {
@@ -741,8 +786,7 @@ static const char *sq_layout(const cq_store *base) {
 
 /* --- feature frames ---------------------------------------------------------------------- */
 
-static int prep(sq_store *s, const char *sql, sqlite3_stmt **st, cq_error *err,
-                const char *doing) {
+static int prep(sq_store *s, const char *sql, sqlite3_stmt **st, cq_error *err, const char *doing) {
   if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) return db_error(s, err, doing);
   return CQ_OK;
 }
@@ -797,8 +841,7 @@ static int put_features_body(sq_store *s, const cq_feature_frame *f, cq_error *e
     sqlite3_bind_int64(st, 3, sid);
     sqlite3_bind_int(st, 4, k);
     sqlite3_bind_text(st, 5, f->names[k], -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 6, f->rows ? (const void *)f->values[k] : "", (int)bytes,
-                      SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, f->rows ? (const void *)f->values[k] : "", (int)bytes, SQLITE_STATIC);
     rc = step_done(s, st, err, doing);
   }
   sqlite3_finalize(st);
@@ -881,8 +924,8 @@ static int sq_get_features(cq_store *base, const char *set, const char *version,
   int k = 0;
   while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
     if (k >= nf || sqlite3_column_int(st, 0) != k) {
-      rc = cq_error_set(err, CQ_EIO, "sqlite %s: feature frame %s %s is inconsistent", s->path,
-                        set, out->version);
+      rc = cq_error_set(err, CQ_EIO, "sqlite %s: feature frame %s %s is inconsistent", s->path, set,
+                        out->version);
       break;
     }
     cq_strlcpy(out->names[k], (const char *)sqlite3_column_text(st, 1), sizeof out->names[k]);
@@ -891,8 +934,8 @@ static int sq_get_features(cq_store *base, const char *set, const char *version,
   }
   if (!rc && step != SQLITE_DONE) rc = db_error(s, err, doing);
   if (!rc && k != nf)
-    rc = cq_error_set(err, CQ_EIO, "sqlite %s: feature frame %s %s has %d of %d columns",
-                      s->path, set, out->version, k, nf);
+    rc = cq_error_set(err, CQ_EIO, "sqlite %s: feature frame %s %s has %d of %d columns", s->path,
+                      set, out->version, k, nf);
   sqlite3_finalize(st);
   return rc;
 absent:
