@@ -175,4 +175,129 @@ static inline double ta_ema_st_update(ta_ema_st *s, double x) {
   return s->value;
 }
 
+/* --- accumulation/distribution (volume group: AD, ADOSC) ------------------------------ */
+
+/* One bar of the A/D line in TA-Lib's arithmetic: a bar with high - low <= 0 adds nothing. */
+static inline double ta_ad_step(double ad, double high, double low, double close, double volume) {
+  double range = high - low;
+  if (range > 0.0) ad += (close - low - (high - close)) / range * volume;
+  return ad;
+}
+
+/* --- true range and ATR (volatility group; Keltner and SuperTrend build on them) ------ */
+
+/* TA-Lib's True Range of a bar given the previous close, in its order: high - low first,
+ * then replaced by the distance from the previous close to the high, then to the low,
+ * whichever is greater (a NaN stays where the comparisons leave it). */
+static inline double ta_true_range(double high, double low, double prev_close) {
+  double g = high - low;
+  double v2 = fabs(prev_close - high);
+  if (v2 > g) g = v2;
+  double v3 = fabs(prev_close - low);
+  if (v3 > g) g = v3;
+  return g;
+}
+
+/* ATR as TA-Lib computes it: no value at bar 0 (no previous close); the true ranges of
+ * bars 1..period summed from 0.0 in order and divided by period give the value at bar
+ * period; then Wilder: atr *= period - 1; atr += tr; atr /= period (three roundings, as
+ * TA-Lib). Period 1 is the true range itself. ta_atr_kernel does the same arithmetic over
+ * arrays, so both are bit for bit equal. */
+typedef struct ta_atr_st {
+  double prev_close, sum, atr;
+  int period, seen; /* seen: bars so far, capped at period + 1 */
+} ta_atr_st;
+
+static inline void ta_atr_st_init(ta_atr_st *s, int period) {
+  *s = (ta_atr_st){.period = period};
+}
+static inline double ta_atr_st_update(ta_atr_st *s, double high, double low, double close) {
+  if (s->seen == 0) {
+    s->seen = 1;
+    s->prev_close = close;
+    return NAN;
+  }
+  double tr = ta_true_range(high, low, s->prev_close);
+  s->prev_close = close;
+  if (s->period == 1) return tr;
+  if (s->seen > s->period) {
+    s->atr *= s->period - 1;
+    s->atr += tr;
+    s->atr /= s->period;
+    return s->atr;
+  }
+  s->sum += tr;
+  if (s->seen++ < s->period) return NAN;
+  s->atr = s->sum / s->period;
+  return s->atr;
+}
+/* ATR over arrays (distinct from out); NaN before bar period. */
+void ta_atr_kernel(const double *high, const double *low, const double *close, size_t n, int period,
+                   double *out);
+
+/* TA-Lib's TA_IS_ZERO: |v| < 1e-8 (NATR outputs 0 for such a close). */
+static inline int ta_is_zero(double v) {
+  return -0.00000001 < v && v < 0.00000001;
+}
+
+/* --- rolling highest and lowest over a window (Donchian, Ichimoku) ------------------- */
+
+/* The highest and lowest of the last `period` values, O(1) amortised per value (monotonic
+ * queues of bar numbers). A NaN in the window makes both NaN; fewer than period values so
+ * far gives NaN. */
+typedef struct ta_minmax {
+  double *val;        /* val[bar % period] */
+  int64_t *qhi, *qlo; /* rings of bar numbers, values decreasing / increasing */
+  int64_t bar, last_nan;
+  int period, hi_head, hi_len, lo_head, lo_len;
+} ta_minmax;
+
+int ta_minmax_init(ta_minmax *m, int period, cq_error *err);
+void ta_minmax_release(ta_minmax *m);
+/* Adds x; *hi and *lo receive the window's highest and lowest (NaN, see above). */
+static inline void ta_minmax_push(ta_minmax *m, double x, double *hi, double *lo) {
+  const int p = m->period;
+  const int64_t t = m->bar++;
+  const int64_t old = t - p; /* bar numbers <= old have left the window */
+  if (m->hi_len && m->qhi[m->hi_head] <= old) {
+    if (++m->hi_head == p) m->hi_head = 0;
+    m->hi_len--;
+  }
+  if (m->lo_len && m->qlo[m->lo_head] <= old) {
+    if (++m->lo_head == p) m->lo_head = 0;
+    m->lo_len--;
+  }
+  if (isnan(x)) {
+    m->last_nan = t;
+  } else {
+    m->val[t % p] = x;
+    for (;;) { /* drop the smaller values from the back: they can never be the highest */
+      if (!m->hi_len) break;
+      int b = m->hi_head + m->hi_len - 1;
+      if (b >= p) b -= p;
+      if (m->val[m->qhi[b] % p] > x) break;
+      m->hi_len--;
+    }
+    int e = m->hi_head + m->hi_len++;
+    if (e >= p) e -= p;
+    m->qhi[e] = t;
+    for (;;) {
+      if (!m->lo_len) break;
+      int b = m->lo_head + m->lo_len - 1;
+      if (b >= p) b -= p;
+      if (m->val[m->qlo[b] % p] < x) break;
+      m->lo_len--;
+    }
+    e = m->lo_head + m->lo_len++;
+    if (e >= p) e -= p;
+    m->qlo[e] = t;
+  }
+  if (t < p - 1 || t - m->last_nan < p) {
+    *hi = *lo = NAN;
+    return;
+  }
+  *hi = m->val[m->qhi[m->hi_head] % p];
+  *lo = m->val[m->qlo[m->lo_head] % p];
+}
+
 #endif
