@@ -240,64 +240,66 @@ static inline int ta_is_zero(double v) {
   return -0.00000001 < v && v < 0.00000001;
 }
 
-/* --- rolling highest and lowest over a window (Donchian, Ichimoku) ------------------- */
+/* --- rolling highest high and lowest low over a window (Donchian, Ichimoku) ---------- */
 
-/* The highest and lowest of the last `period` values, O(1) amortised per value (monotonic
- * queues of bar numbers). A NaN in the window makes both NaN; fewer than period values so
- * far gives NaN. */
-typedef struct ta_minmax {
-  double *val;        /* val[bar % period] */
-  int64_t *qhi, *qlo; /* rings of bar numbers, values decreasing / increasing */
+/* The highest of the last `period` highs and the lowest of the last `period` lows, O(1)
+ * amortised per bar (monotonic queues of bar numbers). A NaN high or low in the window makes
+ * both NaN; fewer than period bars so far gives NaN. */
+typedef struct ta_hilo {
+  int64_t *qhi, *qlo; /* rings of bar numbers: highs decreasing, lows increasing */
+  double *vhi, *vlo;  /* the high / low of the bar at the same place in qhi / qlo */
   int64_t bar, last_nan;
   int period, hi_head, hi_len, lo_head, lo_len;
-} ta_minmax;
+} ta_hilo;
 
-int ta_minmax_init(ta_minmax *m, int period, cq_error *err);
-void ta_minmax_release(ta_minmax *m);
-/* Adds x; *hi and *lo receive the window's highest and lowest (NaN, see above). */
-static inline void ta_minmax_push(ta_minmax *m, double x, double *hi, double *lo) {
+int ta_hilo_init(ta_hilo *m, int period, cq_error *err);
+void ta_hilo_release(ta_hilo *m);
+/* Adds a bar; *hh and *ll receive the window's highest high and lowest low. */
+static inline void ta_hilo_push(ta_hilo *m, double high, double low, double *hh, double *ll) {
   const int p = m->period;
   const int64_t t = m->bar++;
-  const int64_t old = t - p; /* bar numbers <= old have left the window */
-  if (m->hi_len && m->qhi[m->hi_head] <= old) {
+  /* the bar t - period leaves the window: it can only be at the front */
+  if (m->hi_len && m->qhi[m->hi_head] <= t - p) {
     if (++m->hi_head == p) m->hi_head = 0;
     m->hi_len--;
   }
-  if (m->lo_len && m->qlo[m->lo_head] <= old) {
+  if (m->lo_len && m->qlo[m->lo_head] <= t - p) {
     if (++m->lo_head == p) m->lo_head = 0;
     m->lo_len--;
   }
-  if (isnan(x)) {
+  if (isnan(high) || isnan(low)) {
     m->last_nan = t;
   } else {
-    m->val[t % p] = x;
-    for (;;) { /* drop the smaller values from the back: they can never be the highest */
-      if (!m->hi_len) break;
-      int b = m->hi_head + m->hi_len - 1;
-      if (b >= p) b -= p;
-      if (m->val[m->qhi[b] % p] > x) break;
+    /* values at the back not above the new one can never be the highest again */
+    int e = m->hi_head + m->hi_len;
+    if (e >= p) e -= p;
+    while (m->hi_len) {
+      int b = (e == 0 ? p : e) - 1;
+      if (m->vhi[b] > high) break;
       m->hi_len--;
+      e = b;
     }
-    int e = m->hi_head + m->hi_len++;
-    if (e >= p) e -= p;
     m->qhi[e] = t;
-    for (;;) {
-      if (!m->lo_len) break;
-      int b = m->lo_head + m->lo_len - 1;
-      if (b >= p) b -= p;
-      if (m->val[m->qlo[b] % p] < x) break;
-      m->lo_len--;
-    }
-    e = m->lo_head + m->lo_len++;
+    m->vhi[e] = high;
+    m->hi_len++;
+    e = m->lo_head + m->lo_len;
     if (e >= p) e -= p;
+    while (m->lo_len) {
+      int b = (e == 0 ? p : e) - 1;
+      if (m->vlo[b] < low) break;
+      m->lo_len--;
+      e = b;
+    }
     m->qlo[e] = t;
+    m->vlo[e] = low;
+    m->lo_len++;
   }
   if (t < p - 1 || t - m->last_nan < p) {
-    *hi = *lo = NAN;
+    *hh = *ll = NAN;
     return;
   }
-  *hi = m->val[m->qhi[m->hi_head] % p];
-  *lo = m->val[m->qlo[m->lo_head] % p];
+  *hh = m->vhi[m->hi_head];
+  *ll = m->vlo[m->lo_head];
 }
 
 #endif
