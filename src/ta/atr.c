@@ -1,5 +1,6 @@
 /* ATR, the average true range (Wilder), seeded as TA-Lib: the mean of the true ranges of
- * bars 1..period is the value at bar period. */
+ * bars 1..period is the value at bar period. The smoothing multiplies by precomputed factors
+ * instead of TA-Lib's divide (see ta_atr_st in ta_internal.h). */
 #include "ta_internal.h"
 
 extern const cq_ta_def ta_def_atr;
@@ -21,12 +22,9 @@ void ta_atr_kernel(const double *high, const double *low, const double *close, s
   for (size_t i = 1; i <= lb; i++) sum += ta_true_range(high[i], low[i], close[i - 1]);
   double atr = sum / period;
   out[lb] = atr;
-  const double pm1 = period - 1, pd = period;
+  const double keep = ta_atr_keep(period), add = ta_atr_add(period);
   for (size_t i = lb + 1; i < n; i++) {
-    double tr = ta_true_range(high[i], low[i], close[i - 1]);
-    atr *= pm1;
-    atr += tr;
-    atr /= pd;
+    atr = atr * keep + ta_true_range(high[i], low[i], close[i - 1]) * add;
     out[i] = atr;
   }
 }
