@@ -1,4 +1,5 @@
-/* NATR, the normalised ATR: ATR / close * 100 (0 when the close is zero, as TA-Lib). */
+/* NATR, the normalised ATR: ATR / close * 100 (0 when the close is within 1e-8 of zero, as
+ * TA-Lib). As TA-Lib, period 1 gives the true range itself, not normalised. */
 #include "ta_internal.h"
 
 extern const cq_ta_def ta_def_natr;
@@ -13,6 +14,7 @@ static int natr_batch(const cq_ta_in *in, const double *p, double *const *out, c
   double *o = out[0];
   size_t lb = (size_t)p[0];
   ta_atr_kernel(in->v[0], in->v[1], c, in->n, (int)p[0], o);
+  if (lb == 1) return CQ_OK; /* TA-Lib: NATR(1) is TRANGE */
   for (size_t i = lb; i < in->n; i++) o[i] = natr_of(o[i], c[i]);
   return CQ_OK;
 }
@@ -37,7 +39,7 @@ static void natr_update(void *st, cq_time t, const double *in, double *out) {
     out[0] = NAN;
     return;
   }
-  out[0] = natr_of(atr, in[2]);
+  out[0] = s->atr.period == 1 ? atr : natr_of(atr, in[2]);
 }
 static int natr_lookback(const double *p) {
   return (int)p[0];

@@ -260,12 +260,41 @@ static void test_ichimoku(void **state) {
   assert_int_equal(cq_ta_ichimoku_lookback(9, 26, 52, 0), -1);
 }
 
+/* --- edges of the TA-Lib volatility indicators the reference file does not reach ------ */
+
+static void test_atr_edges(void **state) {
+  (void)state;
+  enum { N = 5 };
+  const double h[N] = {11, 12, 14, 15, 13}, l[N] = {9, 10, 10, 12, 8}, c[N] = {10, 11, 0, 15, 9};
+  double tr[N], atr[N], natr[N];
+  /* true ranges: b1 max(2, |10-12|, 0) = 2; b2 max(4, |11-14|, |11-10|) = 4;
+   * b3 max(3, |0-15|, |0-12|) = 15; b4 max(5, |15-13|, |15-8|) = 7 */
+  const double want_tr[N] = {NAN, 2, 4, 15, 7};
+  assert_int_equal(cq_ta_trange(h, l, c, N, tr, NULL), 0);
+  near(tr, want_tr, N, "trange");
+  /* period 1: the true range itself, for ATR and (as TA-Lib) for NATR */
+  assert_int_equal(cq_ta_atr(h, l, c, N, 1, atr, NULL), 0);
+  near(atr, want_tr, N, "atr(1)");
+  assert_int_equal(cq_ta_natr(h, l, c, N, 1, natr, NULL), 0);
+  near(natr, want_tr, N, "natr(1)");
+  /* ATR(2): b2 (2 + 4) / 2 = 3; b3 3 * 0.5 + 15 * 0.5 = 9; b4 9 * 0.5 + 7 * 0.5 = 8
+   * NATR(2): b2 close 0 -> 0; b3 9 / 15 * 100 = 60; b4 8 / 9 * 100 */
+  assert_int_equal(cq_ta_atr(h, l, c, N, 2, atr, NULL), 0);
+  const double want_atr[N] = {NAN, NAN, 3, 9, 8};
+  near(atr, want_atr, N, "atr(2)");
+  assert_int_equal(cq_ta_natr(h, l, c, N, 2, natr, NULL), 0);
+  const double want_natr[N] = {NAN, NAN, 0, 60, 8.0 / 9.0 * 100.0};
+  near(natr, want_natr, N, "natr(2)");
+  assert_int_equal(cq_ta_atr_lookback(14), 14);
+  assert_int_equal(cq_ta_atr_lookback(0), -1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_vwap_anchors), cmocka_unit_test(test_vwap_month_midweek),
       cmocka_unit_test(test_donchian),     cmocka_unit_test(test_donchian_brute_force),
       cmocka_unit_test(test_keltner),      cmocka_unit_test(test_supertrend),
-      cmocka_unit_test(test_ichimoku),
+      cmocka_unit_test(test_ichimoku),     cmocka_unit_test(test_atr_edges),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
