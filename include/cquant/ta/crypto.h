@@ -18,14 +18,14 @@ int cq_ta_donchian_lookback(int period);
 int cq_ta_donchian(const double *high, const double *low, size_t n, int period, double *upper,
                    double *middle, double *lower, cq_error *err);
 
-/* Keltner channels: middle = EMA(period) of the typical price (seeded with the mean, as
- * cq_ta_ema), upper / lower = middle +- multiplier x ATR(atr_period) (as cq_ta_atr);
- * period 2..100000 (20), atr_period 1..100000 (10), multiplier 0..1000 (2);
- * lookback max(period - 1, atr_period). */
-int cq_ta_keltner_lookback(int period, int atr_period, double multiplier);
+/* Keltner channels: middle = moving average of the typical price (matype, cq_ta_matype;
+ * EMA by default, seeded with the mean as cq_ta_ema), upper / lower = middle +- multiplier x
+ * ATR(atr_period) (as cq_ta_atr); period 2..100000 (20), atr_period 1..100000 (10),
+ * multiplier 0..1000 (2), matype (1, EMA); lookback max(the average's, atr_period). */
+int cq_ta_keltner_lookback(int period, int atr_period, double multiplier, int matype);
 int cq_ta_keltner(const double *high, const double *low, const double *close, size_t n, int period,
-                  int atr_period, double multiplier, double *upper, double *middle, double *lower,
-                  cq_error *err);
+                  int atr_period, double multiplier, int matype, double *upper, double *middle,
+                  double *lower, cq_error *err);
 
 /* SuperTrend: final bands on (high + low) / 2 +- multiplier x ATR(period) (as cq_ta_atr);
  * value is the lower band in an up trend (direction +1), the upper band in a down trend

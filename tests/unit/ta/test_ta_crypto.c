@@ -179,20 +179,30 @@ static void test_keltner(void **state) {
    *   b3 max(3, |12-15|, |12-12|) = 3; b4 max(5, |15-13|, |15-8|) = 7
    * ATR(2): b2 (2 + 4) / 2 = 3; b3 (3*1 + 3) / 2 = 3; b4 (3*1 + 7) / 2 = 5
    * lookback max(3 - 1, 2) = 2; bands mid +- 2 ATR */
-  assert_int_equal(cq_ta_keltner(h, l, c, N, 3, 2, 2.0, up, mid, dn, NULL), 0);
+  assert_int_equal(cq_ta_keltner(h, l, c, N, 3, 2, 2.0, CQ_TA_MA_EMA, up, mid, dn, NULL), 0);
   const double wu[N] = {NAN, NAN, 17, 18.5, 21.25}, wm[N] = {NAN, NAN, 11, 12.5, 11.25},
                wd[N] = {NAN, NAN, 5, 6.5, 1.25};
   near(up, wu, N, "keltner upper");
   near(mid, wm, N, "keltner middle");
   near(dn, wd, N, "keltner lower");
-  assert_int_equal(cq_ta_keltner_lookback(3, 2, 2.0), 2);
-  assert_int_equal(cq_ta_keltner_lookback(20, 10, 2.0), 19);
+  assert_int_equal(cq_ta_keltner_lookback(3, 2, 2.0, CQ_TA_MA_EMA), 2);
+  assert_int_equal(cq_ta_keltner_lookback(20, 10, 2.0, CQ_TA_MA_EMA), 19);
 
   cq_error e;
   cq_error_clear(&e);
-  assert_int_equal(cq_ta_keltner(h, l, c, N, 3, 2, NAN, up, mid, dn, &e), CQ_EINVAL);
+  assert_int_equal(cq_ta_keltner(h, l, c, N, 3, 2, NAN, CQ_TA_MA_EMA, up, mid, dn, &e), CQ_EINVAL);
   assert_string_equal(e.field, "multiplier");
-  assert_int_equal(cq_ta_keltner_lookback(20, 10, NAN), -1);
+  assert_int_equal(cq_ta_keltner_lookback(20, 10, NAN, CQ_TA_MA_EMA), -1);
+  assert_int_equal(cq_ta_keltner(h, l, c, N, 3, 2, 2.0, CQ_TA_MA_MAMA, up, mid, dn, &e),
+                   CQ_EUNSUPPORTED);
+  assert_string_equal(e.field, "matype");
+
+  /* SMA(3) middle: b2 (10 + 11 + 12) / 3 = 11; b3 (11 + 12 + 14) / 3 = 37 / 3 (inexact);
+   * b4 (12 + 14 + 10) / 3 = 12 */
+  assert_int_equal(cq_ta_keltner(h, l, c, N, 3, 2, 2.0, CQ_TA_MA_SMA, up, mid, dn, NULL), 0);
+  const double sm[N] = {NAN, NAN, 11, 37.0 / 3.0, 12}, su[N] = {NAN, NAN, 17, 37.0 / 3.0 + 6, 22};
+  near(mid, sm, N, "keltner sma middle");
+  near(up, su, N, "keltner sma upper");
 }
 
 /* --- SuperTrend ----------------------------------------------------------------------- */
