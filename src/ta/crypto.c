@@ -1,4 +1,9 @@
 /* Crypto indicators; see cquant/ta/crypto.h. */
 #include "ta_internal.h"
 
-const cq_ta_def *const ta_group_crypto[] = {NULL};
+/* Channels and trend (donchian.c, keltner.c, supertrend.c, ichimoku.c). */
+extern const cq_ta_def ta_def_donchian, ta_def_keltner, ta_def_supertrend, ta_def_ichimoku;
+
+const cq_ta_def *const ta_group_crypto[] = {
+    &ta_def_donchian, &ta_def_keltner, &ta_def_supertrend, &ta_def_ichimoku, NULL,
+};

@@ -1,4 +1,7 @@
-/* Price indicators; see cquant/ta/price.h. */
+/* Price transforms; see cquant/ta/price.h. */
 #include "ta_internal.h"
 
-const cq_ta_def *const ta_group_price[] = {NULL};
+extern const cq_ta_def ta_def_avgprice, ta_def_typprice, ta_def_wclprice, ta_def_medprice;
+
+const cq_ta_def *const ta_group_price[] = {&ta_def_avgprice, &ta_def_typprice, &ta_def_wclprice,
+                                           &ta_def_medprice, NULL};

@@ -175,4 +175,139 @@ static inline double ta_ema_st_update(ta_ema_st *s, double x) {
   return s->value;
 }
 
+/* --- accumulation/distribution (volume group: AD, ADOSC) ------------------------------ */
+
+/* One bar of the A/D line in TA-Lib's arithmetic: a bar with high - low <= 0 adds nothing. */
+static inline double ta_ad_step(double ad, double high, double low, double close, double volume) {
+  double range = high - low;
+  if (range > 0.0) ad += (close - low - (high - close)) / range * volume;
+  return ad;
+}
+
+/* --- true range and ATR (volatility group; Keltner and SuperTrend build on them) ------ */
+
+/* TA-Lib's True Range of a bar given the previous close, in its order: high - low first,
+ * then replaced by the distance from the previous close to the high, then to the low,
+ * whichever is greater (a NaN stays where the comparisons leave it). */
+static inline double ta_true_range(double high, double low, double prev_close) {
+  double g = high - low;
+  double v2 = fabs(prev_close - high);
+  if (v2 > g) g = v2;
+  double v3 = fabs(prev_close - low);
+  if (v3 > g) g = v3;
+  return g;
+}
+
+/* ATR with TA-Lib's seeding: no value at bar 0 (no previous close); the true ranges of bars
+ * 1..period summed from 0.0 in order and divided by period give the value at bar period;
+ * then Wilder's smoothing. TA-Lib smooths as atr = (atr * (period - 1) + tr) / period; we
+ * compute atr * ((period - 1) / period) + tr * (1 / period) with the two factors computed
+ * once: the division leaves the loop-carried chain (2.6 instead of 6.6 ns a bar on 10M bars)
+ * and the result stays within a few ulps of TA-Lib's (measured <= 2e-15 relative on random
+ * walks; the reference test allows 1e-9). Period 1 is the true range itself.
+ * ta_atr_kernel does the same arithmetic over arrays, so batch and streaming are bit for bit
+ * equal. */
+typedef struct ta_atr_st {
+  double prev_close, sum, atr, keep, add; /* keep = (period - 1) / period, add = 1 / period */
+  int period, seen;                       /* seen: bars so far, capped at period + 1 */
+} ta_atr_st;
+
+static inline double ta_atr_keep(int period) {
+  return (double)(period - 1) / (double)period;
+}
+static inline double ta_atr_add(int period) {
+  return 1.0 / (double)period;
+}
+static inline void ta_atr_st_init(ta_atr_st *s, int period) {
+  *s = (ta_atr_st){.period = period, .keep = ta_atr_keep(period), .add = ta_atr_add(period)};
+}
+static inline double ta_atr_st_update(ta_atr_st *s, double high, double low, double close) {
+  if (s->seen == 0) {
+    s->seen = 1;
+    s->prev_close = close;
+    return NAN;
+  }
+  double tr = ta_true_range(high, low, s->prev_close);
+  s->prev_close = close;
+  if (s->period == 1) return tr;
+  if (s->seen > s->period) {
+    s->atr = s->atr * s->keep + tr * s->add;
+    return s->atr;
+  }
+  s->sum += tr;
+  if (s->seen++ < s->period) return NAN;
+  s->atr = s->sum / s->period;
+  return s->atr;
+}
+/* ATR over arrays (distinct from out); NaN before bar period. */
+void ta_atr_kernel(const double *high, const double *low, const double *close, size_t n, int period,
+                   double *out);
+
+/* TA-Lib's TA_IS_ZERO: |v| < 1e-8 (NATR outputs 0 for such a close). */
+static inline int ta_is_zero(double v) {
+  return -0.00000001 < v && v < 0.00000001;
+}
+
+/* --- rolling highest high and lowest low over a window (Donchian, Ichimoku) ---------- */
+
+/* The highest of the last `period` highs and the lowest of the last `period` lows, O(1)
+ * amortised per bar (monotonic queues of bar numbers). A NaN high or low in the window makes
+ * both NaN; fewer than period bars so far gives NaN. */
+typedef struct ta_hilo {
+  int64_t *qhi, *qlo; /* rings of bar numbers: highs decreasing, lows increasing */
+  double *vhi, *vlo;  /* the high / low of the bar at the same place in qhi / qlo */
+  int64_t bar, last_nan;
+  int period, hi_head, hi_len, lo_head, lo_len;
+} ta_hilo;
+
+int ta_hilo_init(ta_hilo *m, int period, cq_error *err);
+void ta_hilo_release(ta_hilo *m);
+/* Adds a bar; *hh and *ll receive the window's highest high and lowest low. */
+static inline void ta_hilo_push(ta_hilo *m, double high, double low, double *hh, double *ll) {
+  const int p = m->period;
+  const int64_t t = m->bar++;
+  /* the bar t - period leaves the window: it can only be at the front */
+  if (m->hi_len && m->qhi[m->hi_head] <= t - p) {
+    if (++m->hi_head == p) m->hi_head = 0;
+    m->hi_len--;
+  }
+  if (m->lo_len && m->qlo[m->lo_head] <= t - p) {
+    if (++m->lo_head == p) m->lo_head = 0;
+    m->lo_len--;
+  }
+  if (isnan(high) || isnan(low)) {
+    m->last_nan = t;
+  } else {
+    /* values at the back not above the new one can never be the highest again */
+    int e = m->hi_head + m->hi_len;
+    if (e >= p) e -= p;
+    while (m->hi_len) {
+      int b = (e == 0 ? p : e) - 1;
+      if (m->vhi[b] > high) break;
+      m->hi_len--;
+      e = b;
+    }
+    m->qhi[e] = t;
+    m->vhi[e] = high;
+    m->hi_len++;
+    e = m->lo_head + m->lo_len;
+    if (e >= p) e -= p;
+    while (m->lo_len) {
+      int b = (e == 0 ? p : e) - 1;
+      if (m->vlo[b] < low) break;
+      m->lo_len--;
+      e = b;
+    }
+    m->qlo[e] = t;
+    m->vlo[e] = low;
+    m->lo_len++;
+  }
+  if (t < p - 1 || t - m->last_nan < p) {
+    *hh = *ll = NAN;
+    return;
+  }
+  *hh = m->vhi[m->hi_head];
+  *ll = m->vlo[m->lo_head];
+}
+
 #endif

@@ -11,6 +11,25 @@
 extern "C" {
 #endif
 
+/* Average price (open + high + low + close) / 4; lookback 0. */
+int cq_ta_avgprice_lookback(void);
+int cq_ta_avgprice(const double *open, const double *high, const double *low, const double *close,
+                   size_t n, double *out, cq_error *err);
+
+/* Typical price (high + low + close) / 3; lookback 0. */
+int cq_ta_typprice_lookback(void);
+int cq_ta_typprice(const double *high, const double *low, const double *close, size_t n,
+                   double *out, cq_error *err);
+
+/* Weighted close price (high + low + 2 close) / 4; lookback 0. */
+int cq_ta_wclprice_lookback(void);
+int cq_ta_wclprice(const double *high, const double *low, const double *close, size_t n,
+                   double *out, cq_error *err);
+
+/* Median price (high + low) / 2; lookback 0. */
+int cq_ta_medprice_lookback(void);
+int cq_ta_medprice(const double *high, const double *low, size_t n, double *out, cq_error *err);
+
 #ifdef __cplusplus
 }
 #endif
