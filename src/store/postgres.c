@@ -45,7 +45,6 @@ typedef struct pg_store {
   cq_store base;
   PGconn *conn;
   bool timescale; /* layout: hypertables (true) or monthly partitions */
-  bool prepared;  /* the range read is prepared on this connection */
   char where[200]; /* "host:port/db", for messages */
 } pg_store;
 
@@ -783,57 +782,125 @@ static int pg_put_candles(cq_store *base, const cq_series_key *key, const cq_can
   return rc;
 }
 
+/* Reads one field of a binary COPY tuple: its length (-1 for NULL) and bytes. */
+static bool copy_field(const char **at, const char *end, int32_t *len, const char **val) {
+  if (end - *at < 4) return false;
+  uint32_t be;
+  memcpy(&be, *at, 4);
+  *len = (int32_t)be32toh(be);
+  *at += 4;
+  *val = *at;
+  if (*len < 0) return *len == -1;
+  if (end - *at < *len) return false;
+  *at += *len;
+  return true;
+}
+
+/* One candle from a binary COPY tuple of (open_time, open, high, low, close, volume,
+ * quote_volume, trades, closed) into row i. */
+static bool copy_candle(const char *at, const char *end, cq_candles *out, size_t i) {
+  uint16_t nf_be;
+  memcpy(&nf_be, at, 2);
+  if (end - at < 2 || be16toh(nf_be) != 9) return false;
+  at += 2;
+  int32_t len[9];
+  const char *v[9];
+  for (int k = 0; k < 9; k++)
+    if (!copy_field(&at, end, &len[k], &v[k])) return false;
+  for (int k = 0; k < 9; k++)
+    if (len[k] != (k == 8 ? 1 : 8) && !(len[k] == -1 && (k == 6 || k == 7))) return false;
+  if (time_of(get64(v[0]), 0, &out->open_time[i])) return false;
+  out->open[i] = getf8(v[1]);
+  out->high[i] = getf8(v[2]);
+  out->low[i] = getf8(v[3]);
+  out->close[i] = getf8(v[4]);
+  out->volume[i] = getf8(v[5]);
+  out->quote_volume[i] = len[6] < 0 ? NAN : getf8(v[6]);
+  out->trades[i] = len[7] < 0 ? -1 : get64(v[7]);
+  out->closed[i] = (uint8_t)(v[8][0] != 0);
+  return true;
+}
+
+/* A range read is a binary COPY of the query: no result set is built, the rows stream
+ * straight into the columns. COPY takes no parameters, so the series id and the bounds go
+ * in as numbers this code formats (no text from outside reaches the statement). */
 static int pg_get_candles(cq_store *base, const cq_series_key *key, cq_time from, cq_time to,
                           cq_candles *out, cq_error *err) {
   pg_store *s = (pg_store *)base;
+  const char *doing = "reading candles";
   char tf[CQ_TF_STRMAX];
   cq_timeframe_format(key->tf, tf, sizeof tf);
   params p = {0};
   p_text(&p, key->venue);
   p_text(&p, key->symbol);
   p_text(&p, tf);
-  /* [from, to) in ns → [ceil(from), ceil(to)) in µs */
-  p_bin64(&p, OID_TIMESTAMPTZ, ceil_div(from, CQ_NS_PER_US) - PG_EPOCH_US);
-  p_bin64(&p, OID_TIMESTAMPTZ, ceil_div(to, CQ_NS_PER_US) - PG_EPOCH_US);
-  if (!s->prepared) {
-    PGresult *r = PQprepare(s->conn, "cq_get_candles",
-                            "SELECT open_time, open, high, low, close, volume, quote_volume,"
-                            " trades, closed FROM candles WHERE series_id = (SELECT id FROM"
-                            " series WHERE venue = $1 AND symbol = $2 AND timeframe = $3)"
-                            " AND open_time >= $4 AND open_time < $5 ORDER BY open_time",
-                            p.n, p.types);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, "reading candles");
+  PGresult *r = run(s, "SELECT id FROM series WHERE venue = $1 AND symbol = $2 AND timeframe = $3",
+                    &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
+  if (PQntuples(r) == 0) {
     PQclear(r);
-    s->prepared = true;
+    return CQ_OK; /* no such series: no rows */
   }
-  PGresult *r = PQexecPrepared(s->conn, "cq_get_candles", p.n, p.vals, p.lens, p.fmts, 1);
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "reading candles");
-  size_t rows = (size_t)PQntuples(r);
-  int rc = cq_candles_reserve(out, out->len + rows);
-  if (rc) {
-    PQclear(r);
-    return cq_error_set(err, rc, "reading candles: %s", cq_strerror(rc));
-  }
-  size_t at = out->len;
-  for (size_t k = 0; k < rows; k++) {
-    int row = (int)k;
-    size_t i = at + k;
-    if (time_of(get64(PQgetvalue(r, row, 0)), 0, &out->open_time[i])) {
-      PQclear(r);
-      return cq_error_set(err, CQ_EOVERFLOW, "postgres %s: reading candles: a stored open time "
-                          "is outside the years cquant handles", s->where);
-    }
-    out->open[i] = getf8(PQgetvalue(r, row, 1));
-    out->high[i] = getf8(PQgetvalue(r, row, 2));
-    out->low[i] = getf8(PQgetvalue(r, row, 3));
-    out->close[i] = getf8(PQgetvalue(r, row, 4));
-    out->volume[i] = getf8(PQgetvalue(r, row, 5));
-    out->quote_volume[i] = PQgetisnull(r, row, 6) ? NAN : getf8(PQgetvalue(r, row, 6));
-    out->trades[i] = PQgetisnull(r, row, 7) ? -1 : get64(PQgetvalue(r, row, 7));
-    out->closed[i] = (uint8_t)(PQgetvalue(r, row, 8)[0] != 0);
-  }
-  out->len = at + rows;
+  int64_t sid = get64(PQgetvalue(r, 0, 0));
   PQclear(r);
+  /* [from, to) in ns → [ceil(from), ceil(to)) in µs since 1970: every cq_time (years 1677
+   * to 2262) is inside timestamptz's range */
+  int64_t lo = ceil_div(from, CQ_NS_PER_US), hi = ceil_div(to, CQ_NS_PER_US);
+  if (lo >= hi) return CQ_OK;
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "COPY (SELECT open_time, open, high, low, close, volume, quote_volume, trades, closed"
+           " FROM candles WHERE series_id = %lld"
+           " AND open_time >= TIMESTAMPTZ 'epoch' + %lld * INTERVAL '1 microsecond'"
+           " AND open_time < TIMESTAMPTZ 'epoch' + %lld * INTERVAL '1 microsecond'"
+           " ORDER BY open_time) TO STDOUT (FORMAT binary)",
+           (long long)sid, (long long)lo, (long long)hi);
+  r = PQexec(s->conn, sql);
+  if (PQresultStatus(r) != PGRES_COPY_OUT) return pg_fail(s, r, err, doing);
+  PQclear(r);
+  size_t at = out->len;
+  bool header = false, bad = false, ended = false;
+  int rc = CQ_OK;
+  char *buf;
+  int n;
+  while ((n = PQgetCopyData(s->conn, &buf, 0)) > 0) {
+    const char *c = buf, *end = buf + n;
+    if (!header) {
+      /* signature, flags, header extension length and extension */
+      if (n < 19 || memcmp(c, copy_header, 11)) bad = true;
+      uint32_t ext_be = 0;
+      if (!bad) memcpy(&ext_be, c + 15, 4);
+      c += 19 + (bad ? 0 : be32toh(ext_be));
+      header = true;
+    }
+    if (!bad && !ended && c < end) {
+      if (end - c == 2 && (uint8_t)c[0] == 0xff && (uint8_t)c[1] == 0xff) {
+        ended = true; /* the trailer */
+      } else {
+        if (at == out->cap && !rc) {
+          out->len = at; /* growing keeps the rows up to len */
+          rc = cq_candles_reserve(out, out->max_rows ? at + 1 : at < 1024 ? 1024 : at * 2);
+        }
+        if (!rc && !copy_candle(c, end, out, at)) bad = true;
+        if (!rc && !bad) at++;
+      }
+    }
+    PQfreemem(buf);
+  }
+  r = PQgetResult(s->conn);
+  int st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK) {
+    out->len = at;
+    return pg_fail(s, r, err, doing);
+  }
+  PQclear(r);
+  while ((r = PQgetResult(s->conn))) PQclear(r);
+  out->len = at;
+  if (n == -2) return pg_fail(s, NULL, err, doing);
+  if (rc) return cq_error_set(err, rc, "postgres %s: %s: %s", s->where, doing, cq_strerror(rc));
+  if (bad)
+    return cq_error_set(err, CQ_EIO, "postgres %s: %s: unexpected data from the server", s->where,
+                        doing);
   return CQ_OK;
 }
 
