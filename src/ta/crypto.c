@@ -5,5 +5,9 @@
 extern const cq_ta_def ta_def_donchian, ta_def_keltner, ta_def_supertrend, ta_def_ichimoku;
 
 const cq_ta_def *const ta_group_crypto[] = {
-    &ta_def_donchian, &ta_def_keltner, &ta_def_supertrend, &ta_def_ichimoku, NULL,
+    &ta_def_donchian,   /* donchian.c */
+    &ta_def_keltner,    /* keltner.c */
+    &ta_def_supertrend, /* supertrend.c */
+    &ta_def_ichimoku,   /* ichimoku.c */
+    NULL,
 };

@@ -3,7 +3,8 @@
  * both reset when a bar opens in a new session. The anchor chooses the session: 0 the UTC
  * day, 1 the week from Monday 00:00 UTC, 2 the calendar month, 3 never reset. While the
  * session's cumulative volume is 0 the value is the bar's typical price. Bars are placed by
- * their open time; a bar whose time goes back before the current session starts one. */
+ * their open time; a bar whose time goes back before the current session starts one. A NaN
+ * price or volume carries on to the end of its session (the sums hold it). */
 #include "ta_internal.h"
 
 extern const cq_ta_def ta_def_vwap;
