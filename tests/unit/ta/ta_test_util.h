@@ -53,12 +53,17 @@ static inline int table_read(const char *path, table *t) {
     assert_non_null(t->names[t->ncol]);
     t->ncol++;
   }
-  size_t rcap = 0;
+  /* every column has room from the start, so none is ever NULL */
+  size_t rcap = 1024;
+  for (int c = 0; c < t->ncol; c++) {
+    t->col[c] = malloc(rcap * sizeof(double));
+    assert_non_null(t->col[c]);
+  }
   while ((len = getline(&line, &cap, f)) > 0) {
     line[strcspn(line, "\r\n")] = '\0';
     if (!line[0]) continue;
     if (t->nrow == rcap) {
-      rcap = rcap ? rcap * 2 : 1024;
+      rcap *= 2;
       for (int c = 0; c < t->ncol; c++) {
         double *p = realloc(t->col[c], rcap * sizeof(double));
         assert_non_null(p);
@@ -100,11 +105,19 @@ static inline int bars_read(const char *path, bars *b) {
   static const char *const names[CQ_TA_FIELD_COUNT_] = {"open", "high", "low", "close", "volume"};
   for (int k = 0; k < CQ_TA_FIELD_COUNT_; k++) {
     int c = table_col(&b->t, names[k]);
-    if (c < 0) fail_msg("%s: no column %s", path, names[k]);
+    if (c < 0) {
+      fail_msg("%s: no column %s", path, names[k]);
+      table_free(&b->t);
+      return -1;
+    }
     b->field[k] = b->t.col[c];
   }
   int tc = table_col(&b->t, "open_time_ms");
-  assert_true(tc >= 0);
+  if (tc < 0) {
+    fail_msg("%s: no column open_time_ms", path);
+    table_free(&b->t);
+    return -1;
+  }
   b->n = b->t.nrow;
   b->time = malloc((b->n ? b->n : 1) * sizeof(cq_time));
   assert_non_null(b->time);

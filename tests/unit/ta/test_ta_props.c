@@ -173,7 +173,7 @@ static void check_one(const cq_ta_def *d, const double *p, const char *what) {
 static bool other_params(const cq_ta_def *d, double *p) {
   for (int i = 0; i < d->n_params; i++) {
     const cq_ta_param *q = &d->params[i];
-    double v = q->def;
+    double v;
     if (q->integer) {
       v = q->def + 3 <= q->max && q->def + 3 <= 60 ? q->def + 3 : q->def;
       if (strcmp(q->name, "matype") == 0 || strstr(q->name, "matype")) v = q->def == 1 ? 0 : 1;
