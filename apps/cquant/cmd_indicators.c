@@ -226,7 +226,7 @@ static int indicators_show(cli_ctx *ctx, int argc, char **argv) {
   fprintf(f, "  group      %s\n", d->group);
   fprintf(f, "  inputs     %s%s\n", in, d->any_series ? " (any series may be fed instead)" : "");
   if (d->needs_time) fputs("  time       reads the bars' open times\n", f);
-  fprintf(f, "  parameters %s\n", d->n_params ? "" : "none");
+  fputs(d->n_params ? "  parameters\n" : "  parameters none\n", f);
   for (int k = 0; k < d->n_params; k++) {
     const cq_ta_param *p = &d->params[k];
     char one[128];
@@ -238,7 +238,7 @@ static int indicators_show(cli_ctx *ctx, int argc, char **argv) {
   for (int k = 0; k < d->n_outputs; k++) fprintf(f, " %s", d->outputs[k]);
   double p[CQ_TA_MAX_PARAMS];
   if (cq_ta_params(d, NULL, 0, p, NULL) == CQ_OK)
-    fprintf(f, "\n  lookback   %d at the defaults (the first value is at bar index %d)\n",
+    fprintf(f, "\n  lookback   %d at the defaults (no value for the first %d bars)\n",
             cq_ta_lookback(d, p), cq_ta_lookback(d, p));
   else
     fputc('\n', f);
