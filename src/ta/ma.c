@@ -6,21 +6,23 @@
 
 /* --- SMA ------------------------------------------------------------------------------ */
 
-/* TA-Lib's order of operations: add the new value, take the mean, then drop the oldest. */
+/* TA-Lib adds the new value to the running sum, divides by period, then drops the oldest:
+ * two additions and a division on the loop-carried chain. We keep the sum of the last
+ * period - 1 values, t: the output is (t + x) * (1 / period), off the chain, and t moves by
+ * one addition of x - oldest, computed off the chain too. Same sums to within a few ulps
+ * (the reference test allows 1e-9 relative); ta_sma_st_update does the same operations. */
 void ta_sma_kernel(const double *in, size_t n, int period, double *out) {
   size_t lb = (size_t)period - 1;
-  double sum = 0.0;
+  double t = 0.0;
   size_t i = 0;
   for (; i < lb && i < n; i++) {
-    sum += in[i];
+    t += in[i];
     out[i] = NAN;
   }
-  const double p = (double)period;
+  const double inv = ta_sma_inv(period);
   for (; i < n; i++) {
-    sum += in[i];
-    double t = sum;
-    sum -= in[i - lb];
-    out[i] = t / p;
+    out[i] = (t + in[i]) * inv;
+    t += in[i] - in[i - lb];
   }
 }
 
@@ -50,8 +52,9 @@ void ta_ema_kernel(const double *in, size_t n, int period, double k, double *out
   seed += in[i];
   double v = seed / period;
   out[i++] = v;
+  const double keep = 1.0 - k;
   for (; i < n; i++) {
-    v = ((in[i] - v) * k) + v;
+    v = v * keep + in[i] * k;
     out[i] = v;
   }
 }
