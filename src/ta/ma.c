@@ -50,13 +50,16 @@ void ta_ema_kernel(const double *in, size_t n, int period, double k, double *out
   }
   if (i >= n) return;
   seed += in[i];
-  double v = seed / period;
-  out[i++] = v;
-  const double keep = 1.0 - k;
-  for (; i < n; i++) {
-    v = v * keep + in[i] * k;
-    out[i] = v;
+  double c = seed / period;
+  out[i++] = c;
+  const ta_ema_f f = ta_ema_factors(k);
+  for (; i + 1 < n; i += 2) {
+    const double a = in[i], b = in[i + 1];
+    out[i] = c * f.keep + a * f.k;
+    c = c * f.keep2 + (a * f.kk + b * f.k);
+    out[i + 1] = c;
   }
+  if (i < n) out[i] = c * f.keep + in[i] * f.k;
 }
 
 int ta_ema_st_init(ta_ema_st *s, int period, double k) {
