@@ -6,11 +6,7 @@
 
 /* --- SMA ------------------------------------------------------------------------------ */
 
-/* TA-Lib adds the new value to the running sum, divides by period, then drops the oldest:
- * two additions and a division on the loop-carried chain. We keep the sum of the last
- * period - 1 values, t: the output is (t + x) * (1 / period), off the chain, and t moves by
- * one addition of x - oldest, computed off the chain too. Same sums to within a few ulps
- * (the reference test allows 1e-9 relative); ta_sma_st_update does the same operations. */
+/* The arithmetic is explained at ta_sma_st_update (ta_internal.h). */
 void ta_sma_kernel(const double *in, size_t n, int period, double *out) {
   size_t lb = (size_t)period - 1;
   double t = 0.0;
@@ -20,10 +16,14 @@ void ta_sma_kernel(const double *in, size_t n, int period, double *out) {
     out[i] = NAN;
   }
   const double inv = ta_sma_inv(period);
-  for (; i < n; i++) {
-    out[i] = (t + in[i]) * inv;
-    t += in[i] - in[i - lb];
+  for (; i + 1 < n; i += 2) {
+    const double a = in[i], b = in[i + 1];
+    const double da = a - in[i - lb], db = b - in[i + 1 - lb];
+    out[i] = (t + a) * inv;
+    out[i + 1] = ((t + da) + b) * inv;
+    t = t + (da + db);
   }
+  if (i < n) out[i] = (t + in[i]) * inv;
 }
 
 int ta_sma_st_init(ta_sma_st *s, int period, cq_error *err) {

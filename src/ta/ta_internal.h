@@ -122,20 +122,28 @@ extern const cq_ta_def ta_def_sma, ta_def_ema, ta_def_ma;
 /* SMA and EMA kernels and steps, shared by batch and streaming so both do the same
  * arithmetic, and by every indicator built on them. */
 
-/* SMA: the output is (sum of the previous period - 1 values + x) * (1 / period); the sum moves
- * by x - oldest. TA-Lib's arithmetic reordered to keep one addition on the loop-carried chain
- * (see ma.c); within a few ulps of TA-Lib. */
+/* SMA. TA-Lib adds the new value to the running sum, divides by period, then drops the
+ * oldest: two additions and a division a bar on the loop-carried chain. We keep t, the sum of
+ * the last period - 1 values, and move it two bars at a time from the first output: for a
+ * pair of bars (a, b), with d(x) = x - the value leaving the window,
+ *   out(a) = (t + a) * inv,  out(b) = ((t + d(a)) + b) * inv   (off the chain)
+ *   t      = t + (d(a) + d(b))                                (one addition for two bars)
+ * where inv = 1 / period. The same sums rounded differently: within 1e-14 of TA-Lib on real
+ * candles (the reference test allows 1e-9). ta_sma_st_update does the same operations on the
+ * same pairs, so streaming equals batch bit for bit. */
 void ta_sma_kernel(const double *in, size_t n, int period, double *out);
 
 static inline double ta_sma_inv(int period) {
   return 1.0 / (double)period;
 }
 
-/* The last period - 1 values in a ring (none for period 1); sum is theirs. */
+/* The last period - 1 values in a ring (none for period 1); sum is t above, d_a the first
+ * bar's d while its pair is open. */
 typedef struct ta_sma_st {
   double *win;
-  double sum;
+  double sum, d_a;
   int period, count, pos;
+  bool odd;
 } ta_sma_st;
 
 int ta_sma_st_init(ta_sma_st *s, int period, cq_error *err);
@@ -147,14 +155,23 @@ static inline double ta_sma_st_update(ta_sma_st *s, double x) {
     s->win[s->count++] = x;
     return NAN;
   }
-  double v = (s->sum + x) * ta_sma_inv(s->period);
+  double old = x;
   if (lb > 0) {
-    s->sum += x - s->win[s->pos];
+    old = s->win[s->pos];
     s->win[s->pos] = x;
     if (++s->pos == lb) s->pos = 0;
-  } else {
-    s->sum += x - x;
   }
+  const double inv = ta_sma_inv(s->period);
+  const double d = x - old;
+  double v;
+  if (!s->odd) {
+    v = (s->sum + x) * inv;
+    s->d_a = d;
+  } else {
+    v = ((s->sum + s->d_a) + x) * inv;
+    s->sum = s->sum + (s->d_a + d);
+  }
+  s->odd = !s->odd;
   return v;
 }
 
