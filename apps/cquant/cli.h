@@ -56,13 +56,20 @@ void cli_report_error(cli_ctx *ctx, const char *cmd, const cq_error *e);
 
 /* ---- option parsing for subcommands ---------------------------------------------------- */
 
-typedef enum cli_opt_kind { CLI_FLAG, CLI_STR, CLI_SIZE, CLI_DOUBLE } cli_opt_kind;
+typedef enum cli_opt_kind { CLI_FLAG, CLI_STR, CLI_SIZE, CLI_DOUBLE, CLI_LIST } cli_opt_kind;
+
+/* The values of a repeatable option (CLI_LIST), in the order given. */
+enum { CLI_LIST_MAX = 64 };
+typedef struct cli_list {
+  const char *v[CLI_LIST_MAX];
+  int n;
+} cli_list;
 
 typedef struct cli_opt {
   const char *name;  /* "--venue" */
   const char *alias; /* "--since", or NULL */
   cli_opt_kind kind;
-  void *dest;        /* bool *, const char **, size_t *, double * */
+  void *dest;        /* bool *, const char **, size_t *, double *, cli_list * */
 } cli_opt;
 
 /* Parses argv against opts; the rest are positional arguments, stored in pos (at most
@@ -88,11 +95,13 @@ int cmd_help(cli_ctx *ctx, int argc, char **argv);
 int cmd_data(cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
 int cmd_features(cli_ctx *ctx, int argc, char **argv);
+int cmd_indicators(cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_version_usage[];
 extern const char cmd_config_usage[];
 extern const char cmd_help_usage[];
 extern const char cmd_data_usage[];
 extern const char cmd_demo_usage[];
 extern const char cmd_features_usage[];
+extern const char cmd_indicators_usage[];
 
 #endif

@@ -44,6 +44,15 @@ static int set_value(cli_ctx *ctx, const char *cmd, const cli_opt *o, const char
       *(double *)o->dest = x;
       return CLI_OK;
     }
+    case CLI_LIST: {
+      cli_list *l = o->dest;
+      if (l->n >= CLI_LIST_MAX) {
+        fprintf(ctx->err, "cquant %s: %s: at most %d times\n", cmd, o->name, CLI_LIST_MAX);
+        return CLI_USAGE;
+      }
+      l->v[l->n++] = v;
+      return CLI_OK;
+    }
   }
   return CLI_USAGE;
 }

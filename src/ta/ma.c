@@ -6,22 +6,24 @@
 
 /* --- SMA ------------------------------------------------------------------------------ */
 
-/* TA-Lib's order of operations: add the new value, take the mean, then drop the oldest. */
+/* The arithmetic is explained at ta_sma_st_update (ta_internal.h). */
 void ta_sma_kernel(const double *in, size_t n, int period, double *out) {
   size_t lb = (size_t)period - 1;
-  double sum = 0.0;
+  double t = 0.0;
   size_t i = 0;
   for (; i < lb && i < n; i++) {
-    sum += in[i];
+    t += in[i];
     out[i] = NAN;
   }
-  const double p = (double)period;
-  for (; i < n; i++) {
-    sum += in[i];
-    double t = sum;
-    sum -= in[i - lb];
-    out[i] = t / p;
+  const double inv = ta_sma_inv(period);
+  for (; i + 1 < n; i += 2) {
+    const double a = in[i], b = in[i + 1];
+    const double da = a - in[i - lb], db = b - in[i + 1 - lb];
+    out[i] = (t + a) * inv;
+    out[i + 1] = ((t + da) + b) * inv;
+    t = t + (da + db);
   }
+  if (i < n) out[i] = (t + in[i]) * inv;
 }
 
 int ta_sma_st_init(ta_sma_st *s, int period, cq_error *err) {
@@ -48,12 +50,16 @@ void ta_ema_kernel(const double *in, size_t n, int period, double k, double *out
   }
   if (i >= n) return;
   seed += in[i];
-  double v = seed / period;
-  out[i++] = v;
-  for (; i < n; i++) {
-    v = ((in[i] - v) * k) + v;
-    out[i] = v;
+  double c = seed / period;
+  out[i++] = c;
+  const ta_ema_f f = ta_ema_factors(k);
+  for (; i + 1 < n; i += 2) {
+    const double a = in[i], b = in[i + 1];
+    out[i] = c * f.keep + a * f.k;
+    c = c * f.keep2 + (a * f.kk + b * f.k);
+    out[i + 1] = c;
   }
+  if (i < n) out[i] = c * f.keep + in[i] * f.k;
 }
 
 int ta_ema_st_init(ta_ema_st *s, int period, double k) {

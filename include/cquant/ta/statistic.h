@@ -11,6 +11,11 @@
 extern "C" {
 #endif
 
+/* Rolling z-score (beyond TA-Lib): (x - mean) / stddev over the last period values, population
+ * stddev; 0 for a flat window; lookback period - 1; period 2..100000, default 20. */
+int cq_ta_zscore_lookback(int period);
+int cq_ta_zscore(const double *in, size_t n, int period, double *out, cq_error *err);
+
 #ifdef __cplusplus
 }
 #endif
