@@ -12,7 +12,7 @@
 
 enum { MAX_FEATURES = 512, MAX_SET_BYTES = 1 << 20, DEF_MAX = 1 << 20 };
 
-typedef enum kind { K_IND, K_DIFF, K_RATIO, K_LAG, K_ZSCORE } kind;
+typedef enum kind { K_IND, K_DIFF, K_RATIO, K_LAG } kind;
 
 /* A reference: a feature (>= 0, its index) or a bar field (-1 - cq_ta_field). */
 typedef int ref;
@@ -25,7 +25,7 @@ typedef struct feat {
   int output;
   int n_in;
   ref in[CQ_TA_MAX_INPUTS];
-  int periods;       /* lag, zscore window */
+  int periods;       /* lag */
   bool chose_output; /* output written down (required when there are several) */
 } feat;
 
@@ -293,7 +293,7 @@ static int feature_of(parser *p, int idx, struct fy_node *keynode, struct fy_nod
                      by[DIFF] ? "diff" : "ratio");
     return CQ_OK;
   }
-  f->k = by[LAG] ? K_LAG : K_ZSCORE;
+  f->k = K_LAG;
   f->n_in = 1;
   if ((rc = resolve(p, by[LAG] ? by[LAG] : by[ZSCORE], f->name, idx, &f->in[0]))) return rc;
   if (by[LAG]) {
@@ -304,8 +304,17 @@ static int feature_of(parser *p, int idx, struct fy_node *keynode, struct fy_nod
   }
   if (by[PERIODS])
     return fail_at(p, by[PERIODS], f->name, CQ_EPARSE, "zscore takes window, not periods");
-  f->periods = 20;
-  return by[WINDOW] ? whole(p, by[WINDOW], f->name, "window", 2, 100000, &f->periods) : CQ_OK;
+  /* the registry's zscore indicator over the input: one implementation of the z-score */
+  int window = 20;
+  if (by[WINDOW] && (rc = whole(p, by[WINDOW], f->name, "window", 2, 100000, &window))) return rc;
+  f->k = K_IND;
+  f->def = cq_ta_find("zscore");
+  if (!f->def) return fail_at(p, keynode, f->name, CQ_EINTERNAL, "no zscore indicator");
+  cq_error e;
+  const double given[1] = {window};
+  if ((rc = cq_ta_params(f->def, given, 1, f->params, &e)))
+    return fail_at(p, by[WINDOW], f->name, rc, "%s", e.msg);
+  return CQ_OK;
 inputs:
   f->n_in = f->def->n_inputs;
   for (int k = 0; k < f->n_in; k++) f->in[k] = -1 - (int)f->def->inputs[k];
@@ -323,7 +332,7 @@ static int canonical(cq_feature_set *fs, cq_error *err) {
   int rc = CQ_OK;
   for (int i = 0; i < fs->n && !rc; i++) {
     const feat *f = &fs->f[i];
-    static const char *const kinds[] = {"ind", "diff", "ratio", "lag", "zscore"};
+    static const char *const kinds[] = {"ind", "diff", "ratio", "lag"};
     rc = cq_buf_printf(&b, "%s = %s", f->name, kinds[f->k]);
     if (!rc && f->k == K_IND) {
       rc = cq_buf_printf(&b, " %s(", f->def->name);
@@ -334,8 +343,7 @@ static int canonical(cq_feature_set *fs, cq_error *err) {
     if (!rc) rc = cq_buf_puts(&b, " inputs=");
     for (int k = 0; k < f->n_in && !rc; k++)
       rc = cq_buf_printf(&b, "%s%s", k ? "," : "", ref_name(fs, f->in[k]));
-    if (!rc && (f->k == K_LAG || f->k == K_ZSCORE))
-      rc = cq_buf_printf(&b, " %s=%d", f->k == K_LAG ? "periods" : "window", f->periods);
+    if (!rc && f->k == K_LAG) rc = cq_buf_printf(&b, " periods=%d", f->periods);
     if (!rc) rc = cq_buf_putc(&b, '\n');
   }
   if (rc) {
@@ -537,39 +545,6 @@ static const double *column(const cq_candles *c, double *const *vals, ref r) {
   }
 }
 
-/* Rolling z-score over w values: NaN until w values are in the window or while a NaN is in
- * it; 0 where the window is constant. Sums are of x - shift (the window's first value at a
- * restart), which keeps the variance of price-like series accurate. */
-static void zscore(const double *x, size_t n, int w, double *out) {
-  double shift = 0, s = 0, ss = 0;
-  size_t count = 0; /* finite values summed since the last restart */
-  for (size_t i = 0; i < n; i++) {
-    if (isnan(x[i])) {
-      count = 0;
-      s = ss = 0;
-      out[i] = NAN;
-      continue;
-    }
-    if (count == 0) shift = x[i];
-    double d = x[i] - shift;
-    s += d;
-    ss += d * d;
-    count++;
-    if (count > (size_t)w) {
-      double o = x[i - (size_t)w] - shift;
-      s -= o;
-      ss -= o * o;
-      count = (size_t)w;
-    }
-    if (count < (size_t)w) {
-      out[i] = NAN;
-      continue;
-    }
-    double mean = s / w, var = ss / w - mean * mean;
-    out[i] = var > 1e-24 * (shift * shift + 1) ? (d - mean) / sqrt(var) : 0.0;
-  }
-}
-
 int cq_feature_set_compute(const cq_feature_set *fs, const cq_candles *c, cq_feature_frame *out,
                            cq_error *err) {
   *out = (cq_feature_frame){0};
@@ -627,9 +602,6 @@ int cq_feature_set_compute(const cq_feature_set *fs, const cq_candles *c, cq_fea
       case K_LAG:
         for (size_t j = 0; j < n; j++)
           y[j] = j >= (size_t)f->periods ? a[j - (size_t)f->periods] : NAN;
-        break;
-      case K_ZSCORE:
-        zscore(a, n, f->periods, y);
         break;
     }
   }
