@@ -363,4 +363,163 @@ static inline void ta_hilo_push(ta_hilo *m, double high, double low, double *hh,
   *ll = m->vlo[m->lo_head];
 }
 
+
+/* --- overlap and statistic building blocks (wma.c, dema.c, ..., var.c) ---------------- */
+
+extern const cq_ta_def ta_def_wma, ta_def_dema, ta_def_tema, ta_def_trima, ta_def_kama, ta_def_t3,
+    ta_def_midpoint, ta_def_midprice, ta_def_sar, ta_def_bbands;
+extern const cq_ta_def ta_def_stddev, ta_def_var, ta_def_linearreg, ta_def_linearreg_slope,
+    ta_def_linearreg_intercept, ta_def_linearreg_angle, ta_def_tsf, ta_def_correl, ta_def_beta;
+extern const cq_ta_def ta_def_hma;
+
+/* TA-Lib 0.6's tests for zero (ta_utility.h, TA_EPSILON): within 1e-14 of zero; below
+ * 1e-14. (Older TA-Lib used 1e-8, which zeroes BETA on 5-minute returns.) */
+#define TA_EPSILON 1e-14
+#define TA_IS_ZERO(v) (-TA_EPSILON < (v) && (v) < TA_EPSILON)
+#define TA_IS_ZERO_OR_NEG(v) ((v) < TA_EPSILON)
+
+/* WMA in TA-Lib's order of operations: a running weighted sum and a running plain sum; each
+ * bar adds period * x to the weighted sum, takes the mean, then drops the plain sum. Period 1
+ * copies the input. Shared by WMA, the WMA moving-average type and HMA. */
+void ta_wma_kernel(const double *in, size_t n, int period, double *out);
+
+typedef struct ta_wma_st {
+  double *win; /* the last period - 1 values (ring) */
+  double sum, sub, trail, divider;
+  int period, count, pos;
+} ta_wma_st;
+
+int ta_wma_st_init(ta_wma_st *s, int period, cq_error *err);
+void ta_wma_st_release(ta_wma_st *s);
+static inline double ta_wma_st_update(ta_wma_st *s, double x) {
+  int lb = s->period - 1;
+  if (lb == 0) return x;
+  if (s->count < lb) {
+    s->sub += x;
+    s->sum += x * (double)(s->count + 1);
+    s->win[s->count++] = x;
+    return NAN;
+  }
+  s->sub += x;
+  s->sub -= s->trail;
+  s->sum += x * (double)s->period;
+  s->trail = s->win[s->pos]; /* the oldest value of the window that ends at x */
+  s->win[s->pos] = x;
+  if (++s->pos == lb) s->pos = 0;
+  double v = s->sum / s->divider;
+  s->sum -= s->sub;
+  return v;
+}
+
+/* The other moving-average types as batch kernels (distinct arrays, NaN before the
+ * lookback; those that keep a window may fail with CQ_ENOMEM) and as streaming ta_ma. */
+void ta_dema_kernel(const double *in, size_t n, int period, double *out);
+void ta_tema_kernel(const double *in, size_t n, int period, double *out);
+int ta_trima_kernel(const double *in, size_t n, int period, double *out, cq_error *err);
+int ta_kama_kernel(const double *in, size_t n, int period, double *out, cq_error *err);
+void ta_t3_kernel(const double *in, size_t n, int period, double vfactor, double *out);
+int ta_wma_ma_init(ta_ma *m, int period, cq_error *err);
+int ta_dema_ma_init(ta_ma *m, int period, cq_error *err);
+int ta_tema_ma_init(ta_ma *m, int period, cq_error *err);
+int ta_trima_ma_init(ta_ma *m, int period, cq_error *err);
+int ta_kama_ma_init(ta_ma *m, int period, cq_error *err);
+int ta_t3_ma_init(ta_ma *m, int period, double vfactor, cq_error *err);
+
+/* Streaming callbacks for an indicator whose state is a ta_ma (set up by its own init). */
+void ta_ma_def_update(void *st, cq_time t, const double *in, double *out);
+void ta_ma_def_release(void *st);
+
+/* TA-Lib's variance (TA_INT_VAR): running sums of x and x*x over the window, each bar adds
+ * the new value, takes both means, then drops the oldest; mean(x*x) - mean(x)^2. */
+typedef struct ta_var_st {
+  double *win; /* the last period - 1 values (ring) */
+  double s1, s2;
+  int period, count, pos;
+} ta_var_st;
+
+int ta_var_st_init(ta_var_st *s, int period, cq_error *err);
+void ta_var_st_release(ta_var_st *s);
+static inline double ta_var_st_update(ta_var_st *s, double x) {
+  int lb = s->period - 1;
+  s->s1 += x;
+  s->s2 += x * x;
+  if (s->count < lb) {
+    s->win[s->count++] = x;
+    return NAN;
+  }
+  double m1 = s->s1 / (double)s->period, m2 = s->s2 / (double)s->period;
+  double old = x;
+  if (lb > 0) {
+    old = s->win[s->pos];
+    s->win[s->pos] = x;
+    if (++s->pos == lb) s->pos = 0;
+  }
+  s->s1 -= old;
+  s->s2 -= old * old;
+  return m2 - m1 * m1;
+}
+/* The variance kernel over in[0..n) (distinct arrays). */
+void ta_var_kernel(const double *in, size_t n, int period, double *out);
+
+/* The last cap values as one contiguous array, oldest first, for kernels that scan a
+ * window: every value is kept twice (at pos and pos + cap). */
+typedef struct ta_span {
+  double *v; /* 2 * cap values */
+  int cap, pos, len;
+} ta_span;
+
+int ta_span_init(ta_span *s, int cap, cq_error *err);
+void ta_span_release(ta_span *s);
+/* Appends x; returns the window of the last cap values (oldest first), or NULL while fewer
+ * than cap values have been seen. */
+static inline const double *ta_span_push(ta_span *s, double x) {
+  s->v[s->pos] = x;
+  s->v[s->pos + s->cap] = x;
+  if (++s->pos == s->cap) s->pos = 0;
+  if (s->len < s->cap) {
+    if (++s->len < s->cap) return NULL;
+  }
+  return s->v + s->pos;
+}
+
+/* Linear regression over the last period values (TA-Lib's LINEARREG family): x = 0 for
+ * the newest value up to period - 1 for the oldest, sums taken oldest first. */
+typedef struct ta_linreg {
+  double m, b;
+} ta_linreg;
+static inline ta_linreg ta_linreg_fit(const double *w, int period, double sum_x, double divisor) {
+  /* w: the window, oldest first */
+  double sum_xy = 0.0, sum_y = 0.0;
+  for (int i = period; i-- != 0;) {
+    double y = w[period - 1 - i];
+    sum_y += y;
+    sum_xy += (double)i * y;
+  }
+  double m = ((double)period * sum_xy - sum_x * sum_y) / divisor;
+  double b = (sum_y - m * sum_x) / (double)period;
+  return (ta_linreg){m, b};
+}
+
+/* What the LINEARREG family outputs from the fit (linearreg.c). */
+typedef enum ta_linreg_kind {
+  TA_LR_VALUE,     /* LINEARREG: the line at the newest bar */
+  TA_LR_SLOPE,     /* LINEARREG_SLOPE */
+  TA_LR_INTERCEPT, /* LINEARREG_INTERCEPT: the line at the oldest bar */
+  TA_LR_ANGLE,     /* LINEARREG_ANGLE: atan(slope) in degrees */
+  TA_LR_TSF        /* TSF: the line one bar after the newest */
+} ta_linreg_kind;
+
+typedef struct ta_linreg_st {
+  ta_span w;
+  double sum_x, divisor;
+  int period;
+  ta_linreg_kind kind;
+} ta_linreg_st;
+
+int ta_linreg_batch(ta_linreg_kind kind, const cq_ta_in *in, const double *p, double *const *out,
+                    cq_error *err);
+int ta_linreg_st_init(ta_linreg_st *s, ta_linreg_kind kind, int period, cq_error *err);
+void ta_linreg_update(void *st, cq_time t, const double *in, double *out);
+void ta_linreg_release(void *st);
+
 #endif

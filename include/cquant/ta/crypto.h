@@ -11,6 +11,11 @@
 extern "C" {
 #endif
 
+/* Hull moving average, WMA(2 WMA(x, n/2) - WMA(x, n), floor(sqrt(n))) with n/2 rounded
+ * down; period 2..100000 (default 9); lookback n - 1 + floor(sqrt(n)) - 1. */
+int cq_ta_hma_lookback(int period);
+int cq_ta_hma(const double *in, size_t n, int period, double *out, cq_error *err);
+
 /* Donchian channels: upper = highest high, lower = lowest low over the last period bars
  * (the current one included), middle = (upper + lower) / 2; period 2..100000 (20);
  * lookback period - 1. */

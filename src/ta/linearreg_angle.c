@@ -1,0 +1,39 @@
+/* LINEARREG_ANGLE, the angle of the least-squares line over the period, in degrees (the LINEARREG
+ * family's fit, linearreg.c). */
+#include "ta_internal.h"
+
+static int linearreg_angle_batch(const cq_ta_in *in, const double *p, double *const *out,
+                                 cq_error *err) {
+  return ta_linreg_batch(TA_LR_ANGLE, in, p, out, err);
+}
+static int linearreg_angle_init(void *st, const double *p, cq_error *err) {
+  return ta_linreg_st_init(st, TA_LR_ANGLE, (int)p[0], err);
+}
+
+const cq_ta_def ta_def_linearreg_angle = {
+    .name = "linearreg_angle",
+    .title = "Linear Regression Angle",
+    .group = "statistic",
+    .n_inputs = 1,
+    .inputs = {CQ_TA_CLOSE},
+    .any_series = true,
+    .n_params = 1,
+    .params = {TA_PERIOD(14)},
+    .n_outputs = 1,
+    .outputs = {"value"},
+    .lookback = ta_lookback_period_minus_1,
+    .batch = linearreg_angle_batch,
+    .state_size = sizeof(ta_linreg_st),
+    .init = linearreg_angle_init,
+    .update = ta_linreg_update,
+    .release = ta_linreg_release,
+};
+
+int cq_ta_linearreg_angle_lookback(int period) {
+  const double p[] = {period};
+  return ta_lookback_or_neg(&ta_def_linearreg_angle, p);
+}
+int cq_ta_linearreg_angle(const double *in, size_t n, int period, double *out, cq_error *err) {
+  const double p[] = {period};
+  return ta_call1(&ta_def_linearreg_angle, p, in, n, out, err);
+}
