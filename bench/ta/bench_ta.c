@@ -9,6 +9,7 @@
  *
  * usage: bench_ta [--bars N] [--tsv FILE]   (FILE: our figures for scripts/bench.sh) */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +72,12 @@ static double baseline_ns(const double *close, size_t n) {
   return best * 1e9 / (double)n;
 }
 
+/* Bit for bit (any NaN equals any NaN). */
 static bool same(double a, double b) {
-  return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+  uint64_t x, y;
+  memcpy(&x, &a, sizeof x);
+  memcpy(&y, &b, sizeof y);
+  return (isnan(a) && isnan(b)) || x == y;
 }
 
 int main(int argc, char **argv) {
