@@ -12,7 +12,9 @@
  * doubles round-trip bit for bit. Trade prices and quantities are exact numeric.
  */
 #include <endian.h>
+#include <errno.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -388,8 +390,16 @@ static int pg_schema_version(cq_store *base, int *out, cq_error *err) {
   pg_store *s = (pg_store *)base;
   PGresult *r = PQexec(s->conn, "SELECT coalesce(max(version), 0) FROM schema_version");
   if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "reading the schema version");
-  *out = atoi(PQgetvalue(r, 0, 0));
+  const char *text = PQgetvalue(r, 0, 0);
+  char *end;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  bool ok = end != text && !*end && !errno && v >= 0 && v <= INT_MAX;
   PQclear(r);
+  if (!ok)
+    return cq_error_set(err, CQ_EIO, "postgres %s: reading the schema version: not a version",
+                        s->where);
+  *out = (int)v;
   return CQ_OK;
 }
 
@@ -633,7 +643,8 @@ static void copy_candles(copybuf *b, int64_t sid, const cq_candles *c, size_t fi
   for (size_t j = 0; j < n; j++) {
     if (gen && gen[j] != g) continue;
     size_t i = first + j;
-    char *at = cb_room(b, 2 + 9 * 12 + 5);
+    const size_t most = 2 + (size_t)9 * 12 + 5; /* count, 9 x (length + 8 bytes), closed */
+    char *at = cb_room(b, most);
     char *p = at;
     put16(p, 10);
     p = f_i64(p + 2, sid);
@@ -654,7 +665,7 @@ static void copy_candles(copybuf *b, int64_t sid, const cq_candles *c, size_t fi
     put32(p, 1);
     p[4] = c->closed[i] ? 1 : 0;
     p += 5;
-    b->len -= (size_t)((at + 2 + 9 * 12 + 5) - p); /* give back what NULLs did not use */
+    b->len -= (size_t)((at + most) - p); /* give back what NULLs did not use */
   }
 }
 
