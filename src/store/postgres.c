@@ -11,6 +11,7 @@
  * cq_time round-trips exactly. Candle values are float8 sent and received in binary, so
  * doubles round-trip bit for bit. Trade prices and quantities are exact numeric.
  */
+#include <assert.h>
 #include <endian.h>
 #include <errno.h>
 #include <libpq-fe.h>
@@ -346,12 +347,12 @@ static int pg_rollback(cq_store *base, cq_error *err) {
 
 /* A write runs in the caller's transaction, or in one of its own. */
 static int write_begin(pg_store *s, bool *own, cq_error *err, const char *doing) {
+  *own = false; /* set on every path: callers read it even after an error */
   switch (PQtransactionStatus(s->conn)) {
     case PQTRANS_IDLE:
       *own = true;
       return pg_exec(s, "BEGIN", err, doing);
     case PQTRANS_INTRANS:
-      *own = false;
       return CQ_OK;
     case PQTRANS_INERROR:
       return cq_error_set(err, CQ_ESTATE,
@@ -497,6 +498,7 @@ static const char *pg_layout(const cq_store *base) {
 /* ---- series and partitions ------------------------------------------------------------ */
 
 static int series_id(pg_store *s, const cq_series_key *key, int64_t *id, cq_error *err) {
+  *id = 0; /* set on every path, as the analyzer cannot see that errors are nonzero */
   char tf[CQ_TF_STRMAX];
   cq_timeframe_format(key->tf, tf, sizeof tf);
   params p = {0};
@@ -553,7 +555,7 @@ static int ensure_partitions(pg_store *s, const char *parent, const cq_time *t, 
                              cq_error *err) {
   if (s->timescale || n == 0) return CQ_OK;
   enum { MAX_MONTHS = 64 };
-  int64_t months[MAX_MONTHS];
+  int64_t months[MAX_MONTHS] = {0};
   size_t nm = 0;
   int rc;
   cq_time lo = 0, hi = 0; /* the month of the row before: most rows fall in it */
@@ -603,6 +605,7 @@ static int generations(const cq_time *t, const char (*id)[CQ_TRADE_ID_MAX], size
   *gen_out = NULL;
   *max_out = 0;
   if (!id) {
+    assert(t); /* keys are the times when there are no ids */
     bool increasing = true;
     for (size_t i = first + 1; i < first + n && increasing; i++) increasing = t[i] > t[i - 1];
     if (increasing) return CQ_OK;
@@ -947,7 +950,7 @@ static int series_coverage(pg_store *s, int64_t sid, cq_series_info *info, cq_er
   r = run(s, "SELECT open_time FROM candles WHERE series_id = $1 ORDER BY open_time", &p, 1);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "listing series");
   size_t k = (size_t)PQntuples(r);
-  cq_time *t = malloc((k ? k : 1) * sizeof *t);
+  cq_time *t = calloc(k ? k : 1, sizeof *t);
   if (!t) {
     PQclear(r);
     return cq_error_set(err, CQ_ENOMEM, "listing series");
