@@ -47,7 +47,7 @@ enum { COPY_CHUNK = 1 << 20, MAX_PARAMS = 8 };
 typedef struct pg_store {
   cq_store base;
   PGconn *conn;
-  bool timescale; /* layout: hypertables (true) or monthly partitions */
+  bool timescale;  /* layout: hypertables (true) or monthly partitions */
   char where[200]; /* "host:port/db", for messages */
 } pg_store;
 
@@ -72,12 +72,12 @@ static void one_line(char *dst, size_t n, const char *src) {
 static int code_for_state(const char *state, ConnStatusType cs) {
   if (cs == CONNECTION_BAD) return CQ_ENET;
   if (!state) return CQ_EIO;
-  if (!strncmp(state, "08", 2)) return CQ_ENET;     /* connection exception */
-  if (!strncmp(state, "23", 2)) return CQ_EINVAL;   /* integrity constraint */
-  if (!strncmp(state, "22", 2)) return CQ_EINVAL;   /* data exception */
-  if (!strcmp(state, "42501")) return CQ_EPERM;     /* insufficient privilege */
-  if (!strcmp(state, "53200")) return CQ_ENOMEM;    /* out of memory */
-  if (!strcmp(state, "57014")) return CQ_ETIMEOUT;  /* statement timeout / cancel */
+  if (!strncmp(state, "08", 2)) return CQ_ENET;    /* connection exception */
+  if (!strncmp(state, "23", 2)) return CQ_EINVAL;  /* integrity constraint */
+  if (!strncmp(state, "22", 2)) return CQ_EINVAL;  /* data exception */
+  if (!strcmp(state, "42501")) return CQ_EPERM;    /* insufficient privilege */
+  if (!strcmp(state, "53200")) return CQ_ENOMEM;   /* out of memory */
+  if (!strcmp(state, "57014")) return CQ_ETIMEOUT; /* statement timeout / cancel */
   return CQ_EIO;
 }
 
@@ -318,8 +318,7 @@ static int copy_end(copybuf *b, cq_error *err, const char *doing) {
 static int pg_begin(cq_store *base, cq_error *err) {
   pg_store *s = (pg_store *)base;
   if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-    return cq_error_set(err, CQ_EIO, "postgres %s: begin: a transaction is already open",
-                        s->where);
+    return cq_error_set(err, CQ_EIO, "postgres %s: begin: a transaction is already open", s->where);
   return pg_exec(s, "BEGIN", err, "begin");
 }
 
@@ -600,8 +599,8 @@ static int cmp_keyed(const void *a, const void *b) {
   return (x->i > y->i) - (x->i < y->i);
 }
 
-static int generations(const cq_time *t, const char (*id)[CQ_TRADE_ID_MAX], size_t first,
-                       size_t n, uint32_t **gen_out, uint32_t *max_out) {
+static int generations(const cq_time *t, const char (*id)[CQ_TRADE_ID_MAX], size_t first, size_t n,
+                       uint32_t **gen_out, uint32_t *max_out) {
   *gen_out = NULL;
   *max_out = 0;
   if (!id) {
@@ -733,8 +732,8 @@ static int upsert_candles(pg_store *s, int64_t sid, const cq_candles *c, size_t 
   return CQ_OK;
 }
 
-static int put_candles_tx(pg_store *s, const cq_series_key *key, const cq_candles *c,
-                          size_t first, size_t n, cq_write_report *rep, cq_error *err) {
+static int put_candles_tx(pg_store *s, const cq_series_key *key, const cq_candles *c, size_t first,
+                          size_t n, cq_write_report *rep, cq_error *err) {
   const char *doing = "writing candles";
   int64_t sid;
   int rc = series_id(s, key, &sid, err);
@@ -848,8 +847,8 @@ static int pg_get_candles(cq_store *base, const cq_series_key *key, cq_time from
   p_text(&p, key->venue);
   p_text(&p, key->symbol);
   p_text(&p, tf);
-  PGresult *r = run(s, "SELECT id FROM series WHERE venue = $1 AND symbol = $2 AND timeframe = $3",
-                    &p, 1);
+  PGresult *r =
+      run(s, "SELECT id FROM series WHERE venue = $1 AND symbol = $2 AND timeframe = $3", &p, 1);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
   if (PQntuples(r) == 0) {
     PQclear(r);
@@ -944,7 +943,9 @@ static int series_coverage(pg_store *s, int64_t sid, cq_series_info *info, cq_er
     info->missing = (uint64_t)get64(PQgetvalue(r, 0, 3));
     info->gaps = (uint64_t)get64(PQgetvalue(r, 0, 4));
     PQclear(r);
-    if (bad) return cq_error_set(err, CQ_EOVERFLOW, "postgres %s: listing series: time out of range", s->where);
+    if (bad)
+      return cq_error_set(err, CQ_EOVERFLOW, "postgres %s: listing series: time out of range",
+                          s->where);
     return CQ_OK;
   }
   r = run(s, "SELECT open_time FROM candles WHERE series_id = $1 ORDER BY open_time", &p, 1);
@@ -959,7 +960,8 @@ static int series_coverage(pg_store *s, int64_t sid, cq_series_info *info, cq_er
     if (time_of(get64(PQgetvalue(r, (int)i, 0)), 0, &t[i])) {
       free(t);
       PQclear(r);
-      return cq_error_set(err, CQ_EOVERFLOW, "postgres %s: listing series: time out of range", s->where);
+      return cq_error_set(err, CQ_EOVERFLOW, "postgres %s: listing series: time out of range",
+                          s->where);
     }
   }
   PQclear(r);
@@ -1134,14 +1136,13 @@ static int pg_get_trades(cq_store *base, const char *venue, const char *symbol, 
     cq_trade tr;
     memset(&tr, 0, sizeof tr);
     if (time_of(get64(PQgetvalue(r, row, 0)), get16(PQgetvalue(r, row, 1)), &tr.time)) {
-      rc = cq_error_set(err, CQ_EOVERFLOW, "postgres %s: stored trade: time out of range",
-                        s->where);
+      rc =
+          cq_error_set(err, CQ_EOVERFLOW, "postgres %s: stored trade: time out of range", s->where);
       break;
     }
-    if ((rc = cq_dec_parse(PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2), &tr.price,
-                           err)) ||
-        (rc = cq_dec_parse(PQgetvalue(r, row, 3), (size_t)PQgetlength(r, row, 3), &tr.qty,
-                           err))) {
+    if ((rc =
+             cq_dec_parse(PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2), &tr.price, err)) ||
+        (rc = cq_dec_parse(PQgetvalue(r, row, 3), (size_t)PQgetlength(r, row, 3), &tr.qty, err))) {
       cq_error_prefix(err, "postgres %s: stored trade: ", s->where);
       break;
     }
@@ -1170,8 +1171,9 @@ static int pg_put_instruments(cq_store *base, const cq_instrument *ins, size_t n
     cq_dec_format(x->lot, d[1], sizeof d[1]);
     cq_dec_format(x->min_qty, d[2], sizeof d[2]);
     cq_dec_format(x->min_notional, d[3], sizeof d[3]);
-    const char *vals[10] = {x->venue, x->symbol, x->native, x->base, x->quote,
-                            d[0], d[1], d[2], d[3], cq_instrument_status_name(x->status)};
+    const char *vals[10] = {
+        x->venue, x->symbol, x->native, x->base, x->quote,
+        d[0],     d[1],      d[2],      d[3],    cq_instrument_status_name(x->status)};
     /* xmax = 0 tells a fresh insert from an update; no row back means nothing differed */
     PGresult *r = PQexecParams(
         s->conn,
