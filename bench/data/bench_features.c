@@ -5,6 +5,8 @@
  * including storage. Prints figures; asserts nothing about time; exits non-zero only when a
  * step fails or a value differs from the baseline. */
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,18 @@
 #include "cquant/ta.h"
 
 enum { N = 1000000, REPS = 3 };
+
+/* Bit-for-bit equality of two double arrays (NaN payloads and the sign of zero included),
+ * which is what the feature path must reproduce; == would treat NaN and -0.0 differently. */
+static bool same_bits(const double *a, const double *b, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    uint64_t x, y;
+    memcpy(&x, &a[i], sizeof x);
+    memcpy(&y, &b[i], sizeof y);
+    if (x != y) return false;
+  }
+  return true;
+}
 
 static const char set_text[] =
     "name: bench\n"
@@ -111,7 +125,7 @@ int main(void) {
     double b = now_s() - a;
     if (b < compute) compute = b;
     for (int k = 0; k < 3; k++)
-      if (memcmp(f.values[k], col[k], N * sizeof(double))) {
+      if (!same_bits(f.values[k], col[k], N)) {
         fprintf(stderr, "bench_features: feature %s differs from the typed function\n", f.names[k]);
         cq_feature_frame_release(&f);
         goto done;

@@ -65,8 +65,9 @@ static void latency(uint32_t *v, size_t n, double *p50, double *p99, double *mea
   qsort(v, n, sizeof *v, cmp_u32);
   double sum = 0;
   for (size_t i = 0; i < n; i++) sum += v[i];
-  *p50 = v[n / 2] / 1e3;
-  *p99 = v[(n * 99) / 100] / 1e3;
+  size_t i50 = n / 2, i99 = (n * 99) / 100; /* integer division on purpose: indices */
+  *p50 = v[i50] / 1e3;
+  *p99 = v[i99] / 1e3;
   *mean = sum / (double)n / 1e3;
 }
 

@@ -410,7 +410,7 @@ static int cli_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 }
 
 static const struct lws_protocols cli_protocols[] = {
-    {"cq-spike-client", cli_cb, 0, SPIKE_MAX_MSG, 0, NULL, 2 * SPIKE_MAX_MSG},
+    {"cq-spike-client", cli_cb, 0, SPIKE_MAX_MSG, 0, NULL, (size_t)2 * SPIKE_MAX_MSG},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 

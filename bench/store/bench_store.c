@@ -137,6 +137,16 @@ static double pct(double *v, int n, double p) {
   return v[i];
 }
 
+/* The row count a tool printed ("525600\n"); -1 when it is not a number. */
+static long parse_count(const char *s) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (end == s || errno) return -1;
+  while (*end == '\n' || *end == '\r' || *end == ' ' || *end == '\t') end++;
+  return *end ? -1 : v;
+}
+
 static cq_series_key key_of(const char *symbol, const char *tf) {
   cq_series_key k;
   if (cq_series_key_set(&k, "bench", symbol, tf, NULL)) abort();
@@ -226,6 +236,10 @@ static int time_reads(cq_store *s, const char *symbol, const char *tf, size_t ro
   cq_series_key k = key_of(symbol, tf);
   cq_time from = T0_MS * CQ_NS_PER_MS, to = from + 365 * CQ_NS_PER_DAY;
   double t[64];
+  if (runs < 1 || runs > (int)(sizeof t / sizeof *t)) {
+    fprintf(stderr, "bench_store: %d runs; 1 to %zu\n", runs, sizeof t / sizeof *t);
+    return -1;
+  }
   cq_error e;
   for (int i = 0; i < runs + 1; i++) {
     cq_candles c;
@@ -345,7 +359,8 @@ static int pg_part(const char *admin, const char *csv) {
       base[i] = run_tool(cp, "", NULL, 0);
       char count[64] = "";
       char *cnt[] = {"psql", "-X", "-A", "-t", "-d", uri, "-c", "SELECT count(*) FROM plain", NULL};
-      if (base[i] < 0 || run_tool(cnt, "", count, sizeof count) < 0 || atol(count) != N_ROWS) {
+      if (base[i] < 0 || run_tool(cnt, "", count, sizeof count) < 0 ||
+          parse_count(count) != N_ROWS) {
         fprintf(stderr, "bench_store: psql \\copy failed or loaded %s rows\n", count);
         rc = -1;
       }
@@ -412,7 +427,7 @@ static int sqlite_part(const char *dir, const char *csv) {
       if (base[i] < 0 || run_tool(cnt, "", count, sizeof count) < 0) {
         printf("  sqlite: the sqlite3 shell is missing or failed; no baseline\n");
         have_shell = false;
-      } else if (atol(count) != N_ROWS) {
+      } else if (parse_count(count) != N_ROWS) {
         fprintf(stderr, "bench_store: sqlite3 .import loaded %s rows\n", count);
         return -1;
       }

@@ -564,7 +564,6 @@ int cq_feature_set_compute(const cq_feature_set *fs, const cq_candles *c, cq_fea
     strcpy(out->names[i], f->name);
     double *y = out->values[i];
     const double *a = column(c, out->values, f->in[0]);
-    const double *b = f->n_in > 1 ? column(c, out->values, f->in[1]) : NULL;
     switch (f->k) {
       case K_IND: {
         /* an input that is itself a feature starts with its warm-up NaNs: the indicator
@@ -593,12 +592,16 @@ int cq_feature_set_compute(const cq_feature_set *fs, const cq_candles *c, cq_fea
         for (size_t j = 0; j < start; j++) y[j] = NAN;
         break;
       }
-      case K_DIFF:
+      case K_DIFF: { /* diff and ratio always have two inputs (feature_of) */
+        const double *b = column(c, out->values, f->in[1]);
         for (size_t j = 0; j < n; j++) y[j] = a[j] - b[j];
         break;
-      case K_RATIO:
+      }
+      case K_RATIO: {
+        const double *b = column(c, out->values, f->in[1]);
         for (size_t j = 0; j < n; j++) y[j] = b[j] == 0 ? NAN : a[j] / b[j];
         break;
+      }
       case K_LAG:
         for (size_t j = 0; j < n; j++)
           y[j] = j >= (size_t)f->periods ? a[j - (size_t)f->periods] : NAN;

@@ -11,8 +11,11 @@
  * cq_time round-trips exactly. Candle values are float8 sent and received in binary, so
  * doubles round-trip bit for bit. Trade prices and quantities are exact numeric.
  */
+#include <assert.h>
 #include <endian.h>
+#include <errno.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,7 +47,7 @@ enum { COPY_CHUNK = 1 << 20, MAX_PARAMS = 8 };
 typedef struct pg_store {
   cq_store base;
   PGconn *conn;
-  bool timescale; /* layout: hypertables (true) or monthly partitions */
+  bool timescale;  /* layout: hypertables (true) or monthly partitions */
   char where[200]; /* "host:port/db", for messages */
 } pg_store;
 
@@ -69,12 +72,12 @@ static void one_line(char *dst, size_t n, const char *src) {
 static int code_for_state(const char *state, ConnStatusType cs) {
   if (cs == CONNECTION_BAD) return CQ_ENET;
   if (!state) return CQ_EIO;
-  if (!strncmp(state, "08", 2)) return CQ_ENET;     /* connection exception */
-  if (!strncmp(state, "23", 2)) return CQ_EINVAL;   /* integrity constraint */
-  if (!strncmp(state, "22", 2)) return CQ_EINVAL;   /* data exception */
-  if (!strcmp(state, "42501")) return CQ_EPERM;     /* insufficient privilege */
-  if (!strcmp(state, "53200")) return CQ_ENOMEM;    /* out of memory */
-  if (!strcmp(state, "57014")) return CQ_ETIMEOUT;  /* statement timeout / cancel */
+  if (!strncmp(state, "08", 2)) return CQ_ENET;    /* connection exception */
+  if (!strncmp(state, "23", 2)) return CQ_EINVAL;  /* integrity constraint */
+  if (!strncmp(state, "22", 2)) return CQ_EINVAL;  /* data exception */
+  if (!strcmp(state, "42501")) return CQ_EPERM;    /* insufficient privilege */
+  if (!strcmp(state, "53200")) return CQ_ENOMEM;   /* out of memory */
+  if (!strcmp(state, "57014")) return CQ_ETIMEOUT; /* statement timeout / cancel */
   return CQ_EIO;
 }
 
@@ -315,8 +318,7 @@ static int copy_end(copybuf *b, cq_error *err, const char *doing) {
 static int pg_begin(cq_store *base, cq_error *err) {
   pg_store *s = (pg_store *)base;
   if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-    return cq_error_set(err, CQ_EIO, "postgres %s: begin: a transaction is already open",
-                        s->where);
+    return cq_error_set(err, CQ_EIO, "postgres %s: begin: a transaction is already open", s->where);
   return pg_exec(s, "BEGIN", err, "begin");
 }
 
@@ -344,12 +346,12 @@ static int pg_rollback(cq_store *base, cq_error *err) {
 
 /* A write runs in the caller's transaction, or in one of its own. */
 static int write_begin(pg_store *s, bool *own, cq_error *err, const char *doing) {
+  *own = false; /* set on every path: callers read it even after an error */
   switch (PQtransactionStatus(s->conn)) {
     case PQTRANS_IDLE:
       *own = true;
       return pg_exec(s, "BEGIN", err, doing);
     case PQTRANS_INTRANS:
-      *own = false;
       return CQ_OK;
     case PQTRANS_INERROR:
       return cq_error_set(err, CQ_ESTATE,
@@ -388,8 +390,16 @@ static int pg_schema_version(cq_store *base, int *out, cq_error *err) {
   pg_store *s = (pg_store *)base;
   PGresult *r = PQexec(s->conn, "SELECT coalesce(max(version), 0) FROM schema_version");
   if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "reading the schema version");
-  *out = atoi(PQgetvalue(r, 0, 0));
+  const char *text = PQgetvalue(r, 0, 0);
+  char *end;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  bool ok = end != text && !*end && !errno && v >= 0 && v <= INT_MAX;
   PQclear(r);
+  if (!ok)
+    return cq_error_set(err, CQ_EIO, "postgres %s: reading the schema version: not a version",
+                        s->where);
+  *out = (int)v;
   return CQ_OK;
 }
 
@@ -487,6 +497,7 @@ static const char *pg_layout(const cq_store *base) {
 /* ---- series and partitions ------------------------------------------------------------ */
 
 static int series_id(pg_store *s, const cq_series_key *key, int64_t *id, cq_error *err) {
+  *id = 0; /* set on every path, as the analyzer cannot see that errors are nonzero */
   char tf[CQ_TF_STRMAX];
   cq_timeframe_format(key->tf, tf, sizeof tf);
   params p = {0};
@@ -543,7 +554,7 @@ static int ensure_partitions(pg_store *s, const char *parent, const cq_time *t, 
                              cq_error *err) {
   if (s->timescale || n == 0) return CQ_OK;
   enum { MAX_MONTHS = 64 };
-  int64_t months[MAX_MONTHS];
+  int64_t months[MAX_MONTHS] = {0};
   size_t nm = 0;
   int rc;
   cq_time lo = 0, hi = 0; /* the month of the row before: most rows fall in it */
@@ -588,11 +599,12 @@ static int cmp_keyed(const void *a, const void *b) {
   return (x->i > y->i) - (x->i < y->i);
 }
 
-static int generations(const cq_time *t, const char (*id)[CQ_TRADE_ID_MAX], size_t first,
-                       size_t n, uint32_t **gen_out, uint32_t *max_out) {
+static int generations(const cq_time *t, const char (*id)[CQ_TRADE_ID_MAX], size_t first, size_t n,
+                       uint32_t **gen_out, uint32_t *max_out) {
   *gen_out = NULL;
   *max_out = 0;
   if (!id) {
+    assert(t); /* keys are the times when there are no ids */
     bool increasing = true;
     for (size_t i = first + 1; i < first + n && increasing; i++) increasing = t[i] > t[i - 1];
     if (increasing) return CQ_OK;
@@ -633,7 +645,8 @@ static void copy_candles(copybuf *b, int64_t sid, const cq_candles *c, size_t fi
   for (size_t j = 0; j < n; j++) {
     if (gen && gen[j] != g) continue;
     size_t i = first + j;
-    char *at = cb_room(b, 2 + 9 * 12 + 5);
+    const size_t most = 2 + (size_t)9 * 12 + 5; /* count, 9 x (length + 8 bytes), closed */
+    char *at = cb_room(b, most);
     char *p = at;
     put16(p, 10);
     p = f_i64(p + 2, sid);
@@ -654,7 +667,7 @@ static void copy_candles(copybuf *b, int64_t sid, const cq_candles *c, size_t fi
     put32(p, 1);
     p[4] = c->closed[i] ? 1 : 0;
     p += 5;
-    b->len -= (size_t)((at + 2 + 9 * 12 + 5) - p); /* give back what NULLs did not use */
+    b->len -= (size_t)((at + most) - p); /* give back what NULLs did not use */
   }
 }
 
@@ -719,8 +732,8 @@ static int upsert_candles(pg_store *s, int64_t sid, const cq_candles *c, size_t 
   return CQ_OK;
 }
 
-static int put_candles_tx(pg_store *s, const cq_series_key *key, const cq_candles *c,
-                          size_t first, size_t n, cq_write_report *rep, cq_error *err) {
+static int put_candles_tx(pg_store *s, const cq_series_key *key, const cq_candles *c, size_t first,
+                          size_t n, cq_write_report *rep, cq_error *err) {
   const char *doing = "writing candles";
   int64_t sid;
   int rc = series_id(s, key, &sid, err);
@@ -834,8 +847,8 @@ static int pg_get_candles(cq_store *base, const cq_series_key *key, cq_time from
   p_text(&p, key->venue);
   p_text(&p, key->symbol);
   p_text(&p, tf);
-  PGresult *r = run(s, "SELECT id FROM series WHERE venue = $1 AND symbol = $2 AND timeframe = $3",
-                    &p, 1);
+  PGresult *r =
+      run(s, "SELECT id FROM series WHERE venue = $1 AND symbol = $2 AND timeframe = $3", &p, 1);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
   if (PQntuples(r) == 0) {
     PQclear(r);
@@ -930,13 +943,15 @@ static int series_coverage(pg_store *s, int64_t sid, cq_series_info *info, cq_er
     info->missing = (uint64_t)get64(PQgetvalue(r, 0, 3));
     info->gaps = (uint64_t)get64(PQgetvalue(r, 0, 4));
     PQclear(r);
-    if (bad) return cq_error_set(err, CQ_EOVERFLOW, "postgres %s: listing series: time out of range", s->where);
+    if (bad)
+      return cq_error_set(err, CQ_EOVERFLOW, "postgres %s: listing series: time out of range",
+                          s->where);
     return CQ_OK;
   }
   r = run(s, "SELECT open_time FROM candles WHERE series_id = $1 ORDER BY open_time", &p, 1);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "listing series");
   size_t k = (size_t)PQntuples(r);
-  cq_time *t = malloc((k ? k : 1) * sizeof *t);
+  cq_time *t = calloc(k ? k : 1, sizeof *t);
   if (!t) {
     PQclear(r);
     return cq_error_set(err, CQ_ENOMEM, "listing series");
@@ -945,7 +960,8 @@ static int series_coverage(pg_store *s, int64_t sid, cq_series_info *info, cq_er
     if (time_of(get64(PQgetvalue(r, (int)i, 0)), 0, &t[i])) {
       free(t);
       PQclear(r);
-      return cq_error_set(err, CQ_EOVERFLOW, "postgres %s: listing series: time out of range", s->where);
+      return cq_error_set(err, CQ_EOVERFLOW, "postgres %s: listing series: time out of range",
+                          s->where);
     }
   }
   PQclear(r);
@@ -1120,14 +1136,13 @@ static int pg_get_trades(cq_store *base, const char *venue, const char *symbol, 
     cq_trade tr;
     memset(&tr, 0, sizeof tr);
     if (time_of(get64(PQgetvalue(r, row, 0)), get16(PQgetvalue(r, row, 1)), &tr.time)) {
-      rc = cq_error_set(err, CQ_EOVERFLOW, "postgres %s: stored trade: time out of range",
-                        s->where);
+      rc =
+          cq_error_set(err, CQ_EOVERFLOW, "postgres %s: stored trade: time out of range", s->where);
       break;
     }
-    if ((rc = cq_dec_parse(PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2), &tr.price,
-                           err)) ||
-        (rc = cq_dec_parse(PQgetvalue(r, row, 3), (size_t)PQgetlength(r, row, 3), &tr.qty,
-                           err))) {
+    if ((rc =
+             cq_dec_parse(PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2), &tr.price, err)) ||
+        (rc = cq_dec_parse(PQgetvalue(r, row, 3), (size_t)PQgetlength(r, row, 3), &tr.qty, err))) {
       cq_error_prefix(err, "postgres %s: stored trade: ", s->where);
       break;
     }
@@ -1156,8 +1171,9 @@ static int pg_put_instruments(cq_store *base, const cq_instrument *ins, size_t n
     cq_dec_format(x->lot, d[1], sizeof d[1]);
     cq_dec_format(x->min_qty, d[2], sizeof d[2]);
     cq_dec_format(x->min_notional, d[3], sizeof d[3]);
-    const char *vals[10] = {x->venue, x->symbol, x->native, x->base, x->quote,
-                            d[0], d[1], d[2], d[3], cq_instrument_status_name(x->status)};
+    const char *vals[10] = {
+        x->venue, x->symbol, x->native, x->base, x->quote,
+        d[0],     d[1],      d[2],      d[3],    cq_instrument_status_name(x->status)};
     /* xmax = 0 tells a fresh insert from an update; no row back means nothing differed */
     PGresult *r = PQexecParams(
         s->conn,

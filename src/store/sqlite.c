@@ -444,7 +444,7 @@ static int reserve_range(sq_store *s, cq_timeframe tf, sqlite3_int64 sid, sqlite
   if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
     uint64_t span = (uint64_t)sqlite3_column_int64(st, 1) - (uint64_t)sqlite3_column_int64(st, 0);
     int64_t len = cq_timeframe_ns(tf) / CQ_NS_PER_MS;
-    if (len <= 0) len = 28 * 24 * 3600 * INT64_C(1000); /* months: the shortest */
+    if (len <= 0) len = INT64_C(28) * 24 * 3600 * 1000; /* months: the shortest */
     rows = span / (uint64_t)len + 1;
   }
   sqlite3_reset(st);

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,16 @@ static int thread_count(void) {
   if (!f) return -1;
   char line[256];
   int n = -1;
-  while (fgets(line, sizeof line, f))
-    if (sscanf(line, "Threads: %d", &n) == 1) break;
+  static const char key[] = "Threads:";
+  while (fgets(line, sizeof line, f)) {
+    if (strncmp(line, key, sizeof key - 1)) continue;
+    char *end;
+    errno = 0;
+    long v = strtol(line + sizeof key - 1, &end, 10);
+    if (end == line + sizeof key - 1 || errno || v < INT_MIN || v > INT_MAX) continue;
+    n = (int)v;
+    break;
+  }
   fclose(f);
   return n;
 }
