@@ -455,4 +455,34 @@ static inline int ta_lag_push(ta_ring *r, double x, double *old) {
 /* CQ_EUNSUPPORTED naming the parameter when it is 7 (MAMA). */
 int ta_check_matype(const char *ind, const char *param, double v, cq_error *err);
 
+/* APO and PPO (apo.c): MA(fast) and MA(slow) of one matype; params fastperiod, slowperiod,
+ * matype; pct: PPO's percentage of the slow MA instead of the difference. */
+#define TA_PO_PARAMS                    \
+  {                                     \
+    {.name = "fastperiod",              \
+     .help = "bars in the fast MA",     \
+     .def = 12,                         \
+     .min = 2,                          \
+     .max = 100000,                     \
+     .integer = true},                  \
+        {.name = "slowperiod",          \
+         .help = "bars in the slow MA", \
+         .def = 26,                     \
+         .min = 2,                      \
+         .max = 100000,                 \
+         .integer = true},              \
+        TA_MATYPE("matype")             \
+  }
+typedef struct ta_po_st {
+  ta_ma fast, slow;
+  int64_t bar;
+  int lb, pct;
+} ta_po_st;
+int ta_po_check(const char *ind, const double *p, cq_error *err);
+int ta_po_lookback(const double *p);
+int ta_po_batch(const cq_ta_in *in, const double *p, double *const *out, int pct, cq_error *err);
+int ta_po_init(ta_po_st *s, const double *p, int pct, cq_error *err);
+double ta_po_update(ta_po_st *s, double x);
+void ta_po_release(ta_po_st *s);
+
 #endif
