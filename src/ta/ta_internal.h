@@ -522,4 +522,179 @@ int ta_linreg_st_init(ta_linreg_st *s, ta_linreg_kind kind, int period, cq_error
 void ta_linreg_update(void *st, cq_time t, const double *in, double *out);
 void ta_linreg_release(void *st);
 
+/* --- momentum group: Wilder's gain/loss (RSI, CMO, STOCHRSI) and directional movement (PLUS_DI,
+ * MINUS_DI, DX, ADX, ADXR) in TA-Lib's seeding and order of operations ---------------- */
+
+/* Average gain and loss: the first period changes summed (a loss as its negation, a NaN
+ * change as a gain, as TA-Lib's `if (d < 0) ... else ...`) and divided by period; then
+ * avg = (avg * (period - 1) + change) / period. */
+typedef struct ta_gl_st {
+  double prev, gain, loss, p, pm1; /* pm1 = period - 1 */
+  int period, seen;                /* seen: bars so far, capped at period + 1 */
+} ta_gl_st;
+
+static inline void ta_gl_init(ta_gl_st *s, int period) {
+  *s = (ta_gl_st){.period = period, .p = period, .pm1 = period - 1};
+}
+/* Adds a bar; 1 when gain and loss hold the averages (from bar period on). */
+static inline int ta_gl_update(ta_gl_st *s, double x) {
+  if (s->seen == 0) {
+    s->prev = x;
+    s->seen = 1;
+    return 0;
+  }
+  double d = x - s->prev;
+  s->prev = x;
+  if (s->seen > s->period) {
+    double loss = s->loss * s->pm1, gain = s->gain * s->pm1;
+    if (d < 0)
+      loss -= d;
+    else
+      gain += d;
+    s->loss = loss / s->p;
+    s->gain = gain / s->p;
+    return 1;
+  }
+  if (d < 0)
+    s->loss -= d;
+  else
+    s->gain += d;
+  if (s->seen++ < s->period) return 0;
+  s->loss /= s->p;
+  s->gain /= s->p;
+  return 1;
+}
+/* RSI from the averages: 100 * gain / (gain + loss), 0 when the sum is zero. */
+static inline double ta_rsi_value(double gain, double loss) {
+  double t = gain + loss;
+  return ta_is_zero(t) ? 0.0 : 100.0 * (gain / t);
+}
+
+/* RSI over in[0..n) into out (distinct); NaN before bar period (rsi.c). */
+void ta_rsi_kernel(const double *in, size_t n, int period, double *out);
+
+/* Wilder's +DM, -DM and TR: bars 1..period-1 summed, then from bar period on
+ * x = x - x / period (+ today's value). */
+typedef struct ta_dm_st {
+  double ph, pl, pc, pdm, mdm, tr, p;
+  int period, seen; /* seen: bars so far, capped at period */
+} ta_dm_st;
+
+static inline void ta_dm_init(ta_dm_st *s, int period) {
+  *s = (ta_dm_st){.period = period, .p = period};
+}
+/* Adds a bar; 1 when pdm, mdm and tr hold the smoothed values (from bar period on). */
+static inline int ta_dm_update(ta_dm_st *s, double h, double l, double c) {
+  if (s->seen == 0) {
+    s->ph = h, s->pl = l, s->pc = c;
+    s->seen = 1;
+    return 0;
+  }
+  double dp = h - s->ph, dm = s->pl - l;
+  s->ph = h, s->pl = l;
+  double tr = ta_true_range(h, l, s->pc);
+  s->pc = c;
+  if (s->seen < s->period) {
+    if (dm > 0 && dp < dm)
+      s->mdm += dm;
+    else if (dp > 0 && dp > dm)
+      s->pdm += dp;
+    s->tr += tr;
+    s->seen++;
+    return 0;
+  }
+  s->mdm -= s->mdm / s->p;
+  s->pdm -= s->pdm / s->p;
+  if (dm > 0 && dp < dm)
+    s->mdm += dm;
+  else if (dp > 0 && dp > dm)
+    s->pdm += dp;
+  s->tr = s->tr - s->tr / s->p + tr;
+  return 1;
+}
+/* DX from the smoothed values; 0 (first value) or *keep (later) when TR or the DI sum is
+ * zero, as TA-Lib. Returns 1 when a DX was computed. */
+static inline int ta_dx_value(const ta_dm_st *s, double *dx) {
+  if (ta_is_zero(s->tr)) return 0;
+  double mdi = 100.0 * (s->mdm / s->tr), pdi = 100.0 * (s->pdm / s->tr);
+  double t = mdi + pdi;
+  if (ta_is_zero(t)) return 0;
+  *dx = 100.0 * (fabs(mdi - pdi) / t);
+  return 1;
+}
+
+/* Average directional index: the mean of the first period DX (bars period..2 period - 1, a
+ * zero-sum DX counting as 0), then (adx * (period - 1) + dx) / period, unchanged on a zero
+ * sum. */
+typedef struct ta_adx_st {
+  ta_dm_st dm;
+  double sum, adx;
+  int n; /* DX seen, capped at period */
+} ta_adx_st;
+
+static inline void ta_adx_init(ta_adx_st *s, int period) {
+  *s = (ta_adx_st){0};
+  ta_dm_init(&s->dm, period);
+}
+static inline double ta_adx_update(ta_adx_st *s, double h, double l, double c) {
+  if (!ta_dm_update(&s->dm, h, l, c)) return NAN;
+  double dx;
+  int ok = ta_dx_value(&s->dm, &dx);
+  if (s->n < s->dm.period) {
+    if (ok) s->sum += dx;
+    if (++s->n < s->dm.period) return NAN;
+    s->adx = s->sum / s->dm.p;
+    return s->adx;
+  }
+  if (ok) s->adx = ((s->adx * (s->dm.p - 1)) + dx) / s->dm.p;
+  return s->adx;
+}
+
+/* Pushes x into a full-size window of `period` values; 1 with *old = the value period bars
+ * back once there is one (MOM, ROC, ROCP). */
+static inline int ta_lag_push(ta_ring *r, double x, double *old) {
+  int full = r->len == r->cap;
+  *old = ta_ring_push(r, x);
+  return full;
+}
+
+/* A matype parameter (TA-Lib's TA_MAType; 7, MAMA, is refused by ta_check_matype). */
+#define TA_MATYPE(nm)                                                                             \
+  {                                                                                               \
+    .name = (nm), .help = "0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA, 8 T3", .def = 0, \
+    .min = 0, .max = 8, .integer = true                                                           \
+  }
+/* CQ_EUNSUPPORTED naming the parameter when it is 7 (MAMA). */
+int ta_check_matype(const char *ind, const char *param, double v, cq_error *err);
+
+/* APO and PPO (apo.c): MA(fast) and MA(slow) of one matype; params fastperiod, slowperiod,
+ * matype; pct: PPO's percentage of the slow MA instead of the difference. */
+#define TA_PO_PARAMS                    \
+  {                                     \
+    {.name = "fastperiod",              \
+     .help = "bars in the fast MA",     \
+     .def = 12,                         \
+     .min = 2,                          \
+     .max = 100000,                     \
+     .integer = true},                  \
+        {.name = "slowperiod",          \
+         .help = "bars in the slow MA", \
+         .def = 26,                     \
+         .min = 2,                      \
+         .max = 100000,                 \
+         .integer = true},              \
+        TA_MATYPE("matype")             \
+  }
+typedef struct ta_po_st {
+  ta_ma fast, slow;
+  int64_t bar;
+  int lb, pct;
+} ta_po_st;
+int ta_po_check(const char *ind, const double *p, cq_error *err);
+int ta_po_lookback(const double *p);
+int ta_po_batch(const cq_ta_in *in, const double *p, double *const *out, int pct, cq_error *err);
+int ta_po_init(ta_po_st *s, const double *p, int pct, cq_error *err);
+double ta_po_update(ta_po_st *s, double x);
+void ta_po_release(ta_po_st *s);
+
 #endif
