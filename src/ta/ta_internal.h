@@ -485,4 +485,24 @@ int ta_po_init(ta_po_st *s, const double *p, int pct, cq_error *err);
 double ta_po_update(ta_po_st *s, double x);
 void ta_po_release(ta_po_st *s);
 
+/* The stochastic core (stoch.c), shared by STOCH, STOCHF and STOCHRSI: raw %K =
+ * (close - lowest low) / ((highest high - lowest low) / 100) over fk bars (0 for a flat
+ * window), then one or two moving averages of it. With two (STOCH) the outputs are the two
+ * MAs; with one (STOCHF, p2 = 0) the raw %K and its MA. Outputs start at the lookback. */
+typedef struct ta_stoch_st {
+  ta_hilo hl;
+  ta_ma m1, m2;
+  int64_t bar;
+  int fk, lb1, lb, two;
+} ta_stoch_st;
+int ta_stoch_lookback(int fk, int p1, int t1, int p2, int t2);
+int ta_stoch_init(ta_stoch_st *s, int fk, int p1, int t1, int p2, int t2, cq_error *err);
+void ta_stoch_release(ta_stoch_st *s);
+void ta_stoch_update(ta_stoch_st *s, double h, double l, double c, double *o1, double *o2);
+int ta_stoch_batch(const double *h, const double *l, const double *c, size_t n, int fk, int p1,
+                   int t1, int p2, int t2, double *o1, double *o2, cq_error *err);
+/* The fastk / slowk parameter of the stochastics. */
+#define TA_STOCH_P(nm, dflt, hlp) \
+  { .name = (nm), .help = (hlp), .def = (dflt), .min = 1, .max = 100000, .integer = true }
+
 #endif
