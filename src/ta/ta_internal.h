@@ -411,6 +411,28 @@ static inline int ta_dx_value(const ta_dm_st *s, double *dx) {
   return 1;
 }
 
+/* +DI (plus) or -DI from bar period on: 100 * DM / TR, 0 for a zero TR; period 1 is
+ * TA-Lib's unsmoothed DM1 / TR1 (not scaled), from bar 1 on. */
+static inline double ta_di_update(ta_dm_st *s, double h, double l, double c, int plus) {
+  if (s->period > 1) {
+    if (!ta_dm_update(s, h, l, c)) return NAN;
+    if (ta_is_zero(s->tr)) return 0.0;
+    return 100.0 * ((plus ? s->pdm : s->mdm) / s->tr);
+  }
+  if (s->seen == 0) {
+    s->ph = h, s->pl = l, s->pc = c;
+    s->seen = 1;
+    return NAN;
+  }
+  double dp = h - s->ph, dm = s->pl - l;
+  s->ph = h, s->pl = l;
+  double tr = ta_true_range(h, l, s->pc), v = 0.0;
+  s->pc = c;
+  if (plus ? (dp > 0 && dp > dm) : (dm > 0 && dp < dm))
+    v = ta_is_zero(tr) ? 0.0 : (plus ? dp : dm) / tr;
+  return v;
+}
+
 /* Average directional index: the mean of the first period DX (bars period..2 period - 1, a
  * zero-sum DX counting as 0), then (adx * (period - 1) + dx) / period, unchanged on a zero
  * sum. */
