@@ -527,4 +527,18 @@ int ta_stoch_batch(const double *h, const double *l, const double *c, size_t n, 
 #define TA_STOCH_P(nm, dflt, hlp) \
   { .name = (nm), .help = (hlp), .def = (dflt), .min = 1, .max = 100000, .integer = true }
 
+/* Aroon's core (aroon.c), shared by AROON and AROONOSC: the bar numbers of the highest high
+ * and the lowest low of the last period + 1 bars, the latest one winning ties, found as TA-Lib
+ * does (rescanning the window only when the extreme leaves it). */
+typedef struct ta_aroon_st {
+  double *hi, *lo; /* the last period + 1 highs and lows, slot bar % (period + 1) */
+  double highest, lowest;
+  int64_t bar, hi_idx, lo_idx;
+  int period;
+} ta_aroon_st;
+int ta_aroon_init(ta_aroon_st *s, int period, cq_error *err);
+void ta_aroon_release(ta_aroon_st *s);
+/* Adds a bar; 1 from bar period on, with s->hi_idx and s->lo_idx set for this bar. */
+int ta_aroon_push(ta_aroon_st *s, double high, double low);
+
 #endif
