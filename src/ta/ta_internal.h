@@ -623,6 +623,28 @@ static inline int ta_dx_value(const ta_dm_st *s, double *dx) {
   return 1;
 }
 
+/* +DI (plus) or -DI from bar period on: 100 * DM / TR, 0 for a zero TR; period 1 is
+ * TA-Lib's unsmoothed DM1 / TR1 (not scaled), from bar 1 on. */
+static inline double ta_di_update(ta_dm_st *s, double h, double l, double c, int plus) {
+  if (s->period > 1) {
+    if (!ta_dm_update(s, h, l, c)) return NAN;
+    if (ta_is_zero(s->tr)) return 0.0;
+    return 100.0 * ((plus ? s->pdm : s->mdm) / s->tr);
+  }
+  if (s->seen == 0) {
+    s->ph = h, s->pl = l, s->pc = c;
+    s->seen = 1;
+    return NAN;
+  }
+  double dp = h - s->ph, dm = s->pl - l;
+  s->ph = h, s->pl = l;
+  double tr = ta_true_range(h, l, s->pc), v = 0.0;
+  s->pc = c;
+  if (plus ? (dp > 0 && dp > dm) : (dm > 0 && dp < dm))
+    v = ta_is_zero(tr) ? 0.0 : (plus ? dp : dm) / tr;
+  return v;
+}
+
 /* Average directional index: the mean of the first period DX (bars period..2 period - 1, a
  * zero-sum DX counting as 0), then (adx * (period - 1) + dx) / period, unchanged on a zero
  * sum. */
@@ -696,5 +718,39 @@ int ta_po_batch(const cq_ta_in *in, const double *p, double *const *out, int pct
 int ta_po_init(ta_po_st *s, const double *p, int pct, cq_error *err);
 double ta_po_update(ta_po_st *s, double x);
 void ta_po_release(ta_po_st *s);
+
+/* The stochastic core (stoch.c), shared by STOCH, STOCHF and STOCHRSI: raw %K =
+ * (close - lowest low) / ((highest high - lowest low) / 100) over fk bars (0 for a flat
+ * window), then one or two moving averages of it. With two (STOCH) the outputs are the two
+ * MAs; with one (STOCHF, p2 = 0) the raw %K and its MA. Outputs start at the lookback. */
+typedef struct ta_stoch_st {
+  ta_hilo hl;
+  ta_ma m1, m2;
+  int64_t bar;
+  int fk, lb1, lb, two;
+} ta_stoch_st;
+int ta_stoch_lookback(int fk, int p1, int t1, int p2, int t2);
+int ta_stoch_init(ta_stoch_st *s, int fk, int p1, int t1, int p2, int t2, cq_error *err);
+void ta_stoch_release(ta_stoch_st *s);
+void ta_stoch_update(ta_stoch_st *s, double h, double l, double c, double *o1, double *o2);
+int ta_stoch_batch(const double *h, const double *l, const double *c, size_t n, int fk, int p1,
+                   int t1, int p2, int t2, double *o1, double *o2, cq_error *err);
+/* The fastk / slowk parameter of the stochastics. */
+#define TA_STOCH_P(nm, dflt, hlp) \
+  { .name = (nm), .help = (hlp), .def = (dflt), .min = 1, .max = 100000, .integer = true }
+
+/* Aroon's core (aroon.c), shared by AROON and AROONOSC: the bar numbers of the highest high
+ * and the lowest low of the last period + 1 bars, the latest one winning ties, found as TA-Lib
+ * does (rescanning the window only when the extreme leaves it). */
+typedef struct ta_aroon_st {
+  double *hi, *lo; /* the last period + 1 highs and lows, slot bar % (period + 1) */
+  double highest, lowest;
+  int64_t bar, hi_idx, lo_idx;
+  int period;
+} ta_aroon_st;
+int ta_aroon_init(ta_aroon_st *s, int period, cq_error *err);
+void ta_aroon_release(ta_aroon_st *s);
+/* Adds a bar; 1 from bar period on, with s->hi_idx and s->lo_idx set for this bar. */
+int ta_aroon_push(ta_aroon_st *s, double high, double low);
 
 #endif
