@@ -40,14 +40,20 @@ static int hma_lookback(const double *p) {
   int n = (int)p[0];
   return (n - 1) + (sqrt_period(n) - 1);
 }
+/* Batch through the WMA kernel: the same operations as the steps above, array by array. */
 static int hma_batch(const cq_ta_in *in, const double *p, double *const *out, cq_error *err) {
-  hma_st s;
-  int rc = hma_st_init(&s, (int)p[0], err);
-  if (rc) return rc;
+  int n = (int)p[0];
   const double *x = in->v[0];
   double *o = out[0];
-  for (size_t i = 0; i < in->n; i++) o[i] = hma_step(&s, x[i]);
-  hma_st_release(&s);
+  size_t len = in->n, lb = (size_t)n - 1;
+  double *tmp = malloc((len ? len : 1) * sizeof(double));
+  if (!tmp) return cq_error_set(err, CQ_ENOMEM, "hma: %zu values: out of memory", len);
+  ta_wma_kernel(x, len, n / 2, o);
+  ta_wma_kernel(x, len, n, tmp);
+  for (size_t i = lb; i < len; i++) tmp[i] = (2.0 * o[i]) - tmp[i];
+  ta_nan(o, 0, lb < len ? lb : len);
+  if (len > lb) ta_wma_kernel(tmp + lb, len - lb, sqrt_period(n), o + lb);
+  free(tmp);
   return CQ_OK;
 }
 static int hma_init(void *st, const double *p, cq_error *err) {

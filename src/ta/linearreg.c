@@ -12,9 +12,7 @@ static double divisor_of(int period) {
   return sum_x * sum_x - (double)period * sum_x2;
 }
 
-static inline double linreg_out(ta_linreg_kind kind, const double *w, int period, double sum_x,
-                                double divisor) {
-  ta_linreg f = ta_linreg_fit(w, period, sum_x, divisor);
+static inline double linreg_pick(ta_linreg_kind kind, ta_linreg f, int period) {
   switch (kind) {
     case TA_LR_VALUE:
       return f.b + f.m * (double)(period - 1);
@@ -30,34 +28,66 @@ static inline double linreg_out(ta_linreg_kind kind, const double *w, int period
   }
 }
 
+static inline double linreg_out(ta_linreg_kind kind, const double *w, int period, double sum_x,
+                                double divisor) {
+  return linreg_pick(kind, ta_linreg_fit(w, period, sum_x, divisor), period);
+}
+
+/* Four windows at once (those ending at w[period - 1 .. period + 2]): the same sums in the
+ * same order as ta_linreg_fit for each, so the same values, but four independent chains of
+ * additions keep the processor busy. */
+static inline void linreg_out4(ta_linreg_kind kind, const double *w, int period, double sum_x,
+                               double divisor, double *out) {
+  double y0 = 0.0, y1 = 0.0, y2 = 0.0, y3 = 0.0, xy0 = 0.0, xy1 = 0.0, xy2 = 0.0, xy3 = 0.0;
+  for (int i = period; i-- != 0;) {
+    const double *q = w + (period - 1 - i), xi = (double)i;
+    y0 += q[0];
+    xy0 += xi * q[0];
+    y1 += q[1];
+    xy1 += xi * q[1];
+    y2 += q[2];
+    xy2 += xi * q[2];
+    y3 += q[3];
+    xy3 += xi * q[3];
+  }
+  const double sy[4] = {y0, y1, y2, y3}, sxy[4] = {xy0, xy1, xy2, xy3}, dp = (double)period;
+  for (int k = 0; k < 4; k++) {
+    double m = (dp * sxy[k] - sum_x * sy[k]) / divisor;
+    double b = (sy[k] - m * sum_x) / dp;
+    out[k] = linreg_pick(kind, (ta_linreg){m, b}, period);
+  }
+}
+
+static inline void linreg_run(ta_linreg_kind kind, const double *x, size_t n, int period,
+                              double *o) {
+  double sum_x = sum_x_of(period), divisor = divisor_of(period);
+  size_t lb = (size_t)period - 1, i = lb;
+  ta_nan(o, 0, lb < n ? lb : n);
+  for (; i + 3 < n; i += 4) linreg_out4(kind, x + i - lb, period, sum_x, divisor, o + i);
+  for (; i < n; i++) o[i] = linreg_out(kind, x + i - lb, period, sum_x, divisor);
+}
+
 int ta_linreg_batch(ta_linreg_kind kind, const cq_ta_in *in, const double *p, double *const *out,
                     cq_error *err) {
   (void)err;
-  int period = (int)p[0];
   const double *x = in->v[0];
-  double *o = out[0], sum_x = sum_x_of(period), divisor = divisor_of(period);
-  size_t n = in->n, lb = (size_t)period - 1;
-  ta_nan(o, 0, lb < n ? lb : n);
+  size_t n = in->n;
+  int period = (int)p[0];
   switch (kind) { /* one loop per kind, so the switch stays out of the loop */
     case TA_LR_VALUE:
-      for (size_t i = lb; i < n; i++)
-        o[i] = linreg_out(TA_LR_VALUE, x + i - lb, period, sum_x, divisor);
+      linreg_run(TA_LR_VALUE, x, n, period, out[0]);
       break;
     case TA_LR_SLOPE:
-      for (size_t i = lb; i < n; i++)
-        o[i] = linreg_out(TA_LR_SLOPE, x + i - lb, period, sum_x, divisor);
+      linreg_run(TA_LR_SLOPE, x, n, period, out[0]);
       break;
     case TA_LR_INTERCEPT:
-      for (size_t i = lb; i < n; i++)
-        o[i] = linreg_out(TA_LR_INTERCEPT, x + i - lb, period, sum_x, divisor);
+      linreg_run(TA_LR_INTERCEPT, x, n, period, out[0]);
       break;
     case TA_LR_ANGLE:
-      for (size_t i = lb; i < n; i++)
-        o[i] = linreg_out(TA_LR_ANGLE, x + i - lb, period, sum_x, divisor);
+      linreg_run(TA_LR_ANGLE, x, n, period, out[0]);
       break;
     case TA_LR_TSF:
-      for (size_t i = lb; i < n; i++)
-        o[i] = linreg_out(TA_LR_TSF, x + i - lb, period, sum_x, divisor);
+      linreg_run(TA_LR_TSF, x, n, period, out[0]);
       break;
   }
   return CQ_OK;

@@ -20,10 +20,9 @@ static inline double midpoint_of(const double *w, int period) {
   double lo = w[0], hi = lo;
   for (int i = 1; i < period; i++) {
     double x = w[i];
-    if (x < lo)
-      lo = x;
-    else if (x > hi)
-      hi = x;
+    bool lower = x < lo; /* written without branches: the comparisons are unpredictable */
+    hi = !lower && x > hi ? x : hi;
+    lo = lower ? x : lo;
   }
   return (hi + lo) / 2.0;
 }

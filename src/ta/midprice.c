@@ -4,8 +4,8 @@
 static inline double midprice_of(const double *h, const double *l, int period) {
   double lo = l[0], hi = h[0];
   for (int i = 1; i < period; i++) {
-    if (l[i] < lo) lo = l[i];
-    if (h[i] > hi) hi = h[i];
+    lo = l[i] < lo ? l[i] : lo;
+    hi = h[i] > hi ? h[i] : hi;
   }
   return (hi + lo) / 2.0;
 }

@@ -65,15 +65,6 @@ int ta_ma_kind_init(ta_ma *m, int type, int period, cq_error *err) {
   }
 }
 
-void ta_ma_def_update(void *st, cq_time t, const double *in, double *out) {
-  (void)t;
-  out[0] = ta_ma_update(st, in[0]);
-}
-
-void ta_ma_def_release(void *st) {
-  ta_ma_release(st);
-}
-
 const cq_ta_def *const ta_group_overlap[] = {
     &ta_def_sma,      &ta_def_ema,  &ta_def_wma,    &ta_def_dema, &ta_def_tema,
     &ta_def_trima,    &ta_def_kama, &ta_def_t3,     &ta_def_ma,   &ta_def_midpoint,

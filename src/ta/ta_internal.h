@@ -425,10 +425,6 @@ int ta_trima_ma_init(ta_ma *m, int period, cq_error *err);
 int ta_kama_ma_init(ta_ma *m, int period, cq_error *err);
 int ta_t3_ma_init(ta_ma *m, int period, double vfactor, cq_error *err);
 
-/* Streaming callbacks for an indicator whose state is a ta_ma (set up by its own init). */
-void ta_ma_def_update(void *st, cq_time t, const double *in, double *out);
-void ta_ma_def_release(void *st);
-
 /* TA-Lib's variance (TA_INT_VAR): running sums of x and x*x over the window, each bar adds
  * the new value, takes both means, then drops the oldest; mean(x*x) - mean(x)^2. */
 typedef struct ta_var_st {
