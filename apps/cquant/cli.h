@@ -13,18 +13,18 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 /* What every subcommand receives: global options already applied. */
 typedef struct cli_ctx {
   const char *prog;
-  bool json;       /* --json: machine-readable output on stdout */
-  bool tty;        /* stderr is a terminal and CI is not set: animate progress, colours */
-  bool done;       /* a global option (--help, --version) already did the whole job */
-  FILE *out;       /* stdout */
-  FILE *err;       /* stderr */
-  cq_clock clock;  /* the wall clock */
-  cq_config *cfg;  /* effective configuration: defaults < file < CQUANT_* env < flags */
+  bool json;      /* --json: machine-readable output on stdout */
+  bool tty;       /* stderr is a terminal and CI is not set: animate progress, colours */
+  bool done;      /* a global option (--help, --version) already did the whole job */
+  FILE *out;      /* stdout */
+  FILE *err;      /* stderr */
+  cq_clock clock; /* the wall clock */
+  cq_config *cfg; /* effective configuration: defaults < file < CQUANT_* env < flags */
   cq_log *log;
   const char *command; /* the subcommand's name */
   int argc;            /* the subcommand's own arguments, global options removed */
   char **argv;
-  char *config_path;   /* --config or CQUANT_CONFIG, NULL when none */
+  char *config_path; /* --config or CQUANT_CONFIG, NULL when none */
 } cli_ctx;
 
 typedef int (*cli_fn)(cli_ctx *ctx, int argc, char **argv);
@@ -54,6 +54,37 @@ void cli_json_string(FILE *f, const char *s);
 /* Prints "cquant <cmd>: <formatted error>" on stderr (and a JSON object on stdout with --json). */
 void cli_report_error(cli_ctx *ctx, const char *cmd, const cq_error *e);
 
+/* A subcommand of a command that has them (`cquant data import`). */
+typedef struct cli_subcommand {
+  const char *name;
+  cli_fn run;
+  const char *usage;
+} cli_subcommand;
+
+/* Runs the subcommand argv[0] of `command` from subs, answering `--help` with its usage.
+ * No subcommand prints `usage`; an unknown one names the choices (and the closest); both
+ * return CLI_USAGE. */
+int cli_dispatch(cli_ctx *ctx, const char *command, const char *usage, const cli_subcommand *subs,
+                 size_t n, int argc, char **argv);
+
+/* A number for CSV or JSON output: its shortest exact form; NaN and infinities (no value)
+ * are an empty CSV cell or JSON null. */
+void cli_put_number(FILE *f, double v, bool json);
+
+/* Where a command writes its result: stdout, or a file that is replaced only when the whole
+ * result was written (written beside it as FILE.partial, then renamed). */
+typedef struct cli_output {
+  FILE *f;
+  const char *path; /* NULL: stdout */
+  char tmp[4096];
+} cli_output;
+
+/* CLI_OK, or CLI_FAIL with the reason printed. */
+int cli_output_open(cli_ctx *ctx, const char *cmd, const char *path, cli_output *o);
+/* Ends the output: with rc == 0 the file is closed and moved into place (errors set err
+ * and return CQ_EIO); with rc != 0 the partial file is removed and rc returned. */
+int cli_output_close(cli_output *o, int rc, cq_error *err);
+
 /* ---- option parsing for subcommands ---------------------------------------------------- */
 
 typedef enum cli_opt_kind { CLI_FLAG, CLI_STR, CLI_SIZE, CLI_DOUBLE, CLI_LIST } cli_opt_kind;
@@ -69,7 +100,7 @@ typedef struct cli_opt {
   const char *name;  /* "--venue" */
   const char *alias; /* "--since", or NULL */
   cli_opt_kind kind;
-  void *dest;        /* bool *, const char **, size_t *, double *, cli_list * */
+  void *dest; /* bool *, const char **, size_t *, double *, cli_list * */
 } cli_opt;
 
 /* Parses argv against opts; the rest are positional arguments, stored in pos (at most

@@ -16,8 +16,8 @@ static const char *const colors[] = {"auto", "always", "never", NULL};
 /* The application's own configuration keys. */
 static const cq_config_key app_keys[] = {
     {"log.level", CQ_CFG_ENUM, "info", "least severe level written", log_levels, 0, 0},
-    {"log.format", CQ_CFG_ENUM, "auto", "text, json, or auto (text on a terminal)", log_formats,
-     0, 0},
+    {"log.format", CQ_CFG_ENUM, "auto", "text, json, or auto (text on a terminal)", log_formats, 0,
+     0},
     {"log.file", CQ_CFG_STRING, NULL, "append log lines to this file instead of stderr", NULL, 0,
      0},
     {"log.color", CQ_CFG_ENUM, "auto", "colours in text logs", colors, 0, 0},
@@ -30,10 +30,8 @@ static const struct {
   const char *flag;
   const char *key;
 } value_flags[] = {
-    {"--config", NULL},
-    {"--set", NULL},
-    {"--log-level", "log.level"},
-    {"--log-format", "log.format"},
+    {"--config", NULL},           {"--set", NULL},
+    {"--log-level", "log.level"}, {"--log-format", "log.format"},
     {"--log-file", "log.file"},
 };
 

@@ -18,11 +18,7 @@ const char cmd_data_usage[] =
     "\n"
     "`cquant data <command> --help` shows the options of each. See docs/cli/data.md.\n";
 
-static const struct {
-  const char *name;
-  cli_fn run;
-  const char *usage;
-} data_commands[] = {
+static const cli_subcommand data_commands[] = {
     {"import", cmd_data_import, cmd_data_import_usage},
     {"export", cmd_data_export, cmd_data_export_usage},
     {"list", cmd_data_list, cmd_data_list_usage},
@@ -31,21 +27,8 @@ static const struct {
 };
 
 int cmd_data(cli_ctx *ctx, int argc, char **argv) {
-  if (argc == 0) {
-    fputs(cmd_data_usage, ctx->err);
-    return CLI_USAGE;
-  }
-  for (size_t i = 0; i < sizeof data_commands / sizeof data_commands[0]; i++) {
-    if (strcmp(argv[0], data_commands[i].name)) continue;
-    if (cli_wants_help(argc - 1, argv + 1)) {
-      fputs(data_commands[i].usage, ctx->out);
-      return CLI_OK;
-    }
-    return data_commands[i].run(ctx, argc - 1, argv + 1);
-  }
-  fprintf(ctx->err, "cquant data: unknown command '%s' (import, export, list, check, resample)\n",
-          argv[0]);
-  return CLI_USAGE;
+  return cli_dispatch(ctx, "data", cmd_data_usage, data_commands,
+                      sizeof data_commands / sizeof data_commands[0], argc, argv);
 }
 
 int data_series_key(cli_ctx *ctx, const char *cmd, const data_series_opts *o, cq_series_key *key) {

@@ -11,11 +11,15 @@ typedef struct data_series_opts {
   const char *venue, *symbol, *tf, *from, *to, *store;
 } data_series_opts;
 
-#define DATA_SERIES_OPTS(o)                                              \
+#define DATA_SERIES_OPTS(o)                                                         \
   {"--venue", NULL, CLI_STR, &(o).venue}, {"--symbol", NULL, CLI_STR, &(o).symbol}, \
-      {"--tf", NULL, CLI_STR, &(o).tf}, {"--store", NULL, CLI_STR, &(o).store}
-#define DATA_RANGE_OPTS(o) \
-  {"--from", "--since", CLI_STR, &(o).from}, { "--to", "--until", CLI_STR, &(o).to }
+      {"--tf", NULL, CLI_STR, &(o).tf}, {                                           \
+    "--store", NULL, CLI_STR, &(o).store                                            \
+  }
+#define DATA_RANGE_OPTS(o)                     \
+  {"--from", "--since", CLI_STR, &(o).from}, { \
+    "--to", "--until", CLI_STR, &(o).to        \
+  }
 
 int data_series_key(cli_ctx *ctx, const char *cmd, const data_series_opts *o, cq_series_key *key);
 int data_time_range(cli_ctx *ctx, const char *cmd, const data_series_opts *o, cq_time *from,

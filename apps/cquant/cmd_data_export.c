@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +20,8 @@ int cmd_data_export(cli_ctx *ctx, int argc, char **argv) {
   const char *cmd = "data export";
   data_series_opts so = {0};
   const char *format = "csv", *output = NULL;
-  const cli_opt opts[] = {DATA_SERIES_OPTS(so), DATA_RANGE_OPTS(so),
+  const cli_opt opts[] = {DATA_SERIES_OPTS(so),
+                          DATA_RANGE_OPTS(so),
                           {"--format", NULL, CLI_STR, &format},
                           {"--output", "-o", CLI_STR, &output}};
   const char *pos[1];
@@ -30,7 +30,8 @@ int cmd_data_export(cli_ctx *ctx, int argc, char **argv) {
     return rc;
   cq_series_key key;
   cq_time from, to;
-  if ((rc = data_series_key(ctx, cmd, &so, &key)) || (rc = data_time_range(ctx, cmd, &so, &from, &to)))
+  if ((rc = data_series_key(ctx, cmd, &so, &key)) ||
+      (rc = data_time_range(ctx, cmd, &so, &from, &to)))
     return rc;
   bool json = !strcmp(format, "json");
   if (!json && strcmp(format, "csv")) {
@@ -42,31 +43,16 @@ int cmd_data_export(cli_ctx *ctx, int argc, char **argv) {
   cq_candles c;
   cq_candles_init(&c, 0);
   cq_error e;
-  FILE *f = ctx->out;
-  char tmp[4096] = "";
+  cq_error_clear(&e);
   if (cq_store_get_candles(store, &key, from, to, &c, &e)) {
     cli_report_error(ctx, cmd, &e);
     rc = CLI_FAIL;
     goto done;
   }
-  if (output) {
-    /* write beside the target, then rename: a failed export leaves the old file alone */
-    snprintf(tmp, sizeof tmp, "%s.partial", output);
-    f = fopen(tmp, "w");
-    if (!f) {
-      fprintf(ctx->err, "cquant %s: cannot write %s: %s\n", cmd, tmp, strerror(errno));
-      rc = CLI_FAIL;
-      goto done;
-    }
-  }
-  int wrc = json ? cq_write_candles_json(f, &c, &e) : cq_write_candles_csv(f, &c, &e);
-  if (output) {
-    if (fclose(f) != 0 && !wrc) wrc = cq_error_set(&e, CQ_EIO, "writing %s: %s", tmp, strerror(errno));
-    if (!wrc && rename(tmp, output) != 0)
-      wrc = cq_error_set(&e, CQ_EIO, "renaming %s to %s: %s", tmp, output, strerror(errno));
-    if (wrc) remove(tmp);
-  }
-  if (wrc) {
+  cli_output o;
+  if ((rc = cli_output_open(ctx, cmd, output, &o))) goto done;
+  int wrc = json ? cq_write_candles_json(o.f, &c, &e) : cq_write_candles_csv(o.f, &c, &e);
+  if (cli_output_close(&o, wrc, &e)) {
     cli_report_error(ctx, cmd, &e);
     rc = CLI_FAIL;
   } else if (output) {

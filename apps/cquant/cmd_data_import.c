@@ -19,7 +19,8 @@ const char cmd_data_import_usage[] =
     "  --format F       auto, csv, binance-csv or binance-json (default auto)\n"
     "  --skip-bad       skip malformed rows and list them, instead of failing the file\n"
     "  --store URI      sqlite:PATH or postgres://... (default: config `store`, CQUANT_STORE,\n"
-    "                   else " CQ_STORE_DEFAULT_URI ")\n"
+    "                   else " CQ_STORE_DEFAULT_URI
+    ")\n"
     "  --json           print the report as JSON\n";
 
 static int parse_format(const char *s, cq_candle_format *out) {
@@ -74,7 +75,8 @@ int cmd_data_import(cli_ctx *ctx, int argc, char **argv) {
   data_series_opts so = {0};
   const char *format = NULL;
   bool skip_bad = false;
-  const cli_opt opts[] = {DATA_SERIES_OPTS(so), {"--format", NULL, CLI_STR, &format},
+  const cli_opt opts[] = {DATA_SERIES_OPTS(so),
+                          {"--format", NULL, CLI_STR, &format},
                           {"--skip-bad", NULL, CLI_FLAG, &skip_bad}};
   const char *files[256];
   int nfiles = 0;
@@ -88,7 +90,8 @@ int cmd_data_import(cli_ctx *ctx, int argc, char **argv) {
   if ((rc = data_series_key(ctx, cmd, &so, &key))) return rc;
   cq_read_opts ro = {.skip_bad = skip_bad};
   if (format && parse_format(format, &ro.format)) {
-    fprintf(ctx->err, "cquant %s: --format: expected auto, csv, binance-csv or binance-json, got \"%s\"\n",
+    fprintf(ctx->err,
+            "cquant %s: --format: expected auto, csv, binance-csv or binance-json, got \"%s\"\n",
             cmd, format);
     return CLI_USAGE;
   }

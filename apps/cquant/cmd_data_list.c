@@ -65,8 +65,10 @@ int cmd_data_list(cli_ctx *ctx, int argc, char **argv) {
     }
     shown++;
   }
-  if (ctx->json) fputs("]}\n", ctx->out);
-  else if (!shown) fprintf(ctx->out, "(no candles stored)\n");
+  if (ctx->json)
+    fputs("]}\n", ctx->out);
+  else if (!shown)
+    fprintf(ctx->out, "(no candles stored)\n");
   free(list);
   cq_store_close(store);
   return CLI_OK;

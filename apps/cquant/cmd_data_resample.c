@@ -23,7 +23,8 @@ int cmd_data_resample(cli_ctx *ctx, int argc, char **argv) {
   data_series_opts so = {0};
   const char *into = NULL;
   bool keep = false, dry = false;
-  const cli_opt opts[] = {DATA_SERIES_OPTS(so), DATA_RANGE_OPTS(so),
+  const cli_opt opts[] = {DATA_SERIES_OPTS(so),
+                          DATA_RANGE_OPTS(so),
                           {"--into", NULL, CLI_STR, &into},
                           {"--keep-incomplete", NULL, CLI_FLAG, &keep},
                           {"--dry-run", NULL, CLI_FLAG, &dry}};
@@ -33,10 +34,12 @@ int cmd_data_resample(cli_ctx *ctx, int argc, char **argv) {
     return rc;
   cq_series_key key, out_key;
   cq_time from, to;
-  if ((rc = data_series_key(ctx, cmd, &so, &key)) || (rc = data_time_range(ctx, cmd, &so, &from, &to)))
+  if ((rc = data_series_key(ctx, cmd, &so, &key)) ||
+      (rc = data_time_range(ctx, cmd, &so, &from, &to)))
     return rc;
   if (!into) {
-    fprintf(ctx->err, "cquant %s: --into is required (the target timeframe, e.g. --into 4h)\n", cmd);
+    fprintf(ctx->err, "cquant %s: --into is required (the target timeframe, e.g. --into 4h)\n",
+            cmd);
     return CLI_USAGE;
   }
   cq_error e;
@@ -80,8 +83,9 @@ int cmd_data_resample(cli_ctx *ctx, int argc, char **argv) {
     fprintf(ctx->out, "%s %s %s -> %s: %zu source candles, %llu buckets", key.venue, key.symbol,
             so.tf, into, in.len, (unsigned long long)rr.buckets);
     if (!dry)
-      fprintf(ctx->out, " (%llu new, %llu revised, %llu unchanged)", (unsigned long long)wr.inserted,
-              (unsigned long long)wr.revised, (unsigned long long)wr.unchanged);
+      fprintf(ctx->out, " (%llu new, %llu revised, %llu unchanged)",
+              (unsigned long long)wr.inserted, (unsigned long long)wr.revised,
+              (unsigned long long)wr.unchanged);
     fputc('\n', ctx->out);
     if (rr.incomplete)
       fprintf(ctx->out, "  %llu incomplete buckets %s, from %s to %s\n",

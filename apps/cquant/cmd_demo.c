@@ -92,11 +92,11 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv) {
       continue;
     }
     snprintf(path, sizeof path, "%s/%s", dir, list[i]->d_name);
-    char *imp[] = {"import", path, "--venue", venue, "--symbol", symbol, "--tf", tf,
-                   "--store", store_arg};
+    char *imp[] = {"import", path,   "--venue", venue,     "--symbol",
+                   symbol,   "--tf", tf,        "--store", store_arg};
     if ((rc = run(ctx, imp, 10))) break;
-    char *chk[] = {"check", "--venue", venue, "--symbol", symbol, "--tf", tf, "--max-issues", "5",
-                   "--store", store_arg};
+    char *chk[] = {"check", "--venue",      venue, "--symbol", symbol,   "--tf",
+                   tf,      "--max-issues", "5",   "--store",  store_arg};
     if ((rc = run(ctx, chk, 11))) break;
     const char *targets[] = {"1h", "1d"};
     for (int t = 0; t < 2 && rc == CLI_OK; t++) {
@@ -104,13 +104,13 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv) {
       if (cq_timeframe_parse(tf, &a, NULL) || cq_timeframe_parse(targets[t], &b, NULL) ||
           !cq_timeframe_divides(a, b) || cq_timeframe_ns(a) == cq_timeframe_ns(b))
         continue;
-      char *res[] = {"resample", "--venue", venue, "--symbol", symbol, "--tf", tf,
-                     "--into", (char *)targets[t], "--store", store_arg};
+      char *res[] = {"resample", "--venue",          venue,     "--symbol", symbol, "--tf", tf,
+                     "--into",   (char *)targets[t], "--store", store_arg};
       rc = run(ctx, res, 11);
     }
     if (rc == CLI_OK && features) {
-      char *fb[] = {"build", (char *)features, "--venue", venue, "--symbol", symbol, "--tf", tf,
-                    "--store", store_arg};
+      char *fb[] = {"build", (char *)features, "--venue", venue,     "--symbol",
+                    symbol,  "--tf",           tf,        "--store", store_arg};
       rc = run_cmd(ctx, "features", cmd_features, fb, 10);
     }
     imported++;

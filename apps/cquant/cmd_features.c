@@ -1,5 +1,4 @@
 /* cquant features: build feature sets over stored candles, export, list, show. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,20 +136,6 @@ static int features_build(cli_ctx *ctx, int argc, char **argv) {
   return rc;
 }
 
-static void put_value(FILE *f, double v, bool json) {
-  if (isnan(v) || isinf(v)) {
-    if (json) fputs("null", f);
-    return;
-  }
-  char buf[40];
-  /* shortest text that reads back as the same double */
-  for (int prec = 15; prec <= 17; prec++) {
-    snprintf(buf, sizeof buf, "%.*g", prec, v);
-    if (strtod(buf, NULL) == v) break;
-  }
-  fputs(buf, f);
-}
-
 static int write_frame(FILE *f, const cq_feature_frame *fr, cq_time from, cq_time to, bool json) {
   if (json)
     fputc('[', f);
@@ -168,14 +153,14 @@ static int write_frame(FILE *f, const cq_feature_frame *fr, cq_time from, cq_tim
       fprintf(f, "%s\n{\"open_time\":\"%s\"", first ? "" : ",", t);
       for (int k = 0; k < fr->n_features; k++) {
         fprintf(f, ",\"%s\":", fr->names[k]);
-        put_value(f, fr->values[k][i], true);
+        cli_put_number(f, fr->values[k][i], true);
       }
       fputc('}', f);
     } else {
       fputs(t, f);
       for (int k = 0; k < fr->n_features; k++) {
         fputc(',', f);
-        put_value(f, fr->values[k][i], false);
+        cli_put_number(f, fr->values[k][i], false);
       }
       fputc('\n', f);
     }
@@ -225,8 +210,6 @@ static int features_export(cli_ctx *ctx, int argc, char **argv) {
   cq_error e;
   cq_error_clear(&e);
   cq_feature_frame fr;
-  FILE *f = ctx->out;
-  char tmp[4096] = "";
   if (cq_store_get_features(store, set, ver, &key, true, &fr, &e)) {
     if (e.code == CQ_ENOTFOUND)
       cq_error_prefix(
@@ -236,23 +219,11 @@ static int features_export(cli_ctx *ctx, int argc, char **argv) {
     cq_store_close(store);
     return CLI_FAIL;
   }
-  if (output) {
-    snprintf(tmp, sizeof tmp, "%s.partial", output);
-    if (!(f = fopen(tmp, "w"))) {
-      fprintf(ctx->err, "cquant %s: cannot write %s: %s\n", cmd, tmp, strerror(errno));
-      rc = CLI_FAIL;
-      goto done;
-    }
-  }
-  int wrc = write_frame(f, &fr, from, to, json);
-  if (output) {
-    if (fclose(f) != 0) wrc = CQ_EIO;
-    if (!wrc && rename(tmp, output) != 0) wrc = CQ_EIO;
-    if (wrc) remove(tmp);
-  }
-  if (wrc) {
-    fprintf(ctx->err, "cquant %s: writing %s failed: %s\n", cmd, output ? output : "stdout",
-            strerror(errno));
+  cli_output o;
+  if ((rc = cli_output_open(ctx, cmd, output, &o))) goto done;
+  if (cli_output_close(&o, write_frame(o.f, &fr, from, to, json), &e)) {
+    if (!e.msg[0]) cq_error_set(&e, CQ_EIO, "writing %s failed", output ? output : "stdout");
+    cli_report_error(ctx, cmd, &e);
     rc = CLI_FAIL;
   } else if (output) {
     fprintf(ctx->err, "cquant %s: %s %s, %d features written to %s\n", cmd, fr.set, fr.version,
@@ -342,11 +313,7 @@ static int features_show(cli_ctx *ctx, int argc, char **argv) {
   return CLI_OK;
 }
 
-static const struct {
-  const char *name;
-  cli_fn run;
-  const char *usage;
-} features_commands[] = {
+static const cli_subcommand features_commands[] = {
     {"build", features_build, build_usage},
     {"export", features_export, export_usage},
     {"list", features_list, list_usage},
@@ -354,18 +321,6 @@ static const struct {
 };
 
 int cmd_features(cli_ctx *ctx, int argc, char **argv) {
-  if (argc == 0) {
-    fputs(cmd_features_usage, ctx->err);
-    return CLI_USAGE;
-  }
-  for (size_t i = 0; i < sizeof features_commands / sizeof features_commands[0]; i++) {
-    if (strcmp(argv[0], features_commands[i].name)) continue;
-    if (cli_wants_help(argc - 1, argv + 1)) {
-      fputs(features_commands[i].usage, ctx->out);
-      return CLI_OK;
-    }
-    return features_commands[i].run(ctx, argc - 1, argv + 1);
-  }
-  fprintf(ctx->err, "cquant features: unknown command '%s' (build, export, list, show)\n", argv[0]);
-  return CLI_USAGE;
+  return cli_dispatch(ctx, "features", cmd_features_usage, features_commands,
+                      sizeof features_commands / sizeof features_commands[0], argc, argv);
 }

@@ -1,7 +1,6 @@
 /* cquant indicators: the indicator registry (list, show) and indicators computed over stored
  * candles (compute). Everything goes through the registry, so every indicator it holds is
  * listed, shown and computed without this file knowing it. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,16 +301,6 @@ static const double *field_column(const cq_candles *c, cq_ta_field f) {
   }
 }
 
-static void put_value(FILE *f, double v, bool json) {
-  if (isnan(v) || isinf(v)) {
-    if (json) fputs("null", f);
-    return;
-  }
-  char buf[40];
-  cq_format_double(v, buf, sizeof buf);
-  fputs(buf, f);
-}
-
 static int write_table(FILE *f, const cq_candles *c, const ind_spec *s, int ns, bool json) {
   if (json) {
     fputc('[', f);
@@ -337,7 +326,7 @@ static int write_table(FILE *f, const cq_candles *c, const ind_spec *s, int ns, 
         } else {
           fputc(',', f);
         }
-        put_value(f, s[j].out[k][i], json);
+        cli_put_number(f, s[j].out[k][i], json);
       }
     }
     fputs(json ? "}" : "\n", f);
@@ -393,8 +382,6 @@ static int indicators_compute(cli_ctx *ctx, int argc, char **argv) {
   cq_candles_init(&c, 0);
   cq_error e;
   cq_error_clear(&e);
-  FILE *f = ctx->out;
-  char tmp[4096] = "";
   char series[160];
   char tf[CQ_TF_STRMAX];
   cq_timeframe_format(key.tf, tf, sizeof tf);
@@ -428,24 +415,12 @@ static int indicators_compute(cli_ctx *ctx, int argc, char **argv) {
       goto done;
     }
   }
-  if (output) {
-    /* write beside the target, then rename: a failed run leaves the old file alone */
-    snprintf(tmp, sizeof tmp, "%s.partial", output);
-    if (!(f = fopen(tmp, "w"))) {
-      fprintf(ctx->err, "cquant %s: cannot write %s: %s\n", cmd, tmp, strerror(errno));
-      rc = CLI_FAIL;
-      goto done;
-    }
-  }
-  int wrc = write_table(f, &c, specs, inds.n, json);
-  if (output) {
-    if (fclose(f) != 0) wrc = CQ_EIO;
-    if (!wrc && rename(tmp, output) != 0) wrc = CQ_EIO;
-    if (wrc) remove(tmp);
-  }
-  if (wrc) {
-    fprintf(ctx->err, "cquant %s: writing %s failed: %s\n", cmd, output ? output : "stdout",
-            strerror(errno));
+  cli_output o;
+  if ((rc = cli_output_open(ctx, cmd, output, &o))) goto done;
+  cq_error_clear(&e);
+  if (cli_output_close(&o, write_table(o.f, &c, specs, inds.n, json), &e)) {
+    if (!e.msg[0]) cq_error_set(&e, CQ_EIO, "writing %s failed", output ? output : "stdout");
+    cli_report_error(ctx, cmd, &e);
     rc = CLI_FAIL;
   } else if (output) {
     fprintf(ctx->err, "cquant %s: %zu rows of %s, %d indicator%s written to %s\n", cmd, c.len,
@@ -460,29 +435,13 @@ done:
   return rc;
 }
 
-static const struct {
-  const char *name;
-  cli_fn run;
-  const char *usage;
-} indicators_commands[] = {
+static const cli_subcommand indicators_commands[] = {
     {"list", indicators_list, list_usage},
     {"show", indicators_show, show_usage},
     {"compute", indicators_compute, compute_usage},
 };
 
 int cmd_indicators(cli_ctx *ctx, int argc, char **argv) {
-  if (argc == 0) {
-    fputs(cmd_indicators_usage, ctx->err);
-    return CLI_USAGE;
-  }
-  for (size_t i = 0; i < sizeof indicators_commands / sizeof indicators_commands[0]; i++) {
-    if (strcmp(argv[0], indicators_commands[i].name)) continue;
-    if (cli_wants_help(argc - 1, argv + 1)) {
-      fputs(indicators_commands[i].usage, ctx->out);
-      return CLI_OK;
-    }
-    return indicators_commands[i].run(ctx, argc - 1, argv + 1);
-  }
-  fprintf(ctx->err, "cquant indicators: unknown command '%s' (list, show, compute)\n", argv[0]);
-  return CLI_USAGE;
+  return cli_dispatch(ctx, "indicators", cmd_indicators_usage, indicators_commands,
+                      sizeof indicators_commands / sizeof indicators_commands[0], argc, argv);
 }

@@ -16,7 +16,8 @@ int cmd_version(cli_ctx *ctx, int argc, char **argv) {
   }
   const char *const *stores = cq_store_backends();
   if (ctx->json) {
-    fprintf(ctx->out, "{\"version\":\"%s\",\"commit\":\"%s\",\"build_type\":\"%s\",\"backends\":{\"store\":[",
+    fprintf(ctx->out,
+            "{\"version\":\"%s\",\"commit\":\"%s\",\"build_type\":\"%s\",\"backends\":{\"store\":[",
             CQ_VERSION, CQ_GIT_COMMIT, CQ_BUILD_TYPE);
     for (size_t i = 0; stores[i]; i++) fprintf(ctx->out, "%s\"%s\"", i ? "," : "", stores[i]);
     fputs("]}}\n", ctx->out);

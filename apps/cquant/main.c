@@ -115,7 +115,7 @@ int main(int argc, char **argv) {
   if (!c) {
     rc = cli_unknown_command(&ctx, ctx.command);
   } else if (c->own_help ? ctx.argc > 0 && cli_wants_help(1, ctx.argv)
-                        : cli_wants_help(ctx.argc, ctx.argv)) {
+                         : cli_wants_help(ctx.argc, ctx.argv)) {
     fputs(c->usage, ctx.out);
     rc = CLI_OK;
   } else {
