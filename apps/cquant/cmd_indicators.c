@@ -54,8 +54,9 @@ static const char compute_usage[] =
     "\n"
     "  --venue V, --symbol S, --tf TF   the series\n"
     "  --ind NAME[:PARAMS]  an indicator (repeat for several); `cquant indicators list`\n"
-    "  --from T, --to T   only candles with from <= open time < to (the indicators start\n"
-    "                     from the first of them)\n"
+    "  --from T, --to T   only rows with from <= open time < to; the indicators still run\n"
+    "                     over every stored candle before, so values in range are the same\n"
+    "                     as over the whole history (warm-up included)\n"
     "  --format F         csv or json (an array of objects); default csv\n"
     "  --output FILE      write to FILE (replaced only when the compute succeeds); default stdout\n"
     "  --store URI        the store (see cquant data import --help)\n";
@@ -301,7 +302,8 @@ static const double *field_column(const cq_candles *c, cq_ta_field f) {
   }
 }
 
-static int write_table(FILE *f, const cq_candles *c, const ind_spec *s, int ns, bool json) {
+static int write_table(FILE *f, const cq_candles *c, size_t first, const ind_spec *s, int ns,
+                       bool json) {
   if (json) {
     fputc('[', f);
   } else {
@@ -310,11 +312,11 @@ static int write_table(FILE *f, const cq_candles *c, const ind_spec *s, int ns, 
       for (int k = 0; k < s[j].def->n_outputs; k++) fprintf(f, ",%s", s[j].col[k]);
     fputc('\n', f);
   }
-  for (size_t i = 0; i < c->len; i++) {
+  for (size_t i = first; i < c->len; i++) {
     char t[CQ_TIME_STRMAX];
     cq_time_format_iso(c->open_time[i], 0, t, sizeof t);
     if (json)
-      fprintf(f, "%s\n{\"open_time\":\"%s\"", i ? "," : "", t);
+      fprintf(f, "%s\n{\"open_time\":\"%s\"", i > first ? "," : "", t);
     else
       fputs(t, f);
     for (int j = 0; j < ns; j++) {
@@ -331,7 +333,7 @@ static int write_table(FILE *f, const cq_candles *c, const ind_spec *s, int ns, 
     }
     fputs(json ? "}" : "\n", f);
   }
-  if (json) fputs(c->len ? "\n]\n" : "]\n", f);
+  if (json) fputs(c->len > first ? "\n]\n" : "]\n", f);
   return ferror(f) ? CQ_EIO : CQ_OK;
 }
 
@@ -386,12 +388,16 @@ static int indicators_compute(cli_ctx *ctx, int argc, char **argv) {
   char tf[CQ_TF_STRMAX];
   cq_timeframe_format(key.tf, tf, sizeof tf);
   snprintf(series, sizeof series, "%s %s %s", key.venue, key.symbol, tf);
-  if (cq_store_get_candles(store, &key, from, to, &c, &e)) {
+  /* the whole history before `to`: indicators warm up on it (and EMA-like ones depend on
+   * where they start), rows before `from` are not printed */
+  if (cq_store_get_candles(store, &key, INT64_MIN, to, &c, &e)) {
     cli_report_error(ctx, cmd, &e);
     rc = CLI_FAIL;
     goto done;
   }
-  if (c.len == 0) {
+  size_t first = 0;
+  while (first < c.len && c.open_time[first] < from) first++;
+  if (first == c.len) {
     fprintf(ctx->err,
             "cquant %s: no candles of %s%s in the store (cquant data list shows what is "
             "stored)\n",
@@ -418,7 +424,7 @@ static int indicators_compute(cli_ctx *ctx, int argc, char **argv) {
   cli_output o;
   if ((rc = cli_output_open(ctx, cmd, output, &o))) goto done;
   cq_error_clear(&e);
-  if (cli_output_close(&o, write_table(o.f, &c, specs, inds.n, json), &e)) {
+  if (cli_output_close(&o, write_table(o.f, &c, first, specs, inds.n, json), &e)) {
     if (!e.msg[0]) cq_error_set(&e, CQ_EIO, "writing %s failed", output ? output : "stdout");
     cli_report_error(ctx, cmd, &e);
     rc = CLI_FAIL;
