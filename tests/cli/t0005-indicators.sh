@@ -60,12 +60,17 @@ awk -F, 'function off(a, b) { d = a - b; if (d < 0) d = -d; return d > 1e-9 * (1
   END { if (bad || n != 300 || m != 281) { print "rows " n ", sma values " m; exit 1 } }' \
   "$ref" "$TMP/i.csv" || fail "computed values differ from TA-Lib's"
 
-# several outputs, parameters by name, JSON, a time range
+# several outputs, parameters by name, JSON, a time range: the rows in range carry the
+# values computed over the whole history (warm-up before --from included)
 expect_status 0 "$CQ" indicators compute "${S[@]}" --ind "donchian:period=5" --ind trange \
   --format json --from 2023-01-03T17:30:00Z
-contains "$TMP/out" '{"open_time":"2023-01-03T17:30:00Z","donchian_period=5_upper":null,'
-contains "$TMP/out" '"trange":null}'
+contains "$TMP/out" '{"open_time":"2023-01-03T17:30:00Z","donchian_period=5_upper":16637,'
+contains "$TMP/out" '"trange":16.299999999999272}'
 [ "$(grep -c open_time "$TMP/out")" = 3 ] || fail "json rows in range"
+expect_status 0 "$CQ" indicators compute "${S[@]}" --ind rsi:14 --from 2023-01-03T17:30:00Z
+range_rsi=$(sed -n 2p "$TMP/out")
+expect_status 0 "$CQ" indicators compute "${S[@]}" --ind rsi:14
+[ "$(grep '^2023-01-03T17:30:00Z' "$TMP/out")" = "$range_rsi" ] || fail "rsi in range != rsi over all"
 expect_status 0 "$CQ" indicators compute "${S[@]}" --ind ma:5,1 --ind ema:5
 [ "$(cut -d, -f2 "$TMP/out" | tail -n +2 | md5sum)" = "$(cut -d, -f3 "$TMP/out" | tail -n +2 | md5sum)" ] ||
   fail "ma:5,1 differs from ema:5"
