@@ -15,9 +15,19 @@ void ta_rsi_kernel(const double *in, size_t n, int period, double *out) {
     ta_gl_update(&s, in[i]);
     out[i] = NAN;
   }
+  if (i >= n) return;
+  ta_gl_update(&s, in[i]);
+  out[i++] = rsi_value(s.gain, s.loss);
+  /* the same arithmetic as ta_gl_update past the seed, in registers */
+  double prev = s.prev, gain = s.gain, loss = s.loss;
+  const double pm1 = s.pm1, p = s.p;
   for (; i < n; i++) {
-    ta_gl_update(&s, in[i]);
-    out[i] = rsi_value(s.gain, s.loss);
+    double x = in[i], up, dn;
+    ta_gl_split(x - prev, &up, &dn);
+    prev = x;
+    loss = (loss * pm1 - dn) / p;
+    gain = (gain * pm1 + up) / p;
+    out[i] = rsi_value(gain, loss);
   }
 }
 

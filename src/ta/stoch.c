@@ -1,6 +1,9 @@
 /* STOCH, the slow stochastic, and the stochastic core shared with STOCHF and STOCHRSI (see
  * ta_stoch_st in ta_internal.h). As TA-Lib: the raw %K from bar fk - 1 on, each MA seeded on
- * the first values of its input. */
+ * the first values of its input. The window's highest high and lowest low are exact
+ * selections, so any method gives the same values: streaming keeps them with ta_hilo
+ * (monotonic queues), a batch run with van Herk / Gil-Werman block maxima (branch-free, about
+ * four comparisons a bar whatever the window), both NaN while a NaN is in the window. */
 #include "ta_internal.h"
 
 extern const cq_ta_def ta_def_stoch;
@@ -56,23 +59,47 @@ void ta_stoch_update(ta_stoch_st *s, double h, double l, double c, double *o1, d
   if (i >= s->lb) *o1 = a, *o2 = b;
 }
 
-/* raw %K over [0, n) into out: NaN before bar fk - 1 */
+/* raw %K over [0, n) into out, NaN before bar fk - 1. Blocks of fk bars: the window ending at
+ * bar i is a suffix of the previous block (suffix maxima kept in sh / sl) and a prefix of the
+ * current one (running maxima). */
 static int raw_batch(const double *h, const double *l, const double *c, size_t n, int fk,
                      double *out, cq_error *err) {
-  ta_hilo m;
-  int rc = ta_hilo_init(&m, fk, err);
-  if (rc) return rc;
-  size_t lb = (size_t)fk - 1, i = 0;
-  double hh, ll;
-  for (; i < n && i < lb; i++) {
-    ta_hilo_push(&m, h[i], l[i], &hh, &ll);
-    out[i] = NAN;
+  const size_t w = (size_t)fk, lb = w - 1;
+  ta_nan(out, 0, lb < n ? lb : n);
+  if (n <= lb) return CQ_OK;
+  double *sh = malloc(2 * w * sizeof(double));
+  if (!sh) return cq_error_set(err, CQ_ENOMEM, "stochastic: window of %d bars: out of memory", fk);
+  double *sl = sh + w;
+  int64_t last_nan = -(int64_t)w - 1;
+  for (size_t bs = 0; bs < n; bs += w) {
+    const size_t be = bs + w < n ? bs + w : n;
+    double ph = h[bs], pl = l[bs];
+    for (size_t i = bs; i < be; i++) {
+      const double vh = h[i], vl = l[i];
+      if (isnan(vh) || isnan(vl)) last_nan = (int64_t)i;
+      ph = vh > ph ? vh : ph;
+      pl = vl < pl ? vl : pl;
+      if (i < lb) continue;
+      const size_t j = i - bs + 1; /* where the window starts in the previous block */
+      double hh = ph, ll = pl;
+      if (j < w) {
+        const double a = sh[j], b = sl[j];
+        hh = a > hh ? a : hh;
+        ll = b < ll ? b : ll;
+      }
+      if ((int64_t)i - last_nan < (int64_t)w) hh = ll = NAN;
+      out[i] = raw_k(hh, ll, c[i]);
+    }
+    double mh = h[be - 1], ml = l[be - 1];
+    for (size_t i = be; i-- > bs;) {
+      const double vh = h[i], vl = l[i];
+      mh = vh > mh ? vh : mh;
+      ml = vl < ml ? vl : ml;
+      sh[i - bs] = mh;
+      sl[i - bs] = ml;
+    }
   }
-  for (; i < n; i++) {
-    ta_hilo_push(&m, h[i], l[i], &hh, &ll);
-    out[i] = raw_k(hh, ll, c[i]);
-  }
-  ta_hilo_release(&m);
+  free(sh);
   return CQ_OK;
 }
 
@@ -92,14 +119,12 @@ int ta_stoch_batch(const double *h, const double *l, const double *c, size_t n, 
     ta_nan(o2, 0, end);
     return CQ_OK;
   }
-  double *raw = malloc((n ? n : 1) * sizeof(double));
-  if (!raw) return cq_error_set(err, CQ_ENOMEM, "stoch: %zu values: out of memory", n);
-  rc = raw_batch(h, l, c, n, fk, raw, err);
-  if (!rc && a < n) rc = ta_ma_batch(t1, raw + a, n - a, p1, o1 + a, err);
+  /* raw %K into o2 as scratch, its MA into o1, the MA of that into o2 (no temporary: a
+   * fresh buffer of n values costs more in page faults than the arithmetic) */
+  if ((rc = raw_batch(h, l, c, n, fk, o2, err))) return rc;
+  if (a < n && (rc = ta_ma_batch(t1, o2 + a, n - a, p1, o1 + a, err))) return rc;
   size_t b = a + (size_t)ta_ma_lookback(t1, p1);
-  if (!rc && b < n) rc = ta_ma_batch(t2, o1 + b, n - b, p2, o2 + b, err);
-  free(raw);
-  if (rc) return rc;
+  if (b < n && (rc = ta_ma_batch(t2, o1 + b, n - b, p2, o2 + b, err))) return rc;
   ta_nan(o1, 0, end);
   ta_nan(o2, 0, end);
   return CQ_OK;
