@@ -8,7 +8,9 @@ static double sum_x_of(int period) {
 }
 static double divisor_of(int period) {
   double sum_x = sum_x_of(period);
-  double sum_x2 = (double)((int64_t)period * (period - 1) * (2 * (int64_t)period - 1) / 6);
+  /* sum of k^2 for k < period: the product is always divisible by 6 */
+  const int64_t sum_x2_exact = (int64_t)period * (period - 1) * (2 * (int64_t)period - 1) / 6;
+  double sum_x2 = (double)sum_x2_exact;
   return sum_x * sum_x - (double)period * sum_x2;
 }
 

@@ -1,6 +1,8 @@
 /* MFI, the Money Flow Index: positive and negative money flow (typical price * volume, by the
  * sign of the typical price's change) summed over the last period bars;
  * 100 * pos / (pos + neg), 0 when the sum is below 1 (as TA-Lib). */
+#include <assert.h>
+
 #include "ta_internal.h"
 
 extern const cq_ta_def ta_def_mfi;
@@ -14,10 +16,13 @@ typedef struct mfi_st {
 static int mfi_init(void *st, const double *p, cq_error *err) {
   mfi_st *s = st;
   *s = (mfi_st){.period = (int)p[0]};
-  s->pos = calloc((size_t)s->period * 2, sizeof(double));
-  if (!s->pos)
+  double *w = calloc((size_t)s->period * 2, sizeof(double));
+  if (!w || s->period < 1) {
+    free(w);
     return cq_error_set(err, CQ_ENOMEM, "mfi: window of %d values: out of memory", s->period);
-  s->neg = s->pos + s->period;
+  }
+  s->pos = w;
+  s->neg = w + s->period;
   return CQ_OK;
 }
 static void mfi_release(void *st) {
@@ -26,6 +31,7 @@ static void mfi_release(void *st) {
   s->pos = s->neg = NULL;
 }
 static inline double mfi_step(mfi_st *s, double h, double l, double c, double v) {
+  assert(s->pos && s->neg); /* mfi_init allocated them */
   double tp = (h + l + c) / 3.0;
   if (s->seen == 0) {
     s->prev = tp;

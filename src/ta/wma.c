@@ -8,7 +8,8 @@ void ta_wma_kernel(const double *in, size_t n, int period, double *out) {
     return;
   }
   double sum = 0.0, sub = 0.0, trail = 0.0;
-  const double p = (double)period, divider = (double)((int64_t)period * (period + 1) / 2);
+  const int64_t weights = (int64_t)period * (period + 1) / 2; /* always a whole number */
+  const double p = (double)period, divider = (double)weights;
   size_t i = 0;
   for (; i < lb && i < n; i++) {
     sub += in[i];
@@ -27,7 +28,8 @@ void ta_wma_kernel(const double *in, size_t n, int period, double *out) {
 }
 
 int ta_wma_st_init(ta_wma_st *s, int period, cq_error *err) {
-  *s = (ta_wma_st){.period = period, .divider = (double)((int64_t)period * (period + 1) / 2)};
+  const int64_t weights = (int64_t)period * (period + 1) / 2; /* always a whole number */
+  *s = (ta_wma_st){.period = period, .divider = (double)weights};
   if (period > 1 && !(s->win = malloc((size_t)(period - 1) * sizeof(double))))
     return cq_error_set(err, CQ_ENOMEM, "wma: window of %d values: out of memory", period);
   return CQ_OK;

@@ -100,7 +100,7 @@ static void test_ma_every_type(void **state) {
   enum { N = 400 };
   static const int types[] = {0, 1, 2, 3, 4, 5, 6, 8};
   static const int periods[] = {2, 3, 10, 11};
-  double x[N], a[N], b[N], c[N];
+  double x[N], a[N], b[N], c[N] = {0};
   series(x, N);
   const cq_ta_def *ma = cq_ta_find("ma");
   assert_non_null(ma);
@@ -134,7 +134,7 @@ static void test_bbands_every_type(void **state) {
   (void)state;
   enum { N = 300 };
   static const int types[] = {0, 1, 2, 3, 4, 5, 6, 8};
-  double x[N], up[N], mid[N], lo[N], su[N], sm[N], sl[N], m[N];
+  double x[N], up[N], mid[N], lo[N], su[N] = {0}, sm[N] = {0}, sl[N] = {0}, m[N];
   series(x, N);
   const cq_ta_def *d = cq_ta_find("bbands");
   assert_non_null(d);
