@@ -7,7 +7,13 @@ static inline double rsi_value(double gain, double loss) {
   return ta_rsi_value(gain, loss);
 }
 
-void ta_rsi_kernel(const double *in, size_t n, int period, double *out) {
+static inline double gl_value(int cmo, double gain, double loss) {
+  return cmo ? ta_cmo_value(gain, loss) : ta_rsi_value(gain, loss);
+}
+
+/* The arithmetic is explained at ta_gl_st (ta_internal.h): the seed through ta_gl_update,
+ * then its pair steps over the arrays. */
+static inline void gl_kernel(const double *in, size_t n, int period, const int cmo, double *out) {
   ta_gl_st s;
   ta_gl_init(&s, period);
   size_t i = 0;
@@ -15,10 +21,38 @@ void ta_rsi_kernel(const double *in, size_t n, int period, double *out) {
     ta_gl_update(&s, in[i]);
     out[i] = NAN;
   }
-  for (; i < n; i++) {
-    ta_gl_update(&s, in[i]);
-    out[i] = rsi_value(s.gain, s.loss);
+  if (i >= n) return;
+  ta_gl_update(&s, in[i]);
+  out[i] = gl_value(cmo, s.gain, s.loss);
+  i++;
+  const double keep = s.keep, add = s.add, keep2 = s.keep2, kk = s.kk;
+  double cg = s.cg, cl = s.cl, prev = s.prev;
+  for (; i + 1 < n; i += 2) {
+    const double a = in[i], b = in[i + 1];
+    const double da = a - prev, db = b - a;
+    prev = b;
+    const double ga = ta_gl_up(da), la = ta_gl_dn(da), gb = ta_gl_up(db), lb = ta_gl_dn(db);
+    const double g1 = cg * keep + ga * add, l1 = cl * keep + la * add;
+    cg = cg * keep2 + (ga * kk + gb * add);
+    cl = cl * keep2 + (la * kk + lb * add);
+    out[i] = gl_value(cmo, g1, l1);
+    out[i + 1] = gl_value(cmo, cg, cl);
   }
+  if (i < n) {
+    const double d = in[i] - prev;
+    out[i] = gl_value(cmo, cg * keep + ta_gl_up(d) * add, cl * keep + ta_gl_dn(d) * add);
+  }
+}
+
+void ta_gl_kernel(const double *in, size_t n, int period, int cmo, double *out) {
+  if (cmo)
+    gl_kernel(in, n, period, 1, out);
+  else
+    gl_kernel(in, n, period, 0, out);
+}
+
+void ta_rsi_kernel(const double *in, size_t n, int period, double *out) {
+  gl_kernel(in, n, period, 0, out);
 }
 
 static int rsi_batch(const cq_ta_in *in, const double *p, double *const *out, cq_error *err) {
