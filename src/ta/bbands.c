@@ -118,7 +118,7 @@ typedef struct bbands_st {
   ta_sma_st sma;
   ta_ma ma;
   ta_var_st var;
-  double t2, q_a, kup, kdn;
+  double t2, q_a, kup, kdn, inv; /* inv = 1 / period */
   int type, period, count, start;
 } bbands_st;
 
@@ -132,7 +132,8 @@ static void bbands_release(void *st) {
 static int bbands_init(void *st, const double *p, cq_error *err) {
   bbands_st *s = st;
   int period = (int)p[0], type = (int)p[3];
-  *s = (bbands_st){.kup = p[1], .kdn = p[2], .type = type, .period = period};
+  *s = (bbands_st){
+      .kup = p[1], .kdn = p[2], .inv = ta_sma_inv(period), .type = type, .period = period};
   s->start = ta_ma_lookback(type, period) - (period - 1);
   int rc;
   if (type == CQ_TA_MA_SMA) {
@@ -157,7 +158,7 @@ static inline void bb_sma_step(bbands_st *s, double x, double *out) {
   const double old = m->win[m->pos]; /* the value leaving the window */
   const bool second = m->odd;        /* x closes a pair */
   const double mid = ta_sma_st_update(m, x);
-  const double q = x * x - old * old, inv = ta_sma_inv(s->period);
+  const double q = x * x - old * old, inv = s->inv;
   double m2;
   if (!second) {
     m2 = (s->t2 + x * x) * inv;
