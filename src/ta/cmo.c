@@ -5,22 +5,11 @@
 extern const cq_ta_def ta_def_cmo;
 
 static inline double cmo_value(double gain, double loss) {
-  double t = gain + loss;
-  return ta_is_zero(t) ? 0.0 : 100.0 * ((gain - loss) / t);
+  return ta_cmo_value(gain, loss);
 }
 
 static void ta_cmo_kernel(const double *in, size_t n, int period, double *out) {
-  ta_gl_st s;
-  ta_gl_init(&s, period);
-  size_t i = 0;
-  for (; i < n && i < (size_t)period; i++) {
-    ta_gl_update(&s, in[i]);
-    out[i] = NAN;
-  }
-  for (; i < n; i++) {
-    ta_gl_update(&s, in[i]);
-    out[i] = cmo_value(s.gain, s.loss);
-  }
+  ta_gl_kernel(in, n, period, 1, out);
 }
 
 static int cmo_batch(const cq_ta_in *in, const double *p, double *const *out, cq_error *err) {

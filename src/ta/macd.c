@@ -62,6 +62,12 @@ static void macd_update(void *st, cq_time t, const double *in, double *out) {
   (void)t;
   macd_step(st, in[0], &out[0], &out[1], &out[2]);
 }
+/* Past the lookback the three EMAs step together without a branch a bar: the fast and the
+ * slow EMA pair the same bars (both are seeded at bar slow - 1), the signal pairs its own
+ * (it is seeded at the lookback), so a pair of bars (a, b) either opens and closes a signal
+ * pair too (aligned) or closes the one left open by the previous pair and opens another.
+ * Each step is the EMA's pair step as in ta_ema_st_update, the same operations in the same
+ * order, so batch still equals streaming bit for bit. */
 static int macd_batch(const cq_ta_in *in, const double *p, double *const *out, cq_error *err) {
   macd_st s;
   macd_init(&s, p, err);
@@ -70,16 +76,61 @@ static int macd_batch(const cq_ta_in *in, const double *p, double *const *out, c
   const size_t n = in->n;
   size_t i = 0;
   for (; i < n && i <= (size_t)s.lb; i++) macd_step(&s, x[i], &m[i], &sg[i], &h[i]);
-  if (i >= n) return CQ_OK;
-  /* past the lookback: the same EMA steps as streaming (ta_ema_st_update), inlined */
-  for (; i < n; i++) {
-    double vs = ta_ema_st_update(&s.slow, x[i]);
-    double vf = ta_ema_st_update(&s.fast, x[i]);
-    double macd = vf - vs;
-    double v = ta_ema_st_update(&s.sig, macd);
-    m[i] = macd;
-    sg[i] = v;
-    h[i] = macd - v;
+  /* the fast and slow EMAs at the start of a pair */
+  if (i < n && s.slow.odd) {
+    macd_step(&s, x[i], &m[i], &sg[i], &h[i]);
+    i++;
+  }
+  if (i + 1 >= n) {
+    if (i < n) macd_step(&s, x[i], &m[i], &sg[i], &h[i]);
+    return CQ_OK;
+  }
+  const ta_ema_f fs = ta_ema_factors(s.slow.k), ff = ta_ema_factors(s.fast.k),
+                 fg = ta_ema_factors(s.sig.k);
+  double cs = s.slow.chain, cf = s.fast.chain, cg = s.sig.chain;
+  const size_t i0 = i;
+  if (!s.sig.odd) {
+    for (; i + 1 < n; i += 2) {
+      const double a = x[i], b = x[i + 1];
+      const double s1 = cs * fs.keep + a * fs.k, f1 = cf * ff.keep + a * ff.k;
+      cs = cs * fs.keep2 + (a * fs.kk + b * fs.k);
+      cf = cf * ff.keep2 + (a * ff.kk + b * ff.k);
+      const double m1 = f1 - s1, m2 = cf - cs;
+      const double g1 = cg * fg.keep + m1 * fg.k;
+      cg = cg * fg.keep2 + (m1 * fg.kk + m2 * fg.k);
+      m[i] = m1;
+      sg[i] = g1;
+      h[i] = m1 - g1;
+      m[i + 1] = m2;
+      sg[i + 1] = cg;
+      h[i + 1] = m2 - cg;
+    }
+  } else {
+    double px = s.sig.odd_x; /* the open signal pair's first value */
+    for (; i + 1 < n; i += 2) {
+      const double a = x[i], b = x[i + 1];
+      const double s1 = cs * fs.keep + a * fs.k, f1 = cf * ff.keep + a * ff.k;
+      cs = cs * fs.keep2 + (a * fs.kk + b * fs.k);
+      cf = cf * ff.keep2 + (a * ff.kk + b * ff.k);
+      const double m1 = f1 - s1, m2 = cf - cs;
+      cg = cg * fg.keep2 + (px * fg.kk + m1 * fg.k);
+      const double g2 = cg * fg.keep + m2 * fg.k;
+      px = m2;
+      m[i] = m1;
+      sg[i] = cg;
+      h[i] = m1 - cg;
+      m[i + 1] = m2;
+      sg[i + 1] = g2;
+      h[i + 1] = m2 - g2;
+    }
+    s.sig.odd_x = px;
+  }
+  if (i < n) { /* the last bar: the streaming step from the state the pairs left */
+    s.slow.chain = cs;
+    s.fast.chain = cf;
+    s.sig.chain = cg;
+    s.bar += (int64_t)(i - i0);
+    macd_step(&s, x[i], &m[i], &sg[i], &h[i]);
   }
   return CQ_OK;
 }
