@@ -364,6 +364,60 @@ static inline void ta_hilo_push(ta_hilo *m, double high, double low, double *hh,
 }
 
 
+/* The same window (same NaN rule, same values) by van Herk / Gil-Werman's blocks, for short
+ * and long periods alike: the bars are cut into blocks of `period` from the first bar on; the
+ * window ending at a bar is the tail of the previous block (from the same position + 1) and the
+ * head of this block up to the bar, so its extreme is max(suffix max of the previous block,
+ * running max of this block). Three comparisons a bar and side, no data-dependent branch
+ * (a monotonic queue or TA-Lib's rescan-when-the-extreme-leaves mispredicts on real prices:
+ * 30-50 vs 4-5 ns a bar for a period of 14). The extremes are exact, so the values are
+ * TA-Lib's whatever its tie rule (a tie only picks between equal values; at most the sign of a
+ * zero could differ). ta_extrema_run over arrays and ta_extrema_push bar by bar perform the
+ * same operations, so batch equals streaming bit for bit. */
+typedef struct ta_extrema {
+  double *bh, *bl; /* this block's highs and lows (period values) */
+  double *sh, *sl; /* the previous block's suffix extremes; [period] is -inf / +inf */
+  double hi, lo;   /* this block's running extremes */
+  int64_t bar;
+  int64_t nan_at; /* the last bar with a NaN; -1 at first (no value before bar period - 1) */
+  int period, j;  /* j: position of the next bar in its block */
+} ta_extrema;
+
+int ta_extrema_init(ta_extrema *m, int period, cq_error *err);
+void ta_extrema_release(ta_extrema *m);
+/* The suffix extremes of the block just completed (once every period bars). */
+void ta_extrema_block(ta_extrema *m);
+/* Adds a bar; *hh and *ll receive the window's highest high and lowest low (NaN while fewer
+ * than period bars, or with a NaN high or low in the window). */
+static inline void ta_extrema_push(ta_extrema *m, double high, double low, double *hh,
+                                   double *ll) {
+  const int j = m->j;
+  if (j == 0) {
+    if (m->bar >= m->period) ta_extrema_block(m);
+    m->hi = high;
+    m->lo = low;
+  } else {
+    m->hi = high > m->hi ? high : m->hi;
+    m->lo = low < m->lo ? low : m->lo;
+  }
+  m->bh[j] = high;
+  m->bl[j] = low;
+  const double a = m->sh[j + 1], b = m->sl[j + 1];
+  const double h = a > m->hi ? a : m->hi, l = b < m->lo ? b : m->lo;
+  m->j = j + 1 == m->period ? 0 : j + 1;
+  const int64_t t = m->bar++;
+  if (isnan(high) || isnan(low)) m->nan_at = t;
+  if (t - m->nan_at < m->period) {
+    *hh = *ll = NAN;
+    return;
+  }
+  *hh = h;
+  *ll = l;
+}
+/* ta_extrema_push over high[0..n) and low[0..n) into hh and ll (distinct arrays). */
+void ta_extrema_run(ta_extrema *m, const double *high, const double *low, size_t n, double *hh,
+                    double *ll);
+
 /* --- overlap and statistic building blocks (wma.c, dema.c, ..., var.c) ---------------- */
 
 extern const cq_ta_def ta_def_wma, ta_def_dema, ta_def_tema, ta_def_trima, ta_def_kama, ta_def_t3,
