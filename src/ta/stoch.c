@@ -14,65 +14,60 @@ int ta_stoch_lookback(int fk, int p1, int t1, int p2, int t2) {
 
 int ta_stoch_init(ta_stoch_st *s, int fk, int p1, int t1, int p2, int t2, cq_error *err) {
   *s = (ta_stoch_st){.fk = fk, .two = p2 != 0};
-  int rc = ta_hilo_init(&s->hl, fk, err);
+  int rc = ta_extrema_init(&s->hl, fk, err);
   if (rc) return rc;
-  if ((rc = ta_ma_init(&s->m1, t1, p1, err))) goto fail_hl;
-  if (s->two && (rc = ta_ma_init(&s->m2, t2, p2, err))) goto fail_m1;
+  if ((rc = ta_ma_fast_init(&s->m1, t1, p1, err))) goto fail_hl;
+  if (s->two && (rc = ta_ma_fast_init(&s->m2, t2, p2, err))) goto fail_m1;
   s->lb1 = fk - 1 + ta_ma_lookback(t1, p1);
   s->lb = s->lb1 + (s->two ? ta_ma_lookback(t2, p2) : 0);
   return CQ_OK;
 fail_m1:
-  ta_ma_release(&s->m1);
+  ta_ma_fast_release(&s->m1);
 fail_hl:
-  ta_hilo_release(&s->hl);
+  ta_extrema_release(&s->hl);
   return rc;
 }
 
 void ta_stoch_release(ta_stoch_st *s) {
-  ta_hilo_release(&s->hl);
-  ta_ma_release(&s->m1);
-  if (s->two) ta_ma_release(&s->m2);
-}
-
-static inline double raw_k(double hh, double ll, double c) {
-  double diff = (hh - ll) / 100.0;
-  return diff != 0.0 ? (c - ll) / diff : 0.0;
+  ta_extrema_release(&s->hl);
+  ta_ma_fast_release(&s->m1);
+  if (s->two) ta_ma_fast_release(&s->m2);
 }
 
 void ta_stoch_update(ta_stoch_st *s, double h, double l, double c, double *o1, double *o2) {
   double hh, ll;
-  ta_hilo_push(&s->hl, h, l, &hh, &ll);
+  ta_extrema_push(&s->hl, h, l, &hh, &ll);
   int64_t i = s->bar++;
   *o1 = *o2 = NAN;
   if (i < s->fk - 1) return;
-  double k = raw_k(hh, ll, c);
-  double a = ta_ma_update(&s->m1, k);
+  double k = ta_stoch_raw(hh, ll, c);
+  double a = ta_ma_fast_update(&s->m1, k);
   if (!s->two) {
     if (i >= s->lb) *o1 = k, *o2 = a;
     return;
   }
   if (i < s->lb1) return;
-  double b = ta_ma_update(&s->m2, a);
+  double b = ta_ma_fast_update(&s->m2, a);
   if (i >= s->lb) *o1 = a, *o2 = b;
 }
 
-/* raw %K over [0, n) into out: NaN before bar fk - 1 */
+/* raw %K over [0, n) into out (NaN before bar fk - 1): the window a chunk at a time into
+ * buffers that stay in cache */
 static int raw_batch(const double *h, const double *l, const double *c, size_t n, int fk,
                      double *out, cq_error *err) {
-  ta_hilo m;
-  int rc = ta_hilo_init(&m, fk, err);
+  enum { CHUNK = 512 };
+  ta_extrema m;
+  int rc = ta_extrema_init(&m, fk, err);
   if (rc) return rc;
-  size_t lb = (size_t)fk - 1, i = 0;
-  double hh, ll;
-  for (; i < n && i < lb; i++) {
-    ta_hilo_push(&m, h[i], l[i], &hh, &ll);
-    out[i] = NAN;
+  double hh[CHUNK], ll[CHUNK];
+  for (size_t at = 0; at < n; at += CHUNK) {
+    const size_t len = n - at < CHUNK ? n - at : CHUNK;
+    ta_extrema_run(&m, h + at, l + at, len, hh, ll);
+    const double *cc = c + at;
+    double *o = out + at;
+    for (size_t i = 0; i < len; i++) o[i] = ta_stoch_raw(hh[i], ll[i], cc[i]);
   }
-  for (; i < n; i++) {
-    ta_hilo_push(&m, h[i], l[i], &hh, &ll);
-    out[i] = raw_k(hh, ll, c[i]);
-  }
-  ta_hilo_release(&m);
+  ta_extrema_release(&m);
   return CQ_OK;
 }
 
@@ -88,18 +83,13 @@ int ta_stoch_batch(const double *h, const double *l, const double *c, size_t n, 
     /* raw %K into o1, its MA into o2 */
     if ((rc = raw_batch(h, l, c, n, fk, o1, err))) return rc;
     if (a < n && (rc = ta_ma_batch(t1, o1 + a, n - a, p1, o2 + a, err))) return rc;
-    ta_nan(o1, 0, end);
-    ta_nan(o2, 0, end);
-    return CQ_OK;
+  } else {
+    /* raw %K into o2, its MA into o1, the MA of that into o2 */
+    if ((rc = raw_batch(h, l, c, n, fk, o2, err))) return rc;
+    if (a < n && (rc = ta_ma_batch(t1, o2 + a, n - a, p1, o1 + a, err))) return rc;
+    size_t b = a + (size_t)ta_ma_lookback(t1, p1);
+    if (b < n && (rc = ta_ma_batch(t2, o1 + b, n - b, p2, o2 + b, err))) return rc;
   }
-  double *raw = malloc((n ? n : 1) * sizeof(double));
-  if (!raw) return cq_error_set(err, CQ_ENOMEM, "stoch: %zu values: out of memory", n);
-  rc = raw_batch(h, l, c, n, fk, raw, err);
-  if (!rc && a < n) rc = ta_ma_batch(t1, raw + a, n - a, p1, o1 + a, err);
-  size_t b = a + (size_t)ta_ma_lookback(t1, p1);
-  if (!rc && b < n) rc = ta_ma_batch(t2, o1 + b, n - b, p2, o2 + b, err);
-  free(raw);
-  if (rc) return rc;
   ta_nan(o1, 0, end);
   ta_nan(o2, 0, end);
   return CQ_OK;

@@ -228,6 +228,35 @@ static inline double ta_ema_st_update(ta_ema_st *s, double x) {
   return s->value;
 }
 
+/* A streaming moving average of any type with the common ones inline: period 1, SMA and EMA
+ * keep their state in place and update without an indirect call (what indicators that smooth
+ * every bar want), any other type goes through ta_ma. The values are ta_ma's, so ta_ma_batch's:
+ * the same steps. */
+typedef enum ta_ma_fast_kind { TA_MAF_COPY, TA_MAF_SMA, TA_MAF_EMA, TA_MAF_OTHER } ta_ma_fast_kind;
+typedef struct ta_ma_fast {
+  ta_ma_fast_kind kind;
+  union {
+    ta_sma_st sma;
+    ta_ema_st ema;
+    ta_ma any;
+  } u;
+} ta_ma_fast;
+
+int ta_ma_fast_init(ta_ma_fast *m, int type, int period, cq_error *err);
+void ta_ma_fast_release(ta_ma_fast *m);
+static inline double ta_ma_fast_update(ta_ma_fast *m, double x) {
+  switch (m->kind) {
+    case TA_MAF_SMA:
+      return ta_sma_st_update(&m->u.sma, x);
+    case TA_MAF_EMA:
+      return ta_ema_st_update(&m->u.ema, x);
+    case TA_MAF_COPY:
+      return x;
+    default:
+      return ta_ma_update(&m->u.any, x);
+  }
+}
+
 /* --- accumulation/distribution (volume group: AD, ADOSC) ------------------------------ */
 
 /* One bar of the A/D line in TA-Lib's arithmetic: a bar with high - low <= 0 adds nothing. */
@@ -772,13 +801,21 @@ void ta_po_release(ta_po_st *s);
 /* The stochastic core (stoch.c), shared by STOCH, STOCHF and STOCHRSI: raw %K =
  * (close - lowest low) / ((highest high - lowest low) / 100) over fk bars (0 for a flat
  * window), then one or two moving averages of it. With two (STOCH) the outputs are the two
- * MAs; with one (STOCHF, p2 = 0) the raw %K and its MA. Outputs start at the lookback. */
+ * MAs; with one (STOCHF, p2 = 0) the raw %K and its MA. Outputs start at the lookback. The
+ * window is ta_extrema's; the MAs are ta_ma_batch's in batch and ta_ma_fast in streaming. */
 typedef struct ta_stoch_st {
-  ta_hilo hl;
-  ta_ma m1, m2;
+  ta_extrema hl;
+  ta_ma_fast m1, m2;
   int64_t bar;
   int fk, lb1, lb, two;
 } ta_stoch_st;
+/* TA-Lib's raw %K from the window's extremes, with the division by a flat window's zero
+ * range replaced by one by 1 whose result is not used (the same values, and no branch). */
+static inline double ta_stoch_raw(double hh, double ll, double c) {
+  const double diff = (hh - ll) / 100.0;
+  const double q = (c - ll) / (diff != 0.0 ? diff : 1.0);
+  return diff != 0.0 ? q : 0.0;
+}
 int ta_stoch_lookback(int fk, int p1, int t1, int p2, int t2);
 int ta_stoch_init(ta_stoch_st *s, int fk, int p1, int t1, int p2, int t2, cq_error *err);
 void ta_stoch_release(ta_stoch_st *s);
