@@ -51,6 +51,18 @@ void ta_stoch_update(ta_stoch_st *s, double h, double l, double c, double *o1, d
   if (i >= s->lb) *o1 = a, *o2 = b;
 }
 
+/* ta_stoch_raw over a chunk, in two loops that vectorise: the quotients (diff kept in hh),
+ * then the zeros of flat windows */
+static void raw_chunk(double *restrict hh, const double *restrict ll, const double *restrict c,
+                      double *restrict out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const double diff = (hh[i] - ll[i]) / 100.0;
+    out[i] = (c[i] - ll[i]) / ta_div_or_1(diff);
+    hh[i] = diff;
+  }
+  for (size_t i = 0; i < n; i++) out[i] = hh[i] != 0.0 ? out[i] : 0.0;
+}
+
 /* raw %K over [0, n) into out (NaN before bar fk - 1): the window a chunk at a time into
  * buffers that stay in cache */
 static int raw_batch(const double *h, const double *l, const double *c, size_t n, int fk,
@@ -63,9 +75,7 @@ static int raw_batch(const double *h, const double *l, const double *c, size_t n
   for (size_t at = 0; at < n; at += CHUNK) {
     const size_t len = n - at < CHUNK ? n - at : CHUNK;
     ta_extrema_run(&m, h + at, l + at, len, hh, ll);
-    const double *cc = c + at;
-    double *o = out + at;
-    for (size_t i = 0; i < len; i++) o[i] = ta_stoch_raw(hh[i], ll[i], cc[i]);
+    raw_chunk(hh, ll, c + at, out + at, len);
   }
   ta_extrema_release(&m);
   return CQ_OK;

@@ -809,11 +809,17 @@ typedef struct ta_stoch_st {
   int64_t bar;
   int fk, lb1, lb, two;
 } ta_stoch_st;
-/* TA-Lib's raw %K from the window's extremes, with the division by a flat window's zero
- * range replaced by one by 1 whose result is not used (the same values, and no branch). */
+/* The divisor of a value that is 0 where d is 0 (TA-Lib's `d != 0 ? x / d : 0`): d, or 1 for a
+ * zero d, whose quotient is then dropped. Written without a branch, so the quotient can be
+ * computed unconditionally and the loops that use it vectorise. */
+static inline double ta_div_or_1(double d) {
+  return d + (double)(d == 0.0);
+}
+/* TA-Lib's raw %K from the window's extremes: 0 for a flat window. The batch kernel (stoch.c)
+ * does the same operations, a chunk at a time. */
 static inline double ta_stoch_raw(double hh, double ll, double c) {
   const double diff = (hh - ll) / 100.0;
-  const double q = (c - ll) / (diff != 0.0 ? diff : 1.0);
+  const double q = (c - ll) / ta_div_or_1(diff);
   return diff != 0.0 ? q : 0.0;
 }
 int ta_stoch_lookback(int fk, int p1, int t1, int p2, int t2);

@@ -4,12 +4,22 @@
 
 extern const cq_ta_def ta_def_willr;
 
-/* TA-Lib's value from the window's extremes, the division by a flat window's zero range
- * replaced by one by 1 whose result is not used (the same values, and no branch). */
+/* TA-Lib's value from the window's extremes: 0 for a flat window. */
 static inline double willr_value(double hh, double ll, double c) {
   const double diff = (hh - ll) / -100.0;
-  const double q = (hh - c) / (diff != 0.0 ? diff : 1.0);
+  const double q = (hh - c) / ta_div_or_1(diff);
   return diff != 0.0 ? q : 0.0;
+}
+/* willr_value over a chunk, in two loops that vectorise: the quotients (diff kept in hh), then
+ * the zeros of flat windows */
+static void willr_chunk(double *restrict hh, const double *restrict ll, const double *restrict c,
+                        double *restrict out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const double diff = (hh[i] - ll[i]) / -100.0;
+    out[i] = (hh[i] - c[i]) / ta_div_or_1(diff);
+    hh[i] = diff;
+  }
+  for (size_t i = 0; i < n; i++) out[i] = hh[i] != 0.0 ? out[i] : 0.0;
 }
 
 static int willr_init(void *st, const double *p, cq_error *err) {
@@ -33,9 +43,7 @@ static int willr_batch(const cq_ta_in *in, const double *p, double *const *out, 
   for (size_t at = 0; at < in->n; at += CHUNK) {
     const size_t len = in->n - at < CHUNK ? in->n - at : CHUNK;
     ta_extrema_run(&m, in->v[0] + at, in->v[1] + at, len, hh, ll);
-    const double *c = in->v[2] + at;
-    double *o = out[0] + at;
-    for (size_t i = 0; i < len; i++) o[i] = willr_value(hh[i], ll[i], c[i]);
+    willr_chunk(hh, ll, in->v[2] + at, out[0] + at, len);
   }
   ta_extrema_release(&m);
   return CQ_OK;
