@@ -90,7 +90,7 @@ int ta_stoch_batch(const double *h, const double *l, const double *c, size_t n, 
   size_t a = (size_t)fk - 1, end = (size_t)lb < n ? (size_t)lb : n;
   int rc;
   if (!p2) {
-    /* raw %K into o1, its MA into o2 */
+    /* raw %K into o1, its MA into o2 (h, l and c read before o2 is written) */
     if ((rc = raw_batch(h, l, c, n, fk, o1, err))) return rc;
     if (a < n && (rc = ta_ma_batch(t1, o1 + a, n - a, p1, o2 + a, err))) return rc;
   } else {

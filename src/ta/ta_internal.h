@@ -826,6 +826,8 @@ int ta_stoch_lookback(int fk, int p1, int t1, int p2, int t2);
 int ta_stoch_init(ta_stoch_st *s, int fk, int p1, int t1, int p2, int t2, cq_error *err);
 void ta_stoch_release(ta_stoch_st *s);
 void ta_stoch_update(ta_stoch_st *s, double h, double l, double c, double *o1, double *o2);
+/* Batch over arrays distinct from o1 and o2, except that with one MA (p2 = 0) h, l and c may
+ * be o2 itself: they are all read before o2 is written (STOCHRSI passes its RSI so). */
 int ta_stoch_batch(const double *h, const double *l, const double *c, size_t n, int fk, int p1,
                    int t1, int p2, int t2, double *o1, double *o2, cq_error *err);
 /* The fastk / slowk parameter of the stochastics. */
