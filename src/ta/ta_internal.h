@@ -392,7 +392,6 @@ static inline void ta_hilo_push(ta_hilo *m, double high, double low, double *hh,
   *ll = m->vlo[m->lo_head];
 }
 
-
 /* The same window (same NaN rule, same values) by van Herk / Gil-Werman's blocks, for short
  * and long periods alike: the bars are cut into blocks of `period` from the first bar on; the
  * window ending at a bar is the tail of the previous block (from the same position + 1) and the
@@ -419,8 +418,7 @@ void ta_extrema_release(ta_extrema *m);
 void ta_extrema_block(ta_extrema *m);
 /* Adds a bar; *hh and *ll receive the window's highest high and lowest low (NaN while fewer
  * than period bars, or with a NaN high or low in the window). */
-static inline void ta_extrema_push(ta_extrema *m, double high, double low, double *hh,
-                                   double *ll) {
+static inline void ta_extrema_push(ta_extrema *m, double high, double low, double *hh, double *ll) {
   const int j = m->j;
   double hi = high, lo = low;
   if (j == 0) {
