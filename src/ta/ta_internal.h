@@ -429,9 +429,9 @@ static inline void ta_extrema_push(ta_extrema *m, double high, double low, doubl
   }
   m->hi = hi;
   m->lo = lo;
-  m->b[2 * j] = high;
-  m->b[2 * j + 1] = low;
-  const double a = m->s[2 * j + 2], b = m->s[2 * j + 3];
+  m->b[2 * (size_t)j] = high;
+  m->b[2 * (size_t)j + 1] = low;
+  const double a = m->s[2 * (size_t)j + 2], b = m->s[2 * (size_t)j + 3];
   const double h = a > hi ? a : hi, l = b < lo ? b : lo;
   m->j = j + 1 == m->period ? 0 : j + 1;
   const int64_t t = m->bar++;

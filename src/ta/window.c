@@ -30,11 +30,11 @@ int ta_extrema_init(ta_extrema *m, int period, cq_error *err) {
   double *v = malloc((size_t)(4 * period + 2) * sizeof(double));
   if (!v) return cq_error_set(err, CQ_ENOMEM, "window of %d bars: out of memory", period);
   m->b = v;
-  m->s = v + 2 * period;
+  m->s = v + 2 * (size_t)period;
   /* the first block has no previous one: the window is its head alone */
   for (int k = 0; k <= period; k++) {
-    m->s[2 * k] = -INFINITY;
-    m->s[2 * k + 1] = INFINITY;
+    m->s[2 * (size_t)k] = -INFINITY;
+    m->s[2 * (size_t)k + 1] = INFINITY;
   }
   return CQ_OK;
 }
@@ -47,15 +47,15 @@ void ta_extrema_release(ta_extrema *m) {
 void ta_extrema_block(ta_extrema *m) {
   const double *b = m->b;
   double *s = m->s;
-  double hi = b[2 * m->period - 2], lo = b[2 * m->period - 1];
-  s[2 * m->period - 2] = hi;
-  s[2 * m->period - 1] = lo;
+  double hi = b[2 * (size_t)m->period - 2], lo = b[2 * (size_t)m->period - 1];
+  s[2 * (size_t)m->period - 2] = hi;
+  s[2 * (size_t)m->period - 1] = lo;
   for (int k = m->period - 2; k >= 0; k--) {
-    const double x = b[2 * k], y = b[2 * k + 1];
+    const double x = b[2 * (size_t)k], y = b[2 * (size_t)k + 1];
     hi = x > hi ? x : hi;
     lo = y < lo ? y : lo;
-    s[2 * k] = hi;
-    s[2 * k + 1] = lo;
+    s[2 * (size_t)k] = hi;
+    s[2 * (size_t)k + 1] = lo;
   }
 }
 
@@ -81,9 +81,9 @@ void ta_extrema_run(ta_extrema *m, const double *high, const double *low, size_t
       const double x = high[i], y = low[i];
       hi = x > hi ? x : hi;
       lo = y < lo ? y : lo;
-      b[2 * j] = x;
-      b[2 * j + 1] = y;
-      const double sh = s[2 * j + 2], sl = s[2 * j + 3];
+      b[2 * (size_t)j] = x;
+      b[2 * (size_t)j + 1] = y;
+      const double sh = s[2 * (size_t)j + 2], sl = s[2 * (size_t)j + 3];
       const double h = sh > hi ? sh : hi, l = sl < lo ? sl : lo;
       if (isunordered(x, y)) nan_at = t;
       if (t - nan_at < p) {
