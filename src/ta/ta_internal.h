@@ -404,14 +404,17 @@ static inline void ta_hilo_push(ta_hilo *m, double high, double low, double *hh,
  * between equal values; at most the sign of a zero could differ). ta_extrema_run over arrays
  * and ta_extrema_push bar by bar perform the same operations, so batch equals streaming bit
  * for bit. */
+/* Highs and lows are kept in separate arrays and hi, lo apart: stored side by side, the
+ * compiler pairs them into 16-byte loads and stores (of the caller's bar too), which cannot
+ * forward from or to the 8-byte accesses around them, a stall on every streaming update. */
 typedef struct ta_extrema {
-  double *b;      /* this block's bars: high and low of position k at 2k and 2k + 1 */
-  double *s;      /* the previous block's suffix extremes from position k: highest at 2k,
-                   * lowest at 2k + 1; at k = period, -inf and +inf */
-  double hi, lo;  /* this block's running extremes */
-  int64_t bar;    /* bars so far */
-  int64_t nan_at; /* the last bar with a NaN; -1 at first (no value before bar period - 1) */
-  int period, j;  /* j: position of the next bar in its block */
+  double *bh, *bl; /* this block's highs and lows (period values) */
+  double *sh, *sl; /* the previous block's suffix extremes; [period] is -inf / +inf */
+  double hi;       /* this block's running highest high */
+  int64_t bar;     /* bars so far */
+  double lo;       /* this block's running lowest low */
+  int64_t nan_at;  /* the last bar with a NaN; -1 at first (no value before bar period - 1) */
+  int period, j;   /* j: position of the next bar in its block */
 } ta_extrema;
 
 int ta_extrema_init(ta_extrema *m, int period, cq_error *err);
@@ -422,19 +425,18 @@ void ta_extrema_block(ta_extrema *m);
  * than period bars, or with a NaN high or low in the window). */
 static inline void ta_extrema_push(ta_extrema *m, double high, double low, double *hh, double *ll) {
   const int j = m->j;
-  double hi = high, lo = low;
   if (j == 0) {
     if (m->bar >= m->period) ta_extrema_block(m);
+    m->hi = high;
+    m->lo = low;
   } else {
-    hi = high > m->hi ? high : m->hi;
-    lo = low < m->lo ? low : m->lo;
+    m->hi = high > m->hi ? high : m->hi;
+    m->lo = low < m->lo ? low : m->lo;
   }
-  m->hi = hi;
-  m->lo = lo;
-  m->b[2 * (size_t)j] = high;
-  m->b[2 * (size_t)j + 1] = low;
-  const double a = m->s[2 * (size_t)j + 2], b = m->s[2 * (size_t)j + 3];
-  const double h = a > hi ? a : hi, l = b < lo ? b : lo;
+  m->bh[j] = high;
+  m->bl[j] = low;
+  const double a = m->sh[j + 1], b = m->sl[j + 1];
+  const double h = a > m->hi ? a : m->hi, l = b < m->lo ? b : m->lo;
   m->j = j + 1 == m->period ? 0 : j + 1;
   const int64_t t = m->bar++;
   if (isunordered(high, low)) m->nan_at = t;

@@ -27,35 +27,36 @@ void ta_hilo_release(ta_hilo *m) {
 
 int ta_extrema_init(ta_extrema *m, int period, cq_error *err) {
   *m = (ta_extrema){.period = period, .nan_at = -1};
-  double *v = malloc((size_t)(4 * period + 2) * sizeof(double));
+  double *v = malloc(((size_t)period * 4 + 2) * sizeof(double));
   if (!v) return cq_error_set(err, CQ_ENOMEM, "window of %d bars: out of memory", period);
-  m->b = v;
-  m->s = v + 2 * (size_t)period;
+  m->bh = v;
+  m->bl = m->bh + period;
+  m->sh = m->bl + period;
+  m->sl = m->sh + period + 1;
   /* the first block has no previous one: the window is its head alone */
   for (int k = 0; k <= period; k++) {
-    m->s[2 * (size_t)k] = -INFINITY;
-    m->s[2 * (size_t)k + 1] = INFINITY;
+    m->sh[k] = -INFINITY;
+    m->sl[k] = INFINITY;
   }
   return CQ_OK;
 }
 
 void ta_extrema_release(ta_extrema *m) {
-  free(m->b);
-  m->b = m->s = NULL;
+  free(m->bh);
+  m->bh = m->bl = m->sh = m->sl = NULL;
 }
 
 void ta_extrema_block(ta_extrema *m) {
-  const double *b = m->b;
-  double *s = m->s;
-  double hi = b[2 * (size_t)m->period - 2], lo = b[2 * (size_t)m->period - 1];
-  s[2 * (size_t)m->period - 2] = hi;
-  s[2 * (size_t)m->period - 1] = lo;
-  for (int k = m->period - 2; k >= 0; k--) {
-    const double x = b[2 * (size_t)k], y = b[2 * (size_t)k + 1];
-    hi = x > hi ? x : hi;
-    lo = y < lo ? y : lo;
-    s[2 * (size_t)k] = hi;
-    s[2 * (size_t)k + 1] = lo;
+  const int p = m->period;
+  double a = m->bh[p - 1], b = m->bl[p - 1];
+  m->sh[p - 1] = a;
+  m->sl[p - 1] = b;
+  for (int k = p - 2; k >= 0; k--) {
+    const double x = m->bh[k], y = m->bl[k];
+    a = x > a ? x : a;
+    b = y < b ? y : b;
+    m->sh[k] = a;
+    m->sl[k] = b;
   }
 }
 
@@ -63,8 +64,8 @@ void ta_extrema_run(ta_extrema *m, const double *high, const double *low, size_t
                     double *ll) {
   /* ta_extrema_push with the state in locals, a block at a time */
   const int p = m->period;
-  const double *s = m->s;
-  double *b = m->b;
+  const double *sh = m->sh, *sl = m->sl;
+  double *bh = m->bh, *bl = m->bl;
   double hi = m->hi, lo = m->lo;
   int64_t t = m->bar, nan_at = m->nan_at;
   int j = m->j;
@@ -81,10 +82,10 @@ void ta_extrema_run(ta_extrema *m, const double *high, const double *low, size_t
       const double x = high[i], y = low[i];
       hi = x > hi ? x : hi;
       lo = y < lo ? y : lo;
-      b[2 * (size_t)j] = x;
-      b[2 * (size_t)j + 1] = y;
-      const double sh = s[2 * (size_t)j + 2], sl = s[2 * (size_t)j + 3];
-      const double h = sh > hi ? sh : hi, l = sl < lo ? sl : lo;
+      bh[j] = x;
+      bl[j] = y;
+      const double a = sh[j + 1], b = sl[j + 1];
+      const double h = a > hi ? a : hi, l = b < lo ? b : lo;
       if (isunordered(x, y)) nan_at = t;
       if (t - nan_at < p) {
         hh[i] = ll[i] = NAN;
