@@ -31,7 +31,7 @@ static const bench_case cases[] = {
     {"macd", "12,26,9", "MACD(12,26,9)", 2.23},
     {"bbands", "20,2", "BBANDS(20,2)", 2.15},
     {"atr", "14", "ATR(14)", 1.96},
-    {"stoch", "14,3,3", "STOCH(14,3,3)", 10.1},
+    {"stoch", "14,3,0,3,0", "STOCH(14,3,3)", 10.1},
 };
 enum { NCASES = sizeof cases / sizeof cases[0] };
 static const double stream_target_ns = 20.0;

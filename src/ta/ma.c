@@ -67,6 +67,32 @@ int ta_ema_st_init(ta_ema_st *s, int period, double k) {
   return CQ_OK;
 }
 
+/* --- ta_ma_fast ----------------------------------------------------------------------- */
+
+int ta_ma_fast_init(ta_ma_fast *m, int type, int period, cq_error *err) {
+  *m = (ta_ma_fast){.kind = TA_MAF_OTHER};
+  if (ta_ma_lookback(type, period) >= 0) {
+    if (period == 1) {
+      m->kind = TA_MAF_COPY;
+      return CQ_OK;
+    }
+    if (type == CQ_TA_MA_SMA) {
+      m->kind = TA_MAF_SMA;
+      return ta_sma_st_init(&m->u.sma, period, err);
+    }
+    if (type == CQ_TA_MA_EMA) {
+      m->kind = TA_MAF_EMA;
+      return ta_ema_st_init(&m->u.ema, period, ta_ema_k(period));
+    }
+  }
+  return ta_ma_init(&m->u.any, type, period, err); /* and its errors */
+}
+
+void ta_ma_fast_release(ta_ma_fast *m) {
+  if (m->kind == TA_MAF_SMA) ta_sma_st_release(&m->u.sma);
+  if (m->kind == TA_MAF_OTHER) ta_ma_release(&m->u.any);
+}
+
 /* --- any type ------------------------------------------------------------------------- */
 
 static double sma_upd(void *st, double x) {

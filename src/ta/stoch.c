@@ -1,9 +1,6 @@
 /* STOCH, the slow stochastic, and the stochastic core shared with STOCHF and STOCHRSI (see
  * ta_stoch_st in ta_internal.h). As TA-Lib: the raw %K from bar fk - 1 on, each MA seeded on
- * the first values of its input. The window's highest high and lowest low are exact
- * selections, so any method gives the same values: streaming keeps them with ta_hilo
- * (monotonic queues), a batch run with van Herk / Gil-Werman block maxima (branch-free, about
- * four comparisons a bar whatever the window), both NaN while a NaN is in the window. */
+ * the first values of its input. */
 #include "ta_internal.h"
 
 extern const cq_ta_def ta_def_stoch;
@@ -17,89 +14,70 @@ int ta_stoch_lookback(int fk, int p1, int t1, int p2, int t2) {
 
 int ta_stoch_init(ta_stoch_st *s, int fk, int p1, int t1, int p2, int t2, cq_error *err) {
   *s = (ta_stoch_st){.fk = fk, .two = p2 != 0};
-  int rc = ta_hilo_init(&s->hl, fk, err);
+  int rc = ta_extrema_init(&s->hl, fk, err);
   if (rc) return rc;
-  if ((rc = ta_ma_init(&s->m1, t1, p1, err))) goto fail_hl;
-  if (s->two && (rc = ta_ma_init(&s->m2, t2, p2, err))) goto fail_m1;
+  if ((rc = ta_ma_fast_init(&s->m1, t1, p1, err))) goto fail_hl;
+  if (s->two && (rc = ta_ma_fast_init(&s->m2, t2, p2, err))) goto fail_m1;
   s->lb1 = fk - 1 + ta_ma_lookback(t1, p1);
   s->lb = s->lb1 + (s->two ? ta_ma_lookback(t2, p2) : 0);
   return CQ_OK;
 fail_m1:
-  ta_ma_release(&s->m1);
+  ta_ma_fast_release(&s->m1);
 fail_hl:
-  ta_hilo_release(&s->hl);
+  ta_extrema_release(&s->hl);
   return rc;
 }
 
 void ta_stoch_release(ta_stoch_st *s) {
-  ta_hilo_release(&s->hl);
-  ta_ma_release(&s->m1);
-  if (s->two) ta_ma_release(&s->m2);
-}
-
-static inline double raw_k(double hh, double ll, double c) {
-  double diff = (hh - ll) / 100.0;
-  return diff != 0.0 ? (c - ll) / diff : 0.0;
+  ta_extrema_release(&s->hl);
+  ta_ma_fast_release(&s->m1);
+  if (s->two) ta_ma_fast_release(&s->m2);
 }
 
 void ta_stoch_update(ta_stoch_st *s, double h, double l, double c, double *o1, double *o2) {
   double hh, ll;
-  ta_hilo_push(&s->hl, h, l, &hh, &ll);
+  ta_extrema_push(&s->hl, h, l, &hh, &ll);
   int64_t i = s->bar++;
   *o1 = *o2 = NAN;
   if (i < s->fk - 1) return;
-  double k = raw_k(hh, ll, c);
-  double a = ta_ma_update(&s->m1, k);
+  double k = ta_stoch_raw(hh, ll, c);
+  double a = ta_ma_fast_update(&s->m1, k);
   if (!s->two) {
     if (i >= s->lb) *o1 = k, *o2 = a;
     return;
   }
   if (i < s->lb1) return;
-  double b = ta_ma_update(&s->m2, a);
+  double b = ta_ma_fast_update(&s->m2, a);
   if (i >= s->lb) *o1 = a, *o2 = b;
 }
 
-/* raw %K over [0, n) into out, NaN before bar fk - 1. Blocks of fk bars: the window ending at
- * bar i is a suffix of the previous block (suffix maxima kept in sh / sl) and a prefix of the
- * current one (running maxima). */
+/* ta_stoch_raw over a chunk, in two loops that vectorise: the quotients (diff kept in hh),
+ * then the zeros of flat windows */
+static void raw_chunk(double *restrict hh, const double *restrict ll, const double *restrict c,
+                      double *restrict out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const double diff = (hh[i] - ll[i]) / 100.0;
+    out[i] = (c[i] - ll[i]) / ta_div_or_1(diff);
+    hh[i] = diff;
+  }
+  for (size_t i = 0; i < n; i++) out[i] = hh[i] != 0.0 ? out[i] : 0.0;
+}
+
+/* raw %K over [0, n) into out (NaN before bar fk - 1): the window a chunk at a time into
+ * buffers that stay in cache */
 static int raw_batch(const double *h, const double *l, const double *c, size_t n, int fk,
                      double *out, cq_error *err) {
-  const size_t w = (size_t)fk, lb = w - 1;
-  ta_nan(out, 0, lb < n ? lb : n);
-  if (n <= lb) return CQ_OK;
-  double *sh = malloc(2 * w * sizeof(double));
-  if (!sh) return cq_error_set(err, CQ_ENOMEM, "stochastic: window of %d bars: out of memory", fk);
-  double *sl = sh + w;
-  int64_t last_nan = -(int64_t)w - 1;
-  for (size_t bs = 0; bs < n; bs += w) {
-    const size_t be = bs + w < n ? bs + w : n;
-    double ph = h[bs], pl = l[bs];
-    for (size_t i = bs; i < be; i++) {
-      const double vh = h[i], vl = l[i];
-      if (isnan(vh) || isnan(vl)) last_nan = (int64_t)i;
-      ph = vh > ph ? vh : ph;
-      pl = vl < pl ? vl : pl;
-      if (i < lb) continue;
-      const size_t j = i - bs + 1; /* where the window starts in the previous block */
-      double hh = ph, ll = pl;
-      if (j < w) {
-        const double a = sh[j], b = sl[j];
-        hh = a > hh ? a : hh;
-        ll = b < ll ? b : ll;
-      }
-      if ((int64_t)i - last_nan < (int64_t)w) hh = ll = NAN;
-      out[i] = raw_k(hh, ll, c[i]);
-    }
-    double mh = h[be - 1], ml = l[be - 1];
-    for (size_t i = be; i-- > bs;) {
-      const double vh = h[i], vl = l[i];
-      mh = vh > mh ? vh : mh;
-      ml = vl < ml ? vl : ml;
-      sh[i - bs] = mh;
-      sl[i - bs] = ml;
-    }
+  enum { CHUNK = 512 };
+  ta_extrema m;
+  int rc = ta_extrema_init(&m, fk, err);
+  if (rc) return rc;
+  double hh[CHUNK], ll[CHUNK];
+  for (size_t at = 0; at < n; at += CHUNK) {
+    const size_t len = n - at < CHUNK ? n - at : CHUNK;
+    ta_extrema_run(&m, h + at, l + at, len, hh, ll);
+    raw_chunk(hh, ll, c + at, out + at, len);
   }
-  free(sh);
+  ta_extrema_release(&m);
   return CQ_OK;
 }
 
@@ -112,19 +90,16 @@ int ta_stoch_batch(const double *h, const double *l, const double *c, size_t n, 
   size_t a = (size_t)fk - 1, end = (size_t)lb < n ? (size_t)lb : n;
   int rc;
   if (!p2) {
-    /* raw %K into o1, its MA into o2 */
+    /* raw %K into o1, its MA into o2 (h, l and c read before o2 is written) */
     if ((rc = raw_batch(h, l, c, n, fk, o1, err))) return rc;
     if (a < n && (rc = ta_ma_batch(t1, o1 + a, n - a, p1, o2 + a, err))) return rc;
-    ta_nan(o1, 0, end);
-    ta_nan(o2, 0, end);
-    return CQ_OK;
+  } else {
+    /* raw %K into o2, its MA into o1, the MA of that into o2 */
+    if ((rc = raw_batch(h, l, c, n, fk, o2, err))) return rc;
+    if (a < n && (rc = ta_ma_batch(t1, o2 + a, n - a, p1, o1 + a, err))) return rc;
+    size_t b = a + (size_t)ta_ma_lookback(t1, p1);
+    if (b < n && (rc = ta_ma_batch(t2, o1 + b, n - b, p2, o2 + b, err))) return rc;
   }
-  /* raw %K into o2 as scratch, its MA into o1, the MA of that into o2 (no temporary: a
-   * fresh buffer of n values costs more in page faults than the arithmetic) */
-  if ((rc = raw_batch(h, l, c, n, fk, o2, err))) return rc;
-  if (a < n && (rc = ta_ma_batch(t1, o2 + a, n - a, p1, o1 + a, err))) return rc;
-  size_t b = a + (size_t)ta_ma_lookback(t1, p1);
-  if (b < n && (rc = ta_ma_batch(t2, o1 + b, n - b, p2, o2 + b, err))) return rc;
   ta_nan(o1, 0, end);
   ta_nan(o2, 0, end);
   return CQ_OK;

@@ -16,16 +16,16 @@ static int stochrsi_lookback(const double *p) {
   return lb < 0 ? -1 : (int)p[0] + lb;
 }
 static int stochrsi_batch(const cq_ta_in *in, const double *p, double *const *out, cq_error *err) {
+  /* the RSI in fastd, whose values the core reads (into fastk, its raw %K) before it writes
+   * fastd (the MA of fastk): no scratch array */
   const size_t n = in->n, a = (size_t)p[0];
-  double *rsi = malloc((n ? n : 1) * sizeof(double));
-  if (!rsi) return cq_error_set(err, CQ_ENOMEM, "stochrsi: %zu values: out of memory", n);
+  double *rsi = out[1];
   ta_rsi_kernel(in->v[0], n, (int)p[0], rsi);
-  int rc = CQ_OK;
-  if (a < n)
-    rc = ta_stoch_batch(rsi + a, rsi + a, rsi + a, n - a, (int)p[1], (int)p[2], (int)p[3], 0, 0,
-                        out[0] + a, out[1] + a, err);
-  free(rsi);
-  if (rc) return rc;
+  if (a < n) {
+    int rc = ta_stoch_batch(rsi + a, rsi + a, rsi + a, n - a, (int)p[1], (int)p[2], (int)p[3], 0, 0,
+                            out[0] + a, out[1] + a, err);
+    if (rc) return rc;
+  }
   ta_nan(out[0], 0, a < n ? a : n);
   ta_nan(out[1], 0, a < n ? a : n);
   return CQ_OK;
