@@ -813,8 +813,9 @@ static bool copy_field(const char **at, const char *end, int32_t *len, const cha
  * quote_volume, trades, closed) into row i. */
 static bool copy_candle(const char *at, const char *end, cq_candles *out, size_t i) {
   uint16_t nf_be;
+  if (end - at < 2) return false;
   memcpy(&nf_be, at, 2);
-  if (end - at < 2 || be16toh(nf_be) != 9) return false;
+  if (be16toh(nf_be) != 9) return false;
   at += 2;
   int32_t len[9];
   const char *v[9];
@@ -883,7 +884,8 @@ static int pg_get_candles(cq_store *base, const cq_series_key *key, cq_time from
       if (n < 19 || memcmp(c, copy_header, 11)) bad = true;
       uint32_t ext_be = 0;
       if (!bad) memcpy(&ext_be, c + 15, 4);
-      c += 19 + (bad ? 0 : be32toh(ext_be));
+      if (!bad && be32toh(ext_be) > (uint32_t)(n - 19)) bad = true;
+      if (!bad) c += 19 + be32toh(ext_be);
       header = true;
     }
     if (!bad && !ended && c < end) {
