@@ -5,7 +5,7 @@
 #include "cmd_data.h"
 
 const char cmd_data_usage[] =
-    "usage: cquant data <import|export|list|check|resample> [options]\n"
+    "usage: cquant data <import|export|list|check|resample|retention> [options]\n"
     "\n"
     "Market data in the store: import candle files, export them, list what is stored,\n"
     "check quality, and resample to a higher timeframe.\n"
@@ -15,6 +15,7 @@ const char cmd_data_usage[] =
     "  list             coverage per venue, symbol and timeframe: first, last, rows, gaps\n"
     "  check [FILE]     quality checks on a file or on stored candles\n"
     "  resample         aggregate stored candles into a higher timeframe (--into 4h)\n"
+    "  retention        how long the store keeps data (PostgreSQL with TimescaleDB)\n"
     "\n"
     "`cquant data <command> --help` shows the options of each. See docs/cli/data.md.\n";
 
@@ -24,6 +25,7 @@ static const cli_subcommand data_commands[] = {
     {"list", cmd_data_list, cmd_data_list_usage},
     {"check", cmd_data_check, cmd_data_check_usage},
     {"resample", cmd_data_resample, cmd_data_resample_usage},
+    {"retention", cmd_data_retention, cmd_data_retention_usage},
 };
 
 int cmd_data(cli_ctx *ctx, int argc, char **argv) {

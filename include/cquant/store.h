@@ -111,6 +111,8 @@ typedef struct cq_store_ops {
   int (*get_features)(cq_store *s, const char *set, const char *version,
                       const cq_series_key *key, bool data, cq_feature_frame *out, cq_error *err);
   int (*list_features)(cq_store *s, cq_feature_info **out, size_t *n, cq_error *err);
+  /* NULL when the backend has no retention policies */
+  int (*set_retention)(cq_store *s, int64_t keep_ns, cq_error *err);
 } cq_store_ops;
 
 /* Every backend's handle starts with this. */
@@ -165,6 +167,12 @@ CQ_NODISCARD int cq_store_put_trades(cq_store *s, const char *venue, const char 
                                      const cq_trades *t, cq_write_report *rep, cq_error *err);
 CQ_NODISCARD int cq_store_get_trades(cq_store *s, const char *venue, const char *symbol,
                                      cq_time from, cq_time to, cq_trades *out, cq_error *err);
+
+/* Retention: candles and trades older than keep_ns are dropped by the database on its own
+ * schedule (TimescaleDB's retention policy, whole chunks at a time); keep_ns 0 removes the
+ * policy. CQ_EUNSUPPORTED, saying why, on a store without TimescaleDB (SQLite, or PostgreSQL
+ * with monthly partitions, where old months are dropped by hand). */
+CQ_NODISCARD int cq_store_set_retention(cq_store *s, int64_t keep_ns, cq_error *err);
 
 /* Stores a frame, replacing the one with the same (set, version, series), in one
  * transaction. Names must be distinct and non-empty. */

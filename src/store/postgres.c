@@ -1246,6 +1246,36 @@ static int pg_get_instrument(cq_store *base, const char *venue, const char *symb
   return CQ_OK;
 }
 
+/* ---- retention ---------------------------------------------------------------------------
+ * TimescaleDB's retention policy (add_retention_policy / remove_retention_policy, from its
+ * documentation): a background job drops chunks whose data is all older than the interval. */
+static int pg_set_retention(cq_store *base, int64_t keep_ns, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  if (!s->timescale)
+    return cq_error_set(err, CQ_EUNSUPPORTED,
+                        "postgres %s: retention policies need TimescaleDB; this database keeps "
+                        "candles in monthly partitions (drop old months with DROP TABLE "
+                        "candles_yYYYYmMM)",
+                        s->where);
+  char sql[400];
+  int64_t secs = keep_ns / CQ_NS_PER_SEC;
+  if (keep_ns && secs < 3600)
+    return cq_error_set(err, CQ_EINVAL, "retention: keep at least 1h, not %lld s",
+                        (long long)secs);
+  int n = snprintf(sql, sizeof sql,
+                   "SELECT remove_retention_policy('candles', if_exists => true);"
+                   " SELECT remove_retention_policy('trades', if_exists => true)");
+  if (keep_ns)
+    snprintf(sql + n, sizeof sql - (size_t)n,
+             "; SELECT add_retention_policy('candles', INTERVAL '%lld seconds');"
+             " SELECT add_retention_policy('trades', INTERVAL '%lld seconds')",
+             (long long)secs, (long long)secs);
+  bool own;
+  int rc = write_begin(s, &own, err, "setting retention");
+  if (rc) return rc;
+  return write_end(s, own, pg_exec(s, sql, err, "setting retention"), err, "setting retention");
+}
+
 /* ---- feature frames -------------------------------------------------------------------- */
 
 static int put_features_tx(pg_store *s, const cq_feature_frame *f, cq_error *err) {
@@ -1444,4 +1474,5 @@ const cq_store_ops cq_store_postgres_ops = {
     .put_features = pg_put_features,
     .get_features = pg_get_features,
     .list_features = pg_list_features,
+    .set_retention = pg_set_retention,
 };

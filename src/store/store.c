@@ -147,6 +147,15 @@ void cq__store_count_gaps(cq_timeframe tf, const cq_time *t, size_t n, uint64_t 
   *gaps = g;
 }
 
+int cq_store_set_retention(cq_store *s, int64_t keep_ns, cq_error *err) {
+  if (keep_ns < 0) return cq_error_set(err, CQ_EINVAL, "retention: a negative duration");
+  if (!s->ops->set_retention)
+    return cq_error_set(err, CQ_EUNSUPPORTED,
+                        "%s store: retention policies need PostgreSQL with TimescaleDB",
+                        s->ops->name);
+  return s->ops->set_retention(s, keep_ns, err);
+}
+
 /* --- feature frames -------------------------------------------------------------------- */
 
 /* Columns are stored as the bytes of the arrays: little-endian IEEE doubles and int64 times. */

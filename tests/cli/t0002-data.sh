@@ -124,4 +124,11 @@ expect_status 2 "$CQ" data resample "${S[@]}" --tf 1m --to 5m
 contains "$TMP/err" "--into is required"
 expect_status 1 "$CQ" data resample --venue binance --symbol BTC/USDT --tf 1w --into 1M
 contains "$TMP/err" "1w does not divide 1M"
+
+# retention needs TimescaleDB: SQLite says so; a bad duration is a usage error
+expect_status 1 "$CQ" data retention --keep 730d
+contains "$TMP/err" "retention policies need PostgreSQL with TimescaleDB"
+expect_status 2 "$CQ" data retention --keep 2y
+contains "$TMP/err" "--keep: duration"
+expect_status 2 "$CQ" data retention
 echo ok

@@ -81,11 +81,27 @@ static void test_layout_and_partitions(void **state) {
            " FROM timescaledb_information.hypertables",
            v, sizeof v);
     assert_string_equal(v, "candles,trades");
+    /* a retention policy on both hypertables, then none */
+    assert_int_equal(cq_store_set_retention(s, 730 * CQ_NS_PER_DAY, &e), 0);
+    query1(f->uri,
+           "SELECT count(*) FROM timescaledb_information.jobs WHERE proc_name = "
+           "'policy_retention'",
+           v, sizeof v);
+    assert_string_equal(v, "2");
+    assert_int_equal(cq_store_set_retention(s, 0, &e), 0);
+    query1(f->uri,
+           "SELECT count(*) FROM timescaledb_information.jobs WHERE proc_name = "
+           "'policy_retention'",
+           v, sizeof v);
+    assert_string_equal(v, "0");
     return;
   }
   /* why TimescaleDB was not used is kept */
   query1(f->uri, "SELECT value FROM store_meta WHERE key = 'timescaledb'", v, sizeof v);
   assert_true(strlen(v) > 0);
+  /* no retention policy without TimescaleDB: refused, saying why */
+  assert_int_equal(cq_store_set_retention(s, 730 * CQ_NS_PER_DAY, &e), CQ_EUNSUPPORTED);
+  assert_non_null(strstr(e.msg, "TimescaleDB"));
 
   /* hourly candles from Jan 30 to Mar 2: three monthly partitions */
   cq_series_key k;
