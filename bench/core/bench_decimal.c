@@ -63,10 +63,14 @@ static void report(const char *name, result r) {
 }
 
 int main(void) {
-  static char text[N_VALUES * 24];
-  static uint32_t off[N_VALUES];
-  static uint8_t len[N_VALUES];
-  static cq_dec parsed[N_VALUES];
+  char *text = malloc((size_t)N_VALUES * 24);
+  uint32_t *off = malloc(N_VALUES * sizeof *off);
+  uint8_t *len = malloc(N_VALUES * sizeof *len);
+  cq_dec *parsed = malloc(N_VALUES * sizeof *parsed);
+  if (!text || !off || !len || !parsed) {
+    fprintf(stderr, "bench_decimal: out of memory\n");
+    return 1;
+  }
   rng r = {0xbe9c0de};
   size_t pos = 0;
   for (size_t i = 0; i < N_VALUES; i++) {
@@ -137,6 +141,10 @@ int main(void) {
   printf("  cq_dec_parse_cstr / strtod = %.2fx\n", rs.best / rc.best);
   printf("  cq_dec_format / snprintf = %.2fx\n", rn.best / rf.best);
   printf("  checksum %llu %.6g\n", (unsigned long long)sink_u, (double)sink_d);
+  free(text);
+  free(off);
+  free(len);
+  free(parsed);
   if (failures) {
     printf("  %ld strings failed to parse\n", failures);
     return 1;
