@@ -30,7 +30,8 @@ static const char build_usage[] =
     "nothing; a changed definition makes a new version, and old versions stay readable.\n"
     "\n"
     "  --venue V, --symbol S, --tf TF   the series\n"
-    "  --from T, --to T   only candles with from <= open time < to\n"
+    "  --from T, --to T   store the rows with from <= open time < to; the features are\n"
+    "                     computed over every candle before, so values do not depend on it\n"
     "  --force            rebuild even when the stored frame is up to date\n"
     "  --store URI        the store (see cquant data import --help)\n"
     "  --json             the result as a JSON object on stdout\n";

@@ -67,9 +67,11 @@ typedef struct cq_features_report {
   char version[CQ_FEATURE_VERSION_MAX];
 } cq_features_report;
 
-/* Builds fs over the stored candles of key with from <= open time < to and stores the
- * frame, built_at = now. Unless force, a frame of the same set and version built from the
- * same candles is left as it is (a no-op). CQ_ENOTFOUND when there are no candles. */
+/* Builds fs over the stored candles of key before `to` and stores the frame's rows with
+ * from <= open time < to, built_at = now: the indicators warm up on the history before
+ * `from`, so a row's values do not depend on `from`. Unless force, a frame of the same set
+ * and version built from the same candles and range is left as it is (a no-op).
+ * CQ_ENOTFOUND when there are no candles in [from, to). */
 CQ_NODISCARD int cq_features_build(cq_store *s, const cq_feature_set *fs, const cq_series_key *key,
                                    cq_time from, cq_time to, bool force, cq_time now,
                                    cq_features_report *rep, cq_error *err);

@@ -626,6 +626,18 @@ static uint64_t bits(double d) {
   return u;
 }
 
+/* The fingerprint of all of c and of where the stored rows start (from). */
+static void fingerprint(const cq_candles *c, cq_time from, char out[CQ_FEATURE_VERSION_MAX]) {
+  uint64_t h = mix(0x6a09e667f3bcc909ULL, c->len);
+  h = mix(h, (uint64_t)from);
+  for (size_t i = 0; i < c->len; i++) {
+    h = mix(h, (uint64_t)c->open_time[i]);
+    h = mix(h, bits(c->open[i]) ^ (bits(c->high[i]) * 3) ^ (bits(c->low[i]) * 5) ^
+                   (bits(c->close[i]) * 7) ^ (bits(c->volume[i]) * 11));
+  }
+  snprintf(out, CQ_FEATURE_VERSION_MAX, "%016llx", (unsigned long long)h);
+}
+
 void cq_candles_fingerprint(const cq_candles *c, char out[CQ_FEATURE_VERSION_MAX]) {
   uint64_t h = mix(0x6a09e667f3bcc909ULL, c->len);
   for (size_t i = 0; i < c->len; i++) {
@@ -642,8 +654,12 @@ int cq_features_build(cq_store *s, const cq_feature_set *fs, const cq_series_key
   cq_strlcpy(r.version, fs->version, sizeof r.version);
   cq_candles c;
   cq_candles_init(&c, 0);
-  int rc = cq_store_get_candles(s, key, from, to, &c, err);
-  if (!rc && c.len == 0) {
+  /* every candle before `to`: indicators warm up on the history before `from` (EMA-like
+   * ones depend on where they start), and only the rows from `from` on are stored */
+  int rc = cq_store_get_candles(s, key, INT64_MIN, to, &c, err);
+  size_t first = 0;
+  while (!rc && first < c.len && c.open_time[first] < from) first++;
+  if (!rc && first == c.len) {
     char tf[CQ_TF_STRMAX];
     cq_timeframe_format(key->tf, tf, sizeof tf);
     rc = cq_error_set(err, CQ_ENOTFOUND, "no candles of %s %s %s in that range to build %s on",
@@ -651,18 +667,24 @@ int cq_features_build(cq_store *s, const cq_feature_set *fs, const cq_series_key
   }
   char fp[CQ_FEATURE_VERSION_MAX];
   if (!rc) {
-    r.rows = c.len;
-    cq_candles_fingerprint(&c, fp);
+    r.rows = c.len - first;
+    fingerprint(&c, from, fp);
     cq_feature_frame old;
     int got = cq_store_get_features(s, fs->name, fs->version, key, false, &old, NULL);
     if (got == CQ_OK) {
-      r.up_to_date = !force && !strcmp(old.source, fp) && old.rows == c.len;
+      r.up_to_date = !force && !strcmp(old.source, fp) && old.rows == r.rows;
       cq_feature_frame_release(&old);
     }
   }
   if (!rc && !r.up_to_date) {
     cq_feature_frame f;
     if (!(rc = cq_feature_set_compute(fs, &c, &f, err))) {
+      if (first) { /* keep the rows from `from` on */
+        memmove(f.time, f.time + first, r.rows * sizeof *f.time);
+        for (int k = 0; k < f.n_features; k++)
+          memmove(f.values[k], f.values[k] + first, r.rows * sizeof(double));
+        f.rows = r.rows;
+      }
       f.key = *key;
       f.built_at = now;
       cq_strlcpy(f.source, fp, sizeof f.source);

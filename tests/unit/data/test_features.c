@@ -217,9 +217,26 @@ static void test_build_in_store(void **state) {
   assert_int_equal(cq_store_put_candles(s, &k, &c, 299, 1, NULL, &e), 0);
   assert_int_equal(cq_features_build(s, fs, &k, INT64_MIN, INT64_MAX, false, now + 2, &rep, &e), 0);
   assert_false(rep.up_to_date);
+  /* a range keeps the values the whole history gives (the indicators warm up before it) */
+  cq_feature_frame full, part;
+  assert_int_equal(cq_store_get_features(s, "trend", NULL, &k, true, &full, &e), 0);
+  assert_int_equal(
+      cq_features_build(s, fs, &k, c.open_time[200], INT64_MAX, false, now + 3, &rep, &e), 0);
+  assert_false(rep.up_to_date);
+  assert_int_equal(rep.rows, 100);
+  assert_int_equal(cq_store_get_features(s, "trend", NULL, &k, true, &part, &e), 0);
+  assert_int_equal(part.rows, 100);
+  assert_int_equal(part.time[0], c.open_time[200]);
+  for (int j = 0; j < part.n_features; j++)
+    for (size_t i = 0; i < part.rows; i++) {
+      double a = part.values[j][i], b = full.values[j][200 + i];
+      assert_true(isnan(a) ? isnan(b) : a == b);
+    }
+  cq_feature_frame_release(&full);
+  cq_feature_frame_release(&part);
   /* a changed definition: a new version beside the old one */
   cq_feature_set *fs2 = parse("name: trend\nfeatures:\n  rsi14: rsi:21\n");
-  assert_int_equal(cq_features_build(s, fs2, &k, INT64_MIN, INT64_MAX, false, now + 3, &rep, &e),
+  assert_int_equal(cq_features_build(s, fs2, &k, INT64_MIN, INT64_MAX, false, now + 4, &rep, &e),
                    0);
   assert_string_equal(rep.version, cq_feature_set_version(fs2));
   cq_feature_info *list = NULL;
