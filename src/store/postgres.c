@@ -82,7 +82,7 @@ static int code_for_state(const char *state, ConnStatusType cs) {
 }
 
 /* Fills err from a failed result (or the connection when r is NULL), clears r, and returns
- * the code: "postgres host:port/db: doing: message (SQLSTATE xxxxx)". */
+ * the code: "postgres host:port/db: doing: message (SQLSTATE 23505)". */
 static int pg_fail(pg_store *s, PGresult *r, cq_error *err, const char *doing) {
   const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
   const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;

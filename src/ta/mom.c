@@ -1,35 +1,70 @@
-/* Momentum. */
+/* Momentum, and the machinery MOM, ROC and ROCP share (ta_lag_*). */
 #include "ta_internal.h"
 
 extern const cq_ta_def ta_def_mom;
 
+/* The three formulas, as TA-Lib: ROC and ROCP give 0 where the old value is 0. */
 static inline double mom_value(double x, double old) {
   return x - old;
 }
+static inline double roc_value(double x, double old) {
+  return old != 0.0 ? ((x / old) - 1.0) * 100.0 : 0.0;
+}
+static inline double rocp_value(double x, double old) {
+  return old != 0.0 ? (x - old) / old : 0.0;
+}
+static inline double lag_value(ta_lag_kind kind, double x, double old) {
+  switch (kind) {
+    case TA_LAG_ROC:
+      return roc_value(x, old);
+    case TA_LAG_ROCP:
+      return rocp_value(x, old);
+    default:
+      return mom_value(x, old);
+  }
+}
 
-static int mom_batch(const cq_ta_in *in, const double *p, double *const *out, cq_error *err) {
-  (void)err;
+int ta_lag_batch(ta_lag_kind kind, const cq_ta_in *in, const double *p, double *const *out) {
   const double *x = in->v[0];
   double *o = out[0];
   size_t lb = (size_t)p[0], n = in->n;
   if (lb > n) lb = n;
   ta_nan(o, 0, lb);
-  for (size_t i = lb; i < n; i++) o[i] = mom_value(x[i], x[i - lb]);
+  switch (kind) { /* one loop per formula: no choice inside the loop */
+    case TA_LAG_ROC:
+      for (size_t i = lb; i < n; i++) o[i] = roc_value(x[i], x[i - lb]);
+      break;
+    case TA_LAG_ROCP:
+      for (size_t i = lb; i < n; i++) o[i] = rocp_value(x[i], x[i - lb]);
+      break;
+    default:
+      for (size_t i = lb; i < n; i++) o[i] = mom_value(x[i], x[i - lb]);
+  }
   return CQ_OK;
 }
-static int mom_init(void *st, const double *p, cq_error *err) {
-  return ta_ring_init(st, (int)p[0], err);
+int ta_lag_init(ta_lag_st *s, ta_lag_kind kind, const double *p, cq_error *err) {
+  s->kind = kind;
+  return ta_ring_init(&s->r, (int)p[0], err);
 }
-static void mom_update(void *st, cq_time t, const double *in, double *out) {
+void ta_lag_update(void *st, cq_time t, const double *in, double *out) {
   (void)t;
+  ta_lag_st *s = st;
   double old;
-  out[0] = ta_lag_push(st, in[0], &old) ? mom_value(in[0], old) : NAN;
+  out[0] = ta_lag_push(&s->r, in[0], &old) ? lag_value(s->kind, in[0], old) : NAN;
 }
-static void mom_release(void *st) {
-  ta_ring_release(st);
+void ta_lag_release(void *st) {
+  ta_ring_release(&((ta_lag_st *)st)->r);
 }
-static int mom_lookback(const double *p) {
+int ta_lag_lookback(const double *p) {
   return (int)p[0];
+}
+
+static int mom_batch(const cq_ta_in *in, const double *p, double *const *out, cq_error *err) {
+  (void)err;
+  return ta_lag_batch(TA_LAG_MOM, in, p, out);
+}
+static int mom_init(void *st, const double *p, cq_error *err) {
+  return ta_lag_init(st, TA_LAG_MOM, p, err);
 }
 
 const cq_ta_def ta_def_mom = {
@@ -48,12 +83,12 @@ const cq_ta_def ta_def_mom = {
                 .integer = true}},
     .n_outputs = 1,
     .outputs = {"value"},
-    .lookback = mom_lookback,
+    .lookback = ta_lag_lookback,
     .batch = mom_batch,
-    .state_size = sizeof(ta_ring),
+    .state_size = sizeof(ta_lag_st),
     .init = mom_init,
-    .update = mom_update,
-    .release = mom_release,
+    .update = ta_lag_update,
+    .release = ta_lag_release,
 };
 
 int cq_ta_mom_lookback(int period) {

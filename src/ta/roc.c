@@ -3,33 +3,12 @@
 
 extern const cq_ta_def ta_def_roc;
 
-static inline double roc_value(double x, double old) {
-  return old != 0.0 ? ((x / old) - 1.0) * 100.0 : 0.0;
-}
-
 static int roc_batch(const cq_ta_in *in, const double *p, double *const *out, cq_error *err) {
   (void)err;
-  const double *x = in->v[0];
-  double *o = out[0];
-  size_t lb = (size_t)p[0], n = in->n;
-  if (lb > n) lb = n;
-  ta_nan(o, 0, lb);
-  for (size_t i = lb; i < n; i++) o[i] = roc_value(x[i], x[i - lb]);
-  return CQ_OK;
+  return ta_lag_batch(TA_LAG_ROC, in, p, out);
 }
 static int roc_init(void *st, const double *p, cq_error *err) {
-  return ta_ring_init(st, (int)p[0], err);
-}
-static void roc_update(void *st, cq_time t, const double *in, double *out) {
-  (void)t;
-  double old;
-  out[0] = ta_lag_push(st, in[0], &old) ? roc_value(in[0], old) : NAN;
-}
-static void roc_release(void *st) {
-  ta_ring_release(st);
-}
-static int roc_lookback(const double *p) {
-  return (int)p[0];
+  return ta_lag_init(st, TA_LAG_ROC, p, err);
 }
 
 const cq_ta_def ta_def_roc = {
@@ -48,12 +27,12 @@ const cq_ta_def ta_def_roc = {
                 .integer = true}},
     .n_outputs = 1,
     .outputs = {"value"},
-    .lookback = roc_lookback,
+    .lookback = ta_lag_lookback,
     .batch = roc_batch,
-    .state_size = sizeof(ta_ring),
+    .state_size = sizeof(ta_lag_st),
     .init = roc_init,
-    .update = roc_update,
-    .release = roc_release,
+    .update = ta_lag_update,
+    .release = ta_lag_release,
 };
 
 int cq_ta_roc_lookback(int period) {

@@ -624,11 +624,11 @@ void ta_linreg_release(void *st);
  * each bar. ta_gl_update (streaming) and ta_gl_kernel (batch) do the same operations on the
  * same pairs, so streaming equals batch bit for bit. */
 typedef struct ta_gl_st {
-  double prev, gain, loss;          /* gain, loss: the averages after the last bar */
-  double cg, cl, ga, la;            /* chains at the last pair's end; an open pair's first bar */
-  double p, keep, add, keep2, kk;   /* factors */
-  int period, seen;                 /* seen: bars so far, capped at period + 1 */
-  bool odd;                         /* a pair is open (its first bar is in ga, la) */
+  double prev, gain, loss;        /* gain, loss: the averages after the last bar */
+  double cg, cl, ga, la;          /* chains at the last pair's end; an open pair's first bar */
+  double p, keep, add, keep2, kk; /* factors */
+  int period, seen;               /* seen: bars so far, capped at period + 1 */
+  bool odd;                       /* a pair is open (its first bar is in ga, la) */
 } ta_gl_st;
 
 /* The gain and the loss of a change: TA-Lib's `if (d < 0) loss -= d; else gain += d;` as
@@ -813,6 +813,19 @@ static inline int ta_lag_push(ta_ring *r, double x, double *old) {
   *old = ta_ring_push(r, x);
   return full;
 }
+
+/* MOM, ROC and ROCP (mom.c): a function of the value now and the value period bars back;
+ * the kind picks which, once per call, outside the loop. */
+typedef enum ta_lag_kind { TA_LAG_MOM, TA_LAG_ROC, TA_LAG_ROCP } ta_lag_kind;
+typedef struct ta_lag_st {
+  ta_ring r;
+  ta_lag_kind kind;
+} ta_lag_st;
+int ta_lag_batch(ta_lag_kind kind, const cq_ta_in *in, const double *p, double *const *out);
+int ta_lag_init(ta_lag_st *s, ta_lag_kind kind, const double *p, cq_error *err);
+void ta_lag_update(void *st, cq_time t, const double *in, double *out);
+void ta_lag_release(void *st);
+int ta_lag_lookback(const double *p);
 
 /* A matype parameter (TA-Lib's TA_MAType; 7, MAMA, is refused by ta_check_matype). */
 #define TA_MATYPE(nm)                                                                             \
