@@ -29,10 +29,10 @@ int ta_ma_kind_batch(int type, const double *in, size_t n, int period, double *o
       ta_wma_kernel(in, n, period, out);
       return CQ_OK;
     case CQ_TA_MA_DEMA:
-      ta_dema_kernel(in, n, period, out);
+      ta_xema_kernel(2, in, n, period, out);
       return CQ_OK;
     case CQ_TA_MA_TEMA:
-      ta_tema_kernel(in, n, period, out);
+      ta_xema_kernel(3, in, n, period, out);
       return CQ_OK;
     case CQ_TA_MA_TRIMA:
       return ta_trima_kernel(in, n, period, out, err);
@@ -51,9 +51,9 @@ int ta_ma_kind_init(ta_ma *m, int type, int period, cq_error *err) {
     case CQ_TA_MA_WMA:
       return ta_wma_ma_init(m, period, err);
     case CQ_TA_MA_DEMA:
-      return ta_dema_ma_init(m, period, err);
+      return ta_xema_ma_init(m, 2, period, err);
     case CQ_TA_MA_TEMA:
-      return ta_tema_ma_init(m, period, err);
+      return ta_xema_ma_init(m, 3, period, err);
     case CQ_TA_MA_TRIMA:
       return ta_trima_ma_init(m, period, err);
     case CQ_TA_MA_KAMA:

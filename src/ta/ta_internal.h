@@ -501,14 +501,20 @@ static inline double ta_wma_st_update(ta_wma_st *s, double x) {
 
 /* The other moving-average types as batch kernels (distinct arrays, NaN before the
  * lookback; those that keep a window may fail with CQ_ENOMEM) and as streaming ta_ma. */
-void ta_dema_kernel(const double *in, size_t n, int period, double *out);
-void ta_tema_kernel(const double *in, size_t n, int period, double *out);
+/* DEMA (depth 2) and TEMA (depth 3), both in dema.c: EMAs of one period stacked, each over
+ * the one before once it has values. */
+typedef struct ta_xema_st {
+  ta_ema_st e[3];
+  int depth;
+} ta_xema_st;
+void ta_xema_init(ta_xema_st *s, int depth, int period);
+void ta_xema_kernel(int depth, const double *in, size_t n, int period, double *out);
+void ta_xema_update(void *st, cq_time t, const double *in, double *out);
+int ta_xema_ma_init(ta_ma *m, int depth, int period, cq_error *err);
 int ta_trima_kernel(const double *in, size_t n, int period, double *out, cq_error *err);
 int ta_kama_kernel(const double *in, size_t n, int period, double *out, cq_error *err);
 void ta_t3_kernel(const double *in, size_t n, int period, double vfactor, double *out);
 int ta_wma_ma_init(ta_ma *m, int period, cq_error *err);
-int ta_dema_ma_init(ta_ma *m, int period, cq_error *err);
-int ta_tema_ma_init(ta_ma *m, int period, cq_error *err);
 int ta_trima_ma_init(ta_ma *m, int period, cq_error *err);
 int ta_kama_ma_init(ta_ma *m, int period, cq_error *err);
 int ta_t3_ma_init(ta_ma *m, int period, double vfactor, cq_error *err);
