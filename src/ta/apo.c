@@ -56,12 +56,14 @@ int ta_po_init(ta_po_st *s, const double *p, int pct, cq_error *err) {
   if ((rc = ta_ma_init(&s->slow, (int)p[2], (int)p[1], err))) ta_ma_release(&s->fast);
   return rc;
 }
-double ta_po_update(ta_po_st *s, double x) {
-  double f = ta_ma_update(&s->fast, x), sl = ta_ma_update(&s->slow, x);
-  if (s->bar++ < s->lb) return NAN;
-  return po_value(f, sl, s->pct);
+void ta_po_update(void *st, cq_time t, const double *in, double *out) {
+  (void)t;
+  ta_po_st *s = st;
+  double f = ta_ma_update(&s->fast, in[0]), sl = ta_ma_update(&s->slow, in[0]);
+  out[0] = s->bar++ < s->lb ? NAN : po_value(f, sl, s->pct);
 }
-void ta_po_release(ta_po_st *s) {
+void ta_po_release(void *st) {
+  ta_po_st *s = st;
   ta_ma_release(&s->fast);
   ta_ma_release(&s->slow);
 }
@@ -74,13 +76,6 @@ static int apo_batch(const cq_ta_in *in, const double *p, double *const *out, cq
 }
 static int apo_init(void *st, const double *p, cq_error *err) {
   return ta_po_init(st, p, 0, err);
-}
-static void apo_update(void *st, cq_time t, const double *in, double *out) {
-  (void)t;
-  out[0] = ta_po_update(st, in[0]);
-}
-static void apo_release(void *st) {
-  ta_po_release(st);
 }
 
 const cq_ta_def ta_def_apo = {
@@ -99,8 +94,8 @@ const cq_ta_def ta_def_apo = {
     .batch = apo_batch,
     .state_size = sizeof(ta_po_st),
     .init = apo_init,
-    .update = apo_update,
-    .release = apo_release,
+    .update = ta_po_update,
+    .release = ta_po_release,
 };
 
 int cq_ta_apo_lookback(int fastperiod, int slowperiod, int matype) {

@@ -13,13 +13,6 @@ static int ppo_batch(const cq_ta_in *in, const double *p, double *const *out, cq
 static int ppo_init(void *st, const double *p, cq_error *err) {
   return ta_po_init(st, p, 1, err);
 }
-static void ppo_update(void *st, cq_time t, const double *in, double *out) {
-  (void)t;
-  out[0] = ta_po_update(st, in[0]);
-}
-static void ppo_release(void *st) {
-  ta_po_release(st);
-}
 
 const cq_ta_def ta_def_ppo = {
     .name = "ppo",
@@ -37,8 +30,8 @@ const cq_ta_def ta_def_ppo = {
     .batch = ppo_batch,
     .state_size = sizeof(ta_po_st),
     .init = ppo_init,
-    .update = ppo_update,
-    .release = ppo_release,
+    .update = ta_po_update,
+    .release = ta_po_release,
 };
 
 int cq_ta_ppo_lookback(int fastperiod, int slowperiod, int matype) {

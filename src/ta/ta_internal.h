@@ -869,8 +869,9 @@ int ta_po_check(const char *ind, const double *p, cq_error *err);
 int ta_po_lookback(const double *p);
 int ta_po_batch(const cq_ta_in *in, const double *p, double *const *out, int pct, cq_error *err);
 int ta_po_init(ta_po_st *s, const double *p, int pct, cq_error *err);
-double ta_po_update(ta_po_st *s, double x);
-void ta_po_release(ta_po_st *s);
+/* The streaming update and release of APO and PPO, as their defs take them. */
+void ta_po_update(void *st, cq_time t, const double *in, double *out);
+void ta_po_release(void *st);
 
 /* The stochastic core (stoch.c), shared by STOCH, STOCHF and STOCHRSI: raw %K =
  * (close - lowest low) / ((highest high - lowest low) / 100) over fk bars (0 for a flat
