@@ -148,6 +148,125 @@ void cq_trades_release(cq_trades *t);
  * exports. */
 size_t cq_format_double(double v, char *buf, size_t n);
 
+/* ---- orders and fills ---------------------------------------------------------------- */
+
+enum { CQ_CLIENT_ID_MAX = 40, CQ_REASON_MAX = 160 };
+
+typedef enum cq_order_type {
+  CQ_ORDER_MARKET = 0,
+  CQ_ORDER_LIMIT,
+  CQ_ORDER_STOP,       /* stop-market: a market order once the stop price trades */
+  CQ_ORDER_STOP_LIMIT, /* a limit order at `price` once `stop` trades */
+  CQ_ORDER_TYPE_COUNT
+} cq_order_type;
+
+typedef enum cq_tif {
+  CQ_TIF_GTC = 0,   /* good till cancelled */
+  CQ_TIF_IOC,       /* fill what can be filled now, cancel the rest */
+  CQ_TIF_FOK,       /* fill all now or nothing */
+  CQ_TIF_POST_ONLY, /* rests as maker; rejected if it would take liquidity on arrival */
+  CQ_TIF_COUNT
+} cq_tif;
+
+/* The life of an order. Terminal: FILLED, CANCELLED, REJECTED, EXPIRED. */
+typedef enum cq_order_state {
+  CQ_OS_NEW = 0,      /* created by a strategy, not yet sent */
+  CQ_OS_SUBMITTED,    /* sent, not yet acknowledged */
+  CQ_OS_ACCEPTED,     /* resting (or being matched) at the venue */
+  CQ_OS_PARTIAL,      /* partially filled, the rest still working */
+  CQ_OS_FILLED,
+  CQ_OS_CANCELLED,
+  CQ_OS_REJECTED,
+  CQ_OS_EXPIRED,      /* IOC/FOK remainder, or end of the run */
+  CQ_OS_COUNT
+} cq_order_state;
+
+/* What happens to an order. */
+typedef enum cq_order_event {
+  CQ_OE_SUBMIT = 0, /* NEW -> SUBMITTED */
+  CQ_OE_ACCEPT,     /* SUBMITTED -> ACCEPTED */
+  CQ_OE_REJECT,     /* NEW or SUBMITTED -> REJECTED */
+  CQ_OE_PARTIAL,    /* ACCEPTED or PARTIAL -> PARTIAL */
+  CQ_OE_FILL,       /* ACCEPTED or PARTIAL -> FILLED */
+  CQ_OE_CANCEL,     /* SUBMITTED, ACCEPTED or PARTIAL -> CANCELLED */
+  CQ_OE_EXPIRE,     /* SUBMITTED, ACCEPTED or PARTIAL -> EXPIRED */
+  CQ_OE_COUNT
+} cq_order_event;
+
+const char *cq_order_type_name(cq_order_type t); /* "market", "limit", "stop", "stop_limit" */
+const char *cq_tif_name(cq_tif t);               /* "gtc", "ioc", "fok", "post_only" */
+const char *cq_order_state_name(cq_order_state s);
+const char *cq_order_event_name(cq_order_event e);
+const char *cq_side_name(cq_side s); /* "buy", "sell", "unknown" */
+CQ_NODISCARD int cq_order_type_parse(const char *s, cq_order_type *out, cq_error *err);
+CQ_NODISCARD int cq_tif_parse(const char *s, cq_tif *out, cq_error *err);
+bool cq_order_state_terminal(cq_order_state s);
+
+/* The one [state][event] transition table. Writes the next state and returns 0, or returns
+ * CQ_EBADTRANSITION (err says "order state: <event> is not allowed in <state>") and leaves *next. */
+CQ_NODISCARD int cq_order_transition(cq_order_state from, cq_order_event ev,
+                                     cq_order_state *next, cq_error *err);
+
+/* How much an order is for. Percent and all-in sizes resolve at fill time from the fill
+ * price (see match.h: cq_fill_qty). */
+typedef enum cq_size_kind {
+  CQ_SIZE_QTY = 0,  /* value: base quantity */
+  CQ_SIZE_NOTIONAL, /* value: quote amount */
+  CQ_SIZE_PERCENT,  /* value: fraction of equity, 0 < v <= 1 */
+  CQ_SIZE_ALL_IN,   /* buy: all free quote cash, fee included; sell: the whole position */
+  CQ_SIZE_COUNT
+} cq_size_kind;
+
+typedef struct cq_size {
+  cq_size_kind kind;
+  double value; /* ignored for CQ_SIZE_ALL_IN */
+} cq_size;
+
+/* "qty:0.5", "notional:1000", "percent:50" (or "50%"), "all" / "all-in". */
+CQ_NODISCARD int cq_size_parse(const char *s, cq_size *out, cq_error *err);
+size_t cq_size_format(cq_size s, char *buf, size_t n);
+
+typedef enum cq_liquidity { CQ_LIQ_TAKER = 0, CQ_LIQ_MAKER = 1 } cq_liquidity;
+
+/* One order as the kernel, the matching engine and later the OMS see it. Prices and
+ * quantities are exact: on the instrument's tick and lot grid. */
+typedef struct cq_order {
+  uint64_t id;                       /* kernel sequence, 1.. */
+  char client_id[CQ_CLIENT_ID_MAX];  /* unique and stable: "<strategy>-<id>" */
+  int strategy;                      /* index of the strategy that placed it */
+  int instrument;                    /* index of the instrument in the run */
+  cq_side side;
+  cq_order_type type;
+  cq_tif tif;
+  cq_size size;         /* as asked */
+  cq_dec qty;           /* resolved base quantity (0 until resolved for percent/all-in) */
+  cq_dec price;         /* limit price (LIMIT, STOP_LIMIT) */
+  cq_dec stop;          /* trigger price (STOP, STOP_LIMIT) */
+  cq_dec filled;        /* base quantity filled so far */
+  cq_dec filled_quote;  /* sum of price * qty of the fills (average = filled_quote / filled) */
+  cq_dec fees;          /* in the quote asset */
+  cq_order_state state;
+  bool triggered;       /* stop orders: the stop has traded */
+  cq_time created;      /* when the strategy placed it */
+  cq_time active_at;    /* when it reaches the book (created + latency) */
+  cq_time updated;
+  uint64_t oco;         /* id of an order cancelled when this one fills (0: none) */
+  char reason[CQ_REASON_MAX]; /* why it was rejected / expired / cancelled */
+} cq_order;
+
+typedef struct cq_fill {
+  uint64_t order_id;
+  char client_id[CQ_CLIENT_ID_MAX];
+  int strategy;
+  int instrument;
+  cq_side side;
+  cq_dec price;
+  cq_dec qty;
+  cq_dec fee;           /* in the quote asset */
+  cq_liquidity liquidity;
+  cq_time time;
+} cq_fill;
+
 #ifdef __cplusplus
 }
 #endif

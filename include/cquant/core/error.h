@@ -43,7 +43,8 @@ extern "C" {
   X(ETIMEOUT, -16, "timed out")                                                  \
   X(ENET, -17, "network error")                                                  \
   X(EPERM, -18, "permission denied")                                             \
-  X(EINTERNAL, -19, "internal error")
+  X(EINTERNAL, -19, "internal error")                                            \
+  X(EREJECTED, -20, "rejected by the venue's rules")
 
 typedef enum cq_errcode {
 #define CQ__ERR_ENUM(name, value, msg) CQ_##name = value,

@@ -1,0 +1,163 @@
+/* Backtests: the run configuration, the result (fills, round-trip trades, equity, metrics),
+ * the two engines (event-driven over the kernel + match, vectorized over signal arrays),
+ * JSON and HTML output, and runs kept in the store.
+ *
+ * Both engines take the same cq_bt_config and candles and fill the same cq_bt_result, with
+ * the fill arithmetic of match.h, so a strategy that can be written both ways gives the same
+ * trades and the same equity in both. */
+#ifndef CQUANT_BACKTEST_H
+#define CQUANT_BACKTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cquant/core.h"
+#include "cquant/engine.h"
+#include "cquant/match.h"
+#include "cquant/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { CQ_BT_MAX_SYMBOLS = 16, CQ_BT_NAME_MAX = 48 };
+
+typedef enum cq_bt_engine { CQ_BT_EVENT = 0, CQ_BT_VECTOR = 1 } cq_bt_engine;
+const char *cq_bt_engine_name(cq_bt_engine e); /* "event", "vector" */
+
+/* Everything that decides a run's numbers. Filled by the CLI, a YAML run file or code. */
+typedef struct cq_bt_config {
+  char strategy[CQ_BT_NAME_MAX];
+  cq_param_values params;     /* the strategy's declared parameters, resolved */
+  cq_bt_engine engine;
+  char venue[CQ_VENUE_MAX];
+  int n_symbols;
+  char symbols[CQ_BT_MAX_SYMBOLS][CQ_SYMBOL_MAX];
+  cq_instrument instruments[CQ_BT_MAX_SYMBOLS]; /* tick, lot, min notional per symbol */
+  cq_timeframe tf;
+  cq_time from, to;           /* [from, to) open times */
+  cq_dec initial_cash;        /* in the quote asset */
+  char quote[CQ_ASSET_MAX];   /* "USDT" */
+  cq_size size;               /* sizing of each entry (default: all-in) */
+  cq_match_config match;      /* fees, slippage, latency, fill timing, volume cap */
+  bool allow_gaps;
+} cq_bt_config;
+
+/* Defaults: engine event, cash 10000 USDT, size all-in, cq_match_config_default. */
+void cq_bt_config_default(cq_bt_config *c);
+
+/* The input: one candle series per symbol, each on the config's timeframe grid. */
+typedef struct cq_bt_data {
+  int n_symbols;
+  const cq_candles *candles[CQ_BT_MAX_SYMBOLS];
+} cq_bt_data;
+
+/* One executed fill. */
+typedef struct cq_bt_fill {
+  cq_time time;
+  int symbol;
+  cq_side side;
+  double price, qty, fee; /* exact decimals shown as doubles (their shortest text is exact) */
+  cq_liquidity liquidity;
+  uint64_t order_id;
+  int strategy;
+} cq_bt_fill;
+
+/* A round trip: from flat to flat on one symbol (scale-ins and partial exits fold in). */
+typedef struct cq_bt_trade {
+  int symbol;
+  int strategy;
+  cq_time entry_time, exit_time;
+  size_t entry_bar, exit_bar;  /* indices into the result's time axis */
+  double qty;                  /* the largest position held */
+  double entry_price, exit_price; /* average prices */
+  double fees;
+  double pnl;                  /* net of fees, in the quote asset */
+  double ret;                  /* pnl / cost of the entries */
+  bool open;                   /* still open at the end (marked at the last close) */
+} cq_bt_trade;
+
+/* Metrics: docs/metrics.md defines each. Ratios are plain fractions (0.12 is 12 %). */
+typedef struct cq_bt_metrics {
+  double start_equity, end_equity;
+  double total_return, cagr, volatility; /* annualized, 365-day year */
+  double sharpe, sortino, calmar;
+  double max_drawdown;          /* as a positive fraction */
+  int64_t max_drawdown_ns;      /* longest time under a previous peak */
+  double win_rate, profit_factor, expectancy;
+  double avg_trade, best_trade, worst_trade; /* trade returns */
+  int64_t avg_holding_ns;
+  double exposure;              /* share of bars with a position */
+  int64_t n_trades;
+  double sqn, turnover, fees;
+  double buy_hold_return;
+  double alpha, beta;           /* against buy and hold; alpha annualized */
+} cq_bt_metrics;
+
+typedef struct cq_bt_result {
+  cq_bt_config config;
+  size_t n_bars;               /* the time axis: the union of the symbols' open times */
+  cq_time *time;               /* n_bars */
+  double *equity;              /* at each bar's close */
+  double *cash;
+  double *exposure;            /* value of positions / equity */
+  double *benchmark;           /* equal-weight buy and hold of the symbols, same start */
+  size_t n_fills, cap_fills;
+  cq_bt_fill *fills;
+  size_t n_trades, cap_trades;
+  cq_bt_trade *trades;
+  int64_t orders, rejected;    /* orders placed; of them rejected */
+  cq_bt_metrics metrics;
+} cq_bt_result;
+
+void cq_bt_result_init(cq_bt_result *r);
+void cq_bt_result_release(cq_bt_result *r);
+/* Room for n bars (time, equity, cash, exposure, benchmark). */
+CQ_NODISCARD int cq_bt_result_bars(cq_bt_result *r, size_t n, cq_error *err);
+CQ_NODISCARD int cq_bt_result_add_fill(cq_bt_result *r, const cq_bt_fill *f, cq_error *err);
+CQ_NODISCARD int cq_bt_result_add_trade(cq_bt_result *r, const cq_bt_trade *t, cq_error *err);
+
+/* ---- engines ------------------------------------------------------------------------ */
+
+/* Event-driven: the kernel with the strategy, match against the candles. */
+CQ_NODISCARD int cq_bt_run_event(const cq_bt_config *cfg, const cq_bt_data *data,
+                                 cq_progress *progress, cq_bt_result *out, cq_error *err);
+
+/* Vectorized: the strategy's signal arrays (cq_strategy_def.signals) to fills and equity.
+ * CQ_EUNSUPPORTED for a strategy without a vector form or settings it cannot model
+ * (volume cap with partial fills, fill latency), naming what. */
+CQ_NODISCARD int cq_bt_run_vector(const cq_bt_config *cfg, const cq_bt_data *data,
+                                  cq_bt_result *out, cq_error *err);
+
+/* Either engine, as cfg->engine says; then metrics. */
+CQ_NODISCARD int cq_bt_run(const cq_bt_config *cfg, const cq_bt_data *data,
+                           cq_progress *progress, cq_bt_result *out, cq_error *err);
+
+/* ---- metrics ------------------------------------------------------------------------ */
+
+/* From the result's equity, benchmark, trades and fills; annualized from cfg tf. */
+CQ_NODISCARD int cq_bt_metrics_compute(cq_bt_result *r, cq_error *err);
+
+/* ---- output ------------------------------------------------------------------------- */
+
+/* The run as one JSON document: config, metrics, trades, fills, equity (and, with candles,
+ * the candles for the report). Deterministic: the same run gives the same bytes. Caller
+ * frees *out. */
+CQ_NODISCARD int cq_bt_to_json(const cq_bt_result *r, const cq_bt_data *candles, char **out,
+                               size_t *len, cq_error *err);
+
+/* A self-contained HTML report (no network fetches) from the JSON document above. */
+CQ_NODISCARD int cq_bt_report_html(const char *json, size_t len, FILE *out, cq_error *err);
+
+/* An index page linking several reports: titles[i] -> hrefs[i], with a metrics row each
+ * from jsons[i]. */
+CQ_NODISCARD int cq_bt_report_index(const char *const *titles, const char *const *hrefs,
+                                    const char *const *jsons, size_t n, FILE *out,
+                                    cq_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
