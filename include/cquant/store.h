@@ -83,6 +83,50 @@ void cq_feature_frame_release(cq_feature_frame *f);
 CQ_NODISCARD int cq_feature_frame_alloc(cq_feature_frame *f, size_t rows, int n_features,
                                         cq_error *err);
 
+/* --- backtest runs -----------------------------------------------------------------------
+ * A finished backtest as the store keeps it: the headline facts in columns (to list and
+ * compare runs), every closed or open trade as a row (to query), the equity curve as two
+ * little-endian columns, and the whole run document as JSON text. Plain store-level records:
+ * the backtest layer fills them. Ids are assigned by the store, increasing, never reused. */
+enum { CQ_RUN_NAME_MAX = 64, CQ_RUN_SYMBOLS_MAX = 512 };
+
+typedef struct cq_run_info {
+  int64_t id;         /* assigned by cq_store_put_run */
+  cq_time created_at; /* when the run was made (the caller's clock) */
+  char strategy[CQ_RUN_NAME_MAX];
+  char engine[CQ_RUN_NAME_MAX];      /* "event", "vector" */
+  char venue[CQ_VENUE_MAX];
+  char symbols[CQ_RUN_SYMBOLS_MAX];  /* comma-joined: "BTC/USDT,ETH/USDT" */
+  char timeframe[CQ_TF_STRMAX];
+  cq_time from, to;                  /* the run's time range */
+  double total_return, sharpe, max_drawdown; /* NaN when undefined */
+  int64_t n_trades;                  /* trades the run counted */
+} cq_run_info;
+
+/* One trade of a run; the exit of a trade still open at the end is the last close. Values
+ * round-trip exactly, NaN included. */
+typedef struct cq_run_trade {
+  int64_t seq; /* unique within the run */
+  char symbol[CQ_SYMBOL_MAX];
+  cq_time entry_time, exit_time;
+  double qty, entry_price, exit_price, fees, pnl, ret;
+} cq_run_trade;
+
+typedef struct cq_run {
+  cq_run_info info;
+  char *document;       /* the run as JSON text (malloc'd; may be NULL when put: stored "") */
+  cq_run_trade *trades; /* ntrades rows */
+  size_t ntrades;
+  cq_time *time;        /* npoints bar times of the equity curve */
+  double *equity;       /* npoints values */
+  size_t npoints;
+} cq_run;
+
+/* Frees what cq_store_get_run (or cq_run_alloc) allocated; zeroes r. */
+void cq_run_release(cq_run *r);
+/* Allocates zeroed trades and equity arrays of the given sizes (document untouched). */
+CQ_NODISCARD int cq_run_alloc(cq_run *r, size_t ntrades, size_t npoints, cq_error *err);
+
 /* One backend: a const table of functions, one file (or folder) per backend. */
 typedef struct cq_store_ops {
   const char *name; /* "sqlite", "postgres" */
@@ -113,6 +157,11 @@ typedef struct cq_store_ops {
   int (*list_features)(cq_store *s, cq_feature_info **out, size_t *n, cq_error *err);
   /* NULL when the backend has no retention policies */
   int (*set_retention)(cq_store *s, int64_t keep_ns, cq_error *err);
+  /* backtest runs */
+  int (*put_run)(cq_store *s, cq_run *run, cq_error *err);
+  int (*get_run)(cq_store *s, int64_t id, bool data, cq_run *out, cq_error *err);
+  int (*list_runs)(cq_store *s, cq_run_info **out, size_t *n, cq_error *err);
+  int (*delete_run)(cq_store *s, int64_t id, cq_error *err);
 } cq_store_ops;
 
 /* Every backend's handle starts with this. */
@@ -186,6 +235,20 @@ CQ_NODISCARD int cq_store_get_features(cq_store *s, const char *set, const char 
 /* Every stored frame, sorted by set, series, build time. *out is malloc'd; caller frees. */
 CQ_NODISCARD int cq_store_list_features(cq_store *s, cq_feature_info **out, size_t *n,
                                         cq_error *err);
+
+
+/* Stores a run (info, document, trades, equity) in one transaction: all of it or nothing.
+ * The store assigns run->info.id (larger than any before). Trade seqs must be distinct;
+ * symbols, strategy and engine non-empty; equity times increasing. */
+CQ_NODISCARD int cq_store_put_run(cq_store *s, cq_run *run, cq_error *err);
+/* Reads run `id`; with data false only info and document (no trades, no equity).
+ * CQ_ENOTFOUND, naming the id, when there is none. out is released by cq_run_release. */
+CQ_NODISCARD int cq_store_get_run(cq_store *s, int64_t id, bool data, cq_run *out,
+                                  cq_error *err);
+/* The info of every run, newest (largest id) first. *out is malloc'd; caller frees. */
+CQ_NODISCARD int cq_store_list_runs(cq_store *s, cq_run_info **out, size_t *n, cq_error *err);
+/* Deletes a run with its trades and equity. CQ_ENOTFOUND when there is none. */
+CQ_NODISCARD int cq_store_delete_run(cq_store *s, int64_t id, cq_error *err);
 
 #ifdef __cplusplus
 }

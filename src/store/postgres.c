@@ -42,7 +42,7 @@ enum {
 /* Microseconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01. */
 #define PG_EPOCH_US INT64_C(946684800000000)
 
-enum { COPY_CHUNK = 1 << 20, MAX_PARAMS = 8 };
+enum { COPY_CHUNK = 1 << 20, MAX_PARAMS = 16 };
 
 typedef struct pg_store {
   cq_store base;
@@ -1346,7 +1346,7 @@ static int blob_of(pg_store *s, const PGresult *r, int row, int col, size_t rows
                    cq_error *err) {
   size_t len = (size_t)PQgetlength(r, row, col);
   if (len != rows * 8)
-    return cq_error_set(err, CQ_EIO, "postgres %s: a feature column has %zu bytes, expected %zu",
+    return cq_error_set(err, CQ_EIO, "postgres %s: a stored column has %zu bytes, expected %zu",
                         s->where, len, rows * 8);
   if (len) memcpy(dst, PQgetvalue(r, row, col), len);
   return CQ_OK;
@@ -1455,6 +1455,224 @@ static int pg_list_features(cq_store *base, cq_feature_info **out, size_t *n, cq
   return CQ_OK;
 }
 
+/* ---- backtest runs --------------------------------------------------------------------- */
+
+static void p_f8(params *p, double v) {
+  uint64_t u;
+  memcpy(&u, &v, 8);
+  p_bin64(p, OID_FLOAT8, (int64_t)u);
+}
+
+/* A binary float8 column, NaN when NULL. */
+static double getf8_or_nan(const PGresult *r, int row, int col) {
+  return PQgetisnull(r, row, col) ? NAN : getf8(PQgetvalue(r, row, col));
+}
+
+static int put_run_info(pg_store *s, cq_run *rn, cq_error *err) {
+  const cq_run_info *x = &rn->info;
+  params p = {0};
+  p_bin64(&p, OID_INT8, x->created_at);
+  p_text(&p, x->strategy);
+  p_text(&p, x->engine);
+  p_text(&p, x->venue);
+  p_text(&p, x->symbols);
+  p_text(&p, x->timeframe);
+  p_bin64(&p, OID_INT8, x->from);
+  p_bin64(&p, OID_INT8, x->to);
+  p_f8(&p, x->total_return);
+  p_f8(&p, x->sharpe);
+  p_f8(&p, x->max_drawdown);
+  p_bin64(&p, OID_INT8, x->n_trades);
+  p_text(&p, rn->document ? rn->document : "");
+  PGresult *r = run(s,
+                    "INSERT INTO backtest_runs (created_at, strategy, engine, venue, symbols,"
+                    " timeframe, from_time, to_time, total_return, sharpe, max_drawdown,"
+                    " n_trades, document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                    " $12, $13) RETURNING id",
+                    &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "writing a backtest run");
+  rn->info.id = get64(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return CQ_OK;
+}
+
+/* The trades in one binary COPY; a bad row (a repeated seq, an empty symbol) fails it all. */
+static int put_run_trades(pg_store *s, const cq_run *rn, cq_error *err) {
+  const char *doing = "writing backtest trades";
+  if (!rn->ntrades) return CQ_OK;
+  copybuf b;
+  int rc = copy_begin(s, &b,
+                      "COPY backtest_trades (run_id, seq, symbol, entry_time, exit_time, qty,"
+                      " entry_price, exit_price, fees, pnl, ret) FROM STDIN (FORMAT binary)",
+                      err, doing);
+  if (rc) return rc;
+  for (size_t i = 0; i < rn->ntrades; i++) {
+    const cq_run_trade *t = &rn->trades[i];
+    size_t sl = strnlen(t->symbol, sizeof t->symbol);
+    char *p = cb_room(&b, 2 + (size_t)10 * 12 + 4 + sl);
+    put16(p, 11);
+    p = f_i64(p + 2, rn->info.id);
+    p = f_i64(p, t->seq);
+    p = f_text(p, t->symbol, sl);
+    p = f_i64(p, t->entry_time);
+    p = f_i64(p, t->exit_time);
+    const double v[6] = {t->qty, t->entry_price, t->exit_price, t->fees, t->pnl, t->ret};
+    for (int k = 0; k < 6; k++) p = f_f8(p, v[k], false);
+  }
+  return copy_end(&b, err, doing);
+}
+
+static int put_run_equity(pg_store *s, const cq_run *rn, cq_error *err) {
+  size_t bytes = rn->npoints * 8;
+  if (bytes >= (size_t)1 << 30)
+    return cq_error_set(err, CQ_ELIMIT, "postgres %s: %zu equity points is too many", s->where,
+                        rn->npoints);
+  params p = {0};
+  p_bin64(&p, OID_INT8, rn->info.id);
+  p_bin64(&p, OID_INT8, (int64_t)rn->npoints);
+  p_blob(&p, rn->time, bytes);
+  p_blob(&p, rn->equity, bytes);
+  PGresult *r = run(s,
+                    "INSERT INTO backtest_equity (run_id, points, time, equity)"
+                    " VALUES ($1, $2, $3, $4)",
+                    &p, 0);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK)
+    return pg_fail(s, r, err, "writing a backtest equity curve");
+  PQclear(r);
+  return CQ_OK;
+}
+
+static int pg_put_run(cq_store *base, cq_run *rn, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  bool own;
+  int rc = write_begin(s, &own, err, "writing a backtest run");
+  if (rc) return rc;
+  if (!(rc = put_run_info(s, rn, err)) && !(rc = put_run_trades(s, rn, err)))
+    rc = put_run_equity(s, rn, err);
+  return write_end(s, own, rc, err, "writing a backtest run");
+}
+
+static const char run_cols[] =
+    "id, created_at, strategy, engine, venue, symbols, timeframe, from_time, to_time,"
+    " total_return, sharpe, max_drawdown, n_trades";
+
+/* Reads the run_cols of a binary result row into x. */
+static void run_info_row(const PGresult *r, int row, cq_run_info *x) {
+  *x = (cq_run_info){0};
+  x->id = get64(PQgetvalue(r, row, 0));
+  x->created_at = get64(PQgetvalue(r, row, 1));
+  cq_strlcpy(x->strategy, PQgetvalue(r, row, 2), sizeof x->strategy);
+  cq_strlcpy(x->engine, PQgetvalue(r, row, 3), sizeof x->engine);
+  cq_strlcpy(x->venue, PQgetvalue(r, row, 4), sizeof x->venue);
+  cq_strlcpy(x->symbols, PQgetvalue(r, row, 5), sizeof x->symbols);
+  cq_strlcpy(x->timeframe, PQgetvalue(r, row, 6), sizeof x->timeframe);
+  x->from = get64(PQgetvalue(r, row, 7));
+  x->to = get64(PQgetvalue(r, row, 8));
+  x->total_return = getf8_or_nan(r, row, 9);
+  x->sharpe = getf8_or_nan(r, row, 10);
+  x->max_drawdown = getf8_or_nan(r, row, 11);
+  x->n_trades = get64(PQgetvalue(r, row, 12));
+}
+
+static int get_run_data(pg_store *s, int64_t id, cq_run *out, cq_error *err) {
+  params p = {0};
+  p_bin64(&p, OID_INT8, id);
+  PGresult *r = run(s,
+                    "SELECT seq, symbol, entry_time, exit_time, qty, entry_price, exit_price,"
+                    " fees, pnl, ret FROM backtest_trades WHERE run_id = $1 ORDER BY seq",
+                    &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "reading backtest trades");
+  size_t n = (size_t)PQntuples(r);
+  out->trades = calloc(n ? n : 1, sizeof *out->trades);
+  if (!out->trades) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOMEM, "reading backtest trades: out of memory");
+  }
+  for (int row = 0; row < (int)n; row++) {
+    cq_run_trade *t = &out->trades[row];
+    t->seq = get64(PQgetvalue(r, row, 0));
+    cq_strlcpy(t->symbol, PQgetvalue(r, row, 1), sizeof t->symbol);
+    t->entry_time = get64(PQgetvalue(r, row, 2));
+    t->exit_time = get64(PQgetvalue(r, row, 3));
+    double *v[6] = {&t->qty, &t->entry_price, &t->exit_price, &t->fees, &t->pnl, &t->ret};
+    for (int c = 0; c < 6; c++) *v[c] = getf8_or_nan(r, row, 4 + c);
+  }
+  out->ntrades = n;
+  PQclear(r);
+  r = run(s, "SELECT points, time, equity FROM backtest_equity WHERE run_id = $1", &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK)
+    return pg_fail(s, r, err, "reading a backtest equity curve");
+  int rc = CQ_OK;
+  if (PQntuples(r) == 1) {
+    size_t pts = (size_t)get64(PQgetvalue(r, 0, 0));
+    out->time = malloc(pts ? pts * sizeof *out->time : 1);
+    out->equity = malloc(pts ? pts * sizeof *out->equity : 1);
+    if (!out->time || !out->equity)
+      rc = cq_error_set(err, CQ_ENOMEM, "reading a backtest equity curve: out of memory");
+    if (!rc) rc = blob_of(s, r, 0, 1, pts, out->time, err);
+    if (!rc) rc = blob_of(s, r, 0, 2, pts, out->equity, err);
+    if (!rc) out->npoints = pts;
+  }
+  PQclear(r);
+  return rc;
+}
+
+static int pg_get_run(cq_store *base, int64_t id, bool data, cq_run *out, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  char sql[400];
+  snprintf(sql, sizeof sql, "SELECT %s, document FROM backtest_runs WHERE id = $1", run_cols);
+  params p = {0};
+  p_bin64(&p, OID_INT8, id);
+  PGresult *r = run(s, sql, &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "reading a backtest run");
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOTFOUND, "no backtest run %lld in postgres %s", (long long)id,
+                        s->where);
+  }
+  run_info_row(r, 0, &out->info);
+  out->document = strdup(PQgetvalue(r, 0, 13));
+  PQclear(r);
+  if (!out->document)
+    return cq_error_set(err, CQ_ENOMEM, "reading a backtest run: out of memory");
+  return data ? get_run_data(s, id, out, err) : CQ_OK;
+}
+
+static int pg_list_runs(cq_store *base, cq_run_info **out, size_t *n, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  char sql[400];
+  snprintf(sql, sizeof sql, "SELECT %s FROM backtest_runs ORDER BY id DESC", run_cols);
+  PGresult *r = run(s, sql, NULL, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "listing backtest runs");
+  size_t len = (size_t)PQntuples(r);
+  cq_run_info *list = calloc(len ? len : 1, sizeof *list);
+  if (!list) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOMEM, "listing backtest runs: out of memory");
+  }
+  for (size_t i = 0; i < len; i++) run_info_row(r, (int)i, &list[i]);
+  PQclear(r);
+  *out = list;
+  *n = len;
+  return CQ_OK;
+}
+
+static int pg_delete_run(cq_store *base, int64_t id, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  params p = {0};
+  p_bin64(&p, OID_INT8, id);
+  /* trades and equity go with it (ON DELETE CASCADE) */
+  PGresult *r = run(s, "DELETE FROM backtest_runs WHERE id = $1", &p, 0);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK)
+    return pg_fail(s, r, err, "deleting a backtest run");
+  bool none = !strcmp(PQcmdTuples(r), "0");
+  PQclear(r);
+  if (none)
+    return cq_error_set(err, CQ_ENOTFOUND, "no backtest run %lld in postgres %s", (long long)id,
+                        s->where);
+  return CQ_OK;
+}
+
 const cq_store_ops cq_store_postgres_ops = {
     .name = "postgres",
     .open = pg_open,
@@ -1475,4 +1693,8 @@ const cq_store_ops cq_store_postgres_ops = {
     .get_features = pg_get_features,
     .list_features = pg_list_features,
     .set_retention = pg_set_retention,
+    .put_run = pg_put_run,
+    .get_run = pg_get_run,
+    .list_runs = pg_list_runs,
+    .delete_run = pg_delete_run,
 };

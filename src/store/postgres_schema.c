@@ -196,12 +196,37 @@ static const char *const migration_2_sql =
     "  ON DELETE CASCADE);"
     "ALTER TABLE features ALTER COLUMN vals SET STORAGE EXTERNAL;";
 
+/* Backtest runs: headline facts in columns, one row per trade, the equity curve as bytea of
+ * little-endian values (times: int64 ns). Times are int64 ns, as in feature frames; metrics
+ * and trade values are float8 (NaN kept as NaN). */
+static const char *const migration_3_sql =
+    "CREATE TABLE backtest_runs ("
+    "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, created_at bigint NOT NULL,"
+    "  strategy text NOT NULL, engine text NOT NULL, venue text NOT NULL,"
+    "  symbols text NOT NULL, timeframe text NOT NULL, from_time bigint NOT NULL,"
+    "  to_time bigint NOT NULL, total_return float8, sharpe float8, max_drawdown float8,"
+    "  n_trades bigint NOT NULL, document text NOT NULL);"
+    "CREATE TABLE backtest_trades ("
+    "  run_id bigint NOT NULL REFERENCES backtest_runs (id) ON DELETE CASCADE,"
+    "  seq bigint NOT NULL, symbol text COLLATE \"C\" NOT NULL CHECK (symbol <> ''),"
+    "  entry_time bigint NOT NULL, exit_time bigint NOT NULL, qty float8,"
+    "  entry_price float8, exit_price float8, fees float8, pnl float8, ret float8,"
+    "  PRIMARY KEY (run_id, seq));"
+    "CREATE INDEX backtest_trades_by_symbol ON backtest_trades (symbol, entry_time);"
+    "CREATE TABLE backtest_equity ("
+    "  run_id bigint PRIMARY KEY REFERENCES backtest_runs (id) ON DELETE CASCADE,"
+    "  points bigint NOT NULL, time bytea NOT NULL, equity bytea NOT NULL);"
+    "ALTER TABLE backtest_equity ALTER COLUMN time SET STORAGE EXTERNAL;"
+    "ALTER TABLE backtest_equity ALTER COLUMN equity SET STORAGE EXTERNAL;";
+
 int cq__pg_migration(PGconn *conn, int version, const char *where, cq_error *err) {
   switch (version) {
     case 1:
       return migration_1(conn, where, err);
     case 2:
       return exec(conn, migration_2_sql, where, err, "applying migration 2", NULL, 0);
+    case 3:
+      return exec(conn, migration_3_sql, where, err, "applying migration 3", NULL, 0);
     default:
       return cq_error_set(err, CQ_EINTERNAL, "postgres %s: no migration %d", where, version);
   }

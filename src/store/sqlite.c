@@ -51,6 +51,25 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (set_name, version, series_id, position),"
     "  FOREIGN KEY (set_name, version, series_id) REFERENCES feature_frames"
     "  ON DELETE CASCADE) WITHOUT ROWID;",
+    /* 3: backtest runs: headline facts in columns, one row per trade, the equity curve as
+     * blobs of little-endian values (times: int64 ns); times are ns, NULL metrics are NaN;
+     * AUTOINCREMENT: an id is never given twice, even after a delete */
+    "CREATE TABLE backtest_runs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, created_at INTEGER NOT NULL,"
+    "  strategy TEXT NOT NULL, engine TEXT NOT NULL, venue TEXT NOT NULL,"
+    "  symbols TEXT NOT NULL, timeframe TEXT NOT NULL, from_time INTEGER NOT NULL,"
+    "  to_time INTEGER NOT NULL, total_return REAL, sharpe REAL, max_drawdown REAL,"
+    "  n_trades INTEGER NOT NULL, document TEXT NOT NULL);"
+    "CREATE TABLE backtest_trades ("
+    "  run_id INTEGER NOT NULL REFERENCES backtest_runs (id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL, symbol TEXT NOT NULL CHECK (symbol <> ''),"
+    "  entry_time INTEGER NOT NULL, exit_time INTEGER NOT NULL, qty REAL, entry_price REAL,"
+    "  exit_price REAL, fees REAL, pnl REAL, ret REAL,"
+    "  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX backtest_trades_by_symbol ON backtest_trades (symbol, entry_time);"
+    "CREATE TABLE backtest_equity ("
+    "  run_id INTEGER PRIMARY KEY REFERENCES backtest_runs (id) ON DELETE CASCADE,"
+    "  points INTEGER NOT NULL, time BLOB NOT NULL, equity BLOB NOT NULL);",
 };
 enum { SCHEMA_VERSION = (int)(sizeof migrations / sizeof migrations[0]) };
 
@@ -861,7 +880,7 @@ static int blob_column(sq_store *s, sqlite3_stmt *st, int col, size_t rows, void
   const void *b = sqlite3_column_blob(st, col);
   size_t len = (size_t)sqlite3_column_bytes(st, col);
   if (len != rows * 8)
-    return cq_error_set(err, CQ_EIO, "sqlite %s: a feature column has %zu bytes, expected %zu",
+    return cq_error_set(err, CQ_EIO, "sqlite %s: a stored column has %zu bytes, expected %zu",
                         s->path, len, rows * 8);
   if (len) memcpy(dst, b, len);
   return CQ_OK;
@@ -991,6 +1010,257 @@ static int sq_list_features(cq_store *base, cq_feature_info **out, size_t *n, cq
   return CQ_OK;
 }
 
+/* --- backtest runs ----------------------------------------------------------------------- */
+
+/* NaN goes in as NULL (SQLite stores no NaN) and comes back as NaN. */
+static void bind_real(sqlite3_stmt *st, int col, double v) {
+  if (isnan(v))
+    sqlite3_bind_null(st, col);
+  else
+    sqlite3_bind_double(st, col, v);
+}
+
+static double column_real(sqlite3_stmt *st, int col) {
+  return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
+static int put_run_info(sq_store *s, cq_run *r, cq_error *err) {
+  const char *doing = "writing a backtest run";
+  const cq_run_info *x = &r->info;
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s,
+                "INSERT INTO backtest_runs (created_at, strategy, engine, venue, symbols,"
+                " timeframe, from_time, to_time, total_return, sharpe, max_drawdown, n_trades,"
+                " document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, x->created_at);
+  sqlite3_bind_text(st, 2, x->strategy, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, x->engine, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, x->venue, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, x->symbols, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 6, x->timeframe, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 7, x->from);
+  sqlite3_bind_int64(st, 8, x->to);
+  bind_real(st, 9, x->total_return);
+  bind_real(st, 10, x->sharpe);
+  bind_real(st, 11, x->max_drawdown);
+  sqlite3_bind_int64(st, 12, x->n_trades);
+  sqlite3_bind_text(st, 13, r->document ? r->document : "", -1, SQLITE_STATIC);
+  rc = step_done(s, st, err, doing);
+  sqlite3_finalize(st);
+  if (!rc) r->info.id = sqlite3_last_insert_rowid(s->db);
+  return rc;
+}
+
+static int put_run_trades(sq_store *s, const cq_run *r, cq_error *err) {
+  const char *doing = "writing backtest trades";
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s,
+                "INSERT INTO backtest_trades (run_id, seq, symbol, entry_time, exit_time, qty,"
+                " entry_price, exit_price, fees, pnl, ret)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                &st, err, doing);
+  for (size_t i = 0; i < r->ntrades && !rc; i++) {
+    const cq_run_trade *t = &r->trades[i];
+    sqlite3_bind_int64(st, 1, r->info.id);
+    sqlite3_bind_int64(st, 2, t->seq);
+    sqlite3_bind_text(st, 3, t->symbol, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, t->entry_time);
+    sqlite3_bind_int64(st, 5, t->exit_time);
+    const double v[6] = {t->qty, t->entry_price, t->exit_price, t->fees, t->pnl, t->ret};
+    for (int k = 0; k < 6; k++) bind_real(st, 6 + k, v[k]);
+    if ((rc = step_done(s, st, err, doing)))
+      cq_error_prefix(err, "trade %zu (seq %lld): ", i, (long long)t->seq);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int put_run_equity(sq_store *s, const cq_run *r, cq_error *err) {
+  const char *doing = "writing a backtest equity curve";
+  size_t bytes = r->npoints * 8;
+  if (r->npoints > INT_MAX / 8)
+    return cq_error_set(err, CQ_ELIMIT, "sqlite %s: %s: %zu points is too many", s->path, doing,
+                        r->npoints);
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s,
+                "INSERT INTO backtest_equity (run_id, points, time, equity)"
+                " VALUES (?1, ?2, ?3, ?4)",
+                &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, r->info.id);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)r->npoints);
+  sqlite3_bind_blob(st, 3, r->npoints ? (const void *)r->time : "", (int)bytes, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 4, r->npoints ? (const void *)r->equity : "", (int)bytes, SQLITE_STATIC);
+  rc = step_done(s, st, err, doing);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int sq_put_run(cq_store *base, cq_run *run, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  int rc = atomic_begin(s, err);
+  if (rc) return rc;
+  if (!(rc = put_run_info(s, run, err)) && !(rc = put_run_trades(s, run, err)))
+    rc = put_run_equity(s, run, err);
+  return atomic_end(s, rc, err);
+}
+
+static const char run_cols[] =
+    "id, created_at, strategy, engine, venue, symbols, timeframe, from_time, to_time,"
+    " total_return, sharpe, max_drawdown, n_trades";
+
+/* Reads the run_cols of the current row into x. */
+static void run_info_row(sqlite3_stmt *st, cq_run_info *x) {
+  *x = (cq_run_info){0};
+  x->id = sqlite3_column_int64(st, 0);
+  x->created_at = sqlite3_column_int64(st, 1);
+  cq_strlcpy(x->strategy, (const char *)sqlite3_column_text(st, 2), sizeof x->strategy);
+  cq_strlcpy(x->engine, (const char *)sqlite3_column_text(st, 3), sizeof x->engine);
+  cq_strlcpy(x->venue, (const char *)sqlite3_column_text(st, 4), sizeof x->venue);
+  cq_strlcpy(x->symbols, (const char *)sqlite3_column_text(st, 5), sizeof x->symbols);
+  cq_strlcpy(x->timeframe, (const char *)sqlite3_column_text(st, 6), sizeof x->timeframe);
+  x->from = sqlite3_column_int64(st, 7);
+  x->to = sqlite3_column_int64(st, 8);
+  x->total_return = column_real(st, 9);
+  x->sharpe = column_real(st, 10);
+  x->max_drawdown = column_real(st, 11);
+  x->n_trades = sqlite3_column_int64(st, 12);
+}
+
+static int get_run_trades(sq_store *s, int64_t id, cq_run *out, cq_error *err) {
+  const char *doing = "reading backtest trades";
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s, "SELECT count(*) FROM backtest_trades WHERE run_id = ?1", &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  int step = sqlite3_step(st);
+  size_t n = step == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (step != SQLITE_ROW) return db_error(s, err, doing);
+  if ((rc = prep(s,
+                 "SELECT seq, symbol, entry_time, exit_time, qty, entry_price, exit_price, fees,"
+                 " pnl, ret FROM backtest_trades WHERE run_id = ?1 ORDER BY seq",
+                 &st, err, doing)))
+    return rc;
+  sqlite3_bind_int64(st, 1, id);
+  out->trades = calloc(n ? n : 1, sizeof *out->trades);
+  if (!out->trades) rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+  size_t k = 0;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW && k < n) {
+    cq_run_trade *t = &out->trades[k++];
+    t->seq = sqlite3_column_int64(st, 0);
+    cq_strlcpy(t->symbol, (const char *)sqlite3_column_text(st, 1), sizeof t->symbol);
+    t->entry_time = sqlite3_column_int64(st, 2);
+    t->exit_time = sqlite3_column_int64(st, 3);
+    double *v[6] = {&t->qty, &t->entry_price, &t->exit_price, &t->fees, &t->pnl, &t->ret};
+    for (int c = 0; c < 6; c++) *v[c] = column_real(st, 4 + c);
+  }
+  if (!rc && step != SQLITE_DONE && step != SQLITE_ROW) rc = db_error(s, err, doing);
+  sqlite3_finalize(st);
+  out->ntrades = k;
+  return rc;
+}
+
+static int get_run_equity(sq_store *s, int64_t id, cq_run *out, cq_error *err) {
+  const char *doing = "reading a backtest equity curve";
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s, "SELECT points, time, equity FROM backtest_equity WHERE run_id = ?1", &st, err,
+                doing);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    size_t n = (size_t)sqlite3_column_int64(st, 0);
+    out->time = malloc(n ? n * sizeof *out->time : 1);
+    out->equity = malloc(n ? n * sizeof *out->equity : 1);
+    if (!out->time || !out->equity)
+      rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+    if (!rc) rc = blob_column(s, st, 1, n, out->time, err);
+    if (!rc) rc = blob_column(s, st, 2, n, out->equity, err);
+    if (!rc) out->npoints = n;
+  } else if (step != SQLITE_DONE) {
+    rc = db_error(s, err, doing);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int sq_get_run(cq_store *base, int64_t id, bool data, cq_run *out, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const char *doing = "reading a backtest run";
+  char sql[400];
+  snprintf(sql, sizeof sql, "SELECT %s, document FROM backtest_runs WHERE id = ?1", run_cols);
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s, sql, &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    run_info_row(st, &out->info);
+    if (!(out->document = strdup((const char *)sqlite3_column_text(st, 13))))
+      rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+  } else {
+    rc = step == SQLITE_DONE ? cq_error_set(err, CQ_ENOTFOUND, "no backtest run %lld in %s",
+                                            (long long)id, s->path)
+                             : db_error(s, err, doing);
+  }
+  sqlite3_finalize(st);
+  if (rc || !data) return rc;
+  if ((rc = get_run_trades(s, id, out, err))) return rc;
+  return get_run_equity(s, id, out, err);
+}
+
+static int sq_list_runs(cq_store *base, cq_run_info **out, size_t *n, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const char *doing = "listing backtest runs";
+  char sql[400];
+  snprintf(sql, sizeof sql, "SELECT %s FROM backtest_runs ORDER BY id DESC", run_cols);
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s, sql, &st, err, doing);
+  if (rc) return rc;
+  cq_run_info *list = NULL;
+  size_t len = 0, cap = 0;
+  int step;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (len == cap) {
+      size_t ncap = cap ? cap * 2 : 8;
+      cq_run_info *nl = realloc(list, ncap * sizeof *nl);
+      if (!nl) {
+        rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+        break;
+      }
+      list = nl;
+      cap = ncap;
+    }
+    run_info_row(st, &list[len++]);
+  }
+  if (!rc && step != SQLITE_DONE) rc = db_error(s, err, doing);
+  sqlite3_finalize(st);
+  if (rc) {
+    free(list);
+    return rc;
+  }
+  *out = list;
+  *n = len;
+  return CQ_OK;
+}
+
+static int sq_delete_run(cq_store *base, int64_t id, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  sqlite3_stmt *st = NULL;
+  /* trades and equity go with it (ON DELETE CASCADE) */
+  int rc = prep(s, "DELETE FROM backtest_runs WHERE id = ?1", &st, err, "deleting a backtest run");
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  rc = step_done(s, st, err, "deleting a backtest run");
+  sqlite3_finalize(st);
+  if (!rc && sqlite3_changes(s->db) == 0)
+    rc = cq_error_set(err, CQ_ENOTFOUND, "no backtest run %lld in %s", (long long)id, s->path);
+  return rc;
+}
+
 const cq_store_ops cq_store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -1010,4 +1280,8 @@ const cq_store_ops cq_store_sqlite_ops = {
     .put_features = sq_put_features,
     .get_features = sq_get_features,
     .list_features = sq_list_features,
+    .put_run = sq_put_run,
+    .get_run = sq_get_run,
+    .list_runs = sq_list_runs,
+    .delete_run = sq_delete_run,
 };

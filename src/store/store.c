@@ -232,3 +232,78 @@ int cq_store_list_features(cq_store *s, cq_feature_info **out, size_t *n, cq_err
   *n = 0;
   return s->ops->list_features(s, out, n, err);
 }
+
+/* --- backtest runs ---------------------------------------------------------------------- */
+
+void cq_run_release(cq_run *r) {
+  if (!r) return;
+  free(r->document);
+  free(r->trades);
+  free(r->time);
+  free(r->equity);
+  *r = (cq_run){0};
+}
+
+int cq_run_alloc(cq_run *r, size_t ntrades, size_t npoints, cq_error *err) {
+  r->trades = calloc(ntrades ? ntrades : 1, sizeof *r->trades);
+  r->time = calloc(npoints ? npoints : 1, sizeof *r->time);
+  r->equity = calloc(npoints ? npoints : 1, sizeof *r->equity);
+  if (!r->trades || !r->time || !r->equity) {
+    free(r->trades);
+    free(r->time);
+    free(r->equity);
+    r->trades = NULL;
+    r->time = NULL;
+    r->equity = NULL;
+    return cq_error_set(err, CQ_ENOMEM, "backtest run of %zu trades and %zu equity points: out "
+                        "of memory", ntrades, npoints);
+  }
+  r->ntrades = ntrades;
+  r->npoints = npoints;
+  return CQ_OK;
+}
+
+/* What every backend relies on; the database's own constraints (distinct seqs, non-empty
+ * symbols) are left to it, so that a failing row undoes the whole put. */
+static int check_run(const cq_run *r, cq_error *err) {
+  const cq_run_info *x = &r->info;
+  if (!x->strategy[0] || !x->engine[0])
+    return cq_error_set(err, CQ_EINVAL, "a backtest run needs a strategy and an engine name");
+  if (!memchr(x->strategy, 0, sizeof x->strategy) || !memchr(x->symbols, 0, sizeof x->symbols))
+    return cq_error_set(err, CQ_EINVAL, "backtest run %s: a name is not terminated", x->strategy);
+  if ((r->ntrades && !r->trades) || (r->npoints && (!r->time || !r->equity)))
+    return cq_error_set(err, CQ_EINVAL, "backtest run %s: rows announced but not given",
+                        x->strategy);
+  for (size_t i = 1; i < r->npoints; i++)
+    if (r->time[i] <= r->time[i - 1])
+      return cq_error_set(err, CQ_EINVAL,
+                          "backtest run %s: equity times not increasing at point %zu",
+                          x->strategy, i);
+  return CQ_OK;
+}
+
+int cq_store_put_run(cq_store *s, cq_run *run, cq_error *err) {
+  int rc = check_run(run, err);
+  if (rc) return rc;
+  cq_run copy = *run; /* the id goes back to the caller only once all of it is stored */
+  if ((rc = s->ops->put_run(s, &copy, err))) return rc;
+  run->info.id = copy.info.id;
+  return CQ_OK;
+}
+
+int cq_store_get_run(cq_store *s, int64_t id, bool data, cq_run *out, cq_error *err) {
+  *out = (cq_run){0};
+  int rc = s->ops->get_run(s, id, data, out, err);
+  if (rc) cq_run_release(out);
+  return rc;
+}
+
+int cq_store_list_runs(cq_store *s, cq_run_info **out, size_t *n, cq_error *err) {
+  *out = NULL;
+  *n = 0;
+  return s->ops->list_runs(s, out, n, err);
+}
+
+int cq_store_delete_run(cq_store *s, int64_t id, cq_error *err) {
+  return s->ops->delete_run(s, id, err);
+}

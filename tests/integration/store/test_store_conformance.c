@@ -481,6 +481,207 @@ static void test_feature_frames(void **state) {
   cq_feature_frame_release(&f);
 }
 
+/* --- backtest runs ---------------------------------------------------------------------- */
+
+static bool same_bits(double a, double b) {
+  return memcmp(&a, &b, sizeof a) == 0; /* exact, NaN included */
+}
+
+static void assert_same_info(const cq_run_info *a, const cq_run_info *b) {
+  assert_int_equal(a->id, b->id);
+  assert_int_equal(a->created_at, b->created_at);
+  assert_string_equal(a->strategy, b->strategy);
+  assert_string_equal(a->engine, b->engine);
+  assert_string_equal(a->venue, b->venue);
+  assert_string_equal(a->symbols, b->symbols);
+  assert_string_equal(a->timeframe, b->timeframe);
+  assert_int_equal(a->from, b->from);
+  assert_int_equal(a->to, b->to);
+  assert_true(same_bits(a->total_return, b->total_return));
+  assert_true(same_bits(a->sharpe, b->sharpe));
+  assert_true(same_bits(a->max_drawdown, b->max_drawdown));
+  assert_int_equal(a->n_trades, b->n_trades);
+}
+
+/* A run of three trades over two symbols and five hourly equity points. The values are
+ * ones a double cannot hold exactly in decimal (0.1, 1/3), a NaN and a subnormal, so a store
+ * that goes through text or rounds would show. (Not -0.0: SQLite keeps it as 0.) */
+static void make_run(cq_run *r, const char *strategy) {
+  cq_error e;
+  *r = (cq_run){0};
+  assert_int_equal(cq_run_alloc(r, 3, 5, &e), 0);
+  cq_run_info *x = &r->info;
+  x->created_at = iso("2026-11-25T10:00:00.123456789Z");
+  snprintf(x->strategy, sizeof x->strategy, "%s", strategy);
+  snprintf(x->engine, sizeof x->engine, "event");
+  snprintf(x->venue, sizeof x->venue, "binance");
+  snprintf(x->symbols, sizeof x->symbols, "BTC/USDT,ETH/USDT");
+  snprintf(x->timeframe, sizeof x->timeframe, "1h");
+  x->from = iso("2024-01-01T00:00:00Z");
+  x->to = iso("2024-01-01T05:00:00Z");
+  x->total_return = 0.1;
+  x->sharpe = NAN;
+  x->max_drawdown = 1.0 / 3.0;
+  x->n_trades = 3;
+  r->document = strdup("{\"strategy\":\"caf\xc3\xa9\",\"trades\":[1,2,3]}");
+  assert_non_null(r->document);
+  const char *sym[3] = {"BTC/USDT", "ETH/USDT", "BTC/USDT"};
+  for (int i = 0; i < 3; i++) {
+    cq_run_trade *t = &r->trades[i];
+    t->seq = i + 1;
+    snprintf(t->symbol, sizeof t->symbol, "%s", sym[i]);
+    t->entry_time = x->from + (int64_t)i * CQ_NS_PER_SEC * 3600;
+    t->exit_time = t->entry_time + CQ_NS_PER_SEC * 1800 + 7; /* ns survive */
+    t->qty = 0.00123 * (i + 1);
+    t->entry_price = 42000.01 + i;
+    t->exit_price = 42100.5 - i;
+    t->fees = 0.1 / 3;
+    t->pnl = i == 1 ? -7.25 : 12.345678901234567;
+    t->ret = i == 2 ? NAN : -4.9e-324;
+  }
+  for (int i = 0; i < 5; i++) {
+    r->time[i] = x->from + (int64_t)i * CQ_NS_PER_SEC * 3600;
+    r->equity[i] = 10000.0 + i * 0.1;
+  }
+}
+
+static void assert_same_run(const cq_run *a, const cq_run *b) {
+  assert_same_info(&a->info, &b->info);
+  assert_string_equal(a->document, b->document);
+  assert_int_equal(a->ntrades, b->ntrades);
+  for (size_t i = 0; i < a->ntrades; i++) {
+    const cq_run_trade *p = &a->trades[i], *q = &b->trades[i];
+    assert_int_equal(p->seq, q->seq);
+    assert_string_equal(p->symbol, q->symbol);
+    assert_int_equal(p->entry_time, q->entry_time);
+    assert_int_equal(p->exit_time, q->exit_time);
+    assert_true(same_bits(p->qty, q->qty));
+    assert_true(same_bits(p->entry_price, q->entry_price));
+    assert_true(same_bits(p->exit_price, q->exit_price));
+    assert_true(same_bits(p->fees, q->fees));
+    assert_true(same_bits(p->pnl, q->pnl));
+    assert_true(same_bits(p->ret, q->ret));
+  }
+  assert_int_equal(a->npoints, b->npoints);
+  for (size_t i = 0; i < a->npoints; i++) {
+    assert_int_equal(a->time[i], b->time[i]);
+    assert_true(same_bits(a->equity[i], b->equity[i]));
+  }
+}
+
+static size_t count_runs(cq_store *s) {
+  cq_run_info *list = NULL;
+  size_t n = 99;
+  cq_error e;
+  assert_int_equal(cq_store_list_runs(s, &list, &n, &e), 0);
+  free(list);
+  return n;
+}
+
+static void test_backtest_runs(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  assert_int_equal(count_runs(s), 0);
+  cq_run a, b, got;
+  make_run(&a, "sma_cross");
+  make_run(&b, "rsi_revert");
+  b.info.sharpe = 1.5;
+  assert_int_equal(cq_store_put_run(s, &a, &e), 0);
+  assert_true(a.info.id > 0);
+  assert_int_equal(cq_store_put_run(s, &b, &e), 0);
+  assert_true(b.info.id > a.info.id);
+
+  /* round trip, bit for bit */
+  assert_int_equal(cq_store_get_run(s, a.info.id, true, &got, &e), 0);
+  assert_same_run(&a, &got);
+  cq_run_release(&got);
+  /* info and document only */
+  assert_int_equal(cq_store_get_run(s, b.info.id, false, &got, &e), 0);
+  assert_same_info(&b.info, &got.info);
+  assert_string_equal(got.document, b.document);
+  assert_int_equal(got.ntrades, 0);
+  assert_int_equal(got.npoints, 0);
+  cq_run_release(&got);
+
+  /* newest first */
+  cq_run_info *list = NULL;
+  size_t n = 0;
+  assert_int_equal(cq_store_list_runs(s, &list, &n, &e), 0);
+  assert_int_equal(n, 2);
+  assert_same_info(&list[0], &b.info);
+  assert_same_info(&list[1], &a.info);
+  free(list);
+
+  /* unknown id */
+  assert_int_equal(cq_store_get_run(s, 987654, true, &got, &e), CQ_ENOTFOUND);
+  assert_non_null(strstr(e.msg, "no backtest run 987654"));
+  assert_null(got.trades);
+
+  /* delete: gone, and its id is not given again */
+  int64_t gone = a.info.id;
+  assert_int_equal(cq_store_delete_run(s, gone, &e), 0);
+  assert_int_equal(cq_store_get_run(s, gone, false, &got, &e), CQ_ENOTFOUND);
+  assert_int_equal(cq_store_delete_run(s, gone, &e), CQ_ENOTFOUND);
+  assert_non_null(strstr(e.msg, "no backtest run"));
+  assert_int_equal(count_runs(s), 1);
+  a.info.id = 0;
+  assert_int_equal(cq_store_put_run(s, &a, &e), 0);
+  assert_true(a.info.id > b.info.id);
+  assert_int_equal(count_runs(s), 2);
+
+  /* a run with no trades and no equity points */
+  cq_run empty = {0};
+  snprintf(empty.info.strategy, sizeof empty.info.strategy, "idle");
+  snprintf(empty.info.engine, sizeof empty.info.engine, "vector");
+  empty.info.total_return = NAN;
+  assert_int_equal(cq_store_put_run(s, &empty, &e), 0);
+  assert_int_equal(cq_store_get_run(s, empty.info.id, true, &got, &e), 0);
+  assert_int_equal(got.ntrades, 0);
+  assert_int_equal(got.npoints, 0);
+  assert_string_equal(got.document, "");
+  assert_true(isnan(got.info.total_return));
+  cq_run_release(&got);
+  cq_run_release(&b);
+  cq_run_release(&a);
+}
+
+/* A put that fails part-way (the run row is written first, then a trade is refused by the
+ * database) leaves nothing behind and does not hand out an id. */
+static void test_backtest_run_put_is_atomic(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_run r;
+  make_run(&r, "sma_cross");
+  r.trades[2].seq = r.trades[0].seq; /* two trades with seq 1 */
+  assert_int_not_equal(cq_store_put_run(s, &r, &e), 0);
+  assert_int_equal(r.info.id, 0);
+  assert_int_equal(count_runs(s), 0);
+  r.trades[2].seq = 3;
+  r.trades[1].symbol[0] = '\0'; /* the store refuses a trade without a symbol */
+  assert_int_not_equal(cq_store_put_run(s, &r, &e), 0);
+  assert_int_equal(r.info.id, 0);
+  assert_int_equal(count_runs(s), 0);
+  /* inside the caller's transaction, rolled back: nothing either */
+  snprintf(r.trades[1].symbol, sizeof r.trades[1].symbol, "ETH/USDT");
+  assert_int_equal(cq_store_begin(s, &e), 0);
+  assert_int_equal(cq_store_put_run(s, &r, &e), 0);
+  assert_int_equal(cq_store_rollback(s, &e), 0);
+  assert_int_equal(count_runs(s), 0);
+  /* and a good put still works afterwards */
+  r.info.id = 0;
+  assert_int_equal(cq_store_put_run(s, &r, &e), 0);
+  assert_int_equal(count_runs(s), 1);
+  /* checked before the store is touched */
+  r.info.engine[0] = '\0';
+  assert_int_equal(cq_store_put_run(s, &r, &e), CQ_EINVAL);
+  snprintf(r.info.engine, sizeof r.info.engine, "event");
+  r.time[3] = r.time[2];
+  assert_int_equal(cq_store_put_run(s, &r, &e), CQ_EINVAL);
+  assert_non_null(strstr(e.msg, "not increasing at point 3"));
+  assert_int_equal(count_runs(s), 1);
+  cq_run_release(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_migrated_schema, store_setup, store_teardown),
@@ -494,6 +695,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_put_is_atomic, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_trade_repeats, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_feature_frames, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_backtest_runs, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_backtest_run_put_is_atomic, store_setup,
+                                      store_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
