@@ -1,11 +1,11 @@
-/* cquant data: import, export, list, check, resample. */
+/* cquant data: import, export, list, check, resample, retention, synth. */
 #include <string.h>
 
 #include "cli.h"
 #include "cmd_data.h"
 
 const char cmd_data_usage[] =
-    "usage: cquant data <import|export|list|check|resample|retention> [options]\n"
+    "usage: cquant data <import|export|list|check|resample|retention|synth> [options]\n"
     "\n"
     "Market data in the store: import candle files, export them, list what is stored,\n"
     "check quality, and resample to a higher timeframe.\n"
@@ -16,6 +16,7 @@ const char cmd_data_usage[] =
     "  check [FILE]     quality checks on a file or on stored candles\n"
     "  resample         aggregate stored candles into a higher timeframe (--into 4h)\n"
     "  retention        how long the store keeps data (PostgreSQL with TimescaleDB)\n"
+    "  synth            make a synthetic market: seeded, realistic candles and venue rules\n"
     "\n"
     "`cquant data <command> --help` shows the options of each. See docs/cli/data.md.\n";
 
@@ -26,6 +27,7 @@ static const cli_subcommand data_commands[] = {
     {"check", cmd_data_check, cmd_data_check_usage},
     {"resample", cmd_data_resample, cmd_data_resample_usage},
     {"retention", cmd_data_retention, cmd_data_retention_usage},
+    {"synth", cmd_data_synth, cmd_data_synth_usage},
 };
 
 int cmd_data(cli_ctx *ctx, int argc, char **argv) {

@@ -32,11 +32,13 @@ int cmd_data_list(cli_ctx *ctx, int argc, char **argv);
 int cmd_data_check(cli_ctx *ctx, int argc, char **argv);
 int cmd_data_resample(cli_ctx *ctx, int argc, char **argv);
 int cmd_data_retention(cli_ctx *ctx, int argc, char **argv);
+int cmd_data_synth(cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_data_import_usage[];
 extern const char cmd_data_export_usage[];
 extern const char cmd_data_list_usage[];
 extern const char cmd_data_check_usage[];
 extern const char cmd_data_resample_usage[];
 extern const char cmd_data_retention_usage[];
+extern const char cmd_data_synth_usage[];
 
 #endif
