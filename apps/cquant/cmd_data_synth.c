@@ -57,7 +57,8 @@ static void print_report(cli_ctx *ctx, const cq_series_key *key, const cq_synth_
   cq_time_format_iso(c->open_time[c->len - 1], 0, last, sizeof last);
   cq_dec_format(ins->tick, tick, sizeof tick);
   if (ctx->json) {
-    fprintf(ctx->out, "{\"venue\":\"%s\",\"symbol\":\"%s\",\"tf\":\"%s\",\"bars\":%zu,"
+    fprintf(ctx->out,
+            "{\"venue\":\"%s\",\"symbol\":\"%s\",\"tf\":\"%s\",\"bars\":%zu,"
             "\"seed\":%llu,\"first\":\"%s\",\"last\":\"%s\",\"tick\":\"%s\",\"to\":",
             key->venue, key->symbol, tf, c->len, (unsigned long long)o->seed, first, last, tick);
     cli_json_string(ctx->out, dest);
@@ -68,8 +69,9 @@ static void print_report(cli_ctx *ctx, const cq_series_key *key, const cq_synth_
     fputs("}\n", ctx->out);
     return;
   }
-  fprintf(ctx->out, "%s %s %s: %zu synthetic candles, seed %llu, %s .. %s, tick %s -> %s", key->venue,
-          key->symbol, tf, c->len, (unsigned long long)o->seed, first, last, tick, dest);
+  fprintf(ctx->out, "%s %s %s: %zu synthetic candles, seed %llu, %s .. %s, tick %s -> %s",
+          key->venue, key->symbol, tf, c->len, (unsigned long long)o->seed, first, last, tick,
+          dest);
   if (w)
     fprintf(ctx->out, " (%llu new, %llu revised, %llu unchanged; instrument written)",
             (unsigned long long)w->inserted, (unsigned long long)w->revised,
@@ -78,9 +80,8 @@ static void print_report(cli_ctx *ctx, const cq_series_key *key, const cq_synth_
 }
 
 /* Candles and instrument in one transaction: both or neither. */
-static int write_store(cli_ctx *ctx, const char *cmd, const synth_args *a,
-                       const cq_series_key *key, const cq_candles *c, const cq_instrument *ins,
-                       cq_write_report *w) {
+static int write_store(cli_ctx *ctx, const char *cmd, const synth_args *a, const cq_series_key *key,
+                       const cq_candles *c, const cq_instrument *ins, cq_write_report *w) {
   cq_store *store;
   int rc = data_open_store(ctx, cmd, a->so.store, &store);
   if (rc) return rc;

@@ -107,8 +107,8 @@ cq_dec cq_synth_tick(double price) {
 static int check_opts(const cq_synth_opts *o, cq_error *err) {
   const char *what = "synthetic market";
   if (o->bars < 1 || o->bars > CQ_SYNTH_MAX_BARS)
-    return cq_error_set(err, CQ_EINVAL, "%s: bars must be 1..%d, not %zu", what,
-                        CQ_SYNTH_MAX_BARS, o->bars);
+    return cq_error_set(err, CQ_EINVAL, "%s: bars must be 1..%d, not %zu", what, CQ_SYNTH_MAX_BARS,
+                        o->bars);
   int64_t len = cq_timeframe_ns(o->tf);
   char tf[CQ_TF_STRMAX];
   cq_timeframe_format(o->tf, tf, sizeof tf);
@@ -118,19 +118,17 @@ static int check_opts(const cq_synth_opts *o, cq_error *err) {
   if (!cq_timeframe_is_aligned(o->tf, o->start))
     return cq_error_set(err, CQ_EINVAL, "%s: the start is not on the %s grid", what, tf);
   if (o->start > INT64_MAX - (int64_t)o->bars * len)
-    return cq_error_set(err, CQ_EINVAL, "%s: %zu bars of %s run past the year 2262", what,
-                        o->bars, tf);
+    return cq_error_set(err, CQ_EINVAL, "%s: %zu bars of %s run past the year 2262", what, o->bars,
+                        tf);
   if (!(o->price >= 1e-6 && o->price <= 1e9))
-    return cq_error_set(err, CQ_EINVAL, "%s: price must be 0.000001..1e9, not %g", what,
-                        o->price);
+    return cq_error_set(err, CQ_EINVAL, "%s: price must be 0.000001..1e9, not %g", what, o->price);
   if (!(o->annual_vol >= 0.0 && o->annual_vol <= 10.0))
-    return cq_error_set(err, CQ_EINVAL, "%s: volatility must be 0..10 (0.6 = 60%%), not %g",
-                        what, o->annual_vol);
+    return cq_error_set(err, CQ_EINVAL, "%s: volatility must be 0..10 (0.6 = 60%%), not %g", what,
+                        o->annual_vol);
   if (!(o->drift >= -10.0 && o->drift <= 10.0))
     return cq_error_set(err, CQ_EINVAL, "%s: drift must be -10..10, not %g", what, o->drift);
   if (!(o->gap_rate >= 0.0 && o->gap_rate <= 0.5))
-    return cq_error_set(err, CQ_EINVAL, "%s: gap rate must be 0..0.5, not %g", what,
-                        o->gap_rate);
+    return cq_error_set(err, CQ_EINVAL, "%s: gap rate must be 0..0.5, not %g", what, o->gap_rate);
   return CQ_OK;
 }
 
@@ -162,10 +160,10 @@ typedef struct synth {
   double scale;  /* 10^tick places: a price is round(p * scale) / scale */
   double v_long; /* long-run variance of one bar's log return */
   double omega;
-  double mu;     /* drift per bar */
-  double var;    /* this bar's GARCH variance */
-  double x;      /* log of the last close, unrounded */
-  double close;  /* last close, on the tick */
+  double mu;      /* drift per bar */
+  double var;     /* this bar's GARCH variance */
+  double x;       /* log of the last close, unrounded */
+  double close;   /* last close, on the tick */
   double minutes; /* bar length */
   int64_t len;
   bool intraday;
@@ -193,8 +191,7 @@ static double day_factor(const synth *g, cq_time open) {
 /* The excursion of a Brownian bridge from 0 to d with variance s2 above max(0, d), drawn
  * by inverting P(max >= m) = exp(-2 m (m - d) / s2). */
 static double bridge_max(rng *r, double d, double s2) {
-  double m = 0.5 * (d + sqrt(d * d - 2.0 * s2 * log(rng_open01(r))));
-  return m;
+  return 0.5 * (d + sqrt(d * d - 2.0 * s2 * log(rng_open01(r))));
 }
 
 static void synth_init(synth *g, const cq_synth_opts *o) {
@@ -236,8 +233,8 @@ static void synth_bar(synth *g, const cq_synth_opts *o, cq_time open_time, cq_ca
   double shock = g->v_long > 0.0 ? fabs(eps) / sqrt(g->v_long) : 1.0;
   double noise = exp(0.3 * rng_normal(&g->r) - 0.045); /* mean 1 */
   double mid = 0.25 * (open + high + low + close);
-  double quote = QUOTE_PER_MINUTE * g->minutes * day_factor(g, open_time) *
-                 (0.4 + 0.6 * shock) * noise;
+  double quote =
+      QUOTE_PER_MINUTE * g->minutes * day_factor(g, open_time) * (0.4 + 0.6 * shock) * noise;
   double volume = round(quote / mid * LOT_SCALE) / LOT_SCALE;
   if (volume <= 0.0) volume = 1.0 / LOT_SCALE;
   *k = (cq_candle){.open_time = open_time,
