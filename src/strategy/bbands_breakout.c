@@ -34,8 +34,9 @@ static void bb_order(cq_ctx *ctx, void *st, const cq_order *o) {
 
 const cq_strategy_def cq__def_bbands_breakout = {
     .name = "bbands_breakout",
-    .summary = "Breakout: buys a close above the upper Bollinger band, sells one below the "
-               "middle",
+    .summary =
+        "Breakout: buys a close above the upper Bollinger band, sells one below the "
+        "middle",
     .n_params = CQ__BBANDS_BREAKOUT_NPARAMS,
     .params = cq__bbands_breakout_params,
     .state_size = sizeof(bb_state),

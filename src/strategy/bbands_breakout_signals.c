@@ -14,7 +14,7 @@ int cq__bbands_breakout_signals(const double *p, const cq_candles *c, cq_signals
   if (rc) return rc;
   const double bp[4] = {p[0], p[1], p[1], CQ_TA_MA_SMA};
   double *bb[3] = {NULL, NULL, NULL};
-  if ((rc = cq__ind_run("bbands_breakout", "bbands", bp, 4, c, bb, err))) return rc;
+  if ((rc = cq__ind_run("bbands_breakout", "bbands", bp, 4, c, bb, 3, err))) return rc;
   for (size_t i = 0; i < c->len; i++) {
     out->entry[i] = c->close[i] > bb[0][i];
     out->exit[i] = c->close[i] < bb[1][i];

@@ -50,8 +50,9 @@ static void dc_order(cq_ctx *ctx, void *st, const cq_order *o) {
 
 const cq_strategy_def cq__def_donchian = {
     .name = "donchian",
-    .summary = "Turtle-style breakout: buys a close above the entry channel, stop at ATRs "
-               "below, sells below the exit channel",
+    .summary =
+        "Turtle-style breakout: buys a close above the entry channel, stop at ATRs "
+        "below, sells below the exit channel",
     .n_params = CQ__DONCHIAN_NPARAMS,
     .params = cq__donchian_params,
     .state_size = sizeof(dc_state),

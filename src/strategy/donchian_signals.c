@@ -20,9 +20,9 @@ int cq__donchian_signals(const double *p, const cq_candles *c, cq_signals *out, 
   int rc = cq__signals_check("donchian", c, out, err);
   if (rc) return rc;
   double *hi[3] = {NULL, NULL, NULL}, *lo[3] = {NULL, NULL, NULL}, *atr[1] = {NULL};
-  if ((rc = cq__ind_run("donchian", "donchian", &p[0], 1, c, hi, err))) return rc;
-  if ((rc = cq__ind_run("donchian", "donchian", &p[1], 1, c, lo, err))) goto out_hi;
-  if ((rc = cq__ind_run("donchian", "atr", &p[2], 1, c, atr, err))) goto out_lo;
+  if ((rc = cq__ind_run("donchian", "donchian", &p[0], 1, c, hi, 3, err))) return rc;
+  if ((rc = cq__ind_run("donchian", "donchian", &p[1], 1, c, lo, 3, err))) goto out_hi;
+  if ((rc = cq__ind_run("donchian", "atr", &p[2], 1, c, atr, 1, err))) goto out_lo;
   for (size_t i = 1; i < c->len; i++) {
     const double x = c->close[i], a = atr[0][i];
     out->entry[i] = !isnan(a) && x > hi[0][i - 1]; /* upper channel */

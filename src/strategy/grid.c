@@ -27,8 +27,8 @@ static const cq_param_def grid_params[] = {
 };
 
 typedef struct grid_level {
-  double price;         /* the level's buy price; its sell is price * (1 + spacing) */
-  uint64_t buy, sell;   /* working order ids, 0: none */
+  double price;       /* the level's buy price; its sell is price * (1 + spacing) */
+  uint64_t buy, sell; /* working order ids, 0: none */
 } grid_level;
 
 typedef struct grid_sym {
@@ -58,8 +58,8 @@ static int grid_start(cq_ctx *ctx, void *st, cq_error *err) {
   grid_state *s = st;
   int n = cq_ctx_symbols(ctx);
   if (n > CQ__ST_MAX_SYMBOLS)
-    return cq_error_set(err, CQ_ELIMIT, "grid: %d symbols; a built-in strategy runs at most %d",
-                        n, (int)CQ__ST_MAX_SYMBOLS);
+    return cq_error_set(err, CQ_ELIMIT, "grid: %d symbols; a built-in strategy runs at most %d", n,
+                        (int)CQ__ST_MAX_SYMBOLS);
   const double *p = cq_ctx_params(ctx);
   memset(s, 0, sizeof *s);
   s->levels = (int)p[0];
@@ -145,8 +145,9 @@ static void grid_on_order(cq_ctx *ctx, void *st, const cq_order *o) {
 
 const cq_strategy_def cq__def_grid = {
     .name = "grid",
-    .summary = "A ladder of buy limits below the price, each sold one spacing higher and "
-               "bought again",
+    .summary =
+        "A ladder of buy limits below the price, each sold one spacing higher and "
+        "bought again",
     .n_params = (int)(sizeof grid_params / sizeof grid_params[0]),
     .params = grid_params,
     .check = grid_check,

@@ -30,8 +30,9 @@ static void macd_order(cq_ctx *ctx, void *st, const cq_order *o) {
 
 const cq_strategy_def cq__def_macd = {
     .name = "macd",
-    .summary = "Buys when the MACD line crosses above its signal line, sells when it crosses "
-               "below",
+    .summary =
+        "Buys when the MACD line crosses above its signal line, sells when it crosses "
+        "below",
     .n_params = CQ__MACD_NPARAMS,
     .params = cq__macd_params,
     .check = cq__macd_check,

@@ -16,7 +16,7 @@ int cq__macd_signals(const double *p, const cq_candles *c, cq_signals *out, cq_e
   int rc = cq__signals_check("macd", c, out, err);
   if (rc) return rc;
   double *m[3] = {NULL, NULL, NULL};
-  if ((rc = cq__ind_run("macd", "macd", p, 3, c, m, err))) return rc;
+  if ((rc = cq__ind_run("macd", "macd", p, 3, c, m, 3, err))) return rc;
   const double *line = m[0], *sig = m[1];
   for (size_t i = 1; i < c->len; i++) {
     out->entry[i] = cq__cross_up(line[i - 1], sig[i - 1], line[i], sig[i]);

@@ -25,7 +25,7 @@ static void rsi_candle(cq_ctx *ctx, void *st, int symbol, const cq_candle *bar) 
   if (symbol < 0 || symbol >= CQ__ST_MAX_SYMBOLS) return;
   const double *p = cq_ctx_params(ctx);
   double r = cq_ind_value(s->rsi[symbol], 0);
-  cq__sig_bar(ctx, &s->sig, symbol, r < p[1], r > p[2], NAN, NAN); /* NaN: neither */
+  cq__sig_bar(ctx, &s->sig, symbol, r<p[1], r> p[2], NAN, NAN); /* NaN: neither */
 }
 
 static void rsi_order(cq_ctx *ctx, void *st, const cq_order *o) {

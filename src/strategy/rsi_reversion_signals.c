@@ -13,7 +13,7 @@ int cq__rsi_reversion_signals(const double *p, const cq_candles *c, cq_signals *
   int rc = cq__signals_check("rsi_reversion", c, out, err);
   if (rc) return rc;
   double *rsi[1] = {NULL};
-  if ((rc = cq__ind_run("rsi_reversion", "rsi", &p[0], 1, c, rsi, err))) return rc;
+  if ((rc = cq__ind_run("rsi_reversion", "rsi", &p[0], 1, c, rsi, 1, err))) return rc;
   for (size_t i = 0; i < c->len; i++) {
     out->entry[i] = rsi[0][i] < p[1]; /* false for NaN */
     out->exit[i] = rsi[0][i] > p[2];

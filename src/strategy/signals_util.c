@@ -6,18 +6,18 @@
 
 static const double *field_of(const cq_candles *c, cq_ta_field f) {
   switch (f) {
-  case CQ_TA_OPEN:
-    return c->open;
-  case CQ_TA_HIGH:
-    return c->high;
-  case CQ_TA_LOW:
-    return c->low;
-  case CQ_TA_CLOSE:
-    return c->close;
-  case CQ_TA_VOLUME:
-    return c->volume;
-  default:
-    return NULL;
+    case CQ_TA_OPEN:
+      return c->open;
+    case CQ_TA_HIGH:
+      return c->high;
+    case CQ_TA_LOW:
+      return c->low;
+    case CQ_TA_CLOSE:
+      return c->close;
+    case CQ_TA_VOLUME:
+      return c->volume;
+    default:
+      return NULL;
   }
 }
 
@@ -29,7 +29,7 @@ void cq__ind_free(double **out, int n) {
 }
 
 int cq__ind_run(const char *strategy, const char *name, const double *params, int n_params,
-                const cq_candles *c, double **out, cq_error *err) {
+                const cq_candles *c, double **out, int n_out, cq_error *err) {
   const cq_ta_def *d;
   int rc = cq_ta_lookup(name, &d, err);
   if (rc) {
@@ -41,6 +41,9 @@ int cq__ind_run(const char *strategy, const char *name, const double *params, in
     cq_error_prefix(err, "%s: ", strategy);
     return rc;
   }
+  if (d->n_outputs < 1 || d->n_outputs != n_out)
+    return cq_error_set(err, CQ_EINTERNAL, "%s: indicator %s has %d outputs, not %d", strategy,
+                        name, d->n_outputs, n_out);
   cq_ta_in in = {.time = c->open_time, .n = c->len};
   for (int k = 0; k < d->n_inputs; k++) in.v[k] = field_of(c, d->inputs[k]);
   /* at least one element each, so an empty series still gets distinct arrays */
@@ -49,8 +52,7 @@ int cq__ind_run(const char *strategy, const char *name, const double *params, in
     out[k] = malloc(n * sizeof **out);
     if (!out[k]) {
       cq__ind_free(out, k);
-      return cq_error_set(err, CQ_ENOMEM, "%s: no memory for %zu values of %s", strategy, n,
-                          name);
+      return cq_error_set(err, CQ_ENOMEM, "%s: no memory for %zu values of %s", strategy, n, name);
     }
   }
   if ((rc = cq_ta_run(d, p, &in, out, err))) {
@@ -74,8 +76,8 @@ int cq__signals_check(const char *strategy, const cq_candles *c, const cq_signal
 
 int cq__check_fast_slow(const char *strategy, const double *p, cq_error *err) {
   if (p[0] < p[1]) return CQ_OK;
-  int rc = cq_error_set(err, CQ_EINVAL, "%s: fast (%g) must be less than slow (%g)", strategy,
-                        p[0], p[1]);
+  int rc = cq_error_set(err, CQ_EINVAL, "%s: fast (%g) must be less than slow (%g)", strategy, p[0],
+                        p[1]);
   cq_error_field(err, "fast");
   return rc;
 }
@@ -85,13 +87,13 @@ int cq__ma_cross_signals(const char *strategy, const char *ind, const double *p,
   int rc = cq__signals_check(strategy, c, out, err);
   if (rc) return rc;
   double *fast[1] = {NULL}, *slow[1] = {NULL};
-  if ((rc = cq__ind_run(strategy, ind, &p[0], 1, c, fast, err))) return rc;
-  if ((rc = cq__ind_run(strategy, ind, &p[1], 1, c, slow, err))) {
+  if ((rc = cq__ind_run(strategy, ind, &p[0], 1, c, fast, 1, err))) return rc;
+  if ((rc = cq__ind_run(strategy, ind, &p[1], 1, c, slow, 1, err))) {
     cq__ind_free(fast, 1);
     return rc;
   }
   const double *f = fast[0], *s = slow[0];
-  for (size_t i = 1; i < c->len; i++) {
+  for (size_t i = 1; f && s && i < c->len; i++) { /* f, s: never NULL after a success */
     out->entry[i] = cq__cross_up(f[i - 1], s[i - 1], f[i], s[i]);
     out->exit[i] = cq__cross_down(f[i - 1], s[i - 1], f[i], s[i]);
   }

@@ -21,16 +21,18 @@ enum { CQ__ST_MAX_SYMBOLS = 16 };
 
 /* ---- the vector forms' helpers (signals_util.c) ---------------------------------------- */
 
-/* Runs registry indicator name with given parameters (all of them, in the indicator's order)
- * over candles c; out[k] (k < the indicator's outputs) receives c->len values, allocated
- * here (release with cq__ind_free). Nothing allocated on failure. */
+/* Runs registry indicator name with given parameters (the first n_params, in the indicator's
+ * order; defaults for the rest) over candles c; out[k] (k < n_out, which must be the
+ * indicator's output count) receives c->len values, allocated here (release with
+ * cq__ind_free). Nothing allocated on failure. */
 CQ_NODISCARD int cq__ind_run(const char *strategy, const char *name, const double *params,
-                             int n_params, const cq_candles *c, double **out, cq_error *err);
+                             int n_params, const cq_candles *c, double **out, int n_out,
+                             cq_error *err);
 void cq__ind_free(double **out, int n);
 
 /* out can hold c->len bars; names the strategy otherwise. */
-CQ_NODISCARD int cq__signals_check(const char *strategy, const cq_candles *c,
-                                   const cq_signals *out, cq_error *err);
+CQ_NODISCARD int cq__signals_check(const char *strategy, const cq_candles *c, const cq_signals *out,
+                                   cq_error *err);
 
 /* a crosses above b at i: a[i-1] <= b[i-1] and a[i] > b[i], all four defined (not NaN). */
 static inline bool cq__cross_up(double a0, double b0, double a1, double b1) {
@@ -62,8 +64,7 @@ int cq__ema_cross_signals(const double *p, const cq_candles *c, cq_signals *out,
 
 extern const cq_param_def cq__rsi_reversion_params[];
 enum { CQ__RSI_REVERSION_NPARAMS = 3 };
-int cq__rsi_reversion_signals(const double *p, const cq_candles *c, cq_signals *out,
-                              cq_error *err);
+int cq__rsi_reversion_signals(const double *p, const cq_candles *c, cq_signals *out, cq_error *err);
 
 extern const cq_param_def cq__bbands_breakout_params[];
 enum { CQ__BBANDS_BREAKOUT_NPARAMS = 2 };
@@ -95,8 +96,7 @@ typedef struct cq__sig_state {
 } cq__sig_state;
 
 /* Resets the legs; refuses more symbols than CQ__ST_MAX_SYMBOLS. */
-CQ_NODISCARD int cq__sig_start(cq_ctx *ctx, cq__sig_state *s, const char *strategy,
-                               cq_error *err);
+CQ_NODISCARD int cq__sig_start(cq_ctx *ctx, cq__sig_state *s, const char *strategy, cq_error *err);
 /* The signal rules at a bar's close: flat and no pending entry: entry -> a market buy of
  * the run's size (stop / take remembered for its fill); long and no pending exit: exit ->
  * cancel stop and take, market sell of the whole position. Errors of the calls are logged

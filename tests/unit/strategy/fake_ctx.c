@@ -153,23 +153,23 @@ static bool try_fill(cq_ctx *ctx, cq_order *o, size_t t) {
   bool flat = cq_dec_is_zero(ctx->pos);
   double qty = 1, px;
   switch (o->type) {
-  case CQ_ORDER_MARKET:
-    if (o->side == CQ_SIDE_SELL && flat) {
-      o->state = CQ_OS_EXPIRED;
+    case CQ_ORDER_MARKET:
+      if (o->side == CQ_SIDE_SELL && flat) {
+        o->state = CQ_OS_EXPIRED;
+        return false;
+      }
+      px = c->open[t];
+      break;
+    case CQ_ORDER_STOP:
+      px = cq_dec_to_double(o->stop);
+      if (o->side != CQ_SIDE_SELL || flat || !(c->low[t] <= px)) return false;
+      break;
+    case CQ_ORDER_LIMIT:
+      px = cq_dec_to_double(o->price);
+      if (o->side == CQ_SIDE_SELL ? flat || !(c->high[t] > px) : !(c->low[t] < px)) return false;
+      break;
+    default:
       return false;
-    }
-    px = c->open[t];
-    break;
-  case CQ_ORDER_STOP:
-    px = cq_dec_to_double(o->stop);
-    if (o->side != CQ_SIDE_SELL || flat || !(c->low[t] <= px)) return false;
-    break;
-  case CQ_ORDER_LIMIT:
-    px = cq_dec_to_double(o->price);
-    if (o->side == CQ_SIDE_SELL ? flat || !(c->high[t] > px) : !(c->low[t] < px)) return false;
-    break;
-  default:
-    return false;
   }
   if (o->side == CQ_SIDE_BUY) {
     if (o->size.kind == CQ_SIZE_NOTIONAL) qty = o->size.value / px;

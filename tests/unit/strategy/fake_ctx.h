@@ -23,7 +23,7 @@ struct cq_indicator {
 
 struct cq_ctx {
   const cq_candles *c;
-  size_t bar;          /* the bar being processed */
+  size_t bar; /* the bar being processed */
   double params[CQ_MAX_PARAMS];
   cq_instrument ins;
   cq_dec pos;
@@ -33,7 +33,7 @@ struct cq_ctx {
   size_t placed_bar[FAKE_MAX_ORDERS]; /* the bar at whose close each order was placed */
   int n_ind;
   struct cq_indicator ind[FAKE_MAX_IND];
-  int warnings;        /* cq_ctx_log calls at WARN or above */
+  int warnings; /* cq_ctx_log calls at WARN or above */
 };
 
 /* Runs def over c with params; ctx holds the orders afterwards (release with fake_release).

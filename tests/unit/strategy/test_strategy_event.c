@@ -21,8 +21,8 @@
 
 static void test_registry(void **state) {
   (void)state;
-  static const char *const names[] = {"sma_cross", "ema_cross", "rsi_reversion",
-                                      "bbands_breakout", "macd", "donchian", "grid"};
+  static const char *const names[] = {"sma_cross", "ema_cross", "rsi_reversion", "bbands_breakout",
+                                      "macd",      "donchian",  "grid"};
   assert_int_equal(cq_strategy_count(), 7);
   for (size_t i = 0; i < 7; i++) {
     assert_non_null(cq_strategy_at(i));
@@ -116,9 +116,17 @@ static void walk_make(walk *w, uint64_t seed) {
     w->trades[i] = -1;
     w->closed[i] = 1;
   }
-  w->c = (cq_candles){.len = NB, .cap = NB, .open_time = w->t, .open = w->o, .high = w->h,
-                      .low = w->l, .close = w->x, .volume = w->v, .quote_volume = w->qv,
-                      .trades = w->trades, .closed = w->closed};
+  w->c = (cq_candles){.len = NB,
+                      .cap = NB,
+                      .open_time = w->t,
+                      .open = w->o,
+                      .high = w->h,
+                      .low = w->l,
+                      .close = w->x,
+                      .volume = w->v,
+                      .quote_volume = w->qv,
+                      .trades = w->trades,
+                      .closed = w->closed};
 }
 
 /* One order placed: the bar at whose close, side, type, and its stop or limit level. */
@@ -149,9 +157,11 @@ static size_t reference(const cq_signals *sg, const cq_candles *c, act *a) {
       pos = true;
       from = t + 1;
       stop = sg->stop && isfinite(sg->stop[sigbar]) && sg->stop[sigbar] > 0
-                 ? on_tick(sg->stop[sigbar]) : NAN;
+                 ? on_tick(sg->stop[sigbar])
+                 : NAN;
       take = sg->take && isfinite(sg->take[sigbar]) && sg->take[sigbar] > 0
-                 ? on_tick(sg->take[sigbar]) : NAN;
+                 ? on_tick(sg->take[sigbar])
+                 : NAN;
       if (!isnan(stop)) a[n++] = (act){t, CQ_SIDE_SELL, CQ_ORDER_STOP, stop};
       if (!isnan(take)) a[n++] = (act){t, CQ_SIDE_SELL, CQ_ORDER_LIMIT, take};
     }
@@ -183,7 +193,7 @@ static void agree(const char *name, const double *params, uint64_t seed) {
   assert_non_null(d);
   uint8_t *entry = calloc(NB, 1), *exit = calloc(NB, 1);
   double *stop = malloc(NB * sizeof *stop), *take = malloc(NB * sizeof *take);
-  act *want = calloc(NB * 3, sizeof *want);
+  act *want = calloc((size_t)NB * 3, sizeof *want);
   static cq_ctx ctx;
   assert_true(entry && exit && stop && take && want);
   for (size_t i = 0; i < NB; i++) stop[i] = take[i] = NAN;
@@ -198,8 +208,8 @@ static void agree(const char *name, const double *params, uint64_t seed) {
     double level = o->type == CQ_ORDER_STOP    ? cq_dec_to_double(o->stop)
                    : o->type == CQ_ORDER_LIMIT ? cq_dec_to_double(o->price)
                                                : 0;
-    if (ctx.placed_bar[i] != want[i].bar || o->side != want[i].side ||
-        o->type != want[i].type || level != want[i].level)
+    if (ctx.placed_bar[i] != want[i].bar || o->side != want[i].side || o->type != want[i].type ||
+        level != want[i].level)
       fail_msg("%s: order %zu: event form bar %zu %s %s %.10g, vector form bar %zu %s %s %.10g",
                name, i + 1, ctx.placed_bar[i], cq_side_name(o->side), cq_order_type_name(o->type),
                level, want[i].bar, cq_side_name(want[i].side), cq_order_type_name(want[i].type),
@@ -261,23 +271,30 @@ static void test_grid(void **state) {
   double v[4] = {1, 1, 1, 1}, qv[4] = {NAN, NAN, NAN, NAN};
   int64_t tr[4] = {-1, -1, -1, -1};
   uint8_t cl[4] = {1, 1, 1, 1};
-  cq_candles c = {.len = 4, .cap = 4, .open_time = t, .open = (double *)o, .high = (double *)h,
-                  .low = (double *)l, .close = (double *)x, .volume = v, .quote_volume = qv,
-                  .trades = tr, .closed = cl};
+  cq_candles c = {.len = 4,
+                  .cap = 4,
+                  .open_time = t,
+                  .open = (double *)o,
+                  .high = (double *)h,
+                  .low = (double *)l,
+                  .close = (double *)x,
+                  .volume = v,
+                  .quote_volume = qv,
+                  .trades = tr,
+                  .closed = cl};
   static cq_ctx ctx;
   cq_error e = {0};
-  assert_int_equal(fake_run(&ctx, cq_strategy_find("grid"), (const double[]){3, 0.01}, &c, &e),
-                   0);
+  assert_int_equal(fake_run(&ctx, cq_strategy_find("grid"), (const double[]){3, 0.01}, &c, &e), 0);
   struct {
     size_t bar;
-    cq_side side;
     double price;
+    cq_side side;
     cq_order_state state;
   } want[] = {
-      {0, CQ_SIDE_BUY, 99, CQ_OS_FILLED},         {0, CQ_SIDE_BUY, 98, CQ_OS_CANCELLED},
-      {0, CQ_SIDE_BUY, 97, CQ_OS_CANCELLED},      {1, CQ_SIDE_SELL, 99.99, CQ_OS_FILLED},
-      {2, CQ_SIDE_BUY, 99, CQ_OS_CANCELLED},      {3, CQ_SIDE_BUY, 100.188, CQ_OS_ACCEPTED},
-      {3, CQ_SIDE_BUY, 99.176, CQ_OS_ACCEPTED},   {3, CQ_SIDE_BUY, 98.164, CQ_OS_ACCEPTED},
+      {0, 99, CQ_SIDE_BUY, CQ_OS_FILLED},       {0, 98, CQ_SIDE_BUY, CQ_OS_CANCELLED},
+      {0, 97, CQ_SIDE_BUY, CQ_OS_CANCELLED},    {1, 99.99, CQ_SIDE_SELL, CQ_OS_FILLED},
+      {2, 99, CQ_SIDE_BUY, CQ_OS_CANCELLED},    {3, 100.188, CQ_SIDE_BUY, CQ_OS_ACCEPTED},
+      {3, 99.176, CQ_SIDE_BUY, CQ_OS_ACCEPTED}, {3, 98.164, CQ_SIDE_BUY, CQ_OS_ACCEPTED},
   };
   assert_int_equal(ctx.n_orders, 8);
   for (size_t i = 0; i < 8; i++) {
