@@ -6,35 +6,60 @@
 
 #include "bt_internal.h"
 
-/* Equity point p of the curve: p = 0 is the initial cash, p = i + 1 the close of bar i. */
-static double point(const double *curve, double start, size_t p) {
-  return p ? curve[p - 1] : start;
-}
+/* One pass over the curve and the benchmark: returns r (equity) and b (benchmark) per bar,
+ * summed shifted by their first value (which keeps the variance exact enough however
+ * large the mean), the downside, the drawdown and the bars with a position. */
+typedef struct pass {
+  size_t n, held;
+  double sr, sb, srr, sbb, srb, down; /* sums of (r - r0), (b - b0), products, min(r, 0)^2 */
+  double r0, b0, eq_sum;
+  double max_dd;
+  int64_t dd_ns;
+} pass;
 
-static double bar_return(const double *curve, double start, size_t i) {
-  double prev = point(curve, start, i);
-  return prev != 0 ? curve[i] / prev - 1.0 : NAN;
-}
-
-typedef struct moments {
-  double mean, var; /* sample variance (n - 1); NaN below 2 values */
-  size_t n;
-} moments;
-
-static moments returns_moments(const double *curve, double start, size_t n) {
-  moments m = {NAN, NAN, n};
-  if (!n) return m;
-  double sum = 0;
-  for (size_t i = 0; i < n; i++) sum += bar_return(curve, start, i);
-  m.mean = sum / (double)n;
-  if (n < 2) return m;
-  double ss = 0;
-  for (size_t i = 0; i < n; i++) {
-    double d = bar_return(curve, start, i) - m.mean;
-    ss += d * d;
+static void one_pass(const cq_bt_result *r, double start, pass *p) {
+  int64_t step = cq_timeframe_ns(r->config.tf);
+  double peak = start, prev = start, prev_b = start, floor_e = start * (1.0 + 1e-12);
+  cq_time peak_t = r->time[0];
+  bool under = false;
+  memset(p, 0, sizeof *p);
+  p->n = r->n_bars;
+  for (size_t i = 0; i < r->n_bars; i++) {
+    double e = r->equity[i], bm = r->benchmark[i];
+    double x = prev != 0 ? e / prev - 1.0 : NAN, y = prev_b != 0 ? bm / prev_b - 1.0 : NAN;
+    if (i == 0) {
+      p->r0 = x;
+      p->b0 = y;
+    }
+    double dx = x - p->r0, dy = y - p->b0;
+    p->sr += dx;
+    p->sb += dy;
+    p->srr += dx * dx;
+    p->sbb += dy * dy;
+    p->srb += dx * dy;
+    if (x < 0) p->down += x * x;
+    p->held += r->exposure[i] > 0;
+    p->eq_sum += e;
+    prev = e;
+    prev_b = bm;
+    /* drawdown: from a peak to the first close back at or above it (or the end) */
+    cq_time t = step > 0 ? r->time[i] + step : cq_timeframe_next(r->config.tf, r->time[i]);
+    if (e >= peak) {
+      if (under && t - peak_t > p->dd_ns) p->dd_ns = t - peak_t;
+      peak = e;
+      peak_t = t;
+      floor_e = peak * (1.0 - p->max_dd) * (1.0 + 1e-12);
+      under = false;
+      continue;
+    }
+    under = true;
+    if (e < floor_e) { /* a new deepest point is possible: divide only then */
+      double dd = peak > 0 ? 1.0 - e / peak : 0;
+      if (dd > p->max_dd) p->max_dd = dd;
+      floor_e = peak * (1.0 - p->max_dd) * (1.0 + 1e-12);
+    }
+    if (t - peak_t > p->dd_ns) p->dd_ns = t - peak_t;
   }
-  m.var = ss / (double)(n - 1);
-  return m;
 }
 
 /* x / y, NaN when y is zero or either is NaN */
@@ -42,68 +67,34 @@ static double ratio(double x, double y) {
   return y != 0 && !isnan(x) && !isnan(y) ? x / y : NAN;
 }
 
-static void drawdown(const cq_bt_result *r, double start, cq_bt_metrics *m) {
-  double peak = start, worst = 0;
-  cq_time peak_t = r->time[0], longest = 0;
-  bool under = false;
-  for (size_t i = 0; i < r->n_bars; i++) {
-    double e = r->equity[i];
-    cq_time t = cq__bt_close_time(r, i);
-    if (e >= peak) {
-      if (under && t - peak_t > longest) longest = t - peak_t; /* recovered at t */
-      peak = e;
-      peak_t = t;
-      under = false;
-      continue;
-    }
-    under = true;
-    double dd = peak > 0 ? 1.0 - e / peak : 0;
-    if (dd > worst) worst = dd;
-    if (t - peak_t > longest) longest = t - peak_t; /* still under at the end counts too */
-  }
-  m->max_drawdown = worst;
-  m->max_drawdown_ns = longest;
-}
-
-static void curve_metrics(const cq_bt_result *r, cq_bt_metrics *m) {
+/* Returns the mean equity (for the turnover). */
+static double curve_metrics(const cq_bt_result *r, cq_bt_metrics *m) {
   size_t n = r->n_bars;
   double start = cq_dec_to_double(r->config.initial_cash), bpy = cq__bt_bars_per_year(r->config.tf);
+  pass p;
+  one_pass(r, start, &p);
+  double dn = (double)n, ann = sqrt(bpy);
   m->start_equity = start;
   m->end_equity = r->equity[n - 1];
-  m->total_return = ratio(m->end_equity, start) - 1.0;
-  double years = (double)n / bpy, growth = ratio(m->end_equity, start);
+  double growth = ratio(m->end_equity, start), years = dn / bpy;
+  m->total_return = growth - 1.0;
   m->cagr = growth > 0 && years > 0 ? pow(growth, 1.0 / years) - 1.0 : growth <= 0 ? -1.0 : NAN;
-  moments mo = returns_moments(r->equity, start, n);
-  double sd = sqrt(mo.var);
-  m->volatility = sd * sqrt(bpy);
-  m->sharpe = ratio(mo.mean, sd) * sqrt(bpy);
-  double down = 0;
-  for (size_t i = 0; i < n; i++) {
-    double x = bar_return(r->equity, start, i);
-    if (x < 0) down += x * x;
-  }
-  m->sortino = ratio(mo.mean, sqrt(down / (double)n)) * sqrt(bpy);
-  drawdown(r, start, m);
+  double mean = p.r0 + p.sr / dn, mean_b = p.b0 + p.sb / dn;
+  double var = n > 1 ? (p.srr - p.sr * p.sr / dn) / (dn - 1) : NAN;
+  double var_b = n > 1 ? (p.sbb - p.sb * p.sb / dn) / (dn - 1) : NAN;
+  double cov = n > 1 ? (p.srb - p.sr * p.sb / dn) / (dn - 1) : NAN;
+  double sd = var > 0 ? sqrt(var) : var == var ? 0 : NAN;
+  m->volatility = sd * ann;
+  m->sharpe = ratio(mean, sd) * ann;
+  m->sortino = ratio(mean, sqrt(p.down / dn)) * ann;
+  m->max_drawdown = p.max_dd;
+  m->max_drawdown_ns = p.dd_ns;
   m->calmar = ratio(m->cagr, m->max_drawdown);
-  size_t held = 0;
-  for (size_t i = 0; i < n; i++) held += r->exposure[i] > 0;
-  m->exposure = (double)held / (double)n;
-}
-
-static void benchmark_metrics(const cq_bt_result *r, cq_bt_metrics *m) {
-  size_t n = r->n_bars;
-  double start = cq_dec_to_double(r->config.initial_cash), bpy = cq__bt_bars_per_year(r->config.tf);
+  m->exposure = (double)p.held / dn;
   m->buy_hold_return = ratio(r->benchmark[n - 1], start) - 1.0;
-  moments a = returns_moments(r->equity, start, n), b = returns_moments(r->benchmark, start, n);
-  double cov = NAN;
-  if (n >= 2) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-      s += (bar_return(r->equity, start, i) - a.mean) * (bar_return(r->benchmark, start, i) - b.mean);
-    cov = s / (double)(n - 1);
-  }
-  m->beta = ratio(cov, b.var);
-  m->alpha = (a.mean - m->beta * b.mean) * bpy;
+  m->beta = ratio(cov, var_b > 0 ? var_b : 0);
+  m->alpha = (mean - m->beta * mean_b) * bpy;
+  return p.eq_sum / dn;
 }
 
 /* Statistics over the closed round trips (an open one at the end is left out). */
@@ -144,15 +135,14 @@ static void trade_metrics(const cq_bt_result *r, cq_bt_metrics *m) {
   }
 }
 
-static void fill_metrics(const cq_bt_result *r, cq_bt_metrics *m) {
-  double traded = 0, fees = 0, eq = 0;
+static void fill_metrics(const cq_bt_result *r, double mean_equity, cq_bt_metrics *m) {
+  double traded = 0, fees = 0;
   for (size_t i = 0; i < r->n_fills; i++) {
     traded += r->fills[i].price * r->fills[i].qty;
     fees += r->fills[i].fee;
   }
-  for (size_t i = 0; i < r->n_bars; i++) eq += r->equity[i];
   m->fees = fees;
-  m->turnover = ratio(traded, eq / (double)r->n_bars);
+  m->turnover = ratio(traded, mean_equity);
 }
 
 int cq_bt_metrics_compute(cq_bt_result *r, cq_error *err) {
@@ -160,9 +150,8 @@ int cq_bt_metrics_compute(cq_bt_result *r, cq_error *err) {
     return cq_error_set(err, CQ_EINVAL, "backtest metrics: the result has no bars");
   cq_bt_metrics *m = &r->metrics;
   memset(m, 0, sizeof *m);
-  curve_metrics(r, m);
-  benchmark_metrics(r, m);
+  double mean_equity = curve_metrics(r, m);
   trade_metrics(r, m);
-  fill_metrics(r, m);
+  fill_metrics(r, mean_equity, m);
   return CQ_OK;
 }

@@ -372,7 +372,7 @@ static int refuse(const cq_strategy_def *def, const cq_bt_config *cfg, const cq_
 static int make_signals(vrun *v, const cq_strategy_def *def, const double *params, int k) {
   vsym *s = &v->s[k];
   size_t n = s->c->len;
-  s->block = malloc(n ? n * (2 * sizeof(double) + 2) : 1);
+  s->block = cq__bt_big_calloc(n * (2 * sizeof(double) + 2));
   if (!s->block)
     return cq_error_set(v->err, CQ_ENOMEM, "vector engine: no memory for the signals of %s",
                         v->cfg->symbols[k]);
@@ -380,7 +380,6 @@ static int make_signals(vrun *v, const cq_strategy_def *def, const double *param
   s->sig = (cq_signals){.n = n, .stop = d, .take = d + n, .entry = (uint8_t *)(d + 2 * n)};
   s->sig.exit = s->sig.entry + n;
   for (size_t i = 0; i < 2 * n; i++) d[i] = NAN;
-  memset(s->sig.entry, 0, 2 * n);
   int rc = def->signals(params, s->c, &s->sig, v->err);
   if (rc) return rc;
   if (s->sig.n != n)
@@ -424,6 +423,39 @@ static int run_bar(vrun *v, size_t i) {
   return rc;
 }
 
+/* One symbol with no order working: the bars up to the next signal that can act change
+ * nothing but the marks, so they are marked in a tight loop (the same arithmetic as
+ * mark). Returns the bar to go on from. */
+static size_t skip_quiet(vrun *v, size_t i) {
+  vsym *s = &v->s[0];
+  size_t n = v->r->n_bars, k = i;
+  const double *close = s->c->close;
+  double *eq = v->r->equity, *cash = v->r->cash, *ex = v->r->exposure, c = v->cash_d;
+  if (s->pos.m == 0) {
+    for (const uint8_t *entry = s->sig.entry; k < n && !entry[k]; k++) {
+      eq[k] = c;
+      cash[k] = c;
+      ex[k] = 0;
+    }
+  } else if (s->pos.m > 0) {
+    double q = s->pos_d;
+    for (const uint8_t *exit = s->sig.exit; k < n && !exit[k]; k++) {
+      double held = q * close[k], e = c + held;
+      eq[k] = e;
+      cash[k] = c;
+      ex[k] = e != 0 ? held / e : 0;
+    }
+  }
+  if (k > i) s->last_close = close[k - 1];
+  s->j = k;
+  return k;
+}
+
+static bool quiet(const vrun *v) {
+  const vorder *o = v->s[0].o;
+  return v->ns == 1 && !(o[0].id | o[1].id | o[2].id | o[3].id);
+}
+
 static int run(vrun *v, const cq_strategy_def *def, const cq_bt_data *data) {
   const cq_bt_config *cfg = v->cfg;
   double params[CQ_MAX_PARAMS];
@@ -437,7 +469,10 @@ static int run(vrun *v, const cq_strategy_def *def, const cq_bt_data *data) {
     v->s[k].ins = &cfg->instruments[k];
     rc = make_signals(v, def, params, k);
   }
-  for (size_t i = 0; i < v->r->n_bars && !rc; i++) rc = run_bar(v, i);
+  for (size_t i = 0; i < v->r->n_bars && !rc; i++) {
+    if (quiet(v) && (i = skip_quiet(v, i)) == v->r->n_bars) break;
+    rc = run_bar(v, i);
+  }
   return rc ? rc : cq_bt_finish(v->r, data, v->err);
 }
 
