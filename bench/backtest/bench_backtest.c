@@ -44,10 +44,14 @@ static int make_bars(size_t n, cq_candles *c) {
     double o = close;
     close = round(o * (1.0 + (unit(&r) - 0.5) * 0.004) * 100) / 100;
     double hi = o > close ? o : close, lo = o < close ? o : close;
-    cq_candle k = {.open_time = t0 + (int64_t)i * CQ_NS_PER_MIN, .open = o,
+    cq_candle k = {.open_time = t0 + (int64_t)i * CQ_NS_PER_MIN,
+                   .open = o,
                    .high = round(hi * (1.0 + unit(&r) * 0.001) * 100) / 100,
-                   .low = round(lo * (1.0 - unit(&r) * 0.001) * 100) / 100, .close = close,
-                   .volume = 1.0 + unit(&r) * 100.0, .quote_volume = NAN, .trades = -1,
+                   .low = round(lo * (1.0 - unit(&r) * 0.001) * 100) / 100,
+                   .close = close,
+                   .volume = 1.0 + unit(&r) * 100.0,
+                   .quote_volume = NAN,
+                   .trades = -1,
                    .closed = true};
     if (cq_candles_push(c, &k)) return -1;
   }
@@ -64,8 +68,9 @@ static int sma_signals(const double *p, const cq_candles *c, cq_signals *out, cq
   const cq_ta_def *sma = cq_ta_find("sma");
   if (!sma) return cq_error_set(err, CQ_ENOTFOUND, "sma: not registered");
   size_t n = c->len;
-  double *fast = malloc(2 * (n ? n : 1) * sizeof *fast), *slow = fast + n;
+  double *fast = malloc(2 * (n ? n : 1) * sizeof *fast);
   if (!fast) return cq_error_set(err, CQ_ENOMEM, "sma_signals: no memory");
+  double *slow = fast + n;
   cq_ta_in in = {.n = n, .v = {c->close}};
   double pf[1] = {p[0]}, ps[1] = {p[1]};
   int rc = cq_ta_run(sma, pf, &in, &fast, err);
@@ -131,8 +136,8 @@ static void config(cq_bt_config *cfg, cq_bt_engine engine) {
 
 /* Runs the vector engine REPS times; times[] in seconds, sorted. The first run's peak
  * resident growth goes to *rss_kb. The last result stays in *r. */
-static int time_vector(const cq_strategy_def *def, const cq_bt_config *cfg,
-                       const cq_bt_data *data, cq_bt_result *r, double *times, long *rss_kb) {
+static int time_vector(const cq_strategy_def *def, const cq_bt_config *cfg, const cq_bt_data *data,
+                       cq_bt_result *r, double *times, long *rss_kb) {
   cq_error e = {0};
   for (int rep = 0; rep < REPS; rep++) {
     if (rep) cq_bt_result_release(r);
@@ -220,21 +225,22 @@ int main(int argc, char **argv) {
   double base = baseline_s(c.close, n);
   /* open_time, open, high, low, close, volume, quote_volume, trades, closed */
   double input_mb = (double)n * (8 * 8 + 1) / 1e6;
-  double kept_mb =
-      ((double)r.n_bars * 5 * 8 + (double)r.cap_fills * sizeof(cq_bt_fill) +
-       (double)r.cap_trades * sizeof(cq_bt_trade)) / 1e6;
+  double kept_mb = ((double)r.n_bars * 5 * 8 + (double)r.cap_fills * sizeof(cq_bt_fill) +
+                    (double)r.cap_trades * sizeof(cq_bt_trade)) /
+                   1e6;
 
-  printf("bench_backtest: %zu 1m bars, SMA(%d)/SMA(%d) cross, long only, all-in, 0.1 %% fee\n",
-         n, FAST, SLOW);
+  printf("bench_backtest: %zu 1m bars, SMA(%d)/SMA(%d) cross, long only, all-in, 0.1 %% fee\n", n,
+         FAST, SLOW);
   printf("vector engine: %.1f M bars/s best (%.2f ms), median %.1f M bars/s; target %.0f M\n",
          (double)n / t[0] / 1e6, t[0] * 1e3, (double)n / t[REPS / 2] / 1e6, target_bars_s / 1e6);
   printf("trivial loop over close: %.1f M bars/s (%.2f ms); vector / loop time: %.1fx\n",
          (double)n / base / 1e6, base * 1e3, t[0] / base);
-  printf("fills %zu, round trips %zu, end equity %.2f, total return %.4f\n", r.n_fills,
-         r.n_trades, r.metrics.end_equity, r.metrics.total_return);
-  printf("memory: input arrays %.1f MB; run adds %.1f MB peak resident (%.2fx input), "
-         "result keeps %.1f MB; target < 3x\n",
-         input_mb, (double)rss_kb / 1e3, (double)rss_kb * 1e3 / (input_mb * 1e6), kept_mb);
+  printf("fills %zu, round trips %zu, end equity %.2f, total return %.4f\n", r.n_fills, r.n_trades,
+         r.metrics.end_equity, r.metrics.total_return);
+  printf(
+      "memory: input arrays %.1f MB; run adds %.1f MB peak resident (%.2fx input), "
+      "result keeps %.1f MB; target < 3x\n",
+      input_mb, (double)rss_kb / 1e3, (double)rss_kb * 1e3 / (input_mb * 1e6), kept_mb);
   cq_bt_result_release(&r);
 #ifdef CQ_BENCH_EVENT
   status |= bench_event(&data, n);

@@ -12,6 +12,8 @@ cq_time cq__bt_close_time(const cq_bt_result *r, size_t i);
 
 /* calloc for arrays of many bars (on huge pages where available); free() releases it. */
 void *cq__bt_big_calloc(size_t bytes);
+/* The same, not zeroed. */
+void *cq__bt_big_alloc(size_t bytes);
 
 /* Bars in a 365-day year for tf (months: 12 / n). */
 double cq__bt_bars_per_year(cq_timeframe tf);

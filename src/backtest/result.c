@@ -21,10 +21,10 @@ void cq_bt_config_default(cq_bt_config *c) {
 
 const char *cq_bt_engine_name(cq_bt_engine e) {
   switch (e) {
-  case CQ_BT_EVENT:
-    return "event";
-  case CQ_BT_VECTOR:
-    return "vector";
+    case CQ_BT_EVENT:
+      return "event";
+    case CQ_BT_VECTOR:
+      return "vector";
   }
   return "?";
 }
@@ -40,18 +40,23 @@ void cq_bt_result_release(cq_bt_result *r) {
   cq_bt_result_init(r);
 }
 
-void *cq__bt_big_calloc(size_t bytes) {
+void *cq__bt_big_alloc(size_t bytes) {
   /* Arrays of millions of bars: on 2 MB pages where the system offers them, so filling them
    * takes a few hundred page faults instead of hundreds of thousands. */
   enum { HUGE_PAGE = 2 << 20 };
-  if (bytes < 4 * (size_t)HUGE_PAGE) return calloc(bytes ? bytes : 1, 1);
+  if (bytes < 4 * (size_t)HUGE_PAGE) return malloc(bytes ? bytes : 1);
   size_t rounded = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
   void *p = NULL;
   if (posix_memalign(&p, HUGE_PAGE, rounded)) return NULL;
 #ifdef MADV_HUGEPAGE
   madvise(p, rounded, MADV_HUGEPAGE); /* advice only: without it the pages are just smaller */
 #endif
-  memset(p, 0, rounded);
+  return p;
+}
+
+void *cq__bt_big_calloc(size_t bytes) {
+  void *p = cq__bt_big_alloc(bytes);
+  if (p) memset(p, 0, bytes);
   return p;
 }
 
@@ -60,8 +65,7 @@ int cq_bt_result_bars(cq_bt_result *r, size_t n, cq_error *err) {
   if (n > SIZE_MAX / (5 * sizeof(double)))
     return cq_error_set(err, CQ_ELIMIT, "backtest result: %zu bars is too many", n);
   double *block = cq__bt_big_calloc(5 * n * sizeof(double));
-  if (!block)
-    return cq_error_set(err, CQ_ENOMEM, "backtest result: no memory for %zu bars", n);
+  if (!block) return cq_error_set(err, CQ_ENOMEM, "backtest result: no memory for %zu bars", n);
   free(r->time);
   r->time = (cq_time *)(void *)block;
   r->equity = block + n;
@@ -73,8 +77,7 @@ int cq_bt_result_bars(cq_bt_result *r, size_t n, cq_error *err) {
 }
 
 /* Doubles the capacity of an array of elem-sized items to hold one more. */
-static int grow(void **arr, size_t *cap, size_t n, size_t elem, const char *what,
-                cq_error *err) {
+static int grow(void **arr, size_t *cap, size_t n, size_t elem, const char *what, cq_error *err) {
   if (n < *cap) return CQ_OK;
   size_t nc = *cap ? *cap * 2 : 64;
   if (nc > SIZE_MAX / elem)
@@ -113,8 +116,7 @@ static int check_ascending(const cq_bt_data *data, cq_error *err) {
     for (size_t i = 1; i < c->len; i++)
       if (c->open_time[i] <= c->open_time[i - 1])
         return cq_error_set(err, CQ_EINVAL,
-                            "backtest data: symbol %d: open times not ascending at bar %zu", k,
-                            i);
+                            "backtest data: symbol %d: open times not ascending at bar %zu", k, i);
   }
   return CQ_OK;
 }
@@ -310,7 +312,8 @@ static void build_benchmark(cq_bt_result *r, const cq_bt_data *data) {
   if (ns == 1 && data->candles[0]->len == r->n_bars) { /* one symbol: its bars are the axis */
     const double *close = data->candles[0]->close;
     double first = close[0];
-    for (size_t i = 0; i < r->n_bars; i++) r->benchmark[i] = first > 0 ? cash * (close[i] / first) : cash;
+    for (size_t i = 0; i < r->n_bars; i++)
+      r->benchmark[i] = first > 0 ? cash * (close[i] / first) : cash;
     return;
   }
   for (int k = 0; k < ns; k++) ratio[k] = 1.0;

@@ -14,10 +14,10 @@ int cq_bt_run_vector(const cq_bt_config *cfg, const cq_bt_data *data, cq_bt_resu
 int cq_bt_run(const cq_bt_config *cfg, const cq_bt_data *data, cq_progress *progress,
               cq_bt_result *out, cq_error *err) {
   switch (cfg->engine) {
-  case CQ_BT_EVENT:
-    return cq_bt_run_event(cfg, data, progress, out, err);
-  case CQ_BT_VECTOR:
-    return cq_bt_run_vector(cfg, data, out, err);
+    case CQ_BT_EVENT:
+      return cq_bt_run_event(cfg, data, progress, out, err);
+    case CQ_BT_VECTOR:
+      return cq_bt_run_vector(cfg, data, out, err);
   }
   return cq_error_set(err, CQ_EINVAL, "backtest: unknown engine %d", (int)cfg->engine);
 }

@@ -16,11 +16,11 @@
 
 /* One working order of a signal strategy. */
 typedef struct vorder {
-  uint64_t id;        /* 0: no order in this slot */
-  cq_time active_at;  /* works from the first bar opening at or after this */
-  cq_time cancel_at;  /* a requested cancel takes effect at this bar open (INT64_MAX: none) */
-  cq_dec level;       /* stop or limit price */
-  bool seen;          /* has been active on a bar (a limit is marketable only on arrival) */
+  uint64_t id;       /* 0: no order in this slot */
+  cq_time active_at; /* works from the first bar opening at or after this */
+  cq_time cancel_at; /* a requested cancel takes effect at this bar open (INT64_MAX: none) */
+  cq_dec level;      /* stop or limit price */
+  bool seen;         /* has been active on a bar (a limit is marketable only on arrival) */
 } vorder;
 
 enum { O_ENTRY, O_EXIT, O_STOP, O_TAKE, O_COUNT };
@@ -29,9 +29,9 @@ typedef struct vsym {
   const cq_candles *c;
   const cq_instrument *ins;
   cq_signals sig;
-  void *block;  /* behind the signal arrays */
-  size_t j;     /* next bar of this symbol */
-  cq_dec pos;   /* base held */
+  void *block; /* behind the signal arrays */
+  size_t j;    /* next bar of this symbol */
+  cq_dec pos;  /* base held */
   double pos_d, last_close;
   vorder o[O_COUNT];
   double want_stop, want_take; /* levels of the pending entry (from its signal bar) */
@@ -52,7 +52,7 @@ typedef struct vrun {
 
 /* ---- prices on the tick grid ---------------------------------------------------------- */
 
-static const double pow10_table[] = {1e0, 1e1, 1e2, 1e3, 1e4,  1e5,  1e6,
+static const double pow10_table[] = {1e0, 1e1, 1e2, 1e3,  1e4,  1e5, 1e6,
                                      1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
 
 /* The double nearest to k ticks: exact integer over an exact power of ten, one rounding. */
@@ -66,8 +66,8 @@ static double grid(int64_t k, const cq_dec *tick) {
  * the double of k ticks, and otherwise lies strictly between the ticks whose doubles
  * bracket v. Anything else goes the long way. */
 int cq__bt_price_on_tick(double v, cq_dec tick, cq_round mode, cq_dec *out, cq_error *err) {
-  bool fast = (mode == CQ_ROUND_FLOOR || mode == CQ_ROUND_CEIL) && tick.m > 0 &&
-              tick.m < 1000000 && tick.scale <= 12 && v >= 1.0;
+  bool fast = (mode == CQ_ROUND_FLOOR || mode == CQ_ROUND_CEIL) && tick.m > 0 && tick.m < 1000000 &&
+              tick.scale <= 12 && v >= 1.0;
   double x = fast ? v * pow10_table[tick.scale] : 0;
   if (!fast || !(x < 1e14)) return cq_price_on_tick(v, tick, mode, out, err);
   int64_t k = (int64_t)(x / (double)tick.m);
@@ -82,8 +82,12 @@ int cq__bt_price_on_tick(double v, cq_dec tick, cq_round mode, cq_dec *out, cq_e
 /* ---- fills -------------------------------------------------------------------------- */
 
 static cq_candle bar_at(const cq_candles *c, size_t j) {
-  return (cq_candle){.open_time = c->open_time[j], .open = c->open[j], .high = c->high[j],
-                     .low = c->low[j], .close = c->close[j], .volume = c->volume[j]};
+  return (cq_candle){.open_time = c->open_time[j],
+                     .open = c->open[j],
+                     .high = c->high[j],
+                     .low = c->low[j],
+                     .close = c->close[j],
+                     .volume = c->volume[j]};
 }
 
 /* The account as a size resolves against it: positions marked at price for sym, at the
@@ -115,9 +119,15 @@ static int book_fill(vrun *v, int sym, const vorder *o, cq_side side, cq_dec pri
   v->cash = cash;
   v->cash_d = cq_dec_to_double(cash);
   s->pos_d = cq_dec_to_double(s->pos);
-  cq_bt_fill f = {.time = when, .symbol = sym, .side = side, .price = cq_dec_to_double(price),
-                  .qty = cq_dec_to_double(qty), .fee = cq_dec_to_double(fee),
-                  .liquidity = liq, .order_id = o->id, .strategy = 0};
+  cq_bt_fill f = {.time = when,
+                  .symbol = sym,
+                  .side = side,
+                  .price = cq_dec_to_double(price),
+                  .qty = cq_dec_to_double(qty),
+                  .fee = cq_dec_to_double(fee),
+                  .liquidity = liq,
+                  .order_id = o->id,
+                  .strategy = 0};
   return cq_bt_result_add_fill(v->r, &f, v->err);
 }
 
@@ -151,8 +161,8 @@ static int try_fill(vrun *v, int sym, int slot, cq_side side, cq_size size, cq_d
 }
 
 /* A taker fill from a reference price: slippage, then the tick (buys up, sells down). */
-static int taker_fill(vrun *v, int sym, int slot, cq_side side, cq_size size, double ref,
-                      size_t j, cq_time when, bool *filled) {
+static int taker_fill(vrun *v, int sym, int slot, cq_side side, cq_size size, double ref, size_t j,
+                      cq_time when, bool *filled) {
   vsym *s = &v->s[sym];
   const cq_slippage *slip = &v->cfg->match.slippage;
   cq_round mode = side == CQ_SIDE_BUY ? CQ_ROUND_CEIL : CQ_ROUND_FLOOR;
@@ -195,8 +205,8 @@ static cq_time close_of(const vrun *v, cq_time t) {
 }
 
 static void place(vrun *v, vorder *o, cq_time t, cq_dec level) {
-  *o = (vorder){.id = ++v->next_id, .active_at = active_from(v, t), .cancel_at = INT64_MAX,
-                .level = level};
+  *o = (vorder){
+      .id = ++v->next_id, .active_at = active_from(v, t), .cancel_at = INT64_MAX, .level = level};
   v->r->orders++;
 }
 
@@ -292,8 +302,8 @@ static int match_resting(vrun *v, int sym, size_t j, cq_time t) {
   if (ws) s->o[O_STOP].seen = true;
   if (wt) s->o[O_TAKE].seen = true;
   /* in path order; at the same point, in id order */
-  bool stop_first = rs >= 0 && (rt < 0 || rs < rt ||
-                                (rs == rt && s->o[O_STOP].id < s->o[O_TAKE].id));
+  bool stop_first =
+      rs >= 0 && (rt < 0 || rs < rt || (rs == rt && s->o[O_STOP].id < s->o[O_TAKE].id));
   int order[2] = {stop_first ? O_STOP : O_TAKE, stop_first ? O_TAKE : O_STOP};
   for (int i = 0; i < 2; i++) {
     int slot = order[i];
@@ -324,8 +334,8 @@ static int decide(vrun *v, int sym, size_t j, cq_time t) {
     s->want_stop = s->sig.stop ? s->sig.stop[j] : NAN;
     s->want_take = s->sig.take ? s->sig.take[j] : NAN;
     if (now) {
-      rc = taker_fill(v, sym, O_ENTRY, CQ_SIDE_BUY, v->cfg->size, s->c->close[j], j,
-                      close_of(v, t), &filled);
+      rc = taker_fill(v, sym, O_ENTRY, CQ_SIDE_BUY, v->cfg->size, s->c->close[j], j, close_of(v, t),
+                      &filled);
       if (!rc && filled) rc = place_exits(v, s, t);
     }
   } else if (s->pos.m > 0 && !s->o[O_EXIT].id) {
@@ -335,8 +345,8 @@ static int decide(vrun *v, int sym, size_t j, cq_time t) {
     if (s->o[O_TAKE].id) s->o[O_TAKE].cancel_at = at;
     place(v, &s->o[O_EXIT], t, CQ_DEC(0, 0));
     if (now)
-      rc = taker_fill(v, sym, O_EXIT, CQ_SIDE_SELL, all_in(), s->c->close[j], j,
-                      close_of(v, t), &filled);
+      rc = taker_fill(v, sym, O_EXIT, CQ_SIDE_SELL, all_in(), s->c->close[j], j, close_of(v, t),
+                      &filled);
   }
   return rc;
 }
@@ -372,7 +382,7 @@ static int refuse(const cq_strategy_def *def, const cq_bt_config *cfg, const cq_
 static int make_signals(vrun *v, const cq_strategy_def *def, const double *params, int k) {
   vsym *s = &v->s[k];
   size_t n = s->c->len;
-  s->block = cq__bt_big_calloc(n * (2 * sizeof(double) + 2));
+  s->block = cq__bt_big_alloc(n * (2 * sizeof(double) + 2));
   if (!s->block)
     return cq_error_set(v->err, CQ_ENOMEM, "vector engine: no memory for the signals of %s",
                         v->cfg->symbols[k]);
@@ -380,11 +390,13 @@ static int make_signals(vrun *v, const cq_strategy_def *def, const double *param
   s->sig = (cq_signals){.n = n, .stop = d, .take = d + n, .entry = (uint8_t *)(d + 2 * n)};
   s->sig.exit = s->sig.entry + n;
   for (size_t i = 0; i < 2 * n; i++) d[i] = NAN;
+  memset(s->sig.entry, 0, 2 * n);
   int rc = def->signals(params, s->c, &s->sig, v->err);
   if (rc) return rc;
   if (s->sig.n != n)
-    return cq_error_set(v->err, CQ_EINTERNAL, "vector engine: strategy %s gave %zu signals for %zu bars",
-                        def->name, s->sig.n, n);
+    return cq_error_set(v->err, CQ_EINTERNAL,
+                        "vector engine: strategy %s gave %zu signals for %zu bars", def->name,
+                        s->sig.n, n);
   return CQ_OK;
 }
 
@@ -400,7 +412,7 @@ static void mark(vrun *v, size_t i) {
 
 static int run_bar(vrun *v, size_t i) {
   cq_time t = v->r->time[i];
-  bool here[CQ_BT_MAX_SYMBOLS];
+  bool here[CQ_BT_MAX_SYMBOLS] = {false};
   int rc = CQ_OK;
   for (int k = 0; k < v->ns && !rc; k++) {
     vsym *s = &v->s[k];
@@ -460,9 +472,7 @@ static int run(vrun *v, const cq_strategy_def *def, const cq_bt_data *data) {
   const cq_bt_config *cfg = v->cfg;
   double params[CQ_MAX_PARAMS];
   for (int i = 0; i < CQ_MAX_PARAMS; i++)
-    params[i] = i < cfg->params.n ? cfg->params.v[i]
-                : i < def->n_params ? def->params[i].def
-                                    : 0;
+    params[i] = i < cfg->params.n ? cfg->params.v[i] : i < def->n_params ? def->params[i].def : 0;
   int rc = cq_bt_time_axis(data, v->r, v->err);
   for (int k = 0; k < v->ns && !rc; k++) {
     v->s[k].c = data->candles[k];
@@ -484,9 +494,13 @@ int cq_bt_run_vector_def(const cq_strategy_def *def, const cq_bt_config *cfg,
   if (!v) return cq_error_set(err, CQ_ENOMEM, "vector engine: no memory");
   cq_bt_result_init(out);
   out->config = *cfg;
-  *v = (vrun){.cfg = &out->config, .r = out, .ns = data->n_symbols, .cash = cfg->initial_cash,
+  *v = (vrun){.cfg = &out->config,
+              .r = out,
+              .ns = data->n_symbols,
+              .cash = cfg->initial_cash,
               .cash_d = cq_dec_to_double(cfg->initial_cash),
-              .latency = cq_latency_bars(cfg->match.order_latency, cfg->tf), .err = err};
+              .latency = cq_latency_bars(cfg->match.order_latency, cfg->tf),
+              .err = err};
   rc = run(v, def, data);
   for (int k = 0; k < v->ns; k++) free(v->s[k].block);
   free(v);

@@ -22,8 +22,14 @@ static inline void make_candles(cq_candles *c, const row *rows, const int *idx, 
   cq_candles_init(c, 0);
   for (size_t i = 0; i < n; i++) {
     cq_candle k = {.open_time = T0 + (idx ? idx[i] : (int)i) * CQ_NS_PER_MIN,
-                   .open = rows[i].o, .high = rows[i].h, .low = rows[i].l, .close = rows[i].c,
-                   .volume = 1000, .quote_volume = NAN, .trades = -1, .closed = true};
+                   .open = rows[i].o,
+                   .high = rows[i].h,
+                   .low = rows[i].l,
+                   .close = rows[i].c,
+                   .volume = 1000,
+                   .quote_volume = NAN,
+                   .trades = -1,
+                   .closed = true};
     if (cq_candles_push(c, &k)) abort();
   }
 }
@@ -56,12 +62,11 @@ static inline void test_config(cq_bt_config *cfg, int n_symbols) {
 }
 
 /* |got - want| within 1e-9 relative (or absolute below 1) */
-#define assert_near(got, want)                                                             \
-  do {                                                                                     \
-    double g_ = (got), w_ = (want);                                                        \
-    double tol_ = 1e-9 * (fabs(w_) > 1 ? fabs(w_) : 1);                                    \
-    if (!(fabs(g_ - w_) <= tol_))                                                          \
-      fail_msg("%s: got %.17g, want %.17g", #got, g_, w_);                                 \
+#define assert_near(got, want)                                                         \
+  do {                                                                                 \
+    double g_ = (got), w_ = (want);                                                    \
+    double tol_ = 1e-9 * (fabs(w_) > 1 ? fabs(w_) : 1);                                \
+    if (!(fabs(g_ - w_) <= tol_)) fail_msg("%s: got %.17g, want %.17g", #got, g_, w_); \
   } while (0)
 
 #endif

@@ -28,8 +28,8 @@ static void day_result(cq_bt_result *r, size_t n, const double *eq, const double
 }
 
 static void add_trade(cq_bt_result *r, double pnl, double ret, int64_t days, bool open) {
-  cq_bt_trade t = {.entry_time = T0, .exit_time = T0 + days * DAY, .pnl = pnl, .ret = ret,
-                   .open = open};
+  cq_bt_trade t = {
+      .entry_time = T0, .exit_time = T0 + days * DAY, .pnl = pnl, .ret = ret, .open = open};
   assert_int_equal(cq_bt_result_add_trade(r, &t, NULL), 0);
 }
 

@@ -53,8 +53,8 @@ static void test_time_axis_union(void **state) {
 
 static void add_fill(cq_bt_result *r, int minute, cq_side side, double price, double qty,
                      double fee) {
-  cq_bt_fill f = {.time = T0 + minute * MIN, .symbol = 0, .side = side, .price = price,
-                  .qty = qty, .fee = fee};
+  cq_bt_fill f = {
+      .time = T0 + minute * MIN, .symbol = 0, .side = side, .price = price, .qty = qty, .fee = fee};
   assert_int_equal(cq_bt_result_add_fill(r, &f, NULL), 0);
 }
 
@@ -143,8 +143,8 @@ static void test_benchmark_two_symbols(void **state) {
   /* A at minutes 0..3 closes 100, 110, 120, 90; B at 1 and 3 closes 50, 75.
    * mean of A/100 and B/50 (1 before B starts, B carried at minute 2):
    * (1 + 1) / 2, (1.1 + 1) / 2, (1.2 + 1) / 2, (.9 + 1.5) / 2 */
-  const row ra[4] = {{100, 100, 100, 100}, {110, 110, 110, 110}, {120, 120, 120, 120},
-                     {90, 90, 90, 90}};
+  const row ra[4] = {
+      {100, 100, 100, 100}, {110, 110, 110, 110}, {120, 120, 120, 120}, {90, 90, 90, 90}};
   const row rb[2] = {{50, 50, 50, 50}, {75, 75, 75, 75}};
   const int ib[2] = {1, 3};
   cq_candles a, b;

@@ -38,8 +38,7 @@ static const script scripts[S_COUNT][2] = {
 static const cq_param_def scenario_param[] = {
     {"scenario", CQ_PARAM_INT, 0, 0, S_COUNT - 1, 1, "which script"}};
 
-static int script_signals(const double *p, const cq_candles *c, cq_signals *out,
-                          cq_error *err) {
+static int script_signals(const double *p, const cq_candles *c, cq_signals *out, cq_error *err) {
   const script *s = &scripts[(int)p[0]][0];
   if (s[1].entry && c->len && c->open[0] == s[1].first_open) s = &s[1];
   if (!s->entry) return cq_error_set(err, CQ_EINVAL, "no script");
@@ -52,9 +51,11 @@ static int script_signals(const double *p, const cq_candles *c, cq_signals *out,
   return CQ_OK;
 }
 
-static const cq_strategy_def script_def = {
-    .name = "script", .summary = "signals from a table", .n_params = 1,
-    .params = scenario_param, .signals = script_signals};
+static const cq_strategy_def script_def = {.name = "script",
+                                           .summary = "signals from a table",
+                                           .n_params = 1,
+                                           .params = scenario_param,
+                                           .signals = script_signals};
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -225,10 +226,8 @@ static void test_oco(void **state) {
 
   /* both on one bar: 100 -> 94 -> 106 -> 100 (equal distance to both extremes: low
    * first) reaches the stop first: 9.99 x 95 = 949.05, fee .94905, cash 948.10195 */
-  const row both[4] = {{100, 101, 99, 100},
-                       {100, 101, 99, 100},
-                       {100, 106, 94, 100},
-                       {100, 101, 99, 100}};
+  const row both[4] = {
+      {100, 101, 99, 100}, {100, 101, 99, 100}, {100, 106, 94, 100}, {100, 101, 99, 100}};
   run_one(&cfg, both, 4, &r);
   assert_int_equal(r.n_fills, 2);
   check_fill(&r.fills[1], 2, CQ_SIDE_SELL, 95, 9.99, 0.94905, CQ_LIQ_TAKER, 2);
@@ -393,21 +392,21 @@ static uint64_t mix(uint64_t *s) {
 
 static void test_fast_tick(void **state) {
   (void)state;
-  const cq_dec ticks[] = {CQ_DEC(1, 2), CQ_DEC(5, 1), CQ_DEC(1, 5), CQ_DEC(1, 0), CQ_DEC(5, 2),
-                          CQ_DEC(25, 3), CQ_DEC(1, 8)};
+  const cq_dec ticks[] = {CQ_DEC(1, 2), CQ_DEC(5, 1),  CQ_DEC(1, 5), CQ_DEC(1, 0),
+                          CQ_DEC(5, 2), CQ_DEC(25, 3), CQ_DEC(1, 8)};
   uint64_t seed = 42;
   for (int i = 0; i < 200000; i++) {
     cq_dec tick = ticks[mix(&seed) % (sizeof ticks / sizeof ticks[0])];
     double u = (double)(mix(&seed) >> 11) * 0x1.0p-53, v = pow(10.0, u * 6.0);
     switch (mix(&seed) % 4) {
-    case 0: /* on the grid */
-      v = (double)(int64_t)(v * 1e2) / 1e2;
-      break;
-    case 1: /* a neighbour of a grid value */
-      v = nextafter((double)(int64_t)(v * 1e2) / 1e2, (mix(&seed) & 1) ? 1e300 : 0);
-      break;
-    default:
-      break;
+      case 0: /* on the grid */
+        v = (double)(int64_t)(v * 1e2) / 1e2;
+        break;
+      case 1: /* a neighbour of a grid value */
+        v = nextafter((double)(int64_t)(v * 1e2) / 1e2, (mix(&seed) & 1) ? 1e300 : 0);
+        break;
+      default:
+        break;
     }
     if (v < 1) v = 1;
     for (int m = 0; m < 2; m++) {
