@@ -290,6 +290,25 @@ static void test_this_close(void **state) {
   cq_bt_result_release(&r);
 }
 
+static void test_slippage_bps(void **state) {
+  (void)state;
+  cq_bt_config cfg;
+  config(&cfg, S_BASIC);
+  cfg.match.slippage = (cq_slippage){.kind = CQ_SLIP_BPS, .value = 10};
+  /* buy at 100 x 1.001 = 100.1 (ceil on the tick: 100.10). 1000 / (100.1 x 1.001) =
+   * 9.98002 -> 9.980: 998.998 + .998998 = 999.996998; cash .003002.
+   * sell at 102 x .999 = 101.898, floored to 101.89: 9.98 x 101.89 = 1016.8622, fee
+   * 1.0168622; cash .003002 + 1016.8622 - 1.0168622 = 1015.8483398 */
+  cq_bt_result r;
+  run_one(&cfg, basic, 5, &r);
+  assert_int_equal(r.n_fills, 2);
+  check_fill(&r.fills[0], 1, CQ_SIDE_BUY, 100.1, 9.98, 0.998998, CQ_LIQ_TAKER, 1);
+  check_fill(&r.fills[1], 3, CQ_SIDE_SELL, 101.89, 9.98, 1.0168622, CQ_LIQ_TAKER, 2);
+  assert_near(r.cash[1], 0.003002);
+  assert_near(r.equity[4], 1015.8483398);
+  cq_bt_result_release(&r);
+}
+
 static void test_two_symbols_share_cash(void **state) {
   (void)state;
   cq_bt_config cfg;
@@ -430,6 +449,7 @@ int main(void) {
       cmocka_unit_test(test_min_notional_rejected),
       cmocka_unit_test(test_latency_one_bar),
       cmocka_unit_test(test_this_close),
+      cmocka_unit_test(test_slippage_bps),
       cmocka_unit_test(test_two_symbols_share_cash),
       cmocka_unit_test(test_refused),
       cmocka_unit_test(test_fast_tick),
