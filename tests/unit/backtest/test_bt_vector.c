@@ -414,7 +414,7 @@ static void test_fast_tick(void **state) {
   const cq_dec ticks[] = {CQ_DEC(1, 2), CQ_DEC(5, 1),  CQ_DEC(1, 5), CQ_DEC(1, 0),
                           CQ_DEC(5, 2), CQ_DEC(25, 3), CQ_DEC(1, 8)};
   uint64_t seed = 42;
-  for (int i = 0; i < 200000; i++) {
+  for (int i = 0; i < 100000; i++) {
     cq_dec tick = ticks[mix(&seed) % (sizeof ticks / sizeof ticks[0])];
     double u = (double)(mix(&seed) >> 11) * 0x1.0p-53, v = pow(10.0, u * 6.0);
     switch (mix(&seed) % 4) {
