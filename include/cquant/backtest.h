@@ -141,6 +141,12 @@ CQ_NODISCARD int cq_bt_run_event(const cq_bt_config *cfg, const cq_bt_data *data
 CQ_NODISCARD int cq_bt_run_vector(const cq_bt_config *cfg, const cq_bt_data *data,
                                   cq_bt_result *out, cq_error *err);
 
+/* The same with the strategy given directly (a strategy not in the built-in registry, as
+ * tests and benchmarks define them); cq_bt_run_vector looks cfg->strategy up and calls it.
+ * Parameters missing from cfg->params take the declared defaults. */
+CQ_NODISCARD int cq_bt_run_vector_def(const cq_strategy_def *def, const cq_bt_config *cfg,
+                                      const cq_bt_data *data, cq_bt_result *out, cq_error *err);
+
 /* Either engine, as cfg->engine says; then metrics. */
 CQ_NODISCARD int cq_bt_run(const cq_bt_config *cfg, const cq_bt_data *data,
                            cq_progress *progress, cq_bt_result *out, cq_error *err);
