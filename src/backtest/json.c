@@ -125,6 +125,64 @@ static void jw_key(jw *w, const char *k) {
   w->after_key = true;
 }
 
+/* ---- shortest doubles, fast ---------------------------------------------------------------
+ *
+ * cq_format_double tries "%.*f" with 0, 1, 2... decimals until the text parses back to the
+ * same double: up to 20 printf and strtod calls a number, too slow for millions of points.
+ * This gives the same text with one pass of integer arithmetic. v = m * 2^-s exactly; a
+ * decimal parses back to v when it lies inside v's rounding interval, (2m +- 1) * 2^-(s+1)
+ * (ends included when m is even: ties go to the even mantissa). The fewest decimals d with
+ * a multiple of 10^-d inside that interval is the d cq_format_double stops at, because the
+ * nearest multiple, which "%.*f" prints, is then inside too. That holds while the interval
+ * is symmetric, so powers of two (whose lower neighbour is nearer) and values outside the
+ * plain-notation range go to cq_format_double itself. */
+
+typedef unsigned __int128 u128;
+
+/* The digits of n with d of them after the point ("1234", 2 -> "12.34"; 5, 3 -> "0.005"). */
+static size_t put_fixed(u128 n, int d, bool neg, char *buf) {
+  char digits[48];
+  int len = 0;
+  do {
+    digits[len++] = (char)('0' + (int)(n % 10));
+    n /= 10;
+  } while (n > 0);
+  while (len <= d) digits[len++] = '0'; /* at least one digit before the point */
+  size_t k = 0;
+  if (neg) buf[k++] = '-';
+  for (int i = len - 1; i >= 0; i--) {
+    buf[k++] = digits[i];
+    if (i == d && d > 0) buf[k++] = '.';
+  }
+  buf[k] = '\0';
+  return k;
+}
+
+size_t cq__bt_format_double(double v, char *buf, size_t n) {
+  double a = fabs(v);
+  if (n < 48 || !(a >= 1e-12 && a < 1e15)) return cq_format_double(v, buf, n);
+  int exp2 = 0;
+  uint64_t m = (uint64_t)ldexp(frexp(a, &exp2), 53); /* a = m * 2^(exp2 - 53) exactly */
+  int s = 53 - exp2;                                 /* 3 <= s <= 93 in this range */
+  if (m == UINT64_C(1) << 52) return cq_format_double(v, buf, n);
+  bool even = (m & 1) == 0;
+  u128 lo = 2 * (u128)m - 1, hi = 2 * (u128)m + 1, unit = (u128)1 << (s + 1);
+  u128 pow10 = 1;
+  for (int d = 0; d <= 20; d++, lo *= 10, hi *= 10, pow10 *= 10) {
+    /* the first multiple of 10^-d at or above the interval's low end, scaled by 10^d */
+    u128 k = lo / unit + 1;
+    if (even && lo % unit == 0) k--;
+    bool inside = even ? k * unit <= hi : k * unit < hi;
+    if (!inside) continue;
+    /* what "%.*f" prints: a * 10^d rounded to the nearest integer, ties to even */
+    u128 scaled = (u128)m * pow10, half = (u128)1 << (s - 1);
+    u128 q = scaled >> s, rem = scaled & (((u128)1 << s) - 1);
+    if (rem > half || (rem == half && (q & 1))) q++;
+    return put_fixed(q, d, v < 0, buf);
+  }
+  return cq_format_double(v, buf, n);
+}
+
 /* A double in its shortest round-trip text; NaN and infinities have no JSON form: null. */
 static void jw_num(jw *w, double v) {
   jw_item(w);
@@ -132,8 +190,8 @@ static void jw_num(jw *w, double v) {
     jw_put(w, "null");
     return;
   }
-  char t[40];
-  jw_raw(w, t, cq_format_double(v, t, sizeof t));
+  char t[48];
+  jw_raw(w, t, cq__bt_format_double(v, t, sizeof t));
 }
 
 static void jw_int(jw *w, int64_t v) {

@@ -16,6 +16,7 @@
 
 #include "cquant/backtest.h"
 #include "cquant/strategy.h"
+#include "report_internal.h"
 
 /* ---- a hand-made result ----------------------------------------------------------------- */
 
@@ -340,6 +341,55 @@ static void test_json_downsample(void **state) {
   free_result(&r);
 }
 
+/* The writer's fast shortest-double text is exactly cq_format_double's: hand-picked values
+ * (powers of two, ties, the ends of the plain range) and a million seeded random ones of
+ * every magnitude and of few digits. */
+static uint64_t rng_next(uint64_t *x) {
+  *x ^= *x << 13;
+  *x ^= *x >> 7;
+  *x ^= *x << 17;
+  return *x;
+}
+
+static void check_same_text(double v) {
+  char want[64], got[64];
+  cq_format_double(v, want, sizeof want);
+  cq__bt_format_double(v, got, sizeof got);
+  if (strcmp(want, got) != 0) fail_msg("%.17g: cq_format_double %s, fast %s", v, want, got);
+}
+
+static void test_fast_double_text(void **state) {
+  (void)state;
+  static const double fixed[] = {0, -0.0, 1, -1, 0.5, 0.1, 0.2, 0.3, 2.5, 0.125, 1e-12,
+                                 9.999999999999999e14, 1e15, 1e-13, 43251.17, 0.0231,
+                                 0.0009991, 1e-8, 1024, 0.0078125, 123456789.123,
+                                 10000.000000000002, 5e-324, 1.7976931348623157e308, NAN,
+                                 INFINITY, -INFINITY, 0.30000000000000004, 1.005, 2.675};
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) check_same_text(fixed[i]);
+  uint64_t x = 0x9E3779B97F4A7C15u;
+  for (int i = 0; i < 1000000; i++) {
+    uint64_t r = rng_next(&x);
+    double v;
+    switch (i % 4) {
+    case 0: /* any finite double */
+      memcpy(&v, &r, sizeof v);
+      if (!isfinite(v)) continue;
+      break;
+    case 1: /* a random mantissa across the plain range */
+      v = ldexp((double)(r >> 11) / 9007199254740992.0, (int)(r % 100) - 45);
+      break;
+    case 2: /* prices with few decimals, as venues send them */
+      v = (double)(r % 100000000) / 100.0;
+      break;
+    default: /* equity-like arithmetic results */
+      v = 10000.0 * (1.0 + ((double)(r % 2000001) - 1000000.0) / 1e7) - 0.001 * (double)(r % 7);
+      break;
+    }
+    check_same_text(v);
+    check_same_text(-v);
+  }
+}
+
 /* ---- HTML ---------------------------------------------------------------------------- */
 
 static char *html_of(const char *json, size_t len, int *rc, cq_error *err) {
@@ -489,7 +539,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_json_values),        cmocka_unit_test(test_json_deterministic),
     cmocka_unit_test(test_json_escapes),       cmocka_unit_test(test_json_param_names),
-    cmocka_unit_test(test_json_downsample),    cmocka_unit_test(test_html_report),
+    cmocka_unit_test(test_json_downsample),    cmocka_unit_test(test_fast_double_text),
+    cmocka_unit_test(test_html_report),
     cmocka_unit_test(test_html_rejects_bad_json), cmocka_unit_test(test_html_index),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
