@@ -143,10 +143,15 @@ typedef unsigned __int128 u128;
 static size_t put_fixed(u128 n, int d, bool neg, char *buf) {
   char digits[48];
   int len = 0;
-  do {
+  while (n > UINT64_MAX) { /* 128-bit division is slow: only for the digits past 2^64 */
     digits[len++] = (char)('0' + (int)(n % 10));
     n /= 10;
-  } while (n > 0);
+  }
+  uint64_t n64 = (uint64_t)n;
+  do {
+    digits[len++] = (char)('0' + (int)(n64 % 10));
+    n64 /= 10;
+  } while (n64 > 0);
   while (len <= d) digits[len++] = '0'; /* at least one digit before the point */
   size_t k = 0;
   if (neg) buf[k++] = '-';
@@ -170,8 +175,8 @@ size_t cq__bt_format_double(double v, char *buf, size_t n) {
   u128 pow10 = 1;
   for (int d = 0; d <= 20; d++, lo *= 10, hi *= 10, pow10 *= 10) {
     /* the first multiple of 10^-d at or above the interval's low end, scaled by 10^d */
-    u128 k = lo / unit + 1;
-    if (even && lo % unit == 0) k--;
+    u128 k = (lo >> (s + 1)) + 1;
+    if (even && (lo & (unit - 1)) == 0) k--;
     bool inside = even ? k * unit <= hi : k * unit < hi;
     if (!inside) continue;
     /* what "%.*f" prints: a * 10^d rounded to the nearest integer, ties to even */

@@ -175,8 +175,11 @@ int cq_bt_report_html(const char *json, size_t len, FILE *out, cq_error *err) {
 
 /* ---- the index ------------------------------------------------------------------------ */
 
-/* A metric cell: the number for sorting, the text for reading ("12.34%", "1.52"). */
-static void put_metric_cell(html_out *o, json_t *metrics, const char *key, bool percent) {
+/* How an index column shows its metric. */
+typedef enum cell_kind { CELL_PERCENT, CELL_RATIO, CELL_COUNT } cell_kind;
+
+/* A metric cell: the number for sorting, the text for reading ("12.34%", "1.52", "7"). */
+static void put_metric_cell(html_out *o, json_t *metrics, const char *key, cell_kind kind) {
   json_t *v = json_object_get(metrics, key);
   if (!json_is_number(v)) {
     put(o, "<td class=\"num\" data-v=\"\">\xE2\x80\x93</td>");
@@ -186,9 +189,9 @@ static void put_metric_cell(html_out *o, json_t *metrics, const char *key, bool 
   char t[96];
   snprintf(t, sizeof t, "<td class=\"num\" data-v=\"%.17g\">", x);
   put(o, t);
-  if (percent)
+  if (kind == CELL_PERCENT)
     snprintf(t, sizeof t, "%.2f%%", x * 100.0);
-  else if (fabs(x) >= 1e6)
+  else if (kind == CELL_COUNT || fabs(x) >= 1e6)
     snprintf(t, sizeof t, "%.0f", x);
   else
     snprintf(t, sizeof t, "%.2f", x);
@@ -198,13 +201,13 @@ static void put_metric_cell(html_out *o, json_t *metrics, const char *key, bool 
 
 static const struct index_col {
   const char *title, *key;
-  bool percent;
+  cell_kind kind;
 } index_cols[] = {
-  {"Total return", "total_return", true}, {"CAGR", "cagr", true},
-  {"Sharpe", "sharpe", false},            {"Sortino", "sortino", false},
-  {"Max drawdown", "max_drawdown", true}, {"Win rate", "win_rate", true},
-  {"Trades", "n_trades", false},          {"Buy & hold", "buy_hold_return", true},
-  {"End equity", "end_equity", false},
+  {"Total return", "total_return", CELL_PERCENT}, {"CAGR", "cagr", CELL_PERCENT},
+  {"Sharpe", "sharpe", CELL_RATIO},               {"Sortino", "sortino", CELL_RATIO},
+  {"Max drawdown", "max_drawdown", CELL_PERCENT}, {"Win rate", "win_rate", CELL_PERCENT},
+  {"Trades", "n_trades", CELL_COUNT},             {"Buy & hold", "buy_hold_return", CELL_PERCENT},
+  {"End equity", "end_equity", CELL_RATIO},
 };
 
 static void put_index_row(html_out *o, const char *title, const char *href, json_t *doc) {
@@ -223,7 +226,7 @@ static void put_index_row(html_out *o, const char *title, const char *href, json
   put(o, "</td>");
   json_t *m = json_object_get(doc, "metrics");
   for (size_t c = 0; c < sizeof index_cols / sizeof index_cols[0]; c++)
-    put_metric_cell(o, m, index_cols[c].key, index_cols[c].percent);
+    put_metric_cell(o, m, index_cols[c].key, index_cols[c].kind);
   put(o, "</tr>\n");
 }
 

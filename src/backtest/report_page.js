@@ -99,7 +99,8 @@
       layout: { background: { color: '#ffffff' }, textColor: '#1f2328' },
       grid: { vertLines: { color: '#f0f2f4' }, horzLines: { color: '#f0f2f4' } },
       timeScale: { timeVisible: true, secondsVisible: false },
-      rightPriceScale: { borderVisible: false }
+      /* one scale width for every chart, so the equity and drawdown time axes line up */
+      rightPriceScale: { borderVisible: false, minimumWidth: 90 }
     });
   }
   /* points with a value; a missing one (null) leaves a gap */
@@ -183,15 +184,16 @@
       priceLineVisible: false, lastValueVisible: false });
     priceChart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
     vs.setData(vols);
-    var markers = [];
-    (run.fills || []).forEach(function (f) {
-      if (f.symbol !== c.symbol) return;
+    /* with many fills, arrows only: the prices are in the tables */
+    var fills = (run.fills || []).filter(function (f) { return f.symbol === c.symbol; });
+    var labels = fills.length <= 40, markers = [];
+    fills.forEach(function (f) {
       var t = snap(times, seconds(f.time));
       if (t === null) return;
       var buy = f.side === 'buy';
       markers.push({ time: t, position: buy ? 'belowBar' : 'aboveBar',
         shape: buy ? 'arrowUp' : 'arrowDown', color: buy ? UP : DOWN,
-        text: (buy ? 'B ' : 'S ') + f.price });
+        text: labels ? (buy ? 'buy ' : 'sell ') + f.price : '' });
     });
     markers.sort(function (a, b) { return a.time - b.time; });
     cs.setMarkers(markers);
