@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_internal.h"
 #include "cquant/backtest.h"
 #include "cquant/strategy.h"
+#include "report_internal.h"
 
 enum { JW_MAX_DEPTH = 16 };
 
@@ -96,9 +96,14 @@ static void jw_str(jw *w, const char *s) {
   size_t n = strlen(s);
   for (size_t i = 0; i < n;) {
     unsigned char c = p[i];
-    const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
-                    : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b"
-                    : c == '\f' ? "\\f" : NULL;
+    const char *esc = c == '"'    ? "\\\""
+                      : c == '\\' ? "\\\\"
+                      : c == '\n' ? "\\n"
+                      : c == '\r' ? "\\r"
+                      : c == '\t' ? "\\t"
+                      : c == '\b' ? "\\b"
+                      : c == '\f' ? "\\f"
+                                  : NULL;
     if (esc) {
       jw_put(w, esc);
       i++;
@@ -530,8 +535,7 @@ static void bucket_ohlcv(const cq_candles *c, size_t start, size_t last, double 
   }
 }
 
-static void write_candle_series(jw *w, const char *symbol, const cq_candles *c,
-                                size_t max_points) {
+static void write_candle_series(jw *w, const char *symbol, const cq_candles *c, size_t max_points) {
   size_t n = c ? c->len : 0, k = bucket_size(n, max_points);
   static const char *const keys[] = {"o", "h", "l", "c", "v"};
   jw_open(w, '{');

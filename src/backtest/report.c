@@ -33,8 +33,12 @@ static void put(html_out *o, const char *s) {
 /* Text and attribute values: the five characters HTML gives meaning to. */
 static void put_escaped(html_out *o, const char *s) {
   for (const char *p = s; *p; p++) {
-    const char *e = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
-                  : *p == '"' ? "&quot;" : *p == '\'' ? "&#39;" : NULL;
+    const char *e = *p == '&'    ? "&amp;"
+                    : *p == '<'  ? "&lt;"
+                    : *p == '>'  ? "&gt;"
+                    : *p == '"'  ? "&quot;"
+                    : *p == '\'' ? "&#39;"
+                                 : NULL;
     if (e)
       put(o, e);
     else
@@ -72,16 +76,14 @@ static void put_script(html_out *o, const unsigned char *src, size_t len) {
 
 static int finish(html_out *o, const char *what, cq_error *err) {
   if (!o->errnum && fflush(o->f) != 0) o->errnum = errno ? errno : EIO;
-  if (o->errnum)
-    return cq_error_set(err, CQ_EIO, "writing the %s: %s", what, strerror(o->errnum));
+  if (o->errnum) return cq_error_set(err, CQ_EIO, "writing the %s: %s", what, strerror(o->errnum));
   return CQ_OK;
 }
 
 /* ---- the run document ---------------------------------------------------------------- */
 
 /* Parses and checks a run document; *doc is the root object (json_decref it). */
-static int load_run(const char *json, size_t len, const char *what, json_t **doc,
-                    cq_error *err) {
+static int load_run(const char *json, size_t len, const char *what, json_t **doc, cq_error *err) {
   if (!json) return cq_error_set(err, CQ_EINVAL, "%s: no run JSON", what);
   json_error_t je;
   json_t *root = json_loadb(json, len, 0, &je);
@@ -125,9 +127,10 @@ static void put_title(html_out *o, json_t *doc) {
 }
 
 static void put_head(html_out *o, json_t *doc) {
-  put(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<meta name=\"generator\" content=\"cquant\">\n<title>");
+  put(o,
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<meta name=\"generator\" content=\"cquant\">\n<title>");
   put_title(o, doc);
   put(o, " \xE2\x80\x94 cquant backtest</title>\n<style>\n");
   put_n(o, (const char *)cq__report_css, cq__report_css_len);
@@ -139,19 +142,20 @@ static void put_head(html_out *o, json_t *doc) {
 static void put_body(html_out *o, json_t *doc) {
   put(o, "<body>\n<header>\n<h1>");
   put_title(o, doc);
-  put(o, "</h1>\n<p id=\"subtitle\"></p>\n<noscript><p>This report draws its tables and charts "
-         "with JavaScript; the run's data is in the cq-run block of this file.</p></noscript>\n"
-         "</header>\n<main>\n"
-         "<section><h2>Metrics</h2><div id=\"metrics\" class=\"cards\"></div></section>\n"
-         "<section><h2>Equity</h2><div class=\"legend\" id=\"equity-legend\"></div>"
-         "<div id=\"equity-chart\" class=\"chart\"></div>\n"
-         "<h3>Drawdown</h3><div id=\"drawdown-chart\" class=\"chart small\"></div></section>\n"
-         "<section><h2>Price and trades</h2><div id=\"symbol-pick\"></div>"
-         "<div id=\"price-chart\" class=\"chart tall\"></div></section>\n"
-         "<section><h2>Monthly returns</h2><div id=\"monthly\"></div></section>\n"
-         "<section><h2>Trades</h2><div id=\"trades\"></div></section>\n"
-         "<section><h2>Configuration</h2><div id=\"config\"></div></section>\n"
-         "</main>\n<footer><p id=\"footer\"></p></footer>\n");
+  put(o,
+      "</h1>\n<p id=\"subtitle\"></p>\n<noscript><p>This report draws its tables and charts "
+      "with JavaScript; the run's data is in the cq-run block of this file.</p></noscript>\n"
+      "</header>\n<main>\n"
+      "<section><h2>Metrics</h2><div id=\"metrics\" class=\"cards\"></div></section>\n"
+      "<section><h2>Equity</h2><div class=\"legend\" id=\"equity-legend\"></div>"
+      "<div id=\"equity-chart\" class=\"chart\"></div>\n"
+      "<h3>Drawdown</h3><div id=\"drawdown-chart\" class=\"chart small\"></div></section>\n"
+      "<section><h2>Price and trades</h2><div id=\"symbol-pick\"></div>"
+      "<div id=\"price-chart\" class=\"chart tall\"></div></section>\n"
+      "<section><h2>Monthly returns</h2><div id=\"monthly\"></div></section>\n"
+      "<section><h2>Trades</h2><div id=\"trades\"></div></section>\n"
+      "<section><h2>Configuration</h2><div id=\"config\"></div></section>\n"
+      "</main>\n<footer><p id=\"footer\"></p></footer>\n");
 }
 
 int cq_bt_report_html(const char *json, size_t len, FILE *out, cq_error *err) {
@@ -203,11 +207,15 @@ static const struct index_col {
   const char *title, *key;
   cell_kind kind;
 } index_cols[] = {
-  {"Total return", "total_return", CELL_PERCENT}, {"CAGR", "cagr", CELL_PERCENT},
-  {"Sharpe", "sharpe", CELL_RATIO},               {"Sortino", "sortino", CELL_RATIO},
-  {"Max drawdown", "max_drawdown", CELL_PERCENT}, {"Win rate", "win_rate", CELL_PERCENT},
-  {"Trades", "n_trades", CELL_COUNT},             {"Buy & hold", "buy_hold_return", CELL_PERCENT},
-  {"End equity", "end_equity", CELL_RATIO},
+    {"Total return", "total_return", CELL_PERCENT},
+    {"CAGR", "cagr", CELL_PERCENT},
+    {"Sharpe", "sharpe", CELL_RATIO},
+    {"Sortino", "sortino", CELL_RATIO},
+    {"Max drawdown", "max_drawdown", CELL_PERCENT},
+    {"Win rate", "win_rate", CELL_PERCENT},
+    {"Trades", "n_trades", CELL_COUNT},
+    {"Buy & hold", "buy_hold_return", CELL_PERCENT},
+    {"End equity", "end_equity", CELL_RATIO},
 };
 
 static void put_index_row(html_out *o, const char *title, const char *href, json_t *doc) {
@@ -232,16 +240,18 @@ static void put_index_row(html_out *o, const char *title, const char *href, json
 
 static void put_index_head(html_out *o, size_t n) {
   char t[64];
-  put(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<meta name=\"generator\" content=\"cquant\">\n<title>cquant backtests</title>\n<style>\n");
+  put(o,
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<meta name=\"generator\" content=\"cquant\">\n<title>cquant backtests</title>\n<style>\n");
   put_n(o, (const char *)cq__report_css, cq__report_css_len);
   snprintf(t, sizeof t, "%zu run%s", n, n == 1 ? "" : "s");
   put(o, "</style>\n</head>\n<body>\n<header>\n<h1>Backtests</h1>\n<p>");
   put(o, t);
-  put(o, " \xC2\xB7 click a column to sort</p>\n</header>\n<main>\n<table id=\"runs\" "
-         "class=\"grid sortable\">\n<thead><tr><th>Run</th><th>Strategy</th><th>Symbols</th>"
-         "<th>TF</th>");
+  put(o,
+      " \xC2\xB7 click a column to sort</p>\n</header>\n<main>\n<table id=\"runs\" "
+      "class=\"grid sortable\">\n<thead><tr><th>Run</th><th>Strategy</th><th>Symbols</th>"
+      "<th>TF</th>");
   for (size_t c = 0; c < sizeof index_cols / sizeof index_cols[0]; c++) {
     put(o, "<th class=\"num\">");
     put(o, index_cols[c].title);

@@ -138,7 +138,13 @@
     var dc = chart('drawdown-chart');
     dc.addAreaSeries({ lineColor: DOWN, topColor: 'rgba(207,34,46,0.05)',
       bottomColor: 'rgba(207,34,46,0.35)', lineWidth: 1, priceLineVisible: false,
-      invertFilledArea: true, priceFormat: { type: 'percent' } })
+      invertFilledArea: true, priceFormat: { type: 'percent' },
+      /* the scale always reaches 0 %: the peak the drawdown is measured from */
+      autoscaleInfoProvider: function (original) {
+        var r = original();
+        if (r && r.priceRange) r.priceRange.maxValue = 0;
+        return r;
+      } })
       .setData(series(eqTimes, eq.drawdown, -100));
     dc.timeScale().fitContent();
     /* the two charts scroll and zoom together */
@@ -180,7 +186,8 @@
     var cs = priceChart.addCandlestickSeries({ upColor: UP, downColor: DOWN, wickUpColor: UP,
       wickDownColor: DOWN, borderVisible: false });
     cs.setData(bars);
-    var vs = priceChart.addHistogramSeries({ priceScaleId: 'volume', priceFormat: { type: 'volume' },
+    var vs = priceChart.addHistogramSeries({ priceScaleId: 'volume',
+      priceFormat: { type: 'volume' },
       priceLineVisible: false, lastValueVisible: false });
     priceChart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
     vs.setData(vols);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <jansson.h>
@@ -37,8 +38,8 @@ static void base_config(cq_bt_config *c) {
   snprintf(c->venue, sizeof c->venue, "%s", "binance");
   c->n_symbols = 1;
   snprintf(c->symbols[0], sizeof c->symbols[0], "%s", "BTC/USDT");
-  c->instruments[0].tick = (cq_dec){1, 2};  /* 0.01 */
-  c->instruments[0].lot = (cq_dec){1, 5};   /* 0.00001 */
+  c->instruments[0].tick = (cq_dec){1, 2}; /* 0.01 */
+  c->instruments[0].lot = (cq_dec){1, 5};  /* 0.00001 */
   c->tf = (cq_timeframe){1, CQ_TF_DAY};
   c->from = day_time(2024, 1, 30);
   c->to = day_time(2024, 2, 3);
@@ -97,17 +98,37 @@ static void small_result(cq_bt_result *r) {
   assert_non_null(r->fills);
   assert_non_null(r->trades);
   r->n_fills = r->cap_fills = 2;
-  r->fills[0] = (cq_bt_fill){.time = r->time[1], .symbol = 0, .side = CQ_SIDE_BUY,
-                             .price = 43251.17, .qty = 0.0231, .fee = 0.00099910,
-                             .liquidity = CQ_LIQ_TAKER, .order_id = 1, .strategy = 0};
-  r->fills[1] = (cq_bt_fill){.time = r->time[3] + 250 * CQ_NS_PER_MS, .symbol = 0,
-                             .side = CQ_SIDE_SELL, .price = 1e-8, .qty = 0.0231, .fee = 0,
-                             .liquidity = CQ_LIQ_MAKER, .order_id = 3, .strategy = 0};
+  r->fills[0] = (cq_bt_fill){.time = r->time[1],
+                             .symbol = 0,
+                             .side = CQ_SIDE_BUY,
+                             .price = 43251.17,
+                             .qty = 0.0231,
+                             .fee = 0.00099910,
+                             .liquidity = CQ_LIQ_TAKER,
+                             .order_id = 1,
+                             .strategy = 0};
+  r->fills[1] = (cq_bt_fill){.time = r->time[3] + 250 * CQ_NS_PER_MS,
+                             .symbol = 0,
+                             .side = CQ_SIDE_SELL,
+                             .price = 1e-8,
+                             .qty = 0.0231,
+                             .fee = 0,
+                             .liquidity = CQ_LIQ_MAKER,
+                             .order_id = 3,
+                             .strategy = 0};
   r->n_trades = r->cap_trades = 1;
-  r->trades[0] = (cq_bt_trade){.symbol = 0, .entry_time = r->time[1], .exit_time = r->time[3],
-                               .entry_bar = 1, .exit_bar = 3, .qty = 0.0231,
-                               .entry_price = 43251.17, .exit_price = 47000, .fees = 2.5,
-                               .pnl = 84.1, .ret = 0.084, .open = false};
+  r->trades[0] = (cq_bt_trade){.symbol = 0,
+                               .entry_time = r->time[1],
+                               .exit_time = r->time[3],
+                               .entry_bar = 1,
+                               .exit_bar = 3,
+                               .qty = 0.0231,
+                               .entry_price = 43251.17,
+                               .exit_price = 47000,
+                               .fees = 2.5,
+                               .pnl = 84.1,
+                               .ret = 0.084,
+                               .open = false};
   r->orders = 3;
   r->rejected = 1;
   r->metrics.start_equity = 1000;
@@ -120,8 +141,7 @@ static void small_result(cq_bt_result *r) {
   r->metrics.n_trades = 1;
 }
 
-static json_t *to_doc(const cq_bt_result *r, const cq_bt_data *d, size_t max_points,
-                      char **text) {
+static json_t *to_doc(const cq_bt_result *r, const cq_bt_data *d, size_t max_points, char **text) {
   cq_bt_json_options opt = {.max_points = max_points};
   size_t len = 0;
   cq_error err = {0};
@@ -187,8 +207,7 @@ static void test_json_values(void **state) {
   assert_string_equal(json_string_value(json_object_get(f1, "liquidity")), "maker");
 
   json_t *t0 = json_array_get(json_object_get(doc, "trades"), 0);
-  assert_string_equal(json_string_value(json_object_get(t0, "exit_time")),
-                      "2024-02-02T00:00:00Z");
+  assert_string_equal(json_string_value(json_object_get(t0, "exit_time")), "2024-02-02T00:00:00Z");
   assert_true(num_at(t0, "pnl", NULL) == 84.1);
   assert_true(json_is_false(json_object_get(t0, "open")));
 
@@ -284,8 +303,14 @@ static void ten_bars(cq_bt_result *r, cq_candles *c) {
     r->equity[i] = (double)(i + 1);
     r->cash[i] = r->equity[i];
     double x = (double)(i + 1);
-    cq_candle k = {.open_time = r->time[i], .open = x, .high = x + 0.5, .low = x - 0.5,
-                   .close = x + 0.25, .volume = 1, .quote_volume = NAN, .trades = -1,
+    cq_candle k = {.open_time = r->time[i],
+                   .open = x,
+                   .high = x + 0.5,
+                   .low = x - 0.5,
+                   .close = x + 0.25,
+                   .volume = 1,
+                   .quote_volume = NAN,
+                   .trades = -1,
                    .closed = true};
     if (i == 4) k.high = 20; /* the high of the second bucket */
     assert_int_equal(cq_candles_push(c, &k), 0);
@@ -334,8 +359,7 @@ static void test_json_downsample(void **state) {
   cs = json_array_get(json_object_get(doc, "candles"), 0);
   assert_int_equal(json_array_size(json_object_get(cs, "h")), 10);
   assert_true(arr_num(cs, "h", 4) == 20);
-  assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "equity"), "cash")),
-                   10);
+  assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "equity"), "cash")), 10);
   json_decref(doc);
   free(text);
   cq_candles_release(&c);
@@ -361,30 +385,55 @@ static void check_same_text(double v) {
 
 static void test_fast_double_text(void **state) {
   (void)state;
-  static const double fixed[] = {0, -0.0, 1, -1, 0.5, 0.1, 0.2, 0.3, 2.5, 0.125, 1e-12,
-                                 9.999999999999999e14, 1e15, 1e-13, 43251.17, 0.0231,
-                                 0.0009991, 1e-8, 1024, 0.0078125, 123456789.123,
-                                 10000.000000000002, 5e-324, 1.7976931348623157e308, NAN,
-                                 INFINITY, -INFINITY, 0.30000000000000004, 1.005, 2.675};
+  static const double fixed[] = {0,
+                                 -0.0,
+                                 1,
+                                 -1,
+                                 0.5,
+                                 0.1,
+                                 0.2,
+                                 0.3,
+                                 2.5,
+                                 0.125,
+                                 1e-12,
+                                 9.999999999999999e14,
+                                 1e15,
+                                 1e-13,
+                                 43251.17,
+                                 0.0231,
+                                 0.0009991,
+                                 1e-8,
+                                 1024,
+                                 0.0078125,
+                                 123456789.123,
+                                 10000.000000000002,
+                                 5e-324,
+                                 1.7976931348623157e308,
+                                 NAN,
+                                 INFINITY,
+                                 -INFINITY,
+                                 0.30000000000000004,
+                                 1.005,
+                                 2.675};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) check_same_text(fixed[i]);
   uint64_t x = 0x9E3779B97F4A7C15u;
   for (int i = 0; i < 50000; i++) {
     uint64_t r = rng_next(&x);
     double v;
     switch (i % 4) {
-    case 0: /* any finite double */
-      memcpy(&v, &r, sizeof v);
-      if (!isfinite(v)) continue;
-      break;
-    case 1: /* a random mantissa across the plain range */
-      v = ldexp((double)(r >> 11) / 9007199254740992.0, (int)(r % 100) - 45);
-      break;
-    case 2: /* prices with few decimals, as venues send them */
-      v = (double)(r % 100000000) / 100.0;
-      break;
-    default: /* equity-like arithmetic results */
-      v = 10000.0 * (1.0 + ((double)(r % 2000001) - 1000000.0) / 1e7) - 0.001 * (double)(r % 7);
-      break;
+      case 0: /* any finite double */
+        memcpy(&v, &r, sizeof v);
+        if (!isfinite(v)) continue;
+        break;
+      case 1: /* a random mantissa across the plain range */
+        v = ldexp((double)(r >> 11) / 9007199254740992.0, (int)(r % 100) - 45);
+        break;
+      case 2: /* prices with few decimals, as venues send them */
+        v = (double)(r % 100000000) / 100.0;
+        break;
+      default: /* equity-like arithmetic results */
+        v = 10000.0 * (1.0 + ((double)(r % 2000001) - 1000000.0) / 1e7) - 0.001 * (double)(r % 7);
+        break;
     }
     check_same_text(v);
     check_same_text(-v);
@@ -417,8 +466,8 @@ static void assert_offline(const char *html) {
   const char *lib_end = strstr(lib, "</script>");
   assert_non_null(lib_end);
   static const char *const bad[] = {"src=\"http", "src='http", "src=http", "href=\"http",
-                                    "href='http", "<link", "@import", "url(http",
-                                    "<iframe", "src=\"//", "href=\"//"};
+                                    "href='http", "<link",     "@import",  "url(http",
+                                    "<iframe",    "src=\"//",  "href=\"//"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     for (const char *p = strstr(html, bad[i]); p; p = strstr(p + 1, bad[i]))
       if (p < lib || p > lib_end) fail_msg("a network reference outside the library: %s", bad[i]);
@@ -457,7 +506,8 @@ static void test_html_report(void **state) {
   assert_non_null(end);
   assert_null(memchr(data, '<', (size_t)(end - data)));
   /* the block parses back to the run document */
-  json_t *orig = json_loadb(json, len, 0, NULL), *embedded = json_loadb(data, (size_t)(end - data), 0, NULL);
+  json_t *orig = json_loadb(json, len, 0, NULL),
+         *embedded = json_loadb(data, (size_t)(end - data), 0, NULL);
   assert_non_null(orig);
   assert_non_null(embedded);
   assert_true(json_equal(orig, embedded));
@@ -539,11 +589,11 @@ static void test_html_index(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_json_values),        cmocka_unit_test(test_json_deterministic),
-    cmocka_unit_test(test_json_escapes),       cmocka_unit_test(test_json_param_names),
-    cmocka_unit_test(test_json_downsample),    cmocka_unit_test(test_fast_double_text),
-    cmocka_unit_test(test_html_report),
-    cmocka_unit_test(test_html_rejects_bad_json), cmocka_unit_test(test_html_index),
+      cmocka_unit_test(test_json_values),     cmocka_unit_test(test_json_deterministic),
+      cmocka_unit_test(test_json_escapes),    cmocka_unit_test(test_json_param_names),
+      cmocka_unit_test(test_json_downsample), cmocka_unit_test(test_fast_double_text),
+      cmocka_unit_test(test_html_report),     cmocka_unit_test(test_html_rejects_bad_json),
+      cmocka_unit_test(test_html_index),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
