@@ -201,7 +201,8 @@ static void jw_num(jw *w, double v) {
     return;
   }
   char t[48];
-  jw_raw(w, t, cq__bt_format_double(v, t, sizeof t));
+  size_t n = cq__bt_format_double(v, t, sizeof t);
+  jw_raw(w, t, n);
 }
 
 static void jw_int(jw *w, int64_t v) {

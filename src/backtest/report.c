@@ -269,7 +269,7 @@ int cq_bt_report_index(const char *const *titles, const char *const *hrefs,
                        const char *const *jsons, size_t n, FILE *out, cq_error *err) {
   if (!out || (n > 0 && (!titles || !hrefs || !jsons)))
     return cq_error_set(err, CQ_EINVAL, "report index: no output file or no runs");
-  json_t **docs = calloc(n ? n : 1, sizeof *docs);
+  json_t **docs = calloc(n ? n : 1, sizeof(json_t *));
   if (!docs) return cq_error_set(err, CQ_ENOMEM, "report index: out of memory for %zu runs", n);
   /* every document is checked before anything is written: nothing half-written */
   for (size_t i = 0; i < n; i++) {
