@@ -11,6 +11,7 @@ all: dev
 
 deps:
 	@bash scripts/deps.sh
+	@bash scripts/web-deps.sh
 
 build/%/build.ninja: CMakeLists.txt CMakePresets.json
 	$(CMAKE) --preset $* >/dev/null

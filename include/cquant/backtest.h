@@ -164,6 +164,23 @@ CQ_NODISCARD int cq_bt_metrics_compute(cq_bt_result *r, cq_error *err);
 CQ_NODISCARD int cq_bt_to_json(const cq_bt_result *r, const cq_bt_data *candles, char **out,
                                size_t *len, cq_error *err);
 
+/* Options of the JSON document. max_points 0 keeps every equity point and candle (what
+ * --json writes); otherwise the equity arrays and each symbol's candles are cut to at most
+ * max_points buckets of consecutive bars: the last point of each bucket (drawdown: the
+ * deepest), candles aggregated (first open, highest high, lowest low, last close, summed
+ * volume). Metrics, trades, fills and monthly returns always come from every bar. */
+typedef struct cq_bt_json_options {
+  size_t max_points;
+} cq_bt_json_options;
+
+/* What the HTML report embeds: at most this many points per chart. */
+enum { CQ_BT_REPORT_MAX_POINTS = 5000 };
+
+/* cq_bt_to_json with options (NULL: the defaults, every point). */
+CQ_NODISCARD int cq_bt_to_json_opts(const cq_bt_result *r, const cq_bt_data *candles,
+                                    const cq_bt_json_options *opt, char **out, size_t *len,
+                                    cq_error *err);
+
 /* A self-contained HTML report (no network fetches) from the JSON document above. */
 CQ_NODISCARD int cq_bt_report_html(const char *json, size_t len, FILE *out, cq_error *err);
 
