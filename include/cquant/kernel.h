@@ -75,6 +75,8 @@ const cq_order *cq_kernel_order(const cq_kernel *k, uint64_t id);
 uint64_t cq_kernel_order_count(const cq_kernel *k);
 int64_t cq_kernel_rejected(const cq_kernel *k);
 cq_time cq_kernel_now(const cq_kernel *k);
+/* The state block of strategy i (NULL for a strategy without state), for inspection. */
+void *cq_kernel_strategy_state(cq_kernel *k, int i);
 /* Quote cash, equity (cash + positions at their last prices), positions value. */
 double cq_kernel_cash(const cq_kernel *k);
 double cq_kernel_equity(const cq_kernel *k);

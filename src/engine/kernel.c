@@ -463,6 +463,10 @@ cq_time cq_kernel_now(const cq_kernel *k) {
   return cq_clock_now(&k->clock);
 }
 
+void *cq_kernel_strategy_state(cq_kernel *k, int i) {
+  return i >= 0 && i < k->n_strats ? k->strats[i].state : NULL;
+}
+
 double cq_kernel_cash(const cq_kernel *k) {
   return k->pf ? cq_portfolio_balance_d(k->pf, k->venue, k->cfg.quote) : 0;
 }
