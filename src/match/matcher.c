@@ -298,6 +298,13 @@ static int execute(cq_matcher *m, entry *e, cq_dec price, cq_liquidity liq, cons
   if (rc) return rc;
   if (why) return expire(m, o, at->time, why, err);
   bool immediate = o->tif == CQ_TIF_IOC || o->tif == CQ_TIF_FOK;
+  if (o->qty.m == 0) { /* a size that comes to less than a lot: the venue's words say why */
+    cq_size_basis basis;
+    cq_error why_err;
+    m->hooks.basis(m->hooks.ctx, o, cq_dec_to_double(price), &basis);
+    if (cq_fill_check(o->side, price, o->qty, rate_of(m, liq), ins, &basis, &why_err))
+      return refuse(m, o, at->time, why_err.msg, err);
+  }
   if (qty.m == 0) /* capped to nothing: keeps working, unless it must act now */
     return immediate ? expire(m, o, at->time, "no volume to fill", err) : CQ_OK;
   cq_size_basis basis;

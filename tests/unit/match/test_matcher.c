@@ -405,6 +405,25 @@ static void test_all_in_sell_nothing_held(void **state) {
   cq_matcher_free(fx.m);
 }
 
+/* An all-in buy with 0.05 USDT at 100: 0.05 / 100.1 is under one lot (0.001): rejected,
+ * not left working. */
+static void test_all_in_buy_below_a_lot(void **state) {
+  (void)state;
+  fixture fx;
+  setup_fx(&fx, "0.05", "0");
+  start(&fx);
+  cq_order o;
+  order(&o, 1, CQ_SIDE_BUY, CQ_ORDER_MARKET, CQ_TIF_GTC, "0", NULL, NULL);
+  o.size = (cq_size){.kind = CQ_SIZE_ALL_IN};
+  add(&fx, &o);
+  cq_candle b = bar(0, 100, 101, 99, 100, 10);
+  run_bar(&fx, &b);
+  assert_int_equal(o.state, CQ_OS_REJECTED);
+  assert_non_null(strstr(o.reason, "quantity"));
+  assert_int_equal(cq_matcher_open(fx.m, 0), 0);
+  cq_matcher_free(fx.m);
+}
+
 /* ---- trades ------------------------------------------------------------------------- */
 
 static cq_trade trade(int sec, const char *price, const char *qty) {
@@ -482,6 +501,7 @@ int main(void) {
       cmocka_unit_test(test_oco),
       cmocka_unit_test(test_cancel_before_matching),
       cmocka_unit_test(test_all_in_sell_nothing_held),
+      cmocka_unit_test(test_all_in_buy_below_a_lot),
       cmocka_unit_test(test_trades_limited_by_quantity),
       cmocka_unit_test(test_market_on_trades),
   };
