@@ -46,6 +46,38 @@ static void cross_candle(cq_ctx *ctx, void *st, int symbol, const cq_candle *bar
 static const cq_strategy_def cross_def = {.name = "bench_cross", .state_size = sizeof(cross),
                                           .on_start = cross_start, .on_candle = cross_candle};
 
+/* The same indicators, never an order: the floor of the loop itself. */
+static void idle_candle(cq_ctx *ctx, void *st, int symbol, const cq_candle *bar) {
+  cross *c = st;
+  (void)ctx;
+  (void)symbol;
+  (void)bar;
+  c->pf = cq_ind_value(c->fast, 0);
+}
+
+static const cq_strategy_def idle_def = {.name = "bench_idle", .state_size = sizeof(cross),
+                                         .on_start = cross_start, .on_candle = idle_candle};
+
+static double time_run(const cq_bt_config *cfg, const cq_strategy_def *def,
+                       const cq_bt_data *data, size_t *fills) {
+  cq_bt_result r;
+  cq_error err;
+  double t = now_s();
+  int rc = cq_bt_run_event_def(cfg, def, data, NULL, &r, &err);
+  double dt = now_s() - t;
+  if (rc) {
+    fprintf(stderr, "bench_event: %s\n", err.msg);
+    return -1;
+  }
+  *fills = r.n_fills;
+  cq_bt_result_release(&r);
+  return dt;
+}
+
+static double cents(double v) {
+  return round(v * 100) / 100;
+}
+
 static int make_candles(cq_candles *c, size_t n) {
   rng r = {42};
   cq_candles_init(c, 0);
@@ -53,8 +85,10 @@ static int make_candles(cq_candles *c, size_t n) {
   double px = 40000;
   cq_time t0 = INT64_C(1704067200000000000);
   for (size_t i = 0; i < n; i++) {
-    double o = px, cl = o * (1 + (unit(&r) - 0.5) * 0.004);
-    double hi = fmax(o, cl) * (1 + unit(&r) * 0.001), lo = fmin(o, cl) * (1 - unit(&r) * 0.001);
+    /* prices on a cent grid, as a venue's candles are */
+    double o = px, cl = cents(o * (1 + (unit(&r) - 0.5) * 0.004));
+    double hi = cents(fmax(o, cl) * (1 + unit(&r) * 0.001));
+    double lo = cents(fmin(o, cl) * (1 - unit(&r) * 0.001));
     cq_candle k = {.open_time = t0 + (cq_time)i * CQ_NS_PER_MIN, .open = o, .high = hi, .low = lo,
                    .close = cl, .volume = 1 + unit(&r) * 10, .quote_volume = NAN, .trades = -1,
                    .closed = true};
@@ -105,30 +139,27 @@ int main(int argc, char **argv) {
   ins->min_notional = CQ_DEC(5, 0);
   cfg.tf = (cq_timeframe){1, CQ_TF_MINUTE};
   cq_bt_data data = {.n_symbols = 1, .candles = {&c}};
-  double best = INFINITY, base_best = INFINITY, sink = 0;
-  size_t fills = 0, crosses = 0;
+  double best = INFINITY, idle_best = INFINITY, base_best = INFINITY, sink = 0;
+  size_t fills = 0, idle_fills = 0, crosses = 0;
   for (int rep = 0; rep < REPS; rep++) {
     double t = now_s();
     sink += baseline(&c, &crosses);
     base_best = fmin(base_best, now_s() - t);
-    cq_bt_result r;
-    cq_error err;
-    t = now_s();
-    int rc = cq_bt_run_event_def(&cfg, &cross_def, &data, NULL, &r, &err);
-    double dt = now_s() - t;
-    if (rc) {
-      fprintf(stderr, "bench_event: %s\n", err.msg);
+    double dt = time_run(&cfg, &cross_def, &data, &fills);
+    double di = time_run(&cfg, &idle_def, &data, &idle_fills);
+    if (dt < 0 || di < 0) {
       cq_candles_release(&c);
       return 1;
     }
     best = fmin(best, dt);
-    fills = r.n_fills;
-    cq_bt_result_release(&r);
+    idle_best = fmin(idle_best, di);
   }
   printf("event backtest, SMA(10)/SMA(30) cross, %zu 1m bars, %zu fills (%zu crosses)\n", n,
          fills, crosses);
   printf("  kernel:   %8.1f ns/bar  %6.2f M bars/s   (target >= 10 M bars/s)\n", best * 1e9 / (double)n,
          (double)n / best / 1e6);
+  printf("  no orders:%8.1f ns/bar  (same indicators, the loop and recording alone)\n",
+         idle_best * 1e9 / (double)n);
   printf("  baseline: %8.1f ns/bar  (bare crossover loop)   ratio %.1fx   [%g]\n",
          base_best * 1e9 / (double)n, best / base_best, sink > 0 ? 0.0 : 1.0);
   cq_candles_release(&c);
