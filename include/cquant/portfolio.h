@@ -68,6 +68,10 @@ double cq_portfolio_unrealized(const cq_portfolio *pf, int strategy, int i);
 cq_dec cq_portfolio_balance(const cq_portfolio *pf, const char *venue, const char *asset);
 double cq_portfolio_balance_d(const cq_portfolio *pf, const char *venue, const char *asset);
 size_t cq_portfolio_balances(const cq_portfolio *pf, const cq_pf_balance **out);
+/* The balance record of asset at venue, or NULL; valid until a deposit of an asset the
+ * ledger did not hold before (fills never add one). For reading on every bar. */
+const cq_pf_balance *cq_portfolio_balance_ref(const cq_portfolio *pf, const char *venue,
+                                              const char *asset);
 /* Fees paid in asset, at every venue. */
 cq_dec cq_portfolio_fees(const cq_portfolio *pf, const char *asset);
 

@@ -19,7 +19,6 @@ struct cq_indicator {
   int n_in;
   cq_ta_field in[CQ_TA_MAX_INPUTS];
   double out[CQ_TA_MAX_OUTPUTS];
-  bool ready;
 };
 
 struct cq_ctx {
@@ -64,6 +63,7 @@ struct cq_kernel {
   int n_strats;
   bool started, stopped;
   cq_portfolio *pf;
+  const cq_pf_balance *cash; /* the quote balance, read on every bar */
   cq_matcher *mx;
   cq__oms oms;
   ind_list *inds;  /* [n_ins] */
@@ -73,6 +73,8 @@ struct cq_kernel {
   uint64_t timer_seq;
   note *notes;     /* FIFO ring: due times never decrease */
   size_t note_head, n_notes, cap_notes;
+  cq_time last_bar; /* open time of the last bar fed */
+  bool any_bar;
   int fatal;       /* an error inside a hook, returned by the next driver call */
   cq_error fatal_err;
   int64_t rejected;
@@ -137,7 +139,7 @@ static double marked_positions(const cq_kernel *k, int except, double price) {
   double v = 0;
   for (int i = 0; i < k->cfg.n_instruments; i++) {
     const cq_pf_position *p = cq_portfolio_position(k->pf, -1, i);
-    v += p->qty_d * (i == except ? price : k->last[i]);
+    if (p->qty_d != 0) v += p->qty_d * (i == except ? price : k->last[i]); /* last: NaN unseen */
   }
   return v;
 }
@@ -283,6 +285,7 @@ int cq_kernel_start(cq_kernel *k, cq_error *err) {
   cq_match_hooks hooks = {.ctx = k, .basis = hook_basis, .fill = hook_fill, .event = hook_event};
   if (!rc) rc = cq_matcher_new(&k->cfg.match, k->ins, k->cfg.n_instruments, &hooks, &k->mx, err);
   if (rc) return rc;
+  k->cash = cq_portfolio_balance_ref(k->pf, k->venue, k->cfg.quote);
   k->started = true;
   for (int i = 0; i < k->n_strats; i++) {
     strat *s = &k->strats[i];
@@ -359,7 +362,6 @@ static void feed_indicators(cq_kernel *k, int i, const cq_candle *b) {
     double in[CQ_TA_MAX_INPUTS];
     for (int f = 0; f < ind->n_in; f++) in[f] = field_of(b, ind->in[f]);
     cq_ta_stream_update(ind->s, b->open_time, in, ind->out);
-    ind->ready = !isnan(ind->out[0]);
   }
 }
 
@@ -374,6 +376,11 @@ static int fail(cq_kernel *k, int rc, cq_error *err) {
 int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_error *err) {
   if (!k->started || k->stopped) return cq_error_set(err, CQ_ESTATE, "kernel: not running");
   if (k->fatal) return cq_error_set(err, k->fatal, "%s", k->fatal_err.msg);
+  if (k->any_bar ? t <= k->last_bar : t < cq_clock_now(&k->clock))
+    return cq_error_set(err, CQ_EINVAL, "kernel: bar at %" PRId64 " is not after the last one",
+                        t);
+  k->last_bar = t;
+  k->any_bar = true;
   int n = k->cfg.n_instruments, rc;
   run_timers(k, t);
   clock_to(k, t);
@@ -386,6 +393,7 @@ int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_erro
     cq_portfolio_mark(k->pf, i, bars[i]->close);
   }
   cq_time close = after_bars(k, t, 1);
+  run_timers(k, close - 1); /* timers inside the bar, before it closes */
   clock_to(k, close);
   note_flush(k, t, false);
   for (int i = 0; i < n; i++) {
@@ -468,7 +476,7 @@ void *cq_kernel_strategy_state(cq_kernel *k, int i) {
 }
 
 double cq_kernel_cash(const cq_kernel *k) {
-  return k->pf ? cq_portfolio_balance_d(k->pf, k->venue, k->cfg.quote) : 0;
+  return k->cash ? k->cash->total_d : 0;
 }
 
 double cq_kernel_positions_value(const cq_kernel *k) {
@@ -555,7 +563,7 @@ double cq_ind_value(const cq_indicator *ind, int output) {
 }
 
 bool cq_ind_ready(const cq_indicator *ind) {
-  return ind->ready;
+  return !isnan(ind->out[0]);
 }
 
 /* ---- orders ----------------------------------------------------------------------- */

@@ -256,6 +256,12 @@ double cq_portfolio_balance_d(const cq_portfolio *pf, const char *venue, const c
   return i >= 0 ? pf->bal[i].total_d : 0;
 }
 
+const cq_pf_balance *cq_portfolio_balance_ref(const cq_portfolio *pf, const char *venue,
+                                              const char *asset) {
+  int i = find_balance(pf, venue, asset);
+  return i >= 0 ? &pf->bal[i] : NULL;
+}
+
 size_t cq_portfolio_balances(const cq_portfolio *pf, const cq_pf_balance **out) {
   *out = pf->bal;
   return pf->n_bal;

@@ -177,11 +177,81 @@ static void test_bracket_oco(void **state) {
   cq_kernel_free(k);
 }
 
+/* clock: a timer set in on_start for 01:30 fires inside bar 1, after its matching and
+ * before it closes, with the clock at 01:30; on_candle sees the bar's close time; a trade fed after the bars moves the clock
+ * to its time and marks the position. */
+typedef struct clocked {
+  cq_time fired_at, candle_now[3];
+  uint64_t timer;
+  int n;
+  double last;
+} clocked;
+
+static int clocked_start(cq_ctx *ctx, void *st, cq_error *err) {
+  (void)st;
+  return cq_ctx_timer(ctx, T0 + 90 * CQ_NS_PER_MIN, 7, err);
+}
+
+static void clocked_candle(cq_ctx *ctx, void *st, int symbol, const cq_candle *bar) {
+  clocked *c = st;
+  (void)symbol;
+  (void)bar;
+  if (c->n < 3) c->candle_now[c->n] = cq_ctx_now(ctx);
+  c->n++;
+}
+
+static void clocked_timer(cq_ctx *ctx, void *st, uint64_t timer, cq_time now) {
+  clocked *c = st;
+  c->timer = timer;
+  c->fired_at = now;
+  assert_int_equal(cq_ctx_now(ctx), now);
+  assert_int_equal(c->n, 1); /* at 01:30 bar 0 has closed, bar 1 (01:00-02:00) not yet */
+}
+
+static void clocked_trade(cq_ctx *ctx, void *st, int symbol, const cq_trade *t) {
+  clocked *c = st;
+  (void)t;
+  c->last = cq_ctx_last_price(ctx, symbol);
+}
+
+static void test_timers_and_trades(void **state) {
+  (void)state;
+  cq_instrument ins = test_instrument();
+  cq_kernel *k = kernel(&ins, NULL);
+  const cq_strategy_def def = {.name = "clocked", .state_size = sizeof(clocked),
+                               .on_start = clocked_start, .on_candle = clocked_candle,
+                               .on_timer = clocked_timer, .on_trade = clocked_trade};
+  cq_error err;
+  assert_int_equal(cq_kernel_add_strategy(k, &def, NULL, NULL, &err), CQ_OK);
+  assert_int_equal(cq_kernel_start(k, &err), CQ_OK);
+  for (int i = 0; i < 3; i++) {
+    cq_candle b = test_bar(i);
+    const cq_candle *bars[1] = {&b};
+    assert_int_equal(cq_kernel_bar(k, b.open_time, bars, &err), CQ_OK);
+  }
+  cq_trade t = {.time = T0 + 3 * HOUR + 5 * CQ_NS_PER_SEC, .price = CQ_DEC(10625, 2),
+                .qty = CQ_DEC(1, 0), .taker_side = CQ_SIDE_BUY};
+  assert_int_equal(cq_kernel_trade(k, 0, &t, &err), CQ_OK);
+  const clocked *c = cq_kernel_strategy_state(k, 0);
+  assert_int_equal(c->timer, 7);
+  assert_int_equal(c->fired_at, T0 + 90 * CQ_NS_PER_MIN);
+  assert_int_equal(c->candle_now[0], T0 + HOUR);
+  assert_int_equal(c->candle_now[2], T0 + 3 * HOUR);
+  assert_float_equal(c->last, 106.25, 0);
+  assert_int_equal(cq_kernel_now(k), t.time);
+  /* time never goes back */
+  assert_int_equal(cq_kernel_bar(k, T0, (const cq_candle *const[]){NULL}, &err), CQ_EINVAL);
+  assert_int_equal(cq_kernel_stop(k, &err), CQ_OK);
+  assert_int_equal(cq_kernel_stop(k, &err), CQ_ESTATE);
+  cq_kernel_free(k);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_two_strategies),
       cmocka_unit_test(test_fill_latency),
       cmocka_unit_test(test_bracket_oco),
+      cmocka_unit_test(test_timers_and_trades),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
