@@ -176,6 +176,42 @@ static void test_benchmark(void **state) {
   done(&x);
 }
 
+/* Two symbols, the second without a bar at 02:00: the axis is the union (5 bars), the
+ * stepper trades symbol 0 as before (same fills as test_next_open_all_in), and the
+ * benchmark puts 5000 in each from its first close, holding the second's last close over
+ * its gap. Second symbol closes: 50, 55, -, 60, 45 -> 5000 x close / 50. */
+static void test_two_symbols_with_a_gap(void **state) {
+  (void)state;
+  run x;
+  setup_run(&x, 0, 2, 0);
+  cq_candles c2;
+  cq_candles_init(&c2, 0);
+  const double closes[5] = {50, 55, 0, 60, 45};
+  for (int i = 0; i < 5; i++) {
+    if (i == 2) continue;
+    cq_candle b = {.open_time = T0 + i * HOUR, .open = closes[i], .high = closes[i] + 1,
+                   .low = closes[i] - 1, .close = closes[i], .volume = 100, .trades = -1,
+                   .closed = true};
+    assert_int_equal(cq_candles_push(&c2, &b), CQ_OK);
+  }
+  x.cfg.n_symbols = 2;
+  strcpy(x.cfg.symbols[1], "ETH/USDT");
+  x.cfg.instruments[1] = test_instrument();
+  strcpy(x.cfg.instruments[1].symbol, "ETH/USDT");
+  strcpy(x.cfg.instruments[1].base, "ETH");
+  x.data.n_symbols = 2;
+  x.data.candles[1] = &c2;
+  go(&x);
+  assert_int_equal(x.r.n_fills, 2);
+  NEAR(x.r.fills[1].price, 110);
+  NEAR(x.r.equity[2], 10283.833018);
+  const double second[5] = {50, 55, 55, 60, 45};
+  for (int i = 0; i < 5; i++)
+    NEAR(x.r.benchmark[i], 5000.0 * BARS[i][3] / 100 + 5000.0 * second[i] / 50);
+  cq_candles_release(&c2);
+  done(&x);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_next_open_all_in),
@@ -184,6 +220,7 @@ int main(void) {
       cmocka_unit_test(test_percent_size),
       cmocka_unit_test(test_rejection_counted),
       cmocka_unit_test(test_benchmark),
+      cmocka_unit_test(test_two_symbols_with_a_gap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
