@@ -59,7 +59,7 @@ static const cq_strategy_def idle_def = {.name = "bench_idle", .state_size = siz
                                          .on_start = cross_start, .on_candle = idle_candle};
 
 static double time_run(const cq_bt_config *cfg, const cq_strategy_def *def,
-                       const cq_bt_data *data, size_t *fills) {
+                       const cq_bt_data *data, size_t *fills, int64_t *rejected) {
   cq_bt_result r;
   cq_error err;
   double t = now_s();
@@ -70,6 +70,7 @@ static double time_run(const cq_bt_config *cfg, const cq_strategy_def *def,
     return -1;
   }
   *fills = r.n_fills;
+  *rejected = r.rejected;
   cq_bt_result_release(&r);
   return dt;
 }
@@ -141,12 +142,13 @@ int main(int argc, char **argv) {
   cq_bt_data data = {.n_symbols = 1, .candles = {&c}};
   double best = INFINITY, idle_best = INFINITY, base_best = INFINITY, sink = 0;
   size_t fills = 0, idle_fills = 0, crosses = 0;
+  int64_t rejected = 0, rejected_idle = 0;
   for (int rep = 0; rep < REPS; rep++) {
     double t = now_s();
     sink += baseline(&c, &crosses);
     base_best = fmin(base_best, now_s() - t);
-    double dt = time_run(&cfg, &cross_def, &data, &fills);
-    double di = time_run(&cfg, &idle_def, &data, &idle_fills);
+    double dt = time_run(&cfg, &cross_def, &data, &fills, &rejected);
+    double di = time_run(&cfg, &idle_def, &data, &idle_fills, &rejected_idle);
     if (dt < 0 || di < 0) {
       cq_candles_release(&c);
       return 1;
@@ -154,8 +156,8 @@ int main(int argc, char **argv) {
     best = fmin(best, dt);
     idle_best = fmin(idle_best, di);
   }
-  printf("event backtest, SMA(10)/SMA(30) cross, %zu 1m bars, %zu fills (%zu crosses)\n", n,
-         fills, crosses);
+  printf("event backtest, SMA(10)/SMA(30) cross, %zu 1m bars, %zu fills, %lld rejected "
+         "(%zu crosses)\n", n, fills, (long long)rejected, crosses);
   printf("  kernel:   %8.1f ns/bar  %6.2f M bars/s   (target >= 10 M bars/s)\n", best * 1e9 / (double)n,
          (double)n / best / 1e6);
   printf("  no orders:%8.1f ns/bar  (same indicators, the loop and recording alone)\n",

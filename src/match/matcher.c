@@ -128,7 +128,14 @@ int cq_matcher_add(cq_matcher *m, cq_order *o, cq_error *err) {
     b->e = e;
     b->cap = cap;
   }
-  b->e[b->n++] = (entry){.o = o, .cancel_at = INT64_MAX};
+  /* the book stays in id order (ties on the path go by id); the kernel adds in that order */
+  size_t at = b->n;
+  while (at > 0 && b->e[at - 1].o->id > o->id) {
+    b->e[at] = b->e[at - 1];
+    at--;
+  }
+  b->e[at] = (entry){.o = o, .cancel_at = INT64_MAX};
+  b->n++;
   return CQ_OK;
 }
 

@@ -424,6 +424,69 @@ static void test_all_in_buy_below_a_lot(void **state) {
   cq_matcher_free(fx.m);
 }
 
+/* Two sell stops at 95 for 1 each with 1.5 held, reached at the same point: the lower id
+ * fills first (1 at 95); the second then finds 0.5 held and expires with the venue's
+ * words (it was accepted when it arrived, so not a reject). */
+static void test_equal_trigger_id_order(void **state) {
+  (void)state;
+  fixture fx;
+  setup_fx(&fx, "0", "1.5");
+  start(&fx);
+  cq_order a, b;
+  order(&a, 1, CQ_SIDE_SELL, CQ_ORDER_STOP, CQ_TIF_GTC, "1", NULL, "95");
+  order(&b, 2, CQ_SIDE_SELL, CQ_ORDER_STOP, CQ_TIF_GTC, "1", NULL, "95");
+  add(&fx, &b); /* added out of order: the book still goes by id at equal points */
+  add(&fx, &a);
+  cq_candle k = bar(0, 100, 101, 94, 96, 100);
+  run_bar(&fx, &k);
+  assert_int_equal(fx.acc.n_fills, 1);
+  assert_int_equal(fx.acc.fills[0].order_id, 1);
+  assert_int_equal(a.state, CQ_OS_FILLED);
+  assert_int_equal(b.state, CQ_OS_EXPIRED);
+  assert_non_null(strstr(b.reason, "insufficient balance"));
+  assert_dec(fx.acc.pos, "0.5");
+  cq_matcher_free(fx.m);
+}
+
+/* Slippage against the taker, then the tick grid against the taker: open 100.01 with
+ * 25 bps, a buy pays 100.01 x 1.0025 = 100.260025 -> 100.27 (up), a sell gets
+ * 100.01 x 0.9975 = 99.759975 -> 99.75 (down). */
+static void test_bps_slippage(void **state) {
+  (void)state;
+  for (int sell = 0; sell <= 1; sell++) {
+    fixture fx;
+    setup_fx(&fx, "1000", "1");
+    fx.cfg.slippage = (cq_slippage){CQ_SLIP_BPS, 25};
+    start(&fx);
+    cq_order o;
+    order(&o, 1, sell ? CQ_SIDE_SELL : CQ_SIDE_BUY, CQ_ORDER_MARKET, CQ_TIF_GTC, "1", NULL, NULL);
+    add(&fx, &o);
+    cq_candle k = bar(0, 100.01, 101, 99, 100, 100);
+    run_bar(&fx, &k);
+    assert_int_equal(o.state, CQ_OS_FILLED);
+    assert_dec(fx.acc.fills[0].price, sell ? "99.75" : "100.27");
+    cq_matcher_free(fx.m);
+  }
+}
+
+/* Square-root law, Y = 1: O 100 H 110 L 90, sigma = 20 / 100 = 0.2; a buy of 4 in a bar of
+ * 100 takes sqrt(0.04) = 0.2 of it: 100 x (1 + 0.2 x 0.2) = 104. Fee 0.416. */
+static void test_sqrt_slippage(void **state) {
+  (void)state;
+  fixture fx;
+  setup_fx(&fx, "1000", "0");
+  fx.cfg.slippage = (cq_slippage){CQ_SLIP_SQRT, 1};
+  start(&fx);
+  cq_order o;
+  order(&o, 1, CQ_SIDE_BUY, CQ_ORDER_MARKET, CQ_TIF_GTC, "4", NULL, NULL);
+  add(&fx, &o);
+  cq_candle k = bar(0, 100, 110, 90, 100, 100);
+  run_bar(&fx, &k);
+  assert_dec(fx.acc.fills[0].price, "104");
+  assert_dec(fx.acc.fills[0].fee, "0.416");
+  cq_matcher_free(fx.m);
+}
+
 /* ---- trades ------------------------------------------------------------------------- */
 
 static cq_trade trade(int sec, const char *price, const char *qty) {
@@ -502,6 +565,9 @@ int main(void) {
       cmocka_unit_test(test_cancel_before_matching),
       cmocka_unit_test(test_all_in_sell_nothing_held),
       cmocka_unit_test(test_all_in_buy_below_a_lot),
+      cmocka_unit_test(test_equal_trigger_id_order),
+      cmocka_unit_test(test_bps_slippage),
+      cmocka_unit_test(test_sqrt_slippage),
       cmocka_unit_test(test_trades_limited_by_quantity),
       cmocka_unit_test(test_market_on_trades),
   };
