@@ -177,7 +177,8 @@ CQ_NODISCARD int cq_matcher_cancel(cq_matcher *m, uint64_t id, cq_time at, const
  * stops and limits along the intrabar path. Fills are stamped with the bar's open time. */
 CQ_NODISCARD int cq_matcher_bar(cq_matcher *m, int ins, const cq_candle *bar, cq_error *err);
 
-/* CQ_FILL_THIS_CLOSE: market orders active by close_time fill at the bar's close. */
+/* CQ_FILL_THIS_CLOSE: market orders active by close_time fill at the bar's close (fills
+ * stamped with the bar's open time, like every fill of that bar). */
 CQ_NODISCARD int cq_matcher_close(cq_matcher *m, int ins, const cq_candle *bar, cq_time close_time,
                                   cq_error *err);
 

@@ -146,7 +146,7 @@ static double marked_positions(const cq_kernel *k, int except, double price) {
 
 static void hook_basis(void *ctx, const cq_order *o, double price, cq_size_basis *out) {
   cq_kernel *k = ctx;
-  out->cash = cq_portfolio_balance(k->pf, k->venue, k->cfg.quote);
+  out->cash = k->cash->total;
   out->equity = cq_dec_to_double(out->cash) + marked_positions(k, o->instrument, price);
   out->position = cq_portfolio_position(k->pf, o->strategy, o->instrument)->qty;
 }
@@ -440,12 +440,12 @@ int cq_kernel_stop(cq_kernel *k, cq_error *err) {
   int rc = cq_matcher_expire_all(k->mx, cq_clock_now(&k->clock), "end of run", err);
   if (rc) return fail(k, rc, err);
   note_flush(k, 0, true);
+  k->stopped = true; /* on_stop may look, not trade: orders now would never work */
+  k->n_timers = 0;
   for (int i = 0; i < k->n_strats; i++) {
     strat *s = &k->strats[i];
     if (s->def->on_stop) s->def->on_stop(&s->ctx, s->state);
   }
-  k->stopped = true;
-  k->n_timers = 0;
   return k->fatal ? cq_error_set(err, k->fatal, "%s", k->fatal_err.msg) : CQ_OK;
 }
 
@@ -714,7 +714,7 @@ size_t cq_ctx_open_orders(const cq_ctx *ctx, int symbol, const cq_order **out, s
     if (out && n < max) out[n] = o;
     n++;
   }
-  return n < max || !out ? n : max;
+  return n;
 }
 
 cq_dec cq_ctx_position(const cq_ctx *ctx, int symbol) {
@@ -728,7 +728,7 @@ double cq_ctx_position_value(const cq_ctx *ctx, int symbol) {
 }
 
 cq_dec cq_ctx_cash(const cq_ctx *ctx) {
-  return cq_portfolio_balance(ctx->k->pf, ctx->k->venue, ctx->k->cfg.quote);
+  return ctx->k->cash ? ctx->k->cash->total : CQ_DEC(0, 0);
 }
 
 double cq_ctx_equity(const cq_ctx *ctx) {
