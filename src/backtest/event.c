@@ -36,18 +36,35 @@ static int check_inputs(const cq_bt_config *cfg, const cq_strategy_def *def,
   return CQ_OK;
 }
 
+/* The run's instruments with what the config implies filled in: the symbol, its base and
+ * quote, the venue. Tick and lot must be given (the matcher says so when they are not). */
+static int instruments_of(const cq_bt_config *cfg, cq_instrument *ins, cq_error *err) {
+  for (int s = 0; s < cfg->n_symbols; s++) {
+    ins[s] = cfg->instruments[s];
+    if (!ins[s].symbol[0]) cq_strlcpy(ins[s].symbol, cfg->symbols[s], sizeof ins[s].symbol);
+    if (!ins[s].venue[0]) cq_strlcpy(ins[s].venue, cfg->venue, sizeof ins[s].venue);
+    if (!ins[s].base[0] || !ins[s].quote[0]) {
+      int rc = cq_symbol_parse(ins[s].symbol, ins[s].base, ins[s].quote, err);
+      if (rc) return rc;
+    }
+  }
+  return CQ_OK;
+}
+
 static int make_kernel(const cq_bt_config *cfg, const cq_strategy_def *def, cq_bt_result *r,
                        cq_kernel **out, cq_error *err) {
+  cq_instrument ins[CQ_BT_MAX_SYMBOLS];
+  int rc = instruments_of(cfg, ins, err);
+  if (rc) return rc;
   cq_kernel_config kc = {.tf = cfg->tf,
                          .n_instruments = cfg->n_symbols,
-                         .instruments = cfg->instruments,
+                         .instruments = ins,
                          .initial_cash = cfg->initial_cash,
                          .size = cfg->size,
                          .match = cfg->match,
                          .start = r->n_bars ? r->time[0] : 0};
   memcpy(kc.quote, cfg->quote, sizeof kc.quote);
   cq_param_values pv = cfg->params;
-  int rc = CQ_OK;
   if (pv.n != def->n_params) rc = cq_params_resolve(def, NULL, 0, &pv, err);
   if (!rc) rc = cq_kernel_new(&kc, out, err);
   if (rc) return rc;

@@ -212,6 +212,20 @@ static void test_two_symbols_with_a_gap(void **state) {
   done(&x);
 }
 
+/* Instruments given only their grid: symbol, base, quote and venue come from the config;
+ * the run is the one of test_next_open_all_in. */
+static void test_instrument_from_config(void **state) {
+  (void)state;
+  run x;
+  setup_run(&x, 0, 2, 0);
+  cq_instrument *in = &x.cfg.instruments[0];
+  in->symbol[0] = in->base[0] = in->quote[0] = in->venue[0] = '\0';
+  go(&x);
+  assert_int_equal(x.r.n_fills, 2);
+  NEAR(x.r.cash[4], 10762.764508);
+  done(&x);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_next_open_all_in),
@@ -221,6 +235,7 @@ int main(void) {
       cmocka_unit_test(test_rejection_counted),
       cmocka_unit_test(test_benchmark),
       cmocka_unit_test(test_two_symbols_with_a_gap),
+      cmocka_unit_test(test_instrument_from_config),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
