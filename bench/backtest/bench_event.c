@@ -43,8 +43,10 @@ static void cross_candle(cq_ctx *ctx, void *st, int symbol, const cq_candle *bar
   c->ps = s;
 }
 
-static const cq_strategy_def cross_def = {.name = "bench_cross", .state_size = sizeof(cross),
-                                          .on_start = cross_start, .on_candle = cross_candle};
+static const cq_strategy_def cross_def = {.name = "bench_cross",
+                                          .state_size = sizeof(cross),
+                                          .on_start = cross_start,
+                                          .on_candle = cross_candle};
 
 /* The same indicators, never an order: the floor of the loop itself. */
 static void idle_candle(cq_ctx *ctx, void *st, int symbol, const cq_candle *bar) {
@@ -55,11 +57,13 @@ static void idle_candle(cq_ctx *ctx, void *st, int symbol, const cq_candle *bar)
   c->pf = cq_ind_value(c->fast, 0);
 }
 
-static const cq_strategy_def idle_def = {.name = "bench_idle", .state_size = sizeof(cross),
-                                         .on_start = cross_start, .on_candle = idle_candle};
+static const cq_strategy_def idle_def = {.name = "bench_idle",
+                                         .state_size = sizeof(cross),
+                                         .on_start = cross_start,
+                                         .on_candle = idle_candle};
 
-static double time_run(const cq_bt_config *cfg, const cq_strategy_def *def,
-                       const cq_bt_data *data, size_t *fills, int64_t *rejected) {
+static double time_run(const cq_bt_config *cfg, const cq_strategy_def *def, const cq_bt_data *data,
+                       size_t *fills, int64_t *rejected) {
   cq_bt_result r;
   cq_error err;
   double t = now_s();
@@ -90,8 +94,14 @@ static int make_candles(cq_candles *c, size_t n) {
     double o = px, cl = cents(o * (1 + (unit(&r) - 0.5) * 0.004));
     double hi = cents(fmax(o, cl) * (1 + unit(&r) * 0.001));
     double lo = cents(fmin(o, cl) * (1 - unit(&r) * 0.001));
-    cq_candle k = {.open_time = t0 + (cq_time)i * CQ_NS_PER_MIN, .open = o, .high = hi, .low = lo,
-                   .close = cl, .volume = 1 + unit(&r) * 10, .quote_volume = NAN, .trades = -1,
+    cq_candle k = {.open_time = t0 + (cq_time)i * CQ_NS_PER_MIN,
+                   .open = o,
+                   .high = hi,
+                   .low = lo,
+                   .close = cl,
+                   .volume = 1 + unit(&r) * 10,
+                   .quote_volume = NAN,
+                   .trades = -1,
                    .closed = true};
     if (cq_candles_push(c, &k)) return -1;
     px = cl;
@@ -156,10 +166,12 @@ int main(int argc, char **argv) {
     best = fmin(best, dt);
     idle_best = fmin(idle_best, di);
   }
-  printf("event backtest, SMA(10)/SMA(30) cross, %zu 1m bars, %zu fills, %lld rejected "
-         "(%zu crosses)\n", n, fills, (long long)rejected, crosses);
-  printf("  kernel:   %8.1f ns/bar  %6.2f M bars/s   (target >= 10 M bars/s)\n", best * 1e9 / (double)n,
-         (double)n / best / 1e6);
+  printf(
+      "event backtest, SMA(10)/SMA(30) cross, %zu 1m bars, %zu fills, %lld rejected "
+      "(%zu crosses)\n",
+      n, fills, (long long)rejected, crosses);
+  printf("  kernel:   %8.1f ns/bar  %6.2f M bars/s   (target >= 10 M bars/s)\n",
+         best * 1e9 / (double)n, (double)n / best / 1e6);
   printf("  no orders:%8.1f ns/bar  (same indicators, the loop and recording alone)\n",
          idle_best * 1e9 / (double)n);
   printf("  baseline: %8.1f ns/bar  (bare crossover loop)   ratio %.1fx   [%g]\n",

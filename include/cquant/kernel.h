@@ -28,15 +28,15 @@ extern "C" {
 enum { CQ_KERNEL_MAX_STRATEGIES = 32 };
 
 typedef struct cq_kernel_config {
-  cq_timeframe tf;                  /* bar length: latencies in bars, the close time */
+  cq_timeframe tf; /* bar length: latencies in bars, the close time */
   int n_instruments;
   const cq_instrument *instruments; /* copied; all quoted in `quote` at one venue */
   char quote[CQ_ASSET_MAX];         /* the account's currency: "USDT" */
   cq_dec initial_cash;
-  cq_size size;                     /* the default entry size strategies ask for */
+  cq_size size; /* the default entry size strategies ask for */
   cq_match_config match;
-  cq_time start;                    /* the clock's start */
-  cq_log *log;                      /* refused transitions, strategy logs; NULL: none */
+  cq_time start; /* the clock's start */
+  cq_log *log;   /* refused transitions, strategy logs; NULL: none */
 } cq_kernel_config;
 
 typedef struct cq_kernel cq_kernel;
@@ -47,8 +47,7 @@ void cq_kernel_free(cq_kernel *k);
 /* Adds a strategy (before start) with resolved params (NULL: the defaults); writes its
  * index (the order's and fill's strategy). */
 CQ_NODISCARD int cq_kernel_add_strategy(cq_kernel *k, const cq_strategy_def *def,
-                                        const cq_param_values *params, int *index,
-                                        cq_error *err);
+                                        const cq_param_values *params, int *index, cq_error *err);
 
 /* Hears every fill as it is booked (a backtest records them). A failure stops the run. */
 typedef int (*cq_kernel_fill_fn)(void *ud, const cq_fill *f, cq_error *err);

@@ -23,11 +23,10 @@ static int record_fill(void *ud, const cq_fill *f, cq_error *err) {
   return cq_bt_result_add_fill(r, &bf, err);
 }
 
-static int check_inputs(const cq_bt_config *cfg, const cq_strategy_def *def,
-                        const cq_bt_data *data, cq_error *err) {
+static int check_inputs(const cq_bt_config *cfg, const cq_strategy_def *def, const cq_bt_data *data,
+                        cq_error *err) {
   if (!cfg || !def || !data) return cq_error_set(err, CQ_EINVAL, "backtest: missing input");
-  if (cfg->n_symbols < 1 || cfg->n_symbols > CQ_BT_MAX_SYMBOLS ||
-      data->n_symbols != cfg->n_symbols)
+  if (cfg->n_symbols < 1 || cfg->n_symbols > CQ_BT_MAX_SYMBOLS || data->n_symbols != cfg->n_symbols)
     return cq_error_set(err, CQ_EINVAL, "backtest: %d symbols configured, %d candle series given",
                         cfg->n_symbols, data->n_symbols);
   for (int s = 0; s < data->n_symbols; s++)
@@ -103,9 +102,8 @@ static int feed(cq_kernel *k, const cq_bt_data *data, cq_progress *progress, cq_
   return CQ_OK;
 }
 
-int cq_bt_run_event_def(const cq_bt_config *cfg, const cq_strategy_def *def,
-                        const cq_bt_data *data, cq_progress *progress, cq_bt_result *out,
-                        cq_error *err) {
+int cq_bt_run_event_def(const cq_bt_config *cfg, const cq_strategy_def *def, const cq_bt_data *data,
+                        cq_progress *progress, cq_bt_result *out, cq_error *err) {
   int rc = check_inputs(cfg, def, data, err);
   if (rc) return rc;
   cq_bt_result_init(out);

@@ -110,8 +110,10 @@ static size_t bar_of(const cq_bt_result *r, cq_time t) {
   size_t lo = 0, hi = r->n_bars;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (r->time[mid] < t) lo = mid + 1;
-    else hi = mid;
+    if (r->time[mid] < t)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < r->n_bars ? lo : r->n_bars - 1;
 }
@@ -152,8 +154,10 @@ static int build_trades(cq_bt_result *r, const cq_bt_data *data, cq_error *err) 
       o->t.entry_bar = bar_of(r, f->time);
     }
     double v = f->price * f->qty;
-    if (f->side == CQ_SIDE_BUY) o->qty += f->qty, o->bought += f->qty, o->cost += v;
-    else o->qty -= f->qty, o->sold += f->qty, o->proceeds += v;
+    if (f->side == CQ_SIDE_BUY)
+      o->qty += f->qty, o->bought += f->qty, o->cost += v;
+    else
+      o->qty -= f->qty, o->sold += f->qty, o->proceeds += v;
     o->fees += f->fee;
     if (o->qty > o->t.qty) o->t.qty = o->qty;
     if (o->qty <= 1e-12 * (o->bought > 0 ? o->bought : 1)) {

@@ -66,16 +66,16 @@ struct cq_kernel {
   const cq_pf_balance *cash; /* the quote balance, read on every bar */
   cq_matcher *mx;
   cq__oms oms;
-  ind_list *inds;  /* [n_ins] */
-  double *last;    /* [n_ins] last price */
-  timer *timers;   /* min-heap on (at, seq) */
+  ind_list *inds; /* [n_ins] */
+  double *last;   /* [n_ins] last price */
+  timer *timers;  /* min-heap on (at, seq) */
   size_t n_timers, cap_timers;
   uint64_t timer_seq;
-  note *notes;     /* FIFO ring: due times never decrease */
+  note *notes; /* FIFO ring: due times never decrease */
   size_t note_head, n_notes, cap_notes;
   cq_time last_bar; /* open time of the last bar fed */
   bool any_bar;
-  int fatal;       /* an error inside a hook, returned by the next driver call */
+  int fatal; /* an error inside a hook, returned by the next driver call */
   cq_error fatal_err;
   int64_t rejected;
   cq_kernel_fill_fn fill_fn;
@@ -342,16 +342,16 @@ int cq_kernel_advance(cq_kernel *k, cq_time t, cq_error *err) {
 
 static double field_of(const cq_candle *b, cq_ta_field f) {
   switch (f) {
-  case CQ_TA_OPEN:
-    return b->open;
-  case CQ_TA_HIGH:
-    return b->high;
-  case CQ_TA_LOW:
-    return b->low;
-  case CQ_TA_VOLUME:
-    return b->volume;
-  default:
-    return b->close;
+    case CQ_TA_OPEN:
+      return b->open;
+    case CQ_TA_HIGH:
+      return b->high;
+    case CQ_TA_LOW:
+      return b->low;
+    case CQ_TA_VOLUME:
+      return b->volume;
+    default:
+      return b->close;
   }
 }
 
@@ -377,8 +377,7 @@ int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_erro
   if (!k->started || k->stopped) return cq_error_set(err, CQ_ESTATE, "kernel: not running");
   if (k->fatal) return cq_error_set(err, k->fatal, "%s", k->fatal_err.msg);
   if (k->any_bar ? t <= k->last_bar : t < cq_clock_now(&k->clock))
-    return cq_error_set(err, CQ_EINVAL, "kernel: bar at %" PRId64 " is not after the last one",
-                        t);
+    return cq_error_set(err, CQ_EINVAL, "kernel: bar at %" PRId64 " is not after the last one", t);
   k->last_bar = t;
   k->any_bar = true;
   int n = k->cfg.n_instruments, rc;
@@ -523,7 +522,7 @@ int cq_ctx_subscribe(cq_ctx *ctx, const char *symbol, int *index, cq_error *err)
 static int ind_list_push(ind_list *l, cq_indicator *ind, cq_error *err) {
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 4;
-    cq_indicator **v = realloc(l->v, cap * sizeof *v);
+    cq_indicator **v = realloc(l->v, cap * sizeof(cq_indicator *));
     if (!v) return cq_error_set(err, CQ_ENOMEM, "indicator: no memory");
     l->v = v;
     l->cap = cap;
@@ -666,16 +665,22 @@ int cq_ctx_submit(cq_ctx *ctx, const cq_order_req *req, uint64_t *id, cq_error *
 }
 
 int cq_ctx_buy(cq_ctx *ctx, int symbol, cq_size size, uint64_t *id, cq_error *err) {
-  cq_order_req r = {.symbol = symbol, .side = CQ_SIDE_BUY, .type = CQ_ORDER_MARKET,
-                    .tif = CQ_TIF_GTC, .size = size};
+  cq_order_req r = {.symbol = symbol,
+                    .side = CQ_SIDE_BUY,
+                    .type = CQ_ORDER_MARKET,
+                    .tif = CQ_TIF_GTC,
+                    .size = size};
   return cq_ctx_submit(ctx, &r, id, err);
 }
 
 int cq_ctx_close(cq_ctx *ctx, int symbol, uint64_t *id, cq_error *err) {
   *id = 0;
   if (cq_ctx_position(ctx, symbol).m <= 0) return CQ_OK;
-  cq_order_req r = {.symbol = symbol, .side = CQ_SIDE_SELL, .type = CQ_ORDER_MARKET,
-                    .tif = CQ_TIF_GTC, .size = {.kind = CQ_SIZE_ALL_IN}};
+  cq_order_req r = {.symbol = symbol,
+                    .side = CQ_SIDE_SELL,
+                    .type = CQ_ORDER_MARKET,
+                    .tif = CQ_TIF_GTC,
+                    .size = {.kind = CQ_SIZE_ALL_IN}};
   return cq_ctx_submit(ctx, &r, id, err);
 }
 

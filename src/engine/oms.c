@@ -20,8 +20,8 @@ int cq_order_apply(cq_order *o, cq_order_event ev, cq_log *log, cq_error *err) {
              CQ_F_STR("type", cq_order_type_name(o->type)),
              CQ_F_STR("state", cq_order_state_name(o->state)),
              CQ_F_STR("event", cq_order_event_name(ev)));
-    return cq_error_set(err, rc, "order %s (%s, %s): %s", o->client_id,
-                        cq_order_type_name(o->type), cq_order_state_name(o->state), local.msg);
+    return cq_error_set(err, rc, "order %s (%s, %s): %s", o->client_id, cq_order_type_name(o->type),
+                        cq_order_state_name(o->state), local.msg);
   }
   o->state = next;
   return CQ_OK;
@@ -41,7 +41,7 @@ cq_order *cq__oms_get(const cq__oms *oms, uint64_t id) {
 static int add_page(cq__oms *oms, cq_error *err) {
   if (oms->n_pages == oms->cap_pages) {
     size_t cap = oms->cap_pages ? oms->cap_pages * 2 : 8;
-    cq_order **p = realloc(oms->pages, cap * sizeof *p);
+    cq_order **p = realloc(oms->pages, cap * sizeof(cq_order *));
     if (!p) return cq_error_set(err, CQ_ENOMEM, "orders: no memory for the page table");
     oms->pages = p;
     oms->cap_pages = cap;

@@ -22,18 +22,22 @@ static int unknown_param(const cq_strategy_def *d, const char *name, cq_error *e
   for (int i = 0; i < n; i++) names[i] = d->params[i].name;
   const char *near = cq_closest(name, names, (size_t)n, 3);
   if (near)
-    return cq_error_set(err, CQ_ENOTFOUND, "strategy %s: unknown parameter \"%s\" (did you mean %s?)",
-                        d->name, name, near);
+    return cq_error_set(err, CQ_ENOTFOUND,
+                        "strategy %s: unknown parameter \"%s\" (did you mean %s?)", d->name, name,
+                        near);
   return cq_error_set(err, CQ_ENOTFOUND, "strategy %s: unknown parameter \"%s\"", d->name, name);
 }
 
 static int parse_value(const cq_strategy_def *d, const cq_param_def *p, const char *text,
                        double *out, cq_error *err) {
   if (p->type == CQ_PARAM_BOOL) {
-    if (!strcmp(text, "1") || !strcasecmp(text, "true")) *out = 1;
-    else if (!strcmp(text, "0") || !strcasecmp(text, "false")) *out = 0;
+    if (!strcmp(text, "1") || !strcasecmp(text, "true"))
+      *out = 1;
+    else if (!strcmp(text, "0") || !strcasecmp(text, "false"))
+      *out = 0;
     else
-      return cq_error_set(err, CQ_EPARSE, "strategy %s: parameter %s = \"%s\": expected 0, 1, true or false",
+      return cq_error_set(err, CQ_EPARSE,
+                          "strategy %s: parameter %s = \"%s\": expected 0, 1, true or false",
                           d->name, p->name, text);
     return CQ_OK;
   }
@@ -51,8 +55,7 @@ static int parse_value(const cq_strategy_def *d, const cq_param_def *p, const ch
 }
 
 /* Declared values in range: a declared [min, max] with min < max bounds it. */
-static int check_range(const cq_strategy_def *d, const cq_param_def *p, double v,
-                       cq_error *err) {
+static int check_range(const cq_strategy_def *d, const cq_param_def *p, double v, cq_error *err) {
   if (p->min < p->max && (v < p->min || v > p->max))
     return cq_error_set(err, CQ_EINVAL, "strategy %s: parameter %s = %g is out of range [%g, %g]",
                         d->name, p->name, v, p->min, p->max);

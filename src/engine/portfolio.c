@@ -96,7 +96,7 @@ int cq_portfolio_new(const cq_instrument *ins, int n_ins, int n_strategies, cq_p
 
 int cq_portfolio_deposit(cq_portfolio *pf, const char *venue, const char *asset, cq_dec amount,
                          cq_error *err) {
-  int i;
+  int i = -1;
   int rc = balance_slot(pf, venue, asset, &i, err);
   if (rc) return rc;
   cq_dec next;
@@ -149,8 +149,8 @@ static int book_sell(const cq_pf_position *p, const cq_fill *f, cq_dec notional,
 }
 
 /* The account's position moves by the strategy's deltas: its totals are the sums. */
-static int book_account(const cq_pf_position *a, const booking *b, cq_dec fee,
-                        cq_pf_position *out, cq_error *err) {
+static int book_account(const cq_pf_position *a, const booking *b, cq_dec fee, cq_pf_position *out,
+                        cq_error *err) {
   *out = *a;
   int rc = cq_dec_add(a->qty, b->d_qty, &out->qty, err);
   if (!rc) rc = cq_dec_add(a->cost, b->d_cost, &out->cost, err);
@@ -187,7 +187,7 @@ int cq_portfolio_apply(cq_portfolio *pf, const cq_fill *f, cq_error *err) {
   if (!buy && cq_dec_cmp(f->qty, sp->qty) > 0)
     return cq_error_set(err, CQ_EINVAL, "portfolio: fill %s sells more %s than strategy %d holds",
                         f->client_id, pf->ins[i].base, f->strategy);
-  cq_dec notional, quote_delta, quote_next, base_next, fees_next;
+  cq_dec notional = {0}, quote_delta = {0}, quote_next, base_next, fees_next;
   booking b;
   cq_pf_position acct;
   rc = cq_fill_notional(f->price, f->qty, &notional, err);

@@ -109,8 +109,8 @@ static int check_order(const cq_matcher *m, const cq_order *o, cq_error *err) {
     return cq_error_set(err, CQ_EINVAL, "matcher: order %s is %s, not submitted", o->client_id,
                         cq_order_state_name(o->state));
   if ((o->type == CQ_ORDER_LIMIT || o->type == CQ_ORDER_STOP_LIMIT) && o->price.m <= 0)
-    return cq_error_set(err, CQ_EINVAL, "matcher: order %s: a %s order needs a price",
-                        o->client_id, cq_order_type_name(o->type));
+    return cq_error_set(err, CQ_EINVAL, "matcher: order %s: a %s order needs a price", o->client_id,
+                        cq_order_type_name(o->type));
   if ((o->type == CQ_ORDER_STOP || o->type == CQ_ORDER_STOP_LIMIT) && o->stop.m <= 0)
     return cq_error_set(err, CQ_EINVAL, "matcher: order %s: a %s order needs a stop price",
                         o->client_id, cq_order_type_name(o->type));
@@ -226,8 +226,8 @@ static int fill_cap(const cq_matcher *m, const cq_order *o, const venue_at *at, 
 
 /* The quantity of this fill: the order's (resolved now for percent and all-in sizes),
  * less what has filled, within the cap. *qty zero: nothing to do (*why says why). */
-static int fill_size(cq_matcher *m, cq_order *o, cq_dec price, cq_liquidity liq,
-                     const venue_at *at, cq_dec *qty, const char **why, cq_error *err) {
+static int fill_size(cq_matcher *m, cq_order *o, cq_dec price, cq_liquidity liq, const venue_at *at,
+                     cq_dec *qty, const char **why, cq_error *err) {
   const cq_instrument *ins = &m->ins[o->instrument];
   int rc;
   *why = NULL;
@@ -261,10 +261,16 @@ static int fill_size(cq_matcher *m, cq_order *o, cq_dec price, cq_liquidity liq,
 
 static int book_fill(cq_matcher *m, cq_order *o, cq_dec price, cq_dec qty, cq_liquidity liq,
                      cq_time t, cq_error *err) {
-  cq_fill f = {.order_id = o->id, .strategy = o->strategy, .instrument = o->instrument,
-               .side = o->side, .price = price, .qty = qty, .liquidity = liq, .time = t};
+  cq_fill f = {.order_id = o->id,
+               .strategy = o->strategy,
+               .instrument = o->instrument,
+               .side = o->side,
+               .price = price,
+               .qty = qty,
+               .liquidity = liq,
+               .time = t};
   cq_strlcpy(f.client_id, o->client_id, sizeof f.client_id);
-  cq_dec notional, filled, quote, fees;
+  cq_dec notional = {0}, filled, quote, fees;
   int rc = cq_fill_fee(price, qty, rate_of(m, liq), &f.fee, err);
   if (!rc) rc = cq_fill_notional(price, qty, &notional, err);
   if (!rc) rc = cq_dec_add(o->filled, qty, &filled, err);
@@ -326,8 +332,7 @@ static int execute(cq_matcher *m, entry *e, cq_dec price, cq_liquidity liq, cons
   return rc;
 }
 
-static int execute_taker(cq_matcher *m, entry *e, double ref, const venue_at *at,
-                         cq_error *err) {
+static int execute_taker(cq_matcher *m, entry *e, double ref, const venue_at *at, cq_error *err) {
   cq_dec price;
   int rc = taker_price(m, e->o, ref, at->bar, &price, err);
   if (rc) return rc;
@@ -408,8 +413,8 @@ static bool satisfies(double px, double level, int dir, bool strict) {
 /* The first point at or after distance from where the price is at or beyond level (dir
  * +1: above, -1: below; strict: beyond only). Writes its distance and the price there:
  * the level when the path crosses it, the price itself when it is already beyond. */
-static bool path_find(const path *P, double from, double level, int dir, bool strict,
-                      double *pos, double *px) {
+static bool path_find(const path *P, double from, double level, int dir, bool strict, double *pos,
+                      double *px) {
   for (int k = 0; k < 3; k++) {
     double a = P->p[k], b = P->p[k + 1], d0 = P->d[k], d1 = P->d[k + 1];
     if (d1 < from) continue;
@@ -432,8 +437,8 @@ static bool path_find(const path *P, double from, double level, int dir, bool st
 typedef enum ev_kind { EV_ARRIVE, EV_TRIGGER, EV_REST } ev_kind;
 
 /* The next thing that happens to e on the path from distance `from`. */
-static bool next_event(const cq_matcher *m, const entry *e, const path *P, double from,
-                       double *pos, double *px, ev_kind *kind) {
+static bool next_event(const cq_matcher *m, const entry *e, const path *P, double from, double *pos,
+                       double *px, ev_kind *kind) {
   const cq_order *o = e->o;
   int up = o->side == CQ_SIDE_BUY ? 1 : -1;
   if (e->done || !working(o) || o->type == CQ_ORDER_MARKET) return false;
@@ -456,15 +461,15 @@ static int on_event(cq_matcher *m, entry *e, ev_kind kind, double px, const venu
                     cq_error *err) {
   cq_order *o = e->o;
   switch (kind) {
-  case EV_ARRIVE:
-    return limit_arrives(m, e, px, at, err);
-  case EV_TRIGGER:
-    o->triggered = true;
-    e->fresh = false;
-    if (o->type == CQ_ORDER_STOP) return execute_taker(m, e, px, at, err);
-    return limit_arrives(m, e, px, at, err);
-  default:
-    return execute(m, e, o->price, CQ_LIQ_MAKER, at, err);
+    case EV_ARRIVE:
+      return limit_arrives(m, e, px, at, err);
+    case EV_TRIGGER:
+      o->triggered = true;
+      e->fresh = false;
+      if (o->type == CQ_ORDER_STOP) return execute_taker(m, e, px, at, err);
+      return limit_arrives(m, e, px, at, err);
+    default:
+      return execute(m, e, o->price, CQ_LIQ_MAKER, at, err);
   }
 }
 
@@ -553,23 +558,23 @@ static int trade_one(cq_matcher *m, entry *e, double px, const venue_at *at, cq_
   if (!working(o) || (o->state == CQ_OS_SUBMITTED && !e->fresh)) return CQ_OK;
   if (at->avail->m <= 0) return CQ_OK;
   switch (o->type) {
-  case CQ_ORDER_MARKET:
-    e->fresh = false;
-    return execute_taker(m, e, px, at, err);
-  case CQ_ORDER_STOP:
-  case CQ_ORDER_STOP_LIMIT:
-    if (!o->triggered) {
-      if (!satisfies(px, cq_dec_to_double(o->stop), up, false)) return CQ_OK;
-      o->triggered = true;
+    case CQ_ORDER_MARKET:
       e->fresh = false;
+      return execute_taker(m, e, px, at, err);
+    case CQ_ORDER_STOP:
+    case CQ_ORDER_STOP_LIMIT:
+      if (!o->triggered) {
+        if (!satisfies(px, cq_dec_to_double(o->stop), up, false)) return CQ_OK;
+        o->triggered = true;
+        e->fresh = false;
+        if (o->type == CQ_ORDER_STOP) return execute_taker(m, e, px, at, err);
+        return limit_arrives(m, e, px, at, err);
+      }
       if (o->type == CQ_ORDER_STOP) return execute_taker(m, e, px, at, err);
-      return limit_arrives(m, e, px, at, err);
-    }
-    if (o->type == CQ_ORDER_STOP) return execute_taker(m, e, px, at, err);
-    break;
-  default:
-    if (e->fresh) return limit_arrives(m, e, px, at, err);
-    break;
+      break;
+    default:
+      if (e->fresh) return limit_arrives(m, e, px, at, err);
+      break;
   }
   if (!satisfies(px, cq_dec_to_double(o->price), -up, !m->cfg.touch_fill)) return CQ_OK;
   return execute(m, e, o->price, CQ_LIQ_MAKER, at, err);

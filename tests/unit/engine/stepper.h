@@ -16,14 +16,22 @@
  *   2 02:00      104   106   103   105
  *   3 03:00      110   111   108   109
  *   4 04:00      108   109   107   108      volume 1000 each */
-static const double BARS[5][4] = {
-    {100, 101, 99, 100}, {102, 103, 101, 102}, {104, 106, 103, 105},
-    {110, 111, 108, 109}, {108, 109, 107, 108}};
+static const double BARS[5][4] = {{100, 101, 99, 100},
+                                  {102, 103, 101, 102},
+                                  {104, 106, 103, 105},
+                                  {110, 111, 108, 109},
+                                  {108, 109, 107, 108}};
 
 static inline cq_candle test_bar(int i) {
-  return (cq_candle){.open_time = T0 + i * HOUR, .open = BARS[i][0], .high = BARS[i][1],
-                     .low = BARS[i][2], .close = BARS[i][3], .volume = 1000,
-                     .quote_volume = 0, .trades = -1, .closed = true};
+  return (cq_candle){.open_time = T0 + i * HOUR,
+                     .open = BARS[i][0],
+                     .high = BARS[i][1],
+                     .low = BARS[i][2],
+                     .close = BARS[i][3],
+                     .volume = 1000,
+                     .quote_volume = 0,
+                     .trades = -1,
+                     .closed = true};
 }
 
 static inline cq_instrument test_instrument(void) {
@@ -42,10 +50,10 @@ static inline cq_instrument test_instrument(void) {
 /* stepper: a market buy at the close of bar buy_bar (qty, or the run's size when 0), a
  * sell of the whole position at the close of sell_bar; remembers when it heard of fills. */
 typedef struct stepper {
-  int n;            /* bars seen */
-  int heard[4];     /* bar count when on_fill ran */
+  int n;        /* bars seen */
+  int heard[4]; /* bar count when on_fill ran */
   int n_heard;
-  int cancelled;    /* orders seen cancelled */
+  int cancelled; /* orders seen cancelled */
   int rejected;
 } stepper;
 
@@ -83,9 +91,13 @@ static inline void stepper_order(cq_ctx *ctx, void *st, const cq_order *o) {
   if (o->state == CQ_OS_REJECTED) s->rejected++;
 }
 
-static const cq_strategy_def stepper_def = {
-    .name = "stepper", .summary = "buys and sells at given bars", .n_params = 3,
-    .params = stepper_params, .state_size = sizeof(stepper), .on_candle = stepper_candle,
-    .on_fill = stepper_fill, .on_order = stepper_order};
+static const cq_strategy_def stepper_def = {.name = "stepper",
+                                            .summary = "buys and sells at given bars",
+                                            .n_params = 3,
+                                            .params = stepper_params,
+                                            .state_size = sizeof(stepper),
+                                            .on_candle = stepper_candle,
+                                            .on_fill = stepper_fill,
+                                            .on_order = stepper_order};
 
 #endif

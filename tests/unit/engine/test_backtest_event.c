@@ -189,8 +189,13 @@ static void test_two_symbols_with_a_gap(void **state) {
   const double closes[5] = {50, 55, 0, 60, 45};
   for (int i = 0; i < 5; i++) {
     if (i == 2) continue;
-    cq_candle b = {.open_time = T0 + i * HOUR, .open = closes[i], .high = closes[i] + 1,
-                   .low = closes[i] - 1, .close = closes[i], .volume = 100, .trades = -1,
+    cq_candle b = {.open_time = T0 + i * HOUR,
+                   .open = closes[i],
+                   .high = closes[i] + 1,
+                   .low = closes[i] - 1,
+                   .close = closes[i],
+                   .volume = 100,
+                   .trades = -1,
                    .closed = true};
     assert_int_equal(cq_candles_push(&c2, &b), CQ_OK);
   }
@@ -228,14 +233,10 @@ static void test_instrument_from_config(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_next_open_all_in),
-      cmocka_unit_test(test_close_fills),
-      cmocka_unit_test(test_latency_one_bar),
-      cmocka_unit_test(test_percent_size),
-      cmocka_unit_test(test_rejection_counted),
-      cmocka_unit_test(test_benchmark),
-      cmocka_unit_test(test_two_symbols_with_a_gap),
-      cmocka_unit_test(test_instrument_from_config),
+      cmocka_unit_test(test_next_open_all_in),       cmocka_unit_test(test_close_fills),
+      cmocka_unit_test(test_latency_one_bar),        cmocka_unit_test(test_percent_size),
+      cmocka_unit_test(test_rejection_counted),      cmocka_unit_test(test_benchmark),
+      cmocka_unit_test(test_two_symbols_with_a_gap), cmocka_unit_test(test_instrument_from_config),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,9 +27,13 @@ static void assert_dec(cq_dec got, const char *want) {
 }
 
 static cq_kernel *kernel(const cq_instrument *ins, cq_match_config *mc) {
-  cq_kernel_config kc = {.tf = {1, CQ_TF_HOUR}, .n_instruments = 1, .instruments = ins,
-                         .quote = "USDT", .initial_cash = CQ_DEC(10000, 0),
-                         .size = {CQ_SIZE_ALL_IN, 0}, .start = T0};
+  cq_kernel_config kc = {.tf = {1, CQ_TF_HOUR},
+                         .n_instruments = 1,
+                         .instruments = ins,
+                         .quote = "USDT",
+                         .initial_cash = CQ_DEC(10000, 0),
+                         .size = {CQ_SIZE_ALL_IN, 0},
+                         .start = T0};
   cq_match_config_default(&kc.match);
   if (mc) kc.match = *mc;
   cq_kernel *k;
@@ -66,7 +70,8 @@ static void test_two_strategies(void **state) {
   assert_int_equal(cq_kernel_add_strategy(k, &stepper_def, &p1, &i1, &err), CQ_OK);
   run(k, 5);
   const cq_portfolio *pf = cq_kernel_portfolio(k);
-  const cq_pf_position *s0 = cq_portfolio_position(pf, i0, 0), *s1 = cq_portfolio_position(pf, i1, 0);
+  const cq_pf_position *s0 = cq_portfolio_position(pf, i0, 0),
+                       *s1 = cq_portfolio_position(pf, i1, 0);
   assert_dec(s0->qty, "0");
   assert_dec(s0->realized, "80");
   assert_dec(s0->fees, "2.12");
@@ -129,19 +134,27 @@ static void bracket_candle(cq_ctx *ctx, void *st, int symbol, const cq_candle *b
   uint64_t id;
   (void)symbol;
   (void)bar;
-  if (b->n++ == 0) assert_int_equal(cq_ctx_buy(ctx, 0, (cq_size){CQ_SIZE_QTY, 1}, &id, NULL), CQ_OK);
+  if (b->n++ == 0)
+    assert_int_equal(cq_ctx_buy(ctx, 0, (cq_size){CQ_SIZE_QTY, 1}, &id, NULL), CQ_OK);
 }
 
 static void bracket_fill(cq_ctx *ctx, void *st, const cq_fill *f) {
   bracket *b = st;
   b->fills++;
   if (f->side != CQ_SIDE_BUY) return;
-  cq_order_req stop = {.symbol = 0, .side = CQ_SIDE_SELL, .type = CQ_ORDER_STOP,
-                       .size = {CQ_SIZE_ALL_IN, 0}, .stop = 100};
+  cq_order_req stop = {.symbol = 0,
+                       .side = CQ_SIDE_SELL,
+                       .type = CQ_ORDER_STOP,
+                       .size = {CQ_SIZE_ALL_IN, 0},
+                       .stop = 100};
   cq_error err;
   assert_int_equal(cq_ctx_submit(ctx, &stop, &b->stop, &err), CQ_OK);
-  cq_order_req take = {.symbol = 0, .side = CQ_SIDE_SELL, .type = CQ_ORDER_LIMIT,
-                       .size = {CQ_SIZE_ALL_IN, 0}, .price = 108, .oco = b->stop};
+  cq_order_req take = {.symbol = 0,
+                       .side = CQ_SIDE_SELL,
+                       .type = CQ_ORDER_LIMIT,
+                       .size = {CQ_SIZE_ALL_IN, 0},
+                       .price = 108,
+                       .oco = b->stop};
   assert_int_equal(cq_ctx_submit(ctx, &take, &b->take, &err), CQ_OK);
   b->stop_active = cq_ctx_order(ctx, b->stop)->active_at;
   const cq_order *open[4];
@@ -158,8 +171,10 @@ static void test_bracket_oco(void **state) {
   (void)state;
   cq_instrument ins = test_instrument();
   cq_kernel *k = kernel(&ins, NULL);
-  const cq_strategy_def def = {.name = "bracket", .state_size = sizeof(bracket),
-                               .on_candle = bracket_candle, .on_fill = bracket_fill,
+  const cq_strategy_def def = {.name = "bracket",
+                               .state_size = sizeof(bracket),
+                               .on_candle = bracket_candle,
+                               .on_fill = bracket_fill,
                                .on_order = bracket_order};
   cq_error err;
   assert_int_equal(cq_kernel_add_strategy(k, &def, NULL, NULL, &err), CQ_OK);
@@ -178,8 +193,8 @@ static void test_bracket_oco(void **state) {
 }
 
 /* clock: a timer set in on_start for 01:30 fires inside bar 1, after its matching and
- * before it closes, with the clock at 01:30; on_candle sees the bar's close time; a trade fed after the bars moves the clock
- * to its time and marks the position. */
+ * before it closes, with the clock at 01:30; on_candle sees the bar's close time; a trade fed after
+ * the bars moves the clock to its time and marks the position. */
 typedef struct clocked {
   cq_time fired_at, candle_now[3];
   uint64_t timer;
@@ -218,9 +233,12 @@ static void test_timers_and_trades(void **state) {
   (void)state;
   cq_instrument ins = test_instrument();
   cq_kernel *k = kernel(&ins, NULL);
-  const cq_strategy_def def = {.name = "clocked", .state_size = sizeof(clocked),
-                               .on_start = clocked_start, .on_candle = clocked_candle,
-                               .on_timer = clocked_timer, .on_trade = clocked_trade};
+  const cq_strategy_def def = {.name = "clocked",
+                               .state_size = sizeof(clocked),
+                               .on_start = clocked_start,
+                               .on_candle = clocked_candle,
+                               .on_timer = clocked_timer,
+                               .on_trade = clocked_trade};
   cq_error err;
   assert_int_equal(cq_kernel_add_strategy(k, &def, NULL, NULL, &err), CQ_OK);
   assert_int_equal(cq_kernel_start(k, &err), CQ_OK);
@@ -229,8 +247,10 @@ static void test_timers_and_trades(void **state) {
     const cq_candle *bars[1] = {&b};
     assert_int_equal(cq_kernel_bar(k, b.open_time, bars, &err), CQ_OK);
   }
-  cq_trade t = {.time = T0 + 3 * HOUR + 5 * CQ_NS_PER_SEC, .price = CQ_DEC(10625, 2),
-                .qty = CQ_DEC(1, 0), .taker_side = CQ_SIDE_BUY};
+  cq_trade t = {.time = T0 + 3 * HOUR + 5 * CQ_NS_PER_SEC,
+                .price = CQ_DEC(10625, 2),
+                .qty = CQ_DEC(1, 0),
+                .taker_side = CQ_SIDE_BUY};
   assert_int_equal(cq_kernel_trade(k, 0, &t, &err), CQ_OK);
   const clocked *c = cq_kernel_strategy_state(k, 0);
   assert_int_equal(c->timer, 7);

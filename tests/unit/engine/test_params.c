@@ -18,12 +18,13 @@ static const cq_param_def params[] = {
 };
 
 static int fast_below_slow(const double *p, cq_error *err) {
-  if (p[0] >= p[1]) return cq_error_set(err, CQ_EINVAL, "fast (%g) must be below slow (%g)", p[0], p[1]);
+  if (p[0] >= p[1])
+    return cq_error_set(err, CQ_EINVAL, "fast (%g) must be below slow (%g)", p[0], p[1]);
   return CQ_OK;
 }
 
-static const cq_strategy_def def = {.name = "cross", .n_params = 4, .params = params,
-                                    .check = fast_below_slow};
+static const cq_strategy_def def = {
+    .name = "cross", .n_params = 4, .params = params, .check = fast_below_slow};
 
 static void test_defaults_and_assignments(void **state) {
   (void)state;

@@ -62,7 +62,8 @@ static void test_average_cost_and_pnl(void **state) {
   cq_error err;
   assert_int_equal(cq_portfolio_new(&ins, 1, 1, &pf, &err), CQ_OK);
   assert_int_equal(cq_portfolio_deposit(pf, "binance", "USDT", D("1000"), &err), CQ_OK);
-  cq_fill f1 = fill(0, CQ_SIDE_BUY, "100", "2", "0.2"), f2 = fill(0, CQ_SIDE_BUY, "130", "1", "0.13"),
+  cq_fill f1 = fill(0, CQ_SIDE_BUY, "100", "2", "0.2"),
+          f2 = fill(0, CQ_SIDE_BUY, "130", "1", "0.13"),
           f3 = fill(0, CQ_SIDE_SELL, "120", "1.5", "0.18");
   assert_int_equal(cq_portfolio_apply(pf, &f1, &err), CQ_OK);
   assert_int_equal(cq_portfolio_apply(pf, &f2, &err), CQ_OK);
@@ -100,7 +101,8 @@ static void test_attribution(void **state) {
   cq_error err;
   assert_int_equal(cq_portfolio_new(&ins, 1, 2, &pf, &err), CQ_OK);
   assert_int_equal(cq_portfolio_deposit(pf, "binance", "USDT", D("10000"), &err), CQ_OK);
-  cq_fill f[] = {fill(0, CQ_SIDE_BUY, "102", "10", "1.02"), fill(1, CQ_SIDE_BUY, "104", "5", "0.52"),
+  cq_fill f[] = {fill(0, CQ_SIDE_BUY, "102", "10", "1.02"),
+                 fill(1, CQ_SIDE_BUY, "104", "5", "0.52"),
                  fill(0, CQ_SIDE_SELL, "110", "10", "1.1")};
   for (int i = 0; i < 3; i++) assert_int_equal(cq_portfolio_apply(pf, &f[i], &err), CQ_OK);
   const cq_pf_position *s0 = cq_portfolio_position(pf, 0, 0), *s1 = cq_portfolio_position(pf, 1, 0),

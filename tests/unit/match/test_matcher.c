@@ -109,8 +109,13 @@ static void order(cq_order *o, uint64_t id, cq_side side, cq_order_type type, cq
 }
 
 static cq_candle bar(int i, double o, double h, double l, double c, double v) {
-  return (cq_candle){.open_time = T0 + i * HOUR, .open = o, .high = h, .low = l, .close = c,
-                     .volume = v, .closed = true};
+  return (cq_candle){.open_time = T0 + i * HOUR,
+                     .open = o,
+                     .high = h,
+                     .low = l,
+                     .close = c,
+                     .volume = v,
+                     .closed = true};
 }
 
 static void add(fixture *fx, cq_order *o) {
@@ -490,7 +495,9 @@ static void test_sqrt_slippage(void **state) {
 /* ---- trades ------------------------------------------------------------------------- */
 
 static cq_trade trade(int sec, const char *price, const char *qty) {
-  cq_trade t = {.time = T0 + sec * CQ_NS_PER_SEC, .price = D(price), .qty = D(qty),
+  cq_trade t = {.time = T0 + sec * CQ_NS_PER_SEC,
+                .price = D(price),
+                .qty = D(qty),
                 .taker_side = CQ_SIDE_SELL};
   return t;
 }

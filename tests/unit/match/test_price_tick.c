@@ -42,7 +42,7 @@ static void test_off_grid(void **state) {
   check(43251.171, "0.01", CQ_ROUND_CEIL, "43251.18");
   check(43251.171, "0.01", CQ_ROUND_FLOOR, "43251.17");
   check(43251.175, "0.01", CQ_ROUND_HALF_EVEN, "43251.18"); /* text 43251.175: a tie, to even */
-  check(1e-9, "0.01", CQ_ROUND_FLOOR, "0.01");               /* never zero: one tick */
+  check(1e-9, "0.01", CQ_ROUND_FLOOR, "0.01");              /* never zero: one tick */
 }
 
 int main(void) {
