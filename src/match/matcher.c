@@ -442,6 +442,7 @@ static bool next_event(const cq_matcher *m, const entry *e, const path *P, doubl
   const cq_order *o = e->o;
   int up = o->side == CQ_SIDE_BUY ? 1 : -1;
   if (e->done || !working(o) || o->type == CQ_ORDER_MARKET) return false;
+  if (o->state == CQ_OS_SUBMITTED && !e->fresh) return false; /* not on the book yet */
   if (o->type == CQ_ORDER_LIMIT && e->fresh) {
     *pos = 0;
     *px = P->p[0];

@@ -266,12 +266,78 @@ static void test_timers_and_trades(void **state) {
   cq_kernel_free(k);
 }
 
+/* exiter, with one bar of order latency: buys 1 at bar 0's close (reaches the book at bar
+ * 2's open, fills at 104, fee 0.104); when it hears of the fill (bar 2) places a take at
+ * 107, then at bar 2's close cancels it and sells everything. The cancel and the sell both
+ * reach the book at bar 4's open: the cancel first, so the take (which bar 4's open of 108
+ * would fill) is cancelled unfilled and the market sell fills at 108 (fee 0.108). Cash
+ * 10000 - 104.104 + 107.892 = 10003.788. */
+typedef struct exiter {
+  int n;
+  uint64_t take;
+} exiter;
+
+static void exiter_candle(cq_ctx *ctx, void *st, int symbol, const cq_candle *bar) {
+  exiter *x = st;
+  uint64_t id;
+  cq_error err;
+  (void)symbol;
+  (void)bar;
+  if (x->n == 0) assert_int_equal(cq_ctx_buy(ctx, 0, (cq_size){CQ_SIZE_QTY, 1}, &id, &err), CQ_OK);
+  if (x->n == 2) {
+    assert_int_not_equal(x->take, 0);
+    assert_int_equal(cq_ctx_cancel(ctx, x->take, &err), CQ_OK);
+    assert_int_equal(cq_ctx_close(ctx, 0, &id, &err), CQ_OK);
+    assert_int_not_equal(id, 0);
+  }
+  x->n++;
+}
+
+static void exiter_fill(cq_ctx *ctx, void *st, const cq_fill *f) {
+  exiter *x = st;
+  if (f->side != CQ_SIDE_BUY) return;
+  cq_order_req take = {.symbol = 0,
+                       .side = CQ_SIDE_SELL,
+                       .type = CQ_ORDER_LIMIT,
+                       .size = {CQ_SIZE_ALL_IN, 0},
+                       .price = 107};
+  cq_error err;
+  assert_int_equal(cq_ctx_submit(ctx, &take, &x->take, &err), CQ_OK);
+}
+
+static void test_cancel_latency(void **state) {
+  (void)state;
+  cq_instrument ins = test_instrument();
+  cq_match_config mc;
+  cq_match_config_default(&mc);
+  mc.order_latency.bars = 1;
+  cq_kernel *k = kernel(&ins, &mc);
+  const cq_strategy_def def = {.name = "exiter",
+                               .state_size = sizeof(exiter),
+                               .on_candle = exiter_candle,
+                               .on_fill = exiter_fill};
+  cq_error err;
+  assert_int_equal(cq_kernel_add_strategy(k, &def, NULL, NULL, &err), CQ_OK);
+  run(k, 5);
+  const cq_order *buy = cq_kernel_order(k, 1), *take = cq_kernel_order(k, 2),
+                 *sell = cq_kernel_order(k, 3);
+  assert_dec(buy->filled_quote, "104");
+  assert_int_equal(take->state, CQ_OS_CANCELLED);
+  assert_int_equal(take->updated, T0 + 4 * HOUR);
+  assert_string_equal(take->reason, "cancelled by strategy");
+  assert_dec(take->filled, "0");
+  assert_int_equal(sell->state, CQ_OS_FILLED);
+  assert_dec(sell->filled_quote, "108");
+  assert_int_equal(sell->updated, T0 + 4 * HOUR);
+  assert_dec(cq_portfolio_balance(cq_kernel_portfolio(k), "binance", "USDT"), "10003.788");
+  cq_kernel_free(k);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_two_strategies),
-      cmocka_unit_test(test_fill_latency),
-      cmocka_unit_test(test_bracket_oco),
-      cmocka_unit_test(test_timers_and_trades),
+      cmocka_unit_test(test_two_strategies), cmocka_unit_test(test_fill_latency),
+      cmocka_unit_test(test_bracket_oco),    cmocka_unit_test(test_timers_and_trades),
+      cmocka_unit_test(test_cancel_latency),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -492,6 +492,28 @@ static void test_sqrt_slippage(void **state) {
   cq_matcher_free(fx.m);
 }
 
+/* A limit that reaches the book at 01:00 ignores bar 0 even though bar 0 trades through
+ * it, and is still SUBMITTED; on bar 1 (O 100, L 94) it arrives, rests and fills at 95. */
+static void test_not_active_before_its_time(void **state) {
+  (void)state;
+  fixture fx;
+  setup_fx(&fx, "1000", "0");
+  start(&fx);
+  cq_order o;
+  order(&o, 1, CQ_SIDE_BUY, CQ_ORDER_LIMIT, CQ_TIF_GTC, "1", "95", NULL);
+  o.active_at = T0 + HOUR;
+  add(&fx, &o);
+  cq_candle b0 = bar(0, 100, 101, 90, 96, 10), b1 = bar(1, 100, 101, 94, 96, 10);
+  run_bar(&fx, &b0);
+  assert_int_equal(o.state, CQ_OS_SUBMITTED);
+  assert_int_equal(fx.acc.n_fills, 0);
+  run_bar(&fx, &b1);
+  assert_int_equal(o.state, CQ_OS_FILLED);
+  assert_dec(fx.acc.fills[0].price, "95");
+  assert_int_equal(fx.acc.fills[0].liquidity, CQ_LIQ_MAKER);
+  cq_matcher_free(fx.m);
+}
+
 /* ---- trades ------------------------------------------------------------------------- */
 
 static cq_trade trade(int sec, const char *price, const char *qty) {
@@ -575,6 +597,7 @@ int main(void) {
       cmocka_unit_test(test_equal_trigger_id_order),
       cmocka_unit_test(test_bps_slippage),
       cmocka_unit_test(test_sqrt_slippage),
+      cmocka_unit_test(test_not_active_before_its_time),
       cmocka_unit_test(test_trades_limited_by_quantity),
       cmocka_unit_test(test_market_on_trades),
   };
