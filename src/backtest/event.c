@@ -85,9 +85,20 @@ static int feed(cq_kernel *k, const cq_bt_data *data, cq_progress *progress, cq_
     for (int s = 0; s < ns; s++) {
       const cq_candles *c = data->candles[s];
       bars[s] = NULL;
-      if (cur[s] < c->len && c->open_time[cur[s]] == t) {
-        cq_candles_get(c, cur[s]++, &buf[s]);
+      size_t i = cur[s];
+      if (i < c->len && c->open_time[i] == t) {
+        /* the columns read in place (cq_candles_get, without the call per bar) */
+        buf[s] = (cq_candle){.open_time = t,
+                             .open = c->open[i],
+                             .high = c->high[i],
+                             .low = c->low[i],
+                             .close = c->close[i],
+                             .volume = c->volume[i],
+                             .quote_volume = c->quote_volume[i],
+                             .trades = c->trades[i],
+                             .closed = c->closed[i] != 0};
         bars[s] = &buf[s];
+        cur[s] = i + 1;
       }
     }
     int rc = cq_kernel_bar(k, t, bars, err);

@@ -63,7 +63,8 @@ struct cq_kernel {
   int n_strats;
   bool started, stopped;
   cq_portfolio *pf;
-  const cq_pf_balance *cash; /* the quote balance, read on every bar */
+  const cq_pf_balance *cash;   /* the quote balance, read on every bar */
+  const cq_pf_position **acct; /* [n_ins] the account's positions, read on every bar */
   cq_matcher *mx;
   cq__oms oms;
   ind_list *inds; /* [n_ins] */
@@ -200,6 +201,7 @@ void cq_kernel_free(cq_kernel *k) {
   cq__oms_release(&k->oms);
   free(k->ins);
   free(k->last);
+  free(k->acct);
   free(k->timers);
   free(k->notes);
   free(k);
@@ -286,6 +288,9 @@ int cq_kernel_start(cq_kernel *k, cq_error *err) {
   if (!rc) rc = cq_matcher_new(&k->cfg.match, k->ins, k->cfg.n_instruments, &hooks, &k->mx, err);
   if (rc) return rc;
   k->cash = cq_portfolio_balance_ref(k->pf, k->venue, k->cfg.quote);
+  k->acct = malloc((size_t)k->cfg.n_instruments * sizeof(cq_pf_position *));
+  if (!k->acct) return cq_error_set(err, CQ_ENOMEM, "kernel: no memory");
+  for (int i = 0; i < k->cfg.n_instruments; i++) k->acct[i] = cq_portfolio_position(k->pf, -1, i);
   k->started = true;
   for (int i = 0; i < k->n_strats; i++) {
     strat *s = &k->strats[i];
@@ -479,10 +484,10 @@ double cq_kernel_cash(const cq_kernel *k) {
 }
 
 double cq_kernel_positions_value(const cq_kernel *k) {
-  if (!k->pf) return 0;
+  if (!k->acct) return 0;
   double v = 0;
   for (int i = 0; i < k->cfg.n_instruments; i++) {
-    double q = cq_portfolio_position(k->pf, -1, i)->qty_d;
+    double q = k->acct[i]->qty_d;
     if (q != 0) v += q * k->last[i];
   }
   return v;
