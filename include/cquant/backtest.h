@@ -135,6 +135,12 @@ CQ_NODISCARD int cq_bt_finish(cq_bt_result *r, const cq_bt_data *data, cq_error 
 CQ_NODISCARD int cq_bt_run_event(const cq_bt_config *cfg, const cq_bt_data *data,
                                  cq_progress *progress, cq_bt_result *out, cq_error *err);
 
+/* The same with the strategy given (tests, strategies outside the registry). out is
+ * initialised here; on failure it is released. */
+CQ_NODISCARD int cq_bt_run_event_def(const cq_bt_config *cfg, const cq_strategy_def *def,
+                                     const cq_bt_data *data, cq_progress *progress,
+                                     cq_bt_result *out, cq_error *err);
+
 /* Vectorized: the strategy's signal arrays (cq_strategy_def.signals) to fills and equity.
  * CQ_EUNSUPPORTED for a strategy without a vector form or settings it cannot model
  * (volume cap with partial fills, fill latency), naming what. */

@@ -134,6 +134,64 @@ CQ_NODISCARD int cq_fill_check(cq_side side, cq_dec price, cq_dec qty, cq_dec fe
  * close (ties: low first). out[4]. */
 void cq_bar_path(const cq_candle *bar, double out[4]);
 
+/* ---- the matching engine ------------------------------------------------------------ */
+
+/* What the matching engine asks of its owner (the kernel, or a test). */
+typedef struct cq_match_hooks {
+  void *ctx;
+  /* The account a size resolves against for o filling at price: free quote cash, equity
+   * with o's instrument marked at price (others at their last price), and the position of
+   * o's strategy. Required. */
+  void (*basis)(void *ctx, const cq_order *o, double price, cq_size_basis *out);
+  /* Books a fill; o is already updated (filled, filled_quote, fees). A failure stops the
+   * matching and is returned to the caller. Required. */
+  int (*fill)(void *ctx, cq_order *o, const cq_fill *f, cq_error *err);
+  /* Moves o by ev through cq_order_transition (o->reason and o->updated are set first);
+   * NULL: the matcher calls cq_order_transition itself. */
+  int (*event)(void *ctx, cq_order *o, cq_order_event ev, cq_error *err);
+} cq_match_hooks;
+
+/* Resting simulated orders per instrument, matched against candles (steps 1-5 of the fill
+ * model in docs/backtesting.md) or trades (a resting limit fills when a trade prints
+ * through its price, or at it with touch_fill; every fill is limited by the traded
+ * quantity; queue position is ignored). Orders stay owned by the caller, at a fixed
+ * address, while they work here; the matcher drops them once terminal. */
+typedef struct cq_matcher cq_matcher;
+
+/* instruments ins[0..n_ins) and the config are copied. Free with cq_matcher_free. */
+CQ_NODISCARD int cq_matcher_new(const cq_match_config *cfg, const cq_instrument *ins, int n_ins,
+                                const cq_match_hooks *hooks, cq_matcher **out, cq_error *err);
+void cq_matcher_free(cq_matcher *m);
+
+/* Takes an order in state SUBMITTED, with qty (or a percent/all-in size), prices on the
+ * tick grid and active_at set: it becomes active at the first bar opening (or trade
+ * printing) at or after active_at. CQ_EINVAL for an order that cannot work. */
+CQ_NODISCARD int cq_matcher_add(cq_matcher *m, cq_order *o, cq_error *err);
+
+/* Cancels order id at time at: before the matching of the first bar opening (or trade) at
+ * or after at. at <= the last time matched: now. CQ_ENOTFOUND when id is not working. */
+CQ_NODISCARD int cq_matcher_cancel(cq_matcher *m, uint64_t id, cq_time at, const char *reason,
+                                   cq_error *err);
+
+/* One bar of instrument ins: cancels and activations due, market orders at the open, then
+ * stops and limits along the intrabar path. Fills are stamped with the bar's open time. */
+CQ_NODISCARD int cq_matcher_bar(cq_matcher *m, int ins, const cq_candle *bar, cq_error *err);
+
+/* CQ_FILL_THIS_CLOSE: market orders active by close_time fill at the bar's close (fills
+ * stamped with the bar's open time, like every fill of that bar). */
+CQ_NODISCARD int cq_matcher_close(cq_matcher *m, int ins, const cq_candle *bar, cq_time close_time,
+                                  cq_error *err);
+
+/* One trade of instrument ins (tick data). */
+CQ_NODISCARD int cq_matcher_trade(cq_matcher *m, int ins, const cq_trade *t, cq_error *err);
+
+/* Every working order EXPIRES with reason ("end of run"). */
+CQ_NODISCARD int cq_matcher_expire_all(cq_matcher *m, cq_time at, const char *reason,
+                                       cq_error *err);
+
+/* Orders working on instrument ins (-1: all). */
+size_t cq_matcher_open(const cq_matcher *m, int ins);
+
 #ifdef __cplusplus
 }
 #endif

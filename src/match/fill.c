@@ -125,9 +125,32 @@ int64_t cq_latency_bars(cq_latency l, cq_timeframe tf) {
 
 /* ---- prices, fees, sizes ------------------------------------------------------------ */
 
+/* v as a decimal at scale digits when it is one exactly: r / 10^scale == v with
+ * |v| x 10^scale < 2^52, where the double grid is finer than 10^-scale, so no other decimal
+ * of that scale (nor of fewer digits) parses to v and this is the value of v's shortest
+ * text. Spares the text round trip for prices already on a venue's grid. */
+static bool dec_exact(double v, unsigned scale, cq_dec *out) {
+  static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+  if (scale > CQ_DEC_MAX_SCALE) return false;
+  double scaled = v * p10[scale];
+  if (!(scaled < 0x1p52)) return false;
+  double r = nearbyint(scaled);
+  if (r / p10[scale] != v) return false;
+  *out = CQ_DEC((int64_t)r, (uint8_t)scale);
+  return true;
+}
+
 int cq_price_on_tick(double v, cq_dec tick, cq_round mode, cq_dec *out, cq_error *err) {
   if (!isfinite(v) || v <= 0)
     return cq_error_set(err, CQ_EINVAL, "price %g: not a positive finite number", v);
+  cq_dec exact;
+  if (dec_exact(v, tick.scale, &exact)) {
+    int rc = cq_dec_round_step(exact, tick, mode, out, err);
+    if (rc) return rc;
+    if (out->m <= 0) *out = tick;
+    return CQ_OK;
+  }
   char text[40];
   size_t n = cq_format_double(v, text, sizeof text);
   cq_dec d;
