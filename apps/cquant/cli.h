@@ -127,6 +127,7 @@ int cmd_data(cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
 int cmd_features(cli_ctx *ctx, int argc, char **argv);
 int cmd_indicators(cli_ctx *ctx, int argc, char **argv);
+int cmd_backtest(cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_version_usage[];
 extern const char cmd_config_usage[];
 extern const char cmd_help_usage[];
@@ -134,5 +135,6 @@ extern const char cmd_data_usage[];
 extern const char cmd_demo_usage[];
 extern const char cmd_features_usage[];
 extern const char cmd_indicators_usage[];
+extern const char cmd_backtest_usage[];
 
 #endif

@@ -1,19 +1,28 @@
 /* cquant demo: the main job until the server exists. Imports every candle file of a folder
  * into the store, then checks quality, resamples and builds a feature set over each series,
- * and lists coverage. */
+ * and lists coverage; then the research job: synthetic markets when the store holds none,
+ * every built-in strategy backtested, and an index of the HTML reports. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "cmd_backtest.h"
 #include "cmd_data.h"
+#include "cquant/strategy.h"
 
 const char cmd_demo_usage[] =
-    "usage: cquant demo --data DIR [--features SET.yaml] [--store URI]\n"
+    "usage: cquant demo [--data DIR] [--features SET.yaml] [--reports DIR] [--store URI]\n"
     "\n"
-    "Runs the whole market-data loop on the candle files of DIR (make run passes the shared\n"
-    "data folder if present, else the bundled samples): import into the store, check\n"
-    "quality, resample each series to 1h and 1d, build the feature set (when given) over\n"
-    "each series, and list coverage.\n"
+    "Runs the market-data loop on the candle files of DIR (make run passes the shared data\n"
+    "folder if present, else the bundled samples): import into the store, check quality,\n"
+    "resample each series to 1h and 1d, build the feature set (when given) over each series,\n"
+    "and list coverage.\n"
+    "Then the research job: when the store holds no synthetic candles, two years of 1h\n"
+    "candles for SYN/USDT and SYB/USDT (venue synth, seeded); every built-in strategy\n"
+    "backtested on SYN/USDT, sma_cross also vectorized and on both symbols; an HTML report\n"
+    "per run and an index page in the reports folder (default ./var/reports).\n"
     "File names say what they hold: <venue>_<BASE>_<QUOTE>-<tf>[.anything].csv, for example\n"
     "binance_BTC_USDT-5m.csv.\n";
 
@@ -61,27 +70,33 @@ static int run(cli_ctx *ctx, char **argv, int argc) {
   return run_cmd(ctx, "data", cmd_data, argv, argc);
 }
 
+static int market_data(cli_ctx *ctx, const char *dir, char *store_arg, const char *features);
+static int research(cli_ctx *ctx, char *store_arg, const char *reports);
+
 int cmd_demo(cli_ctx *ctx, int argc, char **argv) {
   const char *cmd = "demo";
-  const char *dir = NULL, *store = NULL, *features = NULL;
+  const char *dir = NULL, *store = NULL, *features = NULL, *reports = NULL;
   const cli_opt opts[] = {{"--data", NULL, CLI_STR, &dir},
                           {"--store", NULL, CLI_STR, &store},
-                          {"--features", NULL, CLI_STR, &features}};
+                          {"--features", NULL, CLI_STR, &features},
+                          {"--reports", NULL, CLI_STR, &reports}};
   const char *pos[1];
   int npos, rc;
-  if ((rc = cli_parse(ctx, cmd, argc, argv, opts, 3, pos, 0, &npos))) return rc;
-  if (!dir) {
-    fprintf(ctx->err, "cquant demo: --data DIR is required (a folder of candle CSV files)\n");
-    return CLI_USAGE;
-  }
+  if ((rc = cli_parse(ctx, cmd, argc, argv, opts, 4, pos, 0, &npos))) return rc;
+  char store_arg[1024];
+  snprintf(store_arg, sizeof store_arg, "%s", cli_store_uri(ctx, store));
+  if (dir && (rc = market_data(ctx, dir, store_arg, features))) return rc;
+  return research(ctx, store_arg, reports ? reports : "var/reports");
+}
+
+static int market_data(cli_ctx *ctx, const char *dir, char *store_arg, const char *features) {
+  int rc;
   struct dirent **list;
   int n = scandir(dir, &list, select_csv, by_name);
   if (n < 0) {
     fprintf(ctx->err, "cquant demo: cannot read folder %s\n", dir);
     return CLI_FAIL;
   }
-  char store_arg[1024];
-  snprintf(store_arg, sizeof store_arg, "%s", cli_store_uri(ctx, store));
   int imported = 0;
   rc = CLI_OK;
   for (int i = 0; i < n && rc == CLI_OK; i++) {
@@ -124,4 +139,164 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv) {
   }
   char *lst[] = {"list", "--store", store_arg};
   return run(ctx, lst, 3);
+}
+
+/* ---- the research job ----------------------------------------------------------------- */
+
+static const struct {
+  const char *symbol, *seed, *price, *vol;
+} synth_series[] = {{"SYN/USDT", "1", "30000", "0.6"}, {"SYB/USDT", "2", "2000", "0.8"}};
+
+static bool has_series(cq_series_info *info, size_t n, const char *venue, const char *symbol) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(info[i].key.venue, venue) && !strcmp(info[i].key.symbol, symbol) &&
+        info[i].rows > 0)
+      return true;
+  return false;
+}
+
+static int mkdirs(const char *path) {
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(buf, 0755) && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char *buf = NULL;
+  size_t cap = 0, n = 0;
+  for (;;) {
+    if (n + 65536 > cap) {
+      size_t ncap = cap ? cap * 2 : 1 << 20;
+      char *nb = realloc(buf, ncap);
+      if (!nb) {
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    size_t got = fread(buf + n, 1, cap - n - 1, f);
+    n += got;
+    if (got == 0) break;
+  }
+  fclose(f);
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+enum { DEMO_RUNS = 16 };
+
+typedef struct demo_run {
+  char title[96], html[160], json[1024];
+} demo_run;
+
+static int backtest(cli_ctx *ctx, char *store_arg, const char *reports, demo_run *r,
+                    const char *strategy, const char *symbols, const char *engine,
+                    const char *name) {
+  char html[1024], json[1024];
+  snprintf(r->title, sizeof r->title, "%s %s (%s)", strategy, symbols, engine);
+  snprintf(r->html, sizeof r->html, "%s.html", name);
+  snprintf(html, sizeof html, "%s/%s.html", reports, name);
+  snprintf(json, sizeof json, "%s/%s.json", reports, name);
+  snprintf(r->json, sizeof r->json, "%s", json);
+  char *argv[] = {"--strategy", (char *)strategy, "--venue",  "synth",  "--symbol",
+                  (char *)symbols, "--tf",        "1h",       "--fee",  "0.001",
+                  "--slippage", "bps:2",          "--engine", (char *)engine, "--report",
+                  html,         "--output",       json,       "--store", store_arg,
+                  "--quiet"};
+  return run_cmd(ctx, "backtest", cmd_backtest, argv, (int)(sizeof argv / sizeof argv[0]));
+}
+
+static int write_index(cli_ctx *ctx, const char *reports, demo_run *runs, int n) {
+  const char *titles[DEMO_RUNS], *hrefs[DEMO_RUNS], *jsons[DEMO_RUNS];
+  char *bufs[DEMO_RUNS] = {0};
+  int rc = CLI_OK;
+  for (int i = 0; i < n; i++) {
+    size_t len = 0;
+    bufs[i] = read_file(runs[i].json, &len);
+    if (!bufs[i]) {
+      fprintf(ctx->err, "cquant demo: cannot read %s\n", runs[i].json);
+      rc = CLI_FAIL;
+      break;
+    }
+    titles[i] = runs[i].title;
+    hrefs[i] = runs[i].html;
+    jsons[i] = bufs[i];
+  }
+  char path[1024];
+  snprintf(path, sizeof path, "%s/index.html", reports);
+  if (rc == CLI_OK) {
+    cli_output o;
+    if ((rc = cli_output_open(ctx, "demo", path, &o)) == CLI_OK) {
+      cq_error e;
+      cq_error_clear(&e);
+      int irc = cq_bt_report_index(titles, hrefs, jsons, (size_t)n, o.f, &e);
+      if (cli_output_close(&o, irc, NULL) || irc) {
+        cli_report_error(ctx, "demo", &e);
+        rc = CLI_FAIL;
+      }
+    }
+  }
+  for (int i = 0; i < n; i++) free(bufs[i]);
+  if (rc == CLI_OK) fprintf(ctx->out, "\nreports: %s (%d runs)\n", path, n);
+  return rc;
+}
+
+static int research(cli_ctx *ctx, char *store_arg, const char *reports) {
+  cq_store *st;
+  int rc;
+  if ((rc = data_open_store(ctx, "demo", store_arg, &st))) return rc;
+  cq_series_info *info = NULL;
+  size_t n = 0;
+  cq_error e;
+  if (cq_store_list_series(st, &info, &n, &e)) {
+    cli_report_error(ctx, "demo", &e);
+    cq_store_close(st);
+    return CLI_FAIL;
+  }
+  bool have[2];
+  for (int i = 0; i < 2; i++) have[i] = has_series(info, n, "synth", synth_series[i].symbol);
+  free(info);
+  cq_store_close(st);
+  for (int i = 0; i < 2 && rc == CLI_OK; i++) {
+    if (have[i]) continue;
+    /* two years of 1h candles: 2 x 365 x 24 */
+    char *argv[] = {"synth",   "--symbol", (char *)synth_series[i].symbol,
+                    "--tf",    "1h",       "--bars",
+                    "17520",   "--seed",   (char *)synth_series[i].seed,
+                    "--price", (char *)synth_series[i].price, "--vol",
+                    (char *)synth_series[i].vol, "--venue", "synth",
+                    "--start", "2023-01-01", "--store",
+                    store_arg};
+    rc = run(ctx, argv, (int)(sizeof argv / sizeof argv[0]));
+  }
+  if (rc) return rc;
+  if (mkdirs(reports)) {
+    fprintf(ctx->err, "cquant demo: cannot create the reports folder %s\n", reports);
+    return CLI_FAIL;
+  }
+  demo_run runs[DEMO_RUNS];
+  int nruns = 0;
+  for (size_t i = 0; cq_strategy_at(i) && rc == CLI_OK && nruns < DEMO_RUNS - 2; i++) {
+    const char *name = cq_strategy_at(i)->name;
+    rc = backtest(ctx, store_arg, reports, &runs[nruns++], name, "SYN/USDT", "event", name);
+  }
+  if (rc == CLI_OK)
+    rc = backtest(ctx, store_arg, reports, &runs[nruns++], "sma_cross", "SYN/USDT", "vector",
+                  "sma_cross-vector");
+  if (rc == CLI_OK)
+    rc = backtest(ctx, store_arg, reports, &runs[nruns++], "sma_cross", "SYN/USDT,SYB/USDT",
+                  "event", "sma_cross-portfolio");
+  if (rc) return rc;
+  return write_index(ctx, reports, runs, nruns);
 }
