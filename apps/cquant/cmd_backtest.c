@@ -505,8 +505,8 @@ static int backtest_run(cli_ctx *ctx, int argc, char **argv) {
   cq_bt_result *res = calloc(1, sizeof *res);
   cq_candles *candles = calloc(CQ_BT_MAX_SYMBOLS, sizeof *candles);
   cq_store *store = NULL;
-  char *json = NULL;
-  size_t json_len = 0;
+  char *json = NULL, *rdoc = NULL;
+  size_t json_len = 0, rdoc_len = 0;
   const cq_strategy_def *def = NULL;
   if (!cfg || !res || !candles) {
     fprintf(ctx->err, "cquant %s: out of memory\n", cmd);
@@ -528,41 +528,59 @@ static int backtest_run(cli_ctx *ctx, int argc, char **argv) {
     if ((rc = load_symbol(ctx, cmd, store, cfg, s, &candles[s]))) goto done;
     data.candles[s] = &candles[s];
   }
+  size_t bars = 0;
+  for (int s = 0; s < cfg->n_symbols; s++) bars += candles[s].len;
   cq_progress prog;
   cq_progress_opts po;
-  cli_progress_opts(ctx, &po, "backtest", "bars", candles[0].len);
-  cq_progress_init(&prog, &po);
+  if (!o.quiet) {
+    cli_progress_opts(ctx, &po, "backtest", "bars", bars / (size_t)cfg->n_symbols);
+    cq_progress_init(&prog, &po);
+  }
   cq_error e;
   cq_error_clear(&e);
   cq_time t0 = cq_clock_steady(&ctx->clock);
   int brc = cq_bt_run(cfg, &data, o.quiet ? NULL : &prog, res, &e);
   double ms = (double)(cq_clock_steady(&ctx->clock) - t0) / 1e6;
-  cq_progress_finish(&prog);
+  if (!o.quiet) {
+    if (!brc) cq_progress_set(&prog, res->n_bars);
+    cq_progress_finish(&prog);
+  }
   if (brc) {
     cli_report_error(ctx, cmd, &e);
     rc = brc == CQ_EUNSUPPORTED || brc == CQ_EINVAL || brc == CQ_ECONFIG ? CLI_USAGE : CLI_FAIL;
     goto done;
   }
-  if (cq_bt_to_json(res, &data, &json, &json_len, &e)) {
+  /* The report's document: every metric, trade and fill, the charts at most
+   * CQ_BT_REPORT_MAX_POINTS points a series; it is also what the store keeps (the equity at
+   * every bar and the trades go to their own tables). The full document (--json, --output)
+   * has every bar. */
+  cq_bt_json_options ro = {.max_points = CQ_BT_REPORT_MAX_POINTS};
+  if (cq_bt_to_json_opts(res, &data, &ro, &rdoc, &rdoc_len, &e)) {
     cli_report_error(ctx, cmd, &e);
     rc = CLI_FAIL;
     goto done;
   }
-  if (o.report && (rc = write_report(ctx, cmd, o.report, json, json_len))) goto done;
+  if ((ctx->json || o.output) && cq_bt_to_json(res, &data, &json, &json_len, &e)) {
+    cli_report_error(ctx, cmd, &e);
+    rc = CLI_FAIL;
+    goto done;
+  }
+  if (o.report && (rc = write_report(ctx, cmd, o.report, rdoc, rdoc_len))) goto done;
   if (o.output && (rc = write_text(ctx, cmd, o.output, json, json_len))) goto done;
   int64_t id = 0;
-  if (!o.no_store && (rc = bt_store_run(ctx, cmd, store, res, json, json_len, &id))) goto done;
+  if (!o.no_store && (rc = bt_store_run(ctx, cmd, store, res, rdoc, rdoc_len, &id))) goto done;
   if (ctx->json) {
     fwrite(json, 1, json_len, ctx->out);
     fputc('\n', ctx->out);
   } else {
-    print_summary(ctx, res, ms, json, json_len);
+    print_summary(ctx, res, ms, rdoc, rdoc_len);
     if (id) fprintf(ctx->out, "run %lld stored (cquant backtest show %lld)\n", (long long)id,
                     (long long)id);
     if (o.report) fprintf(ctx->out, "report: %s\n", o.report);
   }
 done:
   free(json);
+  free(rdoc);
   if (res) cq_bt_result_release(res);
   if (candles)
     for (int s = 0; s < CQ_BT_MAX_SYMBOLS; s++) cq_candles_release(&candles[s]);

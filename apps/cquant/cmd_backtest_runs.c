@@ -18,8 +18,9 @@ const char cmd_backtest_list_usage[] =
 const char cmd_backtest_show_usage[] =
     "usage: cquant backtest show ID [--report FILE] [--store URI] [--json]\n"
     "\n"
-    "One stored run: its settings and metrics. --json prints the run's whole JSON document\n"
-    "(the bytes `cquant backtest --json` printed); --report writes its HTML report again.\n";
+    "One stored run: its settings and metrics. --json prints its stored JSON document (every\n"
+    "metric, trade and fill; charts at report resolution); --report writes its HTML report\n"
+    "again.\n";
 
 const char cmd_backtest_compare_usage[] =
     "usage: cquant backtest compare ID ID... [--store URI] [--json]\n"
@@ -114,7 +115,8 @@ static void put_metric(FILE *f, const char *key, json_t *v, int width) {
     double x = json_number_value(v);
     size_t kl = strlen(key);
     if (kl > 3 && !strcmp(key + kl - 3, "_ns"))
-      cq_duration_format((int64_t)x, buf, sizeof buf);
+      /* whole seconds: nanoseconds of an average holding time are noise */
+      cq_duration_format((int64_t)(x / 1e9 + 0.5) * CQ_NS_PER_SEC, buf, sizeof buf);
     else if (json_is_integer(v))
       snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
     else if (is_fraction(key))
