@@ -60,6 +60,11 @@ static void jw_item(jw *w) {
   if (w->depth > 0) w->comma[w->depth - 1] = true;
 }
 
+static void jw_null(jw *w) {
+  jw_item(w);
+  jw_put(w, "null");
+}
+
 static void jw_open(jw *w, char c) {
   jw_item(w);
   jw_raw(w, &c, 1);
@@ -338,10 +343,13 @@ static void write_config(jw *w, const cq_bt_config *c) {
   write_instruments(w, c);
   cq_timeframe_format(c->tf, t, sizeof t);
   jw_key_str(w, "tf", t);
+  /* an open end of the range is null */
   jw_key(w, "from");
-  jw_time(w, c->from);
+  if (c->from == INT64_MIN) jw_null(w);
+  else jw_time(w, c->from);
   jw_key(w, "to");
-  jw_time(w, c->to);
+  if (c->to == INT64_MAX) jw_null(w);
+  else jw_time(w, c->to);
   jw_key(w, "initial_cash");
   jw_dec(w, c->initial_cash);
   jw_key_str(w, "quote", c->quote);

@@ -49,7 +49,8 @@ void cq_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
 
 void cq_time_to_civil(cq_time t, cq_civil *out) {
   int64_t days = cq__floordiv(t, CQ_NS_PER_DAY);
-  int64_t rem = t - days * CQ_NS_PER_DAY;
+  int64_t rem = t % CQ_NS_PER_DAY; /* not t - days * DAY: that overflows near INT64_MIN */
+  if (rem < 0) rem += CQ_NS_PER_DAY;
   int64_t y;
   unsigned m, d;
   cq_civil_from_days(days, &y, &m, &d);
