@@ -413,7 +413,7 @@ int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_erro
       if (bars[i] && (rc = cq_matcher_close(k->mx, i, bars[i], close, err)))
         return fail(k, rc, err);
     }
-    note_flush(k, t, false);
+    note_flush(k, close, false); /* fills at the close are heard at the close */
   }
   cq__oms_advance(&k->oms);
   return k->fatal ? cq_error_set(err, k->fatal, "%s", k->fatal_err.msg) : CQ_OK;

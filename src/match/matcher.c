@@ -537,7 +537,8 @@ int cq_matcher_close(cq_matcher *m, int ins, const cq_candle *bar, cq_time close
   if (ins < 0 || ins >= m->n_ins)
     return cq_error_set(err, CQ_EINVAL, "matcher: unknown instrument %d", ins);
   book *b = &m->books[ins];
-  venue_at at = {.bar = bar, .time = bar->open_time, .avail = NULL};
+  /* a fill at the close happens at the close */
+  venue_at at = {.bar = bar, .time = close_time, .avail = NULL};
   int rc = CQ_OK;
   for (size_t k = 0; k < b->n && !rc; k++) {
     entry *e = &b->e[k];

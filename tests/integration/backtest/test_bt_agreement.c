@@ -1,7 +1,7 @@
 /* The event-driven kernel and the vectorized engine agree: for every built-in strategy with
  * a vector form, on real candles, the same fills (time, side, price, quantity, fee) and the
- * same equity at every bar, under next-open fills with fees, and again with slippage and a
- * bar of latency. Also: the same run twice gives byte-identical JSON.
+ * same equity at every bar, under next-open fills with fees, again with slippage and a bar
+ * of latency, and again filling at the decision bar's close with half of equity. Also: the same run twice gives byte-identical JSON.
  *
  * Runs on the bundled 300-bar samples always, and on the whole real files of the shared data
  * folder when it is present. */
@@ -117,7 +117,7 @@ static void agree_on(bool full) {
     for (size_t i = 0; cq_strategy_at(i); i++) {
       const cq_strategy_def *d = cq_strategy_at(i);
       if (!d->signals) continue;
-      for (int variant = 0; variant < 2; variant++) {
+      for (int variant = 0; variant < 3; variant++) {
         cq_bt_config ce, cv;
         config(&ce, &markets[k], d, CQ_BT_EVENT);
         config(&cv, &markets[k], d, CQ_BT_VECTOR);
@@ -126,13 +126,19 @@ static void agree_on(bool full) {
           cq_latency l = {.bars = 1};
           ce.match.slippage = cv.match.slippage = s;
           ce.match.order_latency = cv.match.order_latency = l;
+        } else if (variant == 2) {
+          ce.match.market_fill = cv.match.market_fill = CQ_FILL_THIS_CLOSE;
+          cq_size half = {.kind = CQ_SIZE_PERCENT, .value = 0.5};
+          ce.size = cv.size = half;
         }
         cq_bt_result re, rv;
         run(&ce, &c, &re);
         run(&cv, &c, &rv);
         char what[160];
         snprintf(what, sizeof what, "%s on %s%s%s", d->name, markets[k].file,
-                 full ? "" : " (sample)", variant ? " with slippage and latency" : "");
+                 full ? "" : " (sample)", variant == 1   ? " with slippage and latency"
+                 : variant == 2 ? " filling at the close, half of equity"
+                                : "");
         fills += compare(what, &re, &rv);
         cq_bt_result_release(&re);
         cq_bt_result_release(&rv);

@@ -89,7 +89,7 @@ static void test_next_open_all_in(void **state) {
   done(&x);
 }
 
-/* At the close: the buy at bar 0 fills at 100: 10000 / 100.1 = 99.9000... -> 99.9, cost
+/* At the close: the buy at bar 0 fills at 100 when it closes: 10000 / 100.1 = 99.9000... -> 99.9, cost
  * 9990, fee 9.99, cash 0.01; the sell at bar 2 fills at 105: 10489.5, fee 10.4895, cash
  * 10479.0205. Equity 0.01 + 9990 = 9990.01; 0.01 + 99.9 x 102 = 10189.81; 10479.0205. */
 static void test_close_fills(void **state) {
@@ -101,7 +101,7 @@ static void test_close_fills(void **state) {
   assert_int_equal(x.r.n_fills, 2);
   NEAR(x.r.fills[0].price, 100);
   NEAR(x.r.fills[0].qty, 99.9);
-  assert_int_equal(x.r.fills[0].time, T0);
+  assert_int_equal(x.r.fills[0].time, T0 + HOUR); /* at bar 0's close */
   NEAR(x.r.equity[0], 9990.01);
   NEAR(x.r.equity[1], 10189.81);
   NEAR(x.r.equity[2], 10479.0205);
