@@ -83,6 +83,12 @@ void cq_match_config_default(cq_match_config *c);
 
 /* ---- the shared fill arithmetic ------------------------------------------------------ */
 
+/* The decimal a double stands for: the value of its shortest round-trip text ("43251.17",
+ * "0.00001"), exactly (more than 18 fraction digits: rounded at 18). Candle prices,
+ * quantities and sizes arrive as doubles; money needs their decimals. CQ_EINVAL when not
+ * finite. */
+CQ_NODISCARD int cq_dec_of_price(double v, cq_dec *out, cq_error *err);
+
 /* A double price (from a candle) on the tick grid, exactly: the double's shortest text is
  * parsed as a decimal and rounded to a multiple of tick with mode. Buys that slip round up
  * (CEIL), sells down (FLOOR); stop and limit levels computed by strategies round to

@@ -4,9 +4,6 @@
 
 #include "cquant/backtest.h"
 
-/* A double from a result (its shortest text is exact) back to the decimal it stands for. */
-int cq__bt_dec_of_double(double v, cq_dec *out, cq_error *err);
-
 /* The close time of axis bar i: its open plus one timeframe (calendar months included). */
 cq_time cq__bt_close_time(const cq_bt_result *r, size_t i);
 
@@ -18,7 +15,5 @@ void *cq__bt_big_alloc(size_t bytes);
 /* Bars in a 365-day year for tf (months: 12 / n). */
 double cq__bt_bars_per_year(cq_timeframe tf);
 
-/* cq_price_on_tick, the same result by a fast exact path for FLOOR and CEIL (vector.c). */
-int cq__bt_price_on_tick(double v, cq_dec tick, cq_round mode, cq_dec *out, cq_error *err);
 
 #endif

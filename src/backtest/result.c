@@ -163,24 +163,6 @@ int cq_bt_time_axis(const cq_bt_data *data, cq_bt_result *r, cq_error *err) {
 
 /* ---- shared helpers --------------------------------------------------------------- */
 
-int cq__bt_dec_of_double(double v, cq_dec *out, cq_error *err) {
-  /* the fewest fraction digits that give v back, without text: a lot or price on a grid
-   * of up to 12 digits (any other value goes through its shortest text) */
-  static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
-  for (unsigned sc = 0; sc < sizeof p10 / sizeof p10[0] && fabs(v) < 1e9; sc++) {
-    double m = nearbyint(v * p10[sc]);
-    if (m / p10[sc] == v) {
-      *out = CQ_DEC((int64_t)m, (uint8_t)sc);
-      return CQ_OK;
-    }
-  }
-  char text[48];
-  size_t n = cq_format_double(v, text, sizeof text);
-  int rc = cq_dec_parse(text, n, out, NULL);
-  if (rc) return cq_error_set(err, rc, "backtest: %s cannot be held as a decimal", text);
-  return CQ_OK;
-}
-
 cq_time cq__bt_close_time(const cq_bt_result *r, size_t i) {
   int64_t step = cq_timeframe_ns(r->config.tf);
   return step > 0 ? r->time[i] + step : cq_timeframe_next(r->config.tf, r->time[i]);
@@ -227,7 +209,7 @@ static void rt_close(rt_slot *s, double mark_qty, double mark_price) {
 
 static int rt_fill(cq_bt_result *r, rt_slot *s, const cq_bt_fill *f, cq_error *err) {
   cq_dec q;
-  int rc = cq__bt_dec_of_double(f->qty, &q, err);
+  int rc = cq_dec_of_price(f->qty, &q, err);
   if (rc) return rc;
   if (!s->open) {
     memset(&s->t, 0, sizeof s->t);

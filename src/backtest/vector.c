@@ -50,35 +50,6 @@ typedef struct vrun {
   cq_error *err;
 } vrun;
 
-/* ---- prices on the tick grid ---------------------------------------------------------- */
-
-static const double pow10_table[] = {1e0, 1e1, 1e2, 1e3,  1e4,  1e5, 1e6,
-                                     1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
-
-/* The double nearest to k ticks: exact integer over an exact power of ten, one rounding. */
-static double grid(int64_t k, const cq_dec *tick) {
-  return (double)(k * tick->m) / pow10_table[tick->scale];
-}
-
-/* cq_price_on_tick without going through text, for FLOOR and CEIL (what fills use), when
- * the tick count is far inside 2^53. cq_price_on_tick rounds the shortest text T of v;
- * doubles are monotone in the decimal they round from, so T is exactly k ticks when v is
- * the double of k ticks, and otherwise lies strictly between the ticks whose doubles
- * bracket v. Anything else goes the long way. */
-int cq__bt_price_on_tick(double v, cq_dec tick, cq_round mode, cq_dec *out, cq_error *err) {
-  bool fast = (mode == CQ_ROUND_FLOOR || mode == CQ_ROUND_CEIL) && tick.m > 0 && tick.m < 1000000 &&
-              tick.scale <= 12 && v >= 1.0;
-  double x = fast ? v * pow10_table[tick.scale] : 0;
-  if (!fast || !(x < 1e14)) return cq_price_on_tick(v, tick, mode, out, err);
-  int64_t k = (int64_t)(x / (double)tick.m);
-  while (k > 0 && grid(k, &tick) > v) k--;
-  while (grid(k + 1, &tick) <= v) k++;
-  if (grid(k, &tick) != v && mode == CQ_ROUND_CEIL) k++;
-  if (k <= 0) return cq_price_on_tick(v, tick, mode, out, err);
-  *out = CQ_DEC(k * tick.m, tick.scale);
-  return CQ_OK;
-}
-
 /* ---- fills -------------------------------------------------------------------------- */
 
 static cq_candle bar_at(const cq_candles *c, size_t j) {
@@ -174,7 +145,7 @@ static int taker_fill(vrun *v, int sym, int slot, cq_side side, cq_size size, do
     if (slip->kind == CQ_SLIP_SQRT) { /* the quantity at the unslipped price */
       cq_dec p0, q0;
       cq_size_basis b;
-      rc = cq__bt_price_on_tick(ref, s->ins->tick, mode, &p0, v->err);
+      rc = cq_price_on_tick(ref, s->ins->tick, mode, &p0, v->err);
       if (!rc) b = basis_of(v, sym, p0);
       if (!rc) rc = cq_fill_qty(size, side, p0, v->cfg->match.taker_fee, s->ins, &b, &q0, v->err);
       if (rc) return rc;
@@ -182,7 +153,7 @@ static int taker_fill(vrun *v, int sym, int slot, cq_side side, cq_size size, do
     }
     ref = cq_slip_price(slip, side, ref, &bar, est);
   }
-  rc = cq__bt_price_on_tick(ref, s->ins->tick, mode, &price, v->err);
+  rc = cq_price_on_tick(ref, s->ins->tick, mode, &price, v->err);
   if (rc) return rc;
   return try_fill(v, sym, slot, side, size, price, CQ_LIQ_TAKER, when, filled);
 }

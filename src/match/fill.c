@@ -125,46 +125,67 @@ int64_t cq_latency_bars(cq_latency l, cq_timeframe tf) {
 
 /* ---- prices, fees, sizes ------------------------------------------------------------ */
 
-/* v as a decimal at scale digits when it is one exactly: r / 10^scale == v with
- * |v| x 10^scale < 2^52, where the double grid is finer than 10^-scale, so no other decimal
- * of that scale (nor of fewer digits) parses to v and this is the value of v's shortest
- * text. Spares the text round trip for prices already on a venue's grid. */
-static bool dec_exact(double v, unsigned scale, cq_dec *out) {
-  static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
-                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
-  if (scale > CQ_DEC_MAX_SCALE) return false;
-  double scaled = v * p10[scale];
-  if (!(scaled < 0x1p52)) return false;
-  double r = nearbyint(scaled);
-  if (r / p10[scale] != v) return false;
-  *out = CQ_DEC((int64_t)r, (uint8_t)scale);
+static const double pow10_table[] = {1e0, 1e1, 1e2, 1e3,  1e4,  1e5, 1e6,
+                                     1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
+
+/* The double nearest to k ticks: exact integer over an exact power of ten, one rounding. */
+static double grid(int64_t k, const cq_dec *tick) {
+  return (double)(k * tick->m) / pow10_table[tick->scale];
+}
+
+/* FLOOR and CEIL (what slipped fills use) without the text, when the tick count is far
+ * inside 2^53. The text path rounds the shortest text T of v; doubles are monotone in the
+ * decimal they round from, so T is exactly k ticks when v is the double of k ticks, and
+ * otherwise lies strictly between the ticks whose doubles bracket v. */
+static bool grid_round(double v, cq_dec tick, cq_round mode, cq_dec *out) {
+  if ((mode != CQ_ROUND_FLOOR && mode != CQ_ROUND_CEIL) || tick.m <= 0 || tick.m >= 1000000 ||
+      tick.scale > 12 || !(v >= 1.0))
+    return false;
+  double x = v * pow10_table[tick.scale];
+  if (!(x < 1e14)) return false;
+  int64_t k = (int64_t)(x / (double)tick.m);
+  while (k > 0 && grid(k, &tick) > v) k--;
+  while (grid(k + 1, &tick) <= v) k++;
+  if (grid(k, &tick) != v && mode == CQ_ROUND_CEIL) k++;
+  if (k <= 0) return false;
+  *out = CQ_DEC(k * tick.m, tick.scale);
   return true;
+}
+
+int cq_dec_of_price(double v, cq_dec *out, cq_error *err) {
+  if (!isfinite(v)) return cq_error_set(err, CQ_EINVAL, "%g is not a finite number", v);
+  /* The fewest fraction digits that give v back, without text, while the double grid is
+   * finer than that digit (|v| x 10^sc < 2^52): no other decimal of sc digits parses to v,
+   * so this is the value of v's shortest text. */
+  for (unsigned sc = 0; sc < sizeof pow10_table / sizeof pow10_table[0]; sc++) {
+    double scaled = v * pow10_table[sc];
+    if (!(fabs(scaled) < 0x1p52)) break;
+    double r = nearbyint(scaled);
+    if (r / pow10_table[sc] == v) {
+      *out = CQ_DEC((int64_t)r, (uint8_t)sc);
+      return CQ_OK;
+    }
+  }
+  char text[40];
+  size_t n = cq_format_double(v, text, sizeof text);
+  int rc = cq_dec_parse(text, n, out, NULL);
+  if (rc == CQ_EINEXACT) {
+    /* more than 18 fraction digits: round at 18 (far below any tick or lot) */
+    char fixed[64];
+    snprintf(fixed, sizeof fixed, "%.18f", v);
+    rc = cq_dec_parse_cstr(fixed, out, NULL);
+  }
+  if (rc) return cq_error_set(err, rc, "%s cannot be held as a decimal", text);
+  return CQ_OK;
 }
 
 int cq_price_on_tick(double v, cq_dec tick, cq_round mode, cq_dec *out, cq_error *err) {
   if (!isfinite(v) || v <= 0)
     return cq_error_set(err, CQ_EINVAL, "price %g: not a positive finite number", v);
-  cq_dec exact;
-  if (dec_exact(v, tick.scale, &exact)) {
-    int rc = cq_dec_round_step(exact, tick, mode, out, err);
-    if (rc) return rc;
-    if (out->m <= 0) *out = tick;
-    return CQ_OK;
-  }
-  char text[40];
-  size_t n = cq_format_double(v, text, sizeof text);
+  if (grid_round(v, tick, mode, out)) return CQ_OK;
   cq_dec d;
-  int rc = cq_dec_parse(text, n, &d, NULL);
-  if (rc == CQ_EINEXACT) {
-    /* more than 18 fraction digits: round the text at 18 first (far below any tick) */
-    char fixed[64];
-    snprintf(fixed, sizeof fixed, "%.18f", v);
-    rc = cq_dec_parse_cstr(fixed, &d, err);
-  } else if (rc) {
-    return cq_error_set(err, rc, "price %s: cannot be held as a decimal", text);
-  }
-  if (rc) return rc;
-  rc = cq_dec_round_step(d, tick, mode, out, err);
+  int rc = cq_dec_of_price(v, &d, err);
+  if (!rc) rc = cq_dec_round_step(d, tick, mode, out, err);
   if (rc) return rc;
   if (out->m <= 0) *out = tick; /* never a zero price: one tick is the least a venue takes */
   return CQ_OK;
@@ -245,19 +266,6 @@ static int affordable(cq_dec budget, cq_dec price, cq_dec rate, cq_dec lot, cq_d
   return CQ_OK;
 }
 
-static int dec_of_double(double v, cq_dec *out, cq_error *err) {
-  char text[40];
-  size_t n = cq_format_double(v, text, sizeof text);
-  int rc = cq_dec_parse(text, n, out, NULL);
-  if (rc == CQ_EINEXACT) {
-    char fixed[64];
-    snprintf(fixed, sizeof fixed, "%.18f", v);
-    rc = cq_dec_parse_cstr(fixed, out, NULL);
-  }
-  if (rc) return cq_error_set(err, rc, "size value %s: cannot be held as a decimal", text);
-  return CQ_OK;
-}
-
 int cq_fill_qty(cq_size size, cq_side side, cq_dec price, cq_dec fee_rate,
                 const cq_instrument *ins, const cq_size_basis *basis, cq_dec *qty,
                 cq_error *err) {
@@ -268,10 +276,10 @@ int cq_fill_qty(cq_size size, cq_side side, cq_dec price, cq_dec fee_rate,
   int rc = CQ_OK;
   switch (size.kind) {
   case CQ_SIZE_QTY:
-    rc = dec_of_double(size.value, &q, err);
+    rc = cq_dec_of_price(size.value, &q, err);
     break;
   case CQ_SIZE_NOTIONAL:
-    rc = dec_of_double(size.value, &v, err);
+    rc = cq_dec_of_price(size.value, &v, err);
     if (!rc) rc = cq_dec_div(v, price, ins->lot.scale, CQ_ROUND_DOWN, &q, err);
     break;
   case CQ_SIZE_PERCENT:
@@ -279,12 +287,12 @@ int cq_fill_qty(cq_size size, cq_side side, cq_dec price, cq_dec fee_rate,
       double budget_d = size.value * basis->equity;
       cq_dec budget;
       if (!(budget_d > 0)) break;
-      rc = dec_of_double(budget_d, &budget, err);
+      rc = cq_dec_of_price(budget_d, &budget, err);
       if (!rc) rc = cq_dec_rescale(budget, CQ_MONEY_SCALE, CQ_ROUND_DOWN, &budget, err);
       if (!rc && cq_dec_cmp(budget, basis->cash) > 0) budget = basis->cash;
       if (!rc) rc = affordable(budget, price, fee_rate, ins->lot, &q, err);
     } else {
-      rc = dec_of_double(size.value, &v, err);
+      rc = cq_dec_of_price(size.value, &v, err);
       if (!rc) rc = cq_dec_mul(basis->position, v, ins->lot.scale, CQ_ROUND_DOWN, &q, err);
     }
     break;

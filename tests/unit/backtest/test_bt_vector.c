@@ -10,7 +10,6 @@
 
 #include <cmocka.h>
 
-#include "bt_internal.h"
 #include "bt_test_util.h"
 
 #define MIN CQ_NS_PER_MIN
@@ -401,45 +400,6 @@ static void test_refused(void **state) {
   cq_candles_release(&c);
 }
 
-/* The fast tick rounding gives what cq_price_on_tick gives (splitmix64 values). */
-static uint64_t mix(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static void test_fast_tick(void **state) {
-  (void)state;
-  const cq_dec ticks[] = {CQ_DEC(1, 2), CQ_DEC(5, 1),  CQ_DEC(1, 5), CQ_DEC(1, 0),
-                          CQ_DEC(5, 2), CQ_DEC(25, 3), CQ_DEC(1, 8)};
-  uint64_t seed = 42;
-  for (int i = 0; i < 100000; i++) {
-    cq_dec tick = ticks[mix(&seed) % (sizeof ticks / sizeof ticks[0])];
-    double u = (double)(mix(&seed) >> 11) * 0x1.0p-53, v = pow(10.0, u * 6.0);
-    switch (mix(&seed) % 4) {
-      case 0: /* on the grid */
-        v = (double)(int64_t)(v * 1e2) / 1e2;
-        break;
-      case 1: /* a neighbour of a grid value */
-        v = nextafter((double)(int64_t)(v * 1e2) / 1e2, (mix(&seed) & 1) ? 1e300 : 0);
-        break;
-      default:
-        break;
-    }
-    if (v < 1) v = 1;
-    for (int m = 0; m < 2; m++) {
-      cq_round mode = m ? CQ_ROUND_CEIL : CQ_ROUND_FLOOR;
-      cq_dec a, b;
-      assert_int_equal(cq__bt_price_on_tick(v, tick, mode, &a, NULL), 0);
-      assert_int_equal(cq_price_on_tick(v, tick, mode, &b, NULL), 0);
-      if (!cq_dec_eq(a, b) || a.scale != b.scale)
-        fail_msg("%.17g on %g, %s: fast %lld e-%d, text %lld e-%d", v, cq_dec_to_double(tick),
-                 cq_round_name(mode), (long long)a.m, a.scale, (long long)b.m, b.scale);
-    }
-  }
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_next_open_all_in),
@@ -452,7 +412,6 @@ int main(void) {
       cmocka_unit_test(test_slippage_bps),
       cmocka_unit_test(test_two_symbols_share_cash),
       cmocka_unit_test(test_refused),
-      cmocka_unit_test(test_fast_tick),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
