@@ -17,6 +17,15 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
 )
 
+# The web packages (scripts/web-deps.sh) need Node.js and npm: the machine's own when present
+# (never installed over), Debian's only where there is no node at all.
+if ! command -v node >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+elif ! command -v npm >/dev/null 2>&1; then
+  echo "deps: node is here but npm is not: install npm (it comes with Node.js)" >&2
+  exit 1
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The npm packages of web/ (the chart library the HTML backtest report embeds at build time).
-# Idempotent: runs `npm ci` only when web/node_modules lacks the library, and installs
-# Debian's nodejs and npm only when there is no `node` at all.
+# Idempotent: runs `npm ci` only when web/node_modules lacks the library. Node.js and npm come
+# from the machine, or from scripts/deps.sh where there is no node.
 set -euo pipefail
 cd "$(dirname "$0")/../web"
 
@@ -10,31 +10,9 @@ if [ -f "$LIB" ]; then
   exit 0
 fi
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  if command -v node >/dev/null 2>&1; then
-    echo "web-deps: node is here but npm is not: install npm (it comes with Node.js)" >&2
-    exit 1
-  fi
-  echo "web-deps: node not found: installing Debian's nodejs and npm" >&2
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "web-deps: apt-get not found: install Node.js and npm by hand" >&2
-    exit 1
-  fi
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-      SUDO="sudo -n"
-    else
-      echo "web-deps: installing nodejs and npm needs root (or password-less sudo)" >&2
-      exit 1
-    fi
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq || { echo "web-deps: 'apt-get update' failed" >&2; exit 1; }
-  if ! $SUDO apt-get install -y -qq --no-install-recommends nodejs npm; then
-    echo "web-deps: 'apt-get install nodejs npm' failed (see the messages above)" >&2
-    exit 1
-  fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "web-deps: npm not found: run scripts/deps.sh first (it installs Node.js where missing)" >&2
+  exit 1
 fi
 
 echo "web-deps: npm ci in web/ (lightweight-charts for the HTML report)" >&2

@@ -285,23 +285,6 @@ static int parse_ind(cli_ctx *ctx, const char *cmd, const char *arg, ind_spec *s
   return CLI_OK;
 }
 
-static const double *field_column(const cq_candles *c, cq_ta_field f) {
-  switch (f) {
-    case CQ_TA_OPEN:
-      return c->open;
-    case CQ_TA_HIGH:
-      return c->high;
-    case CQ_TA_LOW:
-      return c->low;
-    case CQ_TA_CLOSE:
-      return c->close;
-    case CQ_TA_VOLUME:
-      return c->volume;
-    default:
-      return NULL;
-  }
-}
-
 static int write_table(FILE *f, const cq_candles *c, size_t first, const ind_spec *s, int ns,
                        bool json) {
   if (json) {
@@ -408,7 +391,7 @@ static int indicators_compute(cli_ctx *ctx, int argc, char **argv) {
   for (int j = 0; j < inds.n; j++) {
     ind_spec *s = &specs[j];
     cq_ta_in in = {.time = c.open_time, .n = c.len};
-    for (int k = 0; k < s->def->n_inputs; k++) in.v[k] = field_column(&c, s->def->inputs[k]);
+    for (int k = 0; k < s->def->n_inputs; k++) in.v[k] = cq_candles_field(&c, (int)s->def->inputs[k]);
     for (int k = 0; k < s->def->n_outputs; k++)
       if (!(s->out[k] = malloc(c.len * sizeof(double)))) {
         fprintf(ctx->err, "cquant %s: out of memory for %zu values\n", cmd, c.len);

@@ -255,10 +255,6 @@ static void jw_key_int(jw *w, const char *k, int64_t v) {
 
 /* ---- config -------------------------------------------------------------------------- */
 
-static const char *engine_text(cq_bt_engine e) {
-  return e == CQ_BT_VECTOR ? "vector" : "event";
-}
-
 static const char *symbol_text(const cq_bt_config *c, int i) {
   return i >= 0 && i < c->n_symbols && i < CQ_BT_MAX_SYMBOLS ? c->symbols[i] : "";
 }
@@ -334,7 +330,7 @@ static void write_config(jw *w, const cq_bt_config *c) {
   jw_key_str(w, "strategy", c->strategy);
   jw_key(w, "params");
   write_params(w, c);
-  jw_key_str(w, "engine", engine_text(c->engine));
+  jw_key_str(w, "engine", cq_bt_engine_name(c->engine));
   jw_key_str(w, "venue", c->venue);
   jw_key(w, "symbols");
   jw_open(w, '[');

@@ -30,8 +30,13 @@ size_t cq_edit_distance(const char *a, const char *b) {
 const char *cq_closest(const char *s, const char *const *names, size_t n, size_t max_distance) {
   const char *best = NULL;
   size_t bd = max_distance + 1;
+  /* names are lower case: compare the lower-cased request ("SMA_Cros" -> "sma_cross") */
+  char lower[257];
+  size_t k = 0;
+  for (; s && s[k] && k + 1 < sizeof lower; k++) lower[k] = (char)tolower((unsigned char)s[k]);
+  lower[k] = '\0';
   for (size_t i = 0; i < n; i++) {
-    size_t d = cq_edit_distance(s, names[i]);
+    size_t d = cq_edit_distance(lower, names[i]);
     if (d < bd) {
       bd = d;
       best = names[i];

@@ -530,19 +530,7 @@ const char *cq_feature_set_feature(const cq_feature_set *fs, int i) {
 /* --- computing ----------------------------------------------------------------------------- */
 
 static const double *column(const cq_candles *c, double *const *vals, ref r) {
-  if (r >= 0) return vals[r];
-  switch ((cq_ta_field)(-1 - r)) {
-    case CQ_TA_OPEN:
-      return c->open;
-    case CQ_TA_HIGH:
-      return c->high;
-    case CQ_TA_LOW:
-      return c->low;
-    case CQ_TA_CLOSE:
-      return c->close;
-    default:
-      return c->volume;
-  }
+  return r >= 0 ? vals[r] : cq_candles_field(c, -1 - r);
 }
 
 int cq_feature_set_compute(const cq_feature_set *fs, const cq_candles *c, cq_feature_frame *out,

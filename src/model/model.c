@@ -253,3 +253,20 @@ size_t cq_format_double(double v, char *buf, size_t n) {
   if (!strcmp(tmp, "-0")) snprintf(tmp, sizeof tmp, "0");
   return cq_strlcpy(buf, tmp, n);
 }
+
+const double *cq_candles_field(const cq_candles *c, int field) {
+  switch (field) {
+    case 0:
+      return c->open;
+    case 1:
+      return c->high;
+    case 2:
+      return c->low;
+    case 3:
+      return c->close;
+    case 4:
+      return c->volume;
+    default:
+      return NULL;
+  }
+}

@@ -32,13 +32,7 @@ int cq_strategy_lookup(const char *name, const cq_strategy_def **out, cq_error *
   if (*out) return CQ_OK;
   const char *names[N_BUILTINS];
   for (size_t i = 0; i < N_BUILTINS; i++) names[i] = builtins[i]->name;
-  /* the names are lower case: compare the lower-cased request */
-  char lower[64];
-  size_t k = 0;
-  for (; name && name[k] && k + 1 < sizeof lower; k++)
-    lower[k] = (char)tolower((unsigned char)name[k]);
-  lower[k] = '\0';
-  const char *near = cq_closest(lower, names, N_BUILTINS, 4);
+  const char *near = cq_closest(name ? name : "", names, N_BUILTINS, 4);
   if (near)
     return cq_error_set(err, CQ_ENOTFOUND, "unknown strategy '%s'; did you mean '%s'?",
                         name ? name : "", near);

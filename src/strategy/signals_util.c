@@ -4,23 +4,6 @@
 
 #include "strategy_internal.h"
 
-static const double *field_of(const cq_candles *c, cq_ta_field f) {
-  switch (f) {
-    case CQ_TA_OPEN:
-      return c->open;
-    case CQ_TA_HIGH:
-      return c->high;
-    case CQ_TA_LOW:
-      return c->low;
-    case CQ_TA_CLOSE:
-      return c->close;
-    case CQ_TA_VOLUME:
-      return c->volume;
-    default:
-      return NULL;
-  }
-}
-
 void cq__ind_free(double **out, int n) {
   for (int k = 0; k < n; k++) {
     free(out[k]);
@@ -45,7 +28,7 @@ int cq__ind_run(const char *strategy, const char *name, const double *params, in
     return cq_error_set(err, CQ_EINTERNAL, "%s: indicator %s has %d outputs, not %d", strategy,
                         name, d->n_outputs, n_out);
   cq_ta_in in = {.time = c->open_time, .n = c->len};
-  for (int k = 0; k < d->n_inputs; k++) in.v[k] = field_of(c, d->inputs[k]);
+  for (int k = 0; k < d->n_inputs; k++) in.v[k] = cq_candles_field(c, (int)d->inputs[k]);
   /* at least one element each, so an empty series still gets distinct arrays */
   size_t n = c->len ? c->len : 1;
   for (int k = 0; k < d->n_outputs; k++) {

@@ -60,12 +60,7 @@ int cq_ta_lookup(const char *name, const cq_ta_def **out, cq_error *err) {
   const cq_ta_def *d;
   for (size_t i = 0; (d = cq_ta_at(i)) && n < sizeof names / sizeof names[0]; i++)
     names[n++] = d->name;
-  char lower[64];
-  size_t k = 0;
-  for (; name && name[k] && k + 1 < sizeof lower; k++)
-    lower[k] = (char)tolower((unsigned char)name[k]);
-  lower[k] = '\0';
-  const char *near = cq_closest(lower, names, n, 3);
+  const char *near = cq_closest(name ? name : "", names, n, 3);
   if (near)
     return cq_error_set(err, CQ_ENOTFOUND, "unknown indicator '%s'; did you mean '%s'?",
                         name ? name : "", near);

@@ -14,7 +14,8 @@ extern "C" {
  * into b. Strings longer than 256 bytes are compared on their first 256 bytes. */
 size_t cq_edit_distance(const char *a, const char *b);
 
-/* The entry of names[0..n) closest to s within max_distance, or NULL. */
+/* The entry of names[0..n) (lower case) closest to s, lower-cased, within max_distance, or
+ * NULL. */
 const char *cq_closest(const char *s, const char *const *names, size_t n, size_t max_distance);
 
 /* Copies src into dst[cap], cutting when needed; always NUL-terminates when cap > 0.
