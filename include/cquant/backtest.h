@@ -114,14 +114,14 @@ typedef struct cq_bt_result {
 
 void cq_bt_result_init(cq_bt_result *r);
 void cq_bt_result_release(cq_bt_result *r);
-/* Room for n bars (time, equity, cash, exposure, benchmark). */
+/* Room for n bars (time, equity, cash, exposure, benchmark), not initialized. */
 CQ_NODISCARD int cq_bt_result_bars(cq_bt_result *r, size_t n, cq_error *err);
 CQ_NODISCARD int cq_bt_result_add_fill(cq_bt_result *r, const cq_bt_fill *f, cq_error *err);
 CQ_NODISCARD int cq_bt_result_add_trade(cq_bt_result *r, const cq_bt_trade *t, cq_error *err);
 
 /* The time axis both engines use: the union of the symbols' open times, ascending
- * (r->n_bars, r->time; equity/cash/exposure/benchmark allocated, zeroed). CQ_EINVAL when
- * there are no candles at all. */
+ * (r->n_bars, r->time; equity/cash/exposure/benchmark allocated, not initialized: the engine
+ * writes every bar, cq_bt_finish the benchmark). CQ_EINVAL when there are no candles at all. */
 CQ_NODISCARD int cq_bt_time_axis(const cq_bt_data *data, cq_bt_result *r, cq_error *err);
 
 /* After an engine has filled time, equity, cash, exposure and fills: builds the round-trip

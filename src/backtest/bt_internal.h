@@ -7,9 +7,7 @@
 /* The close time of axis bar i: its open plus one timeframe (calendar months included). */
 cq_time cq__bt_close_time(const cq_bt_result *r, size_t i);
 
-/* calloc for arrays of many bars (on huge pages where available); free() releases it. */
-void *cq__bt_big_calloc(size_t bytes);
-/* The same, not zeroed. */
+/* malloc for arrays of many bars (on huge pages where available); free() releases it. */
 void *cq__bt_big_alloc(size_t bytes);
 
 /* Bars in a 365-day year for tf (months: 12 / n). */
