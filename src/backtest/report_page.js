@@ -52,9 +52,12 @@
 
   /* ---- header ---- */
   var quote = cfg.quote || '';
+  var eqAll = (run.equity && run.equity.time) || [];
+  var eqFirst = eqAll.length ? eqAll[0] : null, eqLast = eqAll.length ? eqAll[eqAll.length - 1] : null;
   document.getElementById('subtitle').textContent = [
     (cfg.venue || '') + ' \u00b7 ' + cfg.engine + ' engine',
-    day(cfg.from) + ' \u2192 ' + day(cfg.to),
+    /* the bars the run covered (the asked range may be open-ended) */
+    day(eqFirst || cfg.from) + ' \u2192 ' + day(eqLast || cfg.to),
     (run.run ? run.run.bars : 0) + ' bars'
   ].join(' \u00b7 ');
   var footer = 'cquant backtest report \u00b7 charts: TradingView Lightweight Charts';
@@ -98,7 +101,8 @@
       autoSize: true,
       layout: { background: { color: '#ffffff' }, textColor: '#1f2328' },
       grid: { vertLines: { color: '#f0f2f4' }, horzLines: { color: '#f0f2f4' } },
-      timeScale: { timeVisible: true, secondsVisible: false },
+      /* thousands of points fit the width: bars may be thinner than a pixel */
+      timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: 0.001 },
       /* one scale width for every chart, so the equity and drawdown time axes line up */
       rightPriceScale: { borderVisible: false, minimumWidth: 90 }
     });
