@@ -69,6 +69,7 @@ static int load_root(cli_ctx *ctx, const char *cmd, const char *path, struct fy_
       {"quote", &o->quote, NULL},           {"volume_share", &o->volume_share, NULL},
       {"report", &o->report, NULL},         {"output", &o->output, NULL},
       {"touch_fill", NULL, &o->touch_fill}, {"allow_gaps", NULL, &o->allow_gaps},
+      {"ticks", NULL, &o->ticks},
   };
   if (!root || fy_node_get_type(root) != FYNT_MAPPING)
     return fail(ctx, cmd, path, root, "a run file is a mapping of settings (strategy: ...)", NULL);

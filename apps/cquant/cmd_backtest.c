@@ -42,6 +42,9 @@ const char cmd_backtest_usage[] =
     "  --touch-fill       limit orders fill when touched, not only when traded through\n"
     "  --volume-share X   a fill takes at most X of a bar's volume (0 < X <= 1; event engine)\n"
     "  --allow-gaps       run even when the candles have gaps (listed as warnings)\n"
+    "  --ticks            run on the stored trades (tick data, event engine): orders fill\n"
+    "                     at trade prices, at most the traded quantity; the strategy sees\n"
+    "                     candles aggregated from those trades\n"
     "  --report FILE      write a self-contained HTML report\n"
     "  --output FILE      write the run's JSON document to FILE\n"
     "  --no-store         do not keep the run in the store\n"
@@ -211,8 +214,29 @@ static int pick_venue(cli_ctx *ctx, const char *cmd, cq_store *store, const char
 
 /* Loads the candles of one symbol and checks them: none in range is an error saying what the
  * store holds; gaps are an error unless --allow-gaps. */
+/* Tick data: the stored trades of one symbol in range, and the candles aggregated from them
+ * (bars without trades are quiet, not gaps). */
+static int load_trades(cli_ctx *ctx, const char *cmd, cq_store *store, const cq_bt_config *cfg,
+                       int s, cq_trades *t, cq_candles *c) {
+  cq_error e;
+  if (cq_store_get_trades(store, cfg->venue, cfg->symbols[s], cfg->from, cfg->to, t, &e)) {
+    cli_report_error(ctx, cmd, &e);
+    return CLI_FAIL;
+  }
+  if (t->len == 0) {
+    fprintf(ctx->err, "cquant %s: --ticks: no %s %s trades stored in the range asked (without "
+                      "--ticks the run uses candles)\n", cmd, cfg->venue, cfg->symbols[s]);
+    return CLI_FAIL;
+  }
+  if (cq_aggregate_trades(t, cfg->tf, INT64_MAX, c, &e)) {
+    cli_report_error(ctx, cmd, &e);
+    return CLI_FAIL;
+  }
+  return CLI_OK;
+}
+
 static int load_symbol(cli_ctx *ctx, const char *cmd, cq_store *store, cq_bt_config *cfg, int s,
-                       cq_candles *c) {
+                       cq_candles *c, cq_trades *ticks) {
   cq_series_key key;
   cq_error e;
   memset(&key, 0, sizeof key);
@@ -221,7 +245,10 @@ static int load_symbol(cli_ctx *ctx, const char *cmd, cq_store *store, cq_bt_con
   key.tf = cfg->tf;
   char tfs[CQ_TF_STRMAX];
   cq_timeframe_format(cfg->tf, tfs, sizeof tfs);
-  if (cq_store_get_candles(store, &key, cfg->from, cfg->to, c, &e)) {
+  if (ticks) {
+    int rc = load_trades(ctx, cmd, store, cfg, s, ticks, c);
+    if (rc) return rc;
+  } else if (cq_store_get_candles(store, &key, cfg->from, cfg->to, c, &e)) {
     cli_report_error(ctx, cmd, &e);
     return CLI_FAIL;
   }
@@ -252,7 +279,7 @@ static int load_symbol(cli_ctx *ctx, const char *cmd, cq_store *store, cq_bt_con
     cli_report_error(ctx, cmd, &e);
     return CLI_FAIL;
   }
-  uint64_t gaps = rep.counts[CQ_ISSUE_GAP];
+  uint64_t gaps = ticks ? 0 : rep.counts[CQ_ISSUE_GAP];
   if (gaps) {
     fprintf(ctx->err, "cquant %s: %s %s %s: %llu bars missing in %llu gap%s%s\n", cmd,
             cfg->venue, cfg->symbols[s], tfs, (unsigned long long)rep.missing,
@@ -324,6 +351,7 @@ static void merge_opts(bt_opts *flags, const bt_opts *file) {
   flags->touch_fill |= file->touch_fill;
   flags->allow_gaps |= file->allow_gaps;
   flags->no_store |= file->no_store;
+  flags->ticks |= file->ticks;
 }
 
 /* Builds cfg from the settings; CLI_OK or CLI_USAGE with the reason printed. */
@@ -484,6 +512,7 @@ static int backtest_run(cli_ctx *ctx, int argc, char **argv) {
       {"--touch-fill", NULL, CLI_FLAG, &o.touch_fill},
       {"--volume-share", NULL, CLI_STR, &o.volume_share},
       {"--allow-gaps", NULL, CLI_FLAG, &o.allow_gaps},
+      {"--ticks", NULL, CLI_FLAG, &o.ticks},
       {"--report", NULL, CLI_STR, &o.report},
       {"--output", "-o", CLI_STR, &o.output},
       {"--no-store", NULL, CLI_FLAG, &o.no_store},
@@ -504,17 +533,21 @@ static int backtest_run(cli_ctx *ctx, int argc, char **argv) {
   cq_bt_config *cfg = calloc(1, sizeof *cfg);
   cq_bt_result *res = calloc(1, sizeof *res);
   cq_candles *candles = calloc(CQ_BT_MAX_SYMBOLS, sizeof *candles);
+  cq_trades *trades = calloc(CQ_BT_MAX_SYMBOLS, sizeof *trades);
   cq_store *store = NULL;
   char *json = NULL, *rdoc = NULL;
   size_t json_len = 0, rdoc_len = 0;
   const cq_strategy_def *def = NULL;
-  if (!cfg || !res || !candles) {
+  if (!cfg || !res || !candles || !trades) {
     fprintf(ctx->err, "cquant %s: out of memory\n", cmd);
     rc = CLI_FAIL;
     goto done;
   }
   cq_bt_result_init(res);
-  for (int s = 0; s < CQ_BT_MAX_SYMBOLS; s++) cq_candles_init(&candles[s], 0);
+  for (int s = 0; s < CQ_BT_MAX_SYMBOLS; s++) {
+    cq_candles_init(&candles[s], 0);
+    cq_trades_init(&trades[s], 0);
+  }
   if ((rc = config_of(ctx, cmd, &o, cfg, &def))) goto done;
   if ((rc = data_open_store(ctx, cmd, o.store, &store))) goto done;
   if (o.venue) {
@@ -525,8 +558,10 @@ static int backtest_run(cli_ctx *ctx, int argc, char **argv) {
   }
   cq_bt_data data = {.n_symbols = cfg->n_symbols};
   for (int s = 0; s < cfg->n_symbols; s++) {
-    if ((rc = load_symbol(ctx, cmd, store, cfg, s, &candles[s]))) goto done;
+    if ((rc = load_symbol(ctx, cmd, store, cfg, s, &candles[s], o.ticks ? &trades[s] : NULL)))
+      goto done;
     data.candles[s] = &candles[s];
+    if (o.ticks) data.trades[s] = &trades[s];
   }
   size_t bars = 0;
   for (int s = 0; s < cfg->n_symbols; s++) bars += candles[s].len;
@@ -582,9 +617,12 @@ done:
   free(json);
   free(rdoc);
   if (res) cq_bt_result_release(res);
-  if (candles)
-    for (int s = 0; s < CQ_BT_MAX_SYMBOLS; s++) cq_candles_release(&candles[s]);
+  for (int s = 0; s < CQ_BT_MAX_SYMBOLS; s++) {
+    if (candles) cq_candles_release(&candles[s]);
+    if (trades) cq_trades_release(&trades[s]);
+  }
   free(candles);
+  free(trades);
   free(res);
   free(cfg);
   if (store) cq_store_close(store);

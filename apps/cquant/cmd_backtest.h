@@ -12,7 +12,7 @@ typedef struct bt_opts {
   const char *fee, *maker_fee, *taker_fee, *slippage, *latency, *fill_latency, *fill;
   const char *size, *cash, *quote, *volume_share, *report, *output;
   cli_list symbols, params;
-  bool touch_fill, allow_gaps, no_store, quiet;
+  bool touch_fill, allow_gaps, no_store, quiet, ticks;
   /* text owned by a run file, released with bt_opts_release */
   char *owned[96];
   int n_owned;

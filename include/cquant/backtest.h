@@ -48,10 +48,15 @@ typedef struct cq_bt_config {
 /* Defaults: engine event, cash 10000 USDT, size all-in, cq_match_config_default. */
 void cq_bt_config_default(cq_bt_config *c);
 
-/* The input: one candle series per symbol, each on the config's timeframe grid. */
+/* The input: one candle series per symbol, each on the config's timeframe grid; and, for a
+ * tick-data run (event engine only), each symbol's trades in time order, with the candles
+ * aggregated from exactly those trades (cq_aggregate_trades). Orders then fill at trade
+ * prices, at most the traded quantity per trade; strategies still see on_candle at each bar
+ * end, and on_trade for every trade. */
 typedef struct cq_bt_data {
   int n_symbols;
   const cq_candles *candles[CQ_BT_MAX_SYMBOLS];
+  const cq_trades *trades[CQ_BT_MAX_SYMBOLS]; /* all NULL: candles only */
 } cq_bt_data;
 
 /* One executed fill. */

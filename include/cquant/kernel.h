@@ -60,6 +60,11 @@ CQ_NODISCARD int cq_kernel_start(cq_kernel *k, cq_error *err);
  * Times must increase. */
 CQ_NODISCARD int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars,
                                cq_error *err);
+/* Tick data: the candles of open time t aggregated from trades already fed with
+ * cq_kernel_trade (which matched the orders): marks, indicators and on_candle, no matching.
+ * Call it once the first trade at or after the bar's end has been seen (or at the end). */
+CQ_NODISCARD int cq_kernel_bar_of_trades(cq_kernel *k, cq_time t, const cq_candle *const *bars,
+                                         cq_error *err);
 /* One trade of instrument ins (tick data): matching, then on_trade. */
 CQ_NODISCARD int cq_kernel_trade(cq_kernel *k, int ins, const cq_trade *t, cq_error *err);
 /* Timers due up to t, and the clock to t. */

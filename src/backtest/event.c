@@ -1,6 +1,7 @@
 /* The event-driven backtest: the kernel with one strategy, fed the candles of every
- * symbol bar by bar on the shared time axis; equity, cash and exposure recorded at each
- * bar's close and every fill as it is booked. */
+ * symbol bar by bar on the shared time axis (on tick data, each bar's trades first, which do
+ * the matching); equity, cash and exposure recorded at each bar's close and every fill as it
+ * is booked. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,9 +30,25 @@ static int check_inputs(const cq_bt_config *cfg, const cq_strategy_def *def, con
   if (cfg->n_symbols < 1 || cfg->n_symbols > CQ_BT_MAX_SYMBOLS || data->n_symbols != cfg->n_symbols)
     return cq_error_set(err, CQ_EINVAL, "backtest: %d symbols configured, %d candle series given",
                         cfg->n_symbols, data->n_symbols);
-  for (int s = 0; s < data->n_symbols; s++)
+  bool ticks = data->trades[0] != NULL;
+  for (int s = 0; s < data->n_symbols; s++) {
     if (!data->candles[s])
       return cq_error_set(err, CQ_EINVAL, "backtest: no candles for %s", cfg->symbols[s]);
+    if ((data->trades[s] != NULL) != ticks)
+      return cq_error_set(err, CQ_EINVAL, "backtest: trades for some symbols only (%s)",
+                          cfg->symbols[s]);
+    const cq_trades *t = data->trades[s];
+    for (size_t i = 1; t && i < t->len; i++)
+      if (t->time[i] < t->time[i - 1])
+        return cq_error_set(err, CQ_EINVAL, "backtest: %s trade %zu is earlier than the one "
+                            "before it", cfg->symbols[s], i);
+    if (t && t->len && data->candles[s]->len && t->time[0] < data->candles[s]->open_time[0])
+      return cq_error_set(err, CQ_EINVAL, "backtest: %s has trades before its first candle "
+                          "(the candles must be aggregated from the trades)", cfg->symbols[s]);
+  }
+  if (ticks && cfg->match.market_fill == CQ_FILL_THIS_CLOSE)
+    return cq_error_set(err, CQ_EUNSUPPORTED, "backtest: on trade data market orders fill at "
+                        "the next trade; fills at the bar's close are for candles only");
   return CQ_OK;
 }
 
@@ -73,11 +90,39 @@ static int make_kernel(const cq_bt_config *cfg, const cq_strategy_def *def, cq_b
   return rc;
 }
 
-/* Feeds bar after bar: the candles of every symbol that has one at the axis time. */
+/* Tick data: every trade (of every symbol, in time order; ties by symbol) before end. */
+static int feed_trades(cq_kernel *k, const cq_bt_data *data, size_t *next, cq_time end,
+                       cq_error *err) {
+  for (;;) {
+    int best = -1;
+    cq_time bt = end;
+    for (int s = 0; s < data->n_symbols; s++) {
+      const cq_trades *t = data->trades[s];
+      if (next[s] < t->len && t->time[next[s]] < bt) {
+        best = s;
+        bt = t->time[next[s]];
+      }
+    }
+    if (best < 0) return CQ_OK;
+    const cq_trades *t = data->trades[best];
+    size_t i = next[best]++;
+    cq_trade tr = {.time = t->time[i],
+                   .price = t->price[i],
+                   .qty = t->qty[i],
+                   .taker_side = (cq_side)t->taker_side[i]};
+    int rc = cq_kernel_trade(k, best, &tr, err);
+    if (rc) return rc;
+  }
+}
+
+/* Feeds bar after bar: the candles of every symbol that has one at the axis time (on tick
+ * data, after the trades of that bar). */
 static int feed(cq_kernel *k, const cq_bt_data *data, cq_progress *progress, cq_bt_result *r,
                 cq_error *err) {
   int ns = data->n_symbols;
-  size_t cur[CQ_BT_MAX_SYMBOLS] = {0};
+  bool ticks = data->trades[0] != NULL;
+  size_t cur[CQ_BT_MAX_SYMBOLS] = {0}, next_trade[CQ_BT_MAX_SYMBOLS] = {0};
+  int64_t step = cq_timeframe_ns(r->config.tf);
   cq_candle buf[CQ_BT_MAX_SYMBOLS];
   const cq_candle *bars[CQ_BT_MAX_SYMBOLS];
   for (size_t b = 0; b < r->n_bars; b++) {
@@ -101,8 +146,15 @@ static int feed(cq_kernel *k, const cq_bt_data *data, cq_progress *progress, cq_
         cur[s] = i + 1;
       }
     }
-    int rc = cq_kernel_bar(k, t, bars, err);
-    if (rc) return rc;
+    int rc;
+    if (ticks) {
+      cq_time end = step > 0 ? t + step : cq_timeframe_next(r->config.tf, t);
+      if ((rc = feed_trades(k, data, next_trade, end, err)) ||
+          (rc = cq_kernel_bar_of_trades(k, t, bars, err)))
+        return rc;
+    } else if ((rc = cq_kernel_bar(k, t, bars, err))) {
+      return rc;
+    }
     double cash = cq_kernel_cash(k), pos = cq_kernel_positions_value(k);
     r->cash[b] = cash;
     r->equity[b] = cash + pos;

@@ -343,6 +343,9 @@ static int refuse(const cq_strategy_def *def, const cq_bt_config *cfg, const cq_
     return cq_error_set(err, CQ_EUNSUPPORTED,
                         "vector engine: fills at this close with an order latency are not "
                         "supported");
+  if (data->trades[0])
+    return cq_error_set(err, CQ_EUNSUPPORTED,
+                        "vector engine: trade data needs the event engine (--engine event)");
   if (data->n_symbols != cfg->n_symbols)
     return cq_error_set(err, CQ_EINVAL, "vector engine: %d candle series for %d symbols",
                         data->n_symbols, cfg->n_symbols);

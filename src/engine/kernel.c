@@ -92,6 +92,14 @@ static cq_time after_bars(const cq_kernel *k, cq_time t, int64_t n) {
   return t;
 }
 
+/* When an order or cancel sent at t reaches the book: a latency in time is exact (on candle
+ * data the order then waits for the first bar that opens after it, which is the latency
+ * rounded up to whole bars); a latency in bars counts bars. */
+static cq_time reaches_book(const cq_kernel *k, cq_time t) {
+  if (k->cfg.match.order_latency.ns > 0) return t + k->cfg.match.order_latency.ns;
+  return after_bars(k, t, k->order_lat);
+}
+
 static void clock_to(cq_kernel *k, cq_time t) {
   /* the simulated clock only moves forward; an earlier time leaves it where it is */
   if (t > k->clock.sim_now && cq_clock_sim_set(&k->clock, t, NULL) != CQ_OK) return;
@@ -378,17 +386,21 @@ static int fail(cq_kernel *k, int rc, cq_error *err) {
   return rc;
 }
 
-int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_error *err) {
+/* One bar of every instrument that has one at t. by_trades: the bars were aggregated from
+ * trades already fed through cq_kernel_trade, which did the matching; the clock is already
+ * past them. */
+static int bar_step(cq_kernel *k, cq_time t, const cq_candle *const *bars, bool by_trades,
+                    cq_error *err) {
   if (!k->started || k->stopped) return cq_error_set(err, CQ_ESTATE, "kernel: not running");
   if (k->fatal) return cq_error_set(err, k->fatal, "%s", k->fatal_err.msg);
-  if (k->any_bar ? t <= k->last_bar : t < cq_clock_now(&k->clock))
+  if (k->any_bar ? t <= k->last_bar : !by_trades && t < cq_clock_now(&k->clock))
     return cq_error_set(err, CQ_EINVAL, "kernel: bar at %" PRId64 " is not after the last one", t);
   k->last_bar = t;
   k->any_bar = true;
   int n = k->cfg.n_instruments, rc;
   run_timers(k, t);
   clock_to(k, t);
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n && !by_trades; i++) {
     if (bars[i] && (rc = cq_matcher_bar(k->mx, i, bars[i], err))) return fail(k, rc, err);
   }
   for (int i = 0; i < n; i++) {
@@ -399,7 +411,7 @@ int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_erro
   cq_time close = after_bars(k, t, 1);
   run_timers(k, close - 1); /* timers inside the bar, before it closes */
   clock_to(k, close);
-  note_flush(k, t, false);
+  note_flush(k, by_trades ? cq_clock_now(&k->clock) : t, false);
   for (int i = 0; i < n; i++) {
     if (!bars[i]) continue;
     feed_indicators(k, i, bars[i]);
@@ -408,7 +420,7 @@ int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_erro
       if (st->def->on_candle) st->def->on_candle(&st->ctx, st->state, i, bars[i]);
     }
   }
-  if (k->cfg.match.market_fill == CQ_FILL_THIS_CLOSE) {
+  if (!by_trades && k->cfg.match.market_fill == CQ_FILL_THIS_CLOSE) {
     for (int i = 0; i < n; i++) {
       if (bars[i] && (rc = cq_matcher_close(k->mx, i, bars[i], close, err)))
         return fail(k, rc, err);
@@ -417,6 +429,15 @@ int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_erro
   }
   cq__oms_advance(&k->oms);
   return k->fatal ? cq_error_set(err, k->fatal, "%s", k->fatal_err.msg) : CQ_OK;
+}
+
+int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_error *err) {
+  return bar_step(k, t, bars, false, err);
+}
+
+int cq_kernel_bar_of_trades(cq_kernel *k, cq_time t, const cq_candle *const *bars,
+                            cq_error *err) {
+  return bar_step(k, t, bars, true, err);
 }
 
 int cq_kernel_trade(cq_kernel *k, int ins, const cq_trade *t, cq_error *err) {
@@ -608,7 +629,7 @@ static int fill_order(cq_kernel *k, cq_order *o, const cq_order_req *r, cq_error
   o->tif = r->tif;
   o->size = r->size;
   o->created = o->updated = cq_clock_now(&k->clock);
-  o->active_at = after_bars(k, o->created, k->order_lat);
+  o->active_at = reaches_book(k, o->created);
   if (r->type == CQ_ORDER_LIMIT || r->type == CQ_ORDER_STOP_LIMIT)
     rc = cq_price_on_tick(r->price, ins->tick,
                           r->side == CQ_SIDE_BUY ? CQ_ROUND_FLOOR : CQ_ROUND_CEIL, &o->price, err);
@@ -695,7 +716,7 @@ int cq_ctx_cancel(cq_ctx *ctx, uint64_t id, cq_error *err) {
   if (!o || o->strategy != ctx->index || cq_order_state_terminal(o->state))
     return cq_error_set(err, CQ_ENOTFOUND, "cancel: order %" PRIu64 " is not open", id);
   cq_time now = cq_clock_now(&k->clock);
-  return cq_matcher_cancel(k->mx, id, after_bars(k, now, k->order_lat), "cancelled by strategy",
+  return cq_matcher_cancel(k->mx, id, reaches_book(k, now), "cancelled by strategy",
                            err);
 }
 

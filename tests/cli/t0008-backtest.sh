@@ -103,6 +103,30 @@ expect_status 0 "$CQ" backtest --strategy sma_cross --symbol GAP/USDT --tf 1h --
 expect_status 0 "$CQ" backtest list --json
 [ "$(grep -c '"id"' "$TMP/out")" = 3 ] || fail "failed runs were stored: $(cat "$TMP/out")"
 
+# tick data: trades written straight into the store (10 hours, 12 trades an hour at the
+# hour's level plus 0.1 a trade: a fall, a rise, a fall), candles aggregated from them. SMA(2)
+# crosses above SMA(3) at hour 4's close and below at hour 8's: a buy at hour 5's first trade,
+# a sell at hour 9's.
+T0=1704067200000000000  # 2024-01-01T00:00Z in ns
+L=(150 140 130 140 150 160 170 160 150 140)
+sql="BEGIN;"
+for i in $(seq 0 119); do
+  p="${L[$((i / 12))]}.$((i % 12))"
+  [ $((i % 12)) -ge 10 ] && p="$((${L[$((i / 12))]} + 1)).$((i % 12 - 10))"
+  sql="$sql INSERT INTO trades VALUES ('synth','TCK/USDT','$i',$((T0 + i * 300000000000)),'$p','2',1);"
+done
+sqlite3 "$TMP/store.db" "$sql COMMIT;"
+TB=(backtest --strategy sma_cross --venue synth --symbol TCK/USDT --tf 1h --param fast=2 --param slow=3)
+expect_status 0 "$CQ" "${TB[@]}" --ticks --json --no-store
+contains "$TMP/out" '"time":"2024-01-01T05:00:00Z","symbol":"TCK/USDT","side":"buy","price":160'
+contains "$TMP/out" '"time":"2024-01-01T09:00:00Z","symbol":"TCK/USDT","side":"sell","price":140'
+expect_status 1 "$CQ" "${TB[@]}"
+contains "$TMP/err" "no synth TCK/USDT 1h candles"
+expect_status 2 "$CQ" "${TB[@]}" --ticks --engine vector
+contains "$TMP/err" "trade data needs the event engine"
+expect_status 1 "$CQ" "${TB[@]/TCK/NOPE}" --ticks
+contains "$TMP/err" "no synth NOPE/USDT trades stored"
+
 expect_status 0 "$CQ" backtest strategies
 for s in sma_cross ema_cross rsi_reversion bbands_breakout macd donchian grid; do
   contains "$TMP/out" "$s"

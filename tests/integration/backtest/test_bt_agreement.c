@@ -1,7 +1,8 @@
 /* The event-driven kernel and the vectorized engine agree: for every built-in strategy with
  * a vector form, on real candles, the same fills (time, side, price, quantity, fee) and the
  * same equity at every bar, under next-open fills with fees, again with slippage and a bar
- * of latency, and again filling at the decision bar's close with half of equity. Also: the same run twice gives byte-identical JSON.
+ * of latency, filling at the decision bar's close with half of equity, and with a latency in
+ * seconds (rounded up to bars on candle data). Also: the same run twice gives byte-identical JSON.
  *
  * Runs on the bundled 300-bar samples always, and on the whole real files of the shared data
  * folder when it is present. */
@@ -117,7 +118,7 @@ static void agree_on(bool full) {
     for (size_t i = 0; cq_strategy_at(i); i++) {
       const cq_strategy_def *d = cq_strategy_at(i);
       if (!d->signals) continue;
-      for (int variant = 0; variant < 3; variant++) {
+      for (int variant = 0; variant < 4; variant++) {
         cq_bt_config ce, cv;
         config(&ce, &markets[k], d, CQ_BT_EVENT);
         config(&cv, &markets[k], d, CQ_BT_VECTOR);
@@ -130,6 +131,11 @@ static void agree_on(bool full) {
           ce.match.market_fill = cv.match.market_fill = CQ_FILL_THIS_CLOSE;
           cq_size half = {.kind = CQ_SIZE_PERCENT, .value = 0.5};
           ce.size = cv.size = half;
+        } else if (variant == 3) {
+          /* 90 s: the kernel waits for the first bar opening after it, the vector engine
+           * counts ceil(90 s / tf) bars: the same bar */
+          cq_latency l = {.ns = 90 * CQ_NS_PER_SEC};
+          ce.match.order_latency = cv.match.order_latency = l;
         }
         cq_bt_result re, rv;
         run(&ce, &c, &re);
@@ -138,6 +144,7 @@ static void agree_on(bool full) {
         snprintf(what, sizeof what, "%s on %s%s%s", d->name, markets[k].file,
                  full ? "" : " (sample)", variant == 1   ? " with slippage and latency"
                  : variant == 2 ? " filling at the close, half of equity"
+                 : variant == 3 ? " with 90 s latency"
                                 : "");
         fills += compare(what, &re, &rv);
         cq_bt_result_release(&re);

@@ -231,12 +231,80 @@ static void test_instrument_from_config(void **state) {
   done(&x);
 }
 
+/* Tick data, through the kernel and the matcher: 1h bars aggregated from these trades
+ * (minutes after T0: price x quantity):
+ *   bar 0: 10: 100 x 1, 30: 101 x 2            -> O 100 H 101 L 100 C 101
+ *   bar 1: 70: 102 x 0.3, 80: 103 x 5, 100: 101 x 1 -> O 102 H 103 L 101 C 101
+ *   bar 2: 130: 100 x 2, 150: 99 x 2            -> O 100 H 100 L 99 C 99
+ * The buy of 1 at bar 0's close fills at the next trades, at most what each trades: 0.3 at
+ * 102 (fee 0.0306), then 0.7 at 103 (fee 0.0721). The sell at bar 1's close fills at the
+ * 130-minute trade: 1 at 100 (fee 0.1). Cash 10000 - 30.6 - 0.0306 - 72.1 - 0.0721 =
+ * 9897.1973, then + 100 - 0.1 = 9997.0973. Equity: 10000; 9897.1973 + 101 = 9998.1973;
+ * 9997.0973. The round trip: entry 102.7 average, pnl -2.9027. */
+static void test_tick_data(void **state) {
+  (void)state;
+  run x;
+  setup_run(&x, 0, 1, 1);
+  cq_candles_clear(&x.c);
+  const double bars[3][5] = {{100, 101, 100, 101, 3}, {102, 103, 101, 101, 6.3},
+                             {100, 100, 99, 99, 4}};
+  for (int i = 0; i < 3; i++) {
+    cq_candle b = {.open_time = T0 + i * HOUR, .open = bars[i][0], .high = bars[i][1],
+                   .low = bars[i][2], .close = bars[i][3], .volume = bars[i][4],
+                   .quote_volume = 0, .trades = -1, .closed = true};
+    assert_int_equal(cq_candles_push(&x.c, &b), CQ_OK);
+  }
+  const struct {
+    int minute;
+    cq_dec price, qty;
+  } tape[] = {{10, CQ_DEC(100, 0), CQ_DEC(1, 0)},  {30, CQ_DEC(101, 0), CQ_DEC(2, 0)},
+              {70, CQ_DEC(102, 0), CQ_DEC(3, 1)},  {80, CQ_DEC(103, 0), CQ_DEC(5, 0)},
+              {100, CQ_DEC(101, 0), CQ_DEC(1, 0)}, {130, CQ_DEC(100, 0), CQ_DEC(2, 0)},
+              {150, CQ_DEC(99, 0), CQ_DEC(2, 0)}};
+  cq_trades t;
+  cq_trades_init(&t, 0);
+  for (size_t i = 0; i < sizeof tape / sizeof tape[0]; i++) {
+    cq_trade tr = {.time = T0 + tape[i].minute * 60 * CQ_NS_PER_SEC, .price = tape[i].price,
+                   .qty = tape[i].qty, .taker_side = CQ_SIDE_BUY};
+    assert_int_equal(cq_trades_push(&t, &tr), CQ_OK);
+  }
+  x.data.trades[0] = &t;
+  cq_error err;
+  if (cq_bt_run_event_def(&x.cfg, &stepper_def, &x.data, NULL, &x.r, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(x.r.n_bars, 3);
+  assert_int_equal(x.r.n_fills, 3);
+  const double want[3][4] = {{70, 102, 0.3, 0.0306}, {80, 103, 0.7, 0.0721}, {130, 100, 1, 0.1}};
+  for (int i = 0; i < 3; i++) {
+    assert_true(x.r.fills[i].time == T0 + (int64_t)want[i][0] * 60 * CQ_NS_PER_SEC);
+    NEAR(x.r.fills[i].price, want[i][1]);
+    NEAR(x.r.fills[i].qty, want[i][2]);
+    NEAR(x.r.fills[i].fee, want[i][3]);
+    assert_int_equal(x.r.fills[i].liquidity, CQ_LIQ_TAKER);
+  }
+  NEAR(x.r.equity[0], 10000);
+  NEAR(x.r.equity[1], 9998.1973);
+  NEAR(x.r.equity[2], 9997.0973);
+  assert_int_equal(x.r.n_trades, 1);
+  NEAR(x.r.trades[0].entry_price, 102.7);
+  NEAR(x.r.trades[0].pnl, -2.9027);
+  cq_bt_result_release(&x.r);
+
+  /* the vector engine and close fills refuse tick data, naming why */
+  x.cfg.match.market_fill = CQ_FILL_THIS_CLOSE;
+  assert_int_equal(cq_bt_run_event_def(&x.cfg, &stepper_def, &x.data, NULL, &x.r, &err),
+                   CQ_EUNSUPPORTED);
+  assert_non_null(strstr(err.msg, "next trade"));
+  cq_trades_release(&t);
+  cq_candles_release(&x.c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_next_open_all_in),       cmocka_unit_test(test_close_fills),
       cmocka_unit_test(test_latency_one_bar),        cmocka_unit_test(test_percent_size),
       cmocka_unit_test(test_rejection_counted),      cmocka_unit_test(test_benchmark),
       cmocka_unit_test(test_two_symbols_with_a_gap), cmocka_unit_test(test_instrument_from_config),
+      cmocka_unit_test(test_tick_data),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
