@@ -58,41 +58,6 @@ static int make_bars(size_t n, cq_candles *c) {
   return 0;
 }
 
-/* ---- the strategy's vector form: SMA(fast) crossing SMA(slow) -------------------------- */
-
-static const cq_param_def sma_params[] = {
-    {"fast", CQ_PARAM_INT, FAST, 2, 200, 1, "fast SMA period"},
-    {"slow", CQ_PARAM_INT, SLOW, 3, 400, 1, "slow SMA period"}};
-
-static int sma_signals(const double *p, const cq_candles *c, cq_signals *out, cq_error *err) {
-  const cq_ta_def *sma = cq_ta_find("sma");
-  if (!sma) return cq_error_set(err, CQ_ENOTFOUND, "sma: not registered");
-  size_t n = c->len;
-  double *fast = malloc(2 * (n ? n : 1) * sizeof *fast);
-  if (!fast) return cq_error_set(err, CQ_ENOMEM, "sma_signals: no memory");
-  double *slow = fast + n;
-  cq_ta_in in = {.n = n, .v = {c->close}};
-  double pf[1] = {p[0]}, ps[1] = {p[1]};
-  int rc = cq_ta_run(sma, pf, &in, &fast, err);
-  if (!rc) rc = cq_ta_run(sma, ps, &in, &slow, err);
-  if (!rc) {
-    /* NaN during warm-up compares false: no signal until both are ready */
-    for (size_t i = 1; i < n; i++) {
-      bool above = fast[i] > slow[i], was = fast[i - 1] > slow[i - 1];
-      out->entry[i] = above && !was && !isnan(fast[i - 1]) && !isnan(slow[i - 1]);
-      out->exit[i] = fast[i] < slow[i] && fast[i - 1] >= slow[i - 1];
-    }
-  }
-  free(fast);
-  return rc;
-}
-
-static const cq_strategy_def bench_sma = {.name = "bench_sma_cross",
-                                          .summary = "SMA crossover, long only",
-                                          .n_params = 2,
-                                          .params = sma_params,
-                                          .signals = sma_signals};
-
 /* ---- measuring ----------------------------------------------------------------------- */
 
 static long maxrss_kb(void) {
@@ -197,13 +162,30 @@ static int bench_event(const cq_bt_data *data, size_t n) {
 }
 #endif
 
+/* The bars for the peers (bench/backtest/peer_backtest.py): n, then open, high, low, close,
+ * volume as little-endian doubles, so they run on exactly our data. */
+static int dump_bars(const char *path, const cq_candles *c) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return -1;
+  uint64_t n = c->len;
+  const double *cols[5] = {c->open, c->high, c->low, c->close, c->volume};
+  bool ok = fwrite(&n, sizeof n, 1, f) == 1;
+  for (int k = 0; k < 5 && ok; k++) ok = fwrite(cols[k], sizeof(double), c->len, f) == c->len;
+  return fclose(f) == 0 && ok ? 0 : -1;
+}
+
 int main(int argc, char **argv) {
   size_t n = 1000000;
+  const char *dump = NULL, *tsv = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--bars") && i + 1 < argc) {
       n = strtoull(argv[++i], NULL, 10);
+    } else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
+      dump = argv[++i];
+    } else if (!strcmp(argv[i], "--tsv") && i + 1 < argc) {
+      tsv = argv[++i];
     } else {
-      fprintf(stderr, "usage: bench_backtest [--bars N]\n");
+      fprintf(stderr, "usage: bench_backtest [--bars N] [--dump BARS.bin] [--tsv OURS.tsv]\n");
       return 2;
     }
   }
@@ -213,6 +195,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_backtest: no memory for %zu bars\n", n);
     return 1;
   }
+  if (dump && dump_bars(dump, &c)) {
+    fprintf(stderr, "bench_backtest: cannot write %s\n", dump);
+    return 1;
+  }
   cq_bt_data data = {.n_symbols = 1, .candles = {&c}};
   cq_bt_config cfg;
   config(&cfg, CQ_BT_VECTOR);
@@ -220,7 +206,12 @@ int main(int argc, char **argv) {
   cq_bt_result_init(&r);
   double t[REPS];
   long rss_kb = 0;
-  int status = time_vector(&bench_sma, &cfg, &data, &r, t, &rss_kb);
+  const cq_strategy_def *sma = cq_strategy_find("sma_cross");
+  if (!sma) {
+    fprintf(stderr, "bench_backtest: sma_cross is not built in\n");
+    return 1;
+  }
+  int status = time_vector(sma, &cfg, &data, &r, t, &rss_kb);
   if (status) return 1;
   double base = baseline_s(c.close, n);
   /* open_time, open, high, low, close, volume, quote_volume, trades, closed */
@@ -241,6 +232,13 @@ int main(int argc, char **argv) {
       "memory: input arrays %.1f MB; run adds %.1f MB peak resident (%.2fx input), "
       "result keeps %.1f MB; target < 3x\n",
       input_mb, (double)rss_kb / 1e3, (double)rss_kb * 1e3 / (input_mb * 1e6), kept_mb);
+  if (tsv) {
+    FILE *f = fopen(tsv, "w");
+    if (f) {
+      fprintf(f, "vector\t%.6f\t%zu\t%zu\n", t[0], r.n_fills, n);
+      fclose(f);
+    }
+  }
   cq_bt_result_release(&r);
 #ifdef CQ_BENCH_EVENT
   status |= bench_event(&data, n);
