@@ -69,6 +69,10 @@ int main(void) {
   cq_dec *parsed = malloc(N_VALUES * sizeof *parsed);
   if (!text || !off || !len || !parsed) {
     fprintf(stderr, "bench_decimal: out of memory\n");
+    free(text);
+    free(off);
+    free(len);
+    free(parsed);
     return 1;
   }
   rng r = {0xbe9c0de};

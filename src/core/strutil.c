@@ -31,7 +31,7 @@ const char *cq_closest(const char *s, const char *const *names, size_t n, size_t
   const char *best = NULL;
   size_t bd = max_distance + 1;
   /* names are lower case: compare the lower-cased request ("SMA_Cros" -> "sma_cross") */
-  char lower[257];
+  char lower[257] = "";
   size_t k = 0;
   for (; s && s[k] && k + 1 < sizeof lower; k++) lower[k] = (char)tolower((unsigned char)s[k]);
   lower[k] = '\0';

@@ -233,7 +233,7 @@ int cq_fill_fee(cq_dec price, cq_dec qty, cq_dec rate, cq_dec *fee, cq_error *er
 
 /* cost of buying q at price with the fee: notional + fee */
 static int buy_cost(cq_dec price, cq_dec q, cq_dec rate, cq_dec *cost, cq_error *err) {
-  cq_dec notional, fee;
+  cq_dec notional = {0}, fee = {0};
   int rc = cq_fill_notional(price, q, &notional, err);
   if (!rc) rc = cq_fill_fee(price, q, rate, &fee, err);
   if (!rc) rc = cq_dec_add(notional, fee, cost, err);
@@ -272,7 +272,7 @@ int cq_fill_qty(cq_size size, cq_side side, cq_dec price, cq_dec fee_rate,
   if (price.m <= 0) return cq_error_set(err, CQ_EINVAL, "fill price must be positive");
   if (ins->lot.m <= 0) return cq_error_set(err, CQ_EINVAL, "%s: lot step must be positive",
                                            ins->symbol);
-  cq_dec q = CQ_DEC(0, ins->lot.scale), v;
+  cq_dec q = CQ_DEC(0, ins->lot.scale), v = CQ_DEC(0, 0);
   int rc = CQ_OK;
   switch (size.kind) {
   case CQ_SIZE_QTY:
@@ -285,7 +285,7 @@ int cq_fill_qty(cq_size size, cq_side side, cq_dec price, cq_dec fee_rate,
   case CQ_SIZE_PERCENT:
     if (side == CQ_SIDE_BUY) {
       double budget_d = size.value * basis->equity;
-      cq_dec budget;
+      cq_dec budget = CQ_DEC(0, 0);
       if (!(budget_d > 0)) break;
       rc = cq_dec_of_price(budget_d, &budget, err);
       if (!rc) rc = cq_dec_rescale(budget, CQ_MONEY_SCALE, CQ_ROUND_DOWN, &budget, err);

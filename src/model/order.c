@@ -67,7 +67,7 @@ bool cq_order_state_terminal(cq_order_state s) {
 
 /* -1: not allowed. Anything not listed is an error, never a silent no-op. */
 #define X (-1)
-static const signed char transitions[CQ_OS_COUNT][CQ_OE_COUNT] = {
+static const int transitions[CQ_OS_COUNT][CQ_OE_COUNT] = {
     /*               submit           accept          reject          partial        fill
        cancel           expire */
     [CQ_OS_NEW] = {CQ_OS_SUBMITTED, X, CQ_OS_REJECTED, X, X, X, X},

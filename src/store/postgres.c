@@ -1260,8 +1260,7 @@ static int pg_set_retention(cq_store *base, int64_t keep_ns, cq_error *err) {
   char sql[400];
   int64_t secs = keep_ns / CQ_NS_PER_SEC;
   if (keep_ns && secs < 3600)
-    return cq_error_set(err, CQ_EINVAL, "retention: keep at least 1h, not %lld s",
-                        (long long)secs);
+    return cq_error_set(err, CQ_EINVAL, "retention: keep at least 1h, not %lld s", (long long)secs);
   int n = snprintf(sql, sizeof sql,
                    "SELECT remove_retention_policy('candles', if_exists => true);"
                    " SELECT remove_retention_policy('trades', if_exists => true)");
@@ -1348,7 +1347,11 @@ static int blob_of(pg_store *s, const PGresult *r, int row, int col, size_t rows
   if (len != rows * 8)
     return cq_error_set(err, CQ_EIO, "postgres %s: a stored column has %zu bytes, expected %zu",
                         s->where, len, rows * 8);
-  if (len) memcpy(dst, PQgetvalue(r, row, col), len);
+  if (!len) return CQ_OK;
+  const char *v = PQgetvalue(r, row, col);
+  if (!v || !dst)
+    return cq_error_set(err, CQ_EIO, "postgres %s: a stored column is missing", s->where);
+  memcpy(dst, v, len);
   return CQ_OK;
 }
 
@@ -1633,8 +1636,7 @@ static int pg_get_run(cq_store *base, int64_t id, bool data, cq_run *out, cq_err
   run_info_row(r, 0, &out->info);
   out->document = strdup(PQgetvalue(r, 0, 13));
   PQclear(r);
-  if (!out->document)
-    return cq_error_set(err, CQ_ENOMEM, "reading a backtest run: out of memory");
+  if (!out->document) return cq_error_set(err, CQ_ENOMEM, "reading a backtest run: out of memory");
   return data ? get_run_data(s, id, out, err) : CQ_OK;
 }
 
@@ -1663,8 +1665,7 @@ static int pg_delete_run(cq_store *base, int64_t id, cq_error *err) {
   p_bin64(&p, OID_INT8, id);
   /* trades and equity go with it (ON DELETE CASCADE) */
   PGresult *r = run(s, "DELETE FROM backtest_runs WHERE id = $1", &p, 0);
-  if (PQresultStatus(r) != PGRES_COMMAND_OK)
-    return pg_fail(s, r, err, "deleting a backtest run");
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, "deleting a backtest run");
   bool none = !strcmp(PQcmdTuples(r), "0");
   PQclear(r);
   if (none)

@@ -882,7 +882,10 @@ static int blob_column(sq_store *s, sqlite3_stmt *st, int col, size_t rows, void
   if (len != rows * 8)
     return cq_error_set(err, CQ_EIO, "sqlite %s: a stored column has %zu bytes, expected %zu",
                         s->path, len, rows * 8);
-  if (len) memcpy(dst, b, len);
+  if (!len) return CQ_OK;
+  if (!b || !dst)
+    return cq_error_set(err, CQ_EIO, "sqlite %s: a stored column is missing", s->path);
+  memcpy(dst, b, len);
   return CQ_OK;
 }
 
@@ -1148,7 +1151,7 @@ static int get_run_trades(sq_store *s, int64_t id, cq_run *out, cq_error *err) {
   out->trades = calloc(n ? n : 1, sizeof *out->trades);
   if (!out->trades) rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
   size_t k = 0;
-  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW && k < n) {
+  while (!rc && out->trades && (step = sqlite3_step(st)) == SQLITE_ROW && k < n) {
     cq_run_trade *t = &out->trades[k++];
     t->seq = sqlite3_column_int64(st, 0);
     cq_strlcpy(t->symbol, (const char *)sqlite3_column_text(st, 1), sizeof t->symbol);
@@ -1175,8 +1178,7 @@ static int get_run_equity(sq_store *s, int64_t id, cq_run *out, cq_error *err) {
     size_t n = (size_t)sqlite3_column_int64(st, 0);
     out->time = malloc(n ? n * sizeof *out->time : 1);
     out->equity = malloc(n ? n * sizeof *out->equity : 1);
-    if (!out->time || !out->equity)
-      rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+    if (!out->time || !out->equity) rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
     if (!rc) rc = blob_column(s, st, 1, n, out->time, err);
     if (!rc) rc = blob_column(s, st, 2, n, out->equity, err);
     if (!rc) out->npoints = n;
@@ -1202,9 +1204,9 @@ static int sq_get_run(cq_store *base, int64_t id, bool data, cq_run *out, cq_err
     if (!(out->document = strdup((const char *)sqlite3_column_text(st, 13))))
       rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
   } else {
-    rc = step == SQLITE_DONE ? cq_error_set(err, CQ_ENOTFOUND, "no backtest run %lld in %s",
-                                            (long long)id, s->path)
-                             : db_error(s, err, doing);
+    rc = step == SQLITE_DONE
+             ? cq_error_set(err, CQ_ENOTFOUND, "no backtest run %lld in %s", (long long)id, s->path)
+             : db_error(s, err, doing);
   }
   sqlite3_finalize(st);
   if (rc || !data) return rc;

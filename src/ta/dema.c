@@ -9,8 +9,7 @@ void ta_xema_init(ta_xema_st *s, int depth, int period) {
 }
 
 static inline double xema_step(ta_xema_st *s, double x) {
-  double v[3];
-  v[0] = x;
+  double v[3] = {x, x, x};
   for (int j = 0; j < s->depth; j++) {
     v[j] = ta_ema_st_update(&s->e[j], j ? v[j - 1] : x);
     if (s->e[j].count < s->e[j].period) return NAN;

@@ -484,7 +484,10 @@ static void test_feature_frames(void **state) {
 /* --- backtest runs ---------------------------------------------------------------------- */
 
 static bool same_bits(double a, double b) {
-  return memcmp(&a, &b, sizeof a) == 0; /* exact, NaN included */
+  uint64_t x, y; /* exact, NaN included */
+  memcpy(&x, &a, sizeof x);
+  memcpy(&y, &b, sizeof y);
+  return x == y;
 }
 
 static void assert_same_info(const cq_run_info *a, const cq_run_info *b) {

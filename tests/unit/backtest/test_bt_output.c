@@ -278,7 +278,10 @@ static void test_json_escapes(void **state) {
 static void test_json_param_names(void **state) {
   (void)state;
   const cq_strategy_def *d = cq_strategy_at(0);
-  if (!d) skip();
+  if (!d) {
+    skip();
+    return;
+  }
   cq_bt_result r;
   small_result(&r);
   snprintf(r.config.strategy, sizeof r.config.strategy, "%s", d->name);

@@ -101,7 +101,8 @@ static void test_ohlc_consistent(void **state) {
 
 /* Log close-to-close returns, n - 1 of them. */
 static double *returns(const cq_candles *c) {
-  double *r = malloc((c->len - 1) * sizeof *r);
+  assert_true(c->len > 1);
+  double *r = malloc((c->len > 1 ? c->len - 1 : 1) * sizeof *r);
   assert_non_null(r);
   for (size_t i = 1; i < c->len; i++) r[i - 1] = log(c->close[i] / c->close[i - 1]);
   return r;

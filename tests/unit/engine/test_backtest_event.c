@@ -264,7 +264,7 @@ static void test_tick_data(void **state) {
   cq_trades t;
   cq_trades_init(&t, 0);
   for (size_t i = 0; i < sizeof tape / sizeof tape[0]; i++) {
-    cq_trade tr = {.time = T0 + tape[i].minute * 60 * CQ_NS_PER_SEC, .price = tape[i].price,
+    cq_trade tr = {.time = T0 + (int64_t)tape[i].minute * 60 * CQ_NS_PER_SEC, .price = tape[i].price,
                    .qty = tape[i].qty, .taker_side = CQ_SIDE_BUY};
     assert_int_equal(cq_trades_push(&t, &tr), CQ_OK);
   }
