@@ -43,8 +43,8 @@ typedef struct cq_series_info {
   cq_series_key key;
   cq_time first, last; /* open times of the first and last stored candles */
   uint64_t rows;
-  uint64_t missing;    /* bars missing from the timeframe grid between first and last */
-  uint64_t gaps;       /* runs of consecutive missing bars */
+  uint64_t missing; /* bars missing from the timeframe grid between first and last */
+  uint64_t gaps;    /* runs of consecutive missing bars */
 } cq_series_info;
 
 /* --- feature frames ----------------------------------------------------------------------
@@ -54,17 +54,17 @@ typedef struct cq_series_info {
 enum { CQ_FEATURE_NAME_MAX = 64, CQ_FEATURE_VERSION_MAX = 24 };
 
 typedef struct cq_feature_frame {
-  char set[CQ_FEATURE_NAME_MAX];         /* the feature set's name */
-  char version[CQ_FEATURE_VERSION_MAX];  /* hash of its definitions */
-  char source[CQ_FEATURE_VERSION_MAX];   /* fingerprint of the candles it was built from */
+  char set[CQ_FEATURE_NAME_MAX];        /* the feature set's name */
+  char version[CQ_FEATURE_VERSION_MAX]; /* hash of its definitions */
+  char source[CQ_FEATURE_VERSION_MAX];  /* fingerprint of the candles it was built from */
   cq_series_key key;
   cq_time built_at;
   char *definition; /* canonical text of the definitions */
   size_t rows;
   int n_features;
   char (*names)[CQ_FEATURE_NAME_MAX]; /* n_features names */
-  cq_time *time;                       /* rows open times */
-  double **values;                     /* n_features columns of rows values */
+  cq_time *time;                      /* rows open times */
+  double **values;                    /* n_features columns of rows values */
 } cq_feature_frame;
 
 /* What is stored, per frame. */
@@ -94,13 +94,13 @@ typedef struct cq_run_info {
   int64_t id;         /* assigned by cq_store_put_run */
   cq_time created_at; /* when the run was made (the caller's clock) */
   char strategy[CQ_RUN_NAME_MAX];
-  char engine[CQ_RUN_NAME_MAX];      /* "event", "vector" */
+  char engine[CQ_RUN_NAME_MAX]; /* "event", "vector" */
   char venue[CQ_VENUE_MAX];
-  char symbols[CQ_RUN_SYMBOLS_MAX];  /* comma-joined: "BTC/USDT,ETH/USDT" */
+  char symbols[CQ_RUN_SYMBOLS_MAX]; /* comma-joined: "BTC/USDT,ETH/USDT" */
   char timeframe[CQ_TF_STRMAX];
-  cq_time from, to;                  /* the run's time range */
+  cq_time from, to;                          /* the run's time range */
   double total_return, sharpe, max_drawdown; /* NaN when undefined */
-  int64_t n_trades;                  /* trades the run counted */
+  int64_t n_trades;                          /* trades the run counted */
 } cq_run_info;
 
 /* One trade of a run; the exit of a trade still open at the end is the last close. Values
@@ -117,8 +117,8 @@ typedef struct cq_run {
   char *document;       /* the run as JSON text (malloc'd; may be NULL when put: stored "") */
   cq_run_trade *trades; /* ntrades rows */
   size_t ntrades;
-  cq_time *time;        /* npoints bar times of the equity curve */
-  double *equity;       /* npoints values */
+  cq_time *time;  /* npoints bar times of the equity curve */
+  double *equity; /* npoints values */
   size_t npoints;
 } cq_run;
 
@@ -126,6 +126,54 @@ typedef struct cq_run {
 void cq_run_release(cq_run *r);
 /* Allocates zeroed trades and equity arrays of the given sizes (document untouched). */
 CQ_NODISCARD int cq_run_alloc(cq_run *r, size_t ntrades, size_t npoints, cq_error *err);
+
+/* --- optimization studies ----------------------------------------------------------------
+ * A study (an optimization, a walk-forward, an evaluation) as the store keeps it, so it can
+ * be listed, shown and resumed: the headline facts in columns, the full specification as JSON
+ * text (what a resume needs to rebuild the search), and every finished trial as a row with
+ * its parameter values and a packed vector of doubles the optimizer defines (metrics, block
+ * statistics); doubles round-trip exactly, NaN included. Ids are assigned by the store,
+ * increasing, never reused. */
+enum { CQ_STUDY_MAX_PARAMS = 12, CQ_STUDY_STATUS_MAX = 16 };
+
+typedef struct cq_study_info {
+  int64_t id;         /* assigned by cq_store_put_study when 0 */
+  cq_time created_at; /* the caller's clock */
+  cq_time updated_at;
+  char kind[CQ_RUN_NAME_MAX]; /* "optimize", "walkforward", "evaluate" */
+  char strategy[CQ_RUN_NAME_MAX];
+  char sampler[CQ_RUN_NAME_MAX];   /* "grid", "random", "tpe" */
+  char objective[CQ_RUN_NAME_MAX]; /* "sharpe" */
+  char venue[CQ_VENUE_MAX];
+  char symbols[CQ_RUN_SYMBOLS_MAX]; /* comma-joined */
+  char timeframe[CQ_TF_STRMAX];
+  cq_time from, to;
+  char status[CQ_STUDY_STATUS_MAX]; /* "running", "done", "stopped" */
+  int64_t n_trials;                 /* trials stored (kept up to date by put_trials) */
+  int64_t best_trial;               /* -1: none */
+  double best_value;                /* NaN: none */
+} cq_study_info;
+
+typedef struct cq_study_trial {
+  int64_t number; /* unique within the study; 0, 1, 2, ... */
+  int state;      /* the optimizer's code (complete, infeasible, failed) */
+  double value, value2;
+  int n_params;
+  double params[CQ_STUDY_MAX_PARAMS];
+  size_t n_values;
+  double *values; /* n_values doubles */
+} cq_study_trial;
+
+typedef struct cq_study {
+  cq_study_info info;
+  char *spec;             /* JSON text (malloc'd; may be NULL when put: stored "") */
+  cq_study_trial *trials; /* ntrials, by number ascending */
+  size_t ntrials;
+  double *pool; /* behind every trial's values (one allocation) */
+} cq_study;
+
+/* Frees what cq_store_get_study allocated; zeroes st. */
+void cq_study_release(cq_study *st);
 
 /* One backend: a const table of functions, one file (or folder) per backend. */
 typedef struct cq_store_ops {
@@ -147,13 +195,13 @@ typedef struct cq_store_ops {
   int (*list_series)(cq_store *s, cq_series_info **out, size_t *n, cq_error *err);
   int (*put_trades)(cq_store *s, const char *venue, const char *symbol, const cq_trades *t,
                     cq_write_report *rep, cq_error *err);
-  int (*get_trades)(cq_store *s, const char *venue, const char *symbol, cq_time from,
-                    cq_time to, cq_trades *out, cq_error *err);
+  int (*get_trades)(cq_store *s, const char *venue, const char *symbol, cq_time from, cq_time to,
+                    cq_trades *out, cq_error *err);
   const char *(*layout)(const cq_store *s);
   /* feature frames, values as little-endian blobs (see store.c) */
   int (*put_features)(cq_store *s, const cq_feature_frame *f, cq_error *err);
-  int (*get_features)(cq_store *s, const char *set, const char *version,
-                      const cq_series_key *key, bool data, cq_feature_frame *out, cq_error *err);
+  int (*get_features)(cq_store *s, const char *set, const char *version, const cq_series_key *key,
+                      bool data, cq_feature_frame *out, cq_error *err);
   int (*list_features)(cq_store *s, cq_feature_info **out, size_t *n, cq_error *err);
   /* NULL when the backend has no retention policies */
   int (*set_retention)(cq_store *s, int64_t keep_ns, cq_error *err);
@@ -162,6 +210,12 @@ typedef struct cq_store_ops {
   int (*get_run)(cq_store *s, int64_t id, bool data, cq_run *out, cq_error *err);
   int (*list_runs)(cq_store *s, cq_run_info **out, size_t *n, cq_error *err);
   int (*delete_run)(cq_store *s, int64_t id, cq_error *err);
+  /* optimization studies */
+  int (*put_study)(cq_store *s, cq_study_info *info, const char *spec, cq_error *err);
+  int (*put_trials)(cq_store *s, int64_t study, const cq_study_trial *t, size_t n, cq_error *err);
+  int (*get_study)(cq_store *s, int64_t id, bool trials, cq_study *out, cq_error *err);
+  int (*list_studies)(cq_store *s, cq_study_info **out, size_t *n, cq_error *err);
+  int (*delete_study)(cq_store *s, int64_t id, cq_error *err);
 } cq_store_ops;
 
 /* Every backend's handle starts with this. */
@@ -208,8 +262,7 @@ CQ_NODISCARD int cq_store_get_candles(cq_store *s, const cq_series_key *key, cq_
                                       cq_time to, cq_candles *out, cq_error *err);
 /* Coverage of every series, sorted by venue, symbol, timeframe. *out is allocated with
  * malloc; the caller frees it. */
-CQ_NODISCARD int cq_store_list_series(cq_store *s, cq_series_info **out, size_t *n,
-                                      cq_error *err);
+CQ_NODISCARD int cq_store_list_series(cq_store *s, cq_series_info **out, size_t *n, cq_error *err);
 
 /* Trades are unique on (venue, symbol, venue trade id). */
 CQ_NODISCARD int cq_store_put_trades(cq_store *s, const char *venue, const char *symbol,
@@ -230,12 +283,11 @@ CQ_NODISCARD int cq_store_put_features(cq_store *s, const cq_feature_frame *f, c
  * With data false only the header (no names, times or values; definition included).
  * CQ_ENOTFOUND when there is none. out is released by cq_feature_frame_release. */
 CQ_NODISCARD int cq_store_get_features(cq_store *s, const char *set, const char *version,
-                                       const cq_series_key *key, bool data,
-                                       cq_feature_frame *out, cq_error *err);
+                                       const cq_series_key *key, bool data, cq_feature_frame *out,
+                                       cq_error *err);
 /* Every stored frame, sorted by set, series, build time. *out is malloc'd; caller frees. */
 CQ_NODISCARD int cq_store_list_features(cq_store *s, cq_feature_info **out, size_t *n,
                                         cq_error *err);
-
 
 /* Stores a run (info, document, trades, equity) in one transaction: all of it or nothing.
  * The store assigns run->info.id (larger than any before). Trade seqs must be distinct;
@@ -243,12 +295,31 @@ CQ_NODISCARD int cq_store_list_features(cq_store *s, cq_feature_info **out, size
 CQ_NODISCARD int cq_store_put_run(cq_store *s, cq_run *run, cq_error *err);
 /* Reads run `id`; with data false only info and document (no trades, no equity).
  * CQ_ENOTFOUND, naming the id, when there is none. out is released by cq_run_release. */
-CQ_NODISCARD int cq_store_get_run(cq_store *s, int64_t id, bool data, cq_run *out,
-                                  cq_error *err);
+CQ_NODISCARD int cq_store_get_run(cq_store *s, int64_t id, bool data, cq_run *out, cq_error *err);
 /* The info of every run, newest (largest id) first. *out is malloc'd; caller frees. */
 CQ_NODISCARD int cq_store_list_runs(cq_store *s, cq_run_info **out, size_t *n, cq_error *err);
 /* Deletes a run with its trades and equity. CQ_ENOTFOUND when there is none. */
 CQ_NODISCARD int cq_store_delete_run(cq_store *s, int64_t id, cq_error *err);
+
+/* Creates a study when info->id is 0 (the store assigns info->id, larger than any before;
+ * n_trials is 0) or updates the one with that id (every column but id, created_at and
+ * n_trials; spec replaced unless NULL). CQ_ENOTFOUND for an unknown id. kind, strategy
+ * non-empty. */
+CQ_NODISCARD int cq_store_put_study(cq_store *s, cq_study_info *info, const char *spec,
+                                    cq_error *err);
+/* Appends finished trials to a study in one transaction: all of them or none. A number
+ * already stored is CQ_EEXIST naming it; n_params within 0..CQ_STUDY_MAX_PARAMS. The
+ * study's n_trials grows by n. */
+CQ_NODISCARD int cq_store_put_trials(cq_store *s, int64_t study, const cq_study_trial *t, size_t n,
+                                     cq_error *err);
+/* Reads study `id` (spec included); with trials true every trial too, by number.
+ * CQ_ENOTFOUND, naming the id, when there is none. out is released by cq_study_release. */
+CQ_NODISCARD int cq_store_get_study(cq_store *s, int64_t id, bool trials, cq_study *out,
+                                    cq_error *err);
+/* The info of every study, newest first. *out is malloc'd; caller frees. */
+CQ_NODISCARD int cq_store_list_studies(cq_store *s, cq_study_info **out, size_t *n, cq_error *err);
+/* Deletes a study with its trials. CQ_ENOTFOUND when there is none. */
+CQ_NODISCARD int cq_store_delete_study(cq_store *s, int64_t id, cq_error *err);
 
 #ifdef __cplusplus
 }

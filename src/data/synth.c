@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cquant/core/rng.h"
 #include "cquant/data.h"
 
 /* GARCH(1,1) weights: persistence a + b = 0.98, a shock's effect on variance halves in
@@ -25,59 +26,11 @@
 
 /* ---- random numbers --------------------------------------------------------------------- */
 
-typedef struct rng {
-  uint64_t s[4];
-} rng;
-
-static uint64_t splitmix64(uint64_t *x) {
-  uint64_t z = (*x += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-static void rng_seed(rng *r, uint64_t seed) {
-  for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
-
-/* xoshiro256** */
-static uint64_t rng_next(rng *r) {
-  uint64_t *s = r->s;
-  uint64_t out = rotl(s[1] * 5, 7) * 9;
-  uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return out;
-}
-
-/* Uniform in (0, 1): never 0, so log() is always finite. */
-static double rng_open01(rng *r) {
-  return ((double)(rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-/* Standard normal by Marsaglia's polar method (sqrt and log only). The second variate is
- * dropped: one draw, one value, keeps the stream's use per bar easy to follow. */
-static double rng_normal(rng *r) {
-  for (;;) {
-    double u = 2.0 * rng_open01(r) - 1.0, v = 2.0 * rng_open01(r) - 1.0;
-    double q = u * u + v * v;
-    if (q > 0.0 && q < 1.0) return u * sqrt(-2.0 * log(q) / q);
-  }
-}
-
 /* Student-t with 4 degrees of freedom at unit variance: N / sqrt(chi2_4 / 4), chi2_4 being
  * twice the sum of two standard exponentials. */
-static double rng_t4(rng *r) {
-  double n = rng_normal(r);
-  double chi2 = -2.0 * (log(rng_open01(r)) + log(rng_open01(r)));
+static double rng_t4(cq_rng *r) {
+  double n = cq_rng_normal(r);
+  double chi2 = -2.0 * (log(cq_rng_open01(r)) + log(cq_rng_open01(r)));
   return n / sqrt(chi2 / 4.0) * T_SCALE;
 }
 
@@ -156,7 +109,7 @@ int cq_synth_instrument(const cq_synth_opts *o, const char *venue, const char *s
 /* ---- the generator ------------------------------------------------------------------------ */
 
 typedef struct synth {
-  rng r;
+  cq_rng r;
   double scale;  /* 10^tick places: a price is round(p * scale) / scale */
   double v_long; /* long-run variance of one bar's log return */
   double omega;
@@ -190,12 +143,12 @@ static double day_factor(const synth *g, cq_time open) {
 
 /* The excursion of a Brownian bridge from 0 to d with variance s2 above max(0, d), drawn
  * by inverting P(max >= m) = exp(-2 m (m - d) / s2). */
-static double bridge_max(rng *r, double d, double s2) {
-  return 0.5 * (d + sqrt(d * d - 2.0 * s2 * log(rng_open01(r))));
+static double bridge_max(cq_rng *r, double d, double s2) {
+  return 0.5 * (d + sqrt(d * d - 2.0 * s2 * log(cq_rng_open01(r))));
 }
 
 static void synth_init(synth *g, const cq_synth_opts *o) {
-  rng_seed(&g->r, o->seed);
+  cq_rng_seed(&g->r, o->seed);
   g->scale = 1.0;
   for (unsigned k = tick_places(o->price); k > 0; k--) g->scale *= 10.0;
   g->len = cq_timeframe_ns(o->tf);
@@ -214,9 +167,9 @@ static void synth_init(synth *g, const cq_synth_opts *o) {
 static void synth_bar(synth *g, const cq_synth_opts *o, cq_time open_time, cq_candle *k) {
   double sd = sqrt(g->var);
   double x_open = g->x, open = g->close;
-  if (rng_open01(&g->r) < o->gap_rate) {
-    double sign = rng_open01(&g->r) < 0.5 ? -1.0 : 1.0;
-    x_open += sign * sd * (4.0 + 8.0 * rng_open01(&g->r));
+  if (cq_rng_open01(&g->r) < o->gap_rate) {
+    double sign = cq_rng_open01(&g->r) < 0.5 ? -1.0 : 1.0;
+    x_open += sign * sd * (4.0 + 8.0 * cq_rng_open01(&g->r));
     open = on_tick(g, exp(x_open), round);
   }
   double eps = sd * rng_t4(&g->r);
@@ -231,7 +184,7 @@ static void synth_bar(synth *g, const cq_synth_opts *o, cq_time open_time, cq_ca
   high = fmax(high, fmax(open, close));
   low = fmin(low, fmin(open, close));
   double shock = g->v_long > 0.0 ? fabs(eps) / sqrt(g->v_long) : 1.0;
-  double noise = exp(0.3 * rng_normal(&g->r) - 0.045); /* mean 1 */
+  double noise = exp(0.3 * cq_rng_normal(&g->r) - 0.045); /* mean 1 */
   double mid = 0.25 * (open + high + low + close);
   double quote =
       QUOTE_PER_MINUTE * g->minutes * day_factor(g, open_time) * (0.4 + 0.6 * shock) * noise;
