@@ -30,19 +30,22 @@ const char *cq_bt_engine_name(cq_bt_engine e); /* "event", "vector" */
 /* Everything that decides a run's numbers. Filled by the CLI, a YAML run file or code. */
 typedef struct cq_bt_config {
   char strategy[CQ_BT_NAME_MAX];
-  cq_param_values params;     /* the strategy's declared parameters, resolved */
+  cq_param_values params; /* the strategy's declared parameters, resolved */
   cq_bt_engine engine;
   char venue[CQ_VENUE_MAX];
   int n_symbols;
   char symbols[CQ_BT_MAX_SYMBOLS][CQ_SYMBOL_MAX];
   cq_instrument instruments[CQ_BT_MAX_SYMBOLS]; /* tick, lot, min notional per symbol */
   cq_timeframe tf;
-  cq_time from, to;           /* [from, to) open times */
-  cq_dec initial_cash;        /* in the quote asset */
-  char quote[CQ_ASSET_MAX];   /* "USDT" */
-  cq_size size;               /* sizing of each entry (default: all-in) */
-  cq_match_config match;      /* fees, slippage, latency, fill timing, volume cap */
+  cq_time from, to;         /* [from, to) open times */
+  cq_dec initial_cash;      /* in the quote asset */
+  char quote[CQ_ASSET_MAX]; /* "USDT" */
+  cq_size size;             /* sizing of each entry (default: all-in) */
+  cq_match_config match;    /* fees, slippage, latency, fill timing, volume cap */
   bool allow_gaps;
+  /* Bars opening before this are warm-up: the strategy sees them (indicators fill), no order
+   * is placed (a walk-forward window's lookback). INT64_MIN: trading from the first bar. */
+  cq_time trade_from;
 } cq_bt_config;
 
 /* Defaults: engine event, cash 10000 USDT, size all-in, cq_match_config_default. */
@@ -75,13 +78,13 @@ typedef struct cq_bt_trade {
   int symbol;
   int strategy;
   cq_time entry_time, exit_time;
-  size_t entry_bar, exit_bar;  /* indices into the result's time axis */
-  double qty;                  /* the largest position held */
+  size_t entry_bar, exit_bar;     /* indices into the result's time axis */
+  double qty;                     /* the largest position held */
   double entry_price, exit_price; /* average prices */
   double fees;
-  double pnl;                  /* net of fees, in the quote asset */
-  double ret;                  /* pnl / cost of the entries */
-  bool open;                   /* still open at the end (marked at the last close) */
+  double pnl; /* net of fees, in the quote asset */
+  double ret; /* pnl / cost of the entries */
+  bool open;  /* still open at the end (marked at the last close) */
 } cq_bt_trade;
 
 /* Metrics: docs/metrics.md defines each. Ratios are plain fractions (0.12 is 12 %). */
@@ -89,31 +92,31 @@ typedef struct cq_bt_metrics {
   double start_equity, end_equity;
   double total_return, cagr, volatility; /* annualized, 365-day year */
   double sharpe, sortino, calmar;
-  double max_drawdown;          /* as a positive fraction */
-  int64_t max_drawdown_ns;      /* longest time under a previous peak */
+  double max_drawdown;     /* as a positive fraction */
+  int64_t max_drawdown_ns; /* longest time under a previous peak */
   double win_rate, profit_factor, expectancy;
   double avg_trade, best_trade, worst_trade; /* trade returns */
   int64_t avg_holding_ns;
-  double exposure;              /* share of bars with a position */
+  double exposure; /* share of bars with a position */
   int64_t n_trades;
   double sqn, turnover, fees;
   double buy_hold_return;
-  double alpha, beta;           /* against buy and hold; alpha annualized */
+  double alpha, beta; /* against buy and hold; alpha annualized */
 } cq_bt_metrics;
 
 typedef struct cq_bt_result {
   cq_bt_config config;
-  size_t n_bars;               /* the time axis: the union of the symbols' open times */
-  cq_time *time;               /* n_bars */
-  double *equity;              /* at each bar's close */
+  size_t n_bars;  /* the time axis: the union of the symbols' open times */
+  cq_time *time;  /* n_bars */
+  double *equity; /* at each bar's close */
   double *cash;
-  double *exposure;            /* value of positions / equity */
-  double *benchmark;           /* equal-weight buy and hold of the symbols, same start */
+  double *exposure;  /* value of positions / equity */
+  double *benchmark; /* equal-weight buy and hold of the symbols, same start */
   size_t n_fills, cap_fills;
   cq_bt_fill *fills;
   size_t n_trades, cap_trades;
   cq_bt_trade *trades;
-  int64_t orders, rejected;    /* orders placed; of them rejected */
+  int64_t orders, rejected; /* orders placed; of them rejected */
   cq_bt_metrics metrics;
 } cq_bt_result;
 
@@ -159,13 +162,29 @@ CQ_NODISCARD int cq_bt_run_vector_def(const cq_strategy_def *def, const cq_bt_co
                                       const cq_bt_data *data, cq_bt_result *out, cq_error *err);
 
 /* Either engine, as cfg->engine says; then metrics. */
-CQ_NODISCARD int cq_bt_run(const cq_bt_config *cfg, const cq_bt_data *data,
-                           cq_progress *progress, cq_bt_result *out, cq_error *err);
+CQ_NODISCARD int cq_bt_run(const cq_bt_config *cfg, const cq_bt_data *data, cq_progress *progress,
+                           cq_bt_result *out, cq_error *err);
 
 /* ---- metrics ------------------------------------------------------------------------ */
 
 /* From the result's equity, benchmark, trades and fills; annualized from cfg tf. */
 CQ_NODISCARD int cq_bt_metrics_compute(cq_bt_result *r, cq_error *err);
+
+/* ---- metrics by name ------------------------------------------------------------------ */
+
+typedef struct cq_metric_info {
+  const char *name;   /* "sharpe" */
+  bool higher_better; /* false for max_drawdown, volatility, fees, turnover */
+  const char *help;
+} cq_metric_info;
+
+/* The metrics an objective can name: every field of cq_bt_metrics, in its order. */
+int cq_metrics_count(void);
+const cq_metric_info *cq_metric_at(int index); /* NULL out of range */
+/* Index into the table; CQ_ENOTFOUND with the closest name when unknown. */
+CQ_NODISCARD int cq_metric_find(const char *name, int *index, cq_error *err);
+/* The value of metric `index` in m (int64 and nanosecond fields as doubles). */
+double cq_metric_value(const cq_bt_metrics *m, int index);
 
 /* ---- output ------------------------------------------------------------------------- */
 
@@ -198,8 +217,7 @@ CQ_NODISCARD int cq_bt_report_html(const char *json, size_t len, FILE *out, cq_e
 /* An index page linking several reports: titles[i] -> hrefs[i], with a metrics row each
  * from jsons[i]. */
 CQ_NODISCARD int cq_bt_report_index(const char *const *titles, const char *const *hrefs,
-                                    const char *const *jsons, size_t n, FILE *out,
-                                    cq_error *err);
+                                    const char *const *jsons, size_t n, FILE *out, cq_error *err);
 
 #ifdef __cplusplus
 }

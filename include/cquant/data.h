@@ -26,9 +26,9 @@ extern "C" {
 
 typedef enum cq_candle_format {
   CQ_FMT_AUTO = 0,
-  CQ_FMT_CSV,           /* open_time_ms,open,high,low,close,volume (header optional) */
-  CQ_FMT_BINANCE_CSV,   /* Binance public data: 12 columns, ms or µs open times */
-  CQ_FMT_BINANCE_JSON   /* the array Binance's REST klines endpoint returns */
+  CQ_FMT_CSV,         /* open_time_ms,open,high,low,close,volume (header optional) */
+  CQ_FMT_BINANCE_CSV, /* Binance public data: 12 columns, ms or µs open times */
+  CQ_FMT_BINANCE_JSON /* the array Binance's REST klines endpoint returns */
 } cq_candle_format;
 
 const char *cq_candle_format_name(cq_candle_format f);
@@ -50,12 +50,12 @@ typedef struct cq_read_opts {
 } cq_read_opts;
 
 typedef struct cq_read_report {
-  cq_candle_format format;  /* the format read */
-  bool micros;              /* Binance CSV with microsecond times */
-  uint64_t rows;            /* candles read */
-  uint64_t duplicates;      /* rows repeating the previous open time with the same values */
-  uint64_t bad;             /* rows skipped (skip_bad) */
-  cq_bad_row *listed;       /* the first bad rows (malloc'd; cq_read_report_release) */
+  cq_candle_format format; /* the format read */
+  bool micros;             /* Binance CSV with microsecond times */
+  uint64_t rows;           /* candles read */
+  uint64_t duplicates;     /* rows repeating the previous open time with the same values */
+  uint64_t bad;            /* rows skipped (skip_bad) */
+  cq_bad_row *listed;      /* the first bad rows (malloc'd; cq_read_report_release) */
   size_t nlisted;
 } cq_read_report;
 
@@ -68,14 +68,14 @@ CQ_NODISCARD int cq_read_candles_file(const char *path, const cq_read_opts *opts
                                       cq_read_report *rep, cq_error *err);
 /* The same over a buffer; `name` is used in messages. */
 CQ_NODISCARD int cq_read_candles_buf(const char *name, const char *buf, size_t len,
-                                     const cq_read_opts *opts, cq_candles *out,
-                                     cq_read_report *rep, cq_error *err);
+                                     const cq_read_opts *opts, cq_candles *out, cq_read_report *rep,
+                                     cq_error *err);
 
 /* ---- importing into a store --------------------------------------------------------- */
 
 typedef struct cq_import_report {
-  cq_read_report read;     /* what the file held */
-  cq_write_report write;   /* what the store did with it */
+  cq_read_report read;   /* what the file held */
+  cq_write_report write; /* what the store did with it */
 } cq_import_report;
 
 /* Reads a candle file and writes it to the store as series `key`, all in one transaction:
@@ -116,15 +116,15 @@ CQ_NODISCARD int cq_write_candles_json(FILE *f, const cq_candles *c, cq_error *e
  *               returns equal, as in a quiet market), z = |r - median| / (1.2533 * mean
  *               absolute deviation from the median); when that is 0 too, no outliers. */
 typedef enum cq_issue_kind {
-  CQ_ISSUE_GAP = 0,        /* bars missing from the grid: [time, time2] is the missing range */
-  CQ_ISSUE_DUPLICATE,      /* an open time that appears more than once */
-  CQ_ISSUE_UNORDERED,      /* an open time earlier than the one before it */
-  CQ_ISSUE_MISALIGNED,     /* an open time not on the timeframe grid */
-  CQ_ISSUE_OHLC,           /* high < max(open, close), low > min(open, close) or high < low */
-  CQ_ISSUE_NONPOSITIVE,    /* a price <= 0 (or not finite) */
-  CQ_ISSUE_NEGATIVE_VOLUME,/* volume < 0 (or not finite) */
-  CQ_ISSUE_ZERO_VOLUME_RUN,/* at least min_zero_run consecutive bars with zero volume */
-  CQ_ISSUE_OUTLIER,        /* a close-to-close log return with robust z-score over the limit */
+  CQ_ISSUE_GAP = 0,         /* bars missing from the grid: [time, time2] is the missing range */
+  CQ_ISSUE_DUPLICATE,       /* an open time that appears more than once */
+  CQ_ISSUE_UNORDERED,       /* an open time earlier than the one before it */
+  CQ_ISSUE_MISALIGNED,      /* an open time not on the timeframe grid */
+  CQ_ISSUE_OHLC,            /* high < max(open, close), low > min(open, close) or high < low */
+  CQ_ISSUE_NONPOSITIVE,     /* a price <= 0 (or not finite) */
+  CQ_ISSUE_NEGATIVE_VOLUME, /* volume < 0 (or not finite) */
+  CQ_ISSUE_ZERO_VOLUME_RUN, /* at least min_zero_run consecutive bars with zero volume */
+  CQ_ISSUE_OUTLIER,         /* a close-to-close log return with robust z-score over the limit */
   CQ_ISSUE_KIND_COUNT_
 } cq_issue_kind;
 
@@ -144,10 +144,10 @@ typedef struct cq_issue {
 
 typedef struct cq_check_opts {
   cq_timeframe tf;
-  size_t min_zero_run;   /* 0: 10 bars */
-  double outlier_z;      /* 0: 12 (robust z on log returns: 0.6745 * |r - median| / MAD);
-                            negative: no outlier check */
-  size_t max_issues;     /* issues kept in the list (counts stay complete); 0: 1000 */
+  size_t min_zero_run; /* 0: 10 bars */
+  double outlier_z;    /* 0: 12 (robust z on log returns: 0.6745 * |r - median| / MAD);
+                          negative: no outlier check */
+  size_t max_issues;   /* issues kept in the list (counts stay complete); 0: 1000 */
 } cq_check_opts;
 
 typedef struct cq_check_report {
@@ -157,7 +157,7 @@ typedef struct cq_check_report {
   cq_issue *issues;                      /* malloc'd; the first max_issues in row order
                                             (then kind order within a row) */
   size_t nissues;
-  bool truncated;                        /* more issues than max_issues */
+  bool truncated; /* more issues than max_issues */
 } cq_check_report;
 
 /* Checks c (not modified) and fills rep (cleared first; release with
@@ -209,10 +209,10 @@ __extension__ typedef __int128 cq__i128;
 
 typedef struct cq_bar_builder {
   cq_timeframe tf;
-  bool forming;        /* a bar has trades */
-  cq_time start, end;  /* the forming bar's bucket, [start, end) */
-  cq_time last;        /* time of the last trade added (INT64_MIN: none) */
-  cq_time min_time;    /* trades before this fall in a bar already emitted closed */
+  bool forming;       /* a bar has trades */
+  cq_time start, end; /* the forming bar's bucket, [start, end) */
+  cq_time last;       /* time of the last trade added (INT64_MIN: none) */
+  cq_time min_time;   /* trades before this fall in a bar already emitted closed */
   cq_dec open, high, low, close;
   int64_t trades;
   uint8_t vol_scale, quote_scale;
@@ -289,8 +289,8 @@ cq_dec cq_synth_tick(double price);
 
 /* The venue rules of a synthetic symbol (BASE/QUOTE): tick from o->price, lot and minimum
  * quantity 0.00001, minimum notional 5, trading. CQ_EPARSE for a bad symbol. */
-CQ_NODISCARD int cq_synth_instrument(const cq_synth_opts *o, const char *venue,
-                                     const char *symbol, cq_instrument *out, cq_error *err);
+CQ_NODISCARD int cq_synth_instrument(const cq_synth_opts *o, const char *venue, const char *symbol,
+                                     cq_instrument *out, cq_error *err);
 
 #ifdef __cplusplus
 }

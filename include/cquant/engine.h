@@ -92,6 +92,9 @@ int cq_param_index(const cq_strategy_def *d, const char *name);
 /* ---- what a strategy can do ------------------------------------------------------------ */
 
 cq_time cq_ctx_now(const cq_ctx *ctx);
+/* True while the run is warming up (cq_bt_config.trade_from): orders are refused, so a
+ * strategy only updates its state. */
+bool cq_ctx_warming_up(const cq_ctx *ctx);
 const double *cq_ctx_params(const cq_ctx *ctx);
 int cq_ctx_symbols(const cq_ctx *ctx); /* instruments in the run: 0 .. n-1 */
 const cq_instrument *cq_ctx_instrument(const cq_ctx *ctx, int symbol);
@@ -111,17 +114,16 @@ typedef struct cq_order_req {
   cq_order_type type;
   cq_tif tif;
   cq_size size;
-  double price;  /* LIMIT, STOP_LIMIT: rounded to the tick (buys down, sells up) */
-  double stop;   /* STOP, STOP_LIMIT: rounded to the nearest tick */
-  uint64_t oco;  /* an open order to cancel when this one fills (0: none) */
+  double price; /* LIMIT, STOP_LIMIT: rounded to the tick (buys down, sells up) */
+  double stop;  /* STOP, STOP_LIMIT: rounded to the nearest tick */
+  uint64_t oco; /* an open order to cancel when this one fills (0: none) */
 } cq_order_req;
 
 /* Places an order; writes its id. Inconsistent requests (a stop order without a stop
  * price, a limit without a price, a size <= 0) are CQ_EINVAL with the reason. Venue rules
  * and balances are checked as a venue would: a breaking order is REJECTED (on_order sees it
  * with the reason), not an error of the call. */
-CQ_NODISCARD int cq_ctx_submit(cq_ctx *ctx, const cq_order_req *req, uint64_t *id,
-                               cq_error *err);
+CQ_NODISCARD int cq_ctx_submit(cq_ctx *ctx, const cq_order_req *req, uint64_t *id, cq_error *err);
 /* Market buy of size / market sell of this strategy's whole position (0 when flat). */
 CQ_NODISCARD int cq_ctx_buy(cq_ctx *ctx, int symbol, cq_size size, uint64_t *id, cq_error *err);
 CQ_NODISCARD int cq_ctx_close(cq_ctx *ctx, int symbol, uint64_t *id, cq_error *err);
@@ -132,11 +134,11 @@ const cq_order *cq_ctx_order(const cq_ctx *ctx, uint64_t id);
 /* This strategy's open orders on symbol (-1: all): writes up to max, returns the count. */
 size_t cq_ctx_open_orders(const cq_ctx *ctx, int symbol, const cq_order **out, size_t max);
 
-cq_dec cq_ctx_position(const cq_ctx *ctx, int symbol); /* this strategy's base quantity */
+cq_dec cq_ctx_position(const cq_ctx *ctx, int symbol);       /* this strategy's base quantity */
 double cq_ctx_position_value(const cq_ctx *ctx, int symbol); /* marked at the last price */
-cq_dec cq_ctx_cash(const cq_ctx *ctx);  /* the account's free quote cash */
-double cq_ctx_equity(const cq_ctx *ctx); /* account cash + positions marked */
-cq_size cq_ctx_default_size(const cq_ctx *ctx); /* the run's entry size */
+cq_dec cq_ctx_cash(const cq_ctx *ctx);                       /* the account's free quote cash */
+double cq_ctx_equity(const cq_ctx *ctx);                     /* account cash + positions marked */
+cq_size cq_ctx_default_size(const cq_ctx *ctx);              /* the run's entry size */
 double cq_ctx_last_price(const cq_ctx *ctx, int symbol);
 
 /* on_timer(timer) at time at (>= now). */

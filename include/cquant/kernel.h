@@ -35,8 +35,9 @@ typedef struct cq_kernel_config {
   cq_dec initial_cash;
   cq_size size; /* the default entry size strategies ask for */
   cq_match_config match;
-  cq_time start; /* the clock's start */
-  cq_log *log;   /* refused transitions, strategy logs; NULL: none */
+  cq_time start;      /* the clock's start */
+  cq_time trade_from; /* orders up to this time are refused (warm-up); 0 or INT64_MIN: none */
+  cq_log *log;        /* refused transitions, strategy logs; NULL: none */
 } cq_kernel_config;
 
 typedef struct cq_kernel cq_kernel;

@@ -69,8 +69,8 @@ typedef enum cq_fill_timing { CQ_FILL_NEXT_OPEN = 0, CQ_FILL_THIS_CLOSE = 1 } cq
 
 typedef struct cq_match_config {
   cq_fill_timing market_fill;
-  bool touch_fill;          /* limits fill on a touch, not only when traded through */
-  double max_volume_share;  /* 0: no cap; else a fill takes at most this share of a bar */
+  bool touch_fill;         /* limits fill on a touch, not only when traded through */
+  double max_volume_share; /* 0: no cap; else a fill takes at most this share of a bar */
   cq_slippage slippage;
   cq_dec maker_fee, taker_fee; /* rates: 0.001 is 0.1 % */
   cq_latency order_latency;    /* decision -> the order reaches the book */
@@ -93,8 +93,7 @@ CQ_NODISCARD int cq_dec_of_price(double v, cq_dec *out, cq_error *err);
  * parsed as a decimal and rounded to a multiple of tick with mode. Buys that slip round up
  * (CEIL), sells down (FLOOR); stop and limit levels computed by strategies round to
  * nearest (HALF_EVEN). CQ_EINVAL for a non-finite or non-positive price. */
-CQ_NODISCARD int cq_price_on_tick(double v, cq_dec tick, cq_round mode, cq_dec *out,
-                                  cq_error *err);
+CQ_NODISCARD int cq_price_on_tick(double v, cq_dec tick, cq_round mode, cq_dec *out, cq_error *err);
 
 /* Reference price after slippage for a taker fill of qty (base) on side in bar (bar may be
  * NULL on trade data: then SPREAD and SQRT give no slippage). Never below zero. */
@@ -133,8 +132,7 @@ CQ_NODISCARD int cq_fill_qty(cq_size size, cq_side side, cq_dec price, cq_dec fe
  * cost plus fee within cash, a sell within the position. CQ_EREJECTED with the reason as a
  * venue would word it ("min notional: 3.2 USDT < 5", "insufficient balance: ..."). */
 CQ_NODISCARD int cq_fill_check(cq_side side, cq_dec price, cq_dec qty, cq_dec fee_rate,
-                               const cq_instrument *ins, const cq_size_basis *basis,
-                               cq_error *err);
+                               const cq_instrument *ins, const cq_size_basis *basis, cq_error *err);
 
 /* The price levels an intrabar path visits in order: open, nearer extreme, farther extreme,
  * close (ties: low first). out[4]. */

@@ -41,8 +41,8 @@ typedef struct cq_instrument {
   char native[CQ_SYMBOL_MAX]; /* as the venue spells it: BTCUSDT, BTC-USDT */
   char base[CQ_ASSET_MAX];
   char quote[CQ_ASSET_MAX];
-  cq_dec tick;         /* price step */
-  cq_dec lot;          /* quantity step */
+  cq_dec tick; /* price step */
+  cq_dec lot;  /* quantity step */
   cq_dec min_qty;
   cq_dec min_notional; /* price × quantity at least this */
   cq_instrument_status status;
@@ -173,14 +173,14 @@ typedef enum cq_tif {
 
 /* The life of an order. Terminal: FILLED, CANCELLED, REJECTED, EXPIRED. */
 typedef enum cq_order_state {
-  CQ_OS_NEW = 0,      /* created by a strategy, not yet sent */
-  CQ_OS_SUBMITTED,    /* sent, not yet acknowledged */
-  CQ_OS_ACCEPTED,     /* resting (or being matched) at the venue */
-  CQ_OS_PARTIAL,      /* partially filled, the rest still working */
+  CQ_OS_NEW = 0,   /* created by a strategy, not yet sent */
+  CQ_OS_SUBMITTED, /* sent, not yet acknowledged */
+  CQ_OS_ACCEPTED,  /* resting (or being matched) at the venue */
+  CQ_OS_PARTIAL,   /* partially filled, the rest still working */
   CQ_OS_FILLED,
   CQ_OS_CANCELLED,
   CQ_OS_REJECTED,
-  CQ_OS_EXPIRED,      /* IOC/FOK remainder, or end of the run */
+  CQ_OS_EXPIRED, /* IOC/FOK remainder, or end of the run */
   CQ_OS_COUNT
 } cq_order_state;
 
@@ -206,9 +206,10 @@ CQ_NODISCARD int cq_tif_parse(const char *s, cq_tif *out, cq_error *err);
 bool cq_order_state_terminal(cq_order_state s);
 
 /* The one [state][event] transition table. Writes the next state and returns 0, or returns
- * CQ_EBADTRANSITION (err says "order state: <event> is not allowed in <state>") and leaves *next. */
-CQ_NODISCARD int cq_order_transition(cq_order_state from, cq_order_event ev,
-                                     cq_order_state *next, cq_error *err);
+ * CQ_EBADTRANSITION (err says "order state: <event> is not allowed in <state>") and leaves *next.
+ */
+CQ_NODISCARD int cq_order_transition(cq_order_state from, cq_order_event ev, cq_order_state *next,
+                                     cq_error *err);
 
 /* How much an order is for. Percent and all-in sizes resolve at fill time from the fill
  * price (see match.h: cq_fill_qty). */
@@ -234,26 +235,26 @@ typedef enum cq_liquidity { CQ_LIQ_TAKER = 0, CQ_LIQ_MAKER = 1 } cq_liquidity;
 /* One order as the kernel, the matching engine and later the OMS see it. Prices and
  * quantities are exact: on the instrument's tick and lot grid. */
 typedef struct cq_order {
-  uint64_t id;                       /* kernel sequence, 1.. */
-  char client_id[CQ_CLIENT_ID_MAX];  /* unique and stable: "<strategy>-<id>" */
-  int strategy;                      /* index of the strategy that placed it */
-  int instrument;                    /* index of the instrument in the run */
+  uint64_t id;                      /* kernel sequence, 1.. */
+  char client_id[CQ_CLIENT_ID_MAX]; /* unique and stable: "<strategy>-<id>" */
+  int strategy;                     /* index of the strategy that placed it */
+  int instrument;                   /* index of the instrument in the run */
   cq_side side;
   cq_order_type type;
   cq_tif tif;
-  cq_size size;         /* as asked */
-  cq_dec qty;           /* resolved base quantity (0 until resolved for percent/all-in) */
-  cq_dec price;         /* limit price (LIMIT, STOP_LIMIT) */
-  cq_dec stop;          /* trigger price (STOP, STOP_LIMIT) */
-  cq_dec filled;        /* base quantity filled so far */
-  cq_dec filled_quote;  /* sum of price * qty of the fills (average = filled_quote / filled) */
-  cq_dec fees;          /* in the quote asset */
+  cq_size size;        /* as asked */
+  cq_dec qty;          /* resolved base quantity (0 until resolved for percent/all-in) */
+  cq_dec price;        /* limit price (LIMIT, STOP_LIMIT) */
+  cq_dec stop;         /* trigger price (STOP, STOP_LIMIT) */
+  cq_dec filled;       /* base quantity filled so far */
+  cq_dec filled_quote; /* sum of price * qty of the fills (average = filled_quote / filled) */
+  cq_dec fees;         /* in the quote asset */
   cq_order_state state;
-  bool triggered;       /* stop orders: the stop has traded */
-  cq_time created;      /* when the strategy placed it */
-  cq_time active_at;    /* when it reaches the book (created + latency) */
+  bool triggered;    /* stop orders: the stop has traded */
+  cq_time created;   /* when the strategy placed it */
+  cq_time active_at; /* when it reaches the book (created + latency) */
   cq_time updated;
-  uint64_t oco;         /* id of an order cancelled when this one fills (0: none) */
+  uint64_t oco;               /* id of an order cancelled when this one fills (0: none) */
   char reason[CQ_REASON_MAX]; /* why it was rejected / expired / cancelled */
 } cq_order;
 
@@ -265,7 +266,7 @@ typedef struct cq_fill {
   cq_side side;
   cq_dec price;
   cq_dec qty;
-  cq_dec fee;           /* in the quote asset */
+  cq_dec fee; /* in the quote asset */
   cq_liquidity liquidity;
   cq_time time;
 } cq_fill;

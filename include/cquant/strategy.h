@@ -14,8 +14,7 @@ extern "C" {
 /* By name (case-insensitive), or NULL. */
 const cq_strategy_def *cq_strategy_find(const char *name);
 /* Same; CQ_ENOTFOUND naming the closest built-in otherwise. */
-CQ_NODISCARD int cq_strategy_lookup(const char *name, const cq_strategy_def **out,
-                                    cq_error *err);
+CQ_NODISCARD int cq_strategy_lookup(const char *name, const cq_strategy_def **out, cq_error *err);
 /* Every built-in, in order: i from 0 while not NULL. */
 const cq_strategy_def *cq_strategy_at(size_t i);
 size_t cq_strategy_count(void);

@@ -40,14 +40,19 @@ static int check_inputs(const cq_bt_config *cfg, const cq_strategy_def *def, con
     const cq_trades *t = data->trades[s];
     for (size_t i = 1; t && i < t->len; i++)
       if (t->time[i] < t->time[i - 1])
-        return cq_error_set(err, CQ_EINVAL, "backtest: %s trade %zu is earlier than the one "
-                            "before it", cfg->symbols[s], i);
+        return cq_error_set(err, CQ_EINVAL,
+                            "backtest: %s trade %zu is earlier than the one "
+                            "before it",
+                            cfg->symbols[s], i);
     if (t && t->len && data->candles[s]->len && t->time[0] < data->candles[s]->open_time[0])
-      return cq_error_set(err, CQ_EINVAL, "backtest: %s has trades before its first candle "
-                          "(the candles must be aggregated from the trades)", cfg->symbols[s]);
+      return cq_error_set(err, CQ_EINVAL,
+                          "backtest: %s has trades before its first candle "
+                          "(the candles must be aggregated from the trades)",
+                          cfg->symbols[s]);
   }
   if (ticks && cfg->match.market_fill == CQ_FILL_THIS_CLOSE)
-    return cq_error_set(err, CQ_EUNSUPPORTED, "backtest: on trade data market orders fill at "
+    return cq_error_set(err, CQ_EUNSUPPORTED,
+                        "backtest: on trade data market orders fill at "
                         "the next trade; fills at the bar's close are for candles only");
   return CQ_OK;
 }
@@ -78,7 +83,8 @@ static int make_kernel(const cq_bt_config *cfg, const cq_strategy_def *def, cq_b
                          .initial_cash = cfg->initial_cash,
                          .size = cfg->size,
                          .match = cfg->match,
-                         .start = r->n_bars ? r->time[0] : 0};
+                         .start = r->n_bars ? r->time[0] : 0,
+                         .trade_from = cfg->trade_from};
   memcpy(kc.quote, cfg->quote, sizeof kc.quote);
   cq_param_values pv = cfg->params;
   if (pv.n != def->n_params) rc = cq_params_resolve(def, NULL, 0, &pv, err);

@@ -341,11 +341,15 @@ static void write_config(jw *w, const cq_bt_config *c) {
   jw_key_str(w, "tf", t);
   /* an open end of the range is null */
   jw_key(w, "from");
-  if (c->from == INT64_MIN) jw_null(w);
-  else jw_time(w, c->from);
+  if (c->from == INT64_MIN)
+    jw_null(w);
+  else
+    jw_time(w, c->from);
   jw_key(w, "to");
-  if (c->to == INT64_MAX) jw_null(w);
-  else jw_time(w, c->to);
+  if (c->to == INT64_MAX)
+    jw_null(w);
+  else
+    jw_time(w, c->to);
   jw_key(w, "initial_cash");
   jw_dec(w, c->initial_cash);
   jw_key_str(w, "quote", c->quote);
@@ -354,6 +358,11 @@ static void write_config(jw *w, const cq_bt_config *c) {
   write_match(w, &c->match);
   jw_key(w, "allow_gaps");
   jw_bool(w, c->allow_gaps);
+  jw_key(w, "trade_from"); /* null: trading from the first bar */
+  if (c->trade_from == INT64_MIN || c->trade_from == 0)
+    jw_null(w);
+  else
+    jw_time(w, c->trade_from);
   jw_close(w, '}');
 }
 

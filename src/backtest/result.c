@@ -17,6 +17,7 @@ void cq_bt_config_default(cq_bt_config *c) {
   c->size = (cq_size){.kind = CQ_SIZE_ALL_IN, .value = 0};
   c->tf = (cq_timeframe){.n = 1, .unit = CQ_TF_MINUTE};
   cq_match_config_default(&c->match);
+  c->trade_from = INT64_MIN;
 }
 
 const char *cq_bt_engine_name(cq_bt_engine e) {

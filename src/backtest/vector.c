@@ -371,6 +371,8 @@ static int make_signals(vrun *v, const cq_strategy_def *def, const double *param
     return cq_error_set(v->err, CQ_EINTERNAL,
                         "vector engine: strategy %s gave %zu signals for %zu bars", def->name,
                         s->sig.n, n);
+  /* warm-up: decisions at the closes of bars opening before trade_from place nothing */
+  for (size_t i = 0; i < n && s->c->open_time[i] < v->cfg->trade_from; i++) s->sig.entry[i] = 0;
   return CQ_OK;
 }
 

@@ -435,8 +435,7 @@ int cq_kernel_bar(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_erro
   return bar_step(k, t, bars, false, err);
 }
 
-int cq_kernel_bar_of_trades(cq_kernel *k, cq_time t, const cq_candle *const *bars,
-                            cq_error *err) {
+int cq_kernel_bar_of_trades(cq_kernel *k, cq_time t, const cq_candle *const *bars, cq_error *err) {
   return bar_step(k, t, bars, true, err);
 }
 
@@ -522,6 +521,12 @@ double cq_kernel_equity(const cq_kernel *k) {
 
 cq_time cq_ctx_now(const cq_ctx *ctx) {
   return cq_clock_now(&ctx->k->clock);
+}
+
+bool cq_ctx_warming_up(const cq_ctx *ctx) {
+  /* the close of the last warm-up bar is trade_from itself: still a warm-up decision */
+  cq_time from = ctx->k->cfg.trade_from;
+  return from != INT64_MIN && from != 0 && cq_clock_now(&ctx->k->clock) <= from;
 }
 
 const double *cq_ctx_params(const cq_ctx *ctx) {
@@ -664,6 +669,10 @@ static int reject_now(cq_kernel *k, cq_order *o, const char *reason, cq_error *e
 int cq_ctx_submit(cq_ctx *ctx, const cq_order_req *req, uint64_t *id, cq_error *err) {
   cq_kernel *k = ctx->k;
   if (!k->started || k->stopped) return cq_error_set(err, CQ_ESTATE, "order: kernel not running");
+  if (cq_ctx_warming_up(ctx))
+    return cq_error_set(err, CQ_ESTATE,
+                        "order: the run is warming up (no orders before its "
+                        "trading start)");
   int rc = check_req(k, req, err);
   if (rc) return rc;
   cq_order *o;
@@ -716,8 +725,7 @@ int cq_ctx_cancel(cq_ctx *ctx, uint64_t id, cq_error *err) {
   if (!o || o->strategy != ctx->index || cq_order_state_terminal(o->state))
     return cq_error_set(err, CQ_ENOTFOUND, "cancel: order %" PRIu64 " is not open", id);
   cq_time now = cq_clock_now(&k->clock);
-  return cq_matcher_cancel(k->mx, id, reaches_book(k, now), "cancelled by strategy",
-                           err);
+  return cq_matcher_cancel(k->mx, id, reaches_book(k, now), "cancelled by strategy", err);
 }
 
 void cq_ctx_cancel_all(cq_ctx *ctx, int symbol) {

@@ -106,6 +106,7 @@ static void grid_candle(cq_ctx *ctx, void *st, int symbol, const cq_candle *bar)
   grid_state *s = st;
   if (symbol < 0 || symbol >= CQ__ST_MAX_SYMBOLS) return;
   grid_sym *g = &s->sym[symbol];
+  if (cq_ctx_warming_up(ctx)) return; /* the grid centres on the first close it trades from */
   if (!g->started) {
     grid_center(ctx, s, symbol, bar->close);
     return;

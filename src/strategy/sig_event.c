@@ -78,6 +78,7 @@ static void leave(cq_ctx *ctx, cq__sig_leg *l, int symbol) {
 void cq__sig_bar(cq_ctx *ctx, cq__sig_state *s, int symbol, bool entry, bool exit, double stop,
                  double take) {
   if (symbol < 0 || symbol >= CQ__ST_MAX_SYMBOLS) return;
+  if (cq_ctx_warming_up(ctx)) return;
   cq__sig_leg *l = &s->leg[symbol];
   cq_dec pos = cq_ctx_position(ctx, symbol);
   if (cq_dec_is_zero(pos)) {

@@ -29,8 +29,7 @@ typedef struct market {
 static const market markets[] = {
     {"binance_BTC_USDT-5m", "BTC/USDT", "5m", CQ_DEC(1, 1), CQ_DEC(1, 5), CQ_DEC(5, 0),
      CQ_DEC(10000, 0)},
-    {"binance_ALT_BTC-1m", "ALT/BTC", "1m", CQ_DEC(1, 8), CQ_DEC(1, 0), CQ_DEC(1, 4),
-     CQ_DEC(1, 0)},
+    {"binance_ALT_BTC-1m", "ALT/BTC", "1m", CQ_DEC(1, 8), CQ_DEC(1, 0), CQ_DEC(1, 4), CQ_DEC(1, 0)},
 };
 
 static bool load(const market *m, bool full, cq_candles *c) {
@@ -92,10 +91,11 @@ static size_t compare(const char *what, const cq_bt_result *a, const cq_bt_resul
     const cq_bt_fill *x = &a->fills[i], *y = &b->fills[i];
     if (x->time != y->time || x->side != y->side || x->price != y->price || x->qty != y->qty ||
         x->fee != y->fee)
-      fail_msg("%s: fill %zu differs: event t=%lld %s %.10g @ %.10g fee %.10g, vector t=%lld "
-               "%s %.10g @ %.10g fee %.10g",
-               what, i, (long long)x->time, cq_side_name(x->side), x->qty, x->price, x->fee,
-               (long long)y->time, cq_side_name(y->side), y->qty, y->price, y->fee);
+      fail_msg(
+          "%s: fill %zu differs: event t=%lld %s %.10g @ %.10g fee %.10g, vector t=%lld "
+          "%s %.10g @ %.10g fee %.10g",
+          what, i, (long long)x->time, cq_side_name(x->side), x->qty, x->price, x->fee,
+          (long long)y->time, cq_side_name(y->side), y->qty, y->price, y->fee);
   }
   assert_int_equal(a->n_bars, b->n_bars);
   for (size_t i = 0; i < a->n_bars; i++) {
@@ -118,7 +118,7 @@ static void agree_on(bool full) {
     for (size_t i = 0; cq_strategy_at(i); i++) {
       const cq_strategy_def *d = cq_strategy_at(i);
       if (!d->signals) continue;
-      for (int variant = 0; variant < 4; variant++) {
+      for (int variant = 0; variant < 5; variant++) {
         cq_bt_config ce, cv;
         config(&ce, &markets[k], d, CQ_BT_EVENT);
         config(&cv, &markets[k], d, CQ_BT_VECTOR);
@@ -136,17 +136,25 @@ static void agree_on(bool full) {
            * counts ceil(90 s / tf) bars: the same bar */
           cq_latency l = {.ns = 90 * CQ_NS_PER_SEC};
           ce.match.order_latency = cv.match.order_latency = l;
+        } else if (variant == 4) {
+          /* the first third warms up: indicators fill, nothing trades */
+          ce.trade_from = cv.trade_from = c.open_time[c.len / 3];
         }
         cq_bt_result re, rv;
         run(&ce, &c, &re);
         run(&cv, &c, &rv);
         char what[160];
         snprintf(what, sizeof what, "%s on %s%s%s", d->name, markets[k].file,
-                 full ? "" : " (sample)", variant == 1   ? " with slippage and latency"
+                 full ? "" : " (sample)",
+                 variant == 1   ? " with slippage and latency"
                  : variant == 2 ? " filling at the close, half of equity"
                  : variant == 3 ? " with 90 s latency"
+                 : variant == 4 ? " warming up on the first third"
                                 : "");
         fills += compare(what, &re, &rv);
+        if (variant == 4)
+          for (size_t f = 0; f < re.n_fills; f++)
+            if (re.fills[f].time < ce.trade_from) fail_msg("%s: a fill during warm-up", what);
         cq_bt_result_release(&re);
         cq_bt_result_release(&rv);
       }
