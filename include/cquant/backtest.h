@@ -211,6 +211,14 @@ CQ_NODISCARD int cq_bt_to_json_opts(const cq_bt_result *r, const cq_bt_data *can
                                     const cq_bt_json_options *opt, char **out, size_t *len,
                                     cq_error *err);
 
+/* Parts of the document for other documents (a study embeds runs): the whole run as a value,
+ * and the "config" and "metrics" members (key and object). */
+struct cq_jw;
+void cq_bt_json_run(struct cq_jw *w, const cq_bt_result *r, const cq_bt_data *candles,
+                    size_t max_points);
+void cq_bt_json_config(struct cq_jw *w, const cq_bt_config *c);
+void cq_bt_json_metrics(struct cq_jw *w, const cq_bt_metrics *m);
+
 /* A self-contained HTML report (no network fetches) from the JSON document above. */
 CQ_NODISCARD int cq_bt_report_html(const char *json, size_t len, FILE *out, cq_error *err);
 

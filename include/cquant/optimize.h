@@ -174,7 +174,7 @@ typedef struct cq_wf_config {
   int64_t is_ns, oos_ns, step_ns; /* step 0: oos */
   bool anchored;                  /* in-sample windows all start at the first bar */
   int64_t warmup_bars;            /* bars before each OOS window fed to the strategy without
-                                     trading (-1: as many as the largest lookback needs) */
+                                     trading; -1: the whole in-sample window */
 } cq_wf_config;
 
 typedef struct cq_wf_window {
@@ -190,7 +190,8 @@ typedef struct cq_wf_result {
   size_t n_windows;
   cq_wf_window *windows;
   cq_bt_result oos;            /* the stitched out-of-sample run */
-  double efficiency;           /* OOS annualized return / mean IS annualized return */
+  cq_stat efficiency; /* OOS annualized return / mean IS annualized return (not ok when the
+                         in-sample mean is not positive) */
   double drift[CQ_MAX_PARAMS]; /* std of each searched parameter across windows / its range */
 } cq_wf_result;
 

@@ -7,9 +7,6 @@
 /* Version of the run JSON document ("format"): raised when a key changes meaning. */
 #define CQ__BT_JSON_FORMAT 1
 
-/* The text cq_format_double gives (shortest round-trip, plain notation where it uses it),
- * computed without its printf/strtod search; buf needs 48 bytes for the fast path. */
-size_t cq__bt_format_double(double v, char *buf, size_t n);
 
 /* lightweight-charts' standalone production build, embedded at build time from web/ by
  * tools/embed.c (NUL-terminated; the length leaves the NUL out). */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cquant/backtest.h"
+#include "cquant/jsonw.h"
 #include "cquant/strategy.h"
 #include "report_internal.h"
 
@@ -382,7 +383,7 @@ static uint64_t rng_next(uint64_t *x) {
 static void check_same_text(double v) {
   char want[64], got[64];
   cq_format_double(v, want, sizeof want);
-  cq__bt_format_double(v, got, sizeof got);
+  cq_format_double_fast(v, got, sizeof got);
   if (strcmp(want, got) != 0) fail_msg("%.17g: cq_format_double %s, fast %s", v, want, got);
 }
 
