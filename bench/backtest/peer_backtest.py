@@ -10,8 +10,12 @@ import argparse
 import struct
 import sys
 import time
+import warnings
 
 import numpy as np
+
+# the peers warn on every refused order and on pandas deprecations: the figures are what counts
+warnings.filterwarnings("ignore")
 
 
 def load(path):
