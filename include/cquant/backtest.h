@@ -222,6 +222,13 @@ void cq_bt_json_metrics(struct cq_jw *w, const cq_bt_metrics *m);
 /* A self-contained HTML report (no network fetches) from the JSON document above. */
 CQ_NODISCARD int cq_bt_report_html(const char *json, size_t len, FILE *out, cq_error *err);
 
+/* A self-contained page for another document (a study, a walk-forward): the report's style,
+ * the chart library, the document in a <script type="application/json" id="cq-doc"> block,
+ * an empty <main id="app"> and page_js, which draws everything from the document. */
+CQ_NODISCARD int cq_report_page(const char *title, const char *json, size_t len,
+                                const unsigned char *page_js, size_t page_js_len, FILE *out,
+                                cq_error *err);
+
 /* An index page linking several reports: titles[i] -> hrefs[i], with a metrics row each
  * from jsons[i]. */
 CQ_NODISCARD int cq_bt_report_index(const char *const *titles, const char *const *hrefs,

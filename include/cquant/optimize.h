@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cquant/backtest.h"
 #include "cquant/core.h"
@@ -168,6 +169,32 @@ typedef struct cq_opt_stats {
 CQ_NODISCARD int cq_opt_stats_compute(const cq_opt_study *st, cq_opt_stats *out, cq_error *err);
 void cq_opt_stats_release(cq_opt_stats *s);
 
+/* Bootstrap confidence intervals of a run's main metrics (95 %, 1000 resamples, seeded):
+ * per-bar Sharpe, total return and max drawdown from the bar returns (circular blocks of
+ * about n^(1/3) bars, keeping short-range dependence), win rate, profit factor and mean trade
+ * return from the trades (i.i.d.). Each says "not enough data" rather than a NaN. */
+typedef struct cq_opt_boot {
+  cq_interval sharpe, total_return, max_drawdown; /* sharpe annualized */
+  cq_interval win_rate, profit_factor, avg_trade;
+} cq_opt_boot;
+
+CQ_NODISCARD int cq_opt_bootstrap(const cq_bt_result *run, uint64_t seed, cq_opt_boot *out,
+                                  cq_error *err);
+
+/* Runs the study's backtest with the parameters of trial i (the best, to report it). */
+CQ_NODISCARD int cq_opt_run_trial(const cq_opt_study *st, const cq_bt_data *data,
+                                  const double *params, cq_bt_result *out, cq_error *err);
+
+/* ---- documents ------------------------------------------------------------------------- */
+
+/* The study as one JSON document (docs/optimization.md has the schema): the space, the
+ * trials, the best trial with its whole run (charts cut to CQ_BT_REPORT_MAX_POINTS), the
+ * Pareto front, the overfitting statistics and bootstrap intervals. best_run, boot may be
+ * NULL. Deterministic: elapsed time and thread count are left out. Caller frees *out. */
+CQ_NODISCARD int cq_opt_study_json(const cq_opt_study *st, const cq_opt_stats *stats,
+                                   const cq_opt_boot *boot, const cq_bt_result *best_run,
+                                   const cq_bt_data *data, char **out, size_t *len, cq_error *err);
+
 /* ---- walk-forward --------------------------------------------------------------------- */
 
 typedef struct cq_wf_config {
@@ -190,8 +217,9 @@ typedef struct cq_wf_result {
   size_t n_windows;
   cq_wf_window *windows;
   cq_bt_result oos;            /* the stitched out-of-sample run */
-  cq_stat efficiency; /* OOS annualized return / mean IS annualized return (not ok when the
-                         in-sample mean is not positive) */
+  cq_stat efficiency;          /* OOS annualized return / mean IS annualized return (not ok when the
+                                  in-sample mean is not positive) */
+  int searched;                /* dimensions of the space: drift[0 .. searched) */
   double drift[CQ_MAX_PARAMS]; /* std of each searched parameter across windows / its range */
 } cq_wf_result;
 
@@ -203,6 +231,16 @@ void cq_wf_result_release(cq_wf_result *r);
 CQ_NODISCARD int cq_walkforward(const cq_opt_study *proto, const cq_wf_config *wf,
                                 const cq_bt_data *data, cq_opt_progress_fn cb, void *user,
                                 cq_wf_result *out, cq_error *err);
+
+/* The walk-forward as one JSON document: the windows (dates, best parameters, in- and
+ * out-of-sample metrics), efficiency, drift, and the stitched out-of-sample run (the
+ * candles of data for its chart). Caller frees *out. */
+CQ_NODISCARD int cq_wf_json(const cq_opt_study *proto, const cq_wf_config *wf,
+                            const cq_wf_result *r, const cq_bt_data *data, char **out, size_t *len,
+                            cq_error *err);
+
+/* The HTML report of a study or walk-forward document (one self-contained file). */
+CQ_NODISCARD int cq_opt_report_html(const char *json, size_t len, FILE *out, cq_error *err);
 
 #ifdef __cplusplus
 }

@@ -177,6 +177,43 @@ int cq_bt_report_html(const char *json, size_t len, FILE *out, cq_error *err) {
   return finish(&o, "HTML report", err);
 }
 
+/* ---- other pages ---------------------------------------------------------------------- */
+
+int cq_report_page(const char *title, const char *json, size_t len, const unsigned char *page_js,
+                   size_t page_js_len, FILE *out, cq_error *err) {
+  if (!out || !json || !page_js)
+    return cq_error_set(err, CQ_EINVAL, "HTML page: no output file, document or script");
+  json_error_t je;
+  json_t *doc = json_loadb(json, len, 0, &je);
+  if (!doc)
+    return cq_error_set(err, CQ_EPARSE,
+                        "HTML page: the JSON does not parse (line %d, column %d): %s", je.line,
+                        je.column, je.text);
+  json_decref(doc);
+  html_out o = {out, 0};
+  put(&o,
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<meta name=\"generator\" content=\"cquant\">\n<title>");
+  put_escaped(&o, title ? title : "cquant");
+  put(&o, "</title>\n<style>\n");
+  put_n(&o, (const char *)cq__report_css, cq__report_css_len);
+  put(&o, "</style>\n</head>\n<body>\n<header>\n<h1>");
+  put_escaped(&o, title ? title : "cquant");
+  put(&o,
+      "</h1>\n<p id=\"subtitle\"></p>\n<noscript><p>This report draws its tables and charts "
+      "with JavaScript; its data is in the cq-doc block of this file.</p></noscript>\n"
+      "</header>\n<main id=\"app\"></main>\n<footer><p id=\"footer\"></p></footer>\n"
+      "<script type=\"application/json\" id=\"cq-doc\">");
+  put_json_data(&o, json, len);
+  put(&o, "</script>\n<script id=\"cq-charts\">\n");
+  put_script(&o, cq__charts_js, cq__charts_js_len);
+  put(&o, "\n</script>\n<script>\n");
+  put_script(&o, page_js, page_js_len);
+  put(&o, "</script>\n</body>\n</html>\n");
+  return finish(&o, "HTML page", err);
+}
+
 /* ---- the index ------------------------------------------------------------------------ */
 
 /* How an index column shows its metric. */

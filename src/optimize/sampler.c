@@ -218,7 +218,8 @@ static int tpe_point(const cq_opt_study *st, size_t history, cq_rng *r, double *
     free(pz);
     return cq_error_set(err, CQ_ENOMEM, "optimize: no memory for the TPE model");
   }
-  for (size_t i = 0; i < history; i++) rk[i] = (ranked){(int64_t)i, cq__opt_score(st, &st->trials[i])};
+  for (size_t i = 0; i < history; i++)
+    rk[i] = (ranked){(int64_t)i, cq__opt_score(st, &st->trials[i])};
   qsort(rk, history, sizeof *rk, cmp_ranked);
   /* gamma(n) = min(ceil(0.1 n), 25), as Optuna */
   int below = (int)ceil(0.1 * (double)history);

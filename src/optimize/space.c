@@ -10,6 +10,7 @@
 
 #include "cquant/core/strutil.h"
 #include "cquant/optimize.h"
+#include "opt_internal.h"
 
 /* ---- dimensions ---------------------------------------------------------------------------- */
 
@@ -77,8 +78,9 @@ static int param_named(const cq_opt_space *s, const char *name, size_t len, cq_e
   for (int k = 0; k < s->def->n_params && k < CQ_MAX_PARAMS; k++) names[k] = s->def->params[k].name;
   const char *near = cq_closest(buf, names, (size_t)s->def->n_params, 3);
   if (near)
-    return cq_error_set(err, CQ_ENOTFOUND, "strategy %s: unknown parameter \"%s\" (did you mean %s?)",
-                        s->def->name, buf, near);
+    return cq_error_set(err, CQ_ENOTFOUND,
+                        "strategy %s: unknown parameter \"%s\" (did you mean %s?)", s->def->name,
+                        buf, near);
   return cq_error_set(err, CQ_ENOTFOUND, "strategy %s: unknown parameter \"%s\"", s->def->name,
                       buf);
 }
@@ -138,8 +140,7 @@ static int parse_choices(const cq_opt_space *s, int p, const char *v, cq_opt_dim
   return CQ_OK;
 }
 
-static int parse_range(const cq_opt_space *s, int p, const char *v, cq_opt_dim *d,
-                       cq_error *err) {
+static int parse_range(const cq_opt_space *s, int p, const char *v, cq_opt_dim *d, cq_error *err) {
   const char *name = s->def->params[p].name;
   const char *c1 = strchr(v, ':');
   const char *c2 = strchr(c1 + 1, ':');
@@ -152,15 +153,18 @@ static int parse_range(const cq_opt_space *s, int p, const char *v, cq_opt_dim *
     errno = 0;
     d->step = strtod(c2 + 1, &end);
     if (end == c2 + 1 || *end || errno || !(d->step > 0) || !isfinite(d->step))
-      return cq_error_set(err, CQ_EPARSE, "strategy %s: parameter %s: step \"%s\" must be a "
-                                          "number > 0", s->def->name, name, c2 + 1);
+      return cq_error_set(err, CQ_EPARSE,
+                          "strategy %s: parameter %s: step \"%s\" must be a "
+                          "number > 0",
+                          s->def->name, name, c2 + 1);
     if (d->type == CQ_PARAM_INT && d->step != floor(d->step))
       return cq_error_set(err, CQ_EPARSE, "strategy %s: parameter %s: step %g must be whole",
                           s->def->name, name, d->step);
   }
   if (!(d->lo < d->hi))
-    return cq_error_set(err, CQ_EINVAL, "strategy %s: parameter %s: range %g:%g is empty (the "
-                                        "low end must be below the high end)",
+    return cq_error_set(err, CQ_EINVAL,
+                        "strategy %s: parameter %s: range %g:%g is empty (the "
+                        "low end must be below the high end)",
                         s->def->name, name, d->lo, d->hi);
   return CQ_OK;
 }
@@ -279,8 +283,8 @@ static int lex(lexer *L) {
   static const struct {
     const char *s;
     int tok;
-  } ops[] = {{"<=", T_LE}, {">=", T_GE}, {"==", T_EQ}, {"!=", T_NE}, {"&&", T_AND},
-             {"||", T_OR}, {"<", T_LT},  {">", T_GT},  {"=", T_EQ},  {"+", T_ADD},
+  } ops[] = {{"<=", T_LE}, {">=", T_GE}, {"==", T_EQ}, {"!=", T_NE},    {"&&", T_AND},
+             {"||", T_OR}, {"<", T_LT},  {">", T_GT},  {"=", T_EQ},     {"+", T_ADD},
              {"-", T_SUB}, {"*", T_MUL}, {"/", T_DIV}, {"(", T_LPAREN}, {")", ')'}};
   if (!*p) return L->tok = 0;
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
@@ -426,19 +430,44 @@ static double eval(const cq_opt_expr *e, const double *params) {
     }
     double b = st[--n], a = st[n - 1], r = 0;
     switch (op) {
-      case T_ADD: r = a + b; break;
-      case T_SUB: r = a - b; break;
-      case T_MUL: r = a * b; break;
-      case T_DIV: r = a / b; break;
-      case T_LT: r = a < b; break;
-      case T_LE: r = a <= b; break;
-      case T_GT: r = a > b; break;
-      case T_GE: r = a >= b; break;
-      case T_EQ: r = a == b; break;
-      case T_NE: r = a != b; break;
-      case T_AND: r = a != 0 && b != 0; break;
-      case T_OR: r = a != 0 || b != 0; break;
-      default: break;
+      case T_ADD:
+        r = a + b;
+        break;
+      case T_SUB:
+        r = a - b;
+        break;
+      case T_MUL:
+        r = a * b;
+        break;
+      case T_DIV:
+        r = a / b;
+        break;
+      case T_LT:
+        r = a < b;
+        break;
+      case T_LE:
+        r = a <= b;
+        break;
+      case T_GT:
+        r = a > b;
+        break;
+      case T_GE:
+        r = a >= b;
+        break;
+      case T_EQ:
+        r = a == b;
+        break;
+      case T_NE:
+        r = a != b;
+        break;
+      case T_AND:
+        r = a != 0 && b != 0;
+        break;
+      case T_OR:
+        r = a != 0 || b != 0;
+        break;
+      default:
+        break;
     }
     st[n - 1] = r;
   }

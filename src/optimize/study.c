@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cquant/core/strutil.h"
 #include "cquant/strategy.h"
 #include "opt_internal.h"
 
@@ -126,8 +127,8 @@ static int run_trial(const cq_opt_study *st, const cq_bt_data *data, cq_opt_tria
   return_stats(&r, t);
   cq_bt_result_release(&r);
   t->value = cq_metric_value(&t->metrics, st->config.objective);
-  t->value2 = st->config.objective2 >= 0 ? cq_metric_value(&t->metrics, st->config.objective2)
-                                         : NAN;
+  t->value2 =
+      st->config.objective2 >= 0 ? cq_metric_value(&t->metrics, st->config.objective2) : NAN;
   t->state = CQ_TRIAL_COMPLETE;
   if (t->metrics.n_trades < st->config.min_trades ||
       (st->config.max_drawdown > 0 && t->metrics.max_drawdown > st->config.max_drawdown))
@@ -354,12 +355,14 @@ int cq_opt_pareto(const cq_opt_study *st, size_t **out, size_t *n, cq_error *err
   for (size_t i = 0; i < st->n_trials; i++) {
     const cq_opt_trial *a = &st->trials[i];
     if (a->state != CQ_TRIAL_COMPLETE || isnan(a->value) || isnan(a->value2)) continue;
-    double a1 = oriented(st->config.objective, a->value), a2 = oriented(st->config.objective2, a->value2);
+    double a1 = oriented(st->config.objective, a->value),
+           a2 = oriented(st->config.objective2, a->value2);
     bool dominated = false;
     for (size_t k = 0; k < st->n_trials && !dominated; k++) {
       const cq_opt_trial *b = &st->trials[k];
       if (k == i || b->state != CQ_TRIAL_COMPLETE || isnan(b->value) || isnan(b->value2)) continue;
-      double b1 = oriented(st->config.objective, b->value), b2 = oriented(st->config.objective2, b->value2);
+      double b1 = oriented(st->config.objective, b->value),
+             b2 = oriented(st->config.objective2, b->value2);
       /* b dominates a: no worse in both, better in one; of equal points the first stays */
       dominated = b1 >= a1 && b2 >= a2 && (b1 > a1 || b2 > a2 || k < i);
     }
@@ -400,8 +403,8 @@ int cq_opt_stats_compute(const cq_opt_study *st, cq_opt_stats *out, cq_error *er
   if (st->best >= 0) {
     const cq_opt_trial *b = &st->trials[st->best];
     double sr = b->moments.sd > 0 ? b->moments.mean / b->moments.sd : 0;
-    out->dsr = cq_deflated_sharpe(sr, b->moments.n, b->moments.skew, b->moments.kurt,
-                                  (int64_t)n, var);
+    out->dsr =
+        cq_deflated_sharpe(sr, b->moments.n, b->moments.skew, b->moments.kurt, (int64_t)n, var);
   } else {
     out->dsr = cq_deflated_sharpe(0, 0, 0, 3, 0, 0);
   }
@@ -441,7 +444,7 @@ int cq_opt_stats_compute(const cq_opt_study *st, cq_opt_stats *out, cq_error *er
   } else if (cq_pbo_cscv(blocks, (int)n, CQ_OPT_BLOCKS, &out->pbo, &e)) {
     /* too little data for the blocks: not enough data, said as such */
     memset(&out->pbo, 0, sizeof out->pbo);
-    snprintf(out->pbo.pbo.why, sizeof out->pbo.pbo.why, "%s", e.msg);
+    cq_strlcpy(out->pbo.pbo.why, e.msg, sizeof out->pbo.pbo.why);
   }
   /* neighbourhood: one step of the coarsest dimension */
   double radius = 0;

@@ -48,8 +48,7 @@ static int slice_of(const cq_bt_data *d, cq_time from, cq_time to, slice *s, cq_
     const cq_candles *c = d->candles[k];
     size_t a = lower(c, from), b = lower(c, to);
     if (a >= b)
-      return cq_error_set(err, CQ_EINVAL, "walk-forward: symbol %d has no candles in a window",
-                          k);
+      return cq_error_set(err, CQ_EINVAL, "walk-forward: symbol %d has no candles in a window", k);
     cq_candles *v = &s->view[k];
     *v = (cq_candles){.len = b - a,
                       .cap = b - a,
@@ -120,8 +119,8 @@ static size_t windows_of(const cq_wf_config *wf, cq_time t0, cq_time tend, cq_wf
     if (is_to >= tend) break;
     cq_time oos_to = is_to + wf->oos_ns < tend ? is_to + wf->oos_ns : tend;
     if (w)
-      w[n] = (cq_wf_window){.is_from = is_from, .is_to = is_to, .oos_from = is_to,
-                            .oos_to = oos_to};
+      w[n] =
+          (cq_wf_window){.is_from = is_from, .is_to = is_to, .oos_from = is_to, .oos_to = oos_to};
     n++;
   }
   return n;
