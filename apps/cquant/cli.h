@@ -128,6 +128,8 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv);
 int cmd_features(cli_ctx *ctx, int argc, char **argv);
 int cmd_indicators(cli_ctx *ctx, int argc, char **argv);
 int cmd_backtest(cli_ctx *ctx, int argc, char **argv);
+int cmd_optimize(cli_ctx *ctx, int argc, char **argv);
+int cmd_walkforward(cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_version_usage[];
 extern const char cmd_config_usage[];
 extern const char cmd_help_usage[];
@@ -136,5 +138,7 @@ extern const char cmd_demo_usage[];
 extern const char cmd_features_usage[];
 extern const char cmd_indicators_usage[];
 extern const char cmd_backtest_usage[];
+extern const char cmd_optimize_usage[];
+extern const char cmd_walkforward_usage[];
 
 #endif

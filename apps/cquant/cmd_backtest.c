@@ -323,6 +323,26 @@ static int load_symbol(cli_ctx *ctx, const char *cmd, cq_store *store, cq_bt_con
   return CLI_OK;
 }
 
+int bt_load_data(cli_ctx *ctx, const char *cmd, const bt_opts *o, cq_store *store,
+                 cq_bt_config *cfg, cq_candles *candles, cq_trades *trades, cq_bt_data *data) {
+  int rc;
+  if (o->venue) {
+    snprintf(cfg->venue, sizeof cfg->venue, "%s", o->venue);
+    for (char *p = cfg->venue; *p; p++) *p = (char)tolower((unsigned char)*p);
+  } else if ((rc = pick_venue(ctx, cmd, store, cfg->symbols[0], cfg->tf, cfg->venue))) {
+    return rc;
+  }
+  memset(data, 0, sizeof *data);
+  data->n_symbols = cfg->n_symbols;
+  for (int s = 0; s < cfg->n_symbols; s++) {
+    if ((rc = load_symbol(ctx, cmd, store, cfg, s, &candles[s], trades ? &trades[s] : NULL)))
+      return rc;
+    data->candles[s] = &candles[s];
+    if (trades) data->trades[s] = &trades[s];
+  }
+  return CLI_OK;
+}
+
 static const char *str_or(const char *a, const char *b) {
   return a ? a : b;
 }
@@ -355,8 +375,8 @@ static void merge_opts(bt_opts *flags, const bt_opts *file) {
 }
 
 /* Builds cfg from the settings; CLI_OK or CLI_USAGE with the reason printed. */
-static int config_of(cli_ctx *ctx, const char *cmd, const bt_opts *o, cq_bt_config *cfg,
-                     const cq_strategy_def **def) {
+int bt_config_of(cli_ctx *ctx, const char *cmd, const bt_opts *o, cq_bt_config *cfg,
+                 const cq_strategy_def **def) {
   cq_error e;
   int rc;
   cq_bt_config_default(cfg);
@@ -548,21 +568,11 @@ static int backtest_run(cli_ctx *ctx, int argc, char **argv) {
     cq_candles_init(&candles[s], 0);
     cq_trades_init(&trades[s], 0);
   }
-  if ((rc = config_of(ctx, cmd, &o, cfg, &def))) goto done;
+  cq_bt_data data = {0};
+  if ((rc = bt_config_of(ctx, cmd, &o, cfg, &def))) goto done;
   if ((rc = data_open_store(ctx, cmd, o.store, &store))) goto done;
-  if (o.venue) {
-    snprintf(cfg->venue, sizeof cfg->venue, "%s", o.venue);
-    for (char *p = cfg->venue; *p; p++) *p = (char)tolower((unsigned char)*p);
-  } else if ((rc = pick_venue(ctx, cmd, store, cfg->symbols[0], cfg->tf, cfg->venue))) {
+  if ((rc = bt_load_data(ctx, cmd, &o, store, cfg, candles, o.ticks ? trades : NULL, &data)))
     goto done;
-  }
-  cq_bt_data data = {.n_symbols = cfg->n_symbols};
-  for (int s = 0; s < cfg->n_symbols; s++) {
-    if ((rc = load_symbol(ctx, cmd, store, cfg, s, &candles[s], o.ticks ? &trades[s] : NULL)))
-      goto done;
-    data.candles[s] = &candles[s];
-    if (o.ticks) data.trades[s] = &trades[s];
-  }
   size_t bars = 0;
   for (int s = 0; s < cfg->n_symbols; s++) bars += candles[s].len;
   cq_progress prog;

@@ -24,6 +24,16 @@ typedef struct bt_opts {
 int bt_runfile_load(cli_ctx *ctx, const char *cmd, const char *path, bt_opts *o);
 void bt_opts_release(bt_opts *o);
 
+/* The run configuration from the options (flags over a run file): strategy, params, symbols,
+ * timeframe, range, engine, money and the fill model. Prints what is wrong. */
+int bt_config_of(cli_ctx *ctx, const char *cmd, const bt_opts *o, cq_bt_config *cfg,
+                 const cq_strategy_def **def);
+/* Loads each symbol's candles (and trades when trades is not NULL) from the store into
+ * candles[s] (initialised by the caller), checking gaps and instruments; fills data. The venue
+ * is --venue or the one store series of the first symbol. */
+int bt_load_data(cli_ctx *ctx, const char *cmd, const bt_opts *o, cq_store *store,
+                 cq_bt_config *cfg, cq_candles *candles, cq_trades *trades, cq_bt_data *data);
+
 /* Prints the metrics of a run document as a table. */
 void bt_print_metrics_json(FILE *f, const char *title, const char *json, size_t len);
 /* Keeps a run in the store (one transaction); writes its id. */

@@ -185,6 +185,8 @@ const cq_metric_info *cq_metric_at(int index); /* NULL out of range */
 CQ_NODISCARD int cq_metric_find(const char *name, int *index, cq_error *err);
 /* The value of metric `index` in m (int64 and nanosecond fields as doubles). */
 double cq_metric_value(const cq_bt_metrics *m, int index);
+/* Sets metric `index` (int64 fields from a whole double). */
+void cq_metric_set(cq_bt_metrics *m, int index, double v);
 
 /* ---- output ------------------------------------------------------------------------- */
 

@@ -74,6 +74,15 @@ int cq_metric_find(const char *name, int *index, cq_error *err) {
                       name ? name : "");
 }
 
+void cq_metric_set(cq_bt_metrics *m, int index, double v) {
+  if (index < 0 || index >= N_FIELDS) return;
+  char *p = (char *)m + FIELDS[index].offset;
+  if (FIELDS[index].kind == M_INT)
+    *(int64_t *)(void *)p = (int64_t)v;
+  else
+    *(double *)(void *)p = v;
+}
+
 double cq_metric_value(const cq_bt_metrics *m, int index) {
   if (index < 0 || index >= N_FIELDS) return NAN;
   const char *p = (const char *)m + FIELDS[index].offset;

@@ -63,18 +63,19 @@ static void draw(cq_progress *p, cq_time now, bool final) {
   } else if (p->o.total) {
     double frac = (double)p->done / (double)p->o.total;
     if (frac > 1) frac = 1;
-    double left = rate > 0 ? (double)(p->o.total - (p->done < p->o.total ? p->done : p->o.total)) / rate : -1;
+    double left =
+        rate > 0 ? (double)(p->o.total - (p->done < p->o.total ? p->done : p->o.total)) / rate : -1;
     fmt_secs(left, eta, sizeof eta);
     if (p->o.animate) {
       char bar[101];
       int fill = (int)(frac * p->o.width);
       for (int i = 0; i < p->o.width; i++) bar[i] = i < fill ? '#' : '.';
       bar[p->o.width] = '\0';
-      fprintf(out, "\r\033[K%s [%s] %5.1f%% %s/%s %s %s %s/s ETA %s", p->label, bar, frac * 100, done,
-              total, p->unit, rate_s, p->unit, eta);
+      fprintf(out, "\r\033[K%s [%s] %5.1f%% %s/%s %s %s %s/s ETA %s%s%s", p->label, bar, frac * 100,
+              done, total, p->unit, rate_s, p->unit, eta, p->note[0] ? " " : "", p->note);
     } else {
-      fprintf(out, "%s: %.1f%% %s/%s %s, %s %s/s, ETA %s\n", p->label, frac * 100, done, total,
-              p->unit, rate_s, p->unit, eta);
+      fprintf(out, "%s: %.1f%% %s/%s %s, %s %s/s, ETA %s%s%s\n", p->label, frac * 100, done, total,
+              p->unit, rate_s, p->unit, eta, p->note[0] ? ", " : "", p->note);
     }
   } else {
     if (p->o.animate)
@@ -94,6 +95,10 @@ void cq_progress_set(cq_progress *p, uint64_t done) {
   cq_time now = cq_clock_steady(p->o.clock);
   int64_t every = p->o.animate ? p->o.redraw_ns : p->o.line_ns;
   if (now - p->last >= every) draw(p, now, false);
+}
+
+void cq_progress_note(cq_progress *p, const char *note) {
+  snprintf(p->note, sizeof p->note, "%s", note ? note : "");
 }
 
 void cq_progress_add(cq_progress *p, uint64_t n) {

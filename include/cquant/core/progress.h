@@ -33,11 +33,14 @@ typedef struct cq_progress {
   uint64_t done;
   cq_time start, last;
   bool drawn;
+  char note[96]; /* shown after the ETA: "best sharpe 1.84" */
 } cq_progress;
 
 void cq_progress_init(cq_progress *p, const cq_progress_opts *opts);
 /* Sets the count done so far (never goes back); draws when the interval has passed. */
 void cq_progress_set(cq_progress *p, uint64_t done);
+/* Text shown after the ETA from the next redraw on ("" clears it). */
+void cq_progress_note(cq_progress *p, const char *note);
 void cq_progress_add(cq_progress *p, uint64_t n);
 /* Final line: count, elapsed time and mean rate. */
 void cq_progress_finish(cq_progress *p);
