@@ -1893,17 +1893,22 @@ static int get_study_trials(pg_store *s, int64_t id, cq_study *out, cq_error *er
                         s->where, (long long)id, (long long)get64(PQgetvalue(r, row, 0)));
     pool += vb / 8;
   }
-  if (!rc) {
-    size_t n = (size_t)rows;
-    out->trials = calloc(n ? n : 1, sizeof *out->trials);
-    out->pool = malloc(pool ? pool * sizeof *out->pool : 1);
-    if (!out->trials || !out->pool)
-      rc = cq_error_set(err, CQ_ENOMEM, "%s: %zu trials of study %lld: out of memory", doing, n,
+  if (rc) {
+    PQclear(r);
+    return rc;
+  }
+  cq_study_trial *trials = calloc(rows ? (size_t)rows : 1, sizeof *trials);
+  double *values = malloc(pool ? pool * sizeof *values : 1);
+  out->trials = trials; /* freed by the caller's cq_study_release, also on error */
+  out->pool = values;
+  if (!trials || !values) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOMEM, "%s: %d trials of study %lld: out of memory", doing, rows,
                         (long long)id);
   }
   size_t used = 0;
-  for (int row = 0; row < rows && !rc; row++) {
-    cq_study_trial *x = &out->trials[row];
+  for (int row = 0; row < rows; row++) {
+    cq_study_trial *x = &trials[row];
     x->number = get64(PQgetvalue(r, row, 0));
     x->state = get32(PQgetvalue(r, row, 1));
     x->value = getf8_or_nan(r, row, 2);
@@ -1913,14 +1918,14 @@ static int get_study_trials(pg_store *s, int64_t id, cq_study *out, cq_error *er
     if (pb) memcpy(x->params, PQgetvalue(r, row, 4), pb);
     x->n_values = vb / 8;
     if (vb) {
-      x->values = out->pool + used;
+      x->values = values + used;
       memcpy(x->values, PQgetvalue(r, row, 5), vb);
       used += x->n_values;
     }
-    out->ntrials++;
   }
+  out->ntrials = (size_t)rows;
   PQclear(r);
-  return rc;
+  return CQ_OK;
 }
 
 static int get_study_tx(pg_store *s, int64_t id, bool trials, cq_study *out, cq_error *err) {

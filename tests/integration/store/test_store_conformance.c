@@ -1063,6 +1063,21 @@ static void test_study_many_trials(void **state) {
   more[N - 1].number = 2 * N - 1;
   assert_int_equal(cq_store_put_trials(s, a.id, more, N, &e), 0);
   assert_int_equal(stored_trials(s, a.id), 2 * N);
+  /* one trial larger than a write buffer: 2.4 MB of values between two small ones */
+  enum { BIG = 300000 };
+  double *big = malloc(BIG * sizeof *big);
+  assert_non_null(big);
+  for (size_t i = 0; i < BIG; i++) big[i] = odd_double(i);
+  cq_study_trial three[3] = {t[1], t[2], t[3]};
+  for (int i = 0; i < 3; i++) three[i].number = 2 * N + i;
+  three[1].n_values = BIG;
+  three[1].values = big;
+  assert_int_equal(cq_store_put_trials(s, a.id, three, 3, &e), 0);
+  assert_int_equal(cq_store_get_study(s, a.id, true, &got, &e), 0);
+  assert_int_equal(got.ntrials, 2 * N + 3);
+  for (int i = 0; i < 3; i++) assert_same_trial(&three[i], &got.trials[2 * N + i]);
+  cq_study_release(&got);
+  free(big);
   free(t);
   free(pool);
   free(more);
