@@ -132,9 +132,13 @@ CQ_NODISCARD int cq_run_alloc(cq_run *r, size_t ntrades, size_t npoints, cq_erro
  * be listed, shown and resumed: the headline facts in columns, the full specification as JSON
  * text (what a resume needs to rebuild the search), and every finished trial as a row with
  * its parameter values and a packed vector of doubles the optimizer defines (metrics, block
- * statistics); doubles round-trip exactly, NaN included. Ids are assigned by the store,
- * increasing, never reused. */
-enum { CQ_STUDY_MAX_PARAMS = 12, CQ_STUDY_STATUS_MAX = 16 };
+ * statistics); doubles round-trip bit for bit, NaN and -0.0 included. Ids are assigned by
+ * the store, increasing, never reused. */
+enum {
+  CQ_STUDY_MAX_PARAMS = 12,
+  CQ_STUDY_STATUS_MAX = 16,
+  CQ_STUDY_MAX_VALUES = 1 << 20 /* doubles in one trial's values (8 MiB) */
+};
 
 typedef struct cq_study_info {
   int64_t id;         /* assigned by cq_store_put_study when 0 */
@@ -155,13 +159,13 @@ typedef struct cq_study_info {
 } cq_study_info;
 
 typedef struct cq_study_trial {
-  int64_t number; /* unique within the study; 0, 1, 2, ... */
+  int64_t number; /* unique within the study, >= 0; 0, 1, 2, ... */
   int state;      /* the optimizer's code (complete, infeasible, failed) */
   double value, value2;
-  int n_params;
+  int n_params; /* 0..CQ_STUDY_MAX_PARAMS */
   double params[CQ_STUDY_MAX_PARAMS];
-  size_t n_values;
-  double *values; /* n_values doubles */
+  size_t n_values; /* 0..CQ_STUDY_MAX_VALUES */
+  double *values;  /* n_values doubles (may be NULL when n_values is 0) */
 } cq_study_trial;
 
 typedef struct cq_study {
@@ -172,7 +176,7 @@ typedef struct cq_study {
   double *pool; /* behind every trial's values (one allocation) */
 } cq_study;
 
-/* Frees what cq_store_get_study allocated; zeroes st. */
+/* Frees what cq_store_get_study allocated (spec, trials, pool); zeroes st. */
 void cq_study_release(cq_study *st);
 
 /* One backend: a const table of functions, one file (or folder) per backend. */
@@ -301,24 +305,29 @@ CQ_NODISCARD int cq_store_list_runs(cq_store *s, cq_run_info **out, size_t *n, c
 /* Deletes a run with its trades and equity. CQ_ENOTFOUND when there is none. */
 CQ_NODISCARD int cq_store_delete_run(cq_store *s, int64_t id, cq_error *err);
 
-/* Creates a study when info->id is 0 (the store assigns info->id, larger than any before;
- * n_trials is 0) or updates the one with that id (every column but id, created_at and
- * n_trials; spec replaced unless NULL). CQ_ENOTFOUND for an unknown id. kind, strategy
- * non-empty. */
+/* Creates a study when info->id is 0 (the store assigns info->id, larger than any before,
+ * never reused, and sets info->n_trials to 0) or updates the one with that id (every column
+ * but id, created_at and n_trials; spec replaced unless NULL; NULL on create is stored "").
+ * CQ_ENOTFOUND, naming the id, for an unknown id. kind, strategy non-empty (CQ_EINVAL).
+ * info is changed only on success. */
 CQ_NODISCARD int cq_store_put_study(cq_store *s, cq_study_info *info, const char *spec,
                                     cq_error *err);
-/* Appends finished trials to a study in one transaction: all of them or none. A number
- * already stored is CQ_EEXIST naming it; n_params within 0..CQ_STUDY_MAX_PARAMS. The
- * study's n_trials grows by n. */
+/* Appends finished trials to a study in one transaction (or as one step of the caller's
+ * begin/commit): all of them or none, and the study's n_trials grows by n. A number already
+ * stored, or given twice, is CQ_EEXIST naming the study and the number; a number below 0,
+ * n_params outside 0..CQ_STUDY_MAX_PARAMS or n_values above CQ_STUDY_MAX_VALUES is
+ * CQ_EINVAL; an unknown study is CQ_ENOTFOUND (also when n is 0). These refusals leave the
+ * caller's transaction usable. */
 CQ_NODISCARD int cq_store_put_trials(cq_store *s, int64_t study, const cq_study_trial *t, size_t n,
                                      cq_error *err);
-/* Reads study `id` (spec included); with trials true every trial too, by number.
- * CQ_ENOTFOUND, naming the id, when there is none. out is released by cq_study_release. */
+/* Reads study `id` (spec included); with trials true every trial too, by number ascending,
+ * info and trials from one snapshot (info.n_trials == ntrials). CQ_ENOTFOUND, naming the
+ * id, when there is none. out is released by cq_study_release (also after an error). */
 CQ_NODISCARD int cq_store_get_study(cq_store *s, int64_t id, bool trials, cq_study *out,
                                     cq_error *err);
-/* The info of every study, newest first. *out is malloc'd; caller frees. */
+/* The info of every study, newest (largest id) first. *out is malloc'd; caller frees. */
 CQ_NODISCARD int cq_store_list_studies(cq_store *s, cq_study_info **out, size_t *n, cq_error *err);
-/* Deletes a study with its trials. CQ_ENOTFOUND when there is none. */
+/* Deletes a study with its trials. CQ_ENOTFOUND, naming the id, when there is none. */
 CQ_NODISCARD int cq_store_delete_study(cq_store *s, int64_t id, cq_error *err);
 
 #ifdef __cplusplus

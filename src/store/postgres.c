@@ -36,6 +36,7 @@ enum {
   OID_INT4 = 23,
   OID_TEXT = 25,
   OID_FLOAT8 = 701,
+  OID_INT8_ARRAY = 1016,
   OID_TIMESTAMPTZ = 1184
 };
 
@@ -1674,6 +1675,328 @@ static int pg_delete_run(cq_store *base, int64_t id, cq_error *err) {
   return CQ_OK;
 }
 
+/* ---- optimization studies -------------------------------------------------------------- */
+
+static int32_t get32(const char *v) {
+  uint32_t be;
+  memcpy(&be, v, 4);
+  return (int32_t)be32toh(be);
+}
+
+static char *f_i32(char *at, int32_t v) {
+  put32(at, 4);
+  put32(at + 4, v);
+  return at + 8;
+}
+
+/* Appends len bytes, in pieces when they do not fit the buffer at once (a trial's values
+ * may be larger than COPY_CHUNK). */
+static void cb_write(copybuf *b, const void *data, size_t len) {
+  const char *p = data;
+  while (len) {
+    if (b->len == COPY_CHUNK) cb_flush(b);
+    size_t k = COPY_CHUNK - b->len;
+    if (k > len) k = len;
+    memcpy(b->p + b->len, p, k);
+    b->len += k;
+    p += k;
+    len -= k;
+  }
+}
+
+static const char study_cols[] =
+    "id, created_at, updated_at, kind, strategy, sampler, objective, venue, symbols, timeframe,"
+    " from_time, to_time, status, n_trials, best_trial, best_value";
+
+/* Reads the study_cols of a binary result row into x. */
+static void study_info_row(const PGresult *r, int row, cq_study_info *x) {
+  *x = (cq_study_info){0};
+  x->id = get64(PQgetvalue(r, row, 0));
+  x->created_at = get64(PQgetvalue(r, row, 1));
+  x->updated_at = get64(PQgetvalue(r, row, 2));
+  cq_strlcpy(x->kind, PQgetvalue(r, row, 3), sizeof x->kind);
+  cq_strlcpy(x->strategy, PQgetvalue(r, row, 4), sizeof x->strategy);
+  cq_strlcpy(x->sampler, PQgetvalue(r, row, 5), sizeof x->sampler);
+  cq_strlcpy(x->objective, PQgetvalue(r, row, 6), sizeof x->objective);
+  cq_strlcpy(x->venue, PQgetvalue(r, row, 7), sizeof x->venue);
+  cq_strlcpy(x->symbols, PQgetvalue(r, row, 8), sizeof x->symbols);
+  cq_strlcpy(x->timeframe, PQgetvalue(r, row, 9), sizeof x->timeframe);
+  x->from = get64(PQgetvalue(r, row, 10));
+  x->to = get64(PQgetvalue(r, row, 11));
+  cq_strlcpy(x->status, PQgetvalue(r, row, 12), sizeof x->status);
+  x->n_trials = get64(PQgetvalue(r, row, 13));
+  x->best_trial = get64(PQgetvalue(r, row, 14));
+  x->best_value = getf8_or_nan(r, row, 15);
+}
+
+static int put_study_tx(pg_store *s, cq_study_info *info, const char *spec, cq_error *err) {
+  const cq_study_info *x = info;
+  bool create = x->id == 0;
+  const char *doing = create ? "writing a study" : "updating a study";
+  params p = {0};
+  /* the same parameters in both: $1 is created_at for a new study, the id for an update */
+  p_bin64(&p, OID_INT8, create ? x->created_at : x->id);
+  p_bin64(&p, OID_INT8, x->updated_at);
+  p_text(&p, x->kind);
+  p_text(&p, x->strategy);
+  p_text(&p, x->sampler);
+  p_text(&p, x->objective);
+  p_text(&p, x->venue);
+  p_text(&p, x->symbols);
+  p_text(&p, x->timeframe);
+  p_bin64(&p, OID_INT8, x->from);
+  p_bin64(&p, OID_INT8, x->to);
+  p_text(&p, x->status);
+  p_bin64(&p, OID_INT8, x->best_trial);
+  p_f8(&p, x->best_value);
+  p_text(&p, spec ? spec : create ? "" : NULL); /* NULL: keep the stored spec */
+  PGresult *r = run(s,
+                    create ? "INSERT INTO studies (created_at, updated_at, kind, strategy, sampler,"
+                             " objective, venue, symbols, timeframe, from_time, to_time, status,"
+                             " best_trial, best_value, spec) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+                             " $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id"
+                           : "UPDATE studies SET updated_at = $2, kind = $3, strategy = $4,"
+                             " sampler = $5, objective = $6, venue = $7, symbols = $8,"
+                             " timeframe = $9, from_time = $10, to_time = $11, status = $12,"
+                             " best_trial = $13, best_value = $14, spec = coalesce($15, spec)"
+                             " WHERE id = $1 RETURNING id",
+                    &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
+  bool none = PQntuples(r) == 0;
+  if (!none && create) info->id = get64(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  if (none)
+    return cq_error_set(err, CQ_ENOTFOUND, "no study %lld in postgres %s", (long long)x->id,
+                        s->where);
+  return CQ_OK;
+}
+
+static int pg_put_study(cq_store *base, cq_study_info *info, const char *spec, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  bool own;
+  int rc = write_begin(s, &own, err, "writing a study");
+  if (rc) return rc;
+  return write_end(s, own, put_study_tx(s, info, spec, err), err, "writing a study");
+}
+
+/* The smallest of the batch's numbers that the study already has, or -1: one query with the
+ * numbers as a binary int8[] (so a refusal aborts nothing of the caller's transaction). */
+static int stored_number(pg_store *s, int64_t study, const cq_study_trial *t, size_t n,
+                         int64_t *found, cq_error *err, const char *doing) {
+  *found = -1;
+  if (n > (size_t)(INT32_MAX - 20) / 12)
+    return cq_error_set(err, CQ_ELIMIT, "postgres %s: %s: %zu trials in one put is too many",
+                        s->where, doing, n);
+  size_t bytes = 20 + 12 * n;
+  char *arr = malloc(bytes);
+  if (!arr) return cq_error_set(err, CQ_ENOMEM, "%s: %zu trials: out of memory", doing, n);
+  put32(arr, 1);               /* dimensions */
+  put32(arr + 4, 0);           /* no NULLs */
+  put32(arr + 8, OID_INT8);    /* element type */
+  put32(arr + 12, (int32_t)n); /* length */
+  put32(arr + 16, 1);          /* lower bound */
+  char *at = arr + 20;
+  for (size_t i = 0; i < n; i++) at = f_i64(at, t[i].number);
+  params p = {0};
+  p_bin64(&p, OID_INT8, study);
+  p_blob(&p, arr, bytes);
+  p.types[1] = OID_INT8_ARRAY;
+  PGresult *r = run(s,
+                    "SELECT min(number) FROM study_trials WHERE study_id = $1"
+                    " AND number = ANY ($2)",
+                    &p, 1);
+  free(arr);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
+  if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) *found = get64(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return CQ_OK;
+}
+
+/* Locks the study row (writers of one study's trials take turns, so the check for stored
+ * numbers stays true until commit), checks, then one binary COPY and the count. Nothing is
+ * written before every check has passed. */
+static int put_trials_tx(pg_store *s, int64_t study, const cq_study_trial *t, size_t n,
+                         cq_error *err) {
+  const char *doing = "writing study trials";
+  params p = {0};
+  p_bin64(&p, OID_INT8, study);
+  PGresult *r = run(s, "SELECT 1 FROM studies WHERE id = $1 FOR UPDATE", &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
+  bool none = PQntuples(r) == 0;
+  PQclear(r);
+  if (none)
+    return cq_error_set(err, CQ_ENOTFOUND, "no study %lld in postgres %s", (long long)study,
+                        s->where);
+  if (n == 0) return CQ_OK;
+  int64_t dup;
+  int rc = stored_number(s, study, t, n, &dup, err, doing);
+  if (rc) return rc;
+  if (dup >= 0)
+    return cq_error_set(err, CQ_EEXIST, "study %lld: trial %lld is already stored",
+                        (long long)study, (long long)dup);
+  copybuf b;
+  if ((rc = copy_begin(s, &b,
+                       "COPY study_trials (study_id, number, state, value, value2, params, vals)"
+                       " FROM STDIN (FORMAT binary)",
+                       err, doing)))
+    return rc;
+  for (size_t i = 0; i < n; i++) {
+    const cq_study_trial *x = &t[i];
+    size_t pb = (size_t)x->n_params * 8, vb = x->n_values * 8;
+    char *at = cb_room(&b, 2 + 12 + 12 + 8 + 12 + 12 + 4 + pb + 4);
+    put16(at, 7);
+    at = f_i64(at + 2, study);
+    at = f_i64(at, x->number);
+    at = f_i32(at, x->state);
+    at = f_f8(at, x->value, false);
+    at = f_f8(at, x->value2, false);
+    put32(at, (int32_t)pb);
+    if (pb) memcpy(at + 4, x->params, pb);
+    put32(at + 4 + pb, (int32_t)vb);
+    if (vb) cb_write(&b, x->values, vb);
+  }
+  if ((rc = copy_end(&b, err, doing))) return rc;
+  params c = p;
+  p_bin64(&c, OID_INT8, (int64_t)n);
+  r = run(s, "UPDATE studies SET n_trials = n_trials + $2 WHERE id = $1", &c, 0);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, doing);
+  PQclear(r);
+  return CQ_OK;
+}
+
+static int pg_put_trials(cq_store *base, int64_t study, const cq_study_trial *t, size_t n,
+                         cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  bool own;
+  int rc = write_begin(s, &own, err, "writing study trials");
+  if (rc) return rc;
+  return write_end(s, own, put_trials_tx(s, study, t, n, err), err, "writing study trials");
+}
+
+/* Every trial of a study into one trials array and one pool, sized from the result. */
+static int get_study_trials(pg_store *s, int64_t id, cq_study *out, cq_error *err) {
+  const char *doing = "reading study trials";
+  params p = {0};
+  p_bin64(&p, OID_INT8, id);
+  PGresult *r = run(s,
+                    "SELECT number, state, value, value2, params, vals FROM study_trials"
+                    " WHERE study_id = $1 ORDER BY number",
+                    &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
+  int rows = PQntuples(r);
+  size_t pool = 0;
+  int rc = CQ_OK;
+  for (int row = 0; row < rows && !rc; row++) {
+    size_t pb = (size_t)PQgetlength(r, row, 4), vb = (size_t)PQgetlength(r, row, 5);
+    if (PQgetlength(r, row, 1) != 4 || pb % 8 || pb > sizeof out->trials[0].params || vb % 8)
+      rc = cq_error_set(err, CQ_EIO, "postgres %s: study %lld: stored trial %lld is malformed",
+                        s->where, (long long)id, (long long)get64(PQgetvalue(r, row, 0)));
+    pool += vb / 8;
+  }
+  if (rc) {
+    PQclear(r);
+    return rc;
+  }
+  cq_study_trial *trials = calloc(rows ? (size_t)rows : 1, sizeof *trials);
+  double *values = malloc(pool ? pool * sizeof *values : 1);
+  out->trials = trials; /* freed by the caller's cq_study_release, also on error */
+  out->pool = values;
+  if (!trials || !values) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOMEM, "%s: %d trials of study %lld: out of memory", doing, rows,
+                        (long long)id);
+  }
+  size_t used = 0;
+  for (int row = 0; row < rows; row++) {
+    cq_study_trial *x = &trials[row];
+    x->number = get64(PQgetvalue(r, row, 0));
+    x->state = get32(PQgetvalue(r, row, 1));
+    x->value = getf8_or_nan(r, row, 2);
+    x->value2 = getf8_or_nan(r, row, 3);
+    size_t pb = (size_t)PQgetlength(r, row, 4), vb = (size_t)PQgetlength(r, row, 5);
+    x->n_params = (int)(pb / 8);
+    if (pb) memcpy(x->params, PQgetvalue(r, row, 4), pb);
+    x->n_values = vb / 8;
+    if (vb) {
+      x->values = values + used;
+      memcpy(x->values, PQgetvalue(r, row, 5), vb);
+      used += x->n_values;
+    }
+  }
+  out->ntrials = (size_t)rows;
+  PQclear(r);
+  return CQ_OK;
+}
+
+static int get_study_tx(pg_store *s, int64_t id, bool trials, cq_study *out, cq_error *err) {
+  char sql[400];
+  snprintf(sql, sizeof sql, "SELECT %s, spec FROM studies WHERE id = $1", study_cols);
+  params p = {0};
+  p_bin64(&p, OID_INT8, id);
+  PGresult *r = run(s, sql, &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "reading a study");
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOTFOUND, "no study %lld in postgres %s", (long long)id, s->where);
+  }
+  study_info_row(r, 0, &out->info);
+  out->spec = strdup(PQgetvalue(r, 0, 16));
+  PQclear(r);
+  if (!out->spec) return cq_error_set(err, CQ_ENOMEM, "reading a study: out of memory");
+  return trials ? get_study_trials(s, id, out, err) : CQ_OK;
+}
+
+static int pg_get_study(cq_store *base, int64_t id, bool trials, cq_study *out, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  /* the info and the trials from one snapshot: a read-only transaction of its own, or the
+   * caller's (the info alone is one statement) */
+  bool own = trials && PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+  int rc;
+  if (own &&
+      (rc = pg_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err, "reading a study")))
+    return rc;
+  rc = get_study_tx(s, id, trials, out, err);
+  if (!own) return rc;
+  if (rc) {
+    (void)pg_exec(s, "ROLLBACK", NULL, "rollback");
+    return rc;
+  }
+  return pg_exec(s, "COMMIT", err, "reading a study");
+}
+
+static int pg_list_studies(cq_store *base, cq_study_info **out, size_t *n, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  char sql[400];
+  snprintf(sql, sizeof sql, "SELECT %s FROM studies ORDER BY id DESC", study_cols);
+  PGresult *r = run(s, sql, NULL, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, "listing studies");
+  size_t len = (size_t)PQntuples(r);
+  cq_study_info *list = calloc(len ? len : 1, sizeof *list);
+  if (!list) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOMEM, "listing studies: out of memory");
+  }
+  for (size_t i = 0; i < len; i++) study_info_row(r, (int)i, &list[i]);
+  PQclear(r);
+  *out = list;
+  *n = len;
+  return CQ_OK;
+}
+
+static int pg_delete_study(cq_store *base, int64_t id, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  params p = {0};
+  p_bin64(&p, OID_INT8, id);
+  /* its trials go with it (ON DELETE CASCADE) */
+  PGresult *r = run(s, "DELETE FROM studies WHERE id = $1", &p, 0);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) return pg_fail(s, r, err, "deleting a study");
+  bool none = !strcmp(PQcmdTuples(r), "0");
+  PQclear(r);
+  if (none)
+    return cq_error_set(err, CQ_ENOTFOUND, "no study %lld in postgres %s", (long long)id, s->where);
+  return CQ_OK;
+}
+
 const cq_store_ops cq_store_postgres_ops = {
     .name = "postgres",
     .open = pg_open,
@@ -1698,4 +2021,9 @@ const cq_store_ops cq_store_postgres_ops = {
     .get_run = pg_get_run,
     .list_runs = pg_list_runs,
     .delete_run = pg_delete_run,
+    .put_study = pg_put_study,
+    .put_trials = pg_put_trials,
+    .get_study = pg_get_study,
+    .list_studies = pg_list_studies,
+    .delete_study = pg_delete_study,
 };

@@ -219,6 +219,25 @@ static const char *const migration_3_sql =
     "ALTER TABLE backtest_equity ALTER COLUMN time SET STORAGE EXTERNAL;"
     "ALTER TABLE backtest_equity ALTER COLUMN equity SET STORAGE EXTERNAL;";
 
+/* Optimization studies: headline facts in columns, the spec as JSON text, one row per trial
+ * with its parameters and values as bytea of little-endian doubles (uncompressed, as in
+ * feature frames). Doubles are float8, NaN kept as NaN; the trials go with their study. */
+static const char *const migration_4_sql =
+    "CREATE TABLE studies ("
+    "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, created_at bigint NOT NULL,"
+    "  updated_at bigint NOT NULL, kind text NOT NULL CHECK (kind <> ''),"
+    "  strategy text NOT NULL CHECK (strategy <> ''), sampler text NOT NULL,"
+    "  objective text NOT NULL, venue text NOT NULL, symbols text NOT NULL,"
+    "  timeframe text NOT NULL, from_time bigint NOT NULL, to_time bigint NOT NULL,"
+    "  status text NOT NULL, n_trials bigint NOT NULL DEFAULT 0, best_trial bigint NOT NULL,"
+    "  best_value float8 NOT NULL, spec text NOT NULL);"
+    "CREATE TABLE study_trials ("
+    "  study_id bigint NOT NULL REFERENCES studies (id) ON DELETE CASCADE,"
+    "  number bigint NOT NULL CHECK (number >= 0), state integer NOT NULL,"
+    "  value float8 NOT NULL, value2 float8 NOT NULL, params bytea NOT NULL,"
+    "  vals bytea NOT NULL, PRIMARY KEY (study_id, number));"
+    "ALTER TABLE study_trials ALTER COLUMN vals SET STORAGE EXTERNAL;";
+
 int cq__pg_migration(PGconn *conn, int version, const char *where, cq_error *err) {
   switch (version) {
     case 1:
@@ -227,6 +246,8 @@ int cq__pg_migration(PGconn *conn, int version, const char *where, cq_error *err
       return exec(conn, migration_2_sql, where, err, "applying migration 2", NULL, 0);
     case 3:
       return exec(conn, migration_3_sql, where, err, "applying migration 3", NULL, 0);
+    case 4:
+      return exec(conn, migration_4_sql, where, err, "applying migration 4", NULL, 0);
     default:
       return cq_error_set(err, CQ_EINTERNAL, "postgres %s: no migration %d", where, version);
   }

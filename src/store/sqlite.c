@@ -70,6 +70,25 @@ static const char *const migrations[] = {
     "CREATE TABLE backtest_equity ("
     "  run_id INTEGER PRIMARY KEY REFERENCES backtest_runs (id) ON DELETE CASCADE,"
     "  points INTEGER NOT NULL, time BLOB NOT NULL, equity BLOB NOT NULL);",
+    /* 4: optimization studies: headline facts in columns, the spec as JSON text, one row per
+     * trial with its parameters and values as blobs of little-endian doubles. value, value2
+     * and best_value are declared without a type: no REAL affinity, which would store -0.0
+     * as the integer 0; a double is kept as a REAL bit for bit, and a NaN (which a REAL
+     * cannot hold) as its 8 bytes (see bind_exact). AUTOINCREMENT: an id is never given
+     * twice, even after a delete */
+    "CREATE TABLE studies ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL, kind TEXT NOT NULL CHECK (kind <> ''),"
+    "  strategy TEXT NOT NULL CHECK (strategy <> ''), sampler TEXT NOT NULL,"
+    "  objective TEXT NOT NULL, venue TEXT NOT NULL, symbols TEXT NOT NULL,"
+    "  timeframe TEXT NOT NULL, from_time INTEGER NOT NULL, to_time INTEGER NOT NULL,"
+    "  status TEXT NOT NULL, n_trials INTEGER NOT NULL DEFAULT 0,"
+    "  best_trial INTEGER NOT NULL, best_value NOT NULL, spec TEXT NOT NULL);"
+    "CREATE TABLE study_trials ("
+    "  study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,"
+    "  number INTEGER NOT NULL CHECK (number >= 0), state INTEGER NOT NULL,"
+    "  value NOT NULL, value2 NOT NULL, params BLOB NOT NULL, vals BLOB NOT NULL,"
+    "  PRIMARY KEY (study_id, number)) WITHOUT ROWID;",
 };
 enum { SCHEMA_VERSION = (int)(sizeof migrations / sizeof migrations[0]) };
 
@@ -1263,6 +1282,328 @@ static int sq_delete_run(cq_store *base, int64_t id, cq_error *err) {
   return rc;
 }
 
+/* --- optimization studies ---------------------------------------------------------------- */
+
+/* A double bit for bit in a column without affinity: a REAL, or its 8 bytes when it is a NaN
+ * (SQLite would bind a NaN as NULL). */
+static void bind_exact(sqlite3_stmt *st, int col, double v) {
+  if (isnan(v))
+    sqlite3_bind_blob(st, col, &v, (int)sizeof v, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_double(st, col, v);
+}
+
+static double column_exact(sqlite3_stmt *st, int col) {
+  switch (sqlite3_column_type(st, col)) {
+    case SQLITE_BLOB: {
+      const void *b = sqlite3_column_blob(st, col);
+      double v = NAN;
+      if (b && sqlite3_column_bytes(st, col) == (int)sizeof v) memcpy(&v, b, sizeof v);
+      return v;
+    }
+    case SQLITE_NULL:
+      return NAN;
+    default:
+      return sqlite3_column_double(st, col);
+  }
+}
+
+static const char study_cols[] =
+    "id, created_at, updated_at, kind, strategy, sampler, objective, venue, symbols, timeframe,"
+    " from_time, to_time, status, n_trials, best_trial, best_value";
+
+/* Reads the study_cols of the current row into x. */
+static void study_info_row(sqlite3_stmt *st, cq_study_info *x) {
+  *x = (cq_study_info){0};
+  x->id = sqlite3_column_int64(st, 0);
+  x->created_at = sqlite3_column_int64(st, 1);
+  x->updated_at = sqlite3_column_int64(st, 2);
+  cq_strlcpy(x->kind, (const char *)sqlite3_column_text(st, 3), sizeof x->kind);
+  cq_strlcpy(x->strategy, (const char *)sqlite3_column_text(st, 4), sizeof x->strategy);
+  cq_strlcpy(x->sampler, (const char *)sqlite3_column_text(st, 5), sizeof x->sampler);
+  cq_strlcpy(x->objective, (const char *)sqlite3_column_text(st, 6), sizeof x->objective);
+  cq_strlcpy(x->venue, (const char *)sqlite3_column_text(st, 7), sizeof x->venue);
+  cq_strlcpy(x->symbols, (const char *)sqlite3_column_text(st, 8), sizeof x->symbols);
+  cq_strlcpy(x->timeframe, (const char *)sqlite3_column_text(st, 9), sizeof x->timeframe);
+  x->from = sqlite3_column_int64(st, 10);
+  x->to = sqlite3_column_int64(st, 11);
+  cq_strlcpy(x->status, (const char *)sqlite3_column_text(st, 12), sizeof x->status);
+  x->n_trials = sqlite3_column_int64(st, 13);
+  x->best_trial = sqlite3_column_int64(st, 14);
+  x->best_value = column_exact(st, 15);
+}
+
+static int sq_put_study(cq_store *base, cq_study_info *info, const char *spec, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const cq_study_info *x = info;
+  bool create = x->id == 0;
+  const char *doing = create ? "writing a study" : "updating a study";
+  sqlite3_stmt *st = NULL;
+  /* the same parameters in both: ?1 is created_at for a new study, the id for an update */
+  int rc = prep(s,
+                create ? "INSERT INTO studies (created_at, updated_at, kind, strategy, sampler,"
+                         " objective, venue, symbols, timeframe, from_time, to_time, status,"
+                         " best_trial, best_value, spec) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                         " ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                       : "UPDATE studies SET updated_at = ?2, kind = ?3, strategy = ?4,"
+                         " sampler = ?5, objective = ?6, venue = ?7, symbols = ?8,"
+                         " timeframe = ?9, from_time = ?10, to_time = ?11, status = ?12,"
+                         " best_trial = ?13, best_value = ?14, spec = coalesce(?15, spec)"
+                         " WHERE id = ?1",
+                &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, create ? x->created_at : x->id);
+  sqlite3_bind_int64(st, 2, x->updated_at);
+  sqlite3_bind_text(st, 3, x->kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, x->strategy, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, x->sampler, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 6, x->objective, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 7, x->venue, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 8, x->symbols, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 9, x->timeframe, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 10, x->from);
+  sqlite3_bind_int64(st, 11, x->to);
+  sqlite3_bind_text(st, 12, x->status, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 13, x->best_trial);
+  bind_exact(st, 14, x->best_value);
+  if (spec || create)
+    sqlite3_bind_text(st, 15, spec ? spec : "", -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, 15); /* keep the stored spec */
+  rc = step_done(s, st, err, doing);
+  sqlite3_finalize(st);
+  if (rc) return rc;
+  if (create)
+    info->id = sqlite3_last_insert_rowid(s->db);
+  else if (sqlite3_changes(s->db) == 0)
+    return cq_error_set(err, CQ_ENOTFOUND, "no study %lld in %s", (long long)x->id, s->path);
+  return CQ_OK;
+}
+
+/* 1 when study `id` is stored, 0 when not, or an error. */
+static int study_exists(sq_store *s, int64_t id, cq_error *err, const char *doing) {
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s, "SELECT 1 FROM studies WHERE id = ?1", &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  int step = sqlite3_step(st);
+  rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : db_error(s, err, doing);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* One prepared insert, stepped per trial inside the caller's savepoint: a repeated number
+ * is found by the primary key, on the row that repeats it. */
+static int put_trials_body(sq_store *s, int64_t study, const cq_study_trial *t, size_t n,
+                           cq_error *err) {
+  const char *doing = "writing study trials";
+  int rc = study_exists(s, study, err, doing);
+  if (rc < 0) return rc;
+  if (rc == 0)
+    return cq_error_set(err, CQ_ENOTFOUND, "no study %lld in %s", (long long)study, s->path);
+  if (n == 0) return CQ_OK;
+  sqlite3_stmt *st = NULL;
+  if ((rc = prep(s,
+                 "INSERT INTO study_trials (study_id, number, state, value, value2, params, vals)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 &st, err, doing)))
+    return rc;
+  for (size_t i = 0; i < n && !rc; i++) {
+    const cq_study_trial *x = &t[i];
+    sqlite3_bind_int64(st, 1, study);
+    sqlite3_bind_int64(st, 2, x->number);
+    sqlite3_bind_int(st, 3, x->state);
+    bind_exact(st, 4, x->value);
+    bind_exact(st, 5, x->value2);
+    /* never a NULL pointer: SQLite would bind NULL, not an empty blob */
+    sqlite3_bind_blob(st, 6, x->n_params ? (const void *)x->params : "", x->n_params * 8,
+                      SQLITE_STATIC);
+    sqlite3_bind_blob(st, 7, x->n_values ? (const void *)x->values : "", (int)(x->n_values * 8),
+                      SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+      if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+        rc = cq_error_set(err, CQ_EEXIST, "study %lld: trial %lld is already stored",
+                          (long long)study, (long long)x->number);
+      else {
+        rc = db_error(s, err, doing);
+        cq_error_prefix(err, "study %lld, trial %lld: ", (long long)study, (long long)x->number);
+      }
+    }
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  if (rc) return rc;
+  if ((rc = prep(s, "UPDATE studies SET n_trials = n_trials + ?2 WHERE id = ?1", &st, err, doing)))
+    return rc;
+  sqlite3_bind_int64(st, 1, study);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+  rc = step_done(s, st, err, doing);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static int sq_put_trials(cq_store *base, int64_t study, const cq_study_trial *t, size_t n,
+                         cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  int rc = atomic_begin(s, err);
+  if (rc) return rc;
+  return atomic_end(s, put_trials_body(s, study, t, n, err), err);
+}
+
+/* Every trial of a study into one trials array and one pool, sized by a first query that
+ * sees the same snapshot (the caller reads inside a savepoint). */
+static int get_study_trials(sq_store *s, int64_t id, cq_study *out, cq_error *err) {
+  const char *doing = "reading study trials";
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s,
+                "SELECT count(*), coalesce(sum(length(vals)), 0) FROM study_trials"
+                " WHERE study_id = ?1",
+                &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  int step = sqlite3_step(st);
+  sqlite3_int64 rows = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_int64 bytes = step == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+  sqlite3_finalize(st);
+  if (step != SQLITE_ROW) return db_error(s, err, doing);
+  if (rows < 0 || bytes < 0 || bytes % 8 || (uint64_t)rows > SIZE_MAX / sizeof *out->trials ||
+      (uint64_t)bytes > SIZE_MAX)
+    return cq_error_set(err, CQ_EIO, "sqlite %s: study %lld: stored trials are malformed", s->path,
+                        (long long)id);
+  size_t n = (size_t)rows, pool = (size_t)bytes / 8;
+  out->trials = calloc(n ? n : 1, sizeof *out->trials);
+  out->pool = malloc(pool ? pool * sizeof *out->pool : 1);
+  if (!out->trials || !out->pool)
+    return cq_error_set(err, CQ_ENOMEM, "%s: %zu trials of study %lld: out of memory", doing, n,
+                        (long long)id);
+  if ((rc = prep(s,
+                 "SELECT number, state, value, value2, params, vals FROM study_trials"
+                 " WHERE study_id = ?1 ORDER BY number",
+                 &st, err, doing)))
+    return rc;
+  sqlite3_bind_int64(st, 1, id);
+  size_t k = 0, used = 0;
+  while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    const void *pb = sqlite3_column_blob(st, 4);
+    size_t pbytes = (size_t)sqlite3_column_bytes(st, 4);
+    const void *vb = sqlite3_column_blob(st, 5);
+    size_t vbytes = (size_t)sqlite3_column_bytes(st, 5);
+    size_t nv = vbytes / 8;
+    if (k >= n || pbytes % 8 || pbytes > sizeof out->trials[k].params || vbytes % 8 ||
+        nv > pool - used || (pbytes && !pb) || (vbytes && !vb)) {
+      rc = cq_error_set(err, CQ_EIO, "sqlite %s: study %lld: stored trial %lld is malformed",
+                        s->path, (long long)id, (long long)sqlite3_column_int64(st, 0));
+      break;
+    }
+    cq_study_trial *x = &out->trials[k++];
+    x->number = sqlite3_column_int64(st, 0);
+    x->state = sqlite3_column_int(st, 1);
+    x->value = column_exact(st, 2);
+    x->value2 = column_exact(st, 3);
+    x->n_params = (int)(pbytes / 8);
+    if (pbytes) memcpy(x->params, pb, pbytes);
+    x->n_values = nv;
+    if (nv) {
+      x->values = out->pool + used;
+      memcpy(x->values, vb, vbytes);
+      used += nv;
+    }
+  }
+  if (!rc && step != SQLITE_DONE) rc = db_error(s, err, doing);
+  sqlite3_finalize(st);
+  if (!rc && k != n)
+    rc = cq_error_set(err, CQ_EIO, "sqlite %s: study %lld: read %zu of %zu trials", s->path,
+                      (long long)id, k, n);
+  out->ntrials = k;
+  return rc;
+}
+
+static int get_study_body(sq_store *s, int64_t id, bool trials, cq_study *out, cq_error *err) {
+  const char *doing = "reading a study";
+  char sql[400];
+  snprintf(sql, sizeof sql, "SELECT %s, spec FROM studies WHERE id = ?1", study_cols);
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s, sql, &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    study_info_row(st, &out->info);
+    if (!(out->spec = strdup((const char *)sqlite3_column_text(st, 16))))
+      rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+  } else {
+    rc = step == SQLITE_DONE
+             ? cq_error_set(err, CQ_ENOTFOUND, "no study %lld in %s", (long long)id, s->path)
+             : db_error(s, err, doing);
+  }
+  sqlite3_finalize(st);
+  if (rc || !trials) return rc;
+  return get_study_trials(s, id, out, err);
+}
+
+static int sq_get_study(cq_store *base, int64_t id, bool trials, cq_study *out, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  /* one read transaction (or the caller's): the info and the trials from one snapshot */
+  int rc = exec(s, "SAVEPOINT cq_read", err, "reading a study");
+  if (rc) return rc;
+  rc = get_study_body(s, id, trials, out, err);
+  if (rc) {
+    sqlite3_exec(s->db, "RELEASE cq_read", NULL, NULL, NULL);
+    return rc;
+  }
+  return exec(s, "RELEASE cq_read", err, "reading a study");
+}
+
+static int sq_list_studies(cq_store *base, cq_study_info **out, size_t *n, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const char *doing = "listing studies";
+  char sql[400];
+  snprintf(sql, sizeof sql, "SELECT %s FROM studies ORDER BY id DESC", study_cols);
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s, sql, &st, err, doing);
+  if (rc) return rc;
+  cq_study_info *list = NULL;
+  size_t len = 0, cap = 0;
+  int step;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (len == cap) {
+      size_t ncap = cap ? cap * 2 : 8;
+      cq_study_info *nl = realloc(list, ncap * sizeof *nl);
+      if (!nl) {
+        rc = cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+        break;
+      }
+      list = nl;
+      cap = ncap;
+    }
+    study_info_row(st, &list[len++]);
+  }
+  if (!rc && step != SQLITE_DONE) rc = db_error(s, err, doing);
+  sqlite3_finalize(st);
+  if (rc) {
+    free(list);
+    return rc;
+  }
+  *out = list;
+  *n = len;
+  return CQ_OK;
+}
+
+static int sq_delete_study(cq_store *base, int64_t id, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const char *doing = "deleting a study";
+  sqlite3_stmt *st = NULL;
+  /* its trials go with it (ON DELETE CASCADE) */
+  int rc = prep(s, "DELETE FROM studies WHERE id = ?1", &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  rc = step_done(s, st, err, doing);
+  sqlite3_finalize(st);
+  if (!rc && sqlite3_changes(s->db) == 0)
+    rc = cq_error_set(err, CQ_ENOTFOUND, "no study %lld in %s", (long long)id, s->path);
+  return rc;
+}
+
 const cq_store_ops cq_store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -1286,4 +1627,9 @@ const cq_store_ops cq_store_sqlite_ops = {
     .get_run = sq_get_run,
     .list_runs = sq_list_runs,
     .delete_run = sq_delete_run,
+    .put_study = sq_put_study,
+    .put_trials = sq_put_trials,
+    .get_study = sq_get_study,
+    .list_studies = sq_list_studies,
+    .delete_study = sq_delete_study,
 };

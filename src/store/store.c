@@ -307,3 +307,104 @@ int cq_store_list_runs(cq_store *s, cq_run_info **out, size_t *n, cq_error *err)
 int cq_store_delete_run(cq_store *s, int64_t id, cq_error *err) {
   return s->ops->delete_run(s, id, err);
 }
+
+/* --- optimization studies --------------------------------------------------------------- */
+
+void cq_study_release(cq_study *st) {
+  if (!st) return;
+  free(st->spec);
+  free(st->trials);
+  free(st->pool);
+  *st = (cq_study){0};
+}
+
+static int check_study(const cq_study_info *x, cq_error *err) {
+  if (x->id < 0) return cq_error_set(err, CQ_EINVAL, "study %lld: not an id", (long long)x->id);
+  if (!memchr(x->kind, 0, sizeof x->kind) || !memchr(x->strategy, 0, sizeof x->strategy) ||
+      !memchr(x->sampler, 0, sizeof x->sampler) || !memchr(x->objective, 0, sizeof x->objective) ||
+      !memchr(x->venue, 0, sizeof x->venue) || !memchr(x->symbols, 0, sizeof x->symbols) ||
+      !memchr(x->timeframe, 0, sizeof x->timeframe) || !memchr(x->status, 0, sizeof x->status))
+    return cq_error_set(err, CQ_EINVAL, "study %lld: a name is not terminated", (long long)x->id);
+  if (!x->kind[0] || !x->strategy[0])
+    return cq_error_set(err, CQ_EINVAL, "study %lld: a study needs a kind and a strategy name",
+                        (long long)x->id);
+  return CQ_OK;
+}
+
+int cq_store_put_study(cq_store *s, cq_study_info *info, const char *spec, cq_error *err) {
+  int rc = check_study(info, err);
+  if (rc) return rc;
+  cq_study_info copy = *info; /* the id goes back to the caller only once it is stored */
+  if ((rc = s->ops->put_study(s, &copy, spec, err))) return rc;
+  if (!info->id) info->n_trials = 0;
+  info->id = copy.id;
+  return CQ_OK;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* What every backend relies on: trials well formed and their numbers distinct (a number
+ * already stored is the backend's to find). */
+static int check_trials(int64_t study, const cq_study_trial *t, size_t n, cq_error *err) {
+  if (n && !t)
+    return cq_error_set(err, CQ_EINVAL, "study %lld: %zu trials announced but not given",
+                        (long long)study, n);
+  bool increasing = true;
+  for (size_t i = 0; i < n; i++) {
+    const cq_study_trial *x = &t[i];
+    if (x->number < 0)
+      return cq_error_set(err, CQ_EINVAL, "study %lld: trial %zu has number %lld, below 0",
+                          (long long)study, i, (long long)x->number);
+    if (x->n_params < 0 || x->n_params > CQ_STUDY_MAX_PARAMS)
+      return cq_error_set(err, CQ_EINVAL, "study %lld: trial %lld has %d parameters (0..%d)",
+                          (long long)study, (long long)x->number, x->n_params, CQ_STUDY_MAX_PARAMS);
+    if (x->n_values > CQ_STUDY_MAX_VALUES)
+      return cq_error_set(err, CQ_EINVAL, "study %lld: trial %lld has %zu values (at most %d)",
+                          (long long)study, (long long)x->number, x->n_values, CQ_STUDY_MAX_VALUES);
+    if (x->n_values && !x->values)
+      return cq_error_set(err, CQ_EINVAL, "study %lld: trial %lld: values announced but not given",
+                          (long long)study, (long long)x->number);
+    if (i && x->number <= t[i - 1].number) increasing = false;
+  }
+  if (increasing) return CQ_OK; /* the usual case: appended in order */
+  int64_t *num = malloc(n * sizeof *num);
+  if (!num)
+    return cq_error_set(err, CQ_ENOMEM, "study %lld: checking %zu trial numbers: out of memory",
+                        (long long)study, n);
+  for (size_t i = 0; i < n; i++) num[i] = t[i].number;
+  qsort(num, n, sizeof *num, cmp_i64);
+  int rc = CQ_OK;
+  for (size_t i = 1; i < n && !rc; i++)
+    if (num[i] == num[i - 1])
+      rc = cq_error_set(err, CQ_EEXIST, "study %lld: trial %lld is given twice", (long long)study,
+                        (long long)num[i]);
+  free(num);
+  return rc;
+}
+
+int cq_store_put_trials(cq_store *s, int64_t study, const cq_study_trial *t, size_t n,
+                        cq_error *err) {
+  int rc = check_trials(study, t, n, err);
+  if (rc) return rc;
+  return s->ops->put_trials(s, study, t, n, err);
+}
+
+int cq_store_get_study(cq_store *s, int64_t id, bool trials, cq_study *out, cq_error *err) {
+  *out = (cq_study){0};
+  int rc = s->ops->get_study(s, id, trials, out, err);
+  if (rc) cq_study_release(out);
+  return rc;
+}
+
+int cq_store_list_studies(cq_store *s, cq_study_info **out, size_t *n, cq_error *err) {
+  *out = NULL;
+  *n = 0;
+  return s->ops->list_studies(s, out, n, err);
+}
+
+int cq_store_delete_study(cq_store *s, int64_t id, cq_error *err) {
+  return s->ops->delete_study(s, id, err);
+}

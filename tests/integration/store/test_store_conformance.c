@@ -52,7 +52,7 @@ static void test_migrated_schema(void **state) {
   int v = 0;
   cq_error e;
   assert_int_equal(cq_store_schema_version(s, &v, &e), 0);
-  assert_true(v >= 1);
+  assert_int_equal(v, 4); /* 4: optimization studies */
 }
 
 static void test_write_read_roundtrip(void **state) {
@@ -685,6 +685,405 @@ static void test_backtest_run_put_is_atomic(void **state) {
   cq_run_release(&r);
 }
 
+/* --- optimization studies --------------------------------------------------------------- */
+
+static void make_study(cq_study_info *x, const char *strategy) {
+  *x = (cq_study_info){0};
+  x->created_at = iso("2026-12-01T08:00:00.000000001Z");
+  x->updated_at = x->created_at;
+  snprintf(x->kind, sizeof x->kind, "optimize");
+  snprintf(x->strategy, sizeof x->strategy, "%s", strategy);
+  snprintf(x->sampler, sizeof x->sampler, "tpe");
+  snprintf(x->objective, sizeof x->objective, "sharpe");
+  snprintf(x->venue, sizeof x->venue, "binance");
+  snprintf(x->symbols, sizeof x->symbols, "BTC/USDT,ETH/USDT");
+  snprintf(x->timeframe, sizeof x->timeframe, "4h");
+  x->from = iso("2022-01-01T00:00:00Z");
+  x->to = iso("2024-01-01T00:00:00Z");
+  snprintf(x->status, sizeof x->status, "running");
+  x->best_trial = -1;
+  x->best_value = NAN;
+}
+
+static void assert_same_study(const cq_study_info *a, const cq_study_info *b) {
+  assert_int_equal(a->id, b->id);
+  assert_int_equal(a->created_at, b->created_at);
+  assert_int_equal(a->updated_at, b->updated_at);
+  assert_string_equal(a->kind, b->kind);
+  assert_string_equal(a->strategy, b->strategy);
+  assert_string_equal(a->sampler, b->sampler);
+  assert_string_equal(a->objective, b->objective);
+  assert_string_equal(a->venue, b->venue);
+  assert_string_equal(a->symbols, b->symbols);
+  assert_string_equal(a->timeframe, b->timeframe);
+  assert_int_equal(a->from, b->from);
+  assert_int_equal(a->to, b->to);
+  assert_string_equal(a->status, b->status);
+  assert_int_equal(a->n_trials, b->n_trials);
+  assert_int_equal(a->best_trial, b->best_trial);
+  assert_true(same_bits(a->best_value, b->best_value));
+}
+
+/* Doubles a store that rounds, goes through text, drops the sign of zero or turns a NaN into
+ * another NaN would change: a negative NaN with a payload, -0.0, subnormals, integers (which
+ * SQLite likes to store as integers), the extremes. */
+static double odd_double(size_t i) {
+  static const uint64_t nan_bits = UINT64_C(0xfff8000000000123); /* -NaN, payload 0x123 */
+  double nan;
+  memcpy(&nan, &nan_bits, sizeof nan);
+  switch (i % 9) {
+    case 0:
+      return nan;
+    case 1:
+      return -0.0;
+    case 2:
+      return 4.9e-324;
+    case 3:
+      return 1.0 / 3.0;
+    case 4:
+      return 3.0;
+    case 5:
+      return -1e308;
+    case 6:
+      return INFINITY;
+    case 7:
+      return NAN;
+    default:
+      return (double)i * 0.1;
+  }
+}
+
+/* n trials numbered first, first + 1, ...; trial i has i % 4 parameters and i % 5 values,
+ * all in one pool. */
+static cq_study_trial *make_trials(int64_t first, size_t n, double **pool) {
+  cq_study_trial *t = calloc(n ? n : 1, sizeof *t);
+  *pool = calloc(n * 4 + 1, sizeof **pool);
+  assert_non_null(t);
+  assert_non_null(*pool);
+  size_t used = 0;
+  for (size_t i = 0; i < n; i++) {
+    cq_study_trial *x = &t[i];
+    x->number = first + (int64_t)i;
+    x->state = (int)(i % 3);
+    x->value = odd_double(i);
+    x->value2 = odd_double(i + 4);
+    x->n_params = (int)(i % 4);
+    for (int k = 0; k < x->n_params; k++) x->params[k] = odd_double(i + (size_t)k + 1);
+    x->n_values = i % 5;
+    x->values = x->n_values ? *pool + used : NULL;
+    for (size_t k = 0; k < x->n_values; k++) x->values[k] = odd_double(i * 7 + k);
+    used += x->n_values;
+  }
+  return t;
+}
+
+static void assert_same_trial(const cq_study_trial *a, const cq_study_trial *b) {
+  assert_int_equal(a->number, b->number);
+  assert_int_equal(a->state, b->state);
+  assert_true(same_bits(a->value, b->value));
+  assert_true(same_bits(a->value2, b->value2));
+  assert_int_equal(a->n_params, b->n_params);
+  for (int k = 0; k < a->n_params; k++) assert_true(same_bits(a->params[k], b->params[k]));
+  assert_int_equal(a->n_values, b->n_values);
+  for (size_t k = 0; k < a->n_values; k++) assert_true(same_bits(a->values[k], b->values[k]));
+}
+
+static size_t count_studies(cq_store *s) {
+  cq_study_info *list = NULL;
+  size_t n = 99;
+  cq_error e;
+  assert_int_equal(cq_store_list_studies(s, &list, &n, &e), 0);
+  free(list);
+  return n;
+}
+
+static int64_t stored_trials(cq_store *s, int64_t id) {
+  cq_study st;
+  cq_error e;
+  assert_int_equal(cq_store_get_study(s, id, true, &st, &e), 0);
+  assert_int_equal(st.info.n_trials, (int64_t)st.ntrials); /* one snapshot */
+  int64_t n = (int64_t)st.ntrials;
+  cq_study_release(&st);
+  return n;
+}
+
+/* Create, read back, update, list newest first, delete, ids never given twice. */
+static void test_studies(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  assert_int_equal(count_studies(s), 0);
+  cq_study_info a, b;
+  make_study(&a, "sma_cross");
+  make_study(&b, "rsi_revert");
+  a.n_trials = 77; /* ignored: a new study has none */
+  const char *spec = "{\"params\":{\"fast\":[5,50]},\"note\":\"caf\xc3\xa9\"}";
+  assert_int_equal(cq_store_put_study(s, &a, spec, &e), 0);
+  assert_true(a.id > 0);
+  assert_int_equal(a.n_trials, 0);
+  assert_int_equal(cq_store_put_study(s, &b, NULL, &e), 0);
+  assert_true(b.id > a.id);
+
+  cq_study got;
+  assert_int_equal(cq_store_get_study(s, a.id, true, &got, &e), 0);
+  assert_same_study(&a, &got.info);
+  assert_string_equal(got.spec, spec);
+  assert_int_equal(got.ntrials, 0);
+  cq_study_release(&got);
+  assert_null(got.spec);
+  assert_int_equal(cq_store_get_study(s, b.id, false, &got, &e), 0);
+  assert_string_equal(got.spec, ""); /* NULL on create */
+  assert_null(got.trials);
+  cq_study_release(&got);
+
+  /* update: every column but id, created_at and n_trials; spec kept when NULL */
+  cq_study_info u = a;
+  u.created_at = 1;
+  u.n_trials = 5;
+  u.updated_at += CQ_NS_PER_HOUR;
+  snprintf(u.status, sizeof u.status, "done");
+  snprintf(u.sampler, sizeof u.sampler, "grid");
+  u.best_trial = 12;
+  u.best_value = -0.0;
+  u.to += CQ_NS_PER_HOUR;
+  assert_int_equal(cq_store_put_study(s, &u, NULL, &e), 0);
+  assert_int_equal(u.id, a.id);
+  assert_int_equal(cq_store_get_study(s, a.id, false, &got, &e), 0);
+  u.created_at = a.created_at;
+  u.n_trials = 0;
+  assert_same_study(&u, &got.info);
+  assert_true(signbit(got.info.best_value));
+  assert_string_equal(got.spec, spec);
+  cq_study_release(&got);
+  /* and replaced when given */
+  assert_int_equal(cq_store_put_study(s, &u, "{}", &e), 0);
+  assert_int_equal(cq_store_get_study(s, a.id, false, &got, &e), 0);
+  assert_string_equal(got.spec, "{}");
+  cq_study_release(&got);
+  a = u;
+
+  /* newest first */
+  cq_study_info *list = NULL;
+  size_t n = 0;
+  assert_int_equal(cq_store_list_studies(s, &list, &n, &e), 0);
+  assert_int_equal(n, 2);
+  assert_same_study(&list[0], &b);
+  assert_same_study(&list[1], &a);
+  free(list);
+
+  /* unknown ids, named */
+  cq_study_info v = a;
+  v.id = 987654;
+  assert_int_equal(cq_store_put_study(s, &v, "{}", &e), CQ_ENOTFOUND);
+  assert_non_null(strstr(e.msg, "no study 987654"));
+  assert_int_equal(count_studies(s), 2);
+  assert_int_equal(cq_store_get_study(s, 987654, true, &got, &e), CQ_ENOTFOUND);
+  assert_non_null(strstr(e.msg, "no study 987654"));
+  assert_null(got.spec);
+  assert_int_equal(cq_store_delete_study(s, 987654, &e), CQ_ENOTFOUND);
+  assert_non_null(strstr(e.msg, "no study 987654"));
+  double *pool;
+  cq_study_trial *t = make_trials(0, 3, &pool);
+  assert_int_equal(cq_store_put_trials(s, 987654, t, 3, &e), CQ_ENOTFOUND);
+  assert_non_null(strstr(e.msg, "no study 987654"));
+  assert_int_equal(cq_store_put_trials(s, 987654, NULL, 0, &e), CQ_ENOTFOUND);
+
+  /* checked before the store is touched */
+  v = a;
+  v.id = 0;
+  v.kind[0] = '\0';
+  assert_int_equal(cq_store_put_study(s, &v, NULL, &e), CQ_EINVAL);
+  assert_int_equal(v.id, 0);
+  v = a;
+  v.strategy[0] = '\0';
+  assert_int_equal(cq_store_put_study(s, &v, NULL, &e), CQ_EINVAL);
+
+  /* delete takes the trials along; the id is not given again */
+  assert_int_equal(cq_store_put_trials(s, a.id, t, 3, &e), 0);
+  assert_int_equal(cq_store_delete_study(s, a.id, &e), 0);
+  assert_int_equal(cq_store_get_study(s, a.id, true, &got, &e), CQ_ENOTFOUND);
+  assert_int_equal(cq_store_delete_study(s, a.id, &e), CQ_ENOTFOUND);
+  assert_int_equal(count_studies(s), 1);
+  int64_t gone = a.id;
+  a.id = 0;
+  assert_int_equal(cq_store_put_study(s, &a, NULL, &e), 0);
+  assert_true(a.id > b.id && a.id != gone);
+  assert_int_equal(stored_trials(s, a.id), 0); /* none of the deleted study's */
+  free(t);
+  free(pool);
+}
+
+/* Trials appended in batches, read back by number with every double bit for bit. */
+static void test_study_trials(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_study_info a;
+  make_study(&a, "sma_cross");
+  assert_int_equal(cq_store_put_study(s, &a, "{}", &e), 0);
+  double *pool1, *pool2;
+  cq_study_trial *t1 = make_trials(0, 20, &pool1);
+  cq_study_trial *t2 = make_trials(20, 7, &pool2);
+  /* the second batch out of order: stored by number all the same */
+  cq_study_trial tmp = t2[0];
+  t2[0] = t2[6];
+  t2[6] = tmp;
+  assert_int_equal(cq_store_put_trials(s, a.id, t1, 20, &e), 0);
+  assert_int_equal(cq_store_put_trials(s, a.id, t2, 7, &e), 0);
+  assert_int_equal(cq_store_put_trials(s, a.id, t1, 0, &e), 0); /* nothing */
+  cq_study got;
+  assert_int_equal(cq_store_get_study(s, a.id, true, &got, &e), 0);
+  assert_int_equal(got.info.n_trials, 27);
+  assert_int_equal(got.ntrials, 27);
+  for (size_t i = 0; i < 20; i++) assert_same_trial(&t1[i], &got.trials[i]);
+  assert_same_trial(&t2[6], &got.trials[20]);
+  assert_same_trial(&t2[0], &got.trials[26]);
+  for (size_t i = 1; i < 6; i++) assert_same_trial(&t2[i], &got.trials[20 + i]);
+  /* the values sit in the one pool */
+  for (size_t i = 0; i < got.ntrials; i++)
+    if (got.trials[i].n_values) {
+      assert_true(got.trials[i].values >= got.pool);
+    } else {
+      assert_null(got.trials[i].values);
+    }
+  cq_study_release(&got);
+  assert_null(got.trials);
+  assert_null(got.pool);
+  /* without trials: the count only */
+  assert_int_equal(cq_store_get_study(s, a.id, false, &got, &e), 0);
+  assert_int_equal(got.info.n_trials, 27);
+  assert_int_equal(got.ntrials, 0);
+  assert_null(got.trials);
+  cq_study_release(&got);
+  /* an update of the study leaves its count alone */
+  a.n_trials = 0;
+  assert_int_equal(cq_store_put_study(s, &a, NULL, &e), 0);
+  assert_int_equal(stored_trials(s, a.id), 27);
+  /* another study's trials are its own: the same numbers are fine there */
+  cq_study_info b;
+  make_study(&b, "other");
+  assert_int_equal(cq_store_put_study(s, &b, NULL, &e), 0);
+  assert_int_equal(cq_store_put_trials(s, b.id, t1, 5, &e), 0);
+  assert_int_equal(stored_trials(s, b.id), 5);
+  assert_int_equal(stored_trials(s, a.id), 27);
+  free(t1);
+  free(t2);
+  free(pool1);
+  free(pool2);
+}
+
+/* A refused put writes nothing: the count stays, no row is half there, also inside the
+ * caller's transaction (which stays usable). */
+static void test_study_trials_refused(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_study_info a;
+  make_study(&a, "sma_cross");
+  assert_int_equal(cq_store_put_study(s, &a, NULL, &e), 0);
+  double *pool;
+  cq_study_trial *t = make_trials(0, 10, &pool);
+  assert_int_equal(cq_store_put_trials(s, a.id, t, 5, &e), 0);
+  /* 5..9 are new, 4 is stored: the one at the end of the batch */
+  char want[96];
+  snprintf(want, sizeof want, "study %lld: trial 4 ", (long long)a.id);
+  assert_int_equal(cq_store_put_trials(s, a.id, t + 4, 6, &e), CQ_EEXIST);
+  assert_non_null(strstr(e.msg, want));
+  assert_int_equal(stored_trials(s, a.id), 5);
+  /* twice in one batch */
+  cq_study_trial twice[3] = {t[7], t[8], t[7]};
+  assert_int_equal(cq_store_put_trials(s, a.id, twice, 3, &e), CQ_EEXIST);
+  snprintf(want, sizeof want, "study %lld: trial 7 ", (long long)a.id);
+  assert_non_null(strstr(e.msg, want));
+  assert_int_equal(stored_trials(s, a.id), 5);
+  /* malformed trials */
+  cq_study_trial bad = t[6];
+  bad.n_params = CQ_STUDY_MAX_PARAMS + 1;
+  assert_int_equal(cq_store_put_trials(s, a.id, &bad, 1, &e), CQ_EINVAL);
+  assert_non_null(strstr(e.msg, "trial 6"));
+  bad.n_params = -1;
+  assert_int_equal(cq_store_put_trials(s, a.id, &bad, 1, &e), CQ_EINVAL);
+  bad = t[6];
+  bad.number = -3;
+  assert_int_equal(cq_store_put_trials(s, a.id, &bad, 1, &e), CQ_EINVAL);
+  bad = t[6];
+  bad.n_values = 2;
+  bad.values = NULL;
+  assert_int_equal(cq_store_put_trials(s, a.id, &bad, 1, &e), CQ_EINVAL);
+  bad.n_values = (size_t)CQ_STUDY_MAX_VALUES + 1;
+  bad.values = pool;
+  assert_int_equal(cq_store_put_trials(s, a.id, &bad, 1, &e), CQ_EINVAL);
+  assert_int_equal(stored_trials(s, a.id), 5);
+
+  /* inside a transaction: the refused put is undone alone, the rest commits */
+  assert_int_equal(cq_store_begin(s, &e), 0);
+  assert_int_equal(cq_store_put_trials(s, a.id, t + 5, 2, &e), 0);         /* 5, 6 */
+  assert_int_equal(cq_store_put_trials(s, a.id, t + 6, 3, &e), CQ_EEXIST); /* 6 stored */
+  assert_int_equal(cq_store_put_trials(s, 987654, t + 7, 1, &e), CQ_ENOTFOUND);
+  assert_int_equal(cq_store_commit(s, &e), 0);
+  assert_int_equal(stored_trials(s, a.id), 7);
+  /* and rolled back: nothing of it */
+  assert_int_equal(cq_store_begin(s, &e), 0);
+  assert_int_equal(cq_store_put_trials(s, a.id, t + 7, 3, &e), 0);
+  a.best_trial = 9;
+  assert_int_equal(cq_store_put_study(s, &a, "{\"x\":1}", &e), 0);
+  assert_int_equal(cq_store_rollback(s, &e), 0);
+  cq_study got;
+  assert_int_equal(cq_store_get_study(s, a.id, true, &got, &e), 0);
+  assert_int_equal(got.ntrials, 7);
+  assert_int_equal(got.info.n_trials, 7);
+  assert_int_equal(got.info.best_trial, -1);
+  assert_string_equal(got.spec, "");
+  for (size_t i = 0; i < 7; i++) assert_same_trial(&t[i], &got.trials[i]);
+  cq_study_release(&got);
+  free(t);
+  free(pool);
+}
+
+/* Ten thousand trials in one put, read back in one get, in a time an optimizer does not
+ * notice (not asserted: timings are not tests). */
+static void test_study_many_trials(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_study_info a;
+  make_study(&a, "grid_big");
+  assert_int_equal(cq_store_put_study(s, &a, NULL, &e), 0);
+  enum { N = 10000 };
+  double *pool;
+  cq_study_trial *t = make_trials(0, N, &pool);
+  assert_int_equal(cq_store_put_trials(s, a.id, t, N, &e), 0);
+  /* a repeat at the very end of a large batch: all of it refused */
+  double *pool2;
+  cq_study_trial *more = make_trials(N, N, &pool2);
+  more[N - 1].number = N / 2;
+  assert_int_equal(cq_store_put_trials(s, a.id, more, N, &e), CQ_EEXIST);
+  cq_study got;
+  assert_int_equal(cq_store_get_study(s, a.id, true, &got, &e), 0);
+  assert_int_equal(got.ntrials, N);
+  assert_int_equal(got.info.n_trials, N);
+  for (size_t i = 0; i < N; i++) assert_same_trial(&t[i], &got.trials[i]);
+  cq_study_release(&got);
+  more[N - 1].number = 2 * N - 1;
+  assert_int_equal(cq_store_put_trials(s, a.id, more, N, &e), 0);
+  assert_int_equal(stored_trials(s, a.id), 2 * N);
+  /* one trial larger than a write buffer: 2.4 MB of values between two small ones */
+  enum { BIG = 300000 };
+  double *big = malloc(BIG * sizeof *big);
+  assert_non_null(big);
+  for (size_t i = 0; i < BIG; i++) big[i] = odd_double(i);
+  cq_study_trial three[3] = {t[1], t[2], t[3]};
+  for (int i = 0; i < 3; i++) three[i].number = 2 * N + i;
+  three[1].n_values = BIG;
+  three[1].values = big;
+  assert_int_equal(cq_store_put_trials(s, a.id, three, 3, &e), 0);
+  assert_int_equal(cq_store_get_study(s, a.id, true, &got, &e), 0);
+  assert_int_equal(got.ntrials, 2 * N + 3);
+  for (int i = 0; i < 3; i++) assert_same_trial(&three[i], &got.trials[2 * N + i]);
+  cq_study_release(&got);
+  free(big);
+  free(t);
+  free(pool);
+  free(more);
+  free(pool2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_migrated_schema, store_setup, store_teardown),
@@ -701,6 +1100,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_backtest_runs, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_backtest_run_put_is_atomic, store_setup,
                                       store_teardown),
+      cmocka_unit_test_setup_teardown(test_studies, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_study_trials, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_study_trials_refused, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_study_many_trials, store_setup, store_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
