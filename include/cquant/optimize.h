@@ -239,7 +239,135 @@ CQ_NODISCARD int cq_wf_json(const cq_opt_study *proto, const cq_wf_config *wf,
                             const cq_wf_result *r, const cq_bt_data *data, char **out, size_t *len,
                             cq_error *err);
 
-/* The HTML report of a study or walk-forward document (one self-contained file). */
+/* ---- evaluation: strategies x symbols x periods into a scorecard ---------------------- */
+
+/* docs/optimization.md ("Evaluation and the scorecard") defines every number below. */
+enum {
+  CQ_EVAL_MAX_STRATEGIES = 32,
+  CQ_EVAL_MAX_PERIODS = 64,
+};
+
+typedef struct cq_eval_strategy {
+  const cq_strategy_def *def;
+  cq_param_values params; /* resolved (cq_params_resolve) */
+} cq_eval_strategy;
+
+typedef struct cq_eval_period {
+  cq_time from, to; /* open times from <= t < to */
+} cq_eval_period;
+
+typedef struct cq_eval_config {
+  /* What every cell shares: venue, tf, cash, sizing, fill model; bt.n_symbols,
+   * bt.symbols[] and bt.instruments[] name the symbols, in the order of the data's candles.
+   * Each cell replaces the strategy, its parameters, the symbols (one) and the range. */
+  cq_bt_config bt;
+  bool auto_engine; /* true: the vector engine for a strategy with signals when the settings
+                       allow it, else the event engine; false: bt.engine for every cell */
+  int n_strategies;
+  cq_eval_strategy strategies[CQ_EVAL_MAX_STRATEGIES];
+  int n_periods;
+  cq_eval_period periods[CQ_EVAL_MAX_PERIODS];
+  /* Parameter sets tried per strategy before settling on the ones evaluated (>= 1): the
+   * deflated Sharpe counts n_strategies x tried trials. */
+  int64_t tried;
+  uint64_t seed; /* of the bootstrap */
+  int threads;   /* 0: every core */
+} cq_eval_config;
+
+/* auto engine, tried 1, seed 42, every core; bt as cq_bt_config_default. */
+void cq_eval_config_init(cq_eval_config *c);
+
+/* n periods of equal length covering [from, to), their bounds on the tf grid counted from
+ * `from` (the last ends at `to`). CQ_EINVAL when n is outside 1..CQ_EVAL_MAX_PERIODS or the
+ * range holds fewer than n bars. */
+CQ_NODISCARD int cq_eval_split(cq_time from, cq_time to, cq_timeframe tf, int n,
+                               cq_eval_period *out, cq_error *err);
+
+/* The periods are not empty (from < to), in order and do not overlap; CQ_EINVAL naming the
+ * period(s) otherwise. */
+CQ_NODISCARD int cq_eval_check_periods(const cq_eval_period *p, int n, cq_error *err);
+
+/* The configuration against the data: strategies, symbols (as many as the data has),
+ * periods (above), and every symbol has candles in every period (CQ_EINVAL naming the
+ * symbol and the period otherwise). */
+CQ_NODISCARD int cq_eval_check(const cq_eval_config *c, const cq_bt_data *data, cq_error *err);
+
+/* One backtest: a strategy on one symbol over one period. */
+typedef struct cq_eval_cell {
+  int strategy, symbol, period;
+  cq_bt_engine engine; /* the one that ran it */
+  cq_bt_metrics metrics;
+  cq_moments moments; /* of the bar returns */
+  size_t n_returns;
+  double *returns; /* the bar returns (equity over the bar before; the first over the cash) */
+} cq_eval_cell;
+
+/* A strategy's scorecard. Every statistic is a cq_stat: not ok, with why, when it cannot be
+ * computed. Sharpe ratios are annualized like the run metrics; a cell whose equity never
+ * moves (no trade) counts as Sharpe 0. */
+typedef struct cq_eval_score {
+  int strategy;
+  int rank;      /* 1: best */
+  int64_t cells; /* cells run */
+  /* return */
+  cq_stat median_cagr, median_return;
+  /* risk */
+  cq_stat median_drawdown, worst_drawdown, median_volatility;
+  /* robustness */
+  cq_stat profitable; /* share of cells with a total return > 0 */
+  cq_stat median_sharpe, worst_sharpe;
+  cq_interval pooled_sharpe; /* Sharpe of every cell's bar returns together, with a 95 %
+                                circular-block bootstrap interval */
+  /* overfitting risk: the deflated Sharpe of the pooled returns (one trial: the
+   * probabilistic Sharpe against 0) */
+  cq_dsr dsr;
+  /* consistency: a symbol's (period's) Sharpe is the mean over its periods (symbols); it
+   * beats buy and hold when its mean total return exceeds the mean buy-and-hold return of
+   * the same cells */
+  cq_stat sharpe_sd_symbols, sharpe_sd_periods;
+  cq_stat beats_bh_symbols, beats_bh_periods;
+  /* the five parts of the score (0..1) and the score (0..100): see cq_eval_score_formula */
+  cq_stat part_return, part_risk, part_robustness, part_overfitting, part_consistency;
+  cq_stat score;
+} cq_eval_score;
+
+/* How the score combines the parts, in words (also written into the document). */
+extern const char cq_eval_score_formula[];
+
+typedef struct cq_eval_result {
+  size_t n_cells;
+  cq_eval_cell *cells; /* cell (s, y, p) at (s * n_symbols + y) * n_periods + p */
+  int n_strategies, n_symbols, n_periods;
+  int64_t trials;        /* n_strategies x tried: the deflated Sharpe's trials */
+  cq_stat var_sr;        /* variance of the cells' per-bar Sharpe ratios (every strategy's) */
+  cq_eval_score *scores; /* by strategy */
+  int ranking[CQ_EVAL_MAX_STRATEGIES]; /* strategy indices, best first */
+} cq_eval_result;
+
+void cq_eval_result_init(cq_eval_result *r);
+void cq_eval_result_release(cq_eval_result *r);
+
+/* Called from the calling thread after each batch of cells. Return false to stop (the run
+ * then fails with CQ_ESTATE, saying so). */
+typedef bool (*cq_eval_progress_fn)(size_t done, size_t total, void *user);
+
+/* Checks (cq_eval_check), runs every cell on worker threads over read-only views of data
+ * (each cell's numbers depend on nothing but its inputs: the result is the same on any
+ * number of threads), then the scorecard. out is initialised here; released on failure. */
+CQ_NODISCARD int cq_eval_run(const cq_eval_config *c, const cq_bt_data *data,
+                             cq_eval_progress_fn cb, void *user, cq_eval_result *out,
+                             cq_error *err);
+
+/* The scorecard and ranking from the cells (cq_eval_run ends with it). */
+CQ_NODISCARD int cq_eval_scorecard(const cq_eval_config *c, cq_eval_result *r, cq_error *err);
+
+/* The evaluation as one JSON document (kind "evaluate"; docs/optimization.md has the
+ * schema): settings, strategies, symbols, periods, cells with their metrics, the scorecard
+ * rows, the ranking, the score formula and notes. Deterministic. Caller frees *out. */
+CQ_NODISCARD int cq_eval_json(const cq_eval_config *c, const cq_eval_result *r, char **out,
+                              size_t *len, cq_error *err);
+
+/* The HTML report of a study, walk-forward or evaluation document (one self-contained file). */
 CQ_NODISCARD int cq_opt_report_html(const char *json, size_t len, FILE *out, cq_error *err);
 
 #ifdef __cplusplus

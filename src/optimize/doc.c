@@ -92,7 +92,7 @@ static void put_params(cq_jw *w, const cq_opt_space *s, const double *p) {
 }
 
 /* A statistic: its value, or null with the reason. */
-static void put_stat(cq_jw *w, const char *key, const cq_stat *s) {
+void cq__opt_put_stat(cq_jw *w, const char *key, const cq_stat *s) {
   cq_jw_key(w, key);
   cq_jw_open(w, '{');
   cq_jw_key(w, "ok");
@@ -106,10 +106,10 @@ static void put_stat(cq_jw *w, const char *key, const cq_stat *s) {
   cq_jw_close(w, '}');
 }
 
-static void put_interval(cq_jw *w, const char *key, const cq_interval *iv) {
+void cq__opt_put_interval(cq_jw *w, const char *key, const cq_interval *iv) {
   cq_jw_key(w, key);
   cq_jw_open(w, '{');
-  put_stat(w, "point", &iv->point);
+  cq__opt_put_stat(w, "point", &iv->point);
   cq_jw_key_num(w, "lo", iv->point.ok ? iv->lo : NAN);
   cq_jw_key_num(w, "hi", iv->point.ok ? iv->hi : NAN);
   cq_jw_key_num(w, "level", iv->level);
@@ -217,21 +217,21 @@ static void put_stats(cq_jw *w, const cq_opt_stats *s, const cq_opt_boot *b) {
   cq_jw_open(w, '{');
   cq_jw_key(w, "dsr");
   cq_jw_open(w, '{');
-  put_stat(w, "probability", &s->dsr.dsr);
+  cq__opt_put_stat(w, "probability", &s->dsr.dsr);
   cq_jw_key_num(w, "sr0", s->dsr.dsr.ok ? s->dsr.sr0 : NAN);
   cq_jw_key_int(w, "n_trials", s->dsr.n_trials);
   cq_jw_key_num(w, "var_sr", s->dsr.var_sr);
   cq_jw_close(w, '}');
   cq_jw_key(w, "pbo");
   cq_jw_open(w, '{');
-  put_stat(w, "probability", &s->pbo.pbo);
+  cq__opt_put_stat(w, "probability", &s->pbo.pbo);
   cq_jw_key_int(w, "splits", s->pbo.n_splits);
   cq_jw_key_num(w, "prob_loss", s->pbo.pbo.ok ? s->pbo.prob_loss : NAN);
-  put_stat(w, "slope", &s->pbo.slope);
+  cq__opt_put_stat(w, "slope", &s->pbo.slope);
   cq_jw_close(w, '}');
   cq_jw_key(w, "stability");
   cq_jw_open(w, '{');
-  put_stat(w, "ratio", &s->stability.stability);
+  cq__opt_put_stat(w, "ratio", &s->stability.stability);
   cq_jw_key_num(w, "fall", s->stability.stability.ok ? s->stability.fall : NAN);
   cq_jw_key_int(w, "neighbours", s->stability.neighbours);
   cq_jw_close(w, '}');
@@ -240,12 +240,12 @@ static void put_stats(cq_jw *w, const cq_opt_stats *s, const cq_opt_boot *b) {
     cq_jw_null(w);
   } else {
     cq_jw_open(w, '{');
-    put_interval(w, "sharpe", &b->sharpe);
-    put_interval(w, "total_return", &b->total_return);
-    put_interval(w, "max_drawdown", &b->max_drawdown);
-    put_interval(w, "win_rate", &b->win_rate);
-    put_interval(w, "profit_factor", &b->profit_factor);
-    put_interval(w, "avg_trade", &b->avg_trade);
+    cq__opt_put_interval(w, "sharpe", &b->sharpe);
+    cq__opt_put_interval(w, "total_return", &b->total_return);
+    cq__opt_put_interval(w, "max_drawdown", &b->max_drawdown);
+    cq__opt_put_interval(w, "win_rate", &b->win_rate);
+    cq__opt_put_interval(w, "profit_factor", &b->profit_factor);
+    cq__opt_put_interval(w, "avg_trade", &b->avg_trade);
     cq_jw_close(w, '}');
   }
   cq_jw_close(w, '}');
@@ -348,7 +348,7 @@ int cq_wf_json(const cq_opt_study *proto, const cq_wf_config *wf, const cq_wf_re
   cq_jw_key(&w, "anchored");
   cq_jw_bool(&w, wf->anchored);
   cq_jw_key_int(&w, "warmup_bars", wf->warmup_bars);
-  put_stat(&w, "efficiency", &r->efficiency);
+  cq__opt_put_stat(&w, "efficiency", &r->efficiency);
   cq_jw_key(&w, "drift");
   cq_jw_open(&w, '{');
   for (int d = 0; d < r->searched && d < proto->space.n_dims; d++)

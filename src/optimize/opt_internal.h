@@ -20,11 +20,16 @@ CQ_NODISCARD int cq__sampler_init(cq__sampler *sm, const cq_opt_study *st, cq_er
 void cq__sampler_release(cq__sampler *sm);
 /* Trial `number`'s point, from the trials before `history` (those of earlier batches).
  * false: nothing left (grid exhausted). */
-CQ_NODISCARD int cq__sampler_propose(const cq__sampler *sm, const cq_opt_study *st,
-                                     size_t history, int64_t number, double *x, bool *done,
-                                     cq_error *err);
+CQ_NODISCARD int cq__sampler_propose(const cq__sampler *sm, const cq_opt_study *st, size_t history,
+                                     int64_t number, double *x, bool *done, cq_error *err);
 
 /* The objective oriented so that larger is better; -inf for anything not complete or NaN. */
 double cq__opt_score(const cq_opt_study *st, const cq_opt_trial *t);
+
+/* A statistic in a document: {"ok", "value" (null unless ok), "why" (null when ok)}, and an
+ * interval: {"point", "lo", "hi", "level", "resamples"}; never a bare NaN. */
+struct cq_jw;
+void cq__opt_put_stat(struct cq_jw *w, const char *key, const cq_stat *s);
+void cq__opt_put_interval(struct cq_jw *w, const char *key, const cq_interval *iv);
 
 #endif
