@@ -130,6 +130,8 @@ int cmd_indicators(cli_ctx *ctx, int argc, char **argv);
 int cmd_backtest(cli_ctx *ctx, int argc, char **argv);
 int cmd_optimize(cli_ctx *ctx, int argc, char **argv);
 int cmd_walkforward(cli_ctx *ctx, int argc, char **argv);
+int cmd_evaluate(cli_ctx *ctx, int argc, char **argv);
+int cmd_compare(cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_version_usage[];
 extern const char cmd_config_usage[];
 extern const char cmd_help_usage[];
@@ -140,5 +142,7 @@ extern const char cmd_indicators_usage[];
 extern const char cmd_backtest_usage[];
 extern const char cmd_optimize_usage[];
 extern const char cmd_walkforward_usage[];
+extern const char cmd_evaluate_usage[];
+extern const char cmd_compare_usage[];
 
 #endif

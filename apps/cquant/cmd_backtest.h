@@ -40,6 +40,10 @@ void bt_print_metrics_json(FILE *f, const char *title, const char *json, size_t 
 int bt_store_run(cli_ctx *ctx, const char *cmd, cq_store *store, const cq_bt_result *r,
                  const char *json, size_t len, int64_t *id);
 
+/* Stored runs side by side (ID ID... [--store URI]; --json: one object per run); what both
+ * `cquant backtest compare` and `cquant compare` run, cmd naming the command in messages. */
+int bt_compare_runs(cli_ctx *ctx, const char *cmd, int argc, char **argv);
+
 int cmd_backtest_list(cli_ctx *ctx, int argc, char **argv);
 int cmd_backtest_show(cli_ctx *ctx, int argc, char **argv);
 int cmd_backtest_compare(cli_ctx *ctx, int argc, char **argv);

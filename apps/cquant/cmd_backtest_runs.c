@@ -294,7 +294,11 @@ int cmd_backtest_show(cli_ctx *ctx, int argc, char **argv) {
 }
 
 int cmd_backtest_compare(cli_ctx *ctx, int argc, char **argv) {
-  const char *cmd = "backtest compare", *store_flag = NULL;
+  return bt_compare_runs(ctx, "backtest compare", argc, argv);
+}
+
+int bt_compare_runs(cli_ctx *ctx, const char *cmd, int argc, char **argv) {
+  const char *store_flag = NULL;
   const cli_opt opts[] = {{"--store", NULL, CLI_STR, &store_flag}};
   enum { MAX_RUNS = 16 };
   const char *pos[MAX_RUNS];

@@ -74,13 +74,13 @@ static int64_t bars_in(cq_time from, cq_time to, cq_timeframe tf, int64_t cap) {
 int cq_eval_split(cq_time from, cq_time to, cq_timeframe tf, int n, cq_eval_period *out,
                   cq_error *err) {
   if (n < 1 || n > CQ_EVAL_MAX_PERIODS)
-    return cq_error_set(err, CQ_EINVAL, "evaluate: %d periods asked; expected 1 to %d", n,
+    return cq_error_set(err, CQ_EINVAL, "%d periods asked; expected 1 to %d", n,
                         CQ_EVAL_MAX_PERIODS);
-  if (!(from < to)) return cq_error_set(err, CQ_EINVAL, "evaluate: no time range to split");
+  if (!(from < to)) return cq_error_set(err, CQ_EINVAL, "no time range to split");
   int64_t bars = bars_in(from, to, tf, (int64_t)CQ_EVAL_MAX_PERIODS * 1000);
   if (bars < n)
     return cq_error_set(err, CQ_EINVAL,
-                        "evaluate: the range holds %lld bar%s, fewer than the %d periods asked",
+                        "the range holds %lld bar%s, fewer than the %d periods asked",
                         (long long)bars, bars == 1 ? "" : "s", n);
   for (int k = 0; k < n; k++) {
     out[k].from = bar_time(from, tf, bars * k / n);
@@ -92,15 +92,13 @@ int cq_eval_split(cq_time from, cq_time to, cq_timeframe tf, int n, cq_eval_peri
 int cq_eval_check_periods(const cq_eval_period *p, int n, cq_error *err) {
   char a[CQ_TIME_STRMAX], b[CQ_TIME_STRMAX], c[CQ_TIME_STRMAX], d[CQ_TIME_STRMAX];
   if (n < 1 || n > CQ_EVAL_MAX_PERIODS)
-    return cq_error_set(err, CQ_EINVAL, "evaluate: %d periods; expected 1 to %d", n,
-                        CQ_EVAL_MAX_PERIODS);
+    return cq_error_set(err, CQ_EINVAL, "%d periods; expected 1 to %d", n, CQ_EVAL_MAX_PERIODS);
   for (int i = 0; i < n; i++) {
     if (p[i].from < p[i].to) continue;
     iso(p[i].from, a, sizeof a);
     iso(p[i].to, b, sizeof b);
     return cq_error_set(err, CQ_EINVAL,
-                        "evaluate: period %d (%s .. %s) is empty: it must start before it ends",
-                        i + 1, a, b);
+                        "period %d (%s .. %s) is empty: it must start before it ends", i + 1, a, b);
   }
   for (int i = 1; i < n; i++) {
     if (p[i].from >= p[i - 1].to) continue;
@@ -110,11 +108,11 @@ int cq_eval_check_periods(const cq_eval_period *p, int n, cq_error *err) {
     iso(p[i].to, d, sizeof d);
     if (p[i].from < p[i - 1].from)
       return cq_error_set(err, CQ_EINVAL,
-                          "evaluate: periods %d (%s .. %s) and %d (%s .. %s) are out of order: "
+                          "periods %d (%s .. %s) and %d (%s .. %s) are out of order: "
                           "give them from the earliest",
                           i, a, b, i + 1, c, d);
-    return cq_error_set(err, CQ_EINVAL, "evaluate: periods %d (%s .. %s) and %d (%s .. %s) overlap",
-                        i, a, b, i + 1, c, d);
+    return cq_error_set(err, CQ_EINVAL, "periods %d (%s .. %s) and %d (%s .. %s) overlap", i, a, b,
+                        i + 1, c, d);
   }
   return CQ_OK;
 }
@@ -150,43 +148,42 @@ static cq_candles view_of(const cq_candles *c, size_t a, size_t b) {
 
 int cq_eval_check(const cq_eval_config *c, const cq_bt_data *data, cq_error *err) {
   if (c->n_strategies < 1 || c->n_strategies > CQ_EVAL_MAX_STRATEGIES)
-    return cq_error_set(err, CQ_EINVAL, "evaluate: %d strategies; expected 1 to %d",
-                        c->n_strategies, CQ_EVAL_MAX_STRATEGIES);
+    return cq_error_set(err, CQ_EINVAL, "%d strategies; expected 1 to %d", c->n_strategies,
+                        CQ_EVAL_MAX_STRATEGIES);
   for (int s = 0; s < c->n_strategies; s++) {
     const cq_strategy_def *def = c->strategies[s].def;
-    if (!def) return cq_error_set(err, CQ_EINVAL, "evaluate: strategy %d is not set", s + 1);
+    if (!def) return cq_error_set(err, CQ_EINVAL, "strategy %d is not set", s + 1);
     for (int k = 0; k < s; k++)
       if (c->strategies[k].def == def &&
           !memcmp(&c->strategies[k].params, &c->strategies[s].params, sizeof(cq_param_values)))
-        return cq_error_set(err, CQ_EINVAL, "evaluate: strategy %s is given twice", def->name);
+        return cq_error_set(err, CQ_EINVAL, "strategy %s is given twice", def->name);
     if (!c->auto_engine && c->bt.engine == CQ_BT_VECTOR && !def->signals)
       return cq_error_set(err, CQ_EUNSUPPORTED,
-                          "evaluate: strategy %s has no vector form; use the event engine",
-                          def->name);
+                          "strategy %s has no vector form; use the event engine", def->name);
   }
   if (c->tried < 1)
     return cq_error_set(err, CQ_EINVAL,
-                        "evaluate: %lld parameter sets tried per strategy; expected 1 or more",
+                        "%lld parameter sets tried per strategy; expected 1 or more",
                         (long long)c->tried);
   if (!data || data->n_symbols < 1 || data->n_symbols != c->bt.n_symbols ||
       data->n_symbols > CQ_BT_MAX_SYMBOLS)
     return cq_error_set(err, CQ_EINVAL,
-                        "evaluate: %d symbols in the settings, %d in the data; expected the same "
+                        "%d symbols in the settings, %d in the data; expected the same "
                         "number, 1 to %d",
                         c->bt.n_symbols, data ? data->n_symbols : 0, CQ_BT_MAX_SYMBOLS);
   int rc = cq_eval_check_periods(c->periods, c->n_periods, err);
   if (rc) return rc;
   for (int y = 0; y < data->n_symbols; y++) {
     const cq_candles *cd = data->candles[y];
-    if (!cd) return cq_error_set(err, CQ_EINVAL, "evaluate: no candles for %s", c->bt.symbols[y]);
+    if (!cd) return cq_error_set(err, CQ_EINVAL, "no candles for %s", c->bt.symbols[y]);
     if (data->trades[y])
-      return cq_error_set(err, CQ_EUNSUPPORTED, "evaluate: runs on candles, not on trade data");
+      return cq_error_set(err, CQ_EUNSUPPORTED, "runs on candles, not on trade data");
     for (int p = 0; p < c->n_periods; p++) {
       if (lower(cd, c->periods[p].from) < lower(cd, c->periods[p].to)) continue;
       char a[CQ_TIME_STRMAX], b[CQ_TIME_STRMAX];
       iso(c->periods[p].from, a, sizeof a);
       iso(c->periods[p].to, b, sizeof b);
-      return cq_error_set(err, CQ_EINVAL, "evaluate: %s has no candles in period %d (%s .. %s)",
+      return cq_error_set(err, CQ_EINVAL, "%s has no candles in period %d (%s .. %s)",
                           c->bt.symbols[y], p + 1, a, b);
     }
   }
@@ -313,9 +310,9 @@ static int run_batch(batch *b, int threads, cq_error *err) {
   iso(b->c->periods[cell->period].from, a, sizeof a);
   *err = b->err;
   if (!err->code) err->code = CQ_EINTERNAL;
-  cq_error_prefix(
-      err, "evaluate: %s on %s, period %d (from %s): ", b->c->strategies[cell->strategy].def->name,
-      b->c->bt.symbols[cell->symbol], cell->period + 1, a);
+  cq_error_prefix(err,
+                  "%s on %s, period %d (from %s): ", b->c->strategies[cell->strategy].def->name,
+                  b->c->bt.symbols[cell->symbol], cell->period + 1, a);
   return err->code;
 }
 
@@ -544,7 +541,13 @@ static int pooled(const cq_eval_config *c, const cq_eval_result *r, int s, cq_ev
   if (rc) return rc;
   double sr = m.n >= 2 && isfinite(m.sd) ? (m.sd > 0 ? m.mean / m.sd : 0) : NAN;
   cq_dsr *d = &sc->dsr;
-  if (r->trials == 1) {
+  if (m.n >= 2 && m.sd == 0) {
+    memset(d, 0, sizeof *d);
+    d->dsr = na("the pooled returns never vary (no trade)");
+    d->sr0 = NAN;
+    d->n_trials = r->trials;
+    d->var_sr = r->var_sr.ok ? r->var_sr.value : NAN;
+  } else if (r->trials == 1) {
     /* one trial: nothing to deflate, the probabilistic Sharpe against 0 */
     memset(d, 0, sizeof *d);
     d->dsr = cq_psr(sr, 0, m.n, m.skew, m.kurt);
@@ -643,8 +646,7 @@ int cq_eval_scorecard(const cq_eval_config *c, cq_eval_result *r, cq_error *err)
   if (r->n_strategies < 1 || r->n_strategies > CQ_EVAL_MAX_STRATEGIES || r->n_symbols < 1 ||
       r->n_periods < 1 ||
       r->n_cells != (size_t)r->n_strategies * (size_t)r->n_symbols * (size_t)r->n_periods)
-    return cq_error_set(err, CQ_EINVAL,
-                        "evaluate: %zu cells for %d strategies x %d symbols x %d periods",
+    return cq_error_set(err, CQ_EINVAL, "%zu cells for %d strategies x %d symbols x %d periods",
                         r->n_cells, r->n_strategies, r->n_symbols, r->n_periods);
   free(r->scores);
   r->scores = calloc((size_t)r->n_strategies, sizeof *r->scores);

@@ -1,7 +1,8 @@
-/* The page of a study or walk-forward document (cq-doc): summary cards, the overfitting
- * statistics, the optimization heatmap of two parameters, the Pareto front, the trials, and
- * for a walk-forward the windows and the stitched out-of-sample equity. Everything is drawn
- * from the document; nothing is fetched. */
+/* The page of a study, walk-forward or evaluation document (cq-doc), by its kind: summary
+ * cards, the overfitting statistics, the optimization heatmap of two parameters, the Pareto
+ * front, the trials; for a walk-forward the windows and the stitched out-of-sample equity;
+ * for an evaluation the ranked scorecard, its score parts, the cells by Sharpe and the notes.
+ * Everything is drawn from the document; nothing is fetched. */
 (function () {
   'use strict';
   var doc = JSON.parse(document.getElementById('cq-doc').textContent);
@@ -57,6 +58,186 @@
   }
   function paramText(p, dims) {
     return dims.map(function (d) { return d.name + '=' + p[d.name]; }).join(' ');
+  }
+
+  if (doc.kind === 'evaluate') {
+    evaluation();
+    return;
+  }
+
+  /* ---- evaluation: the scorecard, the cells by Sharpe, the parameters, the notes ---- */
+  function evaluation() {
+    var cfg = doc.config, rows = doc.scorecard, missing = [];
+    document.getElementById('subtitle').textContent =
+      'evaluation of ' + doc.strategies.map(function (s) { return s.name; }).join(', ') + ' on ' +
+      cfg.venue + ' ' + doc.symbols.join(', ') + ' ' + cfg.tf + ' \u00b7 ' + doc.periods.length +
+      ' period' + (doc.periods.length === 1 ? '' : 's') + ', ' + doc.cells.length + ' backtests';
+    document.getElementById('footer').textContent = 'cquant evaluation document, format ' + doc.format;
+    /* a statistic's cell: its value, or "not enough data" with the reason kept for the list */
+    function statCell(tr, who, what, s, f) {
+      var td;
+      if (s && s.ok) {
+        td = el('td', f(s.value), 'num');
+      } else {
+        td = el('td', 'not enough data', 'num');
+        td.title = s ? s.why || '' : '';
+        missing.push([who, what, s ? s.why || '' : '']);
+      }
+      tr.appendChild(td);
+      return td;
+    }
+    function f2(x) { return num(x, 2); }
+    function f1(x) { return num(x, 1); }
+    function pct0(x) { return num(x * 100, 0) + '%'; }
+    function headRow(t, heads) {
+      var tr = el('tr');
+      heads.forEach(function (h, i) { tr.appendChild(el('th', h, i > 1 ? 'num' : '')); });
+      var th = el('thead');
+      th.appendChild(tr);
+      t.appendChild(th);
+    }
+
+    var best = rows.length ? rows[0] : null;
+    var s = section('Summary');
+    cards(s, [
+      ['Best strategy', best ? best.strategy + (best.score.ok ? ' (score ' + num(best.score.value, 1) + ')' : '') : '\u2013'],
+      ['Backtests', String(doc.cells.length) + ' = ' + doc.strategies.length + ' x ' + doc.symbols.length + ' x ' + doc.periods.length],
+      ['Range', doc.periods[0].from.slice(0, 10) + ' .. ' + doc.periods[doc.periods.length - 1].to.slice(0, 10)],
+      ['Engine', doc.engine],
+      ['Trials (deflated Sharpe)', String(doc.trials) + ' (' + doc.strategies.length + ' strategies x ' + doc.tried + ' tried)'],
+      ['Fees, slippage', cfg.fees ? 'maker ' + cfg.fees.maker + ', taker ' + cfg.fees.taker + ', ' + cfg.slippage : '\u2013']
+    ]);
+
+    var sc = section('Scorecard (best first)');
+    var t = el('table', null, 'grid'), tb = el('tbody');
+    headRow(t, ['#', 'Strategy', 'Score', 'Median CAGR', 'Median return', 'Median max DD', 'Worst max DD',
+      'Median volatility', 'Profitable cells', 'Median Sharpe', 'Worst Sharpe', 'Pooled Sharpe [95 %]',
+      'Deflated Sharpe', 'Sharpe sd (symbols)', 'Sharpe sd (periods)', 'Beats B&H (symbols)', 'Beats B&H (periods)']);
+    rows.forEach(function (r) {
+      var tr = el('tr');
+      tr.appendChild(el('td', String(r.rank)));
+      tr.appendChild(el('td', r.strategy));
+      statCell(tr, r.strategy, 'score', r.score, f1).style.fontWeight = 'bold';
+      statCell(tr, r.strategy, 'median CAGR', r['return'].median_cagr, pct);
+      statCell(tr, r.strategy, 'median total return', r['return'].median_total_return, pct);
+      statCell(tr, r.strategy, 'median max drawdown', r.risk.median_max_drawdown, pct);
+      statCell(tr, r.strategy, 'worst max drawdown', r.risk.worst_max_drawdown, pct);
+      statCell(tr, r.strategy, 'median volatility', r.risk.median_volatility, pct);
+      statCell(tr, r.strategy, 'profitable cells', r.robustness.profitable_cells, pct0);
+      statCell(tr, r.strategy, 'median Sharpe', r.robustness.median_sharpe, f2);
+      statCell(tr, r.strategy, 'worst Sharpe', r.robustness.worst_sharpe, f2);
+      var iv = r.robustness.pooled_sharpe;
+      var td = statCell(tr, r.strategy, 'pooled Sharpe', iv.point, f2);
+      if (iv.point.ok) td.textContent = f2(iv.point.value) + ' [' + f2(iv.lo) + ', ' + f2(iv.hi) + ']';
+      statCell(tr, r.strategy, 'deflated Sharpe', r.overfitting.deflated_sharpe, f2);
+      statCell(tr, r.strategy, 'Sharpe spread across symbols', r.consistency.sharpe_sd_symbols, f2);
+      statCell(tr, r.strategy, 'Sharpe spread across periods', r.consistency.sharpe_sd_periods, f2);
+      statCell(tr, r.strategy, 'beats buy and hold (symbols)', r.consistency.beats_buy_hold_symbols, pct0);
+      statCell(tr, r.strategy, 'beats buy and hold (periods)', r.consistency.beats_buy_hold_periods, pct0);
+      tb.appendChild(tr);
+    });
+    t.appendChild(tb);
+    var box = el('div', null, 'scroll');
+    box.appendChild(t);
+    sc.appendChild(box);
+    sc.appendChild(el('p', 'Medians and shares over the ' + doc.symbols.length * doc.periods.length +
+      ' cells of each strategy; Sharpe ratios annualized; the deflated Sharpe is the probability that the pooled Sharpe beats the best of ' +
+      doc.trials + ' trials drawn by luck.', 'note'));
+
+    var parts = section('Score parts (0 to 1)');
+    var pt = el('table', null, 'grid'), pb = el('tbody');
+    headRow(pt, ['#', 'Strategy', 'Return', 'Risk', 'Robustness', 'Overfitting', 'Consistency', 'Score']);
+    rows.forEach(function (r) {
+      var tr = el('tr'), p = r.score.parts;
+      tr.appendChild(el('td', String(r.rank)));
+      tr.appendChild(el('td', r.strategy));
+      ['return', 'risk', 'robustness', 'overfitting', 'consistency'].forEach(function (k) {
+        statCell(tr, r.strategy, 'score part ' + k, p[k], f2);
+      });
+      statCell(tr, r.strategy, 'score', r.score, f1);
+      pb.appendChild(tr);
+    });
+    pt.appendChild(pb);
+    parts.appendChild(pt);
+    parts.appendChild(el('p', doc.score_formula + '.', 'note'));
+
+    matrix();
+
+    var ps = section('Strategies and parameters');
+    ps.appendChild(table(['Strategy', 'Parameters', 'Summary'], doc.strategies.map(function (x) {
+      return [x.name, Object.keys(x.params).map(function (k) { return k + '=' + x.params[k]; }).join(' '), x.summary];
+    }), [false, false, false]));
+
+    var ns = section('Notes');
+    if (missing.length) {
+      var seen = {}, ul = el('ul');
+      missing.forEach(function (m) {
+        var k = m.join('|');
+        if (seen[k]) return;
+        seen[k] = 1;
+        ul.appendChild(el('li', m[0] + ', ' + m[1] + ': not enough data (' + m[2] + ')'));
+      });
+      ns.appendChild(el('p', 'Not enough data for:', 'note'));
+      ns.appendChild(ul);
+    }
+    var nl = el('ul');
+    doc.notes.forEach(function (n) { nl.appendChild(el('li', n)); });
+    ns.appendChild(nl);
+  }
+
+  /* strategies x (symbol, period), each cell its Sharpe, red (-2 and below) to green (+2 and up) */
+  function matrix() {
+    var s = section('Cells: Sharpe by strategy, symbol and period');
+    var byKey = {};
+    doc.cells.forEach(function (c) { byKey[c.strategy + '|' + c.symbol + '|' + c.period] = c; });
+    var t = el('table', null, 'grid heat'), h1 = el('tr'), h2 = el('tr');
+    h1.appendChild(el('th', 'Strategy'));
+    h2.appendChild(el('th', ''));
+    doc.symbols.forEach(function (sym) {
+      var th = el('th', sym);
+      th.colSpan = doc.periods.length;
+      h1.appendChild(th);
+      doc.periods.forEach(function (p, i) {
+        var x = el('th', String(i + 1), 'num');
+        x.title = p.from + ' .. ' + p.to;
+        h2.appendChild(x);
+      });
+    });
+    var th = el('thead');
+    th.appendChild(h1);
+    th.appendChild(h2);
+    t.appendChild(th);
+    var tb = el('tbody');
+    doc.scorecard.forEach(function (r) {
+      var tr = el('tr');
+      tr.appendChild(el('th', r.strategy));
+      doc.symbols.forEach(function (sym) {
+        doc.periods.forEach(function (p, i) {
+          var c = byKey[r.strategy + '|' + sym + '|' + i], m = c ? c.metrics : null, td;
+          if (!m || m.sharpe === null) {
+            td = el('td', m && m.n_trades === 0 ? 'flat' : '\u2013', 'empty');
+          } else {
+            var f = Math.max(0, Math.min(1, (m.sharpe + 2) / 4));
+            td = el('td', num(m.sharpe, 2), 'num');
+            td.style.background = 'hsl(' + Math.round(f * 120) + ',70%,' + (80 - f * 25) + '%)';
+          }
+          if (m) {
+            td.title = r.strategy + ' on ' + sym + ', period ' + (i + 1) + ' (' + p.from.slice(0, 10) + ' .. ' +
+              p.to.slice(0, 10) + '): return ' + pct(m.total_return) + ', buy and hold ' + pct(m.buy_hold_return) +
+              ', max drawdown ' + pct(m.max_drawdown) + ', ' + m.n_trades + ' trades (' + c.engine + ' engine)';
+          }
+          tr.appendChild(td);
+        });
+      });
+      tb.appendChild(tr);
+    });
+    t.appendChild(tb);
+    var box = el('div', null, 'scroll');
+    box.appendChild(t);
+    s.appendChild(box);
+    s.appendChild(el('p', 'Each cell is one backtest; its colour runs from red (Sharpe -2 or below) to green (+2 or above). ' +
+      'Periods: ' + doc.periods.map(function (p, i) { return (i + 1) + ' = ' + p.from.slice(0, 10) + ' .. ' + p.to.slice(0, 10); }).join('; ') +
+      '. Hover a cell for its return, drawdown and trades.', 'note'));
   }
 
   var st = doc.study, dims = doc.space.dims, obj = st.objective;
