@@ -260,14 +260,16 @@ static size_t target_of(const cq_opt_study *st, const cq__sampler *sm) {
   return n > 0 ? (size_t)n : 0;
 }
 
+/* Trials are proposed in fixed batches by number ([0, 16), [16, 32), ...): trial k sees the
+ * trials before its batch, whatever the thread count and wherever a run was interrupted. */
 static int propose_batch(cq_opt_study *st, const cq__sampler *sm, batch *b, size_t want,
                          cq_error *err) {
-  size_t history = st->n_trials;
+  size_t first = st->n_trials, history = first / CQ_OPT_BATCH * CQ_OPT_BATCH;
   b->n = 0;
   for (size_t i = 0; i < want; i++) {
     cq_opt_trial *t = &b->trials[b->n];
     memset(t, 0, sizeof *t);
-    t->number = (int64_t)(history + i);
+    t->number = (int64_t)(first + i);
     double x[CQ_MAX_PARAMS] = {0};
     bool done = false;
     int rc = cq__sampler_propose(sm, st, history, t->number, x, &done, err);
@@ -306,8 +308,8 @@ int cq_opt_run(cq_opt_study *st, const cq_bt_data *data, cq_opt_progress_fn cb, 
   }
   int threads = threads_of(&st->config);
   while (!rc && !st->stopped_early && st->n_trials < target) {
-    size_t want = target - st->n_trials;
-    if (want > CQ_OPT_BATCH) want = CQ_OPT_BATCH;
+    size_t want = target - st->n_trials, room = CQ_OPT_BATCH - st->n_trials % CQ_OPT_BATCH;
+    if (want > room) want = room;
     rc = propose_batch(st, &sm, b, want, err);
     if (rc || b->n == 0) break;
     b->st = st;
