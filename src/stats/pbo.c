@@ -124,8 +124,10 @@ static double oos_rank(const double *oos, int n, int k) {
   double rank = 1.0;
   for (int i = 0; i < n; i++) {
     if (i == k) continue;
-    if (oos[i] < oos[k]) rank += 1.0;
-    else if (oos[i] == oos[k]) rank += 0.5;
+    if (oos[i] < oos[k])
+      rank += 1.0;
+    else if (oos[i] == oos[k])
+      rank += 0.5;
   }
   return rank;
 }
