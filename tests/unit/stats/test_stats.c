@@ -282,6 +282,16 @@ static void test_pbo_ties(void **state) {
   assert_true(p.pbo.value == 1.0);
   cq_pbo_release(&p);
 
+  /* an IS tie goes to the lowest index: trials 0 and 1 are the same on blocks 0 and 1, so in
+   * the first split (IS {0, 1}) trial 0 is chosen, and it is the OOS worst (block means -0.2
+   * against 0.3 and 0.1): rank 1, lambda = ln(1/3); trial 1 would have given ln 3 */
+  const double tie[3][4] = {{0.2, 0.1, -0.2, -0.2}, {0.2, 0.1, 0.3, 0.3}, {0.0, 0.0, 0.1, 0.1}};
+  cq_block_stat tb[3 * 4];
+  for (int k = 0; k < 3; k++) trial_blocks(tie[k], 4, 2, &tb[k * 4]);
+  p = run_pbo(tb, 3, 4);
+  close_to(p.logits[0], log(1.0 / 3.0), 1e-15, "IS tie");
+  cq_pbo_release(&p);
+
   /* a trial of zeros (one that never trades) has Sharpe 0, not an error */
   cq_block_stat zero[2 * 4];
   trial_blocks(mean, 4, 2, &zero[0]);
