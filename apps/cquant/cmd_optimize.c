@@ -201,6 +201,26 @@ static int unpack_trial(const cq_study_trial *s, int n_params, cq_opt_trial *t, 
   return CQ_OK;
 }
 
+static void info_of(const cq_opt_study *st, const char *kind, cq_study_info *in) {
+  in->best_trial = st->best >= 0 ? st->trials[st->best].number : -1;
+  in->best_value = st->best >= 0 ? st->trials[st->best].value : NAN;
+  snprintf(in->kind, sizeof in->kind, "%s", kind);
+  snprintf(in->strategy, sizeof in->strategy, "%s", st->space.def->name);
+  snprintf(in->sampler, sizeof in->sampler, "%s", cq_sampler_name(st->config.sampler));
+  snprintf(in->objective, sizeof in->objective, "%s", cq_metric_at(st->config.objective)->name);
+  snprintf(in->venue, sizeof in->venue, "%s", st->bt.venue);
+  size_t at = 0;
+  in->symbols[0] = '\0';
+  for (int s = 0; s < st->bt.n_symbols && at < sizeof in->symbols; s++) {
+    int n = snprintf(in->symbols + at, sizeof in->symbols - at, "%s%s", s ? "," : "",
+                     st->bt.symbols[s]);
+    if (n > 0) at += (size_t)n;
+  }
+  cq_timeframe_format(st->bt.tf, in->timeframe, sizeof in->timeframe);
+  in->from = st->bt.from;
+  in->to = st->bt.to;
+}
+
 typedef struct run_state {
   cli_ctx *ctx;
   const char *cmd;
@@ -212,11 +232,27 @@ typedef struct run_state {
   int rc;
   cq_error err;
   size_t window, windows; /* walk-forward: which window */
+  char *spec;             /* a new study: created with its first trials (nothing refused is kept) */
+  cq_opt_study *st;
 } run_state;
+
+static int create_study(run_state *rs, const cq_opt_study *st) {
+  cq_study_info in = {0};
+  info_of(st, "optimize", &in);
+  in.created_at = in.updated_at = cq_clock_now(&rs->ctx->clock);
+  snprintf(in.status, sizeof in.status, "running");
+  int rc = cq_store_put_study(rs->store, &in, rs->spec, &rs->err);
+  if (!rc) rs->study = rs->st->store_id = in.id;
+  return rc;
+}
 
 static int store_new_trials(run_state *rs, const cq_opt_study *st) {
   size_t n = st->n_trials - rs->stored;
-  if (!rs->store || !rs->study || n == 0) return CQ_OK;
+  if (!rs->store || n == 0) return CQ_OK;
+  if (!rs->study) {
+    int rc = create_study(rs, st);
+    if (rc) return rc;
+  }
   cq_study_trial *t = calloc(n, sizeof *t);
   double *values = malloc(n * pack_size() * sizeof *values);
   int rc = !t || !values ? cq_error_set(&rs->err, CQ_ENOMEM, "optimize: no memory") : CQ_OK;
@@ -248,25 +284,6 @@ static bool on_batch(const cq_opt_study *st, void *user) {
   return true;
 }
 
-static void info_of(const cq_opt_study *st, const char *kind, cq_study_info *in) {
-  in->best_trial = st->best >= 0 ? st->trials[st->best].number : -1;
-  in->best_value = st->best >= 0 ? st->trials[st->best].value : NAN;
-  snprintf(in->kind, sizeof in->kind, "%s", kind);
-  snprintf(in->strategy, sizeof in->strategy, "%s", st->space.def->name);
-  snprintf(in->sampler, sizeof in->sampler, "%s", cq_sampler_name(st->config.sampler));
-  snprintf(in->objective, sizeof in->objective, "%s", cq_metric_at(st->config.objective)->name);
-  snprintf(in->venue, sizeof in->venue, "%s", st->bt.venue);
-  size_t at = 0;
-  in->symbols[0] = '\0';
-  for (int s = 0; s < st->bt.n_symbols && at < sizeof in->symbols; s++) {
-    int n = snprintf(in->symbols + at, sizeof in->symbols - at, "%s%s", s ? "," : "",
-                     st->bt.symbols[s]);
-    if (n > 0) at += (size_t)n;
-  }
-  cq_timeframe_format(st->bt.tf, in->timeframe, sizeof in->timeframe);
-  in->from = st->bt.from;
-  in->to = st->bt.to;
-}
 
 /* The options as JSON text: what --resume parses again. */
 static char *spec_of(int argc, char **argv) {
@@ -577,20 +594,12 @@ static int optimize_run(cli_ctx *ctx, int argc, char **argv) {
   if (!rc && !j->o.bt.no_store) {
     rs.store = j->store;
     rs.stored = j->st.n_trials;
+    rs.st = &j->st;
     if (j->o.resume) {
       rs.study = stored.info.id;
-    } else {
-      cq_study_info in = {0};
-      info_of(&j->st, "optimize", &in);
-      in.created_at = in.updated_at = cq_clock_now(&ctx->clock);
-      snprintf(in.status, sizeof in.status, "running");
-      char *spec = spec_of(argc, argv);
-      if (!spec || cq_store_put_study(j->store, &in, spec, &e)) {
-        if (spec) cli_report_error(ctx, cmd, &e);
-        rc = CLI_FAIL;
-      }
-      free(spec);
-      rs.study = j->st.store_id = in.id;
+    } else if (!(rs.spec = spec_of(argc, argv))) {
+      fprintf(ctx->err, "cquant %s: out of memory\n", cmd);
+      rc = CLI_FAIL;
     }
   }
   cq_study_release(&stored);
@@ -612,6 +621,7 @@ static int optimize_run(cli_ctx *ctx, int argc, char **argv) {
       rc = optimize_finish(ctx, cmd, j, &rs, secs);
     }
   }
+  free(rs.spec);
   job_release(j);
   return rc;
 }
