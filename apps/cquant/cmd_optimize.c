@@ -1,6 +1,7 @@
 /* cquant optimize / walkforward: parameter search and walk-forward analysis over stored
  * candles (docs/cli/optimize.md). Studies are kept in the store, trial by trial, so an
  * interrupted one resumes with --resume ID. */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,7 +285,6 @@ static bool on_batch(const cq_opt_study *st, void *user) {
   return true;
 }
 
-
 /* The options as JSON text: what --resume parses again. */
 static char *spec_of(int argc, char **argv) {
   size_t cap = 64;
@@ -367,7 +367,6 @@ typedef struct job {
   cq_store *store;
   char *spec_argv[128];
   int spec_argc;
-  void *spec_doc; /* the parsed spec behind spec_argv */
 } job;
 
 static void job_release(job *j) {
@@ -396,29 +395,17 @@ static int resume_args(cli_ctx *ctx, const char *cmd, job *j, int64_t id, cq_stu
     cli_report_error(ctx, cmd, &e);
     return CLI_FAIL;
   }
-  /* the spec is {"args":[...]}: the strings between quotes, unescaped */
-  const char *p = stored->spec ? strstr(stored->spec, "[") : NULL;
-  while (p && *p && *p != ']' && j->spec_argc < 127) {
-    const char *q = strchr(p, '"');
-    if (!q) break;
-    char *arg = malloc(strlen(q) + 1);
-    if (!arg) return CLI_FAIL;
-    size_t k = 0;
-    for (q++; *q && *q != '"'; q++) {
-      if (*q == '\\' && q[1] == 'u') {
-        arg[k++] = (char)strtol((char[5]){q[2], q[3], q[4], q[5], 0}, NULL, 16);
-        q += 5;
-      } else if (*q == '\\' && q[1]) {
-        arg[k++] = *++q;
-      } else {
-        arg[k++] = *q;
-      }
-    }
-    arg[k] = '\0';
-    j->spec_argv[j->spec_argc++] = arg;
-    p = *q ? q + 1 : q;
-    while (*p == ',' || *p == ' ') p++;
+  /* the spec is {"args":[...]}: the options the study was started with */
+  json_error_t je;
+  json_t *doc = stored->spec ? json_loads(stored->spec, 0, &je) : NULL;
+  json_t *args = json_object_get(doc, "args");
+  for (size_t i = 0; i < json_array_size(args) && j->spec_argc < 127; i++) {
+    const char *a = json_string_value(json_array_get(args, i));
+    char *copy = a ? strdup(a) : NULL;
+    if (!copy) break;
+    j->spec_argv[j->spec_argc++] = copy;
   }
+  json_decref(doc);
   if (!j->spec_argc) {
     fprintf(ctx->err, "cquant %s: study %lld keeps no options to resume from\n", cmd,
             (long long)id);
@@ -447,7 +434,7 @@ static int load_stored_trials(cli_ctx *ctx, const char *cmd, job *j, const cq_st
 }
 
 static int write_file(cli_ctx *ctx, const char *cmd, const char *path, const char *text, size_t len,
-                      bool html, const char *title) {
+                      bool html) {
   cli_output out;
   int rc = cli_output_open(ctx, cmd, path, &out);
   if (rc) return rc;
@@ -455,7 +442,6 @@ static int write_file(cli_ctx *ctx, const char *cmd, const char *path, const cha
   cq_error_clear(&e);
   rc = html ? cq_opt_report_html(text, len, out.f, &e)
             : (fwrite(text, 1, len, out.f) == len ? CQ_OK : CQ_EIO);
-  (void)title;
   if (cli_output_close(&out, rc, &e)) {
     if (e.code)
       cli_report_error(ctx, cmd, &e);
@@ -524,8 +510,8 @@ static int optimize_finish(cli_ctx *ctx, const char *cmd, job *j, run_state *rs,
       rc = CLI_FAIL;
     }
   }
-  if (!rc && j->o.bt.report) rc = write_file(ctx, cmd, j->o.bt.report, doc, len, true, NULL);
-  if (!rc && j->o.bt.output) rc = write_file(ctx, cmd, j->o.bt.output, doc, len, false, NULL);
+  if (!rc && j->o.bt.report) rc = write_file(ctx, cmd, j->o.bt.report, doc, len, true);
+  if (!rc && j->o.bt.output) rc = write_file(ctx, cmd, j->o.bt.output, doc, len, false);
   if (!rc && ctx->json) {
     fwrite(doc, 1, len, ctx->out);
   } else if (!rc) {
@@ -684,8 +670,8 @@ int cmd_walkforward(cli_ctx *ctx, int argc, char **argv) {
       rc = e.code == CQ_EINVAL ? CLI_USAGE : CLI_FAIL;
     }
     double secs = (double)(cq_clock_steady(&ctx->clock) - t0) / 1e9;
-    if (!rc && j->o.bt.report) rc = write_file(ctx, cmd, j->o.bt.report, doc, len, true, NULL);
-    if (!rc && j->o.bt.output) rc = write_file(ctx, cmd, j->o.bt.output, doc, len, false, NULL);
+    if (!rc && j->o.bt.report) rc = write_file(ctx, cmd, j->o.bt.report, doc, len, true);
+    if (!rc && j->o.bt.output) rc = write_file(ctx, cmd, j->o.bt.output, doc, len, false);
     if (!rc && ctx->json) {
       fwrite(doc, 1, len, ctx->out);
     } else if (!rc) {

@@ -76,7 +76,7 @@ bool cq_opt_better(const cq_opt_study *st, double a, double b) {
 static void return_stats(const cq_bt_result *r, cq_opt_trial *t) {
   size_t n = r->n_bars;
   double prev = cq_dec_to_double(r->config.initial_cash);
-  double sum = 0, sumsq = 0;
+  double sum = 0;
   memset(t->blocks, 0, sizeof t->blocks);
   for (size_t i = 0; i < n; i++) {
     double e = r->equity[i], x = prev != 0 ? e / prev - 1 : 0;
@@ -86,7 +86,6 @@ static void return_stats(const cq_bt_result *r, cq_opt_trial *t) {
     b->sum += x;
     b->sumsq += x * x;
     sum += x;
-    sumsq += x * x;
   }
   /* skewness and kurtosis need the mean first: a second pass */
   double mean = n ? sum / (double)n : 0, m2 = 0, m3 = 0, m4 = 0;
@@ -108,7 +107,6 @@ static void return_stats(const cq_bt_result *r, cq_opt_trial *t) {
     mo.skew = m2 > 0 ? m3 / pow(m2, 1.5) : 0;
     mo.kurt = m2 > 0 ? m4 / (m2 * m2) : 3;
   }
-  (void)sumsq;
   t->moments = mo;
 }
 
