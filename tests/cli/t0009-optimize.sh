@@ -58,6 +58,15 @@ contains "$TMP/out" "stitched OOS"
 contains "$TMP/out" "walk-forward efficiency"
 grep -q '"kind":"walkforward"' "$TMP/wf.html" || fail "no walk-forward document in the report"
 
+# the report page draws both documents without a browser (when Node.js is here)
+expect_status 0 "$CQ" walkforward --strategy sma_cross --symbol SYN/USDT --tf 1h --quiet \
+  --sampler grid --param fast=5:30:5 --param slow=40:120:20 --is 60d --oos 30d \
+  --output "$TMP/wf.json"
+if command -v node >/dev/null; then
+  node "$CQ_SOURCE_DIR/tests/cli/page_smoke.js" "$CQ_SOURCE_DIR/src/optimize/study_page.js" \
+    "$TMP/resumed.json" "$TMP/wf.json" >"$TMP/page" 2>&1 || fail "study page: $(cat "$TMP/page")"
+fi
+
 # bad input: a clear message, exit 2, nothing stored
 expect_status 2 "$CQ" "${O[@]}" --objective sharp
 contains "$TMP/err" "did you mean sharpe"
