@@ -305,8 +305,8 @@ static int load_symbol(cli_ctx *ctx, const char *cmd, cq_store *store, cq_bt_con
   int rc = cq_store_get_instrument(store, cfg->venue, cfg->symbols[s], ins, &e);
   if (rc == CQ_ENOTFOUND) {
     memset(ins, 0, sizeof *ins);
-    snprintf(ins->venue, sizeof ins->venue, "%s", cfg->venue);
-    snprintf(ins->symbol, sizeof ins->symbol, "%s", cfg->symbols[s]);
+    cq_strlcpy(ins->venue, cfg->venue, sizeof ins->venue);
+    cq_strlcpy(ins->symbol, cfg->symbols[s], sizeof ins->symbol);
     if (cq_symbol_parse(cfg->symbols[s], ins->base, ins->quote, NULL)) return CLI_FAIL;
     ins->tick = infer_tick(c);
     ins->lot = CQ_DEC(1, 8);

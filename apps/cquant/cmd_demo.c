@@ -22,7 +22,9 @@ const char cmd_demo_usage[] =
     "Then the research job: when the store holds no synthetic candles, two years of 1h\n"
     "candles for SYN/USDT and SYB/USDT (venue synth, seeded); every built-in strategy\n"
     "backtested on SYN/USDT, sma_cross also vectorized and on both symbols; an HTML report\n"
-    "per run and an index page in the reports folder (default ./var/reports).\n"
+    "per run and an index page in the reports folder (default ./var/reports); then sma_cross\n"
+    "searched by TPE (200 trials, stored) and walked forward (180-day in-sample, 60-day\n"
+    "out-of-sample windows), each with its report in the same folder.\n"
     "File names say what they hold: <venue>_<BASE>_<QUOTE>-<tf>[.anything].csv, for example\n"
     "binance_BTC_USDT-5m.csv.\n";
 
@@ -209,10 +211,16 @@ static int backtest(cli_ctx *ctx, char *store_arg, const char *reports, demo_run
   snprintf(html, sizeof html, "%s/%s.html", reports, name);
   snprintf(json, sizeof json, "%s/%s.json", reports, name);
   snprintf(r->json, sizeof r->json, "%s", json);
-  char *argv[] = {"--strategy", (char *)strategy, "--venue",  "synth",  "--symbol",
-                  (char *)symbols, "--tf",        "1h",       "--fee",  "0.001",
-                  "--slippage", "bps:2",          "--engine", (char *)engine, "--report",
-                  html,         "--output",       json,       "--store", store_arg,
+  char *argv[] = {"--strategy", (char *)strategy,
+                  "--venue",    "synth",
+                  "--symbol",   (char *)symbols,
+                  "--tf",       "1h",
+                  "--fee",      "0.001",
+                  "--slippage", "bps:2",
+                  "--engine",   (char *)engine,
+                  "--report",   html,
+                  "--output",   json,
+                  "--store",    store_arg,
                   "--quiet"};
   return run_cmd(ctx, "backtest", cmd_backtest, argv, (int)(sizeof argv / sizeof argv[0]));
 }
@@ -252,6 +260,32 @@ static int write_index(cli_ctx *ctx, const char *reports, demo_run *runs, int n)
   return rc;
 }
 
+/* sma_cross searched by TPE on SYN/USDT, then walked forward: two more reports. */
+static int search(cli_ctx *ctx, char *store_arg, const char *reports) {
+  char opt[1024], wf[1024];
+  snprintf(opt, sizeof opt, "%s/optimize-sma_cross.html", reports);
+  snprintf(wf, sizeof wf, "%s/walkforward-sma_cross.html", reports);
+  char *common[] = {"--strategy",     "sma_cross",    "--venue",     "synth",       "--symbol",
+                    "SYN/USDT",       "--tf",         "1h",          "--fee",       "0.001",
+                    "--slippage",     "bps:2",        "--param",     "fast=5:50:5", "--param",
+                    "slow=20:200:10", "--constraint", "fast < slow", "--store",     store_arg,
+                    "--quiet"};
+  enum { NC = sizeof common / sizeof common[0] };
+  char *argv[NC + 10];
+  memcpy(argv, common, sizeof common);
+  char *o_extra[] = {"--sampler",    "tpe",          "--trials", "200",
+                     "--objective2", "max_drawdown", "--report", opt};
+  memcpy(argv + NC, o_extra, sizeof o_extra);
+  fprintf(ctx->out, "\n");
+  int rc = run_cmd(ctx, "optimize", cmd_optimize, argv, NC + 8);
+  if (rc) return rc;
+  char *w_extra[] = {"--sampler", "grid",       "--is",     "180d", "--oos",
+                     "60d",       "--no-store", "--report", wf};
+  memcpy(argv + NC, w_extra, sizeof w_extra);
+  fprintf(ctx->out, "\n");
+  return run_cmd(ctx, "walkforward", cmd_walkforward, argv, NC + 9);
+}
+
 static int research(cli_ctx *ctx, char *store_arg, const char *reports) {
   cq_store *st;
   int rc;
@@ -271,12 +305,24 @@ static int research(cli_ctx *ctx, char *store_arg, const char *reports) {
   for (int i = 0; i < 2 && rc == CLI_OK; i++) {
     if (have[i]) continue;
     /* two years of 1h candles: 2 x 365 x 24 */
-    char *argv[] = {"synth",   "--symbol", (char *)synth_series[i].symbol,
-                    "--tf",    "1h",       "--bars",
-                    "17520",   "--seed",   (char *)synth_series[i].seed,
-                    "--price", (char *)synth_series[i].price, "--vol",
-                    (char *)synth_series[i].vol, "--venue", "synth",
-                    "--start", "2023-01-01", "--store",
+    char *argv[] = {"synth",
+                    "--symbol",
+                    (char *)synth_series[i].symbol,
+                    "--tf",
+                    "1h",
+                    "--bars",
+                    "17520",
+                    "--seed",
+                    (char *)synth_series[i].seed,
+                    "--price",
+                    (char *)synth_series[i].price,
+                    "--vol",
+                    (char *)synth_series[i].vol,
+                    "--venue",
+                    "synth",
+                    "--start",
+                    "2023-01-01",
+                    "--store",
                     store_arg};
     rc = run(ctx, argv, (int)(sizeof argv / sizeof argv[0]));
   }
@@ -298,5 +344,6 @@ static int research(cli_ctx *ctx, char *store_arg, const char *reports) {
     rc = backtest(ctx, store_arg, reports, &runs[nruns++], "sma_cross", "SYN/USDT,SYB/USDT",
                   "event", "sma_cross-portfolio");
   if (rc) return rc;
-  return write_index(ctx, reports, runs, nruns);
+  if ((rc = write_index(ctx, reports, runs, nruns))) return rc;
+  return search(ctx, store_arg, reports);
 }

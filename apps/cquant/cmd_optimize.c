@@ -1,6 +1,7 @@
 /* cquant optimize / walkforward: parameter search and walk-forward analysis over stored
  * candles (docs/cli/optimize.md). Studies are kept in the store, trial by trial, so an
  * interrupted one resumes with --resume ID. */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,26 @@ static int unpack_trial(const cq_study_trial *s, int n_params, cq_opt_trial *t, 
   return CQ_OK;
 }
 
+static void info_of(const cq_opt_study *st, const char *kind, cq_study_info *in) {
+  in->best_trial = st->best >= 0 ? st->trials[st->best].number : -1;
+  in->best_value = st->best >= 0 ? st->trials[st->best].value : NAN;
+  snprintf(in->kind, sizeof in->kind, "%s", kind);
+  snprintf(in->strategy, sizeof in->strategy, "%s", st->space.def->name);
+  snprintf(in->sampler, sizeof in->sampler, "%s", cq_sampler_name(st->config.sampler));
+  snprintf(in->objective, sizeof in->objective, "%s", cq_metric_at(st->config.objective)->name);
+  snprintf(in->venue, sizeof in->venue, "%s", st->bt.venue);
+  size_t at = 0;
+  in->symbols[0] = '\0';
+  for (int s = 0; s < st->bt.n_symbols && at < sizeof in->symbols; s++) {
+    int n = snprintf(in->symbols + at, sizeof in->symbols - at, "%s%s", s ? "," : "",
+                     st->bt.symbols[s]);
+    if (n > 0) at += (size_t)n;
+  }
+  cq_timeframe_format(st->bt.tf, in->timeframe, sizeof in->timeframe);
+  in->from = st->bt.from;
+  in->to = st->bt.to;
+}
+
 typedef struct run_state {
   cli_ctx *ctx;
   const char *cmd;
@@ -212,11 +233,27 @@ typedef struct run_state {
   int rc;
   cq_error err;
   size_t window, windows; /* walk-forward: which window */
+  char *spec;             /* a new study: created with its first trials (nothing refused is kept) */
+  cq_opt_study *st;
 } run_state;
+
+static int create_study(run_state *rs, const cq_opt_study *st) {
+  cq_study_info in = {0};
+  info_of(st, "optimize", &in);
+  in.created_at = in.updated_at = cq_clock_now(&rs->ctx->clock);
+  snprintf(in.status, sizeof in.status, "running");
+  int rc = cq_store_put_study(rs->store, &in, rs->spec, &rs->err);
+  if (!rc) rs->study = rs->st->store_id = in.id;
+  return rc;
+}
 
 static int store_new_trials(run_state *rs, const cq_opt_study *st) {
   size_t n = st->n_trials - rs->stored;
-  if (!rs->store || !rs->study || n == 0) return CQ_OK;
+  if (!rs->store || n == 0) return CQ_OK;
+  if (!rs->study) {
+    int rc = create_study(rs, st);
+    if (rc) return rc;
+  }
   cq_study_trial *t = calloc(n, sizeof *t);
   double *values = malloc(n * pack_size() * sizeof *values);
   int rc = !t || !values ? cq_error_set(&rs->err, CQ_ENOMEM, "optimize: no memory") : CQ_OK;
@@ -246,26 +283,6 @@ static bool on_batch(const cq_opt_study *st, void *user) {
     return false;
   }
   return true;
-}
-
-static void info_of(const cq_opt_study *st, const char *kind, cq_study_info *in) {
-  in->best_trial = st->best >= 0 ? st->trials[st->best].number : -1;
-  in->best_value = st->best >= 0 ? st->trials[st->best].value : NAN;
-  snprintf(in->kind, sizeof in->kind, "%s", kind);
-  snprintf(in->strategy, sizeof in->strategy, "%s", st->space.def->name);
-  snprintf(in->sampler, sizeof in->sampler, "%s", cq_sampler_name(st->config.sampler));
-  snprintf(in->objective, sizeof in->objective, "%s", cq_metric_at(st->config.objective)->name);
-  snprintf(in->venue, sizeof in->venue, "%s", st->bt.venue);
-  size_t at = 0;
-  in->symbols[0] = '\0';
-  for (int s = 0; s < st->bt.n_symbols && at < sizeof in->symbols; s++) {
-    int n = snprintf(in->symbols + at, sizeof in->symbols - at, "%s%s", s ? "," : "",
-                     st->bt.symbols[s]);
-    if (n > 0) at += (size_t)n;
-  }
-  cq_timeframe_format(st->bt.tf, in->timeframe, sizeof in->timeframe);
-  in->from = st->bt.from;
-  in->to = st->bt.to;
 }
 
 /* The options as JSON text: what --resume parses again. */
@@ -350,7 +367,6 @@ typedef struct job {
   cq_store *store;
   char *spec_argv[128];
   int spec_argc;
-  void *spec_doc; /* the parsed spec behind spec_argv */
 } job;
 
 static void job_release(job *j) {
@@ -379,29 +395,17 @@ static int resume_args(cli_ctx *ctx, const char *cmd, job *j, int64_t id, cq_stu
     cli_report_error(ctx, cmd, &e);
     return CLI_FAIL;
   }
-  /* the spec is {"args":[...]}: the strings between quotes, unescaped */
-  const char *p = stored->spec ? strstr(stored->spec, "[") : NULL;
-  while (p && *p && *p != ']' && j->spec_argc < 127) {
-    const char *q = strchr(p, '"');
-    if (!q) break;
-    char *arg = malloc(strlen(q) + 1);
-    if (!arg) return CLI_FAIL;
-    size_t k = 0;
-    for (q++; *q && *q != '"'; q++) {
-      if (*q == '\\' && q[1] == 'u') {
-        arg[k++] = (char)strtol((char[5]){q[2], q[3], q[4], q[5], 0}, NULL, 16);
-        q += 5;
-      } else if (*q == '\\' && q[1]) {
-        arg[k++] = *++q;
-      } else {
-        arg[k++] = *q;
-      }
-    }
-    arg[k] = '\0';
-    j->spec_argv[j->spec_argc++] = arg;
-    p = *q ? q + 1 : q;
-    while (*p == ',' || *p == ' ') p++;
+  /* the spec is {"args":[...]}: the options the study was started with */
+  json_error_t je;
+  json_t *doc = stored->spec ? json_loads(stored->spec, 0, &je) : NULL;
+  json_t *args = json_object_get(doc, "args");
+  for (size_t i = 0; i < json_array_size(args) && j->spec_argc < 127; i++) {
+    const char *a = json_string_value(json_array_get(args, i));
+    char *copy = a ? strdup(a) : NULL;
+    if (!copy) break;
+    j->spec_argv[j->spec_argc++] = copy;
   }
+  json_decref(doc);
   if (!j->spec_argc) {
     fprintf(ctx->err, "cquant %s: study %lld keeps no options to resume from\n", cmd,
             (long long)id);
@@ -430,7 +434,7 @@ static int load_stored_trials(cli_ctx *ctx, const char *cmd, job *j, const cq_st
 }
 
 static int write_file(cli_ctx *ctx, const char *cmd, const char *path, const char *text, size_t len,
-                      bool html, const char *title) {
+                      bool html) {
   cli_output out;
   int rc = cli_output_open(ctx, cmd, path, &out);
   if (rc) return rc;
@@ -438,7 +442,6 @@ static int write_file(cli_ctx *ctx, const char *cmd, const char *path, const cha
   cq_error_clear(&e);
   rc = html ? cq_opt_report_html(text, len, out.f, &e)
             : (fwrite(text, 1, len, out.f) == len ? CQ_OK : CQ_EIO);
-  (void)title;
   if (cli_output_close(&out, rc, &e)) {
     if (e.code)
       cli_report_error(ctx, cmd, &e);
@@ -507,8 +510,8 @@ static int optimize_finish(cli_ctx *ctx, const char *cmd, job *j, run_state *rs,
       rc = CLI_FAIL;
     }
   }
-  if (!rc && j->o.bt.report) rc = write_file(ctx, cmd, j->o.bt.report, doc, len, true, NULL);
-  if (!rc && j->o.bt.output) rc = write_file(ctx, cmd, j->o.bt.output, doc, len, false, NULL);
+  if (!rc && j->o.bt.report) rc = write_file(ctx, cmd, j->o.bt.report, doc, len, true);
+  if (!rc && j->o.bt.output) rc = write_file(ctx, cmd, j->o.bt.output, doc, len, false);
   if (!rc && ctx->json) {
     fwrite(doc, 1, len, ctx->out);
   } else if (!rc) {
@@ -577,20 +580,12 @@ static int optimize_run(cli_ctx *ctx, int argc, char **argv) {
   if (!rc && !j->o.bt.no_store) {
     rs.store = j->store;
     rs.stored = j->st.n_trials;
+    rs.st = &j->st;
     if (j->o.resume) {
       rs.study = stored.info.id;
-    } else {
-      cq_study_info in = {0};
-      info_of(&j->st, "optimize", &in);
-      in.created_at = in.updated_at = cq_clock_now(&ctx->clock);
-      snprintf(in.status, sizeof in.status, "running");
-      char *spec = spec_of(argc, argv);
-      if (!spec || cq_store_put_study(j->store, &in, spec, &e)) {
-        if (spec) cli_report_error(ctx, cmd, &e);
-        rc = CLI_FAIL;
-      }
-      free(spec);
-      rs.study = j->st.store_id = in.id;
+    } else if (!(rs.spec = spec_of(argc, argv))) {
+      fprintf(ctx->err, "cquant %s: out of memory\n", cmd);
+      rc = CLI_FAIL;
     }
   }
   cq_study_release(&stored);
@@ -612,6 +607,7 @@ static int optimize_run(cli_ctx *ctx, int argc, char **argv) {
       rc = optimize_finish(ctx, cmd, j, &rs, secs);
     }
   }
+  free(rs.spec);
   job_release(j);
   return rc;
 }
@@ -674,8 +670,8 @@ int cmd_walkforward(cli_ctx *ctx, int argc, char **argv) {
       rc = e.code == CQ_EINVAL ? CLI_USAGE : CLI_FAIL;
     }
     double secs = (double)(cq_clock_steady(&ctx->clock) - t0) / 1e9;
-    if (!rc && j->o.bt.report) rc = write_file(ctx, cmd, j->o.bt.report, doc, len, true, NULL);
-    if (!rc && j->o.bt.output) rc = write_file(ctx, cmd, j->o.bt.output, doc, len, false, NULL);
+    if (!rc && j->o.bt.report) rc = write_file(ctx, cmd, j->o.bt.report, doc, len, true);
+    if (!rc && j->o.bt.output) rc = write_file(ctx, cmd, j->o.bt.output, doc, len, false);
     if (!rc && ctx->json) {
       fwrite(doc, 1, len, ctx->out);
     } else if (!rc) {

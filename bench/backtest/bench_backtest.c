@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "bench_util.h"
+#include "bench_bars.h"
 #include "cquant/backtest.h"
 #include "cquant/ta.h"
 #ifdef CQ_BENCH_EVENT
@@ -31,31 +31,6 @@ static const double target_bars_s = 50e6;
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
-}
-
-/* A random walk on the 0.01 grid: each bar opens at the previous close. */
-static int make_bars(size_t n, cq_candles *c) {
-  cq_candles_init(c, 0);
-  if (cq_candles_reserve(c, n)) return -1;
-  rng r = {.s = 20240601};
-  double close = 20000.0;
-  cq_time t0 = INT64_C(1704067200000000000);
-  for (size_t i = 0; i < n; i++) {
-    double o = close;
-    close = round(o * (1.0 + (unit(&r) - 0.5) * 0.004) * 100) / 100;
-    double hi = o > close ? o : close, lo = o < close ? o : close;
-    cq_candle k = {.open_time = t0 + (int64_t)i * CQ_NS_PER_MIN,
-                   .open = o,
-                   .high = round(hi * (1.0 + unit(&r) * 0.001) * 100) / 100,
-                   .low = round(lo * (1.0 - unit(&r) * 0.001) * 100) / 100,
-                   .close = close,
-                   .volume = 1.0 + unit(&r) * 100.0,
-                   .quote_volume = NAN,
-                   .trades = -1,
-                   .closed = true};
-    if (cq_candles_push(c, &k)) return -1;
-  }
-  return 0;
 }
 
 /* ---- measuring ----------------------------------------------------------------------- */
@@ -191,7 +166,7 @@ int main(int argc, char **argv) {
   }
   if (n < 100) n = 100;
   cq_candles c;
-  if (make_bars(n, &c)) {
+  if (bench_walk_bars(n, &c)) {
     fprintf(stderr, "bench_backtest: no memory for %zu bars\n", n);
     return 1;
   }

@@ -28,7 +28,7 @@ enum {
   CQ_OPT_EXPR_MAX = 64, /* tokens of one compiled constraint */
   CQ_OPT_BATCH = 16,    /* trials proposed together (see above) */
   CQ_OPT_BLOCKS = 16,   /* return blocks kept per trial for PBO (CSCV) */
-  CQ_OPT_GRID_MAX = 1000000,
+  CQ_OPT_GRID_MAX = 100000, /* points a grid search may have */
 };
 
 /* ---- the space -------------------------------------------------------------------------- */

@@ -130,9 +130,9 @@ cq_stability cq_param_stability(const double *x, const double *value, size_t n, 
 /* ---- bootstrap ------------------------------------------------------------------------- */
 
 typedef struct cq_interval {
-  cq_stat point; /* the statistic on the data itself */
-  double lo, hi; /* percentile interval; NaN when !point.ok */
-  double level;  /* 0.95 */
+  cq_stat point;     /* the statistic on the data itself */
+  double lo, hi;     /* percentile interval; NaN when !point.ok */
+  double level;      /* 0.95 */
   int64_t resamples; /* resamples whose statistic was not NaN (the others are left out) */
 } cq_interval;
 

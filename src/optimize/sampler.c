@@ -237,8 +237,7 @@ static int tpe_point(const cq_opt_study *st, size_t history, cq_rng *r, double *
     for (int pass = 0; pass < 2; pass++) {
       int from = pass ? below : 0, to = pass ? (int)history : below, m = 0;
       for (int i = from; i < to; i++) {
-        double v = st->trials[rk[i].idx].params[dim->param];
-        vals[m++] = dim->n_choices ? v : v;
+        vals[m++] = st->trials[rk[i].idx].params[dim->param];
       }
       parzen_fit(&pz[pass], dim, vals, m);
     }

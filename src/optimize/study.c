@@ -76,7 +76,7 @@ bool cq_opt_better(const cq_opt_study *st, double a, double b) {
 static void return_stats(const cq_bt_result *r, cq_opt_trial *t) {
   size_t n = r->n_bars;
   double prev = cq_dec_to_double(r->config.initial_cash);
-  double sum = 0, sumsq = 0;
+  double sum = 0;
   memset(t->blocks, 0, sizeof t->blocks);
   for (size_t i = 0; i < n; i++) {
     double e = r->equity[i], x = prev != 0 ? e / prev - 1 : 0;
@@ -86,7 +86,6 @@ static void return_stats(const cq_bt_result *r, cq_opt_trial *t) {
     b->sum += x;
     b->sumsq += x * x;
     sum += x;
-    sumsq += x * x;
   }
   /* skewness and kurtosis need the mean first: a second pass */
   double mean = n ? sum / (double)n : 0, m2 = 0, m3 = 0, m4 = 0;
@@ -108,7 +107,6 @@ static void return_stats(const cq_bt_result *r, cq_opt_trial *t) {
     mo.skew = m2 > 0 ? m3 / pow(m2, 1.5) : 0;
     mo.kurt = m2 > 0 ? m4 / (m2 * m2) : 3;
   }
-  (void)sumsq;
   t->moments = mo;
 }
 
@@ -260,14 +258,16 @@ static size_t target_of(const cq_opt_study *st, const cq__sampler *sm) {
   return n > 0 ? (size_t)n : 0;
 }
 
+/* Trials are proposed in fixed batches by number ([0, 16), [16, 32), ...): trial k sees the
+ * trials before its batch, whatever the thread count and wherever a run was interrupted. */
 static int propose_batch(cq_opt_study *st, const cq__sampler *sm, batch *b, size_t want,
                          cq_error *err) {
-  size_t history = st->n_trials;
+  size_t first = st->n_trials, history = first / CQ_OPT_BATCH * CQ_OPT_BATCH;
   b->n = 0;
   for (size_t i = 0; i < want; i++) {
     cq_opt_trial *t = &b->trials[b->n];
     memset(t, 0, sizeof *t);
-    t->number = (int64_t)(history + i);
+    t->number = (int64_t)(first + i);
     double x[CQ_MAX_PARAMS] = {0};
     bool done = false;
     int rc = cq__sampler_propose(sm, st, history, t->number, x, &done, err);
@@ -306,8 +306,8 @@ int cq_opt_run(cq_opt_study *st, const cq_bt_data *data, cq_opt_progress_fn cb, 
   }
   int threads = threads_of(&st->config);
   while (!rc && !st->stopped_early && st->n_trials < target) {
-    size_t want = target - st->n_trials;
-    if (want > CQ_OPT_BATCH) want = CQ_OPT_BATCH;
+    size_t want = target - st->n_trials, room = CQ_OPT_BATCH - st->n_trials % CQ_OPT_BATCH;
+    if (want > room) want = room;
     rc = propose_batch(st, &sm, b, want, err);
     if (rc || b->n == 0) break;
     b->st = st;

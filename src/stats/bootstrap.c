@@ -18,8 +18,7 @@ static int check_args(const double *x, size_t n, cq_stat_fn f, int resamples, do
     return cq_error_set(err, CQ_EINVAL, "bootstrap: level must be in (0, 1) (got %g)", level);
   for (size_t i = 0; i < n; i++)
     if (isnan(x[i]))
-      return cq_error_set(err, CQ_EINVAL, "bootstrap: x[%zu] is NaN; drop missing values first",
-                          i);
+      return cq_error_set(err, CQ_EINVAL, "bootstrap: x[%zu] is NaN; drop missing values first", i);
   return CQ_OK;
 }
 

@@ -124,8 +124,10 @@ static double oos_rank(const double *oos, int n, int k) {
   double rank = 1.0;
   for (int i = 0; i < n; i++) {
     if (i == k) continue;
-    if (oos[i] < oos[k]) rank += 1.0;
-    else if (oos[i] == oos[k]) rank += 0.5;
+    if (oos[i] < oos[k])
+      rank += 1.0;
+    else if (oos[i] == oos[k])
+      rank += 0.5;
   }
   return rank;
 }
@@ -189,7 +191,7 @@ int cq_pbo_cscv(const cq_block_stat *blocks, int n_trials, int n_blocks, cq_pbo 
   out->n_splits = choose_half(n_blocks);
   pbo_work w = {0};
   out->logits = malloc((size_t)out->n_splits * sizeof *out->logits);
-  w.is = malloc(2 * (size_t)n_trials * sizeof *w.is);
+  w.is = calloc(2 * (size_t)n_trials, sizeof *w.is);
   if (!out->logits || !w.is) {
     rc = cq_error_set(err, CQ_ENOMEM, "pbo: out of memory for %lld splits x %d trials",
                       (long long)out->n_splits, n_trials);

@@ -19,8 +19,7 @@ cq_stat cq_psr(double sr, double sr0, int64_t n, double skew, double kurt) {
 }
 
 cq_stat cq_expected_max_sharpe(double var_sr, int64_t n_trials) {
-  if (n_trials < 2)
-    return cq__stat_fail("needs at least 2 trials (got %lld)", (long long)n_trials);
+  if (n_trials < 2) return cq__stat_fail("needs at least 2 trials (got %lld)", (long long)n_trials);
   if (!isfinite(var_sr) || var_sr < 0.0)
     return cq__stat_fail("variance of the trials' Sharpe ratios must be >= 0 and finite (got %g)",
                          var_sr);

@@ -1897,7 +1897,8 @@ static int get_study_trials(pg_store *s, int64_t id, cq_study *out, cq_error *er
     PQclear(r);
     return rc;
   }
-  cq_study_trial *trials = calloc(rows ? (size_t)rows : 1, sizeof *trials);
+  size_t nrows = rows > 0 ? (size_t)rows : 0;
+  cq_study_trial *trials = calloc(nrows ? nrows : 1, sizeof *trials);
   double *values = malloc(pool ? pool * sizeof *values : 1);
   out->trials = trials; /* freed by the caller's cq_study_release, also on error */
   out->pool = values;

@@ -46,6 +46,11 @@ if grep -Eo '(src|href)="https?://[^"]*"' "$TMP/ev.html" | grep -v tradingview >
   fail "the report fetches from the network"
 fi
 
+if command -v node >/dev/null; then
+  node "$CQ_SOURCE_DIR/tests/cli/page_smoke.js" "$CQ_SOURCE_DIR/src/optimize/study_page.js" \
+    "$TMP/ev.json" >"$TMP/page" 2>&1 || fail "evaluation page: $(cat "$TMP/page")"
+fi
+
 # deterministic: the same bytes twice, and on 1 or 2 threads
 expect_status 0 "$CQ" "${E[@]}" --json --threads 1
 cp "$TMP/out" "$TMP/a.json"
