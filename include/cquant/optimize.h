@@ -1,5 +1,6 @@
 /* Parameter search over a strategy's declared parameters (grid, random, TPE), run in parallel
- * on shared read-only candles; walk-forward analysis. docs/optimization.md describes both.
+ * on shared read-only candles; walk-forward analysis; evaluation of strategies over symbols
+ * and periods into a scorecard. docs/optimization.md describes all three.
  *
  * Determinism: trial k's parameters depend only on the study's seed, k, and the results of
  * the trials of earlier batches (batches of CQ_OPT_BATCH trials, whatever the thread count),
