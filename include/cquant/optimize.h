@@ -288,8 +288,8 @@ CQ_NODISCARD int cq_eval_split(cq_time from, cq_time to, cq_timeframe tf, int n,
  * period(s) otherwise. */
 CQ_NODISCARD int cq_eval_check_periods(const cq_eval_period *p, int n, cq_error *err);
 
-/* The configuration against the data: strategies, symbols (as many as the data has),
- * periods (above), and every symbol has candles in every period (CQ_EINVAL naming the
+/* The configuration against the data: strategies (each once), symbols (as many as the data
+ * has), periods (above), and every symbol has candles in every period (CQ_EINVAL naming the
  * symbol and the period otherwise). */
 CQ_NODISCARD int cq_eval_check(const cq_eval_config *c, const cq_bt_data *data, cq_error *err);
 

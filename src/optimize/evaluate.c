@@ -153,10 +153,12 @@ int cq_eval_check(const cq_eval_config *c, const cq_bt_data *data, cq_error *err
   for (int s = 0; s < c->n_strategies; s++) {
     const cq_strategy_def *def = c->strategies[s].def;
     if (!def) return cq_error_set(err, CQ_EINVAL, "strategy %d is not set", s + 1);
+    /* the document and the report name cells by strategy: one parameter set each */
     for (int k = 0; k < s; k++)
-      if (c->strategies[k].def == def &&
-          !memcmp(&c->strategies[k].params, &c->strategies[s].params, sizeof(cq_param_values)))
-        return cq_error_set(err, CQ_EINVAL, "strategy %s is given twice", def->name);
+      if (c->strategies[k].def == def || !strcmp(c->strategies[k].def->name, def->name))
+        return cq_error_set(err, CQ_EINVAL,
+                            "strategy %s is given twice (one parameter set per strategy)",
+                            def->name);
     if (!c->auto_engine && c->bt.engine == CQ_BT_VECTOR && !def->signals)
       return cq_error_set(err, CQ_EUNSUPPORTED,
                           "strategy %s has no vector form; use the event engine", def->name);

@@ -154,6 +154,12 @@ static void test_bad_periods(void **state) {
   assert_int_equal(cq_eval_run(&c, &f->data, NULL, NULL, &r, &e), CQ_EINVAL);
   assert_non_null(strstr(e.msg, "AAA/USDT has no candles in period 3 (2024-03-03T12:00:00Z .. "));
   assert_null(r.cells);
+  /* a strategy twice */
+  c = f->cfg;
+  c.strategies[1] = c.strategies[0];
+  c.strategies[1].params.v[0] += 1;
+  assert_int_equal(cq_eval_run(&c, &f->data, NULL, NULL, &r, &e), CQ_EINVAL);
+  assert_non_null(strstr(e.msg, "strategy sma_cross is given twice"));
   /* the event-only strategy on the vector engine, forced */
   c = f->cfg;
   c.auto_engine = false;
