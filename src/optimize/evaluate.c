@@ -20,7 +20,8 @@
 enum { EVAL_BATCH = 16, EVAL_THREADS_MAX = 64, BOOT_RESAMPLES = 1000, BOOT_MIN = 10 };
 
 const char cq_eval_score_formula[] =
-    "score = 100 x the mean of the parts that could be computed, each from 0 to 1: "
+    "score = 100 x the mean of five parts, each from 0 to 1 (a part that cannot be computed "
+    "counts 0): "
     "return = clamp(0.5 + median CAGR, 0, 1) (0 at -50 %/year, 1 at +50 %/year); "
     "risk = clamp(1 - 2 x median max drawdown, 0, 1) (0 at a 50 % drawdown); "
     "robustness = share of profitable cells; "
@@ -521,10 +522,13 @@ static int pooled(const cq_eval_config *c, const cq_eval_result *r, int s, cq_ev
     }
   double ann = sqrt(bars_per_year(c->bt.tf));
   int rc = CQ_OK;
+  cq_moments m = cq_moments_of(x, n);
+  bool flat = m.n >= 2 && m.sd == 0;
   cq_interval *iv = &sc->pooled_sharpe;
-  if (n < BOOT_MIN) {
+  if (n < BOOT_MIN || flat) {
     memset(iv, 0, sizeof *iv);
-    iv->point = na("needs at least %d bar returns (has %zu)", BOOT_MIN, n);
+    iv->point = n < BOOT_MIN ? na("needs at least %d bar returns (has %zu)", BOOT_MIN, n)
+                             : na("the pooled returns never vary (no trade)");
     iv->lo = iv->hi = NAN;
     iv->level = 0.95;
   } else {
@@ -538,12 +542,11 @@ static int pooled(const cq_eval_config *c, const cq_eval_result *r, int s, cq_ev
       iv->hi *= ann;
     }
   }
-  cq_moments m = cq_moments_of(x, n);
   free(x);
   if (rc) return rc;
-  double sr = m.n >= 2 && isfinite(m.sd) ? (m.sd > 0 ? m.mean / m.sd : 0) : NAN;
+  double sr = m.n >= 2 && isfinite(m.sd) && m.sd > 0 ? m.mean / m.sd : NAN;
   cq_dsr *d = &sc->dsr;
-  if (m.n >= 2 && m.sd == 0) {
+  if (flat) {
     memset(d, 0, sizeof *d);
     d->dsr = na("the pooled returns never vary (no trade)");
     d->sr0 = NAN;
@@ -584,14 +587,16 @@ static void score_parts(cq_eval_score *sc) {
     sc->part_consistency = na("no symbol or period compares with buy and hold");
   const cq_stat *parts[] = {&sc->part_return, &sc->part_risk, &sc->part_robustness,
                             &sc->part_overfitting, &sc->part_consistency};
+  /* a part that cannot be computed counts 0: no evidence is not good evidence */
   double sum = 0;
   int n = 0;
-  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+  size_t n_parts = sizeof parts / sizeof parts[0];
+  for (size_t i = 0; i < n_parts; i++)
     if (parts[i]->ok && isfinite(parts[i]->value)) {
       sum += parts[i]->value;
       n++;
     }
-  sc->score = n ? ok(100 * sum / n) : na("none of its parts could be computed");
+  sc->score = n ? ok(100 * sum / (double)n_parts) : na("none of its parts could be computed");
 }
 
 static int score_one(const cq_eval_config *c, const cq_eval_result *r, int s, double *work,

@@ -400,7 +400,19 @@ static void test_not_enough_data(void **state) {
   /* one trial: the probabilistic Sharpe against 0 needs no variance */
   assert_int_equal(r.trials, 1);
   assert_int_equal(sc->dsr.n_trials, 1);
+  /* six bars of sma_cross(10, 30): no trade, so no deflated Sharpe, a part that counts 0 */
+  assert_int_equal(sc->cells, 1);
+  assert_false(sc->part_overfitting.ok);
+  assert_string_equal(sc->dsr.dsr.why, "the pooled returns never vary (no trade)");
+  assert_true(sc->part_return.ok && sc->part_risk.ok && sc->part_robustness.ok &&
+              sc->part_consistency.ok);
   assert_true(sc->score.ok);
+  assert_near(sc->score.value,
+              100 *
+                  (sc->part_return.value + sc->part_risk.value + sc->part_robustness.value +
+                   sc->part_consistency.value) /
+                  5,
+              1e-12);
   size_t len;
   char *doc = json_of(&c, &r, &len);
   assert_non_null(strstr(
