@@ -58,17 +58,28 @@ typedef struct key_map {
 static int load_root(cli_ctx *ctx, const char *cmd, const char *path, struct fy_node *root,
                      bt_opts *o) {
   const key_map keys[] = {
-      {"strategy", &o->strategy, NULL},     {"venue", &o->venue, NULL},
-      {"tf", &o->tf, NULL},                 {"from", &o->from, NULL},
-      {"to", &o->to, NULL},                 {"store", &o->store, NULL},
-      {"engine", &o->engine, NULL},         {"fee", &o->fee, NULL},
-      {"maker_fee", &o->maker_fee, NULL},   {"taker_fee", &o->taker_fee, NULL},
-      {"slippage", &o->slippage, NULL},     {"latency", &o->latency, NULL},
-      {"fill_latency", &o->fill_latency, NULL}, {"fill", &o->fill, NULL},
-      {"size", &o->size, NULL},             {"cash", &o->cash, NULL},
-      {"quote", &o->quote, NULL},           {"volume_share", &o->volume_share, NULL},
-      {"report", &o->report, NULL},         {"output", &o->output, NULL},
-      {"touch_fill", NULL, &o->touch_fill}, {"allow_gaps", NULL, &o->allow_gaps},
+      {"strategy", &o->strategy, NULL},
+      {"venue", &o->venue, NULL},
+      {"tf", &o->tf, NULL},
+      {"from", &o->from, NULL},
+      {"to", &o->to, NULL},
+      {"store", &o->store, NULL},
+      {"engine", &o->engine, NULL},
+      {"fee", &o->fee, NULL},
+      {"maker_fee", &o->maker_fee, NULL},
+      {"taker_fee", &o->taker_fee, NULL},
+      {"slippage", &o->slippage, NULL},
+      {"latency", &o->latency, NULL},
+      {"fill_latency", &o->fill_latency, NULL},
+      {"fill", &o->fill, NULL},
+      {"size", &o->size, NULL},
+      {"cash", &o->cash, NULL},
+      {"quote", &o->quote, NULL},
+      {"volume_share", &o->volume_share, NULL},
+      {"report", &o->report, NULL},
+      {"output", &o->output, NULL},
+      {"touch_fill", NULL, &o->touch_fill},
+      {"allow_gaps", NULL, &o->allow_gaps},
       {"ticks", NULL, &o->ticks},
   };
   if (!root || fy_node_get_type(root) != FYNT_MAPPING)
@@ -110,10 +121,10 @@ static int load_root(cli_ctx *ctx, const char *cmd, const char *path, struct fy_
       while ((pp = fy_node_mapping_iterate(vn, &pi))) {
         struct fy_node *pk = fy_node_pair_key(pp), *pv = fy_node_pair_value(pp);
         size_t nl = 0, vl = 0;
-        const char *ns = pk && fy_node_get_type(pk) == FYNT_SCALAR ? fy_node_get_scalar(pk, &nl)
-                                                                   : NULL;
-        const char *vs = pv && fy_node_get_type(pv) == FYNT_SCALAR ? fy_node_get_scalar(pv, &vl)
-                                                                   : NULL;
+        const char *ns =
+            pk && fy_node_get_type(pk) == FYNT_SCALAR ? fy_node_get_scalar(pk, &nl) : NULL;
+        const char *vs =
+            pv && fy_node_get_type(pv) == FYNT_SCALAR ? fy_node_get_scalar(pv, &vl) : NULL;
         if (!ns || !vs) return fail(ctx, cmd, path, pv ? pv : pk, "expected name: value", key);
         char buf[160];
         int w = snprintf(buf, sizeof buf, "%.*s=%.*s", (int)nl, ns, (int)vl, vs);

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cmd_backtest.h"
 #include "cmd_data.h"
+#include "cmd_optimize.h"
 #include "cquant/optimize.h"
 #include "cquant/strategy.h"
 
@@ -389,25 +390,6 @@ static void print_scorecard(cli_ctx *ctx, const job *j, double secs) {
   }
 }
 
-static int write_doc(cli_ctx *ctx, const char *cmd, const char *path, const char *doc, size_t len,
-                     bool html) {
-  cli_output out;
-  int rc = cli_output_open(ctx, cmd, path, &out);
-  if (rc) return rc;
-  cq_error e;
-  cq_error_clear(&e);
-  rc = html ? cq_opt_report_html(doc, len, out.f, &e)
-            : (fwrite(doc, 1, len, out.f) == len ? CQ_OK : CQ_EIO);
-  if (cli_output_close(&out, rc, &e)) {
-    if (e.code)
-      cli_report_error(ctx, cmd, &e);
-    else
-      fprintf(ctx->err, "cquant %s: cannot write %s\n", cmd, path);
-    return CLI_FAIL;
-  }
-  return CLI_OK;
-}
-
 static bool on_cells(size_t done, size_t total, void *user) {
   job *j = user;
   (void)total;
@@ -457,8 +439,8 @@ static int evaluate(cli_ctx *ctx, const char *cmd, job *j, int argc, char **argv
     cli_report_error(ctx, cmd, &e);
     return CLI_FAIL;
   }
-  if (j->o.bt.report) rc = write_doc(ctx, cmd, j->o.bt.report, doc, len, true);
-  if (!rc && j->o.bt.output) rc = write_doc(ctx, cmd, j->o.bt.output, doc, len, false);
+  if (j->o.bt.report) rc = opt_write_doc(ctx, cmd, j->o.bt.report, doc, len, true);
+  if (!rc && j->o.bt.output) rc = opt_write_doc(ctx, cmd, j->o.bt.output, doc, len, false);
   if (!rc && ctx->json) {
     fwrite(doc, 1, len, ctx->out);
   } else if (!rc) {

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cmd_backtest.h"
 #include "cmd_data.h"
+#include "cmd_optimize.h"
 #include "cquant/optimize.h"
 #include "cquant/strategy.h"
 
@@ -433,8 +434,8 @@ static int load_stored_trials(cli_ctx *ctx, const char *cmd, job *j, const cq_st
   return CLI_OK;
 }
 
-static int write_file(cli_ctx *ctx, const char *cmd, const char *path, const char *text, size_t len,
-                      bool html) {
+int opt_write_doc(cli_ctx *ctx, const char *cmd, const char *path, const char *text, size_t len,
+                  bool html) {
   cli_output out;
   int rc = cli_output_open(ctx, cmd, path, &out);
   if (rc) return rc;
@@ -510,8 +511,8 @@ static int optimize_finish(cli_ctx *ctx, const char *cmd, job *j, run_state *rs,
       rc = CLI_FAIL;
     }
   }
-  if (!rc && j->o.bt.report) rc = write_file(ctx, cmd, j->o.bt.report, doc, len, true);
-  if (!rc && j->o.bt.output) rc = write_file(ctx, cmd, j->o.bt.output, doc, len, false);
+  if (!rc && j->o.bt.report) rc = opt_write_doc(ctx, cmd, j->o.bt.report, doc, len, true);
+  if (!rc && j->o.bt.output) rc = opt_write_doc(ctx, cmd, j->o.bt.output, doc, len, false);
   if (!rc && ctx->json) {
     fwrite(doc, 1, len, ctx->out);
   } else if (!rc) {
@@ -670,8 +671,8 @@ int cmd_walkforward(cli_ctx *ctx, int argc, char **argv) {
       rc = e.code == CQ_EINVAL ? CLI_USAGE : CLI_FAIL;
     }
     double secs = (double)(cq_clock_steady(&ctx->clock) - t0) / 1e9;
-    if (!rc && j->o.bt.report) rc = write_file(ctx, cmd, j->o.bt.report, doc, len, true);
-    if (!rc && j->o.bt.output) rc = write_file(ctx, cmd, j->o.bt.output, doc, len, false);
+    if (!rc && j->o.bt.report) rc = opt_write_doc(ctx, cmd, j->o.bt.report, doc, len, true);
+    if (!rc && j->o.bt.output) rc = opt_write_doc(ctx, cmd, j->o.bt.output, doc, len, false);
     if (!rc && ctx->json) {
       fwrite(doc, 1, len, ctx->out);
     } else if (!rc) {

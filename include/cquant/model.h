@@ -125,6 +125,10 @@ void cq_candles_get(const cq_candles *c, size_t i, cq_candle *out);
 void cq_candles_set(cq_candles *c, size_t i, const cq_candle *k);
 void cq_candles_clear(cq_candles *c);
 void cq_candles_release(cq_candles *c);
+/* The first row with open_time >= t (len when none): candles are in time order. */
+size_t cq_candles_lower_bound(const cq_candles *c, cq_time t);
+/* Rows [first, last) of c as a read-only view: no copy, never released (c owns the rows). */
+cq_candles cq_candles_view(const cq_candles *c, size_t first, size_t last);
 /* The price or volume column by number: 0 open, 1 high, 2 low, 3 close, 4 volume (the order
  * of cq_ta_field, so indicator inputs map straight onto columns); NULL for anything else. */
 const double *cq_candles_field(const cq_candles *c, int field);

@@ -80,8 +80,8 @@ int cq_series_key_set(cq_series_key *key, const char *venue, const char *symbol,
 /* ---- columnar containers --------------------------------------------------------------- */
 
 /* Column widths of a candle row, in the order of the fields in cq_candles. */
-static const size_t candle_cols[] = {sizeof(cq_time), sizeof(double), sizeof(double),
-                                     sizeof(double),  sizeof(double), sizeof(double),
+static const size_t candle_cols[] = {sizeof(cq_time), sizeof(double),  sizeof(double),
+                                     sizeof(double),  sizeof(double),  sizeof(double),
                                      sizeof(double),  sizeof(int64_t), sizeof(uint8_t)};
 
 static size_t round_up(size_t n) {
@@ -127,8 +127,8 @@ int cq_candles_reserve(cq_candles *c, size_t n) {
   if (n <= c->cap) return CQ_OK;
   if (c->max_rows && n > c->max_rows) return CQ_ELIMIT;
   size_t cap = grow_cap(c->cap, n, c->max_rows);
-  void **cols[] = {(void **)&c->open_time, (void **)&c->open,   (void **)&c->high,
-                   (void **)&c->low,       (void **)&c->close,  (void **)&c->volume,
+  void **cols[] = {(void **)&c->open_time,    (void **)&c->open,   (void **)&c->high,
+                   (void **)&c->low,          (void **)&c->close,  (void **)&c->volume,
                    (void **)&c->quote_volume, (void **)&c->trades, (void **)&c->closed};
   int rc = regrow(&c->block, cols, candle_cols, 9, c->len, cap);
   if (rc) return rc;
@@ -191,8 +191,8 @@ int cq_trades_reserve(cq_trades *t, size_t n) {
   if (n <= t->cap) return CQ_OK;
   if (t->max_rows && n > t->max_rows) return CQ_ELIMIT;
   size_t cap = grow_cap(t->cap, n, t->max_rows);
-  void **cols[] = {(void **)&t->time, (void **)&t->price, (void **)&t->qty,
-                   (void **)&t->taker_side, (void **)&t->id};
+  void **cols[] = {(void **)&t->time, (void **)&t->price, (void **)&t->qty, (void **)&t->taker_side,
+                   (void **)&t->id};
   int rc = regrow(&t->block, cols, trade_cols, 5, t->len, cap);
   if (rc) return rc;
   t->cap = cap;
@@ -269,4 +269,32 @@ const double *cq_candles_field(const cq_candles *c, int field) {
     default:
       return NULL;
   }
+}
+
+size_t cq_candles_lower_bound(const cq_candles *c, cq_time t) {
+  size_t lo = 0, hi = c->len;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (c->open_time[mid] < t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+cq_candles cq_candles_view(const cq_candles *c, size_t first, size_t last) {
+  size_t a = first, n = last > first ? last - first : 0;
+  return (cq_candles){.len = n,
+                      .cap = n,
+                      .max_rows = n,
+                      .open_time = c->open_time + a,
+                      .open = c->open + a,
+                      .high = c->high + a,
+                      .low = c->low + a,
+                      .close = c->close + a,
+                      .volume = c->volume + a,
+                      .quote_volume = c->quote_volume ? c->quote_volume + a : NULL,
+                      .trades = c->trades ? c->trades + a : NULL,
+                      .closed = c->closed ? c->closed + a : NULL};
 }

@@ -7,17 +7,14 @@
  * settings, and each cell is written to its own slot, so the thread count changes nothing;
  * the scorecard is computed afterwards in strategy order, its bootstrap seeded per strategy. */
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "opt_internal.h"
 
-enum { EVAL_BATCH = 16, EVAL_THREADS_MAX = 64, BOOT_RESAMPLES = 1000, BOOT_MIN = 10 };
+enum { EVAL_BATCH = 16, BOOT_RESAMPLES = 1000, BOOT_MIN = 10 };
 
 const char cq_eval_score_formula[] =
     "score = 100 x the mean of five parts, each from 0 to 1 (a part that cannot be computed "
@@ -118,35 +115,6 @@ int cq_eval_check_periods(const cq_eval_period *p, int n, cq_error *err) {
   return CQ_OK;
 }
 
-/* The first row with open_time >= t. */
-static size_t lower(const cq_candles *c, cq_time t) {
-  size_t lo = 0, hi = c->len;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (c->open_time[mid] < t)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
-/* A read-only view of the rows [a, b) of c. */
-static cq_candles view_of(const cq_candles *c, size_t a, size_t b) {
-  return (cq_candles){.len = b - a,
-                      .cap = b - a,
-                      .max_rows = b - a,
-                      .open_time = c->open_time + a,
-                      .open = c->open + a,
-                      .high = c->high + a,
-                      .low = c->low + a,
-                      .close = c->close + a,
-                      .volume = c->volume + a,
-                      .quote_volume = c->quote_volume ? c->quote_volume + a : NULL,
-                      .trades = c->trades ? c->trades + a : NULL,
-                      .closed = c->closed ? c->closed + a : NULL};
-}
-
 int cq_eval_check(const cq_eval_config *c, const cq_bt_data *data, cq_error *err) {
   if (c->n_strategies < 1 || c->n_strategies > CQ_EVAL_MAX_STRATEGIES)
     return cq_error_set(err, CQ_EINVAL, "%d strategies; expected 1 to %d", c->n_strategies,
@@ -182,7 +150,9 @@ int cq_eval_check(const cq_eval_config *c, const cq_bt_data *data, cq_error *err
     if (data->trades[y])
       return cq_error_set(err, CQ_EUNSUPPORTED, "runs on candles, not on trade data");
     for (int p = 0; p < c->n_periods; p++) {
-      if (lower(cd, c->periods[p].from) < lower(cd, c->periods[p].to)) continue;
+      if (cq_candles_lower_bound(cd, c->periods[p].from) <
+          cq_candles_lower_bound(cd, c->periods[p].to))
+        continue;
       char a[CQ_TIME_STRMAX], b[CQ_TIME_STRMAX];
       iso(c->periods[p].from, a, sizeof a);
       iso(c->periods[p].to, b, sizeof b);
@@ -227,7 +197,8 @@ static int run_cell(const cq_eval_config *c, const cq_bt_data *data, cq_eval_cel
   cfg.from = p->from;
   cfg.to = p->to;
   const cq_candles *all = data->candles[y];
-  cq_candles view = view_of(all, lower(all, p->from), lower(all, p->to));
+  cq_candles view = cq_candles_view(all, cq_candles_lower_bound(all, p->from),
+                                    cq_candles_lower_bound(all, p->to));
   cq_bt_data d = {.n_symbols = 1, .candles = {&view}};
   cq_bt_result r;
   bool vector = c->auto_engine ? st->def->signals != NULL : c->bt.engine == CQ_BT_VECTOR;
@@ -253,70 +224,31 @@ static int run_cell(const cq_eval_config *c, const cq_bt_data *data, cq_eval_cel
   return rc;
 }
 
-/* ---- workers ------------------------------------------------------------------------------ */
+/* ---- a batch ------------------------------------------------------------------------------- */
 
 typedef struct batch {
   const cq_eval_config *c;
   const cq_bt_data *data;
   cq_eval_cell *cells;
-  size_t from, to; /* the cells of this batch */
-  atomic_size_t next;
-  atomic_int failed;
-  size_t failed_at;
-  cq_error err;
-  pthread_mutex_t lock;
+  size_t from; /* the batch's first cell */
 } batch;
 
-static void *worker(void *arg) {
-  batch *b = arg;
-  for (;;) {
-    size_t i = b->from + atomic_fetch_add(&b->next, 1);
-    if (i >= b->to || atomic_load(&b->failed)) break;
-    cq_error e;
-    cq_error_clear(&e);
-    if (run_cell(b->c, b->data, &b->cells[i], &e)) {
-      pthread_mutex_lock(&b->lock);
-      /* the first failing cell in order, whatever thread met it first */
-      if (!atomic_load(&b->failed) || i < b->failed_at) {
-        b->err = e;
-        b->failed_at = i;
-      }
-      atomic_store(&b->failed, 1);
-      pthread_mutex_unlock(&b->lock);
-    }
-  }
-  return NULL;
+static int run_item(size_t i, void *user, cq_error *err) {
+  batch *b = user;
+  return run_cell(b->c, b->data, &b->cells[b->from + i], err);
 }
 
-static int threads_of(int asked) {
-  if (asked > 0) return asked;
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (int)n : 1;
-}
-
-static int run_batch(batch *b, int threads, cq_error *err) {
-  size_t n = b->to - b->from;
-  if ((size_t)threads > n) threads = (int)n;
-  if (threads > EVAL_THREADS_MAX) threads = EVAL_THREADS_MAX;
-  pthread_t tid[EVAL_THREADS_MAX];
-  int started = 0;
-  atomic_store(&b->next, 0);
-  for (int i = 1; i < threads; i++) {
-    if (pthread_create(&tid[started], NULL, worker, b)) break;
-    started++;
-  }
-  worker(b); /* the calling thread works too */
-  for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
-  if (!atomic_load(&b->failed)) return CQ_OK;
-  const cq_eval_cell *cell = &b->cells[b->failed_at];
+static int run_batch(batch *b, size_t n, int threads, cq_error *err) {
+  size_t failed = 0;
+  int rc = cq__parallel_for(n, threads, run_item, b, &failed, err);
+  if (!rc) return CQ_OK;
+  const cq_eval_cell *cell = &b->cells[b->from + failed];
   char a[CQ_TIME_STRMAX];
   iso(b->c->periods[cell->period].from, a, sizeof a);
-  *err = b->err;
-  if (!err->code) err->code = CQ_EINTERNAL;
   cq_error_prefix(err,
                   "%s on %s, period %d (from %s): ", b->c->strategies[cell->strategy].def->name,
                   b->c->bt.symbols[cell->symbol], cell->period + 1, a);
-  return err->code;
+  return rc;
 }
 
 int cq_eval_run(const cq_eval_config *c, const cq_bt_data *data, cq_eval_progress_fn cb, void *user,
@@ -337,26 +269,16 @@ int cq_eval_run(const cq_eval_config *c, const cq_bt_data *data, cq_eval_progres
     cell->symbol = (int)(i / (size_t)c->n_periods % (size_t)data->n_symbols);
     cell->strategy = (int)(i / ((size_t)c->n_periods * (size_t)data->n_symbols));
   }
-  batch *b = calloc(1, sizeof *b);
-  if (!b || pthread_mutex_init(&b->lock, NULL)) {
-    free(b);
-    cq_eval_result_release(out);
-    return cq_error_set(err, CQ_ENOMEM, "evaluate: no memory for the workers");
-  }
-  b->c = c;
-  b->data = data;
-  b->cells = out->cells;
-  int threads = threads_of(c->threads);
+  batch b = {.c = c, .data = data, .cells = out->cells};
+  int threads = cq__threads(c->threads);
   for (size_t at = 0; !rc && at < out->n_cells; at += EVAL_BATCH) {
-    b->from = at;
-    b->to = at + EVAL_BATCH < out->n_cells ? at + EVAL_BATCH : out->n_cells;
-    rc = run_batch(b, threads, err);
-    if (!rc && cb && !cb(b->to, out->n_cells, user))
-      rc = cq_error_set(err, CQ_ESTATE, "evaluate: stopped after %zu of %zu cells", b->to,
+    size_t to = at + EVAL_BATCH < out->n_cells ? at + EVAL_BATCH : out->n_cells;
+    b.from = at;
+    rc = run_batch(&b, to - at, threads, err);
+    if (!rc && cb && !cb(to, out->n_cells, user))
+      rc = cq_error_set(err, CQ_ESTATE, "evaluate: stopped after %zu of %zu cells", to,
                         out->n_cells);
   }
-  pthread_mutex_destroy(&b->lock);
-  free(b);
   if (!rc) rc = cq_eval_scorecard(c, out, err);
   if (rc) cq_eval_result_release(out);
   return rc;

@@ -32,4 +32,14 @@ struct cq_jw;
 void cq__opt_put_stat(struct cq_jw *w, const char *key, const cq_stat *s);
 void cq__opt_put_interval(struct cq_jw *w, const char *key, const cq_interval *iv);
 
+/* Worker threads: `asked` when > 0, else every online core (at most 256). */
+int cq__threads(int asked);
+
+/* Runs fn(i, user, err) once for each i in [0, n) on up to `threads` threads, the calling
+ * thread included. On failure, the error of the smallest failing i (whichever thread met
+ * it first), its index in *failed_at; items not started yet are skipped. */
+typedef int (*cq__task_fn)(size_t i, void *user, cq_error *err);
+CQ_NODISCARD int cq__parallel_for(size_t n, int threads, cq__task_fn fn, void *user,
+                                  size_t *failed_at, cq_error *err);
+
 #endif

@@ -3,12 +3,9 @@
  * order (best, patience, the caller's progress). Each worker holds one backtest at a time,
  * so memory is one copy of the data plus a run per thread, whatever the number of trials. */
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cquant/core/strutil.h"
 #include "cquant/strategy.h"
@@ -135,7 +132,7 @@ static int run_trial(const cq_opt_study *st, const cq_bt_data *data, cq_opt_tria
   return CQ_OK;
 }
 
-/* ---- workers ------------------------------------------------------------------------------ */
+/* ---- a batch ------------------------------------------------------------------------------- */
 
 typedef struct batch {
   const cq_opt_study *st;
@@ -143,55 +140,11 @@ typedef struct batch {
   cq_opt_trial *trials; /* the batch's slots */
   int *copy_of;         /* >= 0: the same point as that earlier slot or trial (see dedupe) */
   size_t n;
-  atomic_size_t next;
-  atomic_int failed;
-  size_t failed_at;
-  cq_error err;
-  pthread_mutex_t lock;
 } batch;
 
-static void *worker(void *arg) {
-  batch *b = arg;
-  for (;;) {
-    size_t i = atomic_fetch_add(&b->next, 1);
-    if (i >= b->n || atomic_load(&b->failed)) break;
-    if (b->copy_of[i] >= 0) continue;
-    cq_error e = {0};
-    if (run_trial(b->st, b->data, &b->trials[i], &e)) {
-      pthread_mutex_lock(&b->lock);
-      if (!atomic_load(&b->failed) || i < b->failed_at) {
-        b->err = e;
-        b->failed_at = i;
-      }
-      atomic_store(&b->failed, 1);
-      pthread_mutex_unlock(&b->lock);
-    }
-  }
-  return NULL;
-}
-
-static int threads_of(const cq_opt_config *c) {
-  if (c->threads > 0) return c->threads;
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (int)n : 1;
-}
-
-static int run_batch(batch *b, int threads, cq_error *err) {
-  if (threads > (int)b->n) threads = (int)b->n;
-  pthread_t tid[64];
-  if (threads > 64) threads = 64;
-  int started = 0;
-  for (int i = 1; i < threads; i++) {
-    if (pthread_create(&tid[started], NULL, worker, b)) break;
-    started++;
-  }
-  worker(b); /* the calling thread works too */
-  for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
-  if (atomic_load(&b->failed)) {
-    *err = b->err;
-    return err->code ? err->code : CQ_EINTERNAL;
-  }
-  return CQ_OK;
+static int run_slot(size_t i, void *user, cq_error *err) {
+  batch *b = user;
+  return b->copy_of[i] >= 0 ? CQ_OK : run_trial(b->st, b->data, &b->trials[i], err);
 }
 
 /* ---- the study ---------------------------------------------------------------------------- */
@@ -301,10 +254,8 @@ int cq_opt_run(cq_opt_study *st, const cq_bt_data *data, cq_opt_progress_fn cb, 
     b->trials = calloc(CQ_OPT_BATCH, sizeof *b->trials);
     b->copy_of = calloc(CQ_OPT_BATCH, sizeof *b->copy_of);
     if (!b->trials || !b->copy_of) rc = cq_error_set(err, CQ_ENOMEM, "optimize: no memory");
-    if (!rc && pthread_mutex_init(&b->lock, NULL))
-      rc = cq_error_set(err, CQ_EINTERNAL, "optimize: no mutex");
   }
-  int threads = threads_of(&st->config);
+  int threads = cq__threads(st->config.threads);
   while (!rc && !st->stopped_early && st->n_trials < target) {
     size_t want = target - st->n_trials, room = CQ_OPT_BATCH - st->n_trials % CQ_OPT_BATCH;
     if (want > room) want = room;
@@ -312,12 +263,11 @@ int cq_opt_run(cq_opt_study *st, const cq_bt_data *data, cq_opt_progress_fn cb, 
     if (rc || b->n == 0) break;
     b->st = st;
     b->data = data;
-    atomic_store(&b->next, 0);
-    atomic_store(&b->failed, 0);
     dedupe(st, b);
-    rc = run_batch(b, threads, err);
+    size_t failed = 0;
+    rc = cq__parallel_for(b->n, threads, run_slot, b, &failed, err);
     if (rc) {
-      cq_error_prefix(err, "optimize: trial %lld: ", (long long)b->trials[b->failed_at].number);
+      cq_error_prefix(err, "optimize: trial %lld: ", (long long)b->trials[failed].number);
       break;
     }
     fill_copies(st, b);
@@ -328,7 +278,6 @@ int cq_opt_run(cq_opt_study *st, const cq_bt_data *data, cq_opt_progress_fn cb, 
     if (cb && !cb(st, user)) break;
   }
   if (b) {
-    if (b->trials && b->copy_of) pthread_mutex_destroy(&b->lock);
     free(b->trials);
     free(b->copy_of);
     free(b);

@@ -22,19 +22,6 @@ void cq_wf_result_release(cq_wf_result *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* The first row with open_time >= t. */
-static size_t lower(const cq_candles *c, cq_time t) {
-  size_t lo = 0, hi = c->len;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (c->open_time[mid] < t)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
 /* Read-only views of the candles with from <= open_time < to (no copy). */
 typedef struct slice {
   cq_candles view[CQ_BT_MAX_SYMBOLS];
@@ -46,22 +33,11 @@ static int slice_of(const cq_bt_data *d, cq_time from, cq_time to, slice *s, cq_
   s->data.n_symbols = d->n_symbols;
   for (int k = 0; k < d->n_symbols; k++) {
     const cq_candles *c = d->candles[k];
-    size_t a = lower(c, from), b = lower(c, to);
+    size_t a = cq_candles_lower_bound(c, from), b = cq_candles_lower_bound(c, to);
     if (a >= b)
       return cq_error_set(err, CQ_EINVAL, "walk-forward: symbol %d has no candles in a window", k);
     cq_candles *v = &s->view[k];
-    *v = (cq_candles){.len = b - a,
-                      .cap = b - a,
-                      .max_rows = b - a,
-                      .open_time = c->open_time + a,
-                      .open = c->open + a,
-                      .high = c->high + a,
-                      .low = c->low + a,
-                      .close = c->close + a,
-                      .volume = c->volume + a,
-                      .quote_volume = c->quote_volume ? c->quote_volume + a : NULL,
-                      .trades = c->trades ? c->trades + a : NULL,
-                      .closed = c->closed ? c->closed + a : NULL};
+    *v = cq_candles_view(c, a, b);
     s->data.candles[k] = v;
   }
   return CQ_OK;
