@@ -257,11 +257,15 @@ static int store_new_trials(run_state *rs, const cq_opt_study *st) {
   }
   cq_study_trial *t = calloc(n, sizeof *t);
   double *values = malloc(n * pack_size() * sizeof *values);
-  int rc = !t || !values ? cq_error_set(&rs->err, CQ_ENOMEM, "optimize: no memory") : CQ_OK;
-  for (size_t i = 0; !rc && i < n; i++)
+  if (!t || !values) {
+    free(t);
+    free(values);
+    return cq_error_set(&rs->err, CQ_ENOMEM, "optimize: no memory");
+  }
+  for (size_t i = 0; i < n; i++)
     pack_trial(&st->trials[rs->stored + i], st->space.def->n_params, values + i * pack_size(),
                &t[i]);
-  if (!rc) rc = cq_store_put_trials(rs->store, rs->study, t, n, &rs->err);
+  int rc = cq_store_put_trials(rs->store, rs->study, t, n, &rs->err);
   if (!rc) rs->stored = st->n_trials;
   free(t);
   free(values);

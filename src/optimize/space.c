@@ -416,6 +416,9 @@ static double eval(const cq_opt_expr *e, const double *params) {
   int n = 0;
   for (int i = 0; i < e->n; i++) {
     int op = e->tok[i].op;
+    /* the parser only builds well-formed postfix; the guards keep a bad one harmless */
+    if ((op == T_NUM || op == T_PARAM) && n == CQ_OPT_EXPR_MAX) return 0;
+    if (op != T_NUM && op != T_PARAM && n < (op == T_NEG ? 1 : 2)) return 0;
     if (op == T_NUM) {
       st[n++] = e->tok[i].v;
       continue;
@@ -486,6 +489,10 @@ bool cq_opt_space_feasible(const cq_opt_space *s, const double *params) {
 void cq__opt_grid_point(const cq_opt_space *s, int64_t index, double *x) {
   for (int i = s->n_dims - 1; i >= 0; i--) {
     int64_t l = cq_opt_dim_levels(&s->dims[i]);
+    if (l <= 0) { /* continuous: no grid; its low end */
+      x[i] = s->dims[i].lo;
+      continue;
+    }
     x[i] = cq_opt_dim_value(&s->dims[i], index % l);
     index /= l;
   }

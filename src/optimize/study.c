@@ -150,7 +150,9 @@ static int run_slot(size_t i, void *user, cq_error *err) {
 /* ---- the study ---------------------------------------------------------------------------- */
 
 static bool same_point(const double *a, const double *b) {
-  return !memcmp(a, b, CQ_MAX_PARAMS * sizeof *a);
+  for (int i = 0; i < CQ_MAX_PARAMS; i++)
+    if (a[i] != b[i]) return false;
+  return true;
 }
 
 /* A point already run (earlier, or earlier in this batch) is not run again: same parameters,
@@ -249,12 +251,17 @@ int cq_opt_run(cq_opt_study *st, const cq_bt_data *data, cq_opt_progress_fn cb, 
   size_t kept = take(st, 0, st->n_trials);
   st->n_trials = kept;
   batch *b = calloc(1, sizeof *b);
-  if (!b) rc = cq_error_set(err, CQ_ENOMEM, "optimize: no memory");
-  if (!rc) {
-    b->trials = calloc(CQ_OPT_BATCH, sizeof *b->trials);
-    b->copy_of = calloc(CQ_OPT_BATCH, sizeof *b->copy_of);
-    if (!b->trials || !b->copy_of) rc = cq_error_set(err, CQ_ENOMEM, "optimize: no memory");
+  cq_opt_trial *slots = calloc(CQ_OPT_BATCH, sizeof *slots);
+  int *copy_of = calloc(CQ_OPT_BATCH, sizeof *copy_of);
+  if (!b || !slots || !copy_of) {
+    free(b);
+    free(slots);
+    free(copy_of);
+    cq__sampler_release(&sm);
+    return cq_error_set(err, CQ_ENOMEM, "optimize: no memory");
   }
+  b->trials = slots;
+  b->copy_of = copy_of;
   int threads = cq__threads(st->config.threads);
   while (!rc && !st->stopped_early && st->n_trials < target) {
     size_t want = target - st->n_trials, room = CQ_OPT_BATCH - st->n_trials % CQ_OPT_BATCH;
@@ -277,11 +284,9 @@ int cq_opt_run(cq_opt_study *st, const cq_bt_data *data, cq_opt_progress_fn cb, 
     st->n_trials = take(st, from, from + b->n);
     if (cb && !cb(st, user)) break;
   }
-  if (b) {
-    free(b->trials);
-    free(b->copy_of);
-    free(b);
-  }
+  free(slots);
+  free(copy_of);
+  free(b);
   cq__sampler_release(&sm);
   return rc;
 }

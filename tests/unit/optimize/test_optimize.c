@@ -49,7 +49,7 @@ static int setup(void **state) {
   cq_synth_opts o;
   cq_synth_defaults(&o);
   o.tf = (cq_timeframe){.n = 1, .unit = CQ_TF_HOUR};
-  o.bars = 24 * 200;
+  o.bars = (size_t)24 * 200;
   o.seed = 11;
   cq_candles_init(&bars, 0);
   return cq_data_synth(&o, &bars, NULL);
