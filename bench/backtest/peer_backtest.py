@@ -7,6 +7,7 @@ Run by scripts/bench.sh in a venv; a peer that cannot be imported is skipped wit
 usage: peer_backtest.py --bars BARS.bin [--ours OURS.tsv] [--reps N]
 """
 import argparse
+import os
 import struct
 import sys
 import time
@@ -16,6 +17,8 @@ import numpy as np
 
 # the peers warn on every refused order and on pandas deprecations: the figures are what counts
 warnings.filterwarnings("ignore")
+# backtesting.py draws a progress bar on stderr; the figures are what counts
+os.environ.setdefault("TQDM_DISABLE", "1")
 
 
 def load(path):
