@@ -161,11 +161,21 @@ CQ_NODISCARD int cq_bt_run_vector(const cq_bt_config *cfg, const cq_bt_data *dat
 CQ_NODISCARD int cq_bt_run_vector_def(const cq_strategy_def *def, const cq_bt_config *cfg,
                                       const cq_bt_data *data, cq_bt_result *out, cq_error *err);
 
+/* Either engine, as cfg->engine says, with the strategy given (cq_bt_run looks it up by
+ * cfg->strategy). progress is used by the event engine only. */
+CQ_NODISCARD int cq_bt_run_def(const cq_strategy_def *def, const cq_bt_config *cfg,
+                               const cq_bt_data *data, cq_progress *progress, cq_bt_result *out,
+                               cq_error *err);
+
 /* Either engine, as cfg->engine says; then metrics. */
 CQ_NODISCARD int cq_bt_run(const cq_bt_config *cfg, const cq_bt_data *data, cq_progress *progress,
                            cq_bt_result *out, cq_error *err);
 
 /* ---- metrics ------------------------------------------------------------------------ */
+
+/* The bar returns of a run into out[0 .. r->n_bars): equity over the bar before, the first
+ * over the initial cash; 0 where the equity before is 0. */
+void cq_bt_bar_returns(const cq_bt_result *r, double *out);
 
 /* From the result's equity, benchmark, trades and fills; annualized from cfg tf. */
 CQ_NODISCARD int cq_bt_metrics_compute(cq_bt_result *r, cq_error *err);

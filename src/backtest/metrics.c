@@ -155,3 +155,11 @@ int cq_bt_metrics_compute(cq_bt_result *r, cq_error *err) {
   fill_metrics(r, mean_equity, m);
   return CQ_OK;
 }
+
+void cq_bt_bar_returns(const cq_bt_result *r, double *out) {
+  double prev = cq_dec_to_double(r->config.initial_cash);
+  for (size_t i = 0; i < r->n_bars; i++) {
+    out[i] = prev != 0 ? r->equity[i] / prev - 1 : 0;
+    prev = r->equity[i];
+  }
+}

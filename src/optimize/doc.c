@@ -1,5 +1,5 @@
-/* The study document (docs/optimization.md has its schema), the best trial's run, and the
- * bootstrap intervals of its metrics. */
+/* The study document (docs/optimization.md has its schema) and the bootstrap intervals of
+ * the best run's metrics. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +8,6 @@
 #include "opt_internal.h"
 
 enum { BOOT_RESAMPLES = 1000, DOC_FORMAT = 1 };
-
-int cq_opt_run_trial(const cq_opt_study *st, const cq_bt_data *data, const double *params,
-                     cq_bt_result *out, cq_error *err) {
-  cq_bt_config cfg = st->bt;
-  cfg.params.n = st->space.def->n_params;
-  memcpy(cfg.params.v, params, sizeof cfg.params.v);
-  return cfg.engine == CQ_BT_VECTOR
-             ? cq_bt_run_vector_def(st->space.def, &cfg, data, out, err)
-             : cq_bt_run_event_def(&cfg, st->space.def, data, NULL, out, err);
-}
 
 /* ---- bootstrap ---------------------------------------------------------------------------- */
 
@@ -50,11 +40,7 @@ int cq_opt_bootstrap(const cq_bt_result *run, uint64_t seed, cq_opt_boot *out, c
     free(tr);
     return cq_error_set(err, CQ_ENOMEM, "bootstrap: no memory for %zu returns", n);
   }
-  double prev = cq_dec_to_double(run->config.initial_cash);
-  for (size_t i = 0; i < n; i++) {
-    ret[i] = prev != 0 ? run->equity[i] / prev - 1 : 0;
-    prev = run->equity[i];
-  }
+  cq_bt_bar_returns(run, ret);
   for (size_t i = 0; i < run->n_trades; i++)
     if (!run->trades[i].open && isfinite(run->trades[i].ret)) tr[nt++] = run->trades[i].ret;
   size_t block = (size_t)llround(cbrt((double)n));

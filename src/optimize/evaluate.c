@@ -165,17 +165,12 @@ int cq_eval_check(const cq_eval_config *c, const cq_bt_data *data, cq_error *err
 
 /* ---- one cell ----------------------------------------------------------------------------- */
 
-/* The bar returns of a run: equity over the bar before, the first over the initial cash (0
- * where the equity before is 0). */
+/* The bar returns of a run (cq_bt_bar_returns) and their moments. */
 static int keep_returns(const cq_bt_result *r, cq_eval_cell *cell, cq_error *err) {
   size_t n = r->n_bars;
   cell->returns = malloc((n ? n : 1) * sizeof *cell->returns);
   if (!cell->returns) return cq_error_set(err, CQ_ENOMEM, "no memory for %zu bar returns", n);
-  double prev = cq_dec_to_double(r->config.initial_cash);
-  for (size_t i = 0; i < n; i++) {
-    cell->returns[i] = prev != 0 ? r->equity[i] / prev - 1 : 0;
-    prev = r->equity[i];
-  }
+  cq_bt_bar_returns(r, cell->returns);
   cell->n_returns = n;
   cell->moments = cq_moments_of(cell->returns, n);
   return CQ_OK;
@@ -202,19 +197,13 @@ static int run_cell(const cq_eval_config *c, const cq_bt_data *data, cq_eval_cel
   cq_bt_data d = {.n_symbols = 1, .candles = {&view}};
   cq_bt_result r;
   bool vector = c->auto_engine ? st->def->signals != NULL : c->bt.engine == CQ_BT_VECTOR;
-  int rc = CQ_EUNSUPPORTED;
-  if (vector) {
-    cfg.engine = CQ_BT_VECTOR;
-    rc = cq_bt_run_vector_def(st->def, &cfg, &d, &r, err);
-    /* settings the vector engine cannot model: the event engine gives the same numbers */
-    if (rc == CQ_EUNSUPPORTED && c->auto_engine) {
-      cq_error_clear(err);
-      vector = false;
-    }
-  }
-  if (!vector) {
+  cfg.engine = vector ? CQ_BT_VECTOR : CQ_BT_EVENT;
+  int rc = cq_bt_run_def(st->def, &cfg, &d, NULL, &r, err);
+  /* settings the vector engine cannot model: the event engine gives the same numbers */
+  if (rc == CQ_EUNSUPPORTED && vector && c->auto_engine) {
+    cq_error_clear(err);
     cfg.engine = CQ_BT_EVENT;
-    rc = cq_bt_run_event_def(&cfg, st->def, &d, NULL, &r, err);
+    rc = cq_bt_run_def(st->def, &cfg, &d, NULL, &r, err);
   }
   if (rc) return rc;
   cell->engine = cfg.engine;

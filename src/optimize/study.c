@@ -107,16 +107,18 @@ static void return_stats(const cq_bt_result *r, cq_opt_trial *t) {
   t->moments = mo;
 }
 
-static int run_trial(const cq_opt_study *st, const cq_bt_data *data, cq_opt_trial *t,
-                     cq_error *err) {
+int cq_opt_run_trial(const cq_opt_study *st, const cq_bt_data *data, const double *params,
+                     cq_bt_result *out, cq_error *err) {
   cq_bt_config cfg = st->bt;
   cfg.params.n = st->space.def->n_params;
-  memcpy(cfg.params.v, t->params, sizeof cfg.params.v);
+  memcpy(cfg.params.v, params, sizeof cfg.params.v);
+  return cq_bt_run_def(st->space.def, &cfg, data, NULL, out, err);
+}
+
+static int run_trial(const cq_opt_study *st, const cq_bt_data *data, cq_opt_trial *t,
+                     cq_error *err) {
   cq_bt_result r;
-  cq_bt_result_init(&r);
-  int rc = cfg.engine == CQ_BT_VECTOR
-               ? cq_bt_run_vector_def(st->space.def, &cfg, data, &r, err)
-               : cq_bt_run_event_def(&cfg, st->space.def, data, NULL, &r, err);
+  int rc = cq_opt_run_trial(st, data, t->params, &r, err);
   if (rc) return rc;
   t->metrics = r.metrics;
   return_stats(&r, t);

@@ -160,9 +160,7 @@ static int run_oos(const cq_opt_study *proto, const cq_wf_config *wf, const cq_b
   cfg.trade_from = w->ok ? w->oos_from : INT64_MAX;
   cfg.params.n = proto->space.def->n_params;
   memcpy(cfg.params.v, w->params, sizeof cfg.params.v);
-  rc = cfg.engine == CQ_BT_VECTOR
-           ? cq_bt_run_vector_def(proto->space.def, &cfg, &oos.data, r, err)
-           : cq_bt_run_event_def(&cfg, proto->space.def, &oos.data, NULL, r, err);
+  rc = cq_bt_run_def(proto->space.def, &cfg, &oos.data, NULL, r, err);
   if (rc) return rc;
   *first = 0;
   while (*first < r->n_bars && r->time[*first] < w->oos_from) (*first)++;
