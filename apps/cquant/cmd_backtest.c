@@ -505,43 +505,49 @@ static int write_report(cli_ctx *ctx, const char *cmd, const char *path, const c
   return CLI_OK;
 }
 
+size_t bt_run_opts(bt_opts *o, cli_opt *out) {
+  const cli_opt opts[BT_RUN_OPTS] = {
+      {"--param", "-p", CLI_LIST, &o->params},
+      {"--venue", NULL, CLI_STR, &o->venue},
+      {"--symbol", "--symbols", CLI_LIST, &o->symbols},
+      {"--tf", NULL, CLI_STR, &o->tf},
+      {"--from", "--since", CLI_STR, &o->from},
+      {"--to", "--until", CLI_STR, &o->to},
+      {"--engine", NULL, CLI_STR, &o->engine},
+      {"--cash", NULL, CLI_STR, &o->cash},
+      {"--quote", NULL, CLI_STR, &o->quote},
+      {"--size", NULL, CLI_STR, &o->size},
+      {"--fee", NULL, CLI_STR, &o->fee},
+      {"--maker-fee", NULL, CLI_STR, &o->maker_fee},
+      {"--taker-fee", NULL, CLI_STR, &o->taker_fee},
+      {"--slippage", NULL, CLI_STR, &o->slippage},
+      {"--latency", NULL, CLI_STR, &o->latency},
+      {"--fill-latency", NULL, CLI_STR, &o->fill_latency},
+      {"--fill", NULL, CLI_STR, &o->fill},
+      {"--touch-fill", NULL, CLI_FLAG, &o->touch_fill},
+      {"--volume-share", NULL, CLI_STR, &o->volume_share},
+      {"--allow-gaps", NULL, CLI_FLAG, &o->allow_gaps},
+      {"--report", NULL, CLI_STR, &o->report},
+      {"--output", "-o", CLI_STR, &o->output},
+      {"--quiet", "-q", CLI_FLAG, &o->quiet},
+      {"--store", NULL, CLI_STR, &o->store},
+  };
+  memcpy(out, opts, sizeof opts);
+  return BT_RUN_OPTS;
+}
+
 static int backtest_run(cli_ctx *ctx, int argc, char **argv) {
   const char *cmd = "backtest";
   bt_opts o, file;
   memset(&o, 0, sizeof o);
   memset(&file, 0, sizeof file);
-  const cli_opt opts[] = {
-      {"--strategy", NULL, CLI_STR, &o.strategy},
-      {"--param", "-p", CLI_LIST, &o.params},
-      {"--venue", NULL, CLI_STR, &o.venue},
-      {"--symbol", "--symbols", CLI_LIST, &o.symbols},
-      {"--tf", NULL, CLI_STR, &o.tf},
-      {"--from", "--since", CLI_STR, &o.from},
-      {"--to", "--until", CLI_STR, &o.to},
-      {"--engine", NULL, CLI_STR, &o.engine},
-      {"--cash", NULL, CLI_STR, &o.cash},
-      {"--quote", NULL, CLI_STR, &o.quote},
-      {"--size", NULL, CLI_STR, &o.size},
-      {"--fee", NULL, CLI_STR, &o.fee},
-      {"--maker-fee", NULL, CLI_STR, &o.maker_fee},
-      {"--taker-fee", NULL, CLI_STR, &o.taker_fee},
-      {"--slippage", NULL, CLI_STR, &o.slippage},
-      {"--latency", NULL, CLI_STR, &o.latency},
-      {"--fill-latency", NULL, CLI_STR, &o.fill_latency},
-      {"--fill", NULL, CLI_STR, &o.fill},
-      {"--touch-fill", NULL, CLI_FLAG, &o.touch_fill},
-      {"--volume-share", NULL, CLI_STR, &o.volume_share},
-      {"--allow-gaps", NULL, CLI_FLAG, &o.allow_gaps},
-      {"--ticks", NULL, CLI_FLAG, &o.ticks},
-      {"--report", NULL, CLI_STR, &o.report},
-      {"--output", "-o", CLI_STR, &o.output},
-      {"--no-store", NULL, CLI_FLAG, &o.no_store},
-      {"--quiet", "-q", CLI_FLAG, &o.quiet},
-      {"--store", NULL, CLI_STR, &o.store},
-  };
+  cli_opt opts[BT_RUN_OPTS + 3] = {{"--strategy", NULL, CLI_STR, &o.strategy},
+                                   {"--ticks", NULL, CLI_FLAG, &o.ticks},
+                                   {"--no-store", NULL, CLI_FLAG, &o.no_store}};
+  size_t nopts = 3 + bt_run_opts(&o, opts + 3);
   const char *pos[1];
   int npos, rc;
-  if ((rc = cli_parse(ctx, cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos)))
+  if ((rc = cli_parse(ctx, cmd, argc, argv, opts, nopts, pos, 1, &npos)))
     return rc;
   if (npos == 1) {
     if ((rc = bt_runfile_load(ctx, cmd, pos[0], &file))) {

@@ -18,6 +18,12 @@ typedef struct bt_opts {
   int n_owned;
 } bt_opts;
 
+/* The options that shape a run and its output (--param, --symbol, --tf, --fee, --slippage,
+ * --report, --store, ...), bound to o: written to out[0 .. BT_RUN_OPTS). The backtest,
+ * optimize, walkforward and evaluate commands add their own to them. */
+enum { BT_RUN_OPTS = 24 };
+size_t bt_run_opts(bt_opts *o, cli_opt *out);
+
 /* Reads a YAML run file into o (keys as the long options without dashes: strategy, venue,
  * symbols (a list or one), tf, from, to, params (a mapping), fee, ...). Errors name the file,
  * line and key. */

@@ -261,40 +261,17 @@ static int config_of(cli_ctx *ctx, const char *cmd, job *j) {
 static int parse(cli_ctx *ctx, const char *cmd, int argc, char **argv, eval_opts *o) {
   bt_opts *b = &o->bt;
   o->n_periods = o->tried = o->seed = o->threads = SIZE_MAX;
-  const cli_opt opts[] = {
+  cli_opt opts[BT_RUN_OPTS + 6] = {
       {"--strategy", "--strategies", CLI_LIST, &o->strategies},
-      {"--param", "-p", CLI_LIST, &b->params},
-      {"--venue", NULL, CLI_STR, &b->venue},
-      {"--symbol", "--symbols", CLI_LIST, &b->symbols},
-      {"--tf", NULL, CLI_STR, &b->tf},
-      {"--from", "--since", CLI_STR, &b->from},
-      {"--to", "--until", CLI_STR, &b->to},
       {"--period", NULL, CLI_LIST, &o->periods},
       {"--periods", NULL, CLI_SIZE, &o->n_periods},
       {"--tried", NULL, CLI_SIZE, &o->tried},
       {"--seed", NULL, CLI_SIZE, &o->seed},
       {"--threads", "-j", CLI_SIZE, &o->threads},
-      {"--engine", NULL, CLI_STR, &b->engine},
-      {"--cash", NULL, CLI_STR, &b->cash},
-      {"--quote", NULL, CLI_STR, &b->quote},
-      {"--size", NULL, CLI_STR, &b->size},
-      {"--fee", NULL, CLI_STR, &b->fee},
-      {"--maker-fee", NULL, CLI_STR, &b->maker_fee},
-      {"--taker-fee", NULL, CLI_STR, &b->taker_fee},
-      {"--slippage", NULL, CLI_STR, &b->slippage},
-      {"--latency", NULL, CLI_STR, &b->latency},
-      {"--fill-latency", NULL, CLI_STR, &b->fill_latency},
-      {"--fill", NULL, CLI_STR, &b->fill},
-      {"--touch-fill", NULL, CLI_FLAG, &b->touch_fill},
-      {"--volume-share", NULL, CLI_STR, &b->volume_share},
-      {"--allow-gaps", NULL, CLI_FLAG, &b->allow_gaps},
-      {"--report", NULL, CLI_STR, &b->report},
-      {"--output", "-o", CLI_STR, &b->output},
-      {"--quiet", "-q", CLI_FLAG, &b->quiet},
-      {"--store", NULL, CLI_STR, &b->store},
   };
+  size_t n = 6 + bt_run_opts(b, opts + 6);
   int npos = 0;
-  return cli_parse(ctx, cmd, argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0, &npos);
+  return cli_parse(ctx, cmd, argc, argv, opts, n, NULL, 0, &npos);
 }
 
 /* ---- output ------------------------------------------------------------------------------ */

@@ -22,8 +22,9 @@ enum {
 
 typedef struct opt_opts {
   bt_opts bt;
-  const char *sampler, *trials, *seed, *patience, *objective, *objective2, *min_trades, *max_dd;
-  const char *threads, *resume, *is, *oos, *step, *warmup;
+  const char *sampler, *objective, *objective2, *max_dd, *is, *oos, *step;
+  /* whole numbers: UNSET when not given */
+  size_t trials, seed, patience, min_trades, threads, resume, warmup;
   cli_list constraints, only;
   bool anchored;
 } opt_opts;
@@ -33,17 +34,13 @@ static int fail_usage(cli_ctx *ctx, const char *cmd, const cq_error *e) {
   return CLI_USAGE;
 }
 
-static int int_opt(cli_ctx *ctx, const char *cmd, const char *flag, const char *v, int64_t min,
-                   int64_t *out) {
-  char *end = NULL;
-  long long x = v ? strtoll(v, &end, 10) : 0;
-  if (!v || end == v || *end || x < min) {
-    fprintf(ctx->err, "cquant %s: %s \"%s\": expected a whole number >= %lld\n", cmd, flag,
-            v ? v : "", (long long)min);
-    return CLI_USAGE;
-  }
-  *out = x;
-  return CLI_OK;
+#define UNSET SIZE_MAX
+
+/* A whole-number option given below its least value. */
+static int below(cli_ctx *ctx, const char *cmd, const char *flag, size_t v, size_t min) {
+  if (v >= min) return CLI_OK;
+  fprintf(ctx->err, "cquant %s: %s %zu: expected %zu or more\n", cmd, flag, v, min);
+  return CLI_USAGE;
 }
 
 /* The study from the options: the backtest, the space and the search settings. */
@@ -67,26 +64,16 @@ static int study_of(cli_ctx *ctx, const char *cmd, opt_opts *o, cq_opt_study *st
   cq_opt_config *c = &st->config;
   if (o->sampler && cq_sampler_parse(o->sampler, &c->sampler, &e)) return fail_usage(ctx, cmd, &e);
   if (c->sampler == CQ_SAMPLER_GRID) c->trials = 0;
-  int64_t v;
-  if (o->trials) {
-    if ((rc = int_opt(ctx, cmd, "--trials", o->trials, 1, &v))) return rc;
-    c->trials = v;
+  if (o->trials != UNSET) {
+    if ((rc = below(ctx, cmd, "--trials", o->trials, 1))) return rc;
+    c->trials = (int64_t)o->trials;
   }
-  if (o->seed) {
-    if ((rc = int_opt(ctx, cmd, "--seed", o->seed, 0, &v))) return rc;
-    c->seed = (uint64_t)v;
-  }
-  if (o->patience) {
-    if ((rc = int_opt(ctx, cmd, "--patience", o->patience, 0, &v))) return rc;
-    c->patience = v;
-  }
-  if (o->min_trades) {
-    if ((rc = int_opt(ctx, cmd, "--min-trades", o->min_trades, 0, &v))) return rc;
-    c->min_trades = v;
-  }
-  if (o->threads) {
-    if ((rc = int_opt(ctx, cmd, "--threads", o->threads, 1, &v))) return rc;
-    c->threads = (int)(v > 256 ? 256 : v);
+  if (o->seed != UNSET) c->seed = o->seed;
+  if (o->patience != UNSET) c->patience = (int64_t)o->patience;
+  if (o->min_trades != UNSET) c->min_trades = (int64_t)o->min_trades;
+  if (o->threads != UNSET) {
+    if ((rc = below(ctx, cmd, "--threads", o->threads, 1))) return rc;
+    c->threads = (int)(o->threads > 256 ? 256 : o->threads);
   }
   if (o->objective && cq_metric_find(o->objective, &c->objective, &e)) {
     cq_error_prefix(&e, "--objective: ");
@@ -233,8 +220,7 @@ typedef struct run_state {
   bool show;
   int rc;
   cq_error err;
-  size_t window, windows; /* walk-forward: which window */
-  char *spec;             /* a new study: created with its first trials (nothing refused is kept) */
+  char *spec; /* a new study: created with its first trials (nothing refused is kept) */
   cq_opt_study *st;
 } run_state;
 
@@ -281,7 +267,7 @@ static bool on_batch(const cq_opt_study *st, void *user) {
                cq_metric_at(st->config.objective)->name, st->trials[st->best].value,
                (long long)st->trials[st->best].number);
     cq_progress_note(&rs->prog, note);
-    cq_progress_set(&rs->prog, rs->windows ? rs->window : st->n_trials);
+    cq_progress_set(&rs->prog, st->n_trials);
   }
   if (store_new_trials(rs, st)) {
     rs->rc = rs->err.code;
@@ -317,51 +303,31 @@ static char *spec_of(int argc, char **argv) {
 
 /* ---- running ----------------------------------------------------------------------------- */
 
-static void opts_table(opt_opts *o, cli_opt *t, size_t *n) {
-  const cli_opt common[] = {
+/* The backtest's options (bt_run_opts) and the search's. */
+static size_t opts_table(opt_opts *o, cli_opt *t) {
+  const cli_opt own[] = {
       {"--strategy", NULL, CLI_STR, &o->bt.strategy},
-      {"--param", "-p", CLI_LIST, &o->bt.params},
-      {"--venue", NULL, CLI_STR, &o->bt.venue},
-      {"--symbol", "--symbols", CLI_LIST, &o->bt.symbols},
-      {"--tf", NULL, CLI_STR, &o->bt.tf},
-      {"--from", "--since", CLI_STR, &o->bt.from},
-      {"--to", "--until", CLI_STR, &o->bt.to},
-      {"--engine", NULL, CLI_STR, &o->bt.engine},
-      {"--cash", NULL, CLI_STR, &o->bt.cash},
-      {"--quote", NULL, CLI_STR, &o->bt.quote},
-      {"--size", NULL, CLI_STR, &o->bt.size},
-      {"--fee", NULL, CLI_STR, &o->bt.fee},
-      {"--maker-fee", NULL, CLI_STR, &o->bt.maker_fee},
-      {"--taker-fee", NULL, CLI_STR, &o->bt.taker_fee},
-      {"--slippage", NULL, CLI_STR, &o->bt.slippage},
-      {"--latency", NULL, CLI_STR, &o->bt.latency},
-      {"--fill", NULL, CLI_STR, &o->bt.fill},
-      {"--allow-gaps", NULL, CLI_FLAG, &o->bt.allow_gaps},
-      {"--report", NULL, CLI_STR, &o->bt.report},
-      {"--output", "-o", CLI_STR, &o->bt.output},
       {"--no-store", NULL, CLI_FLAG, &o->bt.no_store},
-      {"--quiet", "-q", CLI_FLAG, &o->bt.quiet},
-      {"--store", NULL, CLI_STR, &o->bt.store},
       {"--sampler", NULL, CLI_STR, &o->sampler},
-      {"--trials", NULL, CLI_STR, &o->trials},
-      {"--seed", NULL, CLI_STR, &o->seed},
-      {"--patience", NULL, CLI_STR, &o->patience},
+      {"--trials", NULL, CLI_SIZE, &o->trials},
+      {"--seed", NULL, CLI_SIZE, &o->seed},
+      {"--patience", NULL, CLI_SIZE, &o->patience},
       {"--objective", NULL, CLI_STR, &o->objective},
       {"--objective2", NULL, CLI_STR, &o->objective2},
-      {"--min-trades", NULL, CLI_STR, &o->min_trades},
+      {"--min-trades", NULL, CLI_SIZE, &o->min_trades},
       {"--max-dd", NULL, CLI_STR, &o->max_dd},
-      {"--threads", "-j", CLI_STR, &o->threads},
+      {"--threads", "-j", CLI_SIZE, &o->threads},
       {"--constraint", NULL, CLI_LIST, &o->constraints},
       {"--only", NULL, CLI_LIST, &o->only},
-      {"--resume", NULL, CLI_STR, &o->resume},
+      {"--resume", NULL, CLI_SIZE, &o->resume},
       {"--is", NULL, CLI_STR, &o->is},
       {"--oos", NULL, CLI_STR, &o->oos},
       {"--step", NULL, CLI_STR, &o->step},
-      {"--warmup", NULL, CLI_STR, &o->warmup},
+      {"--warmup", NULL, CLI_SIZE, &o->warmup},
       {"--anchored", NULL, CLI_FLAG, &o->anchored},
   };
-  memcpy(t, common, sizeof common);
-  *n = sizeof common / sizeof common[0];
+  memcpy(t, own, sizeof own);
+  return sizeof own / sizeof own[0] + bt_run_opts(&o->bt, t + sizeof own / sizeof own[0]);
 }
 
 typedef struct job {
@@ -384,12 +350,10 @@ static void job_release(job *j) {
 
 static int parse_args(cli_ctx *ctx, const char *cmd, int argc, char **argv, opt_opts *o) {
   cli_opt table[64];
-  size_t n = 0;
-  opts_table(o, table, &n);
+  o->trials = o->seed = o->patience = o->min_trades = o->threads = o->resume = o->warmup = UNSET;
+  size_t n = opts_table(o, table);
   int npos = 0;
-  const char *pos[1];
-  int rc = cli_parse(ctx, cmd, argc, argv, table, n, pos, 0, &npos);
-  return rc;
+  return cli_parse(ctx, cmd, argc, argv, table, n, NULL, 0, &npos);
 }
 
 /* --resume ID: the stored options of the study, then the ones given now over them (a new
@@ -548,19 +512,19 @@ static int optimize_finish(cli_ctx *ctx, const char *cmd, job *j, run_state *rs,
 static int prepare(cli_ctx *ctx, const char *cmd, int argc, char **argv, job *j, cq_study *stored) {
   int rc = parse_args(ctx, cmd, argc, argv, &j->o);
   if (rc) return rc;
-  if (j->o.resume) {
-    int64_t id;
-    if ((rc = int_opt(ctx, cmd, "--resume", j->o.resume, 1, &id))) return rc;
+  if (j->o.resume != UNSET) {
+    int64_t id = (int64_t)j->o.resume;
+    if ((rc = below(ctx, cmd, "--resume", j->o.resume, 1))) return rc;
     if ((rc = data_open_store(ctx, cmd, j->o.bt.store, &j->store))) return rc;
     opt_opts now = j->o;
     memset(&j->o, 0, sizeof j->o);
     if ((rc = resume_args(ctx, cmd, j, id, stored))) return rc;
     /* given now, over the stored ones */
-    if (now.trials) j->o.trials = now.trials;
-    if (now.threads) j->o.threads = now.threads;
+    if (now.trials != UNSET) j->o.trials = now.trials;
+    if (now.threads != UNSET) j->o.threads = now.threads;
     if (now.bt.report) j->o.bt.report = now.bt.report;
     if (now.bt.output) j->o.bt.output = now.bt.output;
-    if (now.patience) j->o.patience = now.patience;
+    if (now.patience != UNSET) j->o.patience = now.patience;
     j->o.bt.quiet = now.bt.quiet;
     j->o.resume = now.resume;
   }
@@ -581,12 +545,12 @@ static int optimize_run(cli_ctx *ctx, int argc, char **argv) {
   run_state rs = {.ctx = ctx, .cmd = cmd, .show = !j->o.bt.quiet};
   cq_error e;
   cq_error_clear(&e);
-  if (!rc && j->o.resume) rc = load_stored_trials(ctx, cmd, j, &stored);
+  if (!rc && j->o.resume != UNSET) rc = load_stored_trials(ctx, cmd, j, &stored);
   if (!rc && !j->o.bt.no_store) {
     rs.store = j->store;
     rs.stored = j->st.n_trials;
     rs.st = &j->st;
-    if (j->o.resume) {
+    if (j->o.resume != UNSET) {
       rs.study = stored.info.id;
     } else if (!(rs.spec = spec_of(argc, argv))) {
       fprintf(ctx->err, "cquant %s: out of memory\n", cmd);
@@ -634,12 +598,6 @@ static int duration_opt(cli_ctx *ctx, const char *cmd, const char *flag, const c
   return CLI_OK;
 }
 
-static bool on_wf_batch(const cq_opt_study *st, void *user) {
-  (void)st;
-  (void)user;
-  return true;
-}
-
 int cmd_walkforward(cli_ctx *ctx, int argc, char **argv) {
   const char *cmd = "walkforward";
   if (cli_wants_help(argc, argv)) {
@@ -653,14 +611,14 @@ int cmd_walkforward(cli_ctx *ctx, int argc, char **argv) {
   int rc = prepare(ctx, cmd, argc, argv, j, &stored);
   cq_study_release(&stored);
   cq_wf_config wf = {.warmup_bars = -1, .anchored = j->o.anchored};
-  if (!rc && j->o.resume) {
+  if (!rc && j->o.resume != UNSET) {
     fprintf(ctx->err, "cquant %s: --resume is for cquant optimize\n", cmd);
     rc = CLI_USAGE;
   }
   if (!rc) rc = duration_opt(ctx, cmd, "--is", j->o.is, &wf.is_ns);
   if (!rc) rc = duration_opt(ctx, cmd, "--oos", j->o.oos, &wf.oos_ns);
   if (!rc && j->o.step) rc = duration_opt(ctx, cmd, "--step", j->o.step, &wf.step_ns);
-  if (!rc && j->o.warmup) rc = int_opt(ctx, cmd, "--warmup", j->o.warmup, 0, &wf.warmup_bars);
+  if (j->o.warmup != UNSET) wf.warmup_bars = (int64_t)j->o.warmup;
   cq_wf_result r;
   cq_wf_result_init(&r);
   char *doc = NULL;
@@ -669,7 +627,7 @@ int cmd_walkforward(cli_ctx *ctx, int argc, char **argv) {
   cq_error_clear(&e);
   if (!rc) {
     cq_time t0 = cq_clock_steady(&ctx->clock);
-    if (cq_walkforward(&j->st, &wf, &j->data, on_wf_batch, NULL, &r, &e) ||
+    if (cq_walkforward(&j->st, &wf, &j->data, NULL, NULL, &r, &e) ||
         cq_wf_json(&j->st, &wf, &r, &j->data, &doc, &len, &e)) {
       cli_report_error(ctx, cmd, &e);
       rc = e.code == CQ_EINVAL ? CLI_USAGE : CLI_FAIL;
