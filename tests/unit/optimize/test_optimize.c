@@ -190,8 +190,7 @@ static void tpe_finds_best(void **state) {
   cq_opt_study_release(&st);
 }
 
-/* ---- determinism ------------------------------------------------------------------------------
- */
+/* ---- determinism ----------------------------------------------------------------------------- */
 
 static char *doc_of(const cq_opt_study *st) {
   char *json = NULL;
@@ -268,8 +267,7 @@ static void patience_stops(void **state) {
   cq_opt_study_release(&st);
 }
 
-/* ---- Pareto -----------------------------------------------------------------------------------
- */
+/* ---- Pareto ---------------------------------------------------------------------------------- */
 
 static void pareto_front(void **state) {
   (void)state;
@@ -299,19 +297,23 @@ static void pareto_front(void **state) {
   cq_opt_study_release(&st);
 }
 
-/* ---- walk-forward -----------------------------------------------------------------------------
- */
+/* ---- walk-forward ---------------------------------------------------------------------- */
+
+/* A grid study of sma_cross: objective `metric` over the fast and slow ranges given. */
+static void sma_grid(cq_opt_study *st, const char *metric, const char *fast, const char *slow) {
+  const cq_strategy_def *sma = NULL;
+  assert_int_equal(cq_strategy_lookup("sma_cross", &sma, NULL), CQ_OK);
+  study_for(st, sma, CQ_SAMPLER_GRID, 0);
+  assert_int_equal(cq_metric_find(metric, &st->config.objective, NULL), CQ_OK);
+  assert_int_equal(cq_opt_space_set(&st->space, fast, NULL), CQ_OK);
+  assert_int_equal(cq_opt_space_set(&st->space, slow, NULL), CQ_OK);
+}
 
 static void walkforward_windows(void **state) {
   (void)state;
-  const cq_strategy_def *sma = NULL;
-  assert_int_equal(cq_strategy_lookup("sma_cross", &sma, NULL), CQ_OK);
   cq_bt_data d = data_of(&bars);
   cq_opt_study st;
-  study_for(&st, sma, CQ_SAMPLER_GRID, 0);
-  assert_int_equal(cq_metric_find("total_return", &st.config.objective, NULL), CQ_OK);
-  assert_int_equal(cq_opt_space_set(&st.space, "fast=5:25:5", NULL), CQ_OK);
-  assert_int_equal(cq_opt_space_set(&st.space, "slow=30:90:30", NULL), CQ_OK);
+  sma_grid(&st, "total_return", "fast=5:25:5", "slow=30:90:30");
   /* 200 days: 60-day in-sample, 30-day out-of-sample windows, step 30: 5 windows, the last
    * out-of-sample one 20 days */
   cq_wf_config wf = {.is_ns = 60 * DAY, .oos_ns = 30 * DAY, .warmup_bars = -1};
@@ -355,8 +357,7 @@ static void walkforward_windows(void **state) {
   cq_opt_study_release(&st);
 }
 
-/* ---- statistics on a study: said, never NaN
- * ------------------------------------------------------ */
+/* ---- statistics on a study: said, never NaN ------------------------------------------------ */
 
 static void stats_of_study(void **state) {
   (void)state;
@@ -364,10 +365,7 @@ static void stats_of_study(void **state) {
   assert_int_equal(cq_strategy_lookup("sma_cross", &sma, NULL), CQ_OK);
   cq_bt_data d = data_of(&bars);
   cq_opt_study st;
-  study_for(&st, sma, CQ_SAMPLER_GRID, 0);
-  assert_int_equal(cq_metric_find("sharpe", &st.config.objective, NULL), CQ_OK);
-  assert_int_equal(cq_opt_space_set(&st.space, "fast=5:30:5", NULL), CQ_OK);
-  assert_int_equal(cq_opt_space_set(&st.space, "slow=40:120:20", NULL), CQ_OK);
+  sma_grid(&st, "sharpe", "fast=5:30:5", "slow=40:120:20");
   assert_int_equal(cq_opt_run(&st, &d, NULL, NULL, NULL), CQ_OK);
   cq_opt_stats s;
   assert_int_equal(cq_opt_stats_compute(&st, &s, NULL), CQ_OK);
