@@ -45,6 +45,11 @@ void cq_jw_key_str(cq_jw *w, const char *k, const char *v);
 void cq_jw_key_num(cq_jw *w, const char *k, double v);
 void cq_jw_key_int(cq_jw *w, const char *k, int64_t v);
 
+/* Ends a document: a final newline, the text NUL-terminated and handed to *out (the caller
+ * frees it; *len without the NUL when len is not NULL). Out of memory anywhere before frees
+ * the buffer and is CQ_ENOMEM naming `what` ("study JSON"). */
+CQ_NODISCARD int cq_jw_finish(cq_jw *w, const char *what, char **out, size_t *len, cq_error *err);
+
 /* The text cq_format_double gives (shortest round-trip, plain notation where it uses it),
  * in one pass of integer arithmetic for the common range. */
 size_t cq_format_double_fast(double v, char *buf, size_t n);

@@ -374,15 +374,7 @@ int cq_bt_to_json_opts(const cq_bt_result *r, const cq_bt_data *candles,
                         r->n_bars);
   cq_jw w = {0};
   cq_bt_json_run(&w, r, candles, opt ? opt->max_points : 0);
-  cq_jw_raw(&w, "\n", 1);
-  if (w.oom) {
-    free(w.buf);
-    return cq_error_set(err, CQ_ENOMEM, "backtest JSON: out of memory at %zu bytes", w.len);
-  }
-  w.buf[w.len] = '\0';
-  *out = w.buf;
-  if (len) *len = w.len;
-  return CQ_OK;
+  return cq_jw_finish(&w, "backtest JSON", out, len, err);
 }
 
 int cq_bt_to_json(const cq_bt_result *r, const cq_bt_data *candles, char **out, size_t *len,

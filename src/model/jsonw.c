@@ -236,3 +236,16 @@ void cq_jw_key_int(cq_jw *w, const char *k, int64_t v) {
   cq_jw_key(w, k);
   cq_jw_int(w, v);
 }
+
+int cq_jw_finish(cq_jw *w, const char *what, char **out, size_t *len, cq_error *err) {
+  cq_jw_raw(w, "\n", 1);
+  if (w->oom) {
+    free(w->buf);
+    w->buf = NULL;
+    return cq_error_set(err, CQ_ENOMEM, "%s: out of memory at %zu bytes", what, w->len);
+  }
+  w->buf[w->len] = '\0'; /* the writer keeps a byte of room past len */
+  *out = w->buf;
+  if (len) *len = w->len;
+  return CQ_OK;
+}

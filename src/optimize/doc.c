@@ -237,18 +237,6 @@ static void put_stats(cq_jw *w, const cq_opt_stats *s, const cq_opt_boot *b) {
   cq_jw_close(w, '}');
 }
 
-static int finish(cq_jw *w, char **out, size_t *len, cq_error *err) {
-  if (w->oom) {
-    free(w->buf);
-    return cq_error_set(err, CQ_ENOMEM, "study JSON: out of memory at %zu bytes", w->len);
-  }
-  cq_jw_raw(w, "\n", 1);
-  w->buf[w->len] = '\0';
-  *out = w->buf;
-  if (len) *len = w->len;
-  return CQ_OK;
-}
-
 int cq_opt_study_json(const cq_opt_study *st, const cq_opt_stats *stats, const cq_opt_boot *boot,
                       const cq_bt_result *best_run, const cq_bt_data *data, char **out, size_t *len,
                       cq_error *err) {
@@ -286,7 +274,7 @@ int cq_opt_study_json(const cq_opt_study *st, const cq_opt_stats *stats, const c
   else
     cq_jw_null(&w);
   cq_jw_close(&w, '}');
-  return finish(&w, out, len, err);
+  return cq_jw_finish(&w, "study JSON", out, len, err);
 }
 
 /* ---- walk-forward ------------------------------------------------------------------------- */
@@ -348,5 +336,5 @@ int cq_wf_json(const cq_opt_study *proto, const cq_wf_config *wf, const cq_wf_re
   cq_jw_key(&w, "oos_run");
   cq_bt_json_run(&w, &r->oos, data, CQ_BT_REPORT_MAX_POINTS);
   cq_jw_close(&w, '}');
-  return finish(&w, out, len, err);
+  return cq_jw_finish(&w, "study JSON", out, len, err);
 }

@@ -181,17 +181,5 @@ int cq_eval_json(const cq_eval_config *c, const cq_eval_result *r, char **out, s
   for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++) cq_jw_str(&w, notes[i]);
   cq_jw_close(&w, ']');
   cq_jw_close(&w, '}');
-  if (w.oom) {
-    free(w.buf);
-    return cq_error_set(err, CQ_ENOMEM, "evaluation JSON: out of memory at %zu bytes", w.len);
-  }
-  cq_jw_raw(&w, "\n", 1);
-  if (w.oom) {
-    free(w.buf);
-    return cq_error_set(err, CQ_ENOMEM, "evaluation JSON: out of memory at %zu bytes", w.len);
-  }
-  w.buf[w.len] = '\0';
-  *out = w.buf;
-  if (len) *len = w.len;
-  return CQ_OK;
+  return cq_jw_finish(&w, "evaluation JSON", out, len, err);
 }
