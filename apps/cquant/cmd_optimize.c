@@ -11,6 +11,7 @@
 #include "cmd_backtest.h"
 #include "cmd_data.h"
 #include "cmd_optimize.h"
+#include "cquant/jsonw.h"
 #include "cquant/optimize.h"
 #include "cquant/strategy.h"
 
@@ -276,29 +277,17 @@ static bool on_batch(const cq_opt_study *st, void *user) {
   return true;
 }
 
-/* The options as JSON text: what --resume parses again. */
+/* The options as JSON text, {"args":[...]}: what --resume parses again. NULL: no memory. */
 static char *spec_of(int argc, char **argv) {
-  size_t cap = 64;
-  for (int i = 0; i < argc; i++) cap += strlen(argv[i]) * 6 + 4;
-  char *s = malloc(cap);
-  if (!s) return NULL;
-  size_t at = 0;
-  at += (size_t)snprintf(s + at, cap - at, "{\"args\":[");
-  for (int i = 0; i < argc; i++) {
-    at += (size_t)snprintf(s + at, cap - at, "%s\"", i ? "," : "");
-    for (const char *p = argv[i]; *p; p++) {
-      unsigned char c = (unsigned char)*p;
-      if (c == '"' || c == '\\')
-        at += (size_t)snprintf(s + at, cap - at, "\\%c", c);
-      else if (c < 0x20)
-        at += (size_t)snprintf(s + at, cap - at, "\\u%04x", c);
-      else
-        s[at++] = (char)c;
-    }
-    s[at++] = '"';
-  }
-  snprintf(s + at, cap - at, "]}");
-  return s;
+  cq_jw w = {0};
+  cq_jw_open(&w, '{');
+  cq_jw_key(&w, "args");
+  cq_jw_open(&w, '[');
+  for (int i = 0; i < argc; i++) cq_jw_str(&w, argv[i]);
+  cq_jw_close(&w, ']');
+  cq_jw_close(&w, '}');
+  char *text = NULL;
+  return cq_jw_finish(&w, "study options", &text, NULL, NULL) ? NULL : text;
 }
 
 /* ---- running ----------------------------------------------------------------------------- */
