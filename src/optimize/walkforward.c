@@ -131,7 +131,6 @@ static int optimize_window(const cq_opt_study *proto, const cq_bt_data *data, si
   if (!rc) {
     w->trials = (int64_t)st.n_trials;
     w->ok = st.best >= 0;
-    cq_opt_space_params(&st.space, (double[CQ_MAX_PARAMS]){0}, w->params);
     if (w->ok) {
       memcpy(w->params, st.trials[st.best].params, sizeof w->params);
       w->is_value = st.trials[st.best].value;
