@@ -130,7 +130,10 @@ static int levels(scan *s, const char *key, cq_side side, cq_bn_depth_diff *d) {
     snprintf(field, sizeof field, "%s[%zu][0]", key, i);
     if (str(s, field, &b, &n) < 0) return CQ_EPARSE;
     if (cq_dec_parse(b, n, &px, &de) < 0) return fail(s, field, "bad decimal");
-    if (!eat(s, ',')) return fail(s, field, "expected ',' and the quantity");
+    if (!eat(s, ',')) {
+      snprintf(field, sizeof field, "%s[%zu]", key, i);
+      return fail(s, field, "a level needs [price, qty]");
+    }
     snprintf(field, sizeof field, "%s[%zu][1]", key, i);
     if (str(s, field, &b, &n) < 0) return CQ_EPARSE;
     if (cq_dec_parse(b, n, &qty, &de) < 0) return fail(s, field, "bad decimal");
