@@ -1098,12 +1098,54 @@ static void test_weights(void **state) {
   assert_int_equal(w, 1);
 }
 
+static void test_stream_misc(void **state) {
+  (void)state;
+  cq_bn_msg m;
+  cq_bn_msg_init(&m);
+  const char *ack = "{\"result\":null,\"id\":3}";
+  assert_int_equal(cq_bn_parse_stream(ack, strlen(ack), NULL, 0, &m, NULL), 0);
+  assert_int_equal(m.kind, CQ_BN_MSG_RESULT);
+  assert_int_equal(m.request_id, 3);
+  assert_false(m.has_event);
+  const char *end = "{\"e\":\"listenKeyExpired\",\"E\":1576653824250,\"listenKey\":\"x\"}";
+  assert_int_equal(cq_bn_parse_stream(end, strlen(end), NULL, 0, &m, NULL), 0);
+  assert_int_equal(m.kind, CQ_BN_MSG_STREAM_END);
+  assert_string_equal(m.event, "listenKeyExpired");
+  /* A canceled order reports under the cancel's id; the order's own id is C. */
+  const char *cx =
+      "{\"e\":\"executionReport\",\"E\":1,\"s\":\"BTCUSDT\",\"c\":\"cancel-1\","
+      "\"C\":\"order-1\",\"S\":\"SELL\",\"o\":\"LIMIT_MAKER\",\"f\":\"GTC\","
+      "\"q\":\"1\",\"p\":\"2\",\"P\":\"0\",\"x\":\"CANCELED\",\"X\":\"CANCELED\","
+      "\"r\":\"NONE\",\"i\":9,\"z\":\"0\",\"Z\":\"0\",\"T\":2,\"O\":1}";
+  cq_bn_symbols *syms = test_syms();
+  assert_int_equal(cq_bn_parse_stream(cx, strlen(cx), syms, 0, &m, NULL), 0);
+  assert_string_equal(m.ev.u.order.order.client_id, "order-1");
+  assert_string_equal(m.ev.u.order.order.symbol, "BTC/USDT");
+  assert_int_equal(m.ev.u.order.order.tif, CQ_TIF_POST_ONLY);
+  assert_int_equal(m.ev.u.order.order.state, CQ_OS_CANCELLED);
+  assert_false(m.ev.u.order.has_fill);
+  /* EXPIRED_IN_MATCH (self-trade prevention) is an expiry. */
+  cq_order_state st;
+  assert_int_equal(cq_bn_order_status("EXPIRED_IN_MATCH", &st, NULL), 0);
+  assert_int_equal(st, CQ_OS_EXPIRED);
+  assert_int_equal(cq_bn_order_status("PARTIALLY_FILLED", &st, NULL), 0);
+  assert_int_equal(st, CQ_OS_PARTIAL);
+  assert_int_equal(cq_bn_order_status("NOPE", &st, NULL), CQ_EUNSUPPORTED);
+  /* A message reused after an error holds no stale event. */
+  const char *bad = "{\"e\":\"trade\",\"E\":1}";
+  assert_int_equal(cq_bn_parse_stream(bad, strlen(bad), NULL, 0, &m, NULL), CQ_EPARSE);
+  assert_false(m.has_event);
+  cq_bn_symbols_free(syms);
+  cq_bn_msg_release(&m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_local_payloads), cmocka_unit_test(test_shared_payloads),
       cmocka_unit_test(test_malformed),      cmocka_unit_test(test_errors),
       cmocka_unit_test(test_encode),         cmocka_unit_test(test_symbols),
       cmocka_unit_test(test_intervals),      cmocka_unit_test(test_weights),
+      cmocka_unit_test(test_stream_misc),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
