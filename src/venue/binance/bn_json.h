@@ -9,7 +9,9 @@
 
 #include "binance.h"
 
-enum { CQ__BN_PATH_MAX = 96 };
+#include "vjson.h"
+
+enum { CQ__BN_PATH_MAX = CQ__VJ_PATH_MAX };
 
 /* CQ_EPARSE at path ("binance: <path>: <message>"), err->field = path. */
 int cq__bn_perr(cq_error *err, const char *path, const char *fmt, ...) CQ_PRINTF(3, 4);
