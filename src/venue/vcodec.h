@@ -50,6 +50,14 @@ CQ_NODISCARD int cq_vbook_msg_push(cq_vbook_msg *m, cq_side side, cq_dec price, 
  * not touch validity. */
 CQ_NODISCARD int cq_vbook_msg_apply(const cq_vbook_msg *m, cq_l2book *b, cq_error *err);
 
+/* What a stream book synchronizer (OKX, Bybit) did with one message. */
+typedef enum cq_vsync_result {
+  CQ_VSYNC_APPLIED = 0, /* the book is valid and up to date */
+  CQ_VSYNC_WAITING,     /* no snapshot yet: the update is dropped */
+  CQ_VSYNC_GAP,         /* a sequence break or crossed book: invalid, resubscribe */
+  CQ_VSYNC_CHECKSUM     /* the checksum does not match: invalid, resubscribe */
+} cq_vsync_result;
+
 /* The events of one stream message. Owned, reused; at most CQ_V_MAX_EVENTS. */
 typedef struct cq_vevents {
   cq_venue_event *ev;

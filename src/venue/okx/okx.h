@@ -190,13 +190,6 @@ int32_t cq_okx_book_checksum(const cq_l2book *b);
  * crossed book makes the book invalid until the next snapshot (resubscribe). */
 typedef struct cq_okx_book_sync cq_okx_book_sync;
 
-typedef enum cq_vsync_result {
-  CQ_VSYNC_APPLIED = 0, /* the book is valid and up to date */
-  CQ_VSYNC_WAITING,     /* no snapshot yet: the update is dropped */
-  CQ_VSYNC_GAP,         /* a sequence break or crossed book: invalid, resubscribe */
-  CQ_VSYNC_CHECKSUM     /* the checksum does not match: invalid, resubscribe */
-} cq_vsync_result;
-
 CQ_NODISCARD int cq_okx_book_sync_new(size_t max_levels, cq_okx_book_sync **out, cq_error *err);
 void cq_okx_book_sync_free(cq_okx_book_sync *s);
 /* One books message. Errors only for bad levels or memory (the book is then invalid). */
