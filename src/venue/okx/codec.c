@@ -306,7 +306,15 @@ static const char *item_product(json_t *o) {
   json_t *t = json_object_get(o, "instType");
   if (json_is_string(t) && strcmp(json_string_value(t), "SPOT") != 0 && json_string_length(t) > 0)
     return json_string_value(t);
-  if (nonempty(o, "algoId")) return "algo orders";
+  if (json_object_get(o, "delta")) return "option greeks";
+  json_t *id = json_object_get(o, "instId");
+  if (json_is_string(id)) {
+    const char *d1 = strchr(json_string_value(id), '-');
+    if (d1 && strchr(d1 + 1, '-')) return "derivatives (instId)";
+  }
+  if (nonempty(o, "algoId") || (json_object_get(o, "algoId") && !json_object_get(o, "ordId")))
+    return "algo orders";
+  if (json_object_get(o, "maxLever") || json_object_get(o, "tier")) return "position tiers";
   if (nonempty(o, "sprdId")) return "spread trading";
   if (nonempty(o, "posId")) return "positions";
   if (json_object_get(o, "fundingRate")) return "funding";
@@ -460,14 +468,25 @@ int cq_okx_parse_candles(const char *s, size_t n, cq_candles *out, cq_error *err
   size_t start = out->len;
   rc = cq_candles_reserve(out, out->len + cnt);
   if (rc < 0) rc = cq_error_set(err, rc, "okx: candles: %zu rows do not fit", cnt);
-  /* Newest first on the wire: read from the end so the rows go in oldest first. */
-  for (size_t i = cnt; rc == 0 && i-- > 0;) {
+  /* Newest first on the wire (some documentation examples are oldest first): read in the
+   * direction that makes the rows go in oldest first, and insist on it. */
+  bool newest_first = true;
+  if (cnt >= 2) {
+    int64_t t0 = 0, t1 = 0;
+    json_t *r0 = json_array_get(items, 0), *r1 = json_array_get(items, cnt - 1);
+    if (json_is_array(r0) && json_is_array(r1) &&
+        cq__vj_i64s_v(OKX, json_array_get(r0, 0), "", &t0, NULL) == 0 &&
+        cq__vj_i64s_v(OKX, json_array_get(r1, 0), "", &t1, NULL) == 0)
+      newest_first = t0 > t1;
+  }
+  for (size_t x = 0; rc == 0 && x < cnt; x++) {
+    size_t i = newest_first ? cnt - 1 - x : x;
     char p[CQ__VJ_PATH_MAX];
     cq__vj_pathi(p, base, i);
     cq_candle k;
     rc = cq__okx_candle_row(json_array_get(items, i), p, &k, err);
     if (rc == 0 && out->len > start && k.open_time <= out->open_time[out->len - 1])
-      rc = cq__vj_perr(OKX, err, p, "rows are not in time order (newest first)");
+      rc = cq__vj_perr(OKX, err, p, "rows are not in time order");
     if (rc == 0) rc = cq_candles_push(out, &k);
   }
   if (rc < 0) out->len = start;
