@@ -233,6 +233,9 @@ static const char *obj_product(json_t *o) {
   if (json_object_get(o, "subMembers") || json_object_get(o, "memberType")) return "sub-accounts";
   if (json_object_get(o, "apiKey") || json_object_get(o, "permissions")) return "API keys";
   if (json_object_get(o, "unifiedMarginStatus")) return "account settings";
+  json_t *x = json_object_get(o, "execType");
+  if (json_is_string(x) && strcmp(json_string_value(x), "Trade") != 0)
+    return "derivatives executions";
   return NULL;
 }
 
@@ -246,9 +249,11 @@ int cq_bybit_check_product(const char *s, size_t n, cq_error *err) {
     what = "positions";
   json_t *top = json_object_get(j, "result");
   if (!top) top = json_object_get(j, "data");
+  if (!top) top = j; /* a bare item */
   if (!what) what = obj_product(top);
   json_t *list = json_is_array(top) ? top : json_object_get(top, "list");
   if (!list) list = json_object_get(top, "subMembers");
+  if (!list) list = json_object_get(top, "result");
   if (!what && json_is_array(list)) {
     size_t i;
     json_t *o;
@@ -369,7 +374,10 @@ int cq_bybit_parse_klines(const char *s, size_t n, cq_timeframe tf, cq_time now,
     if (rc == 0) rc = row_dec(row, p, 6, &k.quote_volume, err);
     if (rc == 0 && out->len > start && k.open_time <= out->open_time[out->len - 1])
       rc = cq__vj_perr(BYBIT, err, p, "rows are not in time order (newest first)");
-    k.closed = cq_timeframe_next(tf, k.open_time) <= now;
+    /* Months have no fixed length: the next month boundary ends them. */
+    cq_time end = tf.unit == CQ_TF_MONTH ? cq_timeframe_next(tf, k.open_time)
+                                         : k.open_time + cq_timeframe_ns(tf);
+    k.closed = end <= now;
     if (rc == 0) rc = cq_candles_push(out, &k);
   }
   if (rc < 0) out->len = start;
