@@ -286,7 +286,10 @@ int cq__okx_items(const char *s, size_t n, json_t **doc, json_t **items, const c
 
 int cq__okx_spot_only(json_t *item, const char *path, cq_error *err) {
   json_t *t = json_object_get(item, "instType");
-  if (!t || !json_is_string(t) || strcmp(json_string_value(t), "SPOT") == 0) return 0;
+  /* "ANY" is a subscription's wildcard: its items say their own type. */
+  if (!t || !json_is_string(t) || strcmp(json_string_value(t), "SPOT") == 0 ||
+      strcmp(json_string_value(t), "ANY") == 0)
+    return 0;
   char p[CQ__VJ_PATH_MAX];
   cq__vj_path(p, path, "instType");
   cq_error_set(err, CQ_EUNSUPPORTED, "okx: %s: %.20s is not supported (spot only)", p,
@@ -304,7 +307,8 @@ static bool nonempty(json_t *o, const char *k) {
 static const char *item_product(json_t *o) {
   if (!json_is_object(o)) return NULL;
   json_t *t = json_object_get(o, "instType");
-  if (json_is_string(t) && strcmp(json_string_value(t), "SPOT") != 0 && json_string_length(t) > 0)
+  if (json_is_string(t) && strcmp(json_string_value(t), "SPOT") != 0 &&
+      strcmp(json_string_value(t), "ANY") != 0 && json_string_length(t) > 0)
     return json_string_value(t);
   if (json_object_get(o, "delta")) return "option greeks";
   json_t *id = json_object_get(o, "instId");

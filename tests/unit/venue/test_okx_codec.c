@@ -749,6 +749,16 @@ static void test_stream_misc(void **state) {
   assert_string_equal(m.event, "error");
   assert_int_equal(m.code, 60012);
   assert_string_equal(m.msg, "Invalid request");
+  /* An orders subscription with instType ANY: its spot items decode. */
+  size_t n;
+  char *fok = pc_slurp(CQ_TEST_DATA "/exchange/okx/ws_orders_fok.json", &n);
+  assert_non_null(fok);
+  char *any = pc_replace(fok, "\"instType\": \"SPOT\"\n  },", "\"instType\": \"ANY\"\n  },");
+  assert_true(strstr(any, "\"ANY\"") != NULL);
+  assert_int_equal(cq_okx_parse_ws(any, strlen(any), 1, &m, NULL), 0);
+  assert_int_equal(m.events.n, 1);
+  free(any);
+  free(fok);
   cq_okx_msg_release(&m);
 }
 
