@@ -63,17 +63,21 @@ cq_verr cq_bybit_error_class(int code) {
   switch (code) {
     case 0:
       return CQ_VERR_NONE;
-    case 10006: /* too many visits */
-    case 10018: /* over the IP rate limit */
-    case 170005:
+    case 10006:  /* too many visits */
+    case 10018:  /* over the IP rate limit */
+    case 10429:  /* the stream's system-level frequency protection */
+    case 20003:  /* too frequent requests on one stream session */
+    case 170005: /* too many new orders */
       return CQ_VERR_RATE_LIMITED;
+    case 10009: /* IP banned */
+      return CQ_VERR_BANNED;
     case 10002: /* request time outside recv_window */
       return CQ_VERR_TIMESTAMP;
     case 10003: /* invalid API key */
     case 10004: /* signature error */
     case 10005: /* permission denied */
     case 10007: /* user authentication failed */
-    case 10009: /* IP banned */
+    case 10008: /* common banned: the account mode */
     case 10010: /* request IP not allowed for the key */
     case 33004: /* API key expired */
       return CQ_VERR_AUTH;
@@ -85,14 +89,13 @@ cq_verr cq_bybit_error_class(int code) {
     case 110001: /* order does not exist */
     case 170213: /* spot: order does not exist */
       return CQ_VERR_NOT_FOUND;
-    case 10000: /* server timeout */
-    case 10016: /* server error */
-    case 10019: /* service restarting */
+    case 10000:  /* server timeout */
+    case 10016:  /* server error, or the service restarting */
+    case 10019:  /* the stream's trade service restarting */
+    case 170001: /* spot: internal error */
       return CQ_VERR_UNKNOWN_OUTCOME;
     case 10001: /* parameter error */
-    case 10008:
-    case 10017: /* path not found */
-    case 170001:
+    case 10017: /* route not found */
       return CQ_VERR_BAD_REQUEST;
     default:
       break;

@@ -92,7 +92,6 @@ cq_verr cq_okx_error_class(int code) {
     case 50011: /* too many requests */
     case 50040: /* too frequent operations */
     case 50061: /* order rate limit of the sub-account */
-    case 51500:
       return CQ_VERR_RATE_LIMITED;
     case 50102: /* timestamp request expired */
     case 50112: /* invalid OK-ACCESS-TIMESTAMP */
@@ -118,8 +117,7 @@ cq_verr cq_okx_error_class(int code) {
     case 51131:
       return CQ_VERR_INSUFFICIENT;
     case 51603: /* order does not exist */
-    case 51001: /* instrument ID does not exist */
-      return code == 51603 ? CQ_VERR_NOT_FOUND : CQ_VERR_BAD_REQUEST;
+      return CQ_VERR_NOT_FOUND;
     case 50001: /* service temporarily unavailable */
     case 50004: /* endpoint request timeout: the order may have been placed */
     case 50013: /* systems are busy */
@@ -131,6 +129,7 @@ cq_verr cq_okx_error_class(int code) {
     case 50006: /* invalid Content-Type */
     case 50014: /* parameter cannot be empty */
     case 51000: /* parameter error */
+    case 51001: /* instrument ID does not exist */
       return CQ_VERR_BAD_REQUEST;
     default:
       break;
