@@ -266,7 +266,7 @@ int cq__okx_items(const char *s, size_t n, json_t **doc, json_t **items, const c
       json_decref(j);
       return cq_error_set(err, CQ_ENOMEM, "okx: out of memory");
     }
-    p = "(item)";
+    p = BARE;
   } else {
     json_decref(j);
     return cq__vj_perr(OKX, err, "", "expected an object or an array");
@@ -281,6 +281,13 @@ int cq__okx_items(const char *s, size_t n, json_t **doc, json_t **items, const c
   *items = arr;
   *path = p;
   return 0;
+}
+
+void cq__okx_ipath(char *out, const char *base, size_t i) {
+  if (strcmp(base, BARE) == 0)
+    out[0] = '\0'; /* a bare item: its fields are named alone */
+  else
+    cq__vj_pathi(out, base, i);
 }
 
 int cq__okx_spot_only(json_t *item, const char *path, cq_error *err) {
@@ -398,7 +405,7 @@ static int each_item(const char *s, size_t n, size_t elem, item_fn fn, void **ou
   if (!arr) rc = cq_error_set(err, CQ_ENOMEM, "okx: out of memory");
   for (size_t i = 0; rc == 0 && i < cnt; i++) {
     char p[CQ__VJ_PATH_MAX];
-    cq__vj_pathi(p, base, i);
+    cq__okx_ipath(p, base, i);
     rc = fn(json_array_get(items, i), p, arr + i * elem, err);
   }
   json_decref(items);
@@ -485,7 +492,7 @@ int cq_okx_parse_candles(const char *s, size_t n, cq_candles *out, cq_error *err
   for (size_t x = 0; rc == 0 && x < cnt; x++) {
     size_t i = newest_first ? cnt - 1 - x : x;
     char p[CQ__VJ_PATH_MAX];
-    cq__vj_pathi(p, base, i);
+    cq__okx_ipath(p, base, i);
     cq_candle k;
     rc = cq__okx_candle_row(json_array_get(items, i), p, &k, err);
     if (rc == 0 && out->len > start && k.open_time <= out->open_time[out->len - 1])
@@ -536,7 +543,7 @@ int cq_okx_parse_trades(const char *s, size_t n, cq_trades *out, cq_error *err) 
   if (rc < 0) rc = cq_error_set(err, rc, "okx: trades: %zu rows do not fit", cnt);
   for (size_t i = cnt; rc == 0 && i-- > 0;) {
     char p[CQ__VJ_PATH_MAX], inst[CQ_SYMBOL_MAX];
-    cq__vj_pathi(p, base, i);
+    cq__okx_ipath(p, base, i);
     cq_trade t;
     rc = cq__okx_trade(json_array_get(items, i), p, &t, inst, err);
     if (rc == 0) rc = cq_trades_push(out, &t);
@@ -604,7 +611,7 @@ int cq_okx_parse_book(const char *s, size_t n, cq_l2book *book, cq_error *err) {
   cq_vbook_msg m;
   cq_vbook_msg_init(&m);
   char p[CQ__VJ_PATH_MAX];
-  cq__vj_pathi(p, base, 0);
+  cq__okx_ipath(p, base, 0);
   if (json_array_size(items) != 1)
     rc = cq__vj_perr(OKX, err, base, "a book answer has one item, found %zu",
                      json_array_size(items));
@@ -654,7 +661,7 @@ int cq_okx_parse_ticker(const char *s, size_t n, char native[CQ_SYMBOL_MAX], cq_
   int rc = cq__okx_items(s, n, &doc, &items, &base, err);
   if (rc < 0) return rc;
   char p[CQ__VJ_PATH_MAX], sym[CQ_SYMBOL_MAX];
-  cq__vj_pathi(p, base, 0);
+  cq__okx_ipath(p, base, 0);
   cq_ticker t;
   if (json_array_size(items) == 0) rc = cq__vj_perr(OKX, err, base, "no ticker");
   if (rc == 0) rc = cq__okx_ticker(json_array_get(items, 0), p, sym, &t, err);
@@ -692,7 +699,7 @@ int cq__okx_balances_of(json_t *items, const char *base, cq_balance **out, size_
   int rc = 0;
   json_array_foreach(items, i, o) {
     char p[CQ__VJ_PATH_MAX];
-    cq__vj_pathi(p, base, i);
+    cq__okx_ipath(p, base, i);
     rc = cq__vj_obj(OKX, o, p, err);
     if (rc < 0) break;
     json_t *d = json_object_get(o, "details");
@@ -877,7 +884,7 @@ int cq_okx_parse_fee_rates(const char *s, size_t n, cq_dec *maker, cq_dec *taker
   int rc = cq__okx_items(s, n, &doc, &items, &base, err);
   if (rc < 0) return rc;
   char p[CQ__VJ_PATH_MAX];
-  cq__vj_pathi(p, base, 0);
+  cq__okx_ipath(p, base, 0);
   json_t *o = json_array_get(items, 0);
   cq_dec mk, tk;
   if (!o) rc = cq__vj_perr(OKX, err, base, "no fee rates");
@@ -906,7 +913,7 @@ int cq_okx_parse_ack(const char *s, size_t n, cq_okx_ack *out, cq_verror *ve) {
     return rc;
   }
   char p[CQ__VJ_PATH_MAX];
-  cq__vj_pathi(p, base, 0);
+  cq__okx_ipath(p, base, 0);
   json_t *o = json_array_get(items, 0);
   int64_t sc = 0;
   if (!o) rc = cq__vj_perr(OKX, err, base, "no item");

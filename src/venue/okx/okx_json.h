@@ -6,13 +6,17 @@
 #include "vjson.h"
 
 #define OKX "okx"
+/* The items' path when the answer was one bare item. */
+#define BARE "(item)"
 
 int cq__okx_verr_code(cq_verr c);
 /* The items of an answer: the envelope's data, a bare array, or one bare item wrapped in an
- * array (*items is a new reference; *path "data", "" or "(item)"). A non-zero envelope
+ * array (*items is a new reference; *path "data", "" or BARE). A non-zero envelope
  * code is CQ_EREJECTED. */
 int cq__okx_items(const char *s, size_t n, json_t **doc, json_t **items, const char **path,
                   cq_error *err);
+/* The path of item i of base ("data[0]"; "" for a bare item). */
+void cq__okx_ipath(char *out, const char *base, size_t i);
 /* CQ_EUNSUPPORTED when item has an instType other than SPOT. */
 int cq__okx_spot_only(json_t *item, const char *path, cq_error *err);
 int cq__okx_side(const char *s, const char *p, cq_side *out, cq_error *err);

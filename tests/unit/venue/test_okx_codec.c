@@ -674,8 +674,20 @@ static int p_ws(const char *s, size_t n, cq_error *e) {
   return rc;
 }
 
+static int p_fills(const char *s, size_t n, cq_error *e) {
+  cq_venue_fill *f = NULL;
+  size_t c = 0;
+  int rc = cq_okx_parse_fills(s, n, &f, &c, e);
+  free(f);
+  return rc;
+}
+
 static void test_malformed(void **state) {
   (void)state;
+  /* A bare item names its fields alone. */
+  parse_fails(p_fills, "{\"instType\":\"SPOT\",\"instId\":\"BTC-USDT\"}", CQ_EPARSE, "tradeId");
+  parse_fails(p_fills, "[{\"instType\":\"SPOT\",\"instId\":\"BTC-USDT\"}]", CQ_EPARSE,
+              "[0].tradeId");
   parse_fails(p_instruments, "{\"code\":\"0\",\"data\":", CQ_EPARSE, NULL);
   parse_fails(p_instruments, "{\"code\":\"0\",\"data\":{}}", CQ_EPARSE, "data");
   parse_fails(p_instruments,
