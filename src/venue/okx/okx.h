@@ -141,7 +141,8 @@ int cq_okx_candles_query(const char *inst_id, cq_timeframe tf, int64_t after_ms,
 /* OK-ACCESS-TIMESTAMP of t: "2020-12-08T09:08:57.715Z". */
 void cq_okx_timestamp(cq_time t, char out[32]);
 /* OK-ACCESS-SIGN: base64(HMAC-SHA256(secret, timestamp + method + request_path + body))
- * into out (44 characters + NUL). body may be NULL (GET). */
+ * into out (44 characters + NUL). body may be NULL (GET). The stream's login signs the
+ * same way with the Unix time in seconds, "GET" and "/users/self/verify". */
 CQ_NODISCARD int cq_okx_sign(const char *secret, const char *timestamp, const char *method,
                              const char *request_path, const char *body, char out[45],
                              cq_error *err);

@@ -994,6 +994,10 @@ static void test_sign(void **state) {
   assert_int_equal(cq_time_parse_iso("2020-12-08T09:08:57.715Z", &t, NULL), 0);
   cq_okx_timestamp(t, ts);
   assert_string_equal(ts, "2020-12-08T09:08:57.715Z");
+  /* The stream's login: seconds, GET, /users/self/verify (openssl as above). */
+  assert_int_equal(
+      cq_okx_sign("SECRETKEY", "1538054050", "GET", "/users/self/verify", NULL, sig, &e), 0);
+  assert_string_equal(sig, "aTU3rKvq/XtTpabf4WpPZ3z+fJreVFAT/3gzjVw6Iq8=");
   assert_int_equal(cq_okx_sign(NULL, ts, "GET", "/", NULL, sig, &e), CQ_EINVAL);
 }
 
