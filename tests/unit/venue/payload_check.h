@@ -133,4 +133,46 @@ static inline int pc_run_dir(const char *dir, const pc_entry *table, size_t ntab
   return count;
 }
 
+/* fn over every prefix of every .json of dir (lengths 0, step, 2 step, ..., the whole),
+ * and over each file with one byte flipped at those places: decoders must fail cleanly or
+ * succeed, never read past the length, leak or crash. Returns the files seen. */
+static inline int pc_mangle_dir(const char *dir, void (*fn)(const char *s, size_t n)) {
+  DIR *d = opendir(dir);
+  if (!d) return -1;
+  int count = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    size_t l = strlen(de->d_name);
+    if (l < 6 || strcmp(de->d_name + l - 5, ".json") != 0) continue;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    size_t n;
+    char *s = pc_slurp(path, &n);
+    assert_non_null(s);
+    size_t step = n / 24 + 1;
+    for (size_t len = 0; len <= n; len += step) {
+      /* An exact-size copy, so reading past len is caught. */
+      char *c = malloc(len ? len : 1);
+      assert_non_null(c);
+      memcpy(c, s, len);
+      fn(c, len);
+      if (len < n) {
+        memcpy(c, s, len);
+        char *f = malloc(n);
+        assert_non_null(f);
+        memcpy(f, s, n);
+        f[len] = (char)(f[len] == '"' ? '1' : '"');
+        fn(f, n);
+        free(f);
+      }
+      free(c);
+    }
+    fn(s, n);
+    free(s);
+    count++;
+  }
+  closedir(d);
+  return count;
+}
+
 #endif

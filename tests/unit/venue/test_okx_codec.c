@@ -1181,6 +1181,58 @@ static void test_sync_recorded(void **state) {
   free(upd);
 }
 
+/* ---- every decoder over mangled payloads -------------------------------------------------- */
+
+static void all_decoders(const char *s, size_t n) {
+  cq_error e;
+  cq_instrument *in = NULL;
+  size_t c = 0;
+  if (cq_okx_parse_instruments(s, n, &in, &c, &e) == 0) free(in);
+  cq_candles k;
+  cq_candles_init(&k, 1000);
+  size_t before = k.len;
+  if (cq_okx_parse_candles(s, n, &k, &e) < 0) assert_int_equal(k.len, before);
+  cq_candles_release(&k);
+  cq_trades t;
+  cq_trades_init(&t, 1000);
+  if (cq_okx_parse_trades(s, n, &t, &e) < 0) assert_int_equal(t.len, 0);
+  cq_trades_release(&t);
+  cq_l2book *b;
+  assert_int_equal(cq_l2book_new(50, &b, NULL), 0);
+  if (cq_okx_parse_book(s, n, b, &e) < 0) assert_false(cq_l2book_valid(b));
+  cq_l2book_free(b);
+  cq_ticker tk;
+  int r_parse_ticker = cq_okx_parse_ticker(s, n, NULL, &tk, &e);
+  assert_true(r_parse_ticker <= 0);
+  cq_balance *bal = NULL;
+  if (cq_okx_parse_balances(s, n, &bal, &c, &e) == 0) free(bal);
+  cq_venue_order *o = NULL;
+  if (cq_okx_parse_orders(s, n, &o, &c, &e) == 0) free(o);
+  cq_venue_fill *f = NULL;
+  if (cq_okx_parse_fills(s, n, &f, &c, &e) == 0) free(f);
+  cq_dec mk, tkr;
+  int r_parse_fee_rates = cq_okx_parse_fee_rates(s, n, &mk, &tkr, &e);
+  assert_true(r_parse_fee_rates <= 0);
+  cq_okx_ack a;
+  cq_verror ve;
+  (void)cq_okx_parse_ack(s, n, &a, &ve);
+  (void)cq_okx_decode_error(400, s, n, &ve);
+  int r_check_product = cq_okx_check_product(s, n, &e);
+  assert_true(r_check_product <= 0);
+  cq_okx_msg m;
+  cq_okx_msg_init(&m);
+  if (cq_okx_parse_ws(s, n, 1, &m, &e) < 0) {
+    assert_int_equal(m.events.n, 0);
+    assert_int_equal(m.book.nbids + m.book.nasks, 0);
+  }
+  cq_okx_msg_release(&m);
+}
+
+static void test_mangled(void **state) {
+  (void)state;
+  assert_int_equal(pc_mangle_dir(CQ_TEST_DATA "/exchange/okx", all_decoders), 59);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_local_payloads), cmocka_unit_test(test_shared_payloads),
@@ -1189,6 +1241,7 @@ int main(void) {
       cmocka_unit_test(test_symbols),        cmocka_unit_test(test_bars),
       cmocka_unit_test(test_sign),           cmocka_unit_test(test_checksum),
       cmocka_unit_test(test_sync),           cmocka_unit_test(test_sync_recorded),
+      cmocka_unit_test(test_mangled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
