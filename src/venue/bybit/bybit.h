@@ -40,6 +40,11 @@ extern "C" {
 
 enum { CQ_BYBIT_BODY_MAX = 1024 /* an encoded order body or query string */ };
 
+/* How long Bybit keeps an IP over its limit out (HTTP 403): at least 10 minutes. */
+#define CQ_BYBIT_BAN_MS (10 * 60 * 1000)
+/* The keep-alive the streams expect every 20 s. */
+#define CQ_BYBIT_PING "{\"op\":\"ping\"}"
+
 /* ---- symbols and intervals ---------------------------------------------------------------- */
 
 /* "BTC/USDT" -> "BTCUSDT"; CQ_EINVAL for anything that is not a unified symbol. */
@@ -57,9 +62,9 @@ CQ_NODISCARD int cq_bybit_interval_parse(const char *s, cq_timeframe *out, cq_er
 cq_verr cq_bybit_error_class(int code);
 
 /* An answer with an error into ve: retCode and retMsg, and the HTTP status. Without a
- * readable body the class comes from the status (403: Bybit's IP rate limit, BANNED: back
- * off; 429 rate limited; 401 auth; 5xx unknown outcome). Returns the negative code of ve->e
- * (as cq_bn_decode_error). */
+ * readable body the class comes from the status (403: Bybit's IP rate limit, BANNED with
+ * retry_after_ms CQ_BYBIT_BAN_MS; 429 rate limited; 401 auth; 5xx unknown outcome).
+ * Returns the negative code of ve->e (as cq_bn_decode_error). */
 int cq_bybit_decode_error(int http_status, const char *body, size_t len, cq_verror *ve);
 
 /* A payload of a product or service cquant does not trade (inverse, option, positions,

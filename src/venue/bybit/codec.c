@@ -163,6 +163,8 @@ int cq_bybit_decode_error(int http_status, const char *body, size_t len, cq_verr
     cq_error_set(&ve->e, cq__by_verr_code(ve->cls), "bybit: HTTP %d without an error body (%s)",
                  http_status, cq_verr_name(ve->cls));
   }
+  /* Bybit's 403 is its IP limit, lifted after at least 10 minutes; no header says when. */
+  if (ve->cls == CQ_VERR_BANNED) ve->retry_after_ms = CQ_BYBIT_BAN_MS;
   json_decref(j);
   return ve->e.code;
 }

@@ -38,6 +38,11 @@ extern "C" {
 
 enum { CQ_OKX_BODY_MAX = 1024 /* an encoded order body or query string */ };
 
+/* The keep-alive text OKX expects when a stream has been quiet (it closes idle connections
+ * after 30 s) and its answer. */
+#define CQ_OKX_PING "ping"
+#define CQ_OKX_PONG "pong"
+
 /* ---- symbols and bars ------------------------------------------------------------------- */
 
 /* "BTC/USDT" -> "BTC-USDT"; CQ_EINVAL for anything that is not a unified symbol. */

@@ -196,7 +196,7 @@ static int unsupported(const char *what, const char *name, cq_error *err) {
 
 int cq_okx_parse_ws(const char *s, size_t n, cq_time recv_time, cq_okx_msg *out, cq_error *err) {
   reset_msg(out);
-  if (s && n == 4 && memcmp(s, "pong", 4) == 0) {
+  if (s && n == sizeof CQ_OKX_PONG - 1 && memcmp(s, CQ_OKX_PONG, n) == 0) {
     out->kind = CQ_OKX_MSG_PONG;
     return 0;
   }

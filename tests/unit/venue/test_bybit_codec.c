@@ -750,6 +750,9 @@ static void test_errors(void **state) {
   /* 403: the IP is over Bybit's limit: back off. */
   error_is(403, "<html>403 Forbidden</html>", CQ_ELIMIT, CQ_VERR_BANNED, 0);
   error_is(403, NULL, CQ_ELIMIT, CQ_VERR_BANNED, 0);
+  cq_verror ve;
+  assert_int_equal(cq_bybit_decode_error(403, NULL, 0, &ve), CQ_ELIMIT);
+  assert_true(ve.retry_after_ms >= 600000);
   error_is(504, NULL, CQ_ENET, CQ_VERR_UNKNOWN_OUTCOME, 0);
   error_is(404, "nope", CQ_EPARSE, CQ_VERR_PROTOCOL, 0);
 }
