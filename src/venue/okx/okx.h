@@ -86,7 +86,8 @@ CQ_NODISCARD int cq_okx_check_product(const char *s, size_t n, cq_error *err);
 CQ_NODISCARD int cq_okx_parse_instruments(const char *s, size_t n, cq_instrument **out,
                                           size_t *count, cq_error *err);
 /* market/candles and history-candles rows [ts,o,h,l,c,vol,volCcy,volCcyQuote,confirm],
- * newest first on the wire, appended to out oldest first. volume vol, quote volume
+ * newest first on the wire (oldest first also read), appended to out oldest first; rows out
+ * of time order are CQ_EPARSE. volume vol, quote volume
  * volCcyQuote (NaN when the row has only 7 columns), closed when confirm is "1". */
 CQ_NODISCARD int cq_okx_parse_candles(const char *s, size_t n, cq_candles *out, cq_error *err);
 /* market/trades and history-trades, appended oldest first; taker side from side. */
@@ -130,14 +131,16 @@ int cq_okx_parse_ack(const char *s, size_t n, cq_okx_ack *out, cq_verror *ve);
 /* ---- encoders --------------------------------------------------------------------------- */
 
 /* The JSON body of trade/order: instId, tdMode "cash", clOrdId, side, ordType (market,
- * limit, post_only, fok, ioc from type and tif), sz, px (limits only). clOrdId must be 1-32
+ * limit, post_only, fok, ioc from type and tif), sz, px (limits only; a market order has
+ * tgtCcy "base_ccy" instead, so its sz is base units as cquant's qty). clOrdId must be 1-32
  * letters and digits (OKX's rule). STOP orders are algo orders: CQ_EUNSUPPORTED. Returns
  * the length; CQ_EINVAL for a bad request, CQ_ELIMIT when buf is too small. */
 int cq_okx_encode_order(const cq_venue_order_req *req, const char *inst_id, char *buf, size_t n,
                         cq_error *err);
-/* The query of market/candles (history false) or market/history-candles: instId, bar,
- * after (rows older than, ms; 0 none), before (rows newer than; 0 none), limit (0: none;
- * OKX's maximum is 300 for candles, 100 for history). Returns the length. */
+/* The query of market/candles and market/history-candles (the same parameters): instId,
+ * bar, after (rows older than, ms; 0 none: pages go back by setting it to the oldest row's
+ * ts), before (rows newer than; 0 none), limit (0: none; OKX's maximum is 300 for candles,
+ * 100 for history). Returns the length. */
 int cq_okx_candles_query(const char *inst_id, cq_timeframe tf, int64_t after_ms, int64_t before_ms,
                          int limit, char *buf, size_t n, cq_error *err);
 
