@@ -88,7 +88,7 @@ CQ_NODISCARD int cq_bybit_parse_klines(const char *s, size_t n, cq_timeframe tf,
 CQ_NODISCARD int cq_bybit_parse_trades(const char *s, size_t n, cq_trades *out, cq_error *err);
 /* market/orderbook into book (cleared; seq u; time ts; valid when not crossed). */
 CQ_NODISCARD int cq_bybit_parse_book(const char *s, size_t n, cq_l2book *book, cq_error *err);
-/* market/tickers: the first of result.list (or a stream ticker's data); native may be NULL.
+/* market/tickers: the first of result.list; native may be NULL.
  * change_pct is price24hPcnt x 100. */
 CQ_NODISCARD int cq_bybit_parse_ticker(const char *s, size_t n, char native[CQ_SYMBOL_MAX],
                                        cq_ticker *out, cq_error *err);
