@@ -1,4 +1,6 @@
 /* Book-message levels, event lists and CRC-32 for the venue codecs. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,4 +107,37 @@ void cq__v_notional(cq_dec qty, cq_dec price, cq_dec *out) {
   if (cq_dec_is_zero(qty) || cq_dec_is_zero(price) ||
       cq_dec_mul(qty, price, sc, CQ_ROUND_HALF_EVEN, out, NULL) < 0)
     *out = (cq_dec){0, 0};
+}
+
+void cq_vbuf_init(cq_vbuf *b, char *buf, size_t cap) {
+  b->p = buf;
+  b->cap = cap;
+  b->len = 0;
+  b->overflow = cap == 0;
+  if (cap) buf[0] = '\0';
+}
+
+void cq_vbuf_add(cq_vbuf *b, const char *fmt, ...) {
+  if (b->overflow) return;
+  va_list ap;
+  va_start(ap, fmt);
+  int k = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+  va_end(ap);
+  if (k < 0 || (size_t)k >= b->cap - b->len) {
+    b->overflow = true;
+    b->p[0] = '\0'; /* nothing half-written */
+    return;
+  }
+  b->len += (size_t)k;
+}
+
+bool cq_v_plain(const char *s, size_t max) {
+  if (!s) return false;
+  size_t n = strlen(s);
+  if (n < 1 || n > max) return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c <= 0x20 || c >= 0x7f || strchr("\"\\&=?#%", c)) return false;
+  }
+  return true;
 }

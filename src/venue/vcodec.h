@@ -71,6 +71,20 @@ void cq_vevents_release(cq_vevents *e);
 cq_venue_event *cq_vevents_push(cq_vevents *e, cq_vev_kind kind, const char *venue,
                                 cq_time recv_time, cq_error *err);
 
+/* A bounded text builder for request bodies: appends stop at the capacity and set
+ * overflow, so a too-small buffer is one check at the end. */
+typedef struct cq_vbuf {
+  char *p;
+  size_t cap, len;
+  bool overflow;
+} cq_vbuf;
+
+void cq_vbuf_init(cq_vbuf *b, char *buf, size_t cap);
+void cq_vbuf_add(cq_vbuf *b, const char *fmt, ...) CQ_PRINTF(2, 3);
+/* True when s can go into a JSON string or a query as it is: printable ASCII without '"',
+ * '\\', '&', '=', '?', '#', '%', spaces or controls, 1 to max bytes. */
+bool cq_v_plain(const char *s, size_t max);
+
 /* qty x price exactly when it fits 18 fraction digits, else rounded half-even there; 0
  * when either is 0 or the product overflows (a quote amount is informative). */
 void cq__v_notional(cq_dec qty, cq_dec price, cq_dec *out);

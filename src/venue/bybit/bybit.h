@@ -135,6 +135,27 @@ int cq_bybit_encode_order(const cq_venue_order_req *req, const char *native, cha
 int cq_bybit_kline_query(const char *native, cq_timeframe tf, int64_t start_ms, int64_t end_ms,
                          int limit, char *buf, size_t n, cq_error *err);
 
+/* order/cancel body {"category":"spot","symbol":..,"orderLinkId":..}. Returns the length. */
+int cq_bybit_encode_cancel(const char *native, const char *client_id, char *buf, size_t n,
+                           cq_error *err);
+/* order/realtime query: "category=spot&symbol=..[&orderLinkId=..]" (client_id NULL: the
+ * symbol's open orders). Returns the length. */
+int cq_bybit_order_query(const char *native, const char *client_id, char *buf, size_t n,
+                         cq_error *err);
+
+/* A stream request {"op":op,"args":[topics]}, op "subscribe" or "unsubscribe": TRADES
+ * "publicTrade.S", QUOTES "orderbook.1.S", BOOK "orderbook.<book_depth>.S" (spot: 1, 50,
+ * 200; 0 means 200), KLINES "kline.<interval>.S" with S natives[i]; USER "order",
+ * "execution" and "wallet" (natives[i] unused, may be NULL). AGG_TRADES is
+ * CQ_EUNSUPPORTED. Public topics go to the public spot stream, USER to the private one: the
+ * caller sends each request where it belongs. Returns the length. */
+int cq_bybit_subscribe_msg(const char *op, const cq_venue_sub *subs, const char *const *natives,
+                           size_t nsubs, int book_depth, char *buf, size_t n, cq_error *err);
+/* The private stream's auth: {"op":"auth","args":[api_key, expires_ms, sign]} with
+ * cq_bybit_sign_ws. Returns the length. */
+int cq_bybit_auth_msg(const char *api_key, const char *secret, int64_t expires_ms, char *buf,
+                      size_t n, cq_error *err);
+
 /* ---- signing ------------------------------------------------------------------------------ */
 
 /* X-BAPI-SIGN: hex(HMAC-SHA256(secret, timestamp + api_key + recv_window + payload)), where

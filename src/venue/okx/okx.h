@@ -144,6 +144,28 @@ int cq_okx_encode_order(const cq_venue_order_req *req, const char *inst_id, char
 int cq_okx_candles_query(const char *inst_id, cq_timeframe tf, int64_t after_ms, int64_t before_ms,
                          int limit, char *buf, size_t n, cq_error *err);
 
+/* trade/cancel-order body {"instId":..,"clOrdId":..}. Returns the length. */
+int cq_okx_encode_cancel(const char *inst_id, const char *client_id, char *buf, size_t n,
+                         cq_error *err);
+/* trade/order query by client id: "instId=..&clOrdId=..". Returns the length. */
+int cq_okx_order_query(const char *inst_id, const char *client_id, char *buf, size_t n,
+                       cq_error *err);
+
+/* A stream request: {"op":op,"args":[..]} with op "subscribe" or "unsubscribe", one arg per
+ * subscription: TRADES "trades", QUOTES "bbo-tbt", BOOK "books" (snapshot, then updates
+ * with checksums), KLINES "candle<bar>" (UTC bars, cq_okx_bar_name), each with the instId
+ * natives[i]; USER "orders" (instType SPOT) and "account" (natives[i] unused, may be
+ * NULL). AGG_TRADES is CQ_EUNSUPPORTED (OKX has no aggregate trades). OKX serves candles
+ * on its "business" stream URL, the rest on "public" and USER on "private": the caller
+ * sends each request where it belongs. Returns the length. */
+int cq_okx_subscribe_msg(const char *op, const cq_venue_sub *subs, const char *const *natives,
+                         size_t nsubs, char *buf, size_t n, cq_error *err);
+/* The private stream's login: {"op":"login","args":[{"apiKey","passphrase","timestamp",
+ * "sign"}]}, signed with cq_okx_sign over unix_s (seconds), "GET", "/users/self/verify".
+ * Returns the length. */
+int cq_okx_login_msg(const char *api_key, const char *passphrase, const char *secret,
+                     int64_t unix_s, char *buf, size_t n, cq_error *err);
+
 /* ---- signing ---------------------------------------------------------------------------- */
 
 /* OK-ACCESS-TIMESTAMP of t: "2020-12-08T09:08:57.715Z". */

@@ -845,6 +845,52 @@ static void test_encode(void **state) {
                    CQ_EUNSUPPORTED);
 }
 
+static void test_requests(void **state) {
+  (void)state;
+  char buf[CQ_BYBIT_BODY_MAX];
+  cq_error e;
+  int n = cq_bybit_encode_cancel("BTCUSDT", "x1", buf, sizeof buf, &e);
+  assert_string_equal(buf, "{\"category\":\"spot\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":\"x1\"}");
+  assert_int_equal((size_t)n, strlen(buf));
+  assert_true(cq_bybit_order_query("BTCUSDT", "x1", buf, sizeof buf, &e) > 0);
+  assert_string_equal(buf, "category=spot&symbol=BTCUSDT&orderLinkId=x1");
+  assert_true(cq_bybit_order_query("BTCUSDT", NULL, buf, sizeof buf, &e) > 0);
+  assert_string_equal(buf, "category=spot&symbol=BTCUSDT");
+  assert_int_equal(cq_bybit_order_query("BTC USDT", NULL, buf, sizeof buf, &e), CQ_EINVAL);
+  assert_int_equal(cq_bybit_encode_cancel("BTCUSDT", "x1", buf, 12, &e), CQ_ELIMIT);
+
+  cq_venue_sub subs[5];
+  memset(subs, 0, sizeof subs);
+  subs[0].channel = CQ_VCH_TRADES;
+  subs[1].channel = CQ_VCH_BOOK;
+  subs[2].channel = CQ_VCH_KLINES;
+  subs[2].tf = (cq_timeframe){.n = 4, .unit = CQ_TF_HOUR};
+  subs[3].channel = CQ_VCH_QUOTES;
+  subs[4].channel = CQ_VCH_USER;
+  const char *const natives[] = {"BTCUSDT", "BTCUSDT", "ETHUSDT", "ETHUSDT", NULL};
+  n = cq_bybit_subscribe_msg("subscribe", subs, natives, 4, 50, buf, sizeof buf, &e);
+  if (n < 0) fail_msg("%s", e.msg);
+  assert_string_equal(buf,
+                      "{\"op\":\"subscribe\",\"args\":[\"publicTrade.BTCUSDT\","
+                      "\"orderbook.50.BTCUSDT\",\"kline.240.ETHUSDT\",\"orderbook.1.ETHUSDT\"]}");
+  n = cq_bybit_subscribe_msg("subscribe", subs + 4, natives + 4, 1, 0, buf, sizeof buf, &e);
+  assert_string_equal(buf, "{\"op\":\"subscribe\",\"args\":[\"order\",\"execution\",\"wallet\"]}");
+  json_t *j = pc_load(buf, (size_t)n);
+  json_decref(j);
+  assert_int_equal(cq_bybit_subscribe_msg("subscribe", subs, natives, 2, 25, buf, sizeof buf, &e),
+                   CQ_EINVAL);
+  subs[0].channel = CQ_VCH_AGG_TRADES;
+  assert_int_equal(cq_bybit_subscribe_msg("subscribe", subs, natives, 1, 0, buf, sizeof buf, &e),
+                   CQ_EUNSUPPORTED);
+
+  /* The auth signs "GET/realtime1662350400000" (test_sign has its value). */
+  n = cq_bybit_auth_msg("XXXXXXXXXX", "YYYYYYYY", 1662350400000LL, buf, sizeof buf, &e);
+  if (n < 0) fail_msg("%s", e.msg);
+  assert_string_equal(buf,
+                      "{\"op\":\"auth\",\"args\":[\"XXXXXXXXXX\",1662350400000,"
+                      "\"f00484584716693b3d6852596063ef142fab46c818e0402befbdfef2ef1fc7d8\"]}");
+}
+
 /* ---- symbols and intervals ---------------------------------------------------------------- */
 
 static void test_symbols(void **state) {
@@ -1087,9 +1133,10 @@ int main(void) {
       cmocka_unit_test(test_local_payloads), cmocka_unit_test(test_shared_payloads),
       cmocka_unit_test(test_malformed),      cmocka_unit_test(test_stream_misc),
       cmocka_unit_test(test_errors),         cmocka_unit_test(test_encode),
-      cmocka_unit_test(test_symbols),        cmocka_unit_test(test_intervals),
-      cmocka_unit_test(test_sign),           cmocka_unit_test(test_sync),
-      cmocka_unit_test(test_sync_recorded),  cmocka_unit_test(test_mangled),
+      cmocka_unit_test(test_requests),       cmocka_unit_test(test_symbols),
+      cmocka_unit_test(test_intervals),      cmocka_unit_test(test_sign),
+      cmocka_unit_test(test_sync),           cmocka_unit_test(test_sync_recorded),
+      cmocka_unit_test(test_mangled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

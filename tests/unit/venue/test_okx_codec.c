@@ -907,6 +907,54 @@ static void test_encode(void **state) {
                    CQ_EUNSUPPORTED);
 }
 
+static void test_requests(void **state) {
+  (void)state;
+  char buf[CQ_OKX_BODY_MAX];
+  cq_error e;
+  int n = cq_okx_encode_cancel("BTC-USDT", "b15", buf, sizeof buf, &e);
+  assert_string_equal(buf, "{\"instId\":\"BTC-USDT\",\"clOrdId\":\"b15\"}");
+  assert_int_equal((size_t)n, strlen(buf));
+  assert_true(cq_okx_order_query("BTC-USDT", "b15", buf, sizeof buf, &e) > 0);
+  assert_string_equal(buf, "instId=BTC-USDT&clOrdId=b15");
+  assert_int_equal(cq_okx_order_query("BTC-USDT", "a&b", buf, sizeof buf, &e), CQ_EINVAL);
+  assert_int_equal(cq_okx_encode_cancel("BTC-USDT", "b15", buf, 10, &e), CQ_ELIMIT);
+  assert_string_equal(buf, "");
+
+  cq_venue_sub subs[5];
+  memset(subs, 0, sizeof subs);
+  subs[0].channel = CQ_VCH_TRADES;
+  subs[1].channel = CQ_VCH_BOOK;
+  subs[2].channel = CQ_VCH_KLINES;
+  subs[2].tf = (cq_timeframe){.n = 1, .unit = CQ_TF_DAY};
+  subs[3].channel = CQ_VCH_QUOTES;
+  subs[4].channel = CQ_VCH_USER;
+  const char *const natives[] = {"BTC-USDT", "BTC-USDT", "ETH-USDT", "ETH-USDT", NULL};
+  n = cq_okx_subscribe_msg("subscribe", subs, natives, 5, buf, sizeof buf, &e);
+  if (n < 0) fail_msg("%s", e.msg);
+  assert_string_equal(
+      buf,
+      "{\"op\":\"subscribe\",\"args\":[{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},"
+      "{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},{\"channel\":\"candle1Dutc\","
+      "\"instId\":\"ETH-USDT\"},{\"channel\":\"bbo-tbt\",\"instId\":\"ETH-USDT\"},"
+      "{\"channel\":\"orders\",\"instType\":\"SPOT\"},{\"channel\":\"account\"}]}");
+  json_t *j = pc_load(buf, (size_t)n);
+  assert_int_equal(json_array_size(json_object_get(j, "args")), 6);
+  json_decref(j);
+  subs[0].channel = CQ_VCH_AGG_TRADES;
+  assert_int_equal(cq_okx_subscribe_msg("subscribe", subs, natives, 1, buf, sizeof buf, &e),
+                   CQ_EUNSUPPORTED);
+  assert_int_equal(cq_okx_subscribe_msg("join", subs, natives, 1, buf, sizeof buf, &e), CQ_EINVAL);
+
+  /* The login signs "1538054050GET/users/self/verify" (test_sign has its value). */
+  n = cq_okx_login_msg("KEY", "PASS", "SECRETKEY", 1538054050, buf, sizeof buf, &e);
+  if (n < 0) fail_msg("%s", e.msg);
+  assert_string_equal(buf,
+                      "{\"op\":\"login\",\"args\":[{\"apiKey\":\"KEY\",\"passphrase\":"
+                      "\"PASS\",\"timestamp\":\"1538054050\",\"sign\":"
+                      "\"aTU3rKvq/XtTpabf4WpPZ3z+fJreVFAT/3gzjVw6Iq8=\"}]}");
+  assert_int_equal(cq_okx_login_msg("K\"EY", "PASS", "S", 1, buf, sizeof buf, &e), CQ_EINVAL);
+}
+
 /* ---- symbols and bars --------------------------------------------------------------------- */
 
 static void test_symbols(void **state) {
@@ -1238,10 +1286,10 @@ int main(void) {
       cmocka_unit_test(test_local_payloads), cmocka_unit_test(test_shared_payloads),
       cmocka_unit_test(test_malformed),      cmocka_unit_test(test_stream_misc),
       cmocka_unit_test(test_errors),         cmocka_unit_test(test_encode),
-      cmocka_unit_test(test_symbols),        cmocka_unit_test(test_bars),
-      cmocka_unit_test(test_sign),           cmocka_unit_test(test_checksum),
-      cmocka_unit_test(test_sync),           cmocka_unit_test(test_sync_recorded),
-      cmocka_unit_test(test_mangled),
+      cmocka_unit_test(test_requests),       cmocka_unit_test(test_symbols),
+      cmocka_unit_test(test_bars),           cmocka_unit_test(test_sign),
+      cmocka_unit_test(test_checksum),       cmocka_unit_test(test_sync),
+      cmocka_unit_test(test_sync_recorded),  cmocka_unit_test(test_mangled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
