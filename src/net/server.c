@@ -167,21 +167,47 @@ const char *cq_srv_header(const cq_srv_request *r, const char *name, char *buf, 
   return copy_custom(wsi, key, buf, n);
 }
 
-/* The raw query: lws hands the arguments over as '&'-separated fragments. */
+/* Appends s percent-encoded (cq_url_encode) to q at *o; false when it does not fit. */
+static bool append_enc(char *q, size_t *o, const char *s) {
+  int n = cq_url_encode(s, q + *o, SRV_QUERY_MAX - *o);
+  if (n < 0) return false;
+  *o += (size_t)n;
+  return true;
+}
+
+/* The query. lws hands it over split at '&' and already percent-decoded ('+' read as a
+ * space), so the original bytes are gone; each key and value is encoded again with
+ * cq_url_encode. A client that encodes with cq_url_encode (as ours do, for signatures
+ * over the query) gets back exactly what it sent. Past SRV_QUERY_MAX, the rest is cut. */
 static char *read_query(struct lws *wsi) {
   char *q = calloc(1, SRV_QUERY_MAX);
-  if (!q) return NULL;
+  char *frag = malloc(SRV_QUERY_MAX);
+  if (!q || !frag) {
+    free(q);
+    free(frag);
+    return NULL;
+  }
   size_t o = 0;
-  char frag[SRV_QUERY_MAX];
   for (int i = 0;; i++) {
-    int n = lws_hdr_copy_fragment(wsi, frag, (int)sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+    int n = lws_hdr_copy_fragment(wsi, frag, SRV_QUERY_MAX, WSI_TOKEN_HTTP_URI_ARGS, i);
     if (n < 0) break;
-    if (o + (size_t)n + 2 >= SRV_QUERY_MAX) break;
-    if (o) q[o++] = '&';
-    memcpy(q + o, frag, (size_t)n);
-    o += (size_t)n;
+    size_t mark = o;
+    if (o && o + 1 < SRV_QUERY_MAX) q[o++] = '&';
+    char *eq = strchr(frag, '=');
+    if (eq) *eq = '\0';
+    bool ok = append_enc(q, &o, frag);
+    if (ok && eq) {
+      ok = o + 1 < SRV_QUERY_MAX;
+      if (ok) q[o++] = '=';
+      ok = ok && append_enc(q, &o, eq + 1);
+    }
+    if (!ok) {
+      o = mark;
+      break;
+    }
   }
   q[o] = '\0';
+  free(frag);
   return q;
 }
 
