@@ -319,6 +319,18 @@ static void test_http_basic(void **state) {
   assert_string_equal(dec, "1,2");
 
   cq_http_client_free(c);
+
+  /* Loopback never goes through a proxy (this one does not exist). */
+  cq_http_options po;
+  cq_http_options_default(&po);
+  po.proxy = "http://127.0.0.1:9";
+  assert_int_equal(cq_http_client_new(&po, &c, &err), 0);
+  snprintf(url, sizeof url, "%s/ping", f->base);
+  cq_http_request pg = {.method = "GET", .url = url};
+  assert_int_equal(cq_http_do(c, &pg, &r, &err), 0);
+  assert_int_equal(r.status, 200);
+  cq_http_response_release(&r);
+  cq_http_client_free(c);
   fx_free(f);
 }
 
@@ -433,6 +445,7 @@ typedef struct ws_state {
   atomic_long next_seq; /* pushes: the next sequence number expected */
   atomic_long max_seq;  /* rotation: the highest seen */
   atomic_long gaps;
+  atomic_long closed_self;
   bool subscribe;
 } ws_state;
 
@@ -445,10 +458,12 @@ static void ws_on_open(void *ctx, cq_ws_client *ws, bool reconnect) {
 
 static void ws_on_message(void *ctx, cq_ws_client *ws, const char *data, size_t len, bool bin) {
   ws_state *w = ctx;
-  (void)ws;
   (void)bin;
   atomic_fetch_add(&w->msgs, 1);
-  if (len > 5 && memcmp(data, "echo ", 5) == 0) {
+  if (len == 8 && memcmp(data, "close-me", 8) == 0) {
+    cq_ws_client_close(ws); /* from the network thread: it frees itself */
+    atomic_store(&w->closed_self, 1);
+  } else if (len > 5 && memcmp(data, "echo ", 5) == 0) {
     atomic_fetch_add(&w->echo_ok, 1);
   } else if (len > 4 && memcmp(data, "seq ", 4) == 0) {
     long n = atol(data + 4);
@@ -531,6 +546,17 @@ static void test_ws_echo_and_push(void **state) {
 
   cq_ws_client_close(ws);
   assert_int_equal(wait_at_least(&f->st.closes, 1), 1);
+
+  /* A client closed from its own callback. */
+  ws_state w3 = {0};
+  long opens = atomic_load(&f->st.opens);
+  (void)ws_open(f, &w3, "/ws", NULL);
+  assert_true(wait_at_least(&f->st.opens, opens + 1) >= opens + 1);
+  uint64_t c3 = (uint64_t)atomic_load(&f->st.last_conn);
+  long closes = atomic_load(&f->st.closes);
+  assert_int_equal(cq_server_ws_send(f->st.srv, c3, "close-me", 8, NULL), 0);
+  assert_int_equal(wait_at_least(&w3.closed_self, 1), 1);
+  assert_true(wait_at_least(&f->st.closes, closes + 1) >= closes + 1);
   fx_free(f);
 }
 
