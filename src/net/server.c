@@ -672,8 +672,11 @@ static void maybe_finish_stop(cq_server *s) {
   }
   net_cmd *cmd = s->stop_cmd;
   s->stop_cmd = NULL;
-  if (cmd) cq__net_complete(l, cmd, 0);
-  if (s->self_free) srv_free(s);
+  /* Once the command completes, its poster frees s: nothing of s is read after. */
+  if (s->self_free)
+    srv_free(s);
+  else if (cmd)
+    cq__net_complete(l, cmd, 0);
 }
 
 static int track(cq_server *s, struct lws *wsi) {

@@ -257,8 +257,11 @@ static void maybe_finish_close(cq_ws_client *c) {
     }
   }
   c->registered = false;
-  if (cmd) cq__net_complete(c->l, cmd, 0);
-  if (c->self_free) client_free(c);
+  /* Once the command completes, its poster frees c: nothing of c is read after. */
+  if (c->self_free)
+    client_free(c);
+  else if (cmd)
+    cq__net_complete(c->l, cmd, 0);
 }
 
 /* ---- the timer --------------------------------------------------------------------- */
