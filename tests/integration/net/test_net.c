@@ -101,6 +101,7 @@ static void on_http(void *ctx, const cq_srv_request *req, cq_srv_response *resp)
     return;
   }
   if (strcmp(req->path, "/slow") == 0) resp->delay_ms = 3000;
+  if (strcmp(req->path, "/later") == 0) resp->delay_ms = 30;
   if (strcmp(req->path, "/drop") == 0) {
     resp->drop = true;
     return;
@@ -400,6 +401,13 @@ static void test_http_faults(void **state) {
   cq_http_request s = {.method = "GET", .url = url};
   assert_int_equal(cq_http_do(c, &s, &r, &err), CQ_ETIMEOUT);
   assert_int_equal(r.attempts, 1);
+  cq_http_response_release(&r);
+
+  /* A delayed answer within the timeout arrives. */
+  snprintf(url, sizeof url, "%s/later", f->base);
+  cq_http_request lt = {.method = "GET", .url = url};
+  assert_int_equal(cq_http_do(c, &lt, &r, &err), 0);
+  assert_int_equal(r.status, 200);
   cq_http_response_release(&r);
 
   /* A connection closed with no answer. */
