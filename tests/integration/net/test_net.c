@@ -692,8 +692,9 @@ static void test_ws_rotation_and_text_ping(void **state) {
   fx_free(f);
 }
 
-/* A reader that never reads: a raw socket that upgrades and then sits. */
-static int raw_ws_connect(int port) {
+/* A raw socket that asks for a WebSocket upgrade on path; the server's answer head is
+ * copied to head. */
+static int raw_ws_connect(int port, const char *path, char *head, size_t n) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   assert_true(fd >= 0);
   int small = 4096;
@@ -705,16 +706,15 @@ static int raw_ws_connect(int port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
   char req[512];
-  int n = snprintf(req, sizeof req,
-                   "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+  int k = snprintf(req, sizeof req,
+                   "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                   "Sec-WebSocket-Version: 13\r\n\r\n");
-  assert_int_equal(write(fd, req, (size_t)n), n);
-  char buf[1024];
-  ssize_t got = read(fd, buf, sizeof buf - 1);
+                   "Sec-WebSocket-Version: 13\r\n\r\n",
+                   path);
+  assert_int_equal(write(fd, req, (size_t)k), k);
+  ssize_t got = read(fd, head, n - 1);
   assert_true(got > 12);
-  buf[got] = '\0';
-  assert_non_null(strstr(buf, " 101 "));
+  head[got] = '\0';
   return fd;
 }
 
@@ -722,7 +722,14 @@ static void test_ws_slow_reader(void **state) {
   (void)state;
   cq_server_options so = {.conn_queue_max = 200};
   fixture *f = fx_new(&so);
-  int fd = raw_ws_connect(cq_server_port(f->st.srv));
+  char head[1024];
+  /* A refused upgrade is answered with the status on_ws_open gave. */
+  int fd = raw_ws_connect(cq_server_port(f->st.srv), "/refuse", head, sizeof head);
+  assert_non_null(strstr(head, " 403"));
+  close(fd);
+  /* A reader that never reads: it upgrades and then sits. */
+  fd = raw_ws_connect(cq_server_port(f->st.srv), "/slow", head, sizeof head);
+  assert_non_null(strstr(head, " 101 "));
   assert_true(wait_at_least(&f->st.opens, 1) >= 1);
   uint64_t conn = (uint64_t)atomic_load(&f->st.last_conn);
   char *m = malloc(1024);
