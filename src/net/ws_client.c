@@ -29,7 +29,7 @@ typedef struct ws_conn {
   struct ws_conn *next;
   uint64_t id;
   bool established, ended, rotation, retiring, close_req, killed, got_message;
-  bool ping_due, text_ping_due;
+  bool ping_due, text_ping_due, rx_over;
   int close_code, peer_code;
   int64_t opened_ns, last_rx_ns;
   char *rx;
@@ -339,12 +339,16 @@ static void on_established(cq_ws_client *c, ws_conn *k) {
 
 static int on_receive(struct lws *wsi, cq_ws_client *c, ws_conn *k, const char *in, size_t len) {
   k->last_rx_ns = cq__net_now_ns(c->l);
-  if (k->close_req || k->killed || k->ended) return 0;
+  /* A connection closing after a rotation still delivers what was in flight on it, so
+     the switch leaves no gap. */
+  if (k->rx_over) return -1;
+  if (k->killed || k->ended) return 0;
   if (len > c->o.max_message - k->rx_len) {
     pthread_mutex_lock(&c->mu);
     c->st.oversize++;
     pthread_mutex_unlock(&c->mu);
     k->peer_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+    k->rx_over = true;
     k->close_req = true;
     lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
     /* lws 4.1 may ignore the -1 while an extension drains a frame. */
