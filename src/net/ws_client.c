@@ -56,6 +56,7 @@ struct cq_ws_client {
   int fails;
   int64_t reconnect_at, last_ping_ns, last_text_ping_ns;
   bool closing, registered, close_done;
+  bool given_up;  /* reconnect is off and the connection ended */
   bool self_free; /* closed from the network thread: frees itself once closed */
   net_cmd *close_cmd;
   lws_sorted_usec_list_t tick;
@@ -173,6 +174,7 @@ static void conn_ended(cq_ws_client *c, ws_conn *k, int code, const char *why) {
     c->reconnect_at = cq__net_now_ns(c->l) + (int64_t)backoff_ms(c) * CQ_NS_PER_MS;
     reconnecting = true;
   }
+  if (!reconnecting && !c->cur && !c->dial && !k->rotation) c->given_up = true;
   if (k->established && !k->retiring && !c->l->destroying && c->cb.on_close)
     c->cb.on_close(c->cb.ctx, c, code, why, reconnecting);
   if (c->l->log && !k->retiring && !c->closing)
@@ -271,7 +273,7 @@ static void tick(lws_sorted_usec_list_t *sul) {
   if (c->closing) return;
   int64_t now = cq__net_now_ns(c->l);
   ws_conn *k = c->cur;
-  if (!k && !c->dial && now >= c->reconnect_at) conn_start(c, false);
+  if (!k && !c->dial && !c->given_up && now >= c->reconnect_at) conn_start(c, false);
   k = c->cur;
   if (k && !k->close_req && !k->killed) {
     int64_t idle = now - k->last_rx_ns;

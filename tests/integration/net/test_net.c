@@ -391,6 +391,21 @@ static void test_http_retries(void **state) {
   assert_int_equal(atomic_load(&f->st.http_n) - before, 1);
   cq_http_response_release(&r);
   atomic_store(&f->st.flaky, 0);
+
+  /* Nobody listening: a transport error, retried, then CQ_ENET. */
+  int port = cq_server_port(f->st.srv);
+  cq_server_stop(f->st.srv);
+  f->st.srv = NULL;
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/ping", port);
+  cq_http_request gone = {.method = "GET", .url = url, .idempotent = true};
+  assert_int_equal(cq_http_do(c, &gone, &r, &err), CQ_ENET);
+  assert_int_equal(r.attempts, 4);
+  assert_int_equal(r.status, 0);
+  cq_http_response_release(&r);
+  /* A URL curl cannot use. */
+  cq_http_request bad = {.method = "GET", .url = "nope://x"};
+  assert_int_equal(cq_http_do(c, &bad, &r, &err), CQ_EINVAL);
+  cq_http_response_release(&r);
   cq_http_client_free(c);
   fx_free(f);
 }
@@ -634,8 +649,30 @@ static void test_ws_drop_and_stall(void **state) {
   assert_true(st.reconnects >= 2);
   assert_true(st.pings_sent >= 1);
 
+  uint64_t main_conn = (uint64_t)atomic_load(&f->st.last_conn);
+
+  /* With reconnect off, a drop ends the client's connection for good. */
+  ws_state w2 = {0};
+  cq_ws_options o2;
+  cq_ws_options_default(&o2);
+  o2.reconnect = false;
+  long opens = atomic_load(&f->st.opens);
+  cq_ws_client *ws2 = ws_open(f, &w2, "/ws", &o2);
+  assert_true(wait_at_least(&f->st.opens, opens + 1) >= opens + 1);
+  assert_true(wait_at_least(&w2.opens, 1) >= 1);
+  uint64_t c2 = (uint64_t)atomic_load(&f->st.last_conn);
+  assert_int_equal(cq_server_ws_end(f->st.srv, c2, CQ_WS_END_DROP, 0, NULL), 0);
+  assert_int_equal(wait_at_least(&w2.closes, 1), 1);
+  sleep_ms(100);
+  assert_int_equal(atomic_load(&w2.opens), 1);
+  cq_ws_stats st2;
+  cq_ws_client_stats(ws2, &st2);
+  assert_false(st2.connected);
+  assert_int_equal(cq_ws_send(ws2, "x", 1, NULL), CQ_ESTATE);
+  cq_ws_client_close(ws2);
+
   /* A close frame with a code. */
-  conn = (uint64_t)atomic_load(&f->st.last_conn);
+  conn = main_conn;
   long closes = atomic_load(&w.closes);
   assert_int_equal(cq_server_ws_end(f->st.srv, conn, CQ_WS_END_CLOSE, 4001, NULL), 0);
   assert_true(wait_at_least(&w.closes, closes + 1) >= closes + 1);
