@@ -652,8 +652,8 @@ void cq_ws_client_close(cq_ws_client *ws) {
     return;
   }
   net_cmd cmd = {.kind = NET_CMD_WS_CLOSE, .obj = ws};
-  (void)cq__net_exec(ws->l, &cmd);
-  client_free(ws);
+  /* On a loop whose thread failed, ws stays listed and goes with cq_net_loop_free. */
+  if (cq__net_exec(ws->l, &cmd) == 0) client_free(ws);
 }
 
 void cq_ws_client_stats(const cq_ws_client *ws, cq_ws_stats *out) {
