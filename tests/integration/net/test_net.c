@@ -396,9 +396,11 @@ static void test_http_retries(void **state) {
   int port = cq_server_port(f->st.srv);
   cq_server_stop(f->st.srv);
   f->st.srv = NULL;
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/ping", port);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/ping?signature=abc", port);
   cq_http_request gone = {.method = "GET", .url = url, .idempotent = true};
   assert_int_equal(cq_http_do(c, &gone, &r, &err), CQ_ENET);
+  assert_null(strstr(err.msg, "signature")); /* messages leave the query out */
+  assert_non_null(strstr(err.msg, "/ping"));
   assert_int_equal(r.attempts, 4);
   assert_int_equal(r.status, 0);
   cq_http_response_release(&r);
