@@ -10,7 +10,7 @@ contains "$TMP/out" "--fault F"
 expect_status 2 "$CQ" venue-sim --fault explode:1
 contains "$TMP/err" "unknown kind"
 expect_status 1 "$CQ" venue-sim --market replay:sqlite:nothing.db
-contains "$TMP/err" "replay is not available"
+contains "$TMP/err" "expected replay:STORE?venue=V"
 
 "$CQ" venue-sim --port 0 --json --account demo:secret:USDT=10000,BTC=1 \
   >"$TMP/sim.out" 2>"$TMP/sim.err" &

@@ -27,6 +27,10 @@ static int64_t wall_ms(void) {
 int64_t cq_vsim_now_ms(cq_vsim *s) {
   pthread_mutex_lock(&s->mu);
   int64_t t = s->pinned_ms ? s->pinned_ms : wall_ms();
+  if (s->mkt.replay && !s->pinned_ms) { /* the stored history, from its start, at speed */
+    double speed = s->opt.speed > 0 ? s->opt.speed : 1.0;
+    t = s->mkt.data0_ms + (int64_t)((double)(t - s->wall0_ms) * speed);
+  }
   pthread_mutex_unlock(&s->mu);
   return t + vf_time_offset(&s->faults);
 }
@@ -202,6 +206,11 @@ int cq_vsim_new(const cq_vsim_options *o, cq_vsim **out, cq_error *err) {
     goto fail;
   }
   int64_t now = wall_ms();
+  s->wall0_ms = now;
+  if (o->speed < 0 || o->speed > 1e6) {
+    rc = cq_error_set(err, CQ_EINVAL, "speed must be 0..1000000, not %g", o->speed);
+    goto fail;
+  }
   for (size_t i = 0; i < o->nfaults; i++) vf_add(&s->faults, &o->faults[i], now);
   *out = s;
   return CQ_OK;

@@ -49,6 +49,7 @@ struct cq_vsim {
   cq_vsim_counters counters;
   cq_vsim_options opt;
   int64_t pinned_ms;
+  int64_t wall0_ms; /* replay: the wall clock when the replay started */
   cq_server *srv;
   int port;
   char rest_url[64], ws_url[64];

@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "cquant/data.h"
+#include "cquant/store.h"
 #include "cquant/vsim.h"
 #include "internal.h"
 
@@ -192,7 +195,7 @@ static void test_gap_and_candles(void **state) {
   vm_release(&m);
   o.market = "replay:sqlite:x.db";
   cq_error err;
-  assert_int_equal(vm_init(&m, &o, &err), CQ_EUNSUPPORTED);
+  assert_int_equal(vm_init(&m, &o, &err), CQ_EINVAL);
   o.market = "synthetic:abc";
   assert_int_equal(vm_init(&m, &o, &err), CQ_EINVAL);
 }
@@ -254,12 +257,68 @@ static void test_files(void **state) {
   assert_non_null(strstr(err.msg, "USDT"));
 }
 
+/* replay: a stored series served as it is at its timeframe, aggregated above it */
+static void test_replay(void **state) {
+  (void)state;
+  char dir[] = "/tmp/cq-vsim-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char uri[256], spec[400];
+  snprintf(uri, sizeof uri, "sqlite:%s/r.db", dir);
+  cq_store *st;
+  cq_error err;
+  if (cq_store_open(uri, &st, &err)) fail_msg("%s", err.msg);
+  cq_synth_opts so;
+  cq_synth_defaults(&so);
+  so.start = T0 * CQ_NS_PER_MS;
+  so.bars = 600;
+  so.gap_rate = 0;
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  assert_int_equal(cq_data_synth(&so, &c, &err), CQ_OK);
+  /* a hole in the store: rows 100..159 (an hour) left out */
+  cq_series_key key;
+  assert_int_equal(cq_series_key_set(&key, "binance", "SYN/USDT", "1m", &err), CQ_OK);
+  assert_int_equal(cq_store_put_candles(st, &key, &c, 0, 100, NULL, &err), CQ_OK);
+  assert_int_equal(cq_store_put_candles(st, &key, &c, 160, 440, NULL, &err), CQ_OK);
+  cq_store_close(st);
+  snprintf(spec, sizeof spec, "replay:%s?venue=binance&symbol=SYN/USDT&tf=1m", uri);
+  cq_vsim_options o;
+  cq_vsim_options_default(&o);
+  o.market = spec;
+  vm_market m;
+  if (vm_init(&m, &o, &err)) fail_msg("%s", err.msg);
+  assert_true(m.replay);
+  assert_int_equal(m.data0_ms, T0);
+  int64_t end = T0 + 600 * 60000;
+  cq_candle k;
+  assert_true(vm_candle(&m, 0, T0 + 5 * 60000, 60000, end, &k));
+  assert_true(k.open == c.open[5] && k.close == c.close[5] && k.high == c.high[5]);
+  assert_false(vm_candle(&m, 0, T0 + 120 * 60000, 60000, end, &k)); /* the hole */
+  assert_true(vm_candle(&m, 0, T0, 3600000, end, &k));
+  assert_true(k.open == c.open[0] && k.close == c.close[59]);
+  /* the price at a candle's open is its open */
+  assert_true(vm_price(&m, 0, T0 + 7 * 60000) == c.open[7]);
+  vm_release(&m);
+  cq_candles_release(&c);
+  snprintf(spec, sizeof spec, "replay:%s?venue=binance&symbol=NONE/USDT&tf=1m", uri);
+  o.market = spec;
+  assert_int_equal(vm_init(&m, &o, &err), CQ_ENOTFOUND);
+  char path[300];
+  static const char *const files[] = {"r.db", "r.db-wal", "r.db-shm", "r.db-journal"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    remove(path);
+  }
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_resting_fills),
       cmocka_unit_test(test_stop_and_cancel),
       cmocka_unit_test(test_gap_and_candles),
       cmocka_unit_test(test_files),
+      cmocka_unit_test(test_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
