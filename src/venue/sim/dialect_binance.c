@@ -701,12 +701,7 @@ static json_t *levels(const vm_symbol *y, const vm_level *lv, size_t n) {
 static void full_book(vd_binance *b, int s, int64_t step, vm_level *bids, vm_level *asks,
                       size_t n) {
   vm_book(b->mkt, s, step, bids, asks, n);
-  pthread_mutex_lock(&b->ex->mu);
-  for (size_t i = 0; i < n; i++) {
-    bids[i].qty += vx_resting_at(b->ex, s, CQ_SIDE_BUY, bids[i].price);
-    asks[i].qty += vx_resting_at(b->ex, s, CQ_SIDE_SELL, asks[i].price);
-  }
-  pthread_mutex_unlock(&b->ex->mu);
+  vx_add_resting(b->ex, s, bids, asks, n);
 }
 
 static int depth_limit(int64_t limit) { return limit > VM_BOOK_LEVELS ? VM_BOOK_LEVELS : (int)limit; }

@@ -758,13 +758,22 @@ done:
   return CQ_OK;
 }
 
-double vx_resting_at(vx_exchange *x, int sym, cq_side side, double price) {
-  double sum = 0.0;
+void vx_add_resting(vx_exchange *x, int sym, vm_level *bids, vm_level *asks, size_t n) {
+  if (n == 0) return;
+  double tick = x->mkt->syms[sym].tick;
+  pthread_mutex_lock(&x->mu);
   for (size_t i = 0; i < x->nord; i++) {
     const vx_order *o = &x->ord[i];
-    if (o->sym != sym || o->side != side || !o->working || !is_open(o)) continue;
-    if (fabs(cq_dec_to_double(o->price) - price) > 1e-12 * fabs(price)) continue;
-    sum += cq_dec_to_double(o->qty) - cq_dec_to_double(o->filled);
+    if (o->sym != sym || !o->working || !is_open(o)) continue;
+    vm_level *lv = o->side == CQ_SIDE_BUY ? bids : asks;
+    double px = cq_dec_to_double(o->price);
+    /* levels are one tick apart from the best: the order's level by its distance */
+    double d = o->side == CQ_SIDE_BUY ? lv[0].price - px : px - lv[0].price;
+    double k = round(d / tick);
+    if (k < 0 || k >= (double)n) continue;
+    vm_level *l = &lv[(size_t)k];
+    if (fabs(l->price - px) > 0.5 * tick) continue;
+    l->qty += cq_dec_to_double(o->qty) - cq_dec_to_double(o->filled);
   }
-  return sum;
+  pthread_mutex_unlock(&x->mu);
 }

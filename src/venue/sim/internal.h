@@ -233,8 +233,9 @@ int vx_my_trades(vx_exchange *x, int account, int sym, int64_t from_id, int64_t 
 int vx_market_step(vx_exchange *x, int64_t now_ms, cq_error *err);
 /* Takes up to max user events (oldest first); the count. */
 size_t vx_events_take(vx_exchange *x, vx_event *out, size_t max);
-/* Remaining quantity of the user's resting orders at price (sym, side) - for the book. */
-double vx_resting_at(vx_exchange *x, int sym, cq_side side, double price);
+/* Adds the users' resting orders of sym to the levels of a synthetic book (one tick apart
+ * from the best, n a side). Locks x. */
+void vx_add_resting(vx_exchange *x, int sym, vm_level *bids, vm_level *asks, size_t n);
 
 /* ---- faults -------------------------------------------------------------------------------- */
 

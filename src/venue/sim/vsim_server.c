@@ -318,12 +318,7 @@ static void tick(cq_vsim *s, int64_t now) {
     bool need_book = want[SUB_BOOK_TICKER] || want[SUB_DEPTH] || want[SUB_DEPTH100];
     if (need_book && !vm_in_gap(&s->mkt, now)) {
       vm_book(&s->mkt, sym, step, bids, asks, VM_BOOK_LEVELS);
-      pthread_mutex_lock(&s->ex->mu);
-      for (size_t i = 0; i < VM_BOOK_LEVELS; i++) {
-        bids[i].qty += vx_resting_at(s->ex, sym, CQ_SIDE_BUY, bids[i].price);
-        asks[i].qty += vx_resting_at(s->ex, sym, CQ_SIDE_SELL, asks[i].price);
-      }
-      pthread_mutex_unlock(&s->ex->mu);
+      vx_add_resting(s->ex, sym, bids, asks, VM_BOOK_LEVELS);
       if (want[SUB_BOOK_TICKER] && (bids[0].price != st->top_bid.price || bids[0].qty != st->top_bid.qty ||
                                     asks[0].price != st->top_ask.price || asks[0].qty != st->top_ask.qty)) {
         st->top_bid = bids[0];

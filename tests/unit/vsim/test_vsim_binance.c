@@ -397,6 +397,33 @@ static void test_orders(void **state) {
   cq_vsim_free(s);
 }
 
+static double level_qty(cq_vsim *s, int i, double *price) {
+  answer a = call(s, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=10", NULL);
+  json_t *lv = json_array_get(json_object_get(a.j, "bids"), (size_t)i);
+  *price = atof(json_string_value(json_array_get(lv, 0)));
+  double q = atof(json_string_value(json_array_get(lv, 1)));
+  ans_free(&a);
+  return q;
+}
+
+/* the users' resting orders are in the book the depth endpoint shows */
+static void test_depth_has_orders(void **state) {
+  (void)state;
+  cq_vsim *s = make(0);
+  double px;
+  double before = level_qty(s, 3, &px);
+  char p[200];
+  snprintf(p, sizeof p,
+           "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.12345&price=%.2f", px);
+  answer a = signed_call(s, "POST", "/api/v3/order", p);
+  assert_string_equal(str_of(a.j, "status"), "NEW");
+  ans_free(&a);
+  double px2, after = level_qty(s, 3, &px2);
+  assert_true(px2 == px);
+  assert_true(after > before + 0.1234 && after < before + 0.1235);
+  cq_vsim_free(s);
+}
+
 static void test_listen_key(void **state) {
   (void)state;
   cq_vsim *s = make(0);
@@ -602,6 +629,7 @@ int main(void) {
       cmocka_unit_test(test_hmac_doc_vector), cmocka_unit_test(test_public),
       cmocka_unit_test(test_klines),          cmocka_unit_test(test_auth),
       cmocka_unit_test(test_orders),          cmocka_unit_test(test_listen_key),
+      cmocka_unit_test(test_depth_has_orders),
       cmocka_unit_test(test_rate_limits),     cmocka_unit_test(test_faults),
       cmocka_unit_test(test_stream_messages),
   };
