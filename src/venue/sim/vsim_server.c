@@ -19,14 +19,14 @@ static void on_http(void *ctx, const cq_srv_request *req, cq_srv_response *resp)
 
 /* ---- WebSocket ---------------------------------------------------------------------------- */
 
-static conn *conn_get(cq_vsim *s, uint64_t id) {
+static vs_conn *conn_get(cq_vsim *s, uint64_t id) {
   for (size_t i = 0; i < MAX_CONNS; i++)
     if (s->conns[i].used && s->conns[i].id == id) return &s->conns[i];
   return NULL;
 }
 
 /* "btcusdt@kline_1m" into a subscription; false when unknown. */
-static bool parse_stream(const vm_market *m, const char *name, sub *out) {
+static bool parse_stream(const vm_market *m, const char *name, vs_sub *out) {
   memset(out, 0, sizeof *out);
   if (strlen(name) >= sizeof out->name) return false;
   snprintf(out->name, sizeof out->name, "%s", name);
@@ -56,11 +56,11 @@ static bool parse_stream(const vm_market *m, const char *name, sub *out) {
   return true;
 }
 
-static bool conn_add_sub(cq_vsim *s, conn *c, const char *name) {
+static bool conn_add_sub(cq_vsim *s, vs_conn *c, const char *name) {
   for (size_t i = 0; i < c->nsubs; i++)
     if (!strcmp(c->subs[i].name, name)) return true;
   if (c->nsubs == MAX_SUBS) return false;
-  sub x;
+  vs_sub x;
   if (!parse_stream(&s->mkt, name, &x)) return false;
   c->subs[c->nsubs++] = x;
   return true;
@@ -70,7 +70,7 @@ static int on_ws_open(void *ctx, uint64_t id, const char *path, const char *quer
   cq_vsim *s = ctx;
   int64_t now = cq_vsim_now_ms(s);
   pthread_mutex_lock(&s->mu);
-  conn *c = NULL;
+  vs_conn *c = NULL;
   for (size_t i = 0; i < MAX_CONNS && !c; i++)
     if (!s->conns[i].used) c = &s->conns[i];
   int status = 0;
@@ -111,14 +111,14 @@ done:
   return status;
 }
 
-static void ws_send(cq_vsim *s, conn *c, const char *stream, const char *msg);
+static void ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg);
 
 static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) {
   cq_vsim *s = ctx;
   json_error_t je;
   json_t *j = json_loadb(data, len, 0, &je);
   pthread_mutex_lock(&s->mu);
-  conn *c = conn_get(s, id);
+  vs_conn *c = conn_get(s, id);
   char reply[256];
   reply[0] = 0;
   if (!c) goto done;
@@ -185,7 +185,7 @@ done:
 static void on_ws_close(void *ctx, uint64_t id) {
   cq_vsim *s = ctx;
   pthread_mutex_lock(&s->mu);
-  conn *c = conn_get(s, id);
+  vs_conn *c = conn_get(s, id);
   if (c) {
     free(c->held);
     memset(c, 0, sizeof *c);
@@ -195,7 +195,7 @@ static void on_ws_close(void *ctx, uint64_t id) {
 
 /* Sends msg (wrapped for a combined connection when stream is given); applies the
  * connection's fault countdown. Called with s->mu held. */
-static void ws_send(cq_vsim *s, conn *c, const char *stream, const char *msg) {
+static void ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg) {
   if (!s->srv || c->ended) return;
   if (c->countdown == 0) {
     c->ended = true;
@@ -240,13 +240,13 @@ static size_t book_diff(const vm_level *old, const vm_level *cur, size_t n, bool
   return k;
 }
 
-static void send_depth(cq_vsim *s, sub_kind kind, int sym, const char *msg) {
+static void send_depth(cq_vsim *s, vs_sub_kind kind, int sym, const char *msg) {
   cq_vsim_fault_kind f = vf_depth_fault(&s->faults);
   for (size_t i = 0; i < MAX_CONNS; i++) {
-    conn *c = &s->conns[i];
+    vs_conn *c = &s->conns[i];
     if (!c->used) continue;
     for (size_t k = 0; k < c->nsubs; k++) {
-      sub *x = &c->subs[k];
+      vs_sub *x = &c->subs[k];
       if (x->kind != kind || x->sym != sym) continue;
       if (f == CQ_VSIM_FAULT_DEPTH_DROP) continue;
       if (f == CQ_VSIM_FAULT_DEPTH_REORDER && !c->held) {
@@ -301,10 +301,10 @@ static void tick(cq_vsim *s, int64_t now) {
         char *m1 = want[SUB_TRADE] ? vd_binance_trade_msg(&s->mkt, sym, &tr[t], now, false) : NULL;
         char *m2 = want[SUB_AGG] ? vd_binance_trade_msg(&s->mkt, sym, &tr[t], now, true) : NULL;
         for (size_t i = 0; i < MAX_CONNS; i++) {
-          conn *c = &s->conns[i];
+          vs_conn *c = &s->conns[i];
           if (!c->used) continue;
           for (size_t k = 0; k < c->nsubs; k++) {
-            sub *x = &c->subs[k];
+            vs_sub *x = &c->subs[k];
             if (x->sym != sym) continue;
             if (x->kind == SUB_TRADE && m1) ws_send(s, c, x->name, m1);
             if (x->kind == SUB_AGG && m2) ws_send(s, c, x->name, m2);
@@ -325,7 +325,7 @@ static void tick(cq_vsim *s, int64_t now) {
         st->top_ask = asks[0];
         char *m = vd_binance_book_ticker_msg(&s->mkt, sym, step, &bids[0], &asks[0]);
         for (size_t i = 0; m && i < MAX_CONNS; i++) {
-          conn *c = &s->conns[i];
+          vs_conn *c = &s->conns[i];
           if (!c->used) continue;
           for (size_t k = 0; k < c->nsubs; k++)
             if (c->subs[k].sym == sym && c->subs[k].kind == SUB_BOOK_TICKER)
@@ -360,10 +360,10 @@ static void tick(cq_vsim *s, int64_t now) {
     }
     if (want[SUB_KLINE])
       for (size_t i = 0; i < MAX_CONNS; i++) {
-        conn *c = &s->conns[i];
+        vs_conn *c = &s->conns[i];
         if (!c->used) continue;
         for (size_t k = 0; k < c->nsubs; k++) {
-          sub *x = &c->subs[k];
+          vs_sub *x = &c->subs[k];
           if (x->kind != SUB_KLINE || x->sym != sym) continue;
           int64_t open = vd_interval_floor(now, x->len);
           if (x->last_open && open != x->last_open) { /* the candle closed: its final state */
@@ -385,7 +385,7 @@ static void tick(cq_vsim *s, int64_t now) {
     char *m = vd_binance_user_msg(&s->bin, &ev[e]);
     if (!m) continue;
     for (size_t i = 0; i < MAX_CONNS; i++) {
-      conn *c = &s->conns[i];
+      vs_conn *c = &s->conns[i];
       if (c->used && c->account == ev[e].account) ws_send(s, c, NULL, m);
     }
     free(m);

@@ -1,0 +1,334 @@
+/* The simulator's server half against a recording server: this file provides the server
+ * functions of net.h the simulator calls, so the WebSocket routing (raw, combined,
+ * SUBSCRIBE), the stream messages of the market thread (depth chaining, klines closing,
+ * book tickers, trades), the user-data stream and the stream faults are checked without a
+ * socket, on a pinned clock. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "cquant/net.h"
+#include "cquant/vsim.h"
+#include "vsim_impl.h"
+
+#define KEY "sk"
+#define SECRET "ss"
+#define T0 INT64_C(1735732800000) /* 2025-01-01T12:00:00Z, on a minute */
+#define MAX_MSGS 20000
+
+/* ---- the recording server ------------------------------------------------------------------ */
+
+typedef struct rec_msg {
+  uint64_t conn;
+  char *text;
+} rec_msg;
+
+struct cq_server {
+  cq_srv_callbacks cb;
+  pthread_mutex_t mu;
+  rec_msg msgs[MAX_MSGS];
+  int n;
+  uint64_t ended_conn;
+  cq_ws_end ended_how;
+  int ends;
+};
+
+int cq_server_start(cq_net_loop *l, const cq_server_options *o, const cq_srv_callbacks *cb,
+                    cq_server **out, cq_error *err) {
+  (void)l;
+  (void)o;
+  (void)err;
+  cq_server *s = calloc(1, sizeof *s);
+  if (!s) return CQ_ENOMEM;
+  s->cb = *cb;
+  pthread_mutex_init(&s->mu, NULL);
+  *out = s;
+  return CQ_OK;
+}
+
+int cq_server_port(const cq_server *s) {
+  (void)s;
+  return 12345;
+}
+
+void cq_server_stop(cq_server *s) {
+  if (!s) return;
+  for (int i = 0; i < s->n; i++) free(s->msgs[i].text);
+  pthread_mutex_destroy(&s->mu);
+  free(s);
+}
+
+int cq_server_ws_send(cq_server *s, uint64_t conn, const char *data, size_t len, cq_error *err) {
+  (void)err;
+  pthread_mutex_lock(&s->mu);
+  if (s->n < MAX_MSGS) s->msgs[s->n++] = (rec_msg){conn, strndup(data, len)};
+  pthread_mutex_unlock(&s->mu);
+  return CQ_OK;
+}
+
+int cq_server_ws_end(cq_server *s, uint64_t conn, cq_ws_end how, int code, cq_error *err) {
+  (void)code;
+  (void)err;
+  pthread_mutex_lock(&s->mu);
+  s->ended_conn = conn;
+  s->ended_how = how;
+  s->ends++;
+  pthread_mutex_unlock(&s->mu);
+  return CQ_OK;
+}
+
+const char *cq_srv_header(const cq_srv_request *r, const char *name, char *buf, size_t n) {
+  if (strcmp(name, "X-MBX-APIKEY") != 0 || !r->impl) return NULL;
+  snprintf(buf, n, "%s", (const char *)r->impl);
+  return buf;
+}
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+typedef struct env {
+  cq_vsim *sim;
+  cq_server *srv;
+  int64_t now;
+} env;
+
+static int setup(void **state) {
+  env *e = calloc(1, sizeof *e);
+  cq_vsim_options o;
+  cq_vsim_options_default(&o);
+  static const cq_vsim_account acc[] = {{KEY, SECRET, "USDT=100000,BTC=2"}};
+  o.accounts = acc;
+  o.naccounts = 1;
+  o.stream_interval_ms = 2;
+  cq_error err;
+  if (cq_vsim_new(&o, &e->sim, &err)) fail_msg("%s", err.msg);
+  e->now = T0;
+  cq_vsim_set_clock(e->sim, e->now);
+  if (cq_vsim_start(e->sim, NULL, NULL, 0, &err)) fail_msg("%s", err.msg);
+  *state = e;
+  return 0;
+}
+
+static int teardown(void **state) {
+  env *e = *state;
+  cq_vsim_free(e->sim);
+  free(e);
+  return 0;
+}
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* Moves the pinned clock by dt ms and lets the market thread see it. */
+static void advance(env *e, int64_t dt) {
+  e->now += dt;
+  cq_vsim_set_clock(e->sim, e->now);
+  sleep_ms(15);
+}
+
+static int count(cq_server *s, uint64_t conn, const char *needle) {
+  int k = 0;
+  pthread_mutex_lock(&s->mu);
+  for (int i = 0; i < s->n; i++)
+    if (s->msgs[i].conn == conn && (!needle || strstr(s->msgs[i].text, needle))) k++;
+  pthread_mutex_unlock(&s->mu);
+  return k;
+}
+
+/* Advances the clock by step ms at a time until conn has at least min messages holding
+ * needle (the market thread runs when it gets a core: no bound on when is assumed but a
+ * generous one). */
+static bool wait_count(env *e, cq_server *s, uint64_t conn, const char *needle, int min,
+                       int64_t step) {
+  for (int i = 0; i < 2000; i++) {
+    if (count(s, conn, needle) >= min) return true;
+    advance(e, step);
+  }
+  return count(s, conn, needle) >= min;
+}
+
+static int ends_of(cq_server *s) {
+  pthread_mutex_lock(&s->mu);
+  int n = s->ends;
+  pthread_mutex_unlock(&s->mu);
+  return n;
+}
+
+/* A signed REST call through the simulator. */
+static int rest(env *e, const char *method, const char *path, const char *params, char **body) {
+  char q[512], sig[65];
+  snprintf(q, sizeof q, "%s%stimestamp=%lld", params, *params ? "&" : "", (long long)e->now);
+  vd_hmac_hex(SECRET, q, strlen(q), sig);
+  size_t n = strlen(q);
+  snprintf(q + n, sizeof q - n, "&signature=%s", sig);
+  cq_srv_response r;
+  cq_vsim_handle(e->sim, method, path, q, "", KEY, &r);
+  free(r.headers);
+  if (body)
+    *body = r.body;
+  else
+    free(r.body);
+  return r.status;
+}
+
+/* ---- tests ---------------------------------------------------------------------------------- */
+
+/* The server the simulator started. */
+static cq_server *grab(env *e) { return e->sim->srv; }
+
+static void test_routing(void **state) {
+  env *e = *state;
+  cq_server *s = grab(e);
+  assert_non_null(s);
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 1, "/ws/btcusdt@nothing", ""), 400);
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 1, "/elsewhere", ""), 404);
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 1, "/ws", ""), 0);
+  const char *sub = "{\"method\":\"SUBSCRIBE\",\"params\":[\"ethusdt@aggTrade\",\"btcusdt@bookTicker\"],\"id\":7}";
+  s->cb.on_ws_message(s->cb.ctx, 1, sub, strlen(sub));
+  assert_int_equal(count(s, 1, "{\"result\":null,\"id\":7}"), 1);
+  const char *list = "{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":8}";
+  s->cb.on_ws_message(s->cb.ctx, 1, list, strlen(list));
+  assert_int_equal(count(s, 1, "\"result\":[\"ethusdt@aggTrade\",\"btcusdt@bookTicker\"]"), 1);
+  const char *bad = "{\"method\":\"SUBSCRIBE\",\"params\":[\"nope@trade\"],\"id\":9}";
+  s->cb.on_ws_message(s->cb.ctx, 1, bad, strlen(bad));
+  assert_int_equal(count(s, 1, "\"id\":9"), 1);
+  assert_int_equal(count(s, 1, "\"error\""), 1);
+  assert_true(wait_count(e, s, 1, "\"e\":\"aggTrade\"", 1, 500));
+  assert_true(wait_count(e, s, 1, "\"s\":\"BTCUSDT\",\"b\":", 1, 500)); /* bookTicker, raw */
+  const char *unsub = "{\"method\":\"UNSUBSCRIBE\",\"params\":[\"ethusdt@aggTrade\"],\"id\":10}";
+  s->cb.on_ws_message(s->cb.ctx, 1, unsub, strlen(unsub));
+  assert_int_equal(count(s, 1, "{\"result\":null,\"id\":10}"), 1);
+  int before = count(s, 1, "\"e\":\"aggTrade\"");
+  for (int i = 0; i < 20; i++) advance(e, 500);
+  assert_int_equal(count(s, 1, "\"e\":\"aggTrade\""), before);
+  s->cb.on_ws_close(s->cb.ctx, 1);
+  /* combined streams are wrapped */
+  assert_int_equal(
+      s->cb.on_ws_open(s->cb.ctx, 2, "/stream", "streams=btcusdt@trade/ethusdt@kline_1m"), 0);
+  assert_true(wait_count(e, s, 2, "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\"", 1, 1000));
+  assert_true(
+      wait_count(e, s, 2, "{\"stream\":\"ethusdt@kline_1m\",\"data\":{\"e\":\"kline\"", 1, 1000));
+  /* a minute passes: the closed candle is sent with x true */
+  assert_true(wait_count(e, s, 2, "\"x\":true", 1, 1000));
+  s->cb.on_ws_close(s->cb.ctx, 2);
+  /* REST through the server callback, the API key from the header */
+  cq_srv_request rq = {.method = "POST", .path = "/api/v3/userDataStream", .query = "",
+                       .body = "", .remote = "127.0.0.1", .impl = (void *)KEY};
+  cq_srv_response resp;
+  memset(&resp, 0, sizeof resp);
+  s->cb.on_http(s->cb.ctx, &rq, &resp);
+  assert_int_equal(resp.status, 200);
+  assert_non_null(strstr(resp.body, "listenKey"));
+  free(resp.body);
+  free(resp.headers);
+}
+
+static bool depth_chain_ok(cq_server *s, uint64_t conn, int *msgs, int *breaks) {
+  long long prev = -1;
+  *msgs = *breaks = 0;
+  pthread_mutex_lock(&s->mu);
+  for (int i = 0; i < s->n; i++) {
+    if (s->msgs[i].conn != conn) continue;
+    json_t *j = json_loads(s->msgs[i].text, 0, NULL);
+    if (!j) continue;
+    long long U = json_integer_value(json_object_get(j, "U"));
+    long long u = json_integer_value(json_object_get(j, "u"));
+    if (prev >= 0 && U != prev + 1) (*breaks)++;
+    prev = u;
+    (*msgs)++;
+    json_decref(j);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return *breaks == 0;
+}
+
+static void test_depth(void **state) {
+  env *e = *state;
+  cq_server *s = grab(e);
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 3, "/ws/btcusdt@depth@100ms", ""), 0);
+  assert_true(wait_count(e, s, 3, "depthUpdate", 10, 100));
+  int n, br;
+  assert_true(depth_chain_ok(s, 3, &n, &br));
+  assert_true(n >= 10);
+  /* a dropped update breaks the chain once */
+  cq_vsim_fault_spec f;
+  assert_int_equal(cq_vsim_fault_parse("depth_drop:1", &f, NULL), CQ_OK);
+  assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
+  assert_true(wait_count(e, s, 3, "depthUpdate", n + 4, 100));
+  depth_chain_ok(s, 3, &n, &br);
+  assert_int_equal(br, 1);
+  /* a duplicated one: the same U/u twice (a break in the U = u + 1 rule) */
+  assert_int_equal(cq_vsim_fault_parse("depth_dup:1", &f, NULL), CQ_OK);
+  assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
+  assert_true(wait_count(e, s, 3, "depthUpdate", n + 4, 100));
+  depth_chain_ok(s, 3, &n, &br);
+  assert_int_equal(br, 2);
+  /* a reordered pair: two breaks more */
+  assert_int_equal(cq_vsim_fault_parse("depth_reorder:1", &f, NULL), CQ_OK);
+  assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
+  assert_true(wait_count(e, s, 3, "depthUpdate", n + 4, 100));
+  depth_chain_ok(s, 3, &n, &br);
+  assert_true(br >= 4);
+  s->cb.on_ws_close(s->cb.ctx, 3);
+}
+
+static void test_user_and_drop(void **state) {
+  env *e = *state;
+  cq_server *s = grab(e);
+  char *body = NULL;
+  cq_srv_response r;
+  cq_vsim_handle(e->sim, "POST", "/api/v3/userDataStream", "", "", KEY, &r);
+  assert_int_equal(r.status, 200);
+  json_t *j = json_loads(r.body, 0, NULL);
+  char path[128];
+  snprintf(path, sizeof path, "/ws/%s", json_string_value(json_object_get(j, "listenKey")));
+  json_decref(j);
+  free(r.body);
+  free(r.headers);
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 4, path, ""), 0);
+  assert_int_equal(rest(e, "POST", "/api/v3/order",
+                        "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=ws-1",
+                        &body),
+                   200);
+  free(body);
+  assert_true(wait_count(e, s, 4, "\"e\":\"outboundAccountPosition\"", 1, 100));
+  assert_int_equal(count(s, 4, "\"x\":\"NEW\""), 1);
+  assert_true(count(s, 4, "\"x\":\"TRADE\"") >= 1);
+  assert_true(count(s, 4, "\"c\":\"ws-1\"") >= 2);
+  /* a drop after 2 more messages */
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 5, "/ws/btcusdt@depth@100ms", ""), 0);
+  assert_true(wait_count(e, s, 5, NULL, 1, 100));
+  cq_vsim_fault_spec f;
+  assert_int_equal(cq_vsim_fault_parse("ws_drop:2", &f, NULL), CQ_OK);
+  assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
+  int before = count(s, 5, NULL);
+  for (int i = 0; i < 2000 && ends_of(s) == 0; i++) advance(e, 100);
+  assert_int_equal(count(s, 5, NULL), before + 2);
+  pthread_mutex_lock(&s->mu);
+  assert_true(s->ends >= 1);
+  assert_int_equal(s->ended_how, CQ_WS_END_DROP);
+  pthread_mutex_unlock(&s->mu);
+  cq_vsim_counters k;
+  cq_vsim_counters_get(e->sim, &k);
+  assert_true(k.ws_messages > 0);
+  assert_int_equal(k.ws_connections, 2);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_user_and_drop, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
