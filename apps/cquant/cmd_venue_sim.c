@@ -83,19 +83,28 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
   double speed = 1.0, maker = 0, taker = 0;
   cli_list gaps = {0}, accs = {0}, fl = {0};
   const cli_opt opts[] = {
-      {"--dialect", NULL, CLI_STR, &dialect},   {"--host", NULL, CLI_STR, &host},
-      {"--port", NULL, CLI_SIZE, &port},        {"--market", NULL, CLI_STR, &market},
-      {"--symbols", NULL, CLI_STR, &symbols},   {"--accounts", NULL, CLI_STR, &accounts},
-      {"--account", NULL, CLI_LIST, &accs},     {"--gap", NULL, CLI_LIST, &gaps},
-      {"--speed", NULL, CLI_DOUBLE, &speed},    {"--interval", NULL, CLI_SIZE, &interval},
-      {"--weight-limit", NULL, CLI_SIZE, &weight}, {"--orders-10s", NULL, CLI_SIZE, &orders10},
-      {"--ban-ms", NULL, CLI_SIZE, &ban},       {"--maker-fee", NULL, CLI_DOUBLE, &maker},
-      {"--taker-fee", NULL, CLI_DOUBLE, &taker}, {"--latency", NULL, CLI_SIZE, &latency},
-      {"--fault", NULL, CLI_LIST, &fl},         {"--faults", NULL, CLI_STR, &faults},
+      {"--dialect", NULL, CLI_STR, &dialect},
+      {"--host", NULL, CLI_STR, &host},
+      {"--port", NULL, CLI_SIZE, &port},
+      {"--market", NULL, CLI_STR, &market},
+      {"--symbols", NULL, CLI_STR, &symbols},
+      {"--accounts", NULL, CLI_STR, &accounts},
+      {"--account", NULL, CLI_LIST, &accs},
+      {"--gap", NULL, CLI_LIST, &gaps},
+      {"--speed", NULL, CLI_DOUBLE, &speed},
+      {"--interval", NULL, CLI_SIZE, &interval},
+      {"--weight-limit", NULL, CLI_SIZE, &weight},
+      {"--orders-10s", NULL, CLI_SIZE, &orders10},
+      {"--ban-ms", NULL, CLI_SIZE, &ban},
+      {"--maker-fee", NULL, CLI_DOUBLE, &maker},
+      {"--taker-fee", NULL, CLI_DOUBLE, &taker},
+      {"--latency", NULL, CLI_SIZE, &latency},
+      {"--fault", NULL, CLI_LIST, &fl},
+      {"--faults", NULL, CLI_STR, &faults},
   };
   int npos = 0;
-  int rc = cli_parse(ctx, "venue-sim", argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0,
-                     &npos);
+  int rc =
+      cli_parse(ctx, "venue-sim", argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0, &npos);
   if (rc) return rc;
   if (port > 65535) {
     fprintf(ctx->err, "cquant venue-sim: --port: 0..65535\n");
@@ -154,9 +163,11 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
       rc = CLI_USAGE;
       goto out;
     }
-  if (latency) fs[nf++] = (cq_vsim_fault_spec){.kind = CQ_VSIM_FAULT_LATENCY,
-                                               .ms = (int64_t)(latency > 60000 ? 60000 : latency),
-                                               .after_requests = -1, .at_ms = -1};
+  if (latency)
+    fs[nf++] = (cq_vsim_fault_spec){.kind = CQ_VSIM_FAULT_LATENCY,
+                                    .ms = (int64_t)(latency > 60000 ? 60000 : latency),
+                                    .after_requests = -1,
+                                    .at_ms = -1};
   o.faults = fs;
   o.nfaults = nf;
 

@@ -6,9 +6,9 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,11 +43,10 @@ int64_t vd_interval_ms(const char *s) {
   static const struct {
     const char *name;
     int64_t ms;
-  } t[] = {{"1s", 1000},           {"1m", 60000},          {"3m", 180000},
-           {"5m", 300000},         {"15m", 900000},        {"30m", 1800000},
-           {"1h", 3600000},        {"2h", 7200000},        {"4h", 14400000},
-           {"6h", 21600000},       {"8h", 28800000},       {"12h", 43200000},
-           {"1d", 86400000},       {"3d", 259200000},      {"1w", 604800000}};
+  } t[] = {{"1s", 1000},     {"1m", 60000},     {"3m", 180000},   {"5m", 300000},
+           {"15m", 900000},  {"30m", 1800000},  {"1h", 3600000},  {"2h", 7200000},
+           {"4h", 14400000}, {"6h", 21600000},  {"8h", 28800000}, {"12h", 43200000},
+           {"1d", 86400000}, {"3d", 259200000}, {"1w", 604800000}};
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
     if (!strcmp(s, t[i].name)) return t[i].ms;
   return 0;
@@ -81,13 +80,16 @@ static json_t *jmoney(double v) { /* a derived amount (quote volume): 8 digits *
   return json_string(buf);
 }
 
-static void jset(json_t *o, const char *k, json_t *v) { json_object_set_new(o, k, v); }
+static void jset(json_t *o, const char *k, json_t *v) {
+  json_object_set_new(o, k, v);
+}
 
 static void respond_json(vd_response *r, int status, json_t *j) {
   r->status = status;
   if (!j) {
     r->status = 500;
-    r->body = strdup("{\"code\":-1000,\"msg\":\"An unknown error occured while processing the request.\"}");
+    r->body = strdup(
+        "{\"code\":-1000,\"msg\":\"An unknown error occured while processing the request.\"}");
   } else {
     r->body = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(j);
@@ -95,8 +97,7 @@ static void respond_json(vd_response *r, int status, json_t *j) {
   r->body_len = r->body ? strlen(r->body) : 0;
 }
 
-static void respond_err(vd_response *r, int status, int code, const char *fmt, ...)
-    CQ_PRINTF(4, 5);
+static void respond_err(vd_response *r, int status, int code, const char *fmt, ...) CQ_PRINTF(4, 5);
 static void respond_err(vd_response *r, int status, int code, const char *fmt, ...) {
   char msg[256];
   va_list ap;
@@ -152,8 +153,9 @@ static int missing(req_ctx *c, const char *key) {
 }
 
 static int illegal(req_ctx *c, const char *key) {
-  respond_err(c->resp, 400, -1100, "Illegal characters found in parameter '%s'; legal range is '%s'.",
-              key, "^[0-9]{1,20}$");
+  respond_err(c->resp, 400, -1100,
+              "Illegal characters found in parameter '%s'; legal range is '%s'.", key,
+              "^[0-9]{1,20}$");
   return -1;
 }
 
@@ -164,7 +166,8 @@ static int int_param(req_ctx *c, const char *key, int64_t dflt, int64_t *out) {
   if (!param(c, key, buf, sizeof buf)) return 0;
   char *end = NULL;
   long long v = strtoll(buf, &end, 10);
-  if (*end || buf[0] == '+' || (buf[0] == '-' && strcmp(key, "fromId") != 0)) return illegal(c, key);
+  if (*end || buf[0] == '+' || (buf[0] == '-' && strcmp(key, "fromId") != 0))
+    return illegal(c, key);
   *out = v;
   return 1;
 }
@@ -367,7 +370,8 @@ static int authenticate(req_ctx *c, int level) {
     return -1;
   }
   /* the signature over query + body */
-  size_t ql = strlen(c->req->query ? c->req->query : ""), bl = strlen(c->req->body ? c->req->body : "");
+  size_t ql = strlen(c->req->query ? c->req->query : ""),
+         bl = strlen(c->req->body ? c->req->body : "");
   char *text = malloc(ql + bl + 2);
   if (!text) {
     respond_err(c->resp, 500, -1000, "An unknown error occured while processing the request.");
@@ -404,7 +408,9 @@ static int authenticate(req_ctx *c, int level) {
 
 /* ---- market data -------------------------------------------------------------------------- */
 
-static void h_ping(req_ctx *c) { respond_json(c->resp, 200, json_object()); }
+static void h_ping(req_ctx *c) {
+  respond_json(c->resp, 200, json_object());
+}
 
 static void h_time(req_ctx *c) {
   json_t *j = json_object();
@@ -439,7 +445,8 @@ static json_t *symbol_info(const vm_symbol *y) {
   jset(s, "quoteCommissionPrecision", json_integer(8));
   static const char *const ot[] = {"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS",
                                    "STOP_LOSS_LIMIT"};
-  for (size_t k = 0; k < sizeof ot / sizeof ot[0]; k++) json_array_append_new(types, json_string(ot[k]));
+  for (size_t k = 0; k < sizeof ot / sizeof ot[0]; k++)
+    json_array_append_new(types, json_string(ot[k]));
   jset(s, "orderTypes", types);
   jset(s, "icebergAllowed", json_false());
   jset(s, "ocoAllowed", json_false());
@@ -484,8 +491,10 @@ static json_t *symbol_info(const vm_symbol *y) {
   json_array_append_new(perm, json_string("SPOT"));
   jset(s, "permissions", json_array());
   json_t *sets = json_array();
-  if (sets) json_array_append_new(sets, perm);
-  else json_decref(perm);
+  if (sets)
+    json_array_append_new(sets, perm);
+  else
+    json_decref(perm);
   jset(s, "permissionSets", sets);
   jset(s, "defaultSelfTradePreventionMode", json_string("NONE"));
   json_t *stp = json_array();
@@ -680,9 +689,15 @@ static void h_trades_common(req_ctx *c, bool historical, bool agg) {
   free(t);
 }
 
-static void h_trades(req_ctx *c) { h_trades_common(c, false, false); }
-static void h_hist_trades(req_ctx *c) { h_trades_common(c, true, false); }
-static void h_agg_trades(req_ctx *c) { h_trades_common(c, false, true); }
+static void h_trades(req_ctx *c) {
+  h_trades_common(c, false, false);
+}
+static void h_hist_trades(req_ctx *c) {
+  h_trades_common(c, true, false);
+}
+static void h_agg_trades(req_ctx *c) {
+  h_trades_common(c, false, true);
+}
 
 static json_t *levels(const vm_symbol *y, const vm_level *lv, size_t n) {
   json_t *a = json_array();
@@ -704,7 +719,9 @@ static void full_book(vd_binance *b, int s, int64_t step, vm_level *bids, vm_lev
   vx_add_resting(b->ex, s, bids, asks, n);
 }
 
-static int depth_limit(int64_t limit) { return limit > VM_BOOK_LEVELS ? VM_BOOK_LEVELS : (int)limit; }
+static int depth_limit(int64_t limit) {
+  return limit > VM_BOOK_LEVELS ? VM_BOOK_LEVELS : (int)limit;
+}
 
 static void h_depth(req_ctx *c) {
   int s;
@@ -851,7 +868,9 @@ static const char *status_name(cq_order_state s) {
   }
 }
 
-static const char *side_name(cq_side s) { return s == CQ_SIDE_SELL ? "SELL" : "BUY"; }
+static const char *side_name(cq_side s) {
+  return s == CQ_SIDE_SELL ? "SELL" : "BUY";
+}
 
 /* The order's common fields; what = 0 query shape, 1 new-order RESULT, 2 cancel. */
 static json_t *order_obj(vd_binance *b, const vx_order *o, int what, const char *new_cid,
@@ -882,7 +901,8 @@ static json_t *order_obj(vd_binance *b, const vx_order *o, int what, const char 
     jset(j, "workingTime", json_integer(o->working_ms ? o->working_ms : -1));
     jset(j, "origQuoteOrderQty", jfix(CQ_DEC(0, 8)));
   } else if (what == 1) {
-    if (o->type == CQ_ORDER_STOP || o->type == CQ_ORDER_STOP_LIMIT) jset(j, "stopPrice", jfix(o->stop));
+    if (o->type == CQ_ORDER_STOP || o->type == CQ_ORDER_STOP_LIMIT)
+      jset(j, "stopPrice", jfix(o->stop));
     jset(j, "workingTime", json_integer(o->working_ms ? o->working_ms : -1));
   }
   jset(j, "selfTradePreventionMode", json_string("NONE"));
@@ -941,8 +961,10 @@ static void h_new_order(req_ctx *c) {
     missing(c, "side");
     return;
   }
-  if (!strcmp(side, "BUY")) r.side = CQ_SIDE_BUY;
-  else if (!strcmp(side, "SELL")) r.side = CQ_SIDE_SELL;
+  if (!strcmp(side, "BUY"))
+    r.side = CQ_SIDE_BUY;
+  else if (!strcmp(side, "SELL"))
+    r.side = CQ_SIDE_SELL;
   else {
     respond_err(c->resp, 400, -1117, "Invalid side.");
     return;
@@ -952,7 +974,8 @@ static void h_new_order(req_ctx *c) {
     return;
   }
   bool need_tif = false, need_price = false, need_stop = false;
-  if (!strcmp(type, "MARKET")) r.type = CQ_ORDER_MARKET;
+  if (!strcmp(type, "MARKET"))
+    r.type = CQ_ORDER_MARKET;
   else if (!strcmp(type, "LIMIT")) {
     r.type = CQ_ORDER_LIMIT;
     need_tif = need_price = true;
@@ -975,9 +998,12 @@ static void h_new_order(req_ctx *c) {
       missing(c, "timeInForce");
       return;
     }
-    if (!strcmp(tif, "GTC")) r.tif = CQ_TIF_GTC;
-    else if (!strcmp(tif, "IOC")) r.tif = CQ_TIF_IOC;
-    else if (!strcmp(tif, "FOK")) r.tif = CQ_TIF_FOK;
+    if (!strcmp(tif, "GTC"))
+      r.tif = CQ_TIF_GTC;
+    else if (!strcmp(tif, "IOC"))
+      r.tif = CQ_TIF_IOC;
+    else if (!strcmp(tif, "FOK"))
+      r.tif = CQ_TIF_FOK;
     else {
       respond_err(c->resp, 400, -1115, "Invalid timeInForce.");
       return;
@@ -997,9 +1023,12 @@ static void h_new_order(req_ctx *c) {
   r.client_id = cid;
   int resp_type = r.type == CQ_ORDER_MARKET || r.type == CQ_ORDER_LIMIT ? 2 : 0;
   if (param(c, "newOrderRespType", rt, sizeof rt)) {
-    if (!strcmp(rt, "ACK")) resp_type = 0;
-    else if (!strcmp(rt, "RESULT")) resp_type = 1;
-    else if (!strcmp(rt, "FULL")) resp_type = 2;
+    if (!strcmp(rt, "ACK"))
+      resp_type = 0;
+    else if (!strcmp(rt, "RESULT"))
+      resp_type = 1;
+    else if (!strcmp(rt, "FULL"))
+      resp_type = 2;
     else {
       respond_err(c->resp, 400, -1100,
                   "Illegal characters found in parameter 'newOrderRespType'; legal range is "
@@ -1078,7 +1107,8 @@ static void h_query_order(req_ctx *c) {
 }
 
 static void cancel_cid(vd_binance *b, char *out, size_t n, int64_t now) {
-  snprintf(out, n, "cancel-%016llx", (unsigned long long)(b->mkt->seed * 1000003ULL ^ (uint64_t)now));
+  snprintf(out, n, "cancel-%016llx",
+           (unsigned long long)(b->mkt->seed * 1000003ULL ^ (uint64_t)now));
 }
 
 static void h_cancel_order(req_ctx *c) {
@@ -1109,7 +1139,8 @@ static void h_open_orders(req_ctx *c) {
   }
   json_t *a = json_array();
   if (a)
-    for (size_t i = 0; i < n; i++) json_array_append_new(a, order_obj(c->b, &v[i], 0, NULL, c->now));
+    for (size_t i = 0; i < n; i++)
+      json_array_append_new(a, order_obj(c->b, &v[i], 0, NULL, c->now));
   free(v);
   respond_json(c->resp, 200, a);
 }
@@ -1160,8 +1191,10 @@ static void h_account(req_ctx *c) {
     return;
   }
   vx_exchange *x = c->b->ex;
-  jset(j, "makerCommission", json_integer((json_int_t)llround(cq_dec_to_double(x->maker_fee) * 1e4)));
-  jset(j, "takerCommission", json_integer((json_int_t)llround(cq_dec_to_double(x->taker_fee) * 1e4)));
+  jset(j, "makerCommission",
+       json_integer((json_int_t)llround(cq_dec_to_double(x->maker_fee) * 1e4)));
+  jset(j, "takerCommission",
+       json_integer((json_int_t)llround(cq_dec_to_double(x->taker_fee) * 1e4)));
   jset(j, "buyerCommission", json_integer(0));
   jset(j, "sellerCommission", json_integer(0));
   jset(rates, "maker", jfix(x->maker_fee));
@@ -1254,9 +1287,9 @@ static void h_listen_new(req_ctx *c) {
     if (l) {
       b->listen_seq++;
       uint64_t h = b->listen_seq * 0x9e3779b97f4a7c15ULL ^ b->mkt->seed ^ (uint64_t)c->now;
-      snprintf(l->key, sizeof l->key, "%016llx%016llx%016llx%08x",
-               (unsigned long long)h, (unsigned long long)(h * 31 + 7),
-               (unsigned long long)b->listen_seq, (unsigned)c->account);
+      snprintf(l->key, sizeof l->key, "%016llx%016llx%016llx%08x", (unsigned long long)h,
+               (unsigned long long)(h * 31 + 7), (unsigned long long)b->listen_seq,
+               (unsigned)c->account);
       l->account = c->account;
     }
   }
@@ -1296,8 +1329,12 @@ static void h_listen_keep(req_ctx *c, bool remove) {
   respond_json(c->resp, 200, json_object());
 }
 
-static void h_listen_put(req_ctx *c) { h_listen_keep(c, false); }
-static void h_listen_del(req_ctx *c) { h_listen_keep(c, true); }
+static void h_listen_put(req_ctx *c) {
+  h_listen_keep(c, false);
+}
+static void h_listen_del(req_ctx *c) {
+  h_listen_keep(c, true);
+}
 
 int vd_binance_listen_account(vd_binance *b, const char *key, int64_t now) {
   int acc = -1;
@@ -1371,6 +1408,14 @@ static void count_path(cq_vsim_counters *k, const char *method, const char *path
   }
 }
 
+/* The weight used in the current minute, for answers that count nothing (faults). */
+static void weight_header(vd_binance *b, vd_response *resp, int64_t now) {
+  pthread_mutex_lock(&b->lim.mu);
+  int used = b->lim.minute == now / 60000 ? b->lim.used : 0;
+  pthread_mutex_unlock(&b->lim.mu);
+  add_header(resp, "X-MBX-USED-WEIGHT-1M: %d", used);
+}
+
 void vd_binance_http(vd_binance *b, const vd_request *req, int64_t now, vd_response *resp) {
   memset(resp, 0, sizeof *resp);
   req_ctx c = {.b = b, .req = req, .resp = resp, .now = now, .account = -1};
@@ -1382,6 +1427,7 @@ void vd_binance_http(vd_binance *b, const vd_request *req, int64_t now, vd_respo
   vf_verdict v;
   vf_on_request(b->faults, req->path, now, &v);
   resp->delay_ms = v.delay_ms;
+  if (v.status) weight_header(b, resp, now);
   if (v.status == 418) {
     add_header(resp, "Retry-After: %" PRId64, (v.retry_after_ms + 999) / 1000);
     respond_err(resp, 418, -1003,
@@ -1401,7 +1447,8 @@ void vd_binance_http(vd_binance *b, const vd_request *req, int64_t now, vd_respo
     return;
   }
   if (v.status >= 500) {
-    respond_err(resp, v.status, -1001, "Internal error; unable to process your request. Please try again.");
+    respond_err(resp, v.status, -1001,
+                "Internal error; unable to process your request. Please try again.");
     return;
   }
   const route *r = NULL;
@@ -1412,8 +1459,10 @@ void vd_binance_http(vd_binance *b, const vd_request *req, int64_t now, vd_respo
       if (!strcmp(routes[i].method, req->method)) r = &routes[i];
     }
   if (!r) {
-    if (path_known) respond_err(resp, 405, -1000, "Method not allowed on %s.", req->path);
-    else respond_err(resp, 404, -1000, "Unknown path %s.", req->path);
+    if (path_known)
+      respond_err(resp, 405, -1000, "Method not allowed on %s.", req->path);
+    else
+      respond_err(resp, 404, -1000, "Unknown path %s.", req->path);
     return;
   }
   if (!limits_pass(&c, route_weight(&c, r), r->order)) return;
@@ -1435,7 +1484,8 @@ static char *dump(json_t *j) {
   return s;
 }
 
-char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t event_ms, bool agg) {
+char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t event_ms,
+                           bool agg) {
   const vm_symbol *y = &m->syms[s];
   json_t *j = json_object();
   if (!j) return NULL;
@@ -1573,7 +1623,8 @@ char *vd_binance_user_msg(const vd_binance *b, const vx_event *ev) {
   jset(j, "T", json_integer(f ? f->time_ms : ev->time_ms));
   jset(j, "t", json_integer(f ? f->trade_id : -1));
   jset(j, "I", json_integer(0));
-  jset(j, "w", json_boolean(o->working && (o->state == CQ_OS_ACCEPTED || o->state == CQ_OS_PARTIAL)));
+  jset(j, "w",
+       json_boolean(o->working && (o->state == CQ_OS_ACCEPTED || o->state == CQ_OS_PARTIAL)));
   jset(j, "m", json_boolean(f ? f->maker : false));
   jset(j, "M", json_false());
   jset(j, "O", json_integer(o->time_ms));

@@ -76,8 +76,8 @@ static int parse_balances(vx_account *a, const char *s, cq_error *err) {
     item[len] = 0;
     char *eq = strchr(item, '=');
     if (!eq || eq == item || eq - item >= CQ_ASSET_MAX)
-      return cq_error_set(err, CQ_EINVAL, "account %s: balance '%s': expected ASSET=AMOUNT",
-                          a->key, item);
+      return cq_error_set(err, CQ_EINVAL, "account %s: balance '%s': expected ASSET=AMOUNT", a->key,
+                          item);
     *eq = 0;
     cq_dec v;
     if (cq_dec_parse_cstr(eq + 1, &v, NULL) || cq_dec_sign(v) < 0)
@@ -242,11 +242,13 @@ static vx_order *find_order(vx_exchange *x, int account, int sym, int64_t id, co
   return found;
 }
 
-static int add_fee(cq_dec a, cq_dec b, cq_dec *out) { return cq_dec_add(a, b, out, NULL); }
+static int add_fee(cq_dec a, cq_dec b, cq_dec *out) {
+  return cq_dec_add(a, b, out, NULL);
+}
 
 /* Books one fill of o at price for qty; the order, balances, my trades, events. */
-static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool maker,
-                     int64_t now, vx_fill *fout) {
+static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool maker, int64_t now,
+                     vx_fill *fout) {
   const vm_symbol *y = &x->mkt->syms[o->sym];
   vx_account *a = &x->acc[o->account];
   cq_dec rate = maker ? x->maker_fee : x->taker_fee;
@@ -254,8 +256,12 @@ static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool
   if (cq_fill_notional(price, qty, &quote, NULL)) return CQ_EOVERFLOW;
   vx_balance *bb = bal_get(a, y->ins.base, true), *qb = bal_get(a, y->ins.quote, true);
   if (!bb || !qb) return CQ_ENOMEM;
-  vx_fill f = {.trade_id = x->next_trade_id++, .price = price, .qty = qty, .quote = quote,
-               .maker = maker, .time_ms = now};
+  vx_fill f = {.trade_id = x->next_trade_id++,
+               .price = price,
+               .qty = qty,
+               .quote = quote,
+               .maker = maker,
+               .time_ms = now};
   if (o->side == CQ_SIDE_BUY) {
     /* the fee in base: qty * rate, rounded up at 8 digits */
     if (cq_dec_mul(qty, rate, CQ_MONEY_SCALE, CQ_ROUND_CEIL, &fee, NULL)) return CQ_EOVERFLOW;
@@ -286,8 +292,12 @@ static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool
     x->tr = p;
     x->captr = cap;
   }
-  x->tr[x->ntr++] = (vx_mytrade){.id = f.trade_id, .order_id = o->id, .account = o->account,
-                                 .sym = o->sym, .side = o->side, .f = f};
+  x->tr[x->ntr++] = (vx_mytrade){.id = f.trade_id,
+                                 .order_id = o->id,
+                                 .account = o->account,
+                                 .sym = o->sym,
+                                 .side = o->side,
+                                 .f = f};
   ev_order(x, o, "TRADE", &f, now);
   *fout = f;
   return CQ_OK;
@@ -395,8 +405,7 @@ static int check_rules(const vm_symbol *y, const vx_new_order *r, cq_dec ref_pri
   cq_dec g;
   bool priced = r->type == CQ_ORDER_LIMIT || r->type == CQ_ORDER_STOP_LIMIT;
   if (priced) {
-    if (cq_dec_sign(r->price) <= 0)
-      return res_set(res, VX_BAD_PARAM, NULL, "Invalid price.");
+    if (cq_dec_sign(r->price) <= 0) return res_set(res, VX_BAD_PARAM, NULL, "Invalid price.");
     if (cq_dec_round_step(r->price, ins->tick, CQ_ROUND_FLOOR, &g, NULL) || !cq_dec_eq(g, r->price))
       return res_set(res, VX_FILTER, "PRICE_FILTER", "Filter failure: PRICE_FILTER");
   }
@@ -488,9 +497,9 @@ int vx_place(vx_exchange *x, const vx_new_order *r, int64_t now, vx_order *out, 
   cq_dec best_bid = dec_of(bid.price, y->ins.tick), best_ask = dec_of(ask.price, y->ins.tick);
   cq_dec last = dec_of(vm_price(x->mkt, r->sym, now), y->ins.tick);
   cq_dec ref = r->type == CQ_ORDER_LIMIT || r->type == CQ_ORDER_STOP_LIMIT ? r->price
-               : r->type == CQ_ORDER_STOP                                 ? r->stop
-               : r->side == CQ_SIDE_BUY                                   ? best_ask
-                                                                          : best_bid;
+               : r->type == CQ_ORDER_STOP                                  ? r->stop
+               : r->side == CQ_SIDE_BUY                                    ? best_ask
+                                                                           : best_bid;
   vx_new_order q = *r;
   if (cq_dec_sign(r->quote_qty) > 0) { /* a market order for a quote amount */
     cq_dec n;
@@ -550,7 +559,8 @@ int vx_place(vx_exchange *x, const vx_new_order *r, int64_t now, vx_order *out, 
   }
   vx_balance *hb = bal_get(a, hold_asset, false);
   if (!hb || cq_dec_cmp(hb->free, need) < 0) {
-    rc = res_set(res, VX_INSUFFICIENT, NULL, "Account has insufficient balance for requested action.");
+    rc = res_set(res, VX_INSUFFICIENT, NULL,
+                 "Account has insufficient balance for requested action.");
     goto done;
   }
   vx_order *o = new_record(x);
@@ -638,8 +648,7 @@ int vx_query(vx_exchange *x, int account, int sym, int64_t id, const char *cid, 
   return rc;
 }
 
-int vx_open_orders(vx_exchange *x, int account, int sym, vx_order **out, size_t *n,
-                   cq_error *err) {
+int vx_open_orders(vx_exchange *x, int account, int sym, vx_order **out, size_t *n, cq_error *err) {
   pthread_mutex_lock(&x->mu);
   size_t k = 0;
   for (size_t i = 0; i < x->nord; i++)
@@ -738,8 +747,8 @@ int vx_market_step(vx_exchange *x, int64_t now, cq_error *err) {
       touched = true;
     } else {
       /* the opposite synthetic liquidity that crossed the order's price fills it */
-      cq_dec av = avail_to(x, o->sym, o->side == CQ_SIDE_BUY ? CQ_SIDE_BUY : CQ_SIDE_SELL,
-                           &o->price, now);
+      cq_dec av =
+          avail_to(x, o->sym, o->side == CQ_SIDE_BUY ? CQ_SIDE_BUY : CQ_SIDE_SELL, &o->price, now);
       if (cq_dec_sign(av) <= 0) continue;
       cq_dec rem;
       if (cq_dec_sub(o->qty, o->filled, &rem, NULL)) continue;

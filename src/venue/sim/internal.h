@@ -149,7 +149,7 @@ typedef struct vx_order {
   bool triggered; /* a stop whose price traded */
   bool working;   /* on the book (Binance isWorking) */
   int64_t time_ms, update_ms, working_ms;
-  cq_dec locked;  /* what it holds of its account (quote for buys, base for sells) */
+  cq_dec locked; /* what it holds of its account (quote for buys, base for sells) */
   char reason[64];
 } vx_order;
 
@@ -169,10 +169,10 @@ typedef struct vx_event {
   vx_event_kind kind;
   int account;
   int64_t time_ms;
-  vx_order order;      /* VX_EV_ORDER: the order after the change */
-  char exec_type[16];  /* NEW, TRADE, CANCELED, EXPIRED, REJECTED */
+  vx_order order;     /* VX_EV_ORDER: the order after the change */
+  char exec_type[16]; /* NEW, TRADE, CANCELED, EXPIRED, REJECTED */
   bool has_fill;
-  vx_fill fill;        /* the last fill */
+  vx_fill fill;      /* the last fill */
   vx_balance bal[4]; /* VX_EV_BALANCE: the balances that changed, after the change */
   int nbal;
 } vx_event;
@@ -213,8 +213,8 @@ typedef struct vx_new_order {
 
 /* Places an order at now_ms; on success *out is the order after its immediate matching
  * and fills[0..*nfills) (at most max_fills kept) its fills. Locks x. */
-int vx_place(vx_exchange *x, const vx_new_order *req, int64_t now_ms, vx_order *out,
-             vx_fill *fills, size_t max_fills, size_t *nfills, vx_result *res);
+int vx_place(vx_exchange *x, const vx_new_order *req, int64_t now_ms, vx_order *out, vx_fill *fills,
+             size_t max_fills, size_t *nfills, vx_result *res);
 /* Cancel by order id (> 0) or client id. */
 int vx_cancel(vx_exchange *x, int account, int sym, int64_t order_id, const char *client_id,
               int64_t now_ms, vx_order *out, vx_result *res);
@@ -260,9 +260,9 @@ void vf_add(vf_state *f, const cq_vsim_fault_spec *fault, int64_t now_ms);
 /* What a request should suffer. */
 typedef struct vf_verdict {
   int delay_ms;
-  int status;          /* a 5xx to answer instead, or 429/418; 0 none */
+  int status; /* a 5xx to answer instead, or 429/418; 0 none */
   int64_t retry_after_ms;
-  bool drop_if_order;  /* lose the response of an accepted order */
+  bool drop_if_order; /* lose the response of an accepted order */
 } vf_verdict;
 
 /* Counts a request on path at now_ms and decides its fault. */
@@ -283,15 +283,15 @@ void vf_script_tick(vf_state *f, int64_t now_ms);
 typedef struct vd_request {
   const char *method;
   const char *path;
-  const char *query; /* raw */
-  const char *body;  /* raw form body */
+  const char *query;   /* raw */
+  const char *body;    /* raw form body */
   const char *api_key; /* X-MBX-APIKEY or NULL */
   const char *remote;
 } vd_request;
 
 typedef struct vd_response {
   int status;
-  char *body;    /* malloc'd */
+  char *body; /* malloc'd */
   size_t body_len;
   char *headers; /* malloc'd "Name: value\r\n" lines */
   bool drop;     /* the order was placed; lose the answer */
@@ -303,13 +303,13 @@ void vd_response_release(vd_response *r);
 /* Rate limits of one simulated venue. */
 typedef struct vd_limits {
   pthread_mutex_t mu;
-  int weight_limit;   /* per minute */
+  int weight_limit; /* per minute */
   int orders_10s, orders_day;
-  int64_t minute;     /* the window of used */
+  int64_t minute; /* the window of used */
   int used;
   int64_t sec10, day;
   int orders_used_10s, orders_used_day;
-  bool limited;       /* a 429 was sent in this minute */
+  bool limited; /* a 429 was sent in this minute */
   int64_t ban_until_ms;
   int ban_ms;
 } vd_limits;
@@ -346,7 +346,8 @@ int vd_binance_listen_account(vd_binance *b, const char *key, int64_t now_ms);
 void vd_hmac_hex(const char *key, const char *data, size_t len, char out[65]);
 
 /* Stream messages (malloc'd JSON text; NULL on out of memory). */
-char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t event_ms, bool agg);
+char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t event_ms,
+                           bool agg);
 char *vd_binance_book_ticker_msg(const vm_market *m, int s, int64_t step, const vm_level *bid,
                                  const vm_level *ask);
 char *vd_binance_kline_msg(const vm_market *m, int s, const char *interval, int64_t len_ms,

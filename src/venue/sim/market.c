@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "cquant/data.h"
-#include "cquant/store.h"
 #include "cquant/match.h"
 #include "cquant/net.h"
+#include "cquant/store.h"
 #include "internal.h"
 
 #define YEAR_MS (365.0 * 86400000.0)
@@ -38,7 +38,9 @@ static uint64_t h3(uint64_t key, uint64_t a, uint64_t b) {
 }
 
 /* [0, 1) */
-static double u01(uint64_t h) { return (double)(h >> 11) * (1.0 / 9007199254740992.0); }
+static double u01(uint64_t h) {
+  return (double)(h >> 11) * (1.0 / 9007199254740992.0);
+}
 
 static uint64_t str_hash(const char *s) {
   uint64_t h = 1469598103934665603ULL;
@@ -46,9 +48,8 @@ static uint64_t str_hash(const char *s) {
   return h;
 }
 
-static const int64_t octave_ms[] = {1000,        10000,       60000,        300000,
-                                    1800000,     10800000,    86400000,     604800000,
-                                    INT64_C(5184000000)};
+static const int64_t octave_ms[] = {
+    1000, 10000, 60000, 300000, 1800000, 10800000, 86400000, 604800000, INT64_C(5184000000)};
 #define NOCT (sizeof octave_ms / sizeof octave_ms[0])
 
 static double default_price(const char *base) {
@@ -69,7 +70,8 @@ static int replay_init(vm_market *m, const char *q, cq_error *err) {
   char uri[512], venue[CQ_VENUE_MAX], symbol[CQ_SYMBOL_MAX], tf[CQ_TF_STRMAX];
   size_t ul = (size_t)(qm - q);
   if (ul == 0 || ul >= sizeof uri)
-    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': the store URI is empty or too long", q);
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': the store URI is empty or too long",
+                        q);
   memcpy(uri, q, ul);
   uri[ul] = 0;
   if (!cq_query_get(qm + 1, "venue", venue, sizeof venue) ||
@@ -206,8 +208,7 @@ void vm_release(vm_market *m) {
 
 int vm_find(const vm_market *m, const char *name) {
   for (size_t i = 0; i < m->nsyms; i++)
-    if (!strcmp(m->syms[i].ins.symbol, name) || !strcmp(m->syms[i].ins.native, name))
-      return (int)i;
+    if (!strcmp(m->syms[i].ins.symbol, name) || !strcmp(m->syms[i].ins.native, name)) return (int)i;
   return -1;
 }
 
@@ -437,8 +438,7 @@ static double level_qty(const vm_symbol *y, int64_t ticks, int64_t step, int sid
   return q < y->lot ? y->lot : q;
 }
 
-void vm_book(const vm_market *m, int s, int64_t step, vm_level *bids, vm_level *asks,
-             size_t nlev) {
+void vm_book(const vm_market *m, int s, int64_t step, vm_level *bids, vm_level *asks, size_t nlev) {
   const vm_symbol *y = &m->syms[s];
   double mid = raw_price(y, step * VM_BOOK_STEP_MS) / y->tick;
   int64_t bid = (int64_t)floor(mid);

@@ -7,7 +7,14 @@
 
 enum { MAX_CONNS = 256, MAX_SUBS = 64, MAX_TICK_TRADES = 4096 };
 
-typedef enum vs_sub_kind { SUB_TRADE = 0, SUB_AGG, SUB_BOOK_TICKER, SUB_KLINE, SUB_DEPTH, SUB_DEPTH100 } vs_sub_kind;
+typedef enum vs_sub_kind {
+  SUB_TRADE = 0,
+  SUB_AGG,
+  SUB_BOOK_TICKER,
+  SUB_KLINE,
+  SUB_DEPTH,
+  SUB_DEPTH100
+} vs_sub_kind;
 
 typedef struct vs_sub {
   vs_sub_kind kind;

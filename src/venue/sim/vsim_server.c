@@ -34,18 +34,24 @@ static bool parse_stream(const vm_market *m, const char *name, vs_sub *out) {
   if (!at || at == name || (size_t)(at - name) >= CQ_SYMBOL_MAX) return false;
   char sym[CQ_SYMBOL_MAX];
   size_t n = (size_t)(at - name);
-  for (size_t i = 0; i < n; i++) sym[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+  for (size_t i = 0; i < n; i++)
+    sym[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
   sym[n] = 0;
   out->sym = -1;
   for (size_t i = 0; i < m->nsyms; i++)
     if (!strcmp(m->syms[i].ins.native, sym)) out->sym = (int)i;
   if (out->sym < 0) return false;
   const char *k = at + 1;
-  if (!strcmp(k, "trade")) out->kind = SUB_TRADE;
-  else if (!strcmp(k, "aggTrade")) out->kind = SUB_AGG;
-  else if (!strcmp(k, "bookTicker")) out->kind = SUB_BOOK_TICKER;
-  else if (!strcmp(k, "depth") || !strcmp(k, "depth@1000ms")) out->kind = SUB_DEPTH;
-  else if (!strcmp(k, "depth@100ms")) out->kind = SUB_DEPTH100;
+  if (!strcmp(k, "trade"))
+    out->kind = SUB_TRADE;
+  else if (!strcmp(k, "aggTrade"))
+    out->kind = SUB_AGG;
+  else if (!strcmp(k, "bookTicker"))
+    out->kind = SUB_BOOK_TICKER;
+  else if (!strcmp(k, "depth") || !strcmp(k, "depth@1000ms"))
+    out->kind = SUB_DEPTH;
+  else if (!strcmp(k, "depth@100ms"))
+    out->kind = SUB_DEPTH100;
   else if (!strncmp(k, "kline_", 6)) {
     out->kind = SUB_KLINE;
     out->len = vd_interval_ms(k + 6);
@@ -127,15 +133,19 @@ static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) 
   const char *method = m ? json_string_value(m) : NULL;
   long long idv = jid && json_is_integer(jid) ? (long long)json_integer_value(jid) : 0;
   if (!method || !jid) {
-    snprintf(reply, sizeof reply, "{\"error\":{\"code\":3,\"msg\":\"Invalid JSON: expected method "
-             "and id\"},\"id\":%lld}", idv);
+    snprintf(reply, sizeof reply,
+             "{\"error\":{\"code\":3,\"msg\":\"Invalid JSON: expected method "
+             "and id\"},\"id\":%lld}",
+             idv);
     goto done;
   }
   if (!strcmp(method, "SUBSCRIBE") || !strcmp(method, "UNSUBSCRIBE")) {
     bool sub_ = !strcmp(method, "SUBSCRIBE");
     if (!json_is_array(p)) {
-      snprintf(reply, sizeof reply, "{\"error\":{\"code\":2,\"msg\":\"Invalid request: params must "
-               "be an array\"},\"id\":%lld}", idv);
+      snprintf(reply, sizeof reply,
+               "{\"error\":{\"code\":2,\"msg\":\"Invalid request: params must "
+               "be an array\"},\"id\":%lld}",
+               idv);
       goto done;
     }
     size_t i;
@@ -145,8 +155,10 @@ static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) 
       if (!name) continue;
       if (sub_) {
         if (!conn_add_sub(s, c, name)) {
-          snprintf(reply, sizeof reply, "{\"error\":{\"code\":2,\"msg\":\"Invalid request: unknown "
-                   "stream\"},\"id\":%lld}", idv);
+          snprintf(reply, sizeof reply,
+                   "{\"error\":{\"code\":2,\"msg\":\"Invalid request: unknown "
+                   "stream\"},\"id\":%lld}",
+                   idv);
           goto done;
         }
       } else {
@@ -173,8 +185,10 @@ static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) 
       json_decref(a);
     }
   } else {
-    snprintf(reply, sizeof reply, "{\"error\":{\"code\":2,\"msg\":\"Invalid request: unknown "
-             "method\"},\"id\":%lld}", idv);
+    snprintf(reply, sizeof reply,
+             "{\"error\":{\"code\":2,\"msg\":\"Invalid request: unknown "
+             "method\"},\"id\":%lld}",
+             idv);
   }
 done:
   if (c && reply[0]) ws_send(s, c, NULL, reply);
@@ -219,7 +233,8 @@ static void ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg)
 
 /* ---- the market thread -------------------------------------------------------------------- */
 
-static size_t book_diff(const vm_level *old, const vm_level *cur, size_t n, bool bids, vm_level *out) {
+static size_t book_diff(const vm_level *old, const vm_level *cur, size_t n, bool bids,
+                        vm_level *out) {
   /* levels whose quantity changed, and levels gone (quantity 0) */
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
@@ -275,8 +290,10 @@ static void tick(cq_vsim *s, int64_t now) {
   const size_t max_ev = 256;
   vx_event *ev = malloc(max_ev * sizeof *ev);
   vm_trade *tr = malloc(MAX_TICK_TRADES * sizeof *tr);
-  vm_level *bids = malloc(VM_BOOK_LEVELS * sizeof *bids), *asks = malloc(VM_BOOK_LEVELS * sizeof *asks);
-  vm_level *db = malloc(2 * VM_BOOK_LEVELS * sizeof *db), *da = malloc(2 * VM_BOOK_LEVELS * sizeof *da);
+  vm_level *bids = malloc(VM_BOOK_LEVELS * sizeof *bids),
+           *asks = malloc(VM_BOOK_LEVELS * sizeof *asks);
+  vm_level *db = malloc(2 * VM_BOOK_LEVELS * sizeof *db),
+           *da = malloc(2 * VM_BOOK_LEVELS * sizeof *da);
   if (!ev || !tr || !bids || !asks || !db || !da) goto done;
   size_t nev = vx_events_take(s->ex, ev, max_ev);
   cq_vsim_fault_spec wf;
@@ -319,8 +336,9 @@ static void tick(cq_vsim *s, int64_t now) {
     if (need_book && !vm_in_gap(&s->mkt, now)) {
       vm_book(&s->mkt, sym, step, bids, asks, VM_BOOK_LEVELS);
       vx_add_resting(s->ex, sym, bids, asks, VM_BOOK_LEVELS);
-      if (want[SUB_BOOK_TICKER] && (bids[0].price != st->top_bid.price || bids[0].qty != st->top_bid.qty ||
-                                    asks[0].price != st->top_ask.price || asks[0].qty != st->top_ask.qty)) {
+      if (want[SUB_BOOK_TICKER] &&
+          (bids[0].price != st->top_bid.price || bids[0].qty != st->top_bid.qty ||
+           asks[0].price != st->top_ask.price || asks[0].qty != st->top_ask.qty)) {
         st->top_bid = bids[0];
         st->top_ask = asks[0];
         char *m = vd_binance_book_ticker_msg(&s->mkt, sym, step, &bids[0], &asks[0]);
@@ -427,8 +445,11 @@ int cq_vsim_start(cq_vsim *s, cq_net_loop *loop, const char *host, int port, cq_
   so.host = host ? host : "127.0.0.1";
   so.port = port;
   so.ping_interval_ms = s->opt.ws_ping_ms > 0 ? s->opt.ws_ping_ms : 20000;
-  cq_srv_callbacks cb = {.ctx = s, .on_http = on_http, .on_ws_open = on_ws_open,
-                         .on_ws_message = on_ws_message, .on_ws_close = on_ws_close};
+  cq_srv_callbacks cb = {.ctx = s,
+                         .on_http = on_http,
+                         .on_ws_open = on_ws_open,
+                         .on_ws_message = on_ws_message,
+                         .on_ws_close = on_ws_close};
   cq_server *srv = NULL;
   int rc = cq_server_start(loop, &so, &cb, &srv, err);
   if (rc) return rc;

@@ -77,8 +77,11 @@ static int request(env *e, const char *method, const char *path, const char *par
            body ? "" : q);
   const char *hdrs[] = {"X-MBX-APIKEY: " KEY, "Content-Type: application/x-www-form-urlencoded",
                         NULL};
-  cq_http_request rq = {.method = method, .url = url, .headers = hdrs,
-                        .body = body ? q : NULL, .body_len = body ? strlen(q) : 0};
+  cq_http_request rq = {.method = method,
+                        .url = url,
+                        .headers = hdrs,
+                        .body = body ? q : NULL,
+                        .body_len = body ? strlen(q) : 0};
   memset(resp, 0, sizeof *resp);
   cq_error err;
   return cq_http_do(e->http, &rq, resp, &err);
@@ -93,10 +96,11 @@ static void test_rest(void **state) {
   char buf[32];
   assert_non_null(cq_http_header(&r, "X-MBX-USED-WEIGHT-1M", buf, sizeof buf));
   cq_http_response_release(&r);
-  assert_int_equal(request(e, "POST", "/api/v3/order",
-                           "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=l-1",
-                           true, &r),
-                   CQ_OK);
+  assert_int_equal(
+      request(e, "POST", "/api/v3/order",
+              "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=l-1", true,
+              &r),
+      CQ_OK);
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "\"status\":\"FILLED\""));
   cq_http_response_release(&r);
@@ -105,13 +109,12 @@ static void test_rest(void **state) {
   assert_int_equal(cq_vsim_fault_parse("lose_order:1", &f, NULL), CQ_OK);
   assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
   int rc = request(e, "POST", "/api/v3/order",
-                   "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=l-2", true,
-                   &r);
+                   "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=l-2",
+                   true, &r);
   assert_true(rc == CQ_ENET || rc == CQ_ETIMEOUT);
   cq_http_response_release(&r);
-  assert_int_equal(request(e, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=l-2", true,
-                           &r),
-                   CQ_OK);
+  assert_int_equal(
+      request(e, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=l-2", true, &r), CQ_OK);
   assert_int_equal(r.status, 200);
   cq_http_response_release(&r);
   assert_int_equal(cq_vsim_orders_with_client_id(e->sim, "l-2"), 1);
@@ -168,7 +171,9 @@ static bool wait_for(collector *c, bool (*pred)(collector *c, void *arg), void *
   return ok;
 }
 
-static bool count_at_least(collector *c, void *arg) { return c->n >= *(int *)arg; }
+static bool count_at_least(collector *c, void *arg) {
+  return c->n >= *(int *)arg;
+}
 static bool closed(collector *c, void *arg) {
   (void)arg;
   return c->closes > 0;
@@ -189,8 +194,8 @@ static cq_ws_client *open_ws(env *e, const char *path, collector *c) {
   cq_ws_options_default(&o);
   o.url = url;
   o.reconnect = false;
-  cq_ws_callbacks cb = {.ctx = c, .on_open = on_open, .on_message = on_message,
-                        .on_close = on_close};
+  cq_ws_callbacks cb = {
+      .ctx = c, .on_open = on_open, .on_message = on_message, .on_close = on_close};
   cq_ws_client *ws = NULL;
   cq_error err;
   if (cq_ws_client_open(e->loop, &o, &cb, &ws, &err)) fail_msg("%s", err.msg);
@@ -261,10 +266,11 @@ static void test_user_stream(void **state) {
     struct timespec ts = {0, 100000000};
     nanosleep(&ts, NULL);
   }
-  assert_int_equal(request(e, "POST", "/api/v3/order",
-                           "symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.10000&newClientOrderId=u-1",
-                           true, &r),
-                   CQ_OK);
+  assert_int_equal(
+      request(e, "POST", "/api/v3/order",
+              "symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.10000&newClientOrderId=u-1", true,
+              &r),
+      CQ_OK);
   assert_int_equal(r.status, 200);
   cq_http_response_release(&r);
   assert_true(wait_for(&c, has_text, "\"x\":\"TRADE\""));

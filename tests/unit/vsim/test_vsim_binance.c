@@ -45,7 +45,9 @@ static cq_vsim *make(int weight_limit) {
   return s;
 }
 
-static void ans_free(answer *a) { json_decref(a->j); }
+static void ans_free(answer *a) {
+  json_decref(a->j);
+}
 
 static answer call(cq_vsim *s, const char *method, const char *path, const char *query,
                    const char *key) {
@@ -75,14 +77,18 @@ static int code_of(const answer *a) {
   return (int)json_integer_value(json_object_get(a->j, "code"));
 }
 
-static const char *str_of(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static const char *str_of(json_t *o, const char *k) {
+  return json_string_value(json_object_get(o, k));
+}
 
 static void test_hmac_doc_vector(void **state) {
   (void)state;
-  const char *q = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow="
-                  "5000&timestamp=1499827319559";
+  const char *q =
+      "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow="
+      "5000&timestamp=1499827319559";
   char out[65];
-  vd_hmac_hex("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j", q, strlen(q), out);
+  vd_hmac_hex("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j", q, strlen(q),
+              out);
   assert_string_equal(out, "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71");
 }
 
@@ -202,7 +208,8 @@ static void test_klines(void **state) {
   ans_free(&b);
   cq_vsim_free(s2);
   /* endTime only: the last `limit` up to it */
-  snprintf(q, sizeof q, "symbol=BTCUSDT&interval=1d&endTime=%lld&limit=3", (long long)(T0 - 86400000));
+  snprintf(q, sizeof q, "symbol=BTCUSDT&interval=1d&endTime=%lld&limit=3",
+           (long long)(T0 - 86400000));
   a = call(s, "GET", "/api/v3/klines", q, NULL);
   assert_int_equal(json_array_size(a.j), 3);
   ans_free(&a);
@@ -338,11 +345,12 @@ static void test_orders(void **state) {
   ans_free(&a);
   /* a FOK beyond the liquidity up to its price: accepted, expired, nothing filled */
   a = call(s, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1", NULL);
-  double lvl = atof(json_string_value(json_array_get(json_array_get(json_object_get(a.j, "asks"), 0), 1)));
+  double lvl =
+      atof(json_string_value(json_array_get(json_array_get(json_object_get(a.j, "asks"), 0), 1)));
   ans_free(&a);
   snprintf(p, sizeof p,
-           "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=FOK&quantity=%.5f&price=%.2f", lvl + 0.001,
-           ask);
+           "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=FOK&quantity=%.5f&price=%.2f",
+           lvl + 0.001, ask);
   a = signed_call(s, "POST", "/api/v3/order", p);
   assert_int_equal(a.status, 200);
   assert_string_equal(str_of(a.j, "status"), "EXPIRED");
@@ -552,8 +560,12 @@ static void test_stream_messages(void **state) {
   assert_int_equal(vm_init(&m, &o, NULL), CQ_OK);
   vx_exchange *x = NULL;
   assert_int_equal(vx_new(&m, &o, &x, NULL), CQ_OK);
-  vx_new_order r = {.account = 0, .sym = 0, .client_id = "ev-1", .side = CQ_SIDE_BUY,
-                    .type = CQ_ORDER_MARKET, .qty = CQ_DEC(1000, 5)};
+  vx_new_order r = {.account = 0,
+                    .sym = 0,
+                    .client_id = "ev-1",
+                    .side = CQ_SIDE_BUY,
+                    .type = CQ_ORDER_MARKET,
+                    .qty = CQ_DEC(1000, 5)};
   vx_order ord;
   vx_fill fills[8];
   size_t nf;
@@ -626,12 +638,11 @@ static void test_stream_messages(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_hmac_doc_vector), cmocka_unit_test(test_public),
-      cmocka_unit_test(test_klines),          cmocka_unit_test(test_auth),
-      cmocka_unit_test(test_orders),          cmocka_unit_test(test_listen_key),
-      cmocka_unit_test(test_depth_has_orders),
-      cmocka_unit_test(test_rate_limits),     cmocka_unit_test(test_faults),
-      cmocka_unit_test(test_stream_messages),
+      cmocka_unit_test(test_hmac_doc_vector),  cmocka_unit_test(test_public),
+      cmocka_unit_test(test_klines),           cmocka_unit_test(test_auth),
+      cmocka_unit_test(test_orders),           cmocka_unit_test(test_listen_key),
+      cmocka_unit_test(test_depth_has_orders), cmocka_unit_test(test_rate_limits),
+      cmocka_unit_test(test_faults),           cmocka_unit_test(test_stream_messages),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

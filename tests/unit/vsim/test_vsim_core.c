@@ -81,8 +81,13 @@ static void test_resting_fills(void **state) {
   }
   assert_true(t_low > 0);
   cq_dec price = on_tick(b0.price - 10 * y->tick, y->ins.tick);
-  vx_new_order r = {.account = 0, .sym = 0, .client_id = "rest", .side = CQ_SIDE_BUY,
-                    .type = CQ_ORDER_LIMIT, .tif = CQ_TIF_GTC, .qty = CQ_DEC(500000, 5),
+  vx_new_order r = {.account = 0,
+                    .sym = 0,
+                    .client_id = "rest",
+                    .side = CQ_SIDE_BUY,
+                    .type = CQ_ORDER_LIMIT,
+                    .tif = CQ_TIF_GTC,
+                    .qty = CQ_DEC(500000, 5),
                     .price = price};
   vx_order o;
   vx_fill fills[4];
@@ -137,8 +142,12 @@ static void test_stop_and_cancel(void **state) {
   const vm_symbol *y = &f.m.syms[0];
   double p0 = vm_price(&f.m, 0, T0);
   /* a sell stop above the market would trigger at once: refused */
-  vx_new_order r = {.account = 0, .sym = 0, .client_id = "stop", .side = CQ_SIDE_SELL,
-                    .type = CQ_ORDER_STOP, .qty = CQ_DEC(10000, 5),
+  vx_new_order r = {.account = 0,
+                    .sym = 0,
+                    .client_id = "stop",
+                    .side = CQ_SIDE_SELL,
+                    .type = CQ_ORDER_STOP,
+                    .qty = CQ_DEC(10000, 5),
                     .stop = on_tick(p0 + 50 * y->tick, y->ins.tick)};
   vx_order o;
   vx_fill fl[4];
@@ -314,10 +323,8 @@ static void test_replay(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_resting_fills),
-      cmocka_unit_test(test_stop_and_cancel),
-      cmocka_unit_test(test_gap_and_candles),
-      cmocka_unit_test(test_files),
+      cmocka_unit_test(test_resting_fills),   cmocka_unit_test(test_stop_and_cancel),
+      cmocka_unit_test(test_gap_and_candles), cmocka_unit_test(test_files),
       cmocka_unit_test(test_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,7 +184,9 @@ static int rest(env *e, const char *method, const char *path, const char *params
 /* ---- tests ---------------------------------------------------------------------------------- */
 
 /* The server the simulator started. */
-static cq_server *grab(env *e) { return e->sim->srv; }
+static cq_server *grab(env *e) {
+  return e->sim->srv;
+}
 
 static void test_routing(void **state) {
   env *e = *state;
@@ -193,7 +195,9 @@ static void test_routing(void **state) {
   assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 1, "/ws/btcusdt@nothing", ""), 400);
   assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 1, "/elsewhere", ""), 404);
   assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 1, "/ws", ""), 0);
-  const char *sub = "{\"method\":\"SUBSCRIBE\",\"params\":[\"ethusdt@aggTrade\",\"btcusdt@bookTicker\"],\"id\":7}";
+  const char *sub =
+      "{\"method\":\"SUBSCRIBE\",\"params\":[\"ethusdt@aggTrade\",\"btcusdt@bookTicker\"],\"id\":"
+      "7}";
   s->cb.on_ws_message(s->cb.ctx, 1, sub, strlen(sub));
   assert_int_equal(count(s, 1, "{\"result\":null,\"id\":7}"), 1);
   const char *list = "{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":8}";
@@ -215,15 +219,20 @@ static void test_routing(void **state) {
   /* combined streams are wrapped */
   assert_int_equal(
       s->cb.on_ws_open(s->cb.ctx, 2, "/stream", "streams=btcusdt@trade/ethusdt@kline_1m"), 0);
-  assert_true(wait_count(e, s, 2, "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\"", 1, 1000));
+  assert_true(
+      wait_count(e, s, 2, "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\"", 1, 1000));
   assert_true(
       wait_count(e, s, 2, "{\"stream\":\"ethusdt@kline_1m\",\"data\":{\"e\":\"kline\"", 1, 1000));
   /* a minute passes: the closed candle is sent with x true */
   assert_true(wait_count(e, s, 2, "\"x\":true", 1, 1000));
   s->cb.on_ws_close(s->cb.ctx, 2);
   /* REST through the server callback, the API key from the header */
-  cq_srv_request rq = {.method = "POST", .path = "/api/v3/userDataStream", .query = "",
-                       .body = "", .remote = "127.0.0.1", .impl = (void *)KEY};
+  cq_srv_request rq = {.method = "POST",
+                       .path = "/api/v3/userDataStream",
+                       .query = "",
+                       .body = "",
+                       .remote = "127.0.0.1",
+                       .impl = (void *)KEY};
   cq_srv_response resp;
   memset(&resp, 0, sizeof resp);
   s->cb.on_http(s->cb.ctx, &rq, &resp);
@@ -296,10 +305,10 @@ static void test_user_and_drop(void **state) {
   free(r.body);
   free(r.headers);
   assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 4, path, ""), 0);
-  assert_int_equal(rest(e, "POST", "/api/v3/order",
-                        "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=ws-1",
-                        &body),
-                   200);
+  assert_int_equal(
+      rest(e, "POST", "/api/v3/order",
+           "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=ws-1", &body),
+      200);
   free(body);
   assert_true(wait_count(e, s, 4, "\"e\":\"outboundAccountPosition\"", 1, 100));
   assert_int_equal(count(s, 4, "\"x\":\"NEW\""), 1);
