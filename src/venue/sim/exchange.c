@@ -266,9 +266,16 @@ static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool
     /* the fee in base: qty * rate, rounded up at 8 digits */
     if (cq_dec_mul(qty, rate, CQ_MONEY_SCALE, CQ_ROUND_CEIL, &fee, NULL)) return CQ_EOVERFLOW;
     snprintf(f.fee_asset, sizeof f.fee_asset, "%s", y->ins.base);
-    cq_dec got;
-    if (cq_dec_sub(o->locked, quote, &o->locked, NULL) ||
-        cq_dec_sub(qb->locked, quote, &qb->locked, NULL) || cq_dec_sub(qty, fee, &got, NULL) ||
+    cq_dec got, from_lock = quote, extra = CQ_DEC(0, 8);
+    /* fills rounded one by one may pass the amount locked by a rounding unit: the rest
+     * comes from free */
+    if (cq_dec_cmp(quote, o->locked) > 0) {
+      from_lock = o->locked;
+      if (cq_dec_sub(quote, o->locked, &extra, NULL)) return CQ_EOVERFLOW;
+    }
+    if (cq_dec_sub(o->locked, from_lock, &o->locked, NULL) ||
+        cq_dec_sub(qb->locked, from_lock, &qb->locked, NULL) ||
+        cq_dec_sub(qb->free, extra, &qb->free, NULL) || cq_dec_sub(qty, fee, &got, NULL) ||
         cq_dec_add(bb->free, got, &bb->free, NULL))
       return CQ_EOVERFLOW;
   } else {
