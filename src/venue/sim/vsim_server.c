@@ -233,26 +233,58 @@ static void ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg)
 
 /* ---- the market thread -------------------------------------------------------------------- */
 
-static size_t book_diff(const vm_level *old, const vm_level *cur, size_t n, bool bids,
-                        vm_level *out) {
-  /* levels whose quantity changed, and levels gone (quantity 0) */
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++) {
-    bool same = false;
-    for (size_t j = 0; j < n; j++)
-      if (old[j].price == cur[i].price) {
-        same = old[j].qty == cur[i].qty;
-        break;
+/* A diff from the book as last sent (step a) to the current one (step b), as Binance
+ * aggregates one: every level that changed at any step in (a, b], with its quantity at b
+ * (0: gone). A client that applies it to a snapshot taken at any step in [a, b] gets the
+ * book at b. The steps between are the synthetic market's (the users' orders as now). */
+typedef struct lv_track {
+  double price, first;
+  int present;
+  bool changed;
+} lv_track;
+
+#define MAX_MID_STEPS 50
+#define TRACK_MAX (4 * VM_BOOK_LEVELS)
+
+static size_t range_diff(const vm_market *m, int sym, int64_t a, int64_t b, const vm_level *old,
+                         const vm_level *cur, bool bids, vm_level *tmp_b, vm_level *tmp_a,
+                         lv_track *tr, size_t trmax, vm_level *out) {
+  size_t nt = 0;
+  int books = 0;
+  int64_t mids = b - a - 1;
+  if (mids > MAX_MID_STEPS) mids = 0; /* a long pause: the two ends only */
+  for (int64_t k = -1; k <= mids; k++) {
+    const vm_level *lv;
+    if (k < 0) {
+      lv = old;
+    } else if (k == mids) {
+      lv = cur;
+    } else {
+      vm_book(m, sym, a + 1 + k, tmp_b, tmp_a, VM_BOOK_LEVELS);
+      lv = bids ? tmp_b : tmp_a;
+    }
+    books++;
+    for (size_t i = 0; i < VM_BOOK_LEVELS; i++) {
+      if (lv[i].price <= 0) continue;
+      size_t j = 0;
+      while (j < nt && tr[j].price != lv[i].price) j++;
+      if (j == nt) {
+        if (nt == trmax) continue;
+        tr[nt++] = (lv_track){lv[i].price, lv[i].qty, 0, books > 1};
       }
-    if (!same && cur[i].price > 0) out[k++] = cur[i];
+      if (tr[j].first != lv[i].qty) tr[j].changed = true;
+      tr[j].present++;
+    }
   }
-  for (size_t j = 0; j < n; j++) {
-    bool present = false;
-    for (size_t i = 0; i < n && !present; i++) present = old[j].price == cur[i].price;
-    if (!present && old[j].price > 0) out[k++] = (vm_level){old[j].price, 0.0};
+  size_t n = 0;
+  for (size_t j = 0; j < nt; j++) {
+    if (!tr[j].changed && tr[j].present == books) continue;
+    double q = 0.0;
+    for (size_t i = 0; i < VM_BOOK_LEVELS; i++)
+      if (cur[i].price == tr[j].price) q = cur[i].qty;
+    out[n++] = (vm_level){tr[j].price, q};
   }
-  (void)bids;
-  return k;
+  return n;
 }
 
 static void send_depth(cq_vsim *s, vs_sub_kind kind, int sym, const char *msg) {
@@ -292,9 +324,10 @@ static void tick(cq_vsim *s, int64_t now) {
   vm_trade *tr = malloc(MAX_TICK_TRADES * sizeof *tr);
   vm_level *bids = malloc(VM_BOOK_LEVELS * sizeof *bids),
            *asks = malloc(VM_BOOK_LEVELS * sizeof *asks);
-  vm_level *db = malloc(2 * VM_BOOK_LEVELS * sizeof *db),
-           *da = malloc(2 * VM_BOOK_LEVELS * sizeof *da);
-  if (!ev || !tr || !bids || !asks || !db || !da) goto done;
+  vm_level *db = malloc(TRACK_MAX * sizeof *db), *da = malloc(TRACK_MAX * sizeof *da);
+  vm_level *tb = malloc(VM_BOOK_LEVELS * sizeof *tb), *ta = malloc(VM_BOOK_LEVELS * sizeof *ta);
+  lv_track *trk = malloc(TRACK_MAX * sizeof *trk);
+  if (!ev || !tr || !bids || !asks || !db || !da || !tb || !ta || !trk) goto done;
   size_t nev = vx_events_take(s->ex, ev, max_ev);
   cq_vsim_fault_spec wf;
   bool ws_fault = vf_ws_fault(&s->faults, &wf);
@@ -353,8 +386,10 @@ static void tick(cq_vsim *s, int64_t now) {
       }
       if (want[SUB_DEPTH100] && step > st->step) {
         if (st->step) {
-          size_t nb = book_diff(st->bids, bids, VM_BOOK_LEVELS, true, db);
-          size_t na = book_diff(st->asks, asks, VM_BOOK_LEVELS, false, da);
+          size_t nb = range_diff(&s->mkt, sym, st->step, step, st->bids, bids, true, tb, ta, trk,
+                                 TRACK_MAX, db);
+          size_t na = range_diff(&s->mkt, sym, st->step, step, st->asks, asks, false, tb, ta, trk,
+                                 TRACK_MAX, da);
           char *m = vd_binance_depth_msg(&s->mkt, sym, st->step + 1, step, now, db, nb, da, na);
           if (m) send_depth(s, SUB_DEPTH100, sym, m);
           free(m);
@@ -365,8 +400,10 @@ static void tick(cq_vsim *s, int64_t now) {
       }
       if (want[SUB_DEPTH] && step >= st->step1 + 1000 / VM_BOOK_STEP_MS) {
         if (st->step1) {
-          size_t nb = book_diff(st->bids1, bids, VM_BOOK_LEVELS, true, db);
-          size_t na = book_diff(st->asks1, asks, VM_BOOK_LEVELS, false, da);
+          size_t nb = range_diff(&s->mkt, sym, st->step1, step, st->bids1, bids, true, tb, ta, trk,
+                                 TRACK_MAX, db);
+          size_t na = range_diff(&s->mkt, sym, st->step1, step, st->asks1, asks, false, tb, ta, trk,
+                                 TRACK_MAX, da);
           char *m = vd_binance_depth_msg(&s->mkt, sym, st->step1 + 1, step, now, db, nb, da, na);
           if (m) send_depth(s, SUB_DEPTH, sym, m);
           free(m);
@@ -416,6 +453,9 @@ done:
   free(asks);
   free(db);
   free(da);
+  free(tb);
+  free(ta);
+  free(trk);
 }
 
 static void *market_main(void *arg) {

@@ -291,6 +291,110 @@ static void test_depth(void **state) {
   s->cb.on_ws_close(s->cb.ctx, 3);
 }
 
+/* ---- a local book kept as Binance documents it ------------------------------------------ */
+
+typedef struct lbook {
+  double px[2][4096], q[2][4096];
+  int n[2];
+} lbook;
+
+static void lb_set(lbook *b, int side, double px, double q) {
+  for (int i = 0; i < b->n[side]; i++)
+    if (b->px[side][i] == px) {
+      if (q == 0) {
+        b->px[side][i] = b->px[side][b->n[side] - 1];
+        b->q[side][i] = b->q[side][--b->n[side]];
+      } else {
+        b->q[side][i] = q;
+      }
+      return;
+    }
+  if (q != 0 && b->n[side] < 4096) {
+    b->px[side][b->n[side]] = px;
+    b->q[side][b->n[side]++] = q;
+  }
+}
+
+static void lb_apply(lbook *b, json_t *bids, json_t *asks) {
+  json_t *sides[2] = {bids, asks};
+  for (int k = 0; k < 2; k++)
+    for (size_t i = 0; i < json_array_size(sides[k]); i++) {
+      json_t *l = json_array_get(sides[k], i);
+      lb_set(b, k, atof(json_string_value(json_array_get(l, 0))),
+             atof(json_string_value(json_array_get(l, 1))));
+    }
+}
+
+static json_t *snapshot(env *e) {
+  cq_srv_response r;
+  cq_vsim_handle(e->sim, "GET", "/api/v3/depth", "symbol=ETHUSDT&limit=200", "", NULL, &r);
+  json_t *j = json_loads(r.body, 0, NULL);
+  free(r.body);
+  free(r.headers);
+  return j;
+}
+
+/* snapshot + the diffs after it == the snapshot at the last diff, level for level, for the
+ * one-second stream whose diffs aggregate ten steps */
+static void test_depth_sync(void **state) {
+  env *e = *state;
+  cq_server *s = grab(e);
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 6, "/ws/ethusdt@depth", ""), 0);
+  assert_true(wait_count(e, s, 6, "depthUpdate", 2, 100));
+  advance(e, 350);
+  json_t *snap = snapshot(e);
+  long long L = json_integer_value(json_object_get(snap, "lastUpdateId"));
+  lbook *b = calloc(1, sizeof *b);
+  lb_apply(b, json_object_get(snap, "bids"), json_object_get(snap, "asks"));
+  json_decref(snap);
+  int have = count(s, 6, "depthUpdate");
+  assert_true(wait_count(e, s, 6, "depthUpdate", have + 6, 100));
+  long long last_u = -1;
+  bool first = true;
+  pthread_mutex_lock(&s->mu);
+  for (int i = 0; i < s->n; i++) {
+    if (s->msgs[i].conn != 6) continue;
+    json_t *j = json_loads(s->msgs[i].text, 0, NULL);
+    long long U = json_integer_value(json_object_get(j, "U"));
+    long long u = json_integer_value(json_object_get(j, "u"));
+    if (u <= L) {
+      json_decref(j);
+      continue;
+    }
+    if (first)
+      assert_true(U <= L + 1 && L + 1 <= u);
+    else
+      assert_int_equal(U, last_u + 1);
+    first = false;
+    lb_apply(b, json_object_get(j, "b"), json_object_get(j, "a"));
+    last_u = u;
+    json_decref(j);
+  }
+  pthread_mutex_unlock(&s->mu);
+  assert_false(first);
+  /* the book at step last_u, from REST */
+  cq_vsim_set_clock(e->sim, last_u * VM_BOOK_STEP_MS);
+  lbook *want = calloc(1, sizeof *want);
+  snap = snapshot(e);
+  assert_int_equal(json_integer_value(json_object_get(snap, "lastUpdateId")), last_u);
+  lb_apply(want, json_object_get(snap, "bids"), json_object_get(snap, "asks"));
+  json_decref(snap);
+  for (int k = 0; k < 2; k++) {
+    assert_int_equal(b->n[k], want->n[k]);
+    for (int i = 0; i < want->n[k]; i++) {
+      bool found = false;
+      for (int j = 0; j < b->n[k]; j++)
+        if (b->px[k][j] == want->px[k][i]) {
+          found = true;
+          assert_true(b->q[k][j] == want->q[k][i]);
+        }
+      assert_true(found);
+    }
+  }
+  free(b);
+  free(want);
+}
+
 static void test_user_and_drop(void **state) {
   env *e = *state;
   cq_server *s = grab(e);
@@ -337,6 +441,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_depth_sync, setup, teardown),
       cmocka_unit_test_setup_teardown(test_user_and_drop, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
