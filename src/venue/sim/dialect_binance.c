@@ -217,6 +217,38 @@ static int symbol_param(req_ctx *c, bool required, int *sym) {
   return 1;
 }
 
+/* symbols=["BTCUSDT","ETHUSDT"]: 0 absent, 1 the symbols marked in sel, -1 answered. */
+static int symbols_param(req_ctx *c, bool sel[VSIM_MAX_SYMBOLS]) {
+  char buf[1024];
+  memset(sel, 0, VSIM_MAX_SYMBOLS * sizeof sel[0]);
+  if (!param(c, "symbols", buf, sizeof buf)) return 0;
+  json_error_t je;
+  json_t *a = json_loads(buf, 0, &je);
+  int rc = 1;
+  if (!json_is_array(a) || json_array_size(a) == 0) {
+    respond_err(c->resp, 400, -1100,
+                "Illegal characters found in parameter 'symbols'; legal range is "
+                "'^\\[(\"[A-Z0-9-_.]{1,20}\"(,\"[A-Z0-9-_.]{1,20}\"){0,}){0,1}\\]$'.");
+    rc = -1;
+  }
+  size_t i;
+  json_t *v;
+  json_array_foreach(rc > 0 ? a : NULL, i, v) {
+    const char *name = json_string_value(v);
+    int k = -1;
+    for (size_t j = 0; name && j < c->b->mkt->nsyms; j++)
+      if (!strcmp(c->b->mkt->syms[j].ins.native, name)) k = (int)j;
+    if (k < 0) {
+      respond_err(c->resp, 400, -1121, "Invalid symbol.");
+      rc = -1;
+      break;
+    }
+    sel[k] = true;
+  }
+  json_decref(a);
+  return rc;
+}
+
 /* ---- rate limits ------------------------------------------------------------------------- */
 
 int vd_binance_init(vd_binance *b, vm_market *mkt, vx_exchange *ex, vf_state *faults,
@@ -515,7 +547,10 @@ static json_t *rate_limit(const char *type, const char *interval, int num, int l
 
 static void h_exchange_info(req_ctx *c) {
   int only;
+  bool sel[VSIM_MAX_SYMBOLS];
   if (symbol_param(c, false, &only) < 0) return;
+  int hs = symbols_param(c, sel);
+  if (hs < 0) return;
   json_t *j = json_object(), *lims = json_array(), *syms = json_array();
   if (!j || !lims || !syms) {
     json_decref(lims);
@@ -533,7 +568,8 @@ static void h_exchange_info(req_ctx *c) {
   jset(j, "rateLimits", lims);
   jset(j, "exchangeFilters", json_array());
   for (size_t i = 0; i < c->b->mkt->nsyms; i++)
-    if (only < 0 || (int)i == only) json_array_append_new(syms, symbol_info(&c->b->mkt->syms[i]));
+    if ((hs ? sel[i] : only < 0) || (int)i == only)
+      json_array_append_new(syms, symbol_info(&c->b->mkt->syms[i]));
   jset(j, "symbols", syms);
   respond_json(c->resp, 200, j);
 }
@@ -763,8 +799,11 @@ static json_t *book_ticker(vd_binance *b, int s, int64_t now) {
 
 static void h_book_ticker(req_ctx *c) {
   int s;
+  bool sel[VSIM_MAX_SYMBOLS];
   int r = symbol_param(c, false, &s);
   if (r < 0) return;
+  int hs = symbols_param(c, sel);
+  if (hs < 0) return;
   if (r == 1) {
     respond_json(c->resp, 200, book_ticker(c->b, s, c->now));
     return;
@@ -772,7 +811,7 @@ static void h_book_ticker(req_ctx *c) {
   json_t *a = json_array();
   if (a)
     for (size_t i = 0; i < c->b->mkt->nsyms; i++)
-      json_array_append_new(a, book_ticker(c->b, (int)i, c->now));
+      if (!hs || sel[i]) json_array_append_new(a, book_ticker(c->b, (int)i, c->now));
   respond_json(c->resp, 200, a);
 }
 
@@ -817,8 +856,11 @@ static json_t *ticker24(vd_binance *b, int s, int64_t now) {
 
 static void h_ticker24(req_ctx *c) {
   int s;
+  bool sel[VSIM_MAX_SYMBOLS];
   int r = symbol_param(c, false, &s);
   if (r < 0) return;
+  int hs = symbols_param(c, sel);
+  if (hs < 0) return;
   if (r == 1) {
     respond_json(c->resp, 200, ticker24(c->b, s, c->now));
     return;
@@ -826,7 +868,7 @@ static void h_ticker24(req_ctx *c) {
   json_t *a = json_array();
   if (a)
     for (size_t i = 0; i < c->b->mkt->nsyms; i++)
-      json_array_append_new(a, ticker24(c->b, (int)i, c->now));
+      if (!hs || sel[i]) json_array_append_new(a, ticker24(c->b, (int)i, c->now));
   respond_json(c->resp, 200, a);
 }
 

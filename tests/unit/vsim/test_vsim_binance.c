@@ -115,6 +115,14 @@ static void test_public(void **state) {
   assert_string_equal(str_of(f, "tickSize"), "0.01000000");
   assert_non_null(strstr(a.headers, "X-MBX-USED-WEIGHT-1M: 22\r\n"));
   ans_free(&a);
+  a = call(s, "GET", "/api/v3/exchangeInfo", "symbols=%5B%22ETHUSDT%22%5D", NULL);
+  assert_int_equal(json_array_size(json_object_get(a.j, "symbols")), 1);
+  assert_string_equal(str_of(json_array_get(json_object_get(a.j, "symbols"), 0), "symbol"),
+                      "ETHUSDT");
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/ticker/bookTicker", "symbols=%5B%22NOPE%22%5D", NULL);
+  assert_int_equal(code_of(&a), -1121);
+  ans_free(&a);
   a = call(s, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=5", NULL);
   assert_int_equal(json_array_size(json_object_get(a.j, "bids")), 5);
   assert_int_equal(json_integer_value(json_object_get(a.j, "lastUpdateId")), T0 / 100);
