@@ -27,9 +27,11 @@ static int64_t wall_ms(void) {
 int64_t cq_vsim_now_ms(cq_vsim *s) {
   pthread_mutex_lock(&s->mu);
   int64_t t = s->pinned_ms ? s->pinned_ms : wall_ms();
-  if (s->mkt.replay && !s->pinned_ms) { /* the stored history, from its start, at speed */
-    double speed = s->opt.speed > 0 ? s->opt.speed : 1.0;
-    t = s->mkt.data0_ms + (int64_t)((double)(t - s->wall0_ms) * speed);
+  double speed = s->opt.speed > 0 ? s->opt.speed : 1.0;
+  if (!s->pinned_ms && (s->mkt.replay || speed != 1.0)) {
+    /* market time: from the replayed series' start (or from now), at speed */
+    int64_t base = s->mkt.replay ? s->mkt.data0_ms : s->wall0_ms;
+    t = base + (int64_t)((double)(t - s->wall0_ms) * speed);
   }
   pthread_mutex_unlock(&s->mu);
   return t + vf_time_offset(&s->faults);
