@@ -872,6 +872,58 @@ static void h_ticker24(req_ctx *c) {
   respond_json(c->resp, 200, a);
 }
 
+static json_t *ticker_price(vd_binance *b, int s, int64_t now) {
+  const vm_symbol *y = &b->mkt->syms[s];
+  vm_trade last[1];
+  size_t n = vm_trades_recent(b->mkt, s, now, last, 1);
+  json_t *j = json_object();
+  if (!j) return NULL;
+  jset(j, "symbol", json_string(y->ins.native));
+  jset(j, "price", jstep(n ? last[0].price : vm_price(b->mkt, s, now), y->ins.tick));
+  return j;
+}
+
+static void h_ticker_price(req_ctx *c) {
+  int s;
+  bool sel[VSIM_MAX_SYMBOLS];
+  int r = symbol_param(c, false, &s);
+  if (r < 0) return;
+  int hs = symbols_param(c, sel);
+  if (hs < 0) return;
+  if (r == 1) {
+    respond_json(c->resp, 200, ticker_price(c->b, s, c->now));
+    return;
+  }
+  json_t *a = json_array();
+  if (a)
+    for (size_t i = 0; i < c->b->mkt->nsyms; i++)
+      if (!hs || sel[i]) json_array_append_new(a, ticker_price(c->b, (int)i, c->now));
+  respond_json(c->resp, 200, a);
+}
+
+/* The mean price of the last five minutes: the mean close of their 1m candles. */
+static void h_avg_price(req_ctx *c) {
+  int s;
+  if (symbol_param(c, true, &s) < 0) return;
+  double sum = 0;
+  int n = 0;
+  int64_t last = vd_interval_floor(c->now, 60000);
+  for (int64_t t = last - 4 * 60000; t <= last; t += 60000) {
+    cq_candle k;
+    if (vm_candle(c->b->mkt, s, t, 60000, c->now, &k)) {
+      sum += k.close;
+      n++;
+    }
+  }
+  json_t *j = json_object();
+  if (j) {
+    jset(j, "mins", json_integer(5));
+    jset(j, "price", jmoney(n ? sum / n : 0.0));
+    jset(j, "closeTime", json_integer(c->now));
+  }
+  respond_json(c->resp, 200, j);
+}
+
 /* ---- orders -------------------------------------------------------------------------------- */
 
 static const char *type_name(const vx_order *o) {
@@ -993,9 +1045,10 @@ static void reject(req_ctx *c, const vx_result *r) {
   }
 }
 
-static void h_new_order(req_ctx *c) {
+static void new_order(req_ctx *c, bool dry) {
   vx_new_order r;
   memset(&r, 0, sizeof r);
+  r.dry = dry;
   r.account = c->account;
   if (symbol_param(c, true, &r.sym) < 0) return;
   char side[16], type[24], tif[8], cid[64], rt[16];
@@ -1083,8 +1136,12 @@ static void h_new_order(req_ctx *c) {
   size_t nf = 0;
   vx_result res;
   if (vx_place(c->b->ex, &r, c->now, &o, fills, 64, &nf, &res)) {
-    if (c->b->counters) c->b->counters->orders_rejected++;
+    if (c->b->counters && !dry) c->b->counters->orders_rejected++;
     reject(c, &res);
+    return;
+  }
+  if (dry) {
+    respond_json(c->resp, 200, json_object());
     return;
   }
   if (c->b->counters) c->b->counters->orders_created++;
@@ -1117,6 +1174,56 @@ static void h_new_order(req_ctx *c) {
     }
   }
   respond_json(c->resp, 200, j);
+}
+
+static void h_new_order(req_ctx *c) {
+  new_order(c, false);
+}
+static void h_test_order(req_ctx *c) {
+  new_order(c, true);
+}
+
+static void h_all_orders(req_ctx *c) {
+  int s;
+  if (symbol_param(c, true, &s) < 0) return;
+  int64_t limit, from_id, start, end;
+  if (int_param(c, "limit", 500, &limit) < 0) return;
+  if (limit <= 0) limit = 500;
+  if (limit > 1000) limit = 1000;
+  if (int_param(c, "orderId", 0, &from_id) < 0) return;
+  if (int_param(c, "startTime", 0, &start) < 0) return;
+  if (int_param(c, "endTime", 0, &end) < 0) return;
+  vx_order *v = NULL;
+  size_t n = 0;
+  if (vx_all_orders(c->b->ex, c->account, s, from_id, start, end, (size_t)limit, &v, &n, NULL)) {
+    respond_json(c->resp, 500, NULL);
+    return;
+  }
+  json_t *a = json_array();
+  for (size_t i = 0; i < n && a; i++)
+    json_array_append_new(a, order_obj(c->b, &v[i], 0, NULL, c->now));
+  free(v);
+  respond_json(c->resp, 200, a);
+}
+
+static json_t *order_limit(const char *interval, int num, int limit, int count) {
+  json_t *r = rate_limit("ORDERS", interval, num, limit);
+  if (r) json_object_set_new(r, "count", json_integer(count));
+  return r;
+}
+
+static void h_rate_limit_order(req_ctx *c) {
+  vd_limits *l = &c->b->lim;
+  pthread_mutex_lock(&l->mu);
+  int n10 = l->sec10 == c->now / 10000 ? l->orders_used_10s : 0;
+  int nday = l->day == c->now / 86400000 ? l->orders_used_day : 0;
+  pthread_mutex_unlock(&l->mu);
+  json_t *a = json_array();
+  if (a) {
+    json_array_append_new(a, order_limit("SECOND", 10, l->orders_10s, n10));
+    json_array_append_new(a, order_limit("DAY", 1, l->orders_day, nday));
+  }
+  respond_json(c->resp, 200, a);
 }
 
 /* orderId or origClientOrderId: 0 ok, -1 answered. */
@@ -1405,18 +1512,24 @@ static const route routes[] = {
     {"GET", "/api/v3/time", 1, 0, AUTH_NONE, false, h_time},
     {"GET", "/api/v3/exchangeInfo", 20, 0, AUTH_NONE, false, h_exchange_info},
     {"GET", "/api/v3/klines", 2, 0, AUTH_NONE, false, h_klines},
+    {"GET", "/api/v3/uiKlines", 2, 0, AUTH_NONE, false, h_klines},
+    {"GET", "/api/v3/avgPrice", 2, 0, AUTH_NONE, false, h_avg_price},
+    {"GET", "/api/v3/ticker/price", 2, 4, AUTH_NONE, false, h_ticker_price},
     {"GET", "/api/v3/trades", 25, 0, AUTH_NONE, false, h_trades},
     {"GET", "/api/v3/historicalTrades", 25, 0, AUTH_KEY, false, h_hist_trades},
-    {"GET", "/api/v3/aggTrades", 4, 0, AUTH_NONE, false, h_agg_trades},
+    {"GET", "/api/v3/aggTrades", 2, 0, AUTH_NONE, false, h_agg_trades},
     {"GET", "/api/v3/depth", 5, 0, AUTH_NONE, false, h_depth},
     {"GET", "/api/v3/ticker/bookTicker", 2, 4, AUTH_NONE, false, h_book_ticker},
     {"GET", "/api/v3/ticker/24hr", 2, 80, AUTH_NONE, false, h_ticker24},
     {"POST", "/api/v3/order", 1, 0, AUTH_SIGNED, true, h_new_order},
+    {"POST", "/api/v3/order/test", 1, 0, AUTH_SIGNED, false, h_test_order},
     {"GET", "/api/v3/order", 4, 0, AUTH_SIGNED, false, h_query_order},
     {"DELETE", "/api/v3/order", 1, 0, AUTH_SIGNED, false, h_cancel_order},
     {"GET", "/api/v3/openOrders", 6, 80, AUTH_SIGNED, false, h_open_orders},
     {"DELETE", "/api/v3/openOrders", 1, 0, AUTH_SIGNED, false, h_cancel_open},
+    {"GET", "/api/v3/allOrders", 20, 0, AUTH_SIGNED, false, h_all_orders},
     {"GET", "/api/v3/account", 20, 0, AUTH_SIGNED, false, h_account},
+    {"GET", "/api/v3/rateLimit/order", 40, 0, AUTH_SIGNED, false, h_rate_limit_order},
     {"GET", "/api/v3/myTrades", 20, 0, AUTH_SIGNED, false, h_my_trades},
     {"POST", "/api/v3/userDataStream", 2, 0, AUTH_KEY, false, h_listen_new},
     {"PUT", "/api/v3/userDataStream", 2, 0, AUTH_KEY, false, h_listen_put},

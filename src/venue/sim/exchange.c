@@ -570,6 +570,7 @@ int vx_place(vx_exchange *x, const vx_new_order *r, int64_t now, vx_order *out, 
                  "Account has insufficient balance for requested action.");
     goto done;
   }
+  if (q.dry) goto done; /* valid: nothing more for a test order */
   vx_order *o = new_record(x);
   if (!o) {
     rc = res_set(res, VX_BAD_PARAM, NULL, "Too many orders in the simulator.");
@@ -653,6 +654,39 @@ int vx_query(vx_exchange *x, int account, int sym, int64_t id, const char *cid, 
     *out = *o;
   pthread_mutex_unlock(&x->mu);
   return rc;
+}
+
+int vx_all_orders(vx_exchange *x, int account, int sym, int64_t from_id, int64_t from_ms,
+                  int64_t to_ms, size_t limit, vx_order **out, size_t *n, cq_error *err) {
+  if (limit == 0) limit = 1;
+  vx_order *v = malloc(limit * sizeof *v);
+  if (!v) return cq_error_set(err, CQ_ENOMEM, "all orders: out of memory");
+  pthread_mutex_lock(&x->mu);
+  size_t k = 0;
+  bool newest = from_id <= 0 && from_ms <= 0; /* no start: the newest `limit` */
+  size_t skip = 0;
+  for (int pass = newest ? 0 : 1; pass < 2; pass++) {
+    size_t seen = 0;
+    for (size_t i = 0; i < x->nord && k < limit; i++) {
+      const vx_order *o = &x->ord[i];
+      if (o->account != account || o->sym != sym) continue;
+      if (from_id > 0 && o->id < from_id) continue;
+      if (from_id <= 0 && from_ms > 0 && o->time_ms < from_ms) continue;
+      if (from_id <= 0 && to_ms > 0 && o->time_ms > to_ms) continue;
+      if (pass == 0) {
+        seen++;
+      } else if (skip) {
+        skip--;
+      } else {
+        v[k++] = *o;
+      }
+    }
+    if (pass == 0) skip = seen > limit ? seen - limit : 0;
+  }
+  pthread_mutex_unlock(&x->mu);
+  *out = v;
+  *n = k;
+  return CQ_OK;
 }
 
 int vx_open_orders(vx_exchange *x, int account, int sym, vx_order **out, size_t *n, cq_error *err) {

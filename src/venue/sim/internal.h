@@ -209,6 +209,7 @@ typedef struct vx_new_order {
   cq_dec qty;
   cq_dec quote_qty; /* MARKET by quote amount (quoteOrderQty); zero: unused */
   cq_dec price, stop;
+  bool dry; /* validate only (order/test): nothing is placed */
 } vx_new_order;
 
 /* Places an order at now_ms; on success *out is the order after its immediate matching
@@ -220,6 +221,10 @@ int vx_cancel(vx_exchange *x, int account, int sym, int64_t order_id, const char
               int64_t now_ms, vx_order *out, vx_result *res);
 int vx_query(vx_exchange *x, int account, int sym, int64_t order_id, const char *client_id,
              vx_order *out, vx_result *res);
+/* Orders of account on sym (any state) with id >= from_id, or created in [from, to] when
+ * from_id <= 0 (0: open bound), at most limit, oldest first; malloc'd copies. */
+int vx_all_orders(vx_exchange *x, int account, int sym, int64_t from_id, int64_t from_ms,
+                  int64_t to_ms, size_t limit, vx_order **out, size_t *n, cq_error *err);
 /* Open orders of account (sym -1: all), malloc'd copies. */
 int vx_open_orders(vx_exchange *x, int account, int sym, vx_order **out, size_t *n, cq_error *err);
 /* Balances of account, malloc'd copy. */

@@ -440,6 +440,56 @@ static void test_depth_has_orders(void **state) {
   cq_vsim_free(s);
 }
 
+static void test_more_endpoints(void **state) {
+  (void)state;
+  cq_vsim *s = make(0);
+  answer a =
+      signed_call(s, "POST", "/api/v3/order/test",
+                  "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=t-1");
+  assert_int_equal(a.status, 200);
+  assert_int_equal(json_object_size(a.j), 0);
+  ans_free(&a);
+  assert_int_equal(cq_vsim_orders_with_client_id(s, "t-1"), 0);
+  a = signed_call(s, "POST", "/api/v3/order/test",
+                  "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.000001");
+  assert_int_equal(code_of(&a), -1013);
+  ans_free(&a);
+  for (int i = 0; i < 3; i++) {
+    char p[160];
+    snprintf(p, sizeof p,
+             "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=all-%d", i);
+    a = signed_call(s, "POST", "/api/v3/order", p);
+    assert_int_equal(a.status, 200);
+    ans_free(&a);
+  }
+  a = signed_call(s, "GET", "/api/v3/allOrders", "symbol=BTCUSDT&limit=2");
+  assert_int_equal(json_array_size(a.j), 2);
+  assert_string_equal(str_of(json_array_get(a.j, 1), "clientOrderId"), "all-2");
+  ans_free(&a);
+  a = signed_call(s, "GET", "/api/v3/allOrders", "symbol=BTCUSDT&orderId=1");
+  assert_int_equal(json_array_size(a.j), 3);
+  ans_free(&a);
+  a = signed_call(s, "GET", "/api/v3/rateLimit/order", "");
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(a.j, 0), "count")), 3);
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/ticker/price", "symbol=ETHUSDT", NULL);
+  assert_true(atof(str_of(a.j, "price")) > 0);
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/avgPrice", "symbol=ETHUSDT", NULL);
+  assert_int_equal(json_integer_value(json_object_get(a.j, "mins")), 5);
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/uiKlines", "symbol=ETHUSDT&interval=1h&limit=2", NULL);
+  assert_int_equal(json_array_size(a.j), 2);
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/nothing", "", NULL);
+  assert_int_equal(a.status, 404);
+  ans_free(&a);
+  a = call(s, "PUT", "/api/v3/klines", "", NULL);
+  assert_int_equal(a.status, 405);
+  ans_free(&a);
+  cq_vsim_free(s);
+}
+
 static void test_listen_key(void **state) {
   (void)state;
   cq_vsim *s = make(0);
@@ -649,8 +699,9 @@ int main(void) {
       cmocka_unit_test(test_hmac_doc_vector),  cmocka_unit_test(test_public),
       cmocka_unit_test(test_klines),           cmocka_unit_test(test_auth),
       cmocka_unit_test(test_orders),           cmocka_unit_test(test_listen_key),
-      cmocka_unit_test(test_depth_has_orders), cmocka_unit_test(test_rate_limits),
-      cmocka_unit_test(test_faults),           cmocka_unit_test(test_stream_messages),
+      cmocka_unit_test(test_depth_has_orders), cmocka_unit_test(test_more_endpoints),
+      cmocka_unit_test(test_rate_limits),      cmocka_unit_test(test_faults),
+      cmocka_unit_test(test_stream_messages),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,6 +140,12 @@ static void test_rest_shapes(void **state) {
   check(s, "account_response.json", "GET", "/api/v3/account", "", true, NULL, false);
   check(s, "account_trades_response.json", "GET", "/api/v3/myTrades", "symbol=BTCUSDT", true, NULL,
         false);
+  check(s, "all_orders_response.json", "GET", "/api/v3/allOrders", "symbol=BTCUSDT", true, NULL,
+        false);
+  check(s, "avg_price_response.json", "GET", "/api/v3/avgPrice", "symbol=BTCUSDT", false, NULL,
+        false);
+  check(s, "ticker_price_response.json", "GET", "/api/v3/ticker/price", "symbol=BTCUSDT", false,
+        NULL, false);
   check(s, "order_response.json", "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=sh-1",
         true, NULL, false);
   json_t *t = answer(s, "GET", "/api/v3/ticker/bookTicker", "symbol=BTCUSDT", false);
