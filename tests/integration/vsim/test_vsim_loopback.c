@@ -104,13 +104,26 @@ static void test_rest(void **state) {
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "\"status\":\"FILLED\""));
   cq_http_response_release(&r);
-  /* the answer of an accepted order lost: the client hears nothing, the order exists once */
+  /* the answer of an accepted order lost: the client hears nothing, the order exists once.
+   * Sent on a connection of its own: on a kept-alive connection that dies before any answer
+   * libcurl sends the request again by itself, which this test is not about. */
   cq_vsim_fault_spec f;
   assert_int_equal(cq_vsim_fault_parse("lose_order:1", &f, NULL), CQ_OK);
   assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
+  cq_http_client *kept = e->http;
+  cq_http_options ho;
+  cq_http_options_default(&ho);
+  ho.max_retries = 0;
+  ho.timeout_ms = 5000;
+  assert_int_equal(cq_http_client_new(&ho, &e->http, NULL), CQ_OK);
   int rc = request(e, "POST", "/api/v3/order",
                    "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=l-2",
                    true, &r);
+  cq_http_client_free(e->http);
+  e->http = kept;
+  if (rc == CQ_OK)
+    fail_msg("an answer arrived after %d attempts, orders with the id: %llu: %d %s", r.attempts,
+             (unsigned long long)cq_vsim_orders_with_client_id(e->sim, "l-2"), r.status, r.body);
   assert_true(rc == CQ_ENET || rc == CQ_ETIMEOUT);
   cq_http_response_release(&r);
   assert_int_equal(
@@ -268,7 +281,7 @@ static void test_user_stream(void **state) {
   }
   assert_int_equal(
       request(e, "POST", "/api/v3/order",
-              "symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.10000&newClientOrderId=u-1", true,
+              "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.01000&newClientOrderId=u-1", true,
               &r),
       CQ_OK);
   assert_int_equal(r.status, 200);
