@@ -164,7 +164,10 @@ typedef struct cq_server cq_server;
 typedef struct cq_srv_request {
   const char *method;  /* "GET"... */
   const char *path;    /* "/api/v3/klines" (no query) */
-  const char *query;   /* "symbol=BTCUSDT&limit=5" (raw, without '?'); "" when none */
+  const char *query;   /* "symbol=BTCUSDT&limit=5" (without '?'); "" when none. Each key
+                          and value percent-encoded as cq_url_encode does (the transport
+                          decodes what arrives), so a query built with cq_url_encode arrives
+                          byte for byte; a '+' sent for a space arrives as "%20" */
   const char *body;    /* "" when none; NUL-terminated */
   size_t body_len;
   const char *remote;  /* peer address */

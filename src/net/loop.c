@@ -177,8 +177,7 @@ int cq_net_loop_new(cq_log *log, cq_net_loop **out, cq_error *err) {
     return cq_error_set(err, CQ_EINTERNAL, "net loop: condition variable");
   }
   if (log) log_route(NULL, log);
-  lws_set_log_level(getenv("CQ_LWS_DEBUG") ? 0xff : (LLL_ERR | LLL_WARN),
-                    getenv("CQ_LWS_DEBUG") ? NULL : lws_emit);
+  lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
 
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);

@@ -299,8 +299,8 @@ static void test_http_basic(void **state) {
   assert_int_equal(s1.requests - s0.requests, 50);
   assert_int_equal(s1.connects, 1);
 
-  /* The query reaches the server as it was sent. */
-  snprintf(url, sizeof url, "%s/q?a=%%22x%%22&b=1%%2C2&c=", f->base);
+  /* The query, with a '+' for a space that arrives as %20. */
+  snprintf(url, sizeof url, "%s/q?a=%%22x%%22&b=1%%2C2&c=&p=1+2&e=%%2B%%26%%3D&f", f->base);
   cq_http_request q = {.method = "GET", .url = url};
   assert_int_equal(cq_http_do(c, &q, &r, &err), 0);
   cq_http_response_release(&r);
@@ -308,7 +308,11 @@ static void test_http_basic(void **state) {
   char got[256];
   snprintf(got, sizeof got, "%s", f->st.last_query);
   pthread_mutex_unlock(&f->st.mu);
+  /* Sent encoded as cq_url_encode would: it arrives byte for byte. */
+  assert_string_equal(got, "a=%22x%22&b=1%2C2&c=&p=1%202&e=%2B%26%3D&f");
   char dec[64];
+  assert_non_null(cq_query_get(got, "e", dec, sizeof dec));
+  assert_string_equal(dec, "+&=");
   assert_non_null(cq_query_get(got, "a", dec, sizeof dec));
   assert_string_equal(dec, "\"x\"");
   assert_non_null(cq_query_get(got, "b", dec, sizeof dec));
