@@ -121,6 +121,7 @@ typedef struct cq_vsim_counters {
   size_t npaths;
   uint64_t orders_created, orders_rejected, responses_dropped;
   uint64_t ws_messages, ws_connections;
+  uint64_t ws_open; /* WebSocket connections open now */
   uint64_t rate_limited, banned;
 } cq_vsim_counters;
 

@@ -112,6 +112,7 @@ static int on_ws_open(void *ctx, uint64_t id, const char *path, const char *quer
   }
   c->used = true;
   s->counters.ws_connections++;
+  s->counters.ws_open++;
 done:
   pthread_mutex_unlock(&s->mu);
   return status;
@@ -201,6 +202,7 @@ static void on_ws_close(void *ctx, uint64_t id) {
   pthread_mutex_lock(&s->mu);
   vs_conn *c = conn_get(s, id);
   if (c) {
+    if (s->counters.ws_open) s->counters.ws_open--;
     free(c->held);
     memset(c, 0, sizeof *c);
   }

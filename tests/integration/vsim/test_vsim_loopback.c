@@ -215,8 +215,16 @@ static cq_ws_client *open_ws(env *e, const char *path, collector *c) {
   return ws;
 }
 
-static void close_ws(cq_ws_client *ws, collector *c) {
+/* Closes the client and waits until the simulator saw the connection end. */
+static void close_ws(env *e, cq_ws_client *ws, collector *c) {
   cq_ws_client_close(ws);
+  for (int i = 0; i < 500; i++) {
+    cq_vsim_counters k;
+    cq_vsim_counters_get(e->sim, &k);
+    if (k.ws_open == 0) break;
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
+  }
   for (int i = 0; i < c->n; i++) free(c->msgs[i]);
   pthread_mutex_destroy(&c->mu);
   pthread_cond_destroy(&c->cv);
@@ -242,7 +250,7 @@ static void test_depth_chain(void **state) {
     json_decref(j);
   }
   pthread_mutex_unlock(&c.mu);
-  close_ws(ws, &c);
+  close_ws(e, ws, &c);
 }
 
 static void test_combined_and_subscribe(void **state) {
@@ -256,7 +264,7 @@ static void test_combined_and_subscribe(void **state) {
   assert_int_equal(cq_ws_send(ws, sub, strlen(sub), &err), CQ_OK);
   assert_true(wait_for(&c, has_text, "{\"result\":null,\"id\":7}"));
   assert_true(wait_for(&c, has_text, "\"e\":\"aggTrade\""));
-  close_ws(ws, &c);
+  close_ws(e, ws, &c);
 }
 
 static void test_user_stream(void **state) {
@@ -289,7 +297,7 @@ static void test_user_stream(void **state) {
   assert_true(wait_for(&c, has_text, "\"x\":\"TRADE\""));
   assert_true(wait_for(&c, has_text, "\"e\":\"outboundAccountPosition\""));
   assert_true(wait_for(&c, has_text, "\"c\":\"u-1\""));
-  close_ws(ws, &c);
+  close_ws(e, ws, &c);
 }
 
 static void test_ws_drop(void **state) {
@@ -302,7 +310,7 @@ static void test_ws_drop(void **state) {
   assert_int_equal(cq_vsim_fault_parse("ws_drop:2", &f, NULL), CQ_OK);
   assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
   assert_true(wait_for(&c, closed, NULL));
-  close_ws(ws, &c);
+  close_ws(e, ws, &c);
 }
 
 int main(void) {
