@@ -1388,8 +1388,8 @@ static void h_my_trades(req_ctx *c) {
   if (int_param(c, "orderId", 0, &order_id) < 0) return;
   vx_mytrade *v = NULL;
   size_t n = 0;
-  if (vx_my_trades(c->b->ex, c->account, s, from_id, start, end, order_id ? 1000000 : (size_t)limit,
-                   &v, &n, NULL)) {
+  if (vx_my_trades(c->b->ex, c->account, s, order_id, from_id, start, end, (size_t)limit, &v, &n,
+                   NULL)) {
     respond_json(c->resp, 500, NULL);
     return;
   }
@@ -1397,7 +1397,6 @@ static void h_my_trades(req_ctx *c) {
   const vm_symbol *y = &c->b->mkt->syms[s];
   size_t k = 0;
   for (size_t i = 0; i < n && a && k < (size_t)limit; i++) {
-    if (order_id && v[i].order_id != order_id) continue;
     json_t *t = json_object();
     if (!t) break;
     jset(t, "symbol", json_string(y->ins.native));

@@ -20,6 +20,8 @@
 #include "internal.h"
 
 #define EV_CAP 8192
+/* My trades kept (the newest; older ones are forgotten in halves). */
+#define MAX_MY_TRADES (1u << 20)
 #define WALK_LEVELS VM_BOOK_LEVELS
 
 static cq_dec dec_of(double v, cq_dec step) {
@@ -292,6 +294,10 @@ static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool
     return CQ_EOVERFLOW;
   o->update_ms = now;
   o->state = cq_dec_cmp(o->filled, o->qty) >= 0 ? CQ_OS_FILLED : CQ_OS_PARTIAL;
+  if (x->ntr == MAX_MY_TRADES) { /* the oldest half goes: memory stays bounded */
+    memmove(x->tr, x->tr + MAX_MY_TRADES / 2, (x->ntr - MAX_MY_TRADES / 2) * sizeof *x->tr);
+    x->ntr -= MAX_MY_TRADES / 2;
+  }
   if (x->ntr == x->captr) {
     size_t cap = x->captr ? x->captr * 2 : 256;
     vx_mytrade *p = realloc(x->tr, cap * sizeof *p);
@@ -727,36 +733,33 @@ int vx_balances(vx_exchange *x, int account, vx_balance **out, size_t *n, int64_
   return CQ_OK;
 }
 
-int vx_my_trades(vx_exchange *x, int account, int sym, int64_t from_id, int64_t from_ms,
-                 int64_t to_ms, size_t limit, vx_mytrade **out, size_t *n, cq_error *err) {
-  vx_mytrade *v = malloc((limit ? limit : 1) * sizeof *v);
+int vx_my_trades(vx_exchange *x, int account, int sym, int64_t order_id, int64_t from_id,
+                 int64_t from_ms, int64_t to_ms, size_t limit, vx_mytrade **out, size_t *n,
+                 cq_error *err) {
+  if (limit == 0) limit = 1;
+  vx_mytrade *v = malloc(limit * sizeof *v);
   if (!v) return cq_error_set(err, CQ_ENOMEM, "my trades: out of memory");
   pthread_mutex_lock(&x->mu);
-  size_t k = 0;
-  if (from_id < 0 && from_ms <= 0 && to_ms <= 0) {
-    /* no range: the newest `limit`, oldest first */
-    size_t total = 0;
-    for (size_t i = 0; i < x->ntr; i++)
-      if (x->tr[i].account == account && x->tr[i].sym == sym) total++;
-    size_t skip = total > limit ? total - limit : 0;
+  size_t k = 0, skip = 0;
+  /* no start: the newest `limit` (a first pass counts them), oldest first */
+  bool newest = from_id < 0 && from_ms <= 0;
+  for (int pass = newest ? 0 : 1; pass < 2; pass++) {
+    size_t seen = 0;
     for (size_t i = 0; i < x->ntr && k < limit; i++) {
       const vx_mytrade *t = &x->tr[i];
       if (t->account != account || t->sym != sym) continue;
-      if (skip) {
-        skip--;
-        continue;
-      }
-      v[k++] = *t;
-    }
-  } else {
-    for (size_t i = 0; i < x->ntr && k < limit; i++) {
-      const vx_mytrade *t = &x->tr[i];
-      if (t->account != account || t->sym != sym) continue;
+      if (order_id > 0 && t->order_id != order_id) continue;
       if (from_id >= 0 && t->id < from_id) continue;
       if (from_ms > 0 && t->f.time_ms < from_ms) continue;
       if (to_ms > 0 && t->f.time_ms > to_ms) continue;
-      v[k++] = *t;
+      if (pass == 0)
+        seen++;
+      else if (skip)
+        skip--;
+      else
+        v[k++] = *t;
     }
+    if (pass == 0) skip = seen > limit ? seen - limit : 0;
   }
   pthread_mutex_unlock(&x->mu);
   *out = v;

@@ -230,9 +230,11 @@ int vx_open_orders(vx_exchange *x, int account, int sym, vx_order **out, size_t 
 /* Balances of account, malloc'd copy. */
 int vx_balances(vx_exchange *x, int account, vx_balance **out, size_t *n, int64_t *update_ms,
                 cq_error *err);
-/* My trades of account on sym with id >= from_id (or time in [from, to) when from_id < 0). */
-int vx_my_trades(vx_exchange *x, int account, int sym, int64_t from_id, int64_t from_ms,
-                 int64_t to_ms, size_t limit, vx_mytrade **out, size_t *n, cq_error *err);
+/* My trades of account on sym (of order_id when > 0) with id >= from_id, or time in
+ * [from, to] (0: open bound); without a start the newest `limit`; oldest first. */
+int vx_my_trades(vx_exchange *x, int account, int sym, int64_t order_id, int64_t from_id,
+                 int64_t from_ms, int64_t to_ms, size_t limit, vx_mytrade **out, size_t *n,
+                 cq_error *err);
 /* The market moves to now_ms: resting limits that the market crossed fill (as makers, up to
  * the synthetic liquidity that crossed them), stops whose price traded trigger. */
 int vx_market_step(vx_exchange *x, int64_t now_ms, cq_error *err);

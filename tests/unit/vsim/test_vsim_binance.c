@@ -468,6 +468,14 @@ static void test_more_endpoints(void **state) {
   ans_free(&a);
   a = signed_call(s, "GET", "/api/v3/allOrders", "symbol=BTCUSDT&orderId=1");
   assert_int_equal(json_array_size(a.j), 3);
+  long long id1 = json_integer_value(json_object_get(json_array_get(a.j, 1), "orderId"));
+  ans_free(&a);
+  char q[64];
+  snprintf(q, sizeof q, "symbol=BTCUSDT&orderId=%lld", id1);
+  a = signed_call(s, "GET", "/api/v3/myTrades", q);
+  assert_true(json_array_size(a.j) >= 1);
+  for (size_t i = 0; i < json_array_size(a.j); i++)
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(a.j, i), "orderId")), id1);
   ans_free(&a);
   a = signed_call(s, "GET", "/api/v3/rateLimit/order", "");
   assert_int_equal(json_integer_value(json_object_get(json_array_get(a.j, 0), "count")), 3);

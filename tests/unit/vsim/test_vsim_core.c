@@ -110,7 +110,7 @@ static void test_resting_fills(void **state) {
   assert_true(partial_seen > 0);
   vx_mytrade *tr;
   size_t n;
-  assert_int_equal(vx_my_trades(f.x, 0, 0, -1, 0, 0, 1000, &tr, &n, NULL), CQ_OK);
+  assert_int_equal(vx_my_trades(f.x, 0, 0, 0, -1, 0, 0, 1000, &tr, &n, NULL), CQ_OK);
   assert_true(n >= 2);
   cq_dec sum = CQ_DEC(0, 5);
   for (size_t i = 0; i < n; i++) {
@@ -122,7 +122,7 @@ static void test_resting_fills(void **state) {
   assert_true(cq_dec_eq(sum, o.filled));
   /* base received = filled - fee */
   cq_dec fee = CQ_DEC(0, 8), got;
-  assert_int_equal(vx_my_trades(f.x, 0, 0, -1, 0, 0, 1000, &tr, &n, NULL), CQ_OK);
+  assert_int_equal(vx_my_trades(f.x, 0, 0, 0, -1, 0, 0, 1000, &tr, &n, NULL), CQ_OK);
   for (size_t i = 0; i < n; i++) assert_int_equal(cq_dec_add(fee, tr[i].f.fee, &fee, NULL), CQ_OK);
   free(tr);
   assert_int_equal(cq_dec_sub(o.filled, fee, &got, NULL), CQ_OK);
