@@ -431,10 +431,25 @@ static void test_user_and_drop(void **state) {
   assert_true(s->ends >= 1);
   assert_int_equal(s->ended_how, CQ_WS_END_DROP);
   pthread_mutex_unlock(&s->mu);
+  /* a stall after 1 more message, on a connection of its own */
+  s->cb.on_ws_close(s->cb.ctx, 5);
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 7, "/ws/ethusdt@depth@100ms", ""), 0);
+  assert_true(wait_count(e, s, 7, NULL, 1, 100));
+  assert_int_equal(cq_vsim_fault_parse("ws_stall:1", &f, NULL), CQ_OK);
+  assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
+  int ends = ends_of(s);
+  before = count(s, 7, NULL);
+  for (int i = 0; i < 2000 && ends_of(s) == ends; i++) advance(e, 100);
+  assert_int_equal(count(s, 7, NULL), before + 1);
+  pthread_mutex_lock(&s->mu);
+  assert_int_equal(s->ended_conn, 7);
+  assert_int_equal(s->ended_how, CQ_WS_END_STALL);
+  pthread_mutex_unlock(&s->mu);
   cq_vsim_counters k;
   cq_vsim_counters_get(e->sim, &k);
   assert_true(k.ws_messages > 0);
-  assert_int_equal(k.ws_connections, 2);
+  assert_int_equal(k.ws_connections, 3);
+  assert_int_equal(k.ws_open, 2); /* the user stream and the stalled one */
 }
 
 int main(void) {
