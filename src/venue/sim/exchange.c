@@ -774,11 +774,24 @@ int vx_market_step(vx_exchange *x, int64_t now, cq_error *err) {
   if (step <= x->last_step) goto done;
   x->last_step = step;
   if (vm_in_gap(x->mkt, now)) goto done;
+  /* the best levels of each symbol, drawn once: most resting orders are not crossed */
+  vm_level best_bid[VSIM_MAX_SYMBOLS], best_ask[VSIM_MAX_SYMBOLS];
+  bool have_best[VSIM_MAX_SYMBOLS] = {false};
   for (size_t i = 0; i < x->nord; i++) {
     vx_order *o = &x->ord[i];
     if (!is_open(o)) continue;
     const vm_symbol *y = &x->mkt->syms[o->sym];
     bool touched = false;
+    if (o->working) {
+      if (!have_best[o->sym]) {
+        vm_book(x->mkt, o->sym, step, &best_bid[o->sym], &best_ask[o->sym], 1);
+        have_best[o->sym] = true;
+      }
+      double px = cq_dec_to_double(o->price), half = 0.5 * y->tick;
+      if (o->side == CQ_SIDE_BUY ? best_ask[o->sym].price > px + half
+                                 : best_bid[o->sym].price < px - half)
+        continue;
+    }
     if (!o->working) { /* a stop: has its price traded? */
       cq_dec last = dec_of(vm_price(x->mkt, o->sym, now), y->ins.tick);
       int c = cq_dec_cmp(last, o->stop);
