@@ -40,6 +40,9 @@ typedef struct vm_symbol {
   bool replay;
   cq_candles hist;
   int64_t tf_ms;
+  /* replay of trades: the stored trades are the market's (ids: their index + 1) */
+  bool replay_trades;
+  cq_trades htr;
 } vm_symbol;
 
 typedef struct vm_gap {

@@ -312,6 +312,40 @@ static void test_replay(void **state) {
   snprintf(spec, sizeof spec, "replay:%s?venue=binance&symbol=NONE/USDT&tf=1m", uri);
   o.market = spec;
   assert_int_equal(vm_init(&m, &o, &err), CQ_ENOTFOUND);
+  /* trades: three in the first second, one a minute later */
+  assert_int_equal(cq_store_open(uri, &st, &err), CQ_OK);
+  cq_trades tr;
+  cq_trades_init(&tr, 0);
+  static const struct {
+    int64_t ms;
+    const char *px, *q;
+  } rows[] = {{0, "100.5", "1"}, {200, "101", "2"}, {900, "99.75", "0.5"}, {60000, "102", "1"}};
+  for (size_t i = 0; i < 4; i++) {
+    cq_trade t = {.time = (T0 + rows[i].ms) * CQ_NS_PER_MS, .taker_side = CQ_SIDE_BUY};
+    assert_int_equal(cq_dec_parse_cstr(rows[i].px, &t.price, NULL), CQ_OK);
+    assert_int_equal(cq_dec_parse_cstr(rows[i].q, &t.qty, NULL), CQ_OK);
+    snprintf(t.id, sizeof t.id, "%zu", 1000 + i);
+    assert_int_equal(cq_trades_push(&tr, &t), CQ_OK);
+  }
+  assert_int_equal(cq_store_put_trades(st, "binance", "SYN/USDT", &tr, NULL, &err), CQ_OK);
+  cq_trades_release(&tr);
+  cq_store_close(st);
+  snprintf(spec, sizeof spec, "replay:%s?venue=binance&symbol=SYN/USDT&trades=1", uri);
+  if (vm_init(&m, &o, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(m.data0_ms, T0);
+  assert_true(vm_candle(&m, 0, T0, 60000, T0 + 120000, &k));
+  assert_true(k.open == 100.5 && k.high == 101 && k.low == 99.75 && k.close == 99.75);
+  assert_true(k.volume == 3.5 && k.trades == 3 && k.closed);
+  assert_false(vm_candle(&m, 0, T0 + 120000, 60000, T0 + 240000, &k)); /* no trades: none */
+  vm_trade vt[8];
+  assert_int_equal(vm_trades_range(&m, 0, T0, T0 + 1000, vt, 8), 3);
+  assert_int_equal(vt[2].id, 3);
+  assert_int_equal(vm_trades_from_id(&m, 0, 3, T0 + 100000, vt, 8), 2);
+  assert_int_equal(vt[1].id, 4);
+  assert_int_equal(vm_trades_recent(&m, 0, T0 + 1000, vt, 2), 2);
+  assert_int_equal(vt[0].id, 2);
+  assert_true(vm_price(&m, 0, T0 + 30000) == 99.75);
+  vm_release(&m);
   char path[300];
   static const char *const files[] = {"r.db", "r.db-wal", "r.db-shm", "r.db-journal"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
