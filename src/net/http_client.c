@@ -312,8 +312,13 @@ int cq_http_do(cq_http_client *c, const cq_http_request *req, cq_http_response *
   int rc = 0;
   c->requests++;
   http_buf body = {0}, hdr = {0};
+  int hint_ms = 0; /* the server's Retry-After on a retried answer */
   for (int a = 0; a < max_attempts; a++) {
-    if (a > 0) sleep_ms(backoff_ms(c, a - 1));
+    if (a > 0) {
+      int w = backoff_ms(c, a - 1);
+      sleep_ms(w > hint_ms ? w : hint_ms);
+      hint_ms = 0;
+    }
     free(body.data);
     free(hdr.data);
     memset(&body, 0, sizeof body);
@@ -336,7 +341,19 @@ int cq_http_do(cq_http_client *c, const cq_http_request *req, cq_http_response *
     resp->status = status;
     if (rc == CQ_ETIMEOUT || rc == CQ_ENET) continue;
     if (rc < 0) break;
-    if (retryable_status(status) && a + 1 < max_attempts) continue;
+    if (retryable_status(status) && a + 1 < max_attempts) {
+      /* Retry-After in seconds is honoured up to the longest backoff. */
+      cq_http_response tmp = {.headers = hdr.data, .headers_len = hdr.len};
+      char ra[32];
+      if (cq_http_header(&tmp, "Retry-After", ra, sizeof ra)) {
+        long secs = strtol(ra, NULL, 10);
+        if (secs > 0) {
+          int64_t ms = (int64_t)secs * 1000;
+          hint_ms = (int)(ms < c->o.backoff_max_ms ? ms : c->o.backoff_max_ms);
+        }
+      }
+      continue;
+    }
     break;
   }
   resp->elapsed_ns = cq_clock_steady(&c->clock) - t0;

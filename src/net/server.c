@@ -57,7 +57,8 @@ struct cq_server {
   cq_server *next;
   srv_conn *pending; /* accepted by on_ws_open, not yet established */
   net_cmd *stop_cmd;
-  bool stopping;
+  bool stopping, stop_done;
+  bool self_free; /* stopped from the network thread: frees itself once stopped */
   int listen_fd;
   struct lws *listen_wsi;
   struct lws **wsis; /* every accepted connection still alive */
@@ -652,8 +653,11 @@ const struct lws_protocols cq__srv_protocols[] = {
  * connection; the server keeps the list of those, closes them all on stop, and destroys
  * its vhost once none is left (which lws then does at once). */
 
+static void srv_free(cq_server *s);
+
 static void maybe_finish_stop(cq_server *s) {
-  if (!s->stopping || s->nwsi || s->listen_wsi || !s->stop_cmd) return;
+  if (!s->stopping || s->nwsi || s->listen_wsi || s->stop_done) return;
+  s->stop_done = true;
   if (s->vh) {
     struct lws_vhost *vh = s->vh;
     s->vh = NULL;
@@ -668,7 +672,11 @@ static void maybe_finish_stop(cq_server *s) {
   }
   net_cmd *cmd = s->stop_cmd;
   s->stop_cmd = NULL;
-  cq__net_complete(l, cmd, 0);
+  /* Once the command completes, its poster frees s: nothing of s is read after. */
+  if (s->self_free)
+    srv_free(s);
+  else if (cmd)
+    cq__net_complete(l, cmd, 0);
 }
 
 static int track(cq_server *s, struct lws *wsi) {
@@ -823,6 +831,8 @@ static int srv_start(cq_net_loop *l, cq_server *s, cq_error *err) {
   return 0;
 }
 
+static void begin_stop(cq_server *s, net_cmd *cmd);
+
 void cq__srv_cmd(cq_net_loop *l, net_cmd *cmd) {
   cq_server *s = cmd->obj;
   if (cmd->kind == NET_CMD_SERVER_START) {
@@ -833,6 +843,10 @@ void cq__srv_cmd(cq_net_loop *l, net_cmd *cmd) {
     cq__net_complete(l, cmd, 0);
     return;
   }
+  begin_stop(s, cmd);
+}
+
+static void begin_stop(cq_server *s, net_cmd *cmd) {
   s->stopping = true;
   s->stop_cmd = cmd;
   if (s->listen_wsi) lws_set_timeout(s->listen_wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -900,6 +914,17 @@ int cq_server_port(const cq_server *s) {
 
 void cq_server_stop(cq_server *s) {
   if (!s) return;
+  if (cq__net_on_thread(s->l)) {
+    /* From a callback: the server frees itself once its connections are gone; no
+       callback of it runs after this returns. */
+    s->self_free = true;
+    memset(&s->cb, 0, sizeof s->cb);
+    if (!s->vh)
+      srv_free(s);
+    else if (!s->stopping)
+      begin_stop(s, NULL);
+    return;
+  }
   net_cmd cmd = {.kind = NET_CMD_SERVER_STOP, .obj = s};
   (void)cq__net_exec(s->l, &cmd);
   srv_free(s);

@@ -55,7 +55,8 @@ struct cq_ws_client {
   uint64_t conn_seq;
   int fails;
   int64_t reconnect_at, last_ping_ns, last_text_ping_ns;
-  bool closing, registered;
+  bool closing, registered, close_done;
+  bool self_free; /* closed from the network thread: frees itself once closed */
   net_cmd *close_cmd;
   lws_sorted_usec_list_t tick;
   int64_t tick_us;
@@ -242,8 +243,11 @@ static void conn_close(ws_conn *k, int code) {
   lws_callback_on_writable(k->wsi);
 }
 
+static void client_free(cq_ws_client *c);
+
 static void maybe_finish_close(cq_ws_client *c) {
-  if (!c->closing || c->conns || !c->close_cmd) return;
+  if (!c->closing || c->conns || c->close_done) return;
+  c->close_done = true;
   net_cmd *cmd = c->close_cmd;
   c->close_cmd = NULL;
   for (cq_ws_client **pp = &c->l->clients; *pp; pp = &(*pp)->next) {
@@ -253,7 +257,11 @@ static void maybe_finish_close(cq_ws_client *c) {
     }
   }
   c->registered = false;
-  cq__net_complete(c->l, cmd, 0);
+  /* Once the command completes, its poster frees c: nothing of c is read after. */
+  if (c->self_free)
+    client_free(c);
+  else if (cmd)
+    cq__net_complete(c->l, cmd, 0);
 }
 
 /* ---- the timer --------------------------------------------------------------------- */
@@ -492,6 +500,8 @@ void cq__ws_service_all(cq_net_loop *l) {
   for (cq_ws_client *c = l->clients; c; c = c->next) ws_service(c);
 }
 
+static void begin_close(cq_net_loop *l, cq_ws_client *c, net_cmd *cmd);
+
 void cq__ws_cmd(cq_net_loop *l, net_cmd *cmd) {
   cq_ws_client *c = cmd->obj;
   if (cmd->kind == NET_CMD_WS_OPEN) {
@@ -503,6 +513,10 @@ void cq__ws_cmd(cq_net_loop *l, net_cmd *cmd) {
     cq__net_complete(l, cmd, 0);
     return;
   }
+  begin_close(l, c, cmd);
+}
+
+static void begin_close(cq_net_loop *l, cq_ws_client *c, net_cmd *cmd) {
   c->closing = true;
   c->close_cmd = cmd;
   lws_sul_cancel(&c->tick);
@@ -621,6 +635,16 @@ int cq_ws_send(cq_ws_client *ws, const char *data, size_t len, cq_error *err) {
 
 void cq_ws_client_close(cq_ws_client *ws) {
   if (!ws) return;
+  if (cq__net_on_thread(ws->l)) {
+    /* From a callback: nothing can be waited for here, so the client frees itself once
+       its connections are gone; no callback of it runs after this returns. */
+    ws->self_free = true;
+    ws->cb.on_open = NULL;
+    ws->cb.on_message = NULL;
+    ws->cb.on_close = NULL;
+    if (!ws->closing) begin_close(ws->l, ws, NULL);
+    return;
+  }
   net_cmd cmd = {.kind = NET_CMD_WS_CLOSE, .obj = ws};
   (void)cq__net_exec(ws->l, &cmd);
   client_free(ws);

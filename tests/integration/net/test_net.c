@@ -101,6 +101,7 @@ static void on_http(void *ctx, const cq_srv_request *req, cq_srv_response *resp)
     return;
   }
   if (strcmp(req->path, "/slow") == 0) resp->delay_ms = 3000;
+  if (strcmp(req->path, "/later") == 0) resp->delay_ms = 30;
   if (strcmp(req->path, "/drop") == 0) {
     resp->drop = true;
     return;
@@ -319,6 +320,18 @@ static void test_http_basic(void **state) {
   assert_string_equal(dec, "1,2");
 
   cq_http_client_free(c);
+
+  /* Loopback never goes through a proxy (this one does not exist). */
+  cq_http_options po;
+  cq_http_options_default(&po);
+  po.proxy = "http://127.0.0.1:9";
+  assert_int_equal(cq_http_client_new(&po, &c, &err), 0);
+  snprintf(url, sizeof url, "%s/ping", f->base);
+  cq_http_request pg = {.method = "GET", .url = url};
+  assert_int_equal(cq_http_do(c, &pg, &r, &err), 0);
+  assert_int_equal(r.status, 200);
+  cq_http_response_release(&r);
+  cq_http_client_free(c);
   fx_free(f);
 }
 
@@ -390,6 +403,13 @@ static void test_http_faults(void **state) {
   assert_int_equal(r.attempts, 1);
   cq_http_response_release(&r);
 
+  /* A delayed answer within the timeout arrives. */
+  snprintf(url, sizeof url, "%s/later", f->base);
+  cq_http_request lt = {.method = "GET", .url = url};
+  assert_int_equal(cq_http_do(c, &lt, &r, &err), 0);
+  assert_int_equal(r.status, 200);
+  cq_http_response_release(&r);
+
   /* A connection closed with no answer. */
   snprintf(url, sizeof url, "%s/drop", f->base);
   cq_http_request d = {.method = "GET", .url = url};
@@ -433,6 +453,7 @@ typedef struct ws_state {
   atomic_long next_seq; /* pushes: the next sequence number expected */
   atomic_long max_seq;  /* rotation: the highest seen */
   atomic_long gaps;
+  atomic_long closed_self;
   bool subscribe;
 } ws_state;
 
@@ -445,10 +466,12 @@ static void ws_on_open(void *ctx, cq_ws_client *ws, bool reconnect) {
 
 static void ws_on_message(void *ctx, cq_ws_client *ws, const char *data, size_t len, bool bin) {
   ws_state *w = ctx;
-  (void)ws;
   (void)bin;
   atomic_fetch_add(&w->msgs, 1);
-  if (len > 5 && memcmp(data, "echo ", 5) == 0) {
+  if (len == 8 && memcmp(data, "close-me", 8) == 0) {
+    cq_ws_client_close(ws); /* from the network thread: it frees itself */
+    atomic_store(&w->closed_self, 1);
+  } else if (len > 5 && memcmp(data, "echo ", 5) == 0) {
     atomic_fetch_add(&w->echo_ok, 1);
   } else if (len > 4 && memcmp(data, "seq ", 4) == 0) {
     long n = atol(data + 4);
@@ -531,6 +554,17 @@ static void test_ws_echo_and_push(void **state) {
 
   cq_ws_client_close(ws);
   assert_int_equal(wait_at_least(&f->st.closes, 1), 1);
+
+  /* A client closed from its own callback. */
+  ws_state w3 = {0};
+  long opens = atomic_load(&f->st.opens);
+  (void)ws_open(f, &w3, "/ws", NULL);
+  assert_true(wait_at_least(&f->st.opens, opens + 1) >= opens + 1);
+  uint64_t c3 = (uint64_t)atomic_load(&f->st.last_conn);
+  long closes = atomic_load(&f->st.closes);
+  assert_int_equal(cq_server_ws_send(f->st.srv, c3, "close-me", 8, NULL), 0);
+  assert_int_equal(wait_at_least(&w3.closed_self, 1), 1);
+  assert_true(wait_at_least(&f->st.closes, closes + 1) >= closes + 1);
   fx_free(f);
 }
 
@@ -658,8 +692,9 @@ static void test_ws_rotation_and_text_ping(void **state) {
   fx_free(f);
 }
 
-/* A reader that never reads: a raw socket that upgrades and then sits. */
-static int raw_ws_connect(int port) {
+/* A raw socket that asks for a WebSocket upgrade on path; the server's answer head is
+ * copied to head. */
+static int raw_ws_connect(int port, const char *path, char *head, size_t n) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   assert_true(fd >= 0);
   int small = 4096;
@@ -671,16 +706,15 @@ static int raw_ws_connect(int port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
   char req[512];
-  int n = snprintf(req, sizeof req,
-                   "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+  int k = snprintf(req, sizeof req,
+                   "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                   "Sec-WebSocket-Version: 13\r\n\r\n");
-  assert_int_equal(write(fd, req, (size_t)n), n);
-  char buf[1024];
-  ssize_t got = read(fd, buf, sizeof buf - 1);
+                   "Sec-WebSocket-Version: 13\r\n\r\n",
+                   path);
+  assert_int_equal(write(fd, req, (size_t)k), k);
+  ssize_t got = read(fd, head, n - 1);
   assert_true(got > 12);
-  buf[got] = '\0';
-  assert_non_null(strstr(buf, " 101 "));
+  head[got] = '\0';
   return fd;
 }
 
@@ -688,7 +722,14 @@ static void test_ws_slow_reader(void **state) {
   (void)state;
   cq_server_options so = {.conn_queue_max = 200};
   fixture *f = fx_new(&so);
-  int fd = raw_ws_connect(cq_server_port(f->st.srv));
+  char head[1024];
+  /* A refused upgrade is answered with the status on_ws_open gave. */
+  int fd = raw_ws_connect(cq_server_port(f->st.srv), "/refuse", head, sizeof head);
+  assert_non_null(strstr(head, " 403"));
+  close(fd);
+  /* A reader that never reads: it upgrades and then sits. */
+  fd = raw_ws_connect(cq_server_port(f->st.srv), "/slow", head, sizeof head);
+  assert_non_null(strstr(head, " 101 "));
   assert_true(wait_at_least(&f->st.opens, 1) >= 1);
   uint64_t conn = (uint64_t)atomic_load(&f->st.last_conn);
   char *m = malloc(1024);
