@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "binance.h"
 #include "cquant/net.h"
 #include "cquant/vsim.h"
 #include "vsim_impl.h"
@@ -395,6 +396,96 @@ static void test_depth_sync(void **state) {
   free(want);
 }
 
+/* Feeds the synchronizer the diffs of conn recorded since the last call. */
+static void feed(cq_server *s, uint64_t conn, int *fed, cq_bn_book_sync *bs, cq_bn_depth_diff *d,
+                 int *gaps, cq_bn_sync_result *last) {
+  cq_error err;
+  pthread_mutex_lock(&s->mu);
+  int seen = 0;
+  for (int i = 0; i < s->n; i++) {
+    if (s->msgs[i].conn != conn) continue;
+    if (seen++ < *fed) continue;
+    assert_int_equal(cq_bn_parse_depth_update(s->msgs[i].text, strlen(s->msgs[i].text), d, &err),
+                     CQ_OK);
+    cq_bn_sync_result r;
+    assert_int_equal(cq_bn_book_sync_diff(bs, d, &r, &err), CQ_OK);
+    *last = r;
+    if (r == CQ_BN_SYNC_GAP) (*gaps)++;
+  }
+  *fed = seen;
+  pthread_mutex_unlock(&s->mu);
+}
+
+/* The adapter's synchronizer over the simulator's diff stream and snapshots: it syncs, the
+ * book equals the simulator's at the last diff, and a dropped diff is caught as a gap. */
+static void test_adapter_book_sync(void **state) {
+  env *e = *state;
+  cq_server *s = grab(e);
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 8, "/stream", "streams=btcusdt@depth@100ms"), 0);
+  assert_true(wait_count(e, s, 8, "depthUpdate", 3, 100));
+  cq_bn_book_sync *bs;
+  assert_int_equal(cq_bn_book_sync_new(5000, 1000, false, &bs, NULL), CQ_OK);
+  cq_bn_depth_diff d;
+  cq_bn_depth_diff_init(&d);
+  cq_error err;
+  int fed = 0;
+  cq_bn_sync_result last_res = CQ_BN_SYNC_BUFFERED;
+  int gaps = 0;
+  feed(s, 8, &fed, bs, &d, &gaps, &last_res);
+  assert_true(cq_bn_book_sync_needs_snapshot(bs));
+  cq_srv_response r;
+  cq_vsim_handle(e->sim, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1000", "", NULL, &r);
+  cq_l2book *snap;
+  assert_int_equal(cq_l2book_new(5000, &snap, NULL), CQ_OK);
+  assert_int_equal(cq_bn_parse_depth(r.body, strlen(r.body), snap, &err), CQ_OK);
+  free(r.body);
+  free(r.headers);
+  cq_bn_sync_result res;
+  assert_int_equal(cq_bn_book_sync_snapshot(bs, snap, &res, &err), CQ_OK);
+  assert_int_equal(res, CQ_BN_SYNC_APPLIED);
+  int have = count(s, 8, NULL);
+  assert_true(wait_count(e, s, 8, NULL, have + 5, 100));
+  feed(s, 8, &fed, bs, &d, &gaps, &last_res);
+  assert_int_equal(gaps, 0);
+  assert_int_equal(last_res, CQ_BN_SYNC_APPLIED);
+  const cq_l2book *mine = cq_bn_book_sync_book(bs);
+  assert_true(cq_l2book_valid(mine));
+  /* the simulator's book at the last diff */
+  uint64_t seq = cq_l2book_seq(mine);
+  int64_t keep = e->now;
+  cq_vsim_set_clock(e->sim, (int64_t)seq * VM_BOOK_STEP_MS);
+  cq_vsim_handle(e->sim, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1000", "", NULL, &r);
+  cq_vsim_set_clock(e->sim, keep);
+  cq_l2book *want;
+  assert_int_equal(cq_l2book_new(5000, &want, NULL), CQ_OK);
+  assert_int_equal(cq_bn_parse_depth(r.body, strlen(r.body), want, &err), CQ_OK);
+  free(r.body);
+  free(r.headers);
+  for (int side = 1; side <= 2; side++) {
+    size_t n = cq_l2book_depth(want, (cq_side)side);
+    assert_int_equal(cq_l2book_depth(mine, (cq_side)side), n);
+    for (size_t i = 0; i < n; i++) {
+      cq_dec p1, q1, p2, q2;
+      assert_true(cq_l2book_level(mine, (cq_side)side, i, &p1, &q1));
+      assert_true(cq_l2book_level(want, (cq_side)side, i, &p2, &q2));
+      assert_true(cq_dec_eq(p1, p2) && cq_dec_eq(q1, q2));
+    }
+  }
+  /* a lost diff: the synchronizer sees the gap and asks for a snapshot */
+  cq_vsim_fault_spec f;
+  assert_int_equal(cq_vsim_fault_parse("depth_drop:1", &f, NULL), CQ_OK);
+  assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
+  have = count(s, 8, NULL);
+  assert_true(wait_count(e, s, 8, NULL, have + 3, 100));
+  feed(s, 8, &fed, bs, &d, &gaps, &last_res);
+  assert_true(gaps >= 1);
+  assert_true(cq_bn_book_sync_needs_snapshot(bs));
+  cq_l2book_free(snap);
+  cq_l2book_free(want);
+  cq_bn_depth_diff_release(&d);
+  cq_bn_book_sync_free(bs);
+}
+
 static void test_user_and_drop(void **state) {
   env *e = *state;
   cq_server *s = grab(e);
@@ -457,6 +548,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
       cmocka_unit_test_setup_teardown(test_depth_sync, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_adapter_book_sync, setup, teardown),
       cmocka_unit_test_setup_teardown(test_user_and_drop, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
