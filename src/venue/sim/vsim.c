@@ -315,6 +315,15 @@ void cq_vsim_handle(cq_vsim *s, const char *method, const char *path, const char
   pthread_mutex_lock(&s->mu);
   vd_binance_http(&s->bin, &rq, now, &r);
   pthread_mutex_unlock(&s->mu);
+  pthread_mutex_lock(&s->ex->mu);
+  bool events = s->ex->evlen > 0;
+  pthread_mutex_unlock(&s->ex->mu);
+  if (events) { /* an order changed: its reports go out now, as a venue's do */
+    pthread_mutex_lock(&s->run_mu);
+    s->wake = true;
+    pthread_cond_signal(&s->run_cv);
+    pthread_mutex_unlock(&s->run_mu);
+  }
   memset(resp, 0, sizeof *resp);
   resp->status = r.status ? r.status : 200;
   resp->body = r.body;

@@ -67,6 +67,7 @@ struct cq_vsim {
   pthread_mutex_t run_mu;
   pthread_cond_t run_cv;
   bool stopping;
+  bool wake; /* user events are waiting: the market thread runs a step now */
   int64_t last_tick_ms;
   void (*stop_hook)(cq_vsim *s); /* set by cq_vsim_start */
   /* owned copies of accounts read from a file */

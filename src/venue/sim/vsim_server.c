@@ -465,10 +465,12 @@ static void *market_main(void *arg) {
   int interval = s->opt.stream_interval_ms > 0 ? s->opt.stream_interval_ms : 100;
   pthread_mutex_lock(&s->run_mu);
   while (!s->stopping) {
+    s->wake = false;
     pthread_mutex_unlock(&s->run_mu);
     tick(s, cq_vsim_now_ms(s));
     pthread_mutex_lock(&s->run_mu);
     if (s->stopping) break;
+    if (s->wake) continue; /* user events waiting: out now, not at the next step */
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_nsec += (long)interval * 1000000L;
