@@ -2,7 +2,7 @@
  * error codes and headers, answered from the exchange core and the market; and the stream
  * messages (trade, aggTrade, bookTicker, kline, depthUpdate, executionReport,
  * outboundAccountPosition) in Binance's shapes. Nothing here touches a socket: the server
- * wiring (vsim.c) hands requests in and sends what comes out. */
+ * wiring (vsim_server.c) hands requests in and sends what comes out. */
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -422,7 +422,10 @@ static int authenticate(req_ctx *c, int level) {
   free(text);
   for (char *p = sig; *p; p++)
     if (*p >= 'A' && *p <= 'F') *p = (char)(*p - 'A' + 'a');
-  if (strcmp(sig, want) != 0) {
+  /* compared in time independent of where they differ, as a venue does */
+  unsigned diff = strlen(sig) != strlen(want);
+  for (size_t i = 0; sig[i] && want[i]; i++) diff |= (unsigned)(sig[i] ^ want[i]);
+  if (diff) {
     respond_err(c->resp, 400, -1022, "Signature for this request is not valid.");
     return -1;
   }
