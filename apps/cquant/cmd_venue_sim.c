@@ -13,7 +13,8 @@ const char cmd_venue_sim_usage[] =
     "A local exchange that speaks Binance spot's REST and WebSocket API on loopback, backed by\n"
     "a simulated exchange (accounts, orders, balances, a book of synthetic liquidity plus your\n"
     "orders) and a seeded synthetic market whose history is the same on every run. Prints\n"
-    "the REST and WebSocket base URLs, then serves until SIGINT or SIGTERM.\n"
+    "the REST and WebSocket base URLs to point an adapter at (REST under /api/v3, streams\n"
+    "under /ws and /stream), then serves until SIGINT or SIGTERM.\n"
     "docs/venue-sim.md lists the endpoints, streams, limits and faults.\n"
     "\n"
     "  --dialect D        the API spoken: binance (default)\n"
@@ -192,8 +193,8 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
     fprintf(ctx->out, "{\"dialect\":\"%s\",\"rest\":\"%s\",\"ws\":\"%s\",\"port\":%d}\n", dialect,
             cq_vsim_rest_url(sim), cq_vsim_ws_url(sim), cq_vsim_port(sim));
   else
-    fprintf(ctx->out, "venue-sim (%s, %s) listening\nrest: %s/api/v3\nws:   %s/ws\n", dialect,
-            market, cq_vsim_rest_url(sim), cq_vsim_ws_url(sim));
+    fprintf(ctx->out, "venue-sim (%s, %s) listening\nrest: %s\nws:   %s\n", dialect, market,
+            cq_vsim_rest_url(sim), cq_vsim_ws_url(sim));
   fflush(ctx->out);
   int sig = 0;
   sigwait(&set, &sig);

@@ -65,7 +65,7 @@ contains "$TMP/sim.out" '"port":'
 pid=$!
 rest=""
 for _ in $(seq 1 100); do
-  rest=$(sed -n 's/^rest: \(.*\)\/api\/v3$/\1/p' "$TMP/sim.out" 2>/dev/null)
+  rest=$(sed -n 's/^rest: //p' "$TMP/sim.out" 2>/dev/null)
   [ -n "$rest" ] && break
   kill -0 "$pid" 2>/dev/null || { cat "$TMP/sim.err"; fail "venue-sim exited early"; }
   sleep 0.1
