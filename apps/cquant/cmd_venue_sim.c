@@ -38,6 +38,8 @@ const char cmd_venue_sim_usage[] =
     "  --maker-fee R      maker fee rate (default 0.001)\n"
     "  --taker-fee R      taker fee rate (default 0.001)\n"
     "  --latency MS       added to every response\n"
+    "  --ws-lifetime MS   WebSocket connections are closed at this age (default 86400000:\n"
+    "                     24 hours, as Binance)\n"
     "  --fault F          a fault armed at start (repeatable): latency:MS, ws_drop:N,\n"
     "                     ws_stall:N, 429:N, ban:MS, 5xx:N[:PATH], lose_order:N,\n"
     "                     depth_drop:N, depth_dup:N, depth_reorder:N, time_offset:MS\n"
@@ -82,7 +84,7 @@ static int parse_account(cli_ctx *ctx, char *v, cq_vsim_account *a) {
 int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
   const char *dialect = "binance", *host = "127.0.0.1", *market = "synthetic:1", *symbols = NULL,
              *accounts = NULL, *faults = NULL;
-  size_t port = 0, interval = 0, weight = 0, orders10 = 0, ban = 0, latency = 0;
+  size_t port = 0, interval = 0, weight = 0, orders10 = 0, ban = 0, latency = 0, lifetime = 0;
   double speed = 1.0, maker = 0, taker = 0;
   cli_list gaps = {0}, accs = {0}, fl = {0};
   const cli_opt opts[] = {
@@ -103,6 +105,7 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
       {"--taker-fee", NULL, CLI_DOUBLE, &taker},
       {"--latency", NULL, CLI_SIZE, &latency},
       {"--fault", NULL, CLI_LIST, &fl},
+      {"--ws-lifetime", NULL, CLI_SIZE, &lifetime},
       {"--faults", NULL, CLI_STR, &faults},
   };
   int npos = 0;
@@ -127,6 +130,7 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
   o.maker_fee = maker;
   o.taker_fee = taker;
   o.log = ctx->log;
+  o.ws_lifetime_ms = (int64_t)lifetime;
   for (int i = 0; i < gaps.n; i++)
     if ((rc = parse_gap(ctx, gaps.v[i], &o))) return rc;
   cq_vsim_symbol syms[VSIM_MAX_SYMBOLS];

@@ -105,6 +105,8 @@ typedef struct cq_vsim_options {
   const cq_vsim_fault_spec *faults; /* applied at start */
   size_t nfaults;
   int ws_ping_ms;    /* server pings; 0: 20000 */
+  int64_t ws_lifetime_ms; /* a WebSocket connection is closed (1000) at this age, as Binance
+                             does at 24 h; 0: 24 h */
   size_t max_orders; /* orders kept; 0: 100000 */
   cq_log *log;
 } cq_vsim_options;

@@ -30,6 +30,8 @@ typedef struct vs_conn {
   bool used;
   bool combined;
   int account; /* user-data stream: the listen key's account; -1 none */
+  char listen_key[72];
+  int64_t opened_ms; /* market time of the upgrade */
   vs_sub subs[MAX_SUBS];
   size_t nsubs;
   int64_t countdown; /* a WebSocket fault after this many more messages; -1 none */

@@ -103,6 +103,7 @@ static int on_ws_open(void *ctx, uint64_t id, const char *path, const char *quer
     int acc = strchr(t, '@') ? -1 : vd_binance_listen_account(&s->bin, t, now);
     if (acc >= 0) {
       c->account = acc;
+      snprintf(c->listen_key, sizeof c->listen_key, "%s", t);
       continue;
     }
     if (!conn_add_sub(s, c, t)) {
@@ -111,6 +112,7 @@ static int on_ws_open(void *ctx, uint64_t id, const char *path, const char *quer
     }
   }
   c->used = true;
+  c->opened_ms = now;
   s->counters.ws_connections++;
   s->counters.ws_open++;
 done:
@@ -437,6 +439,24 @@ static void tick(cq_vsim *s, int64_t now) {
           x->last_open = open;
         }
       }
+  }
+  /* connections at the end of their life, and user streams whose listen key expired */
+  int64_t life = s->opt.ws_lifetime_ms > 0 ? s->opt.ws_lifetime_ms : INT64_C(86400000);
+  for (size_t i = 0; i < MAX_CONNS; i++) {
+    vs_conn *c = &s->conns[i];
+    if (!c->used || c->ended || !s->srv) continue;
+    if (c->account >= 0 && vd_binance_listen_account(&s->bin, c->listen_key, now) < 0) {
+      char m[160];
+      snprintf(m, sizeof m, "{\"e\":\"listenKeyExpired\",\"E\":%lld,\"listenKey\":\"%s\"}",
+               (long long)now, c->listen_key);
+      ws_send(s, c, NULL, m);
+      c->account = -1; /* said once; the connection stays, as Binance's does */
+    }
+    if (now - c->opened_ms >= life) {
+      c->ended = true;
+      int rc = cq_server_ws_end(s->srv, c->id, CQ_WS_END_CLOSE, 1000, NULL);
+      (void)rc; /* a connection already gone needs no close */
+    }
   }
   for (size_t e = 0; e < nev; e++) {
     char *m = vd_binance_user_msg(&s->bin, &ev[e]);

@@ -543,6 +543,37 @@ static void test_user_and_drop(void **state) {
   assert_int_equal(k.ws_open, 2); /* the user stream and the stalled one */
 }
 
+/* A connection is closed at 24 h; a user stream whose listen key is gone says so. */
+static void test_lifetime_and_listen_key(void **state) {
+  env *e = *state;
+  cq_server *s = grab(e);
+  cq_srv_response r;
+  cq_vsim_handle(e->sim, "POST", "/api/v3/userDataStream", "", "", KEY, &r);
+  json_t *j = json_loads(r.body, 0, NULL);
+  char key[96], path[128], q[128];
+  snprintf(key, sizeof key, "%s", json_string_value(json_object_get(j, "listenKey")));
+  json_decref(j);
+  free(r.body);
+  free(r.headers);
+  snprintf(path, sizeof path, "/ws/%s", key);
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 10, path, ""), 0);
+  snprintf(q, sizeof q, "listenKey=%s", key);
+  cq_vsim_handle(e->sim, "DELETE", "/api/v3/userDataStream", q, "", KEY, &r);
+  assert_int_equal(r.status, 200);
+  free(r.body);
+  free(r.headers);
+  assert_true(wait_count(e, s, 10, "\"e\":\"listenKeyExpired\"", 1, 100));
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 11, "/ws/btcusdt@trade", ""), 0);
+  advance(e, 100);
+  int ends = ends_of(s);
+  advance(e, INT64_C(86400000));
+  for (int i = 0; i < 2000 && ends_of(s) < ends + 2; i++) advance(e, 100);
+  pthread_mutex_lock(&s->mu);
+  assert_true(s->ends >= ends + 2); /* both connections */
+  assert_int_equal(s->ended_how, CQ_WS_END_CLOSE);
+  pthread_mutex_unlock(&s->mu);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
@@ -550,6 +581,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_depth_sync, setup, teardown),
       cmocka_unit_test_setup_teardown(test_adapter_book_sync, setup, teardown),
       cmocka_unit_test_setup_teardown(test_user_and_drop, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lifetime_and_listen_key, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
