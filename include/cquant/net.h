@@ -93,6 +93,13 @@ void cq_http_client_free(cq_http_client *c);
 CQ_NODISCARD int cq_http_do(cq_http_client *c, const cq_http_request *req, cq_http_response *resp,
                             cq_error *err);
 
+/* Counters of one client: requests made, attempts sent (retries included) and new
+ * connections opened (a kept-alive connection is opened once). */
+typedef struct cq_http_stats {
+  uint64_t requests, attempts, connects;
+} cq_http_stats;
+void cq_http_client_stats(const cq_http_client *c, cq_http_stats *out);
+
 /* ---- the event loop ------------------------------------------------------------------ */
 
 typedef struct cq_net_loop cq_net_loop;

@@ -115,8 +115,9 @@ typedef enum cq_vev_kind {
   CQ_VEV_BOOK,      /* the local book changed (a synchronized book: see cq_l2book) */
   CQ_VEV_ORDER,     /* an order update from the user-data stream, with a fill when one */
   CQ_VEV_BALANCE,   /* a balance changed */
-  CQ_VEV_STATUS     /* the feed itself: connected, reconnected, book invalid, resynced,
+  CQ_VEV_STATUS,    /* the feed itself: connected, reconnected, book invalid, resynced,
                        stream stopped */
+  CQ_VEV_TICKER     /* rolling 24 h statistics of a symbol */
 } cq_vev_kind;
 
 typedef enum cq_vstatus {
@@ -131,6 +132,16 @@ typedef struct cq_quote {
   cq_dec bid, bid_qty, ask, ask_qty;
   uint64_t update_id;
 } cq_quote;
+
+/* Rolling 24 h statistics (Binance 24hrTicker). Fields a venue does not give are 0. */
+typedef struct cq_ticker {
+  cq_dec last, last_qty, open, high, low;
+  cq_dec volume, quote_volume; /* base and quote asset */
+  cq_dec change, change_pct, vwap;
+  cq_dec bid, bid_qty, ask, ask_qty;
+  cq_time open_time, close_time;
+  int64_t trades; /* -1 when unknown */
+} cq_ticker;
 
 typedef struct cq_l2book cq_l2book;
 
@@ -158,6 +169,7 @@ typedef struct cq_venue_event {
       cq_vstatus status;
       char detail[CQ_REASON_MAX];
     } status;
+    cq_ticker ticker;
   } u;
 } cq_venue_event;
 
