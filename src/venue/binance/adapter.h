@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cquant/venue.h"
+#include "ratelimit.h"
 
 enum {
   BN_URL_MAX = 256,
@@ -42,16 +43,11 @@ typedef struct bn_venue {
   size_t npool;
   int64_t offset_ms;       /* server time - our time */
   bool offset_known;
-  int64_t banned_until_ms; /* our time; 0: not banned */
-  char ban_reason[CQ_REASON_MAX];
-  int64_t paused_until_ms; /* after a 429: nobody sends before this (our time) */
-  /* the request-weight window: what the venue last said we used, and when that minute ends */
-  int64_t weight_limit;  /* our share of the published per-minute limit */
-  int64_t weight_used;   /* in the current minute, our count or the venue's, the larger */
-  int64_t weight_minute; /* the minute (epoch ms / 60000) weight_used belongs to */
+  char ban_reason[CQ_REASON_MAX]; /* what the venue said when it banned us */
+  cq_ratelimit *rl;           /* thread-safe on its own */
+  struct cq_bn_symbols *syms; /* from exchange info, set once, then read-only */
   bn_symbol *symbols;
   size_t nsymbols, capsymbols;
-  bool symbols_loaded; /* the whole exchange info was read once */
 } bn_venue;
 
 /* One REST call. */
@@ -59,7 +55,8 @@ typedef struct bn_req {
   const char *method; /* "GET", ... */
   const char *path;   /* "/api/v3/klines" */
   const char *query;  /* without timestamp/signature; "" or NULL for none */
-  int weight;         /* request weight, acquired before sending */
+  int limit;          /* its limit parameter (0: none): the weight depends on it */
+  bool has_symbol;    /* it names one symbol: the weight depends on it */
   bool key;           /* send the API key header */
   bool sign;          /* add timestamp, recvWindow and signature */
   bool safe;          /* may be sent again (reads, cancels by client id) */
@@ -87,6 +84,8 @@ CQ_NODISCARD int cq__bn_native(bn_venue *v, const char *unified, char native[CQ_
                                cq_verror *ve);
 /* "BTCUSDT" -> "BTC/USDT" from the pairs known; false when unknown. */
 bool cq__bn_unified(bn_venue *v, const char *native, char unified[CQ_SYMBOL_MAX]);
+/* The exchange-info map (NULL until instruments were read once); it lives as long as v. */
+const struct cq_bn_symbols *cq__bn_syms(bn_venue *v);
 /* Reads exchange info once, to know every symbol (user-data events name native symbols). */
 CQ_NODISCARD int cq__bn_load_symbols(bn_venue *v, cq_verror *ve);
 

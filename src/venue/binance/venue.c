@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "adapter.h"
+#include "binance.h"
 
 static const char BN_REST_DEFAULT[] = "https://api.binance.com";
 static const char BN_WS_DEFAULT[] = "wss://stream.binance.com:9443";
@@ -64,8 +65,21 @@ static int bn_open(const cq_venue_config *cfg, cq_venue **out, cq_verror *ve) {
   v->loop = cfg->loop;
   v->log = cfg->log;
   cq_clock_wall_init(&v->clock);
-  v->weight_limit = (int64_t)(6000 * v->weight_share);
+  /* Binance spot's published limits until exchange info says otherwise */
+  static const cq_rl_window windows[] = {
+      {CQ_RL_WEIGHT, 60 * CQ_NS_PER_SEC, 6000},
+      {CQ_RL_ORDERS, 10 * CQ_NS_PER_SEC, 100},
+      {CQ_RL_ORDERS, CQ_NS_PER_DAY, 200000},
+  };
+  cq_error e;
+  cq_error_clear(&e);
+  if (cq_rl_new(windows, sizeof windows / sizeof windows[0], v->weight_share, NULL, &v->rl, &e) <
+      0) {
+    free(v);
+    return open_fail(ve, e.code, e.msg);
+  }
   if (pthread_mutex_init(&v->mu, NULL) != 0) {
+    cq_rl_free(v->rl);
     free(v);
     return open_fail(ve, CQ_ENOMEM, "no mutex");
   }
@@ -80,6 +94,8 @@ static void bn_close(cq_venue *base) {
   for (size_t i = 0; i < v->npool; i++)
     cq_http_client_free(v->pool[i]);
   free(v->symbols);
+  cq_bn_symbols_free(v->syms);
+  cq_rl_free(v->rl);
   pthread_mutex_destroy(&v->mu);
   /* the secret does not outlive the handle in freed memory */
   memset(v->api_secret, 0, sizeof v->api_secret);
@@ -143,29 +159,32 @@ int cq__bn_native(bn_venue *v, const char *unified, char native[CQ_SYMBOL_MAX], 
 
 bool cq__bn_unified(bn_venue *v, const char *native, char unified[CQ_SYMBOL_MAX]) {
   pthread_mutex_lock(&v->mu);
-  bn_symbol *s = symbol_find_native(v, native);
-  if (s)
-    snprintf(unified, CQ_SYMBOL_MAX, "%s", s->unified);
+  const char *u = cq_bn_to_unified(v->syms, native);
+  if (!u) {
+    bn_symbol *s = symbol_find_native(v, native);
+    u = s ? s->unified : NULL;
+  }
+  if (u)
+    snprintf(unified, CQ_SYMBOL_MAX, "%s", u);
   pthread_mutex_unlock(&v->mu);
-  return s != NULL;
+  return u != NULL;
+}
+
+const struct cq_bn_symbols *cq__bn_syms(bn_venue *v) {
+  pthread_mutex_lock(&v->mu);
+  const struct cq_bn_symbols *s = v->syms;
+  pthread_mutex_unlock(&v->mu);
+  return s;
 }
 
 int cq__bn_load_symbols(bn_venue *v, cq_verror *ve) {
-  pthread_mutex_lock(&v->mu);
-  bool loaded = v->symbols_loaded;
-  pthread_mutex_unlock(&v->mu);
-  if (loaded)
+  if (cq__bn_syms(v))
     return 0;
   cq_instrument *ins = NULL;
   size_t n = 0;
   int rc = cq__bn_instruments(&v->base, &ins, &n, ve);
   free(ins);
-  if (rc < 0)
-    return rc;
-  pthread_mutex_lock(&v->mu);
-  v->symbols_loaded = true;
-  pthread_mutex_unlock(&v->mu);
-  return 0;
+  return rc < 0 ? rc : 0;
 }
 
 const cq_venue_ops cq_venue_binance_ops = {
