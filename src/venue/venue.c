@@ -57,4 +57,5 @@ void cq_venue_config_default(cq_venue_config *c) {
   c->recv_window_ms = 5000;
   c->weight_share = 0.8;
   cq_http_options_default(&c->http);
+  cq_ws_options_default(&c->ws);
 }

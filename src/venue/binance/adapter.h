@@ -34,6 +34,8 @@ typedef struct bn_venue {
   int recv_window_ms;
   double weight_share;
   cq_http_options http;
+  cq_ws_options ws; /* template for stream connections */
+  int64_t keepalive_ms;
   cq_net_loop *loop;
   cq_log *log;
   cq_clock clock;

@@ -62,6 +62,9 @@ static int bn_open(const cq_venue_config *cfg, cq_venue **out, cq_verror *ve) {
     v->recv_window_ms = 60000;
   v->weight_share = cfg->weight_share > 0 && cfg->weight_share <= 1 ? cfg->weight_share : 0.8;
   v->http = cfg->http;
+  v->ws = cfg->ws;
+  v->ws.url = NULL;
+  v->keepalive_ms = cfg->keepalive_ms;
   v->loop = cfg->loop;
   v->log = cfg->log;
   cq_clock_wall_init(&v->clock);
