@@ -1,5 +1,5 @@
 /* The Binance spot adapter's private state, shared by its REST (rest.c, orders.c), market
- * stream (stream.c) and user-data stream (user.c) parts. */
+ * stream (feed.c) and user-data stream parts. */
 #ifndef CQ_VENUE_BINANCE_ADAPTER_H
 #define CQ_VENUE_BINANCE_ADAPTER_H
 
@@ -116,7 +116,7 @@ int cq__bn_balances(cq_venue *v, cq_balance **out, size_t *n, cq_verror *ve);
 int cq__bn_my_trades(cq_venue *v, const char *symbol, cq_time from, cq_venue_fill **out,
                      size_t *n, cq_verror *ve);
 
-/* stream.c */
+/* feed.c */
 int cq__bn_subscribe(cq_venue *v, const cq_venue_sub *subs, size_t n, const cq_venue_handler *h,
                      cq_venue_stream **out, cq_verror *ve);
 void cq__bn_unsubscribe(cq_venue_stream *s);

@@ -1,741 +1,476 @@
-/* Binance spot streams: one combined-stream WebSocket for the market channels of a
- * subscription set, one for its user-data stream, and a worker thread for what blocks.
- *
- * Threads. Messages arrive on the network thread, which decodes them, keeps the local books
- * and calls the handler; it never blocks. The worker thread does the HTTP: depth snapshots
- * for the books, the listen key's keep-alive and renewal. A snapshot travels from the
- * worker to the network thread through a per-book mailbox (EMPTY -> FETCHING -> READY ->
- * EMPTY, under the stream's mutex), and is applied there on the next message of the stream,
- * so the book is only ever touched on the network thread.
- *
- * Reconnects. The subscriptions are in the URL, so every (re)connection subscribes to the
- * same streams; after a reconnect every book starts over (buffer diffs, a new snapshot),
- * since diffs were lost while disconnected. */
-#include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdatomic.h>
-#include <stdio.h>
+/* Binance stream messages (market streams and the user-data stream) -> cq_bn_msg. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <jansson.h>
+#include "bn_json.h"
 
-#include "adapter.h"
-#include "binance.h"
+void cq_bn_depth_diff_init(cq_bn_depth_diff *d) {
+  memset(d, 0, sizeof *d);
+}
 
-enum {
-  BN_STREAMS_MAX = 200,           /* subscriptions per set (Binance: 1024 per connection) */
-  BN_STREAM_URL_MAX = 8192,       /* the combined-stream URL */
-  BN_SNAPSHOT_LEVELS = 1000,      /* depth snapshot limit (weight 50) */
-  BN_BOOK_LEVELS = 5000,          /* levels kept per side */
-  BN_BOOK_BUFFER = 10000,         /* diffs buffered while waiting for a snapshot */
-  BN_SNAPSHOT_RETRY_MS = 500,     /* after a failed snapshot */
-  BN_LISTEN_KEY_MAX = 128,
-  BN_ROTATE_MS = 23 * 3600 * 1000 /* before Binance's 24 h connection lifetime */
-};
-#define BN_KEEPALIVE_DEFAULT_MS (30LL * 60 * 1000)
+void cq_bn_depth_diff_release(cq_bn_depth_diff *d) {
+  if (!d) return;
+  free(d->bids);
+  free(d->asks);
+  cq_bn_depth_diff_init(d);
+}
 
-typedef enum { MB_EMPTY = 0, MB_WANTED, MB_FETCHING, MB_READY } mailbox_state;
+int cq_bn_depth_diff_push(cq_bn_depth_diff *d, cq_side side, cq_dec price, cq_dec qty,
+                          cq_error *err) {
+  bool bid = side == CQ_SIDE_BUY;
+  cq_bn_level **lv = bid ? &d->bids : &d->asks;
+  size_t *n = bid ? &d->nbids : &d->nasks, *cap = bid ? &d->cap_bids : &d->cap_asks;
+  if (*n == *cap) {
+    if (*cap >= CQ_BN_MAX_LEVELS)
+      return cq_error_set(err, CQ_ELIMIT, "binance: depth update: over %d levels a side",
+                          CQ_BN_MAX_LEVELS);
+    size_t nc = *cap ? *cap * 2 : 16;
+    if (nc > CQ_BN_MAX_LEVELS) nc = CQ_BN_MAX_LEVELS;
+    cq_bn_level *p = realloc(*lv, nc * sizeof *p);
+    if (!p) return cq_error_set(err, CQ_ENOMEM, "binance: depth update: out of memory");
+    *lv = p;
+    *cap = nc;
+  }
+  (*lv)[*n].price = price;
+  (*lv)[*n].qty = qty;
+  (*n)++;
+  return 0;
+}
 
-/* One CQ_VCH_BOOK subscription. */
-typedef struct bn_book {
-  char native[CQ_SYMBOL_MAX];
-  char unified[CQ_SYMBOL_MAX];
-  cq_bn_book_sync *sync; /* network thread */
-  bool announced_valid;  /* network thread: a BOOK_SYNCED was sent and no INVALID since */
-  /* the mailbox, under stream->mu */
-  mailbox_state mb;
-  uint64_t mb_gen; /* the connection generation the snapshot was asked for */
-  cq_l2book *snap;
-  char mb_error[CQ_REASON_MAX];
-} bn_book;
+void cq_bn_msg_init(cq_bn_msg *m) {
+  memset(m, 0, sizeof *m);
+  cq_bn_depth_diff_init(&m->depth);
+}
 
-/* A native symbol of the set and its unified name (for events). */
-typedef struct bn_name {
-  char native[CQ_SYMBOL_MAX];
-  char unified[CQ_SYMBOL_MAX];
-} bn_name;
+void cq_bn_msg_release(cq_bn_msg *m) {
+  if (!m) return;
+  cq_bn_depth_diff_release(&m->depth);
+  free(m->balances);
+  cq_bn_msg_init(m);
+}
 
-struct cq_venue_stream {
-  bn_venue *v;
-  cq_venue_handler h;
-  cq_ws_client *ws;  /* market streams; NULL when none */
-  cq_ws_client *uws; /* user data; NULL when not subscribed */
-  bn_name *names;
-  size_t nnames;
-  bn_book *books;
-  size_t nbooks;
-  cq_bn_msg msg;  /* network thread's decode buffer (market) */
-  cq_bn_msg umsg; /* user connection's; both run on the one network thread, kept apart */
-  cq_bn_depth_diff diff;
-  atomic_uint_fast64_t gen;   /* market connection generation: bumped on every (re)connect */
-  atomic_bool snapshot_ready; /* some mailbox holds a snapshot */
-  atomic_bool closing;        /* we close the connections: no "stopped" event */
-  atomic_bool user_renewing;  /* the user connection is replaced (a new listen key) */
-
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  pthread_t worker;
-  bool worker_started;
-  bool stop;
-  /* user data (worker side, under mu) */
-  bool user;
-  char listen_key[BN_LISTEN_KEY_MAX];
-  int64_t keepalive_ms;
-  int64_t next_keepalive_ms;
-  bool renew_key; /* the key expired: get a new one and reconnect */
+/* Events of Binance's futures and options streams: named as such, not as unknown. */
+static const char *const futures_events[] = {
+    "markPriceUpdate",
+    "forceOrder",
+    "ACCOUNT_UPDATE",
+    "ORDER_TRADE_UPDATE",
+    "MARGIN_CALL",
+    "continuous_kline",
+    "indexPriceUpdate",
+    "compositeIndex",
+    "contractInfo",
+    "assetIndexUpdate",
+    "ACCOUNT_CONFIG_UPDATE",
+    "TRADE_LITE",
+    "STRATEGY_UPDATE",
+    "GRID_UPDATE",
+    "CONDITIONAL_ORDER_TRIGGER_REJECT",
 };
 
-/* ---- events ---------------------------------------------------------------------------- */
-
-static cq_time now_ns(bn_venue *v) { return cq_clock_now(&v->clock); }
-
-static void emit(cq_venue_stream *s, cq_venue_event *ev) {
-  snprintf(ev->venue, sizeof ev->venue, "binance");
-  if (ev->recv_time == 0)
-    ev->recv_time = now_ns(s->v);
-  if (s->h.on_event)
-    s->h.on_event(s->h.ctx, ev);
+static int unsupported(const char *event, cq_error *err) {
+  for (size_t i = 0; i < sizeof futures_events / sizeof futures_events[0]; i++)
+    if (strcmp(event, futures_events[i]) == 0)
+      return cq_error_set(err, CQ_EUNSUPPORTED,
+                          "binance: event '%s' is futures-only; cquant supports spot", event);
+  return cq_error_set(err, CQ_EUNSUPPORTED, "binance: event '%.40s' is unknown to the spot codec",
+                      event);
 }
 
-static void emit_status(cq_venue_stream *s, const char *symbol, cq_vstatus st, const char *fmt,
-                        ...) CQ_PRINTF(4, 5);
-
-static void emit_status(cq_venue_stream *s, const char *symbol, cq_vstatus st, const char *fmt,
-                        ...) {
-  cq_venue_event ev;
-  memset(&ev, 0, sizeof ev);
-  ev.kind = CQ_VEV_STATUS;
-  if (symbol)
-    snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol);
-  ev.u.status.status = st;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(ev.u.status.detail, sizeof ev.u.status.detail, fmt, ap);
-  va_end(ap);
-  emit(s, &ev);
-}
-
-/* The unified name of a native symbol of this set (the symbol itself when unknown). */
-static void unify(cq_venue_stream *s, char sym[CQ_SYMBOL_MAX]) {
-  if (strchr(sym, '/'))
-    return;
-  for (size_t i = 0; i < s->nnames; i++) {
-    if (strcmp(s->names[i].native, sym) == 0) {
-      snprintf(sym, CQ_SYMBOL_MAX, "%s", s->names[i].unified);
-      return;
-    }
-  }
-  char uni[CQ_SYMBOL_MAX];
-  if (cq__bn_unified(s->v, sym, uni))
-    snprintf(sym, CQ_SYMBOL_MAX, "%s", uni);
-}
-
-/* ---- books ----------------------------------------------------------------------------- */
-
-static void want_snapshot(cq_venue_stream *s, bn_book *b) {
-  pthread_mutex_lock(&s->mu);
-  if (b->mb == MB_EMPTY) {
-    b->mb = MB_WANTED;
-    b->mb_gen = atomic_load(&s->gen);
-    pthread_cond_signal(&s->cv);
-  }
-  pthread_mutex_unlock(&s->mu);
-}
-
-static void book_event(cq_venue_stream *s, bn_book *b, cq_time event_time) {
-  cq_venue_event ev;
-  memset(&ev, 0, sizeof ev);
-  ev.kind = CQ_VEV_BOOK;
-  snprintf(ev.symbol, sizeof ev.symbol, "%s", b->unified);
-  ev.event_time = event_time;
-  ev.u.book = cq_bn_book_sync_book(b->sync);
-  emit(s, &ev);
-}
-
-static void book_invalid(cq_venue_stream *s, bn_book *b, const char *why) {
-  if (b->announced_valid)
-    emit_status(s, b->unified, CQ_VST_BOOK_INVALID, "%s", why);
-  b->announced_valid = false;
-}
-
-/* Applies the snapshots waiting in mailboxes (network thread). */
-static void apply_snapshots(cq_venue_stream *s) {
-  if (!atomic_exchange(&s->snapshot_ready, false))
-    return;
-  uint64_t gen = atomic_load(&s->gen);
-  for (size_t i = 0; i < s->nbooks; i++) {
-    bn_book *b = &s->books[i];
-    pthread_mutex_lock(&s->mu);
-    bool ready = b->mb == MB_READY;
-    bool current = b->mb_gen == gen;
-    char err[CQ_REASON_MAX];
-    snprintf(err, sizeof err, "%s", b->mb_error);
-    pthread_mutex_unlock(&s->mu);
-    if (!ready)
-      continue;
-    cq_bn_sync_result res = CQ_BN_SYNC_GAP;
-    cq_error e;
-    cq_error_clear(&e);
-    bool ok = current && !*err &&
-              cq_bn_book_sync_snapshot(b->sync, b->snap, &res, &e) == 0 &&
-              res == CQ_BN_SYNC_APPLIED;
-    pthread_mutex_lock(&s->mu);
-    b->mb = MB_EMPTY;
-    b->mb_error[0] = '\0';
-    pthread_mutex_unlock(&s->mu);
-    if (ok) {
-      b->announced_valid = true;
-      emit_status(s, b->unified, CQ_VST_BOOK_SYNCED, "snapshot %" PRIu64 " applied",
-                  cq_l2book_seq(b->snap));
-      book_event(s, b, cq_l2book_time(cq_bn_book_sync_book(b->sync)));
-    } else {
-      /* too old for the buffered diffs, from an earlier connection, or not fetched */
-      if (*err)
-        book_invalid(s, b, err);
-      want_snapshot(s, b);
-    }
-  }
-}
-
-static bn_book *book_of(cq_venue_stream *s, const char *native) {
-  for (size_t i = 0; i < s->nbooks; i++)
-    if (strcmp(s->books[i].native, native) == 0)
-      return &s->books[i];
-  return NULL;
-}
-
-/* One depthUpdate (network thread). */
-static void on_depth(cq_venue_stream *s) {
-  bn_book *b = book_of(s, s->diff.symbol);
-  if (!b)
-    return;
-  cq_bn_sync_result res;
-  cq_error e;
-  cq_error_clear(&e);
-  if (cq_bn_book_sync_diff(b->sync, &s->diff, &res, &e) < 0) {
-    book_invalid(s, b, e.msg);
-    cq_bn_book_sync_reset(b->sync);
-    want_snapshot(s, b);
-    return;
-  }
-  switch (res) {
-  case CQ_BN_SYNC_APPLIED: book_event(s, b, s->diff.event_time); break;
-  case CQ_BN_SYNC_STALE: break;
-  case CQ_BN_SYNC_BUFFERED: want_snapshot(s, b); break;
-  case CQ_BN_SYNC_GAP: {
-    char why[CQ_REASON_MAX];
-    snprintf(why, sizeof why, "sequence gap at update %" PRIu64 "..%" PRIu64 "; resyncing",
-             s->diff.first_id, s->diff.final_id);
-    book_invalid(s, b, why);
-    want_snapshot(s, b);
-    break;
-  }
-  }
-}
-
-/* ---- the market connection ------------------------------------------------------------- */
-
-static void on_open(void *ctx, cq_ws_client *ws, bool reconnect) {
-  (void)ws;
-  cq_venue_stream *s = ctx;
-  atomic_fetch_add(&s->gen, 1);
-  for (size_t i = 0; i < s->nbooks; i++) {
-    cq_bn_book_sync_reset(s->books[i].sync);
-    book_invalid(s, &s->books[i], "reconnected: resyncing");
-  }
-  emit_status(s, NULL, CQ_VST_CONNECTED, "%s", reconnect ? "reconnected" : "connected");
-}
-
-static void on_close(void *ctx, cq_ws_client *ws, int code, const char *why, bool reconnecting) {
-  (void)ws;
-  cq_venue_stream *s = ctx;
-  for (size_t i = 0; i < s->nbooks; i++)
-    book_invalid(s, &s->books[i], "disconnected");
-  if (atomic_load(&s->closing))
-    return;
-  emit_status(s, NULL, reconnecting ? CQ_VST_DISCONNECTED : CQ_VST_STOPPED,
-              "market streams closed (%d %s)%s", code, why ? why : "",
-              reconnecting ? ", reconnecting" : "");
-}
-
-/* One decoded message with an event, or a status. */
-static void dispatch(cq_venue_stream *s, cq_bn_msg *m) {
-  if (m->kind == CQ_BN_MSG_STREAM_END) {
-    emit_status(s, NULL, CQ_VST_DISCONNECTED, "the venue ends the stream: %s", m->event);
-    return;
-  }
-  if (m->kind == CQ_BN_MSG_ACCOUNT) {
-    for (size_t i = 0; i < m->nbalances; i++) {
-      cq_venue_event ev;
-      memset(&ev, 0, sizeof ev);
-      ev.kind = CQ_VEV_BALANCE;
-      ev.event_time = m->ev.event_time;
-      ev.recv_time = m->ev.recv_time;
-      ev.u.balance = m->balances[i];
-      emit(s, &ev);
-    }
-    return;
-  }
-  if (!m->has_event)
-    return;
-  unify(s, m->ev.symbol);
-  if (m->ev.kind == CQ_VEV_ORDER) {
-    unify(s, m->ev.u.order.order.symbol);
-    if (m->ev.u.order.has_fill)
-      unify(s, m->ev.u.order.fill.symbol);
-  }
-  emit(s, &m->ev);
-}
-
-static void on_message(void *ctx, cq_ws_client *ws, const char *data, size_t len, bool binary) {
-  (void)ws;
-  cq_venue_stream *s = ctx;
-  if (binary)
-    return;
-  apply_snapshots(s);
-  cq_time recv = now_ns(s->v);
-  cq_error e;
-  cq_error_clear(&e);
-  if (s->nbooks > 0) {
-    int rc = cq_bn_parse_depth_update(data, len, &s->diff, &e);
-    if (rc == 0) {
-      on_depth(s);
-      return;
-    }
-    if (rc != CQ_EUNSUPPORTED) {
-      if (s->v->log)
-        cq_logf(s->v->log, CQ_LOG_WARN, "binance: depth message dropped: %s", e.msg);
-      return;
-    }
-    cq_error_clear(&e);
-  }
-  int rc = cq_bn_parse_stream(data, len, cq__bn_syms(s->v), recv, &s->msg, &e);
-  if (rc < 0) {
-    /* a reply to a request, an event we do not use: not worth more than a debug line */
-    if (s->v->log)
-      cq_logf(s->v->log, rc == CQ_EUNSUPPORTED ? CQ_LOG_DEBUG : CQ_LOG_WARN,
-              "binance: stream message dropped: %s%s%s", e.field, *e.field ? ": " : "", e.msg);
-    return;
-  }
-  dispatch(s, &s->msg);
-}
-
-/* ---- the user-data connection ---------------------------------------------------------- */
-
-static void on_user_open(void *ctx, cq_ws_client *ws, bool reconnect) {
-  (void)ws;
-  cq_venue_stream *s = ctx;
-  emit_status(s, NULL, CQ_VST_CONNECTED, "user data %s", reconnect ? "reconnected" : "connected");
-}
-
-static void on_user_close(void *ctx, cq_ws_client *ws, int code, const char *why,
-                          bool reconnecting) {
-  (void)ws;
-  cq_venue_stream *s = ctx;
-  if (atomic_load(&s->closing))
-    return;
-  if (atomic_load(&s->user_renewing)) {
-    emit_status(s, NULL, CQ_VST_DISCONNECTED, "user data: a new listen key, reconnecting");
-    return;
-  }
-  emit_status(s, NULL, reconnecting ? CQ_VST_DISCONNECTED : CQ_VST_STOPPED,
-              "user data closed (%d %s)%s", code, why ? why : "",
-              reconnecting ? ", reconnecting" : "");
-}
-
-static void on_user_message(void *ctx, cq_ws_client *ws, const char *data, size_t len,
-                            bool binary) {
-  (void)ws;
-  cq_venue_stream *s = ctx;
-  if (binary)
-    return;
-  cq_error e;
-  cq_error_clear(&e);
-  int rc = cq_bn_parse_stream(data, len, cq__bn_syms(s->v), now_ns(s->v), &s->umsg, &e);
-  if (rc < 0) {
-    if (s->v->log)
-      cq_logf(s->v->log, rc == CQ_EUNSUPPORTED ? CQ_LOG_DEBUG : CQ_LOG_WARN,
-              "binance: user message dropped: %s%s%s", e.field, *e.field ? ": " : "", e.msg);
-    return;
-  }
-  if (s->umsg.kind == CQ_BN_MSG_STREAM_END) {
-    /* listenKeyExpired: the worker gets a new key and reconnects */
-    pthread_mutex_lock(&s->mu);
-    s->renew_key = true;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-  }
-  dispatch(s, &s->umsg);
-}
-
-/* POST /api/v3/userDataStream -> a listen key. */
-static int listen_key_new(bn_venue *v, char key[BN_LISTEN_KEY_MAX], cq_verror *ve) {
-  bn_req r = {.method = "POST", .path = "/api/v3/userDataStream", .key = true, .safe = true};
-  cq_http_response resp;
-  int rc = cq__bn_call(v, &r, &resp, ve);
-  if (rc < 0)
-    return rc;
-  json_error_t je;
-  json_t *root = json_loadb(resp.body, resp.body_len, 0, &je);
-  json_t *k = root ? json_object_get(root, "listenKey") : NULL;
-  const char *ks = json_is_string(k) ? json_string_value(k) : NULL;
-  if (!ks || !*ks || strlen(ks) >= BN_LISTEN_KEY_MAX ||
-      strspn(ks, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != strlen(ks))
-    rc = cq__bn_fail(ve, CQ_VERR_PROTOCOL, 0, resp.status,
-                     "POST /api/v3/userDataStream: no usable listenKey in the answer");
+static int side_of(const char *s, const char *p, cq_side *out, cq_error *err) {
+  if (strcmp(s, "BUY") == 0)
+    *out = CQ_SIDE_BUY;
+  else if (strcmp(s, "SELL") == 0)
+    *out = CQ_SIDE_SELL;
   else
-    snprintf(key, BN_LISTEN_KEY_MAX, "%s", ks);
-  json_decref(root);
-  cq_http_response_release(&resp);
+    return cq__bn_perr(err, p, "side \"%.20s\" is neither BUY nor SELL", s);
+  return 0;
+}
+
+static int trade(json_t *d, const char *b, bool agg, const cq_bn_symbols *syms, cq_bn_msg *m,
+                 cq_error *err) {
+  char native[CQ_SYMBOL_MAX];
+  cq_trade *t = &m->ev.u.trade;
+  bool buyer_maker;
+  int rc = cq__bn_str(d, b, "s", native, sizeof native, err);
+  if (rc == 0) rc = cq__bn_id(d, b, agg ? "a" : "t", t->id, sizeof t->id, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "p", &t->price, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "q", &t->qty, err);
+  if (rc == 0) rc = cq__bn_time(d, b, "T", &t->time, err);
+  if (rc == 0) rc = cq__bn_bool(d, b, "m", &buyer_maker, err);
+  if (rc < 0) return rc;
+  t->taker_side = buyer_maker ? CQ_SIDE_SELL : CQ_SIDE_BUY;
+  cq__bn_unify(syms, native, m->ev.symbol);
+  m->kind = agg ? CQ_BN_MSG_AGG_TRADE : CQ_BN_MSG_TRADE;
+  m->ev.kind = CQ_VEV_TRADE;
+  m->has_event = true;
+  return 0;
+}
+
+static int book_ticker(json_t *d, const char *b, const cq_bn_symbols *syms, cq_bn_msg *m,
+                       cq_error *err) {
+  char native[CQ_SYMBOL_MAX];
+  cq_quote *q = &m->ev.u.quote;
+  int64_t u;
+  int rc = cq__bn_str(d, b, "s", native, sizeof native, err);
+  if (rc == 0) rc = cq__bn_i64(d, b, "u", &u, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "b", &q->bid, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "B", &q->bid_qty, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "a", &q->ask, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "A", &q->ask_qty, err);
+  if (rc < 0) return rc;
+  q->update_id = (uint64_t)u;
+  cq__bn_unify(syms, native, m->ev.symbol);
+  m->kind = CQ_BN_MSG_BOOK_TICKER;
+  m->ev.kind = CQ_VEV_QUOTE;
+  m->has_event = true;
+  return 0;
+}
+
+static int kline(json_t *d, const char *b, const cq_bn_symbols *syms, cq_bn_msg *m, cq_error *err) {
+  char native[CQ_SYMBOL_MAX], kp[CQ__BN_PATH_MAX], iv[8];
+  cq_candle *c = &m->ev.u.kline.candle;
+  cq_dec o, h, l, cl, v, q;
+  cq__bn_path(kp, b, "k");
+  json_t *k = json_object_get(d, "k");
+  int rc = cq__bn_str(d, b, "s", native, sizeof native, err);
+  if (rc == 0) rc = cq__bn_obj(k, kp, err);
+  if (rc == 0) rc = cq__bn_time(k, kp, "t", &c->open_time, err);
+  if (rc == 0) rc = cq__bn_str(k, kp, "i", iv, sizeof iv, err);
+  if (rc == 0 && cq_bn_interval_parse(iv, &m->ev.u.kline.tf, NULL) < 0) {
+    char ip[CQ__BN_PATH_MAX];
+    cq__bn_path(ip, kp, "i");
+    rc = cq__bn_perr(err, ip, "unknown interval \"%s\"", iv);
+  }
+  if (rc == 0) rc = cq__bn_dec(k, kp, "o", &o, err);
+  if (rc == 0) rc = cq__bn_dec(k, kp, "h", &h, err);
+  if (rc == 0) rc = cq__bn_dec(k, kp, "l", &l, err);
+  if (rc == 0) rc = cq__bn_dec(k, kp, "c", &cl, err);
+  if (rc == 0) rc = cq__bn_dec(k, kp, "v", &v, err);
+  if (rc == 0) rc = cq__bn_dec(k, kp, "q", &q, err);
+  if (rc == 0) rc = cq__bn_i64(k, kp, "n", &c->trades, err);
+  if (rc == 0) rc = cq__bn_bool(k, kp, "x", &c->closed, err);
+  if (rc < 0) return rc;
+  c->open = cq_dec_to_double(o);
+  c->high = cq_dec_to_double(h);
+  c->low = cq_dec_to_double(l);
+  c->close = cq_dec_to_double(cl);
+  c->volume = cq_dec_to_double(v);
+  c->quote_volume = cq_dec_to_double(q);
+  cq__bn_unify(syms, native, m->ev.symbol);
+  m->kind = CQ_BN_MSG_KLINE;
+  m->ev.kind = CQ_VEV_KLINE;
+  m->has_event = true;
+  return 0;
+}
+
+static int depth_side(json_t *a, const char *p, cq_side side, cq_bn_depth_diff *dd, cq_error *err) {
+  int rc = cq__bn_arr(a, p, err);
+  if (rc < 0) return rc;
+  size_t i;
+  json_t *lv;
+  json_array_foreach(a, i, lv) {
+    char q[CQ__BN_PATH_MAX], r[CQ__BN_PATH_MAX];
+    cq_dec px, qty;
+    cq__bn_pathi(q, p, i);
+    rc = cq__bn_arr(lv, q, err);
+    if (rc == 0 && json_array_size(lv) < 2) rc = cq__bn_perr(err, q, "a level needs [price, qty]");
+    cq__bn_pathi(r, q, 0);
+    if (rc == 0) rc = cq__bn_dec_v(json_array_get(lv, 0), r, &px, err);
+    cq__bn_pathi(r, q, 1);
+    if (rc == 0) rc = cq__bn_dec_v(json_array_get(lv, 1), r, &qty, err);
+    if (rc == 0 && (px.m <= 0 || qty.m < 0))
+      rc = cq__bn_perr(err, q, "price must be > 0 and qty >= 0");
+    if (rc == 0) rc = cq_bn_depth_diff_push(dd, side, px, qty, err);
+    if (rc < 0) return rc;
+  }
+  return 0;
+}
+
+static int depth(json_t *d, const char *b, const cq_bn_symbols *syms, cq_bn_msg *m, cq_error *err) {
+  cq_bn_depth_diff *dd = &m->depth;
+  int64_t U, u, pu = 0;
+  char bp[CQ__BN_PATH_MAX], ap[CQ__BN_PATH_MAX];
+  dd->nbids = dd->nasks = 0;
+  int rc = cq__bn_str(d, b, "s", dd->symbol, sizeof dd->symbol, err);
+  if (rc == 0) rc = cq__bn_time(d, b, "E", &dd->event_time, err);
+  if (rc == 0) rc = cq__bn_i64(d, b, "U", &U, err);
+  if (rc == 0) rc = cq__bn_i64(d, b, "u", &u, err);
+  if (rc == 0) rc = cq__bn_i64_opt(d, b, "pu", &pu, err);
+  if (rc == 0 && (U < 0 || u < U))
+    rc = cq__bn_perr(err, b, "update ids U %lld > u %lld", (long long)U, (long long)u);
+  cq__bn_path(bp, b, "b");
+  cq__bn_path(ap, b, "a");
+  if (rc == 0) rc = depth_side(json_object_get(d, "b"), bp, CQ_SIDE_BUY, dd, err);
+  if (rc == 0) rc = depth_side(json_object_get(d, "a"), ap, CQ_SIDE_SELL, dd, err);
+  if (rc < 0) return rc;
+  dd->first_id = (uint64_t)U;
+  dd->final_id = (uint64_t)u;
+  dd->has_prev = json_object_get(d, "pu") != NULL;
+  dd->prev_id = pu < 0 ? 0 : (uint64_t)pu;
+  cq__bn_unify(syms, dd->symbol, m->ev.symbol);
+  m->kind = CQ_BN_MSG_DEPTH;
+  return 0;
+}
+
+static int ticker(json_t *d, const char *b, const cq_bn_symbols *syms, cq_bn_msg *m,
+                  cq_error *err) {
+  char native[CQ_SYMBOL_MAX];
+  cq_ticker *t = &m->ev.u.ticker;
+  t->trades = -1;
+  int rc = cq__bn_str(d, b, "s", native, sizeof native, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "c", &t->last, err);
+  if (rc == 0) rc = cq__bn_dec_opt(d, b, "Q", &t->last_qty, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "o", &t->open, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "h", &t->high, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "l", &t->low, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "v", &t->volume, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "q", &t->quote_volume, err);
+  if (rc == 0) rc = cq__bn_dec_opt(d, b, "p", &t->change, err);
+  if (rc == 0) rc = cq__bn_dec_opt(d, b, "P", &t->change_pct, err);
+  if (rc == 0) rc = cq__bn_dec_opt(d, b, "w", &t->vwap, err);
+  /* Spot adds the best bid / ask; futures leaves them out. */
+  if (rc == 0) rc = cq__bn_dec_opt(d, b, "b", &t->bid, err);
+  if (rc == 0) rc = cq__bn_dec_opt(d, b, "B", &t->bid_qty, err);
+  if (rc == 0) rc = cq__bn_dec_opt(d, b, "a", &t->ask, err);
+  if (rc == 0) rc = cq__bn_dec_opt(d, b, "A", &t->ask_qty, err);
+  if (rc == 0) rc = cq__bn_time(d, b, "O", &t->open_time, err);
+  if (rc == 0) rc = cq__bn_time(d, b, "C", &t->close_time, err);
+  if (rc == 0) rc = cq__bn_i64_opt(d, b, "n", &t->trades, err);
+  if (rc < 0) return rc;
+  cq__bn_unify(syms, native, m->ev.symbol);
+  m->kind = CQ_BN_MSG_TICKER;
+  m->ev.kind = CQ_VEV_TICKER;
+  m->has_event = true;
+  return 0;
+}
+
+static int execution(json_t *d, const char *b, const cq_bn_symbols *syms, cq_bn_msg *m,
+                     cq_error *err) {
+  char native[CQ_SYMBOL_MAX], buf[32], exec[32], p[CQ__BN_PATH_MAX], orig[CQ_CLIENT_ID_MAX];
+  cq_venue_order *o = &m->ev.u.order.order;
+  cq_venue_fill *f = &m->ev.u.order.fill;
+  int rc = cq__bn_str(d, b, "s", native, sizeof native, err);
+  if (rc == 0) rc = cq__bn_str(d, b, "c", o->client_id, sizeof o->client_id, err);
+  orig[0] = '\0';
+  if (rc == 0) rc = cq__bn_str_opt(d, b, "C", orig, sizeof orig, err);
+  if (rc == 0) rc = cq__bn_id(d, b, "i", o->venue_id, sizeof o->venue_id, err);
+  if (rc == 0) rc = cq__bn_str(d, b, "S", buf, sizeof buf, err);
+  if (rc == 0) {
+    cq__bn_path(p, b, "S");
+    rc = side_of(buf, p, &o->side, err);
+  }
+  if (rc == 0) rc = cq__bn_str(d, b, "f", buf, sizeof buf, err);
+  if (rc == 0) {
+    cq__bn_path(p, b, "f");
+    if (strcmp(buf, "GTC") == 0)
+      o->tif = CQ_TIF_GTC;
+    else if (strcmp(buf, "IOC") == 0)
+      o->tif = CQ_TIF_IOC;
+    else if (strcmp(buf, "FOK") == 0)
+      o->tif = CQ_TIF_FOK;
+    else
+      rc = cq__bn_perr(err, p, "timeInForce \"%s\" is not GTC, IOC or FOK", buf);
+  }
+  if (rc == 0) rc = cq__bn_str(d, b, "o", buf, sizeof buf, err);
+  if (rc == 0 && cq_bn_order_type(buf, &o->type, &o->tif, NULL) < 0) {
+    cq__bn_path(p, b, "o");
+    rc = cq__bn_perr(err, p, "unknown order type \"%s\"", buf);
+  }
+  if (rc == 0) rc = cq__bn_str(d, b, "X", buf, sizeof buf, err);
+  if (rc == 0 && cq_bn_order_status(buf, &o->state, NULL) < 0) {
+    cq__bn_path(p, b, "X");
+    rc = cq__bn_perr(err, p, "unknown order status \"%s\"", buf);
+  }
+  if (rc == 0) rc = cq__bn_str(d, b, "x", exec, sizeof exec, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "q", &o->qty, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "p", &o->price, err);
+  if (rc == 0) rc = cq__bn_dec_opt(d, b, "P", &o->stop, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "z", &o->filled, err);
+  if (rc == 0) rc = cq__bn_dec_opt(d, b, "Z", &o->filled_quote, err);
+  if (rc == 0) rc = cq__bn_time(d, b, "O", &o->created, err);
+  if (rc == 0) rc = cq__bn_time(d, b, "T", &o->updated, err);
+  /* Why it ended: the reject reason, else the expiry reason. */
+  if (rc == 0) rc = cq__bn_str_opt(d, b, "r", o->reason, sizeof o->reason, err);
+  if (rc == 0 && strcmp(o->reason, "NONE") == 0) o->reason[0] = '\0';
+  if (rc == 0 && !o->reason[0]) rc = cq__bn_str_opt(d, b, "eR", o->reason, sizeof o->reason, err);
+  if (rc < 0) return rc;
+  /* A cancel reports under the cancel request's id; the order's own is in C. */
+  if (o->state == CQ_OS_CANCELLED && orig[0]) memcpy(o->client_id, orig, sizeof orig);
+  cq__bn_unify(syms, native, o->symbol);
+  memcpy(m->ev.symbol, o->symbol, sizeof o->symbol);
+  m->ev.u.order.has_fill = strcmp(exec, "TRADE") == 0;
+  if (m->ev.u.order.has_fill) {
+    bool maker;
+    rc = cq__bn_id(d, b, "t", f->trade_id, sizeof f->trade_id, err);
+    if (rc == 0) rc = cq__bn_dec(d, b, "L", &f->price, err);
+    if (rc == 0) rc = cq__bn_dec(d, b, "l", &f->qty, err);
+    if (rc == 0) rc = cq__bn_dec(d, b, "n", &f->fee, err);
+    if (rc == 0) rc = cq__bn_str_opt(d, b, "N", f->fee_asset, sizeof f->fee_asset, err);
+    if (rc == 0) rc = cq__bn_bool(d, b, "m", &maker, err);
+    if (rc < 0) return rc;
+    memcpy(f->symbol, o->symbol, sizeof f->symbol);
+    memcpy(f->client_id, o->client_id, sizeof f->client_id);
+    memcpy(f->venue_order_id, o->venue_id, sizeof f->venue_order_id);
+    f->side = o->side;
+    f->liquidity = maker ? CQ_LIQ_MAKER : CQ_LIQ_TAKER;
+    f->time = o->updated;
+  }
+  m->kind = CQ_BN_MSG_EXECUTION;
+  m->ev.kind = CQ_VEV_ORDER;
+  m->has_event = true;
+  return 0;
+}
+
+static int account(json_t *d, const char *b, cq_bn_msg *m, cq_error *err) {
+  char p[CQ__BN_PATH_MAX];
+  cq__bn_path(p, b, "B");
+  json_t *a = json_object_get(d, "B");
+  int rc = cq__bn_arr(a, p, err);
+  if (rc < 0) return rc;
+  size_t n = json_array_size(a);
+  if (n > CQ_BN_MAX_BALANCES)
+    return cq__bn_perr(err, p, "%zu balances is over %d", n, CQ_BN_MAX_BALANCES);
+  if (n > m->cap_balances) {
+    cq_balance *nb = realloc(m->balances, n * sizeof *nb);
+    if (!nb) return cq_error_set(err, CQ_ENOMEM, "binance: account position: out of memory");
+    m->balances = nb;
+    m->cap_balances = n;
+  }
+  m->nbalances = 0;
+  size_t i;
+  json_t *o;
+  json_array_foreach(a, i, o) {
+    char q[CQ__BN_PATH_MAX];
+    cq__bn_pathi(q, p, i);
+    cq_balance *x = &m->balances[i];
+    memset(x, 0, sizeof *x);
+    rc = cq__bn_obj(o, q, err);
+    if (rc == 0) rc = cq__bn_str(o, q, "a", x->asset, sizeof x->asset, err);
+    if (rc == 0) rc = cq__bn_dec(o, q, "f", &x->free, err);
+    if (rc == 0) rc = cq__bn_dec(o, q, "l", &x->locked, err);
+    if (rc < 0) return rc;
+  }
+  m->nbalances = n;
+  m->kind = CQ_BN_MSG_ACCOUNT;
+  /* One balance event per asset is the adapter's to emit: ev holds the first. */
+  if (n) {
+    m->ev.kind = CQ_VEV_BALANCE;
+    m->ev.u.balance = m->balances[0];
+    m->has_event = true;
+  }
+  return 0;
+}
+
+static int balance_update(json_t *d, const char *b, cq_bn_msg *m, cq_error *err) {
+  int rc = cq__bn_str(d, b, "a", m->balance_update.asset, sizeof m->balance_update.asset, err);
+  if (rc == 0) rc = cq__bn_dec(d, b, "d", &m->balance_update.delta, err);
+  if (rc == 0) rc = cq__bn_time(d, b, "T", &m->balance_update.time, err);
+  if (rc < 0) return rc;
+  /* A delta (deposit, withdrawal, transfer) is not a balance: no event. The position
+   * event that follows it carries the new balance. */
+  m->kind = CQ_BN_MSG_BALANCE_UPDATE;
+  return 0;
+}
+
+static int list_status(json_t *d, const char *b, const cq_bn_symbols *syms, cq_bn_msg *m,
+                       cq_error *err) {
+  char native[CQ_SYMBOL_MAX], p[CQ__BN_PATH_MAX];
+  int rc = cq__bn_str(d, b, "s", native, sizeof native, err);
+  if (rc == 0) rc = cq__bn_i64(d, b, "g", &m->list.list_id, err);
+  if (rc == 0) rc = cq__bn_str(d, b, "c", m->list.contingency, sizeof m->list.contingency, err);
+  if (rc == 0) rc = cq__bn_str(d, b, "l", m->list.status, sizeof m->list.status, err);
+  if (rc == 0) rc = cq__bn_str(d, b, "L", m->list.order_status, sizeof m->list.order_status, err);
+  if (rc == 0) rc = cq__bn_str(d, b, "C", m->list.client_id, sizeof m->list.client_id, err);
+  if (rc == 0) rc = cq__bn_time(d, b, "T", &m->list.time, err);
+  cq__bn_path(p, b, "O");
+  json_t *os = json_object_get(d, "O");
+  if (rc == 0) rc = cq__bn_arr(os, p, err);
+  if (rc < 0) return rc;
+  cq__bn_unify(syms, native, m->list.symbol);
+  memcpy(m->ev.symbol, m->list.symbol, sizeof m->list.symbol);
+  m->list.norders = json_array_size(os);
+  /* The list's orders each send their own executionReport: the list adds no event. */
+  m->kind = CQ_BN_MSG_LIST_STATUS;
+  return 0;
+}
+
+static int dispatch(json_t *d, const char *b, const cq_bn_symbols *syms, cq_bn_msg *m,
+                    cq_error *err) {
+  int rc = cq__bn_obj(d, b, err);
+  if (rc < 0) return rc;
+  json_t *e = json_object_get(d, "e");
+  if (!e) {
+    /* Two spot messages carry no event name: a reply to a request, and the bookTicker. */
+    if (json_object_get(d, "result") && json_object_get(d, "id")) {
+      m->kind = CQ_BN_MSG_RESULT;
+      return cq__bn_i64(d, b, "id", &m->request_id, err);
+    }
+    if (json_object_get(d, "u") && json_object_get(d, "b") && json_object_get(d, "A")) {
+      cq_strlcpy(m->event, "bookTicker", sizeof m->event);
+      return book_ticker(d, b, syms, m, err);
+    }
+    if (json_object_get(d, "code") && json_object_get(d, "msg")) {
+      json_t *c = json_object_get(d, "code"), *ms = json_object_get(d, "msg");
+      return cq_error_set(err, CQ_EREJECTED, "binance: stream error %lld: %.200s",
+                          json_is_integer(c) ? (long long)json_integer_value(c) : 0LL,
+                          json_is_string(ms) ? json_string_value(ms) : "");
+    }
+    char p[CQ__BN_PATH_MAX];
+    cq__bn_path(p, b, "e");
+    return cq__bn_perr(err, p, "missing (expected the event name)");
+  }
+  rc = cq__bn_str(d, b, "e", m->event, sizeof m->event, err);
+  if (rc < 0) return rc;
+  int64_t et = 0;
+  rc = cq__bn_i64_opt(d, b, "E", &et, err);
+  if (rc == 0) rc = cq__bn_ms_to_time(et, b, &m->ev.event_time, err);
+  if (rc < 0) return rc;
+  const char *ev = m->event;
+  if (strcmp(ev, "trade") == 0) return trade(d, b, false, syms, m, err);
+  if (strcmp(ev, "aggTrade") == 0) return trade(d, b, true, syms, m, err);
+  if (strcmp(ev, "bookTicker") == 0) return book_ticker(d, b, syms, m, err);
+  if (strcmp(ev, "kline") == 0) return kline(d, b, syms, m, err);
+  if (strcmp(ev, "depthUpdate") == 0) return depth(d, b, syms, m, err);
+  if (strcmp(ev, "24hrTicker") == 0) return ticker(d, b, syms, m, err);
+  if (strcmp(ev, "executionReport") == 0) return execution(d, b, syms, m, err);
+  if (strcmp(ev, "outboundAccountPosition") == 0) return account(d, b, m, err);
+  if (strcmp(ev, "balanceUpdate") == 0) return balance_update(d, b, m, err);
+  if (strcmp(ev, "listStatus") == 0) return list_status(d, b, syms, m, err);
+  if (strcmp(ev, "listenKeyExpired") == 0 || strcmp(ev, "eventStreamTerminated") == 0 ||
+      strcmp(ev, "serverShutdown") == 0) {
+    m->kind = CQ_BN_MSG_STREAM_END;
+    return 0;
+  }
+  return unsupported(ev, err);
+}
+
+int cq_bn_parse_stream(const char *s, size_t n, const cq_bn_symbols *syms, cq_time recv_time,
+                       cq_bn_msg *out, cq_error *err) {
+  if (!out) return cq_error_set(err, CQ_EINVAL, "binance: stream: out is NULL");
+  json_t *j;
+  int rc = cq__bn_load(s, n, &j, err);
+  if (rc < 0) return rc;
+  out->stream[0] = out->event[0] = '\0';
+  out->has_event = false;
+  memset(&out->ev, 0, sizeof out->ev);
+  out->nbalances = 0;
+  out->depth.nbids = out->depth.nasks = 0;
+  cq_strlcpy(out->ev.venue, "binance", sizeof out->ev.venue);
+  out->ev.recv_time = recv_time;
+  rc = cq__bn_obj(j, "", err);
+  json_t *d = j;
+  const char *base = "";
+  if (rc == 0 && json_object_get(j, "data") && json_object_get(j, "stream")) {
+    rc = cq__bn_str(j, "", "stream", out->stream, sizeof out->stream, err);
+    d = json_object_get(j, "data");
+    base = "data";
+  } else if (rc == 0 && json_object_get(j, "event") && json_object_get(j, "subscriptionId")) {
+    d = json_object_get(j, "event");
+    base = "event";
+  }
+  if (rc == 0) rc = dispatch(d, base, syms, out, err);
+  json_decref(j);
+  if (rc < 0) out->has_event = false;
   return rc;
 }
-
-/* PUT keeps the key alive; CQ_VERR_NOT_FOUND-like refusals (-1125) mean it is gone. */
-static int listen_key_keepalive(bn_venue *v, const char *key, cq_verror *ve) {
-  char q[BN_LISTEN_KEY_MAX + 16];
-  snprintf(q, sizeof q, "listenKey=%s", key);
-  bn_req r = {.method = "PUT",
-              .path = "/api/v3/userDataStream",
-              .query = q,
-              .key = true,
-              .safe = true};
-  cq_http_response resp;
-  int rc = cq__bn_call(v, &r, &resp, ve);
-  if (rc == 0)
-    cq_http_response_release(&resp);
-  return rc;
-}
-
-static int open_ws(cq_venue_stream *s, const char *streams, bool user, cq_ws_client **out,
-                   cq_verror *ve) {
-  bn_venue *v = s->v;
-  char *url = malloc(BN_STREAM_URL_MAX);
-  if (!url)
-    return cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "out of memory");
-  int n = snprintf(url, BN_STREAM_URL_MAX, "%s/stream?streams=%s", v->ws_url, streams);
-  if (n < 0 || n >= BN_STREAM_URL_MAX) {
-    free(url);
-    return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "too many streams for one URL");
-  }
-  cq_ws_options o = v->ws;
-  o.url = url;
-  if (o.max_lifetime_ms == 0)
-    o.max_lifetime_ms = BN_ROTATE_MS;
-  cq_ws_callbacks cb = {.ctx = s,
-                        .on_open = user ? on_user_open : on_open,
-                        .on_message = user ? on_user_message : on_message,
-                        .on_close = user ? on_user_close : on_close};
-  cq_error e;
-  cq_error_clear(&e);
-  int rc = cq_ws_client_open(v->loop, &o, &cb, out, &e);
-  free(url);
-  if (rc < 0)
-    return cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "stream: %s", e.msg);
-  return 0;
-}
-
-/* ---- the worker ------------------------------------------------------------------------ */
-
-static void cond_wait_ms(cq_venue_stream *s, int64_t ms) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  int64_t ns = ts.tv_nsec + (ms % 1000) * 1000000;
-  ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
-  ts.tv_nsec = (long)(ns % 1000000000);
-  pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-}
-
-/* Fetches one wanted snapshot (called with mu held; returns with it held). */
-static bool fetch_one(cq_venue_stream *s) {
-  for (size_t i = 0; i < s->nbooks; i++) {
-    bn_book *b = &s->books[i];
-    if (b->mb != MB_WANTED)
-      continue;
-    b->mb = MB_FETCHING;
-    pthread_mutex_unlock(&s->mu);
-    cq_verror ve;
-    cq_verror_clear(&ve);
-    int rc = cq__bn_depth(&s->v->base, b->unified, BN_SNAPSHOT_LEVELS, b->snap, &ve);
-    pthread_mutex_lock(&s->mu);
-    if (rc < 0)
-      snprintf(b->mb_error, sizeof b->mb_error, "snapshot failed: %.140s", ve.e.msg);
-    b->mb = MB_READY;
-    atomic_store(&s->snapshot_ready, true);
-    if (rc < 0 && !s->stop) {
-      /* not at once again: a ban or an outage would make this a loop */
-      int64_t wait = ve.cls == CQ_VERR_BANNED ? ve.retry_after_ms : BN_SNAPSHOT_RETRY_MS;
-      cond_wait_ms(s, wait < BN_SNAPSHOT_RETRY_MS ? BN_SNAPSHOT_RETRY_MS : wait);
-    }
-    return true;
-  }
-  return false;
-}
-
-/* The listen key: keep it alive, or get a new one and reconnect (mu held). */
-static void user_upkeep(cq_venue_stream *s) {
-  bn_venue *v = s->v;
-  int64_t now = cq__bn_now_ms(v);
-  if (!s->renew_key && now < s->next_keepalive_ms)
-    return;
-  char key[BN_LISTEN_KEY_MAX];
-  snprintf(key, sizeof key, "%s", s->listen_key);
-  bool renew = s->renew_key;
-  s->next_keepalive_ms = now + s->keepalive_ms;
-  pthread_mutex_unlock(&s->mu);
-  cq_verror ve;
-  cq_verror_clear(&ve);
-  if (!renew && listen_key_keepalive(v, key, &ve) < 0) {
-    /* -1125: the key does not exist any more */
-    renew = ve.venue_code == -1125 || ve.cls == CQ_VERR_BAD_REQUEST ||
-            ve.cls == CQ_VERR_NOT_FOUND;
-    if (!renew && v->log)
-      cq_logf(v->log, CQ_LOG_WARN, "binance: listen key keep-alive failed: %s", ve.e.msg);
-  }
-  if (renew) {
-    cq_verror_clear(&ve);
-    if (listen_key_new(v, key, &ve) == 0) {
-      cq_ws_client *old = s->uws, *nws = NULL;
-      pthread_mutex_lock(&s->mu);
-      s->uws = NULL;
-      pthread_mutex_unlock(&s->mu);
-      atomic_store(&s->user_renewing, true);
-      cq_ws_client_close(old);
-      atomic_store(&s->user_renewing, false);
-      cq_verror oe;
-      cq_verror_clear(&oe);
-      if (open_ws(s, key, true, &nws, &oe) < 0 && v->log)
-        cq_logf(v->log, CQ_LOG_ERROR, "binance: user stream not reopened: %s", oe.e.msg);
-      pthread_mutex_lock(&s->mu);
-      s->uws = nws;
-      snprintf(s->listen_key, sizeof s->listen_key, "%s", key);
-      s->renew_key = false;
-      return;
-    }
-    if (v->log)
-      cq_logf(v->log, CQ_LOG_ERROR, "binance: no new listen key: %s", ve.e.msg);
-    pthread_mutex_lock(&s->mu);
-    /* try again soon, but not in a loop */
-    s->next_keepalive_ms = cq__bn_now_ms(v) + 1000;
-    s->renew_key = true;
-    return;
-  }
-  pthread_mutex_lock(&s->mu);
-}
-
-static void *worker_main(void *arg) {
-  cq_venue_stream *s = arg;
-  pthread_mutex_lock(&s->mu);
-  while (!s->stop) {
-    if (fetch_one(s))
-      continue;
-    int64_t wait = 1000;
-    if (s->user) {
-      user_upkeep(s);
-      if (s->stop)
-        break;
-      int64_t left = s->next_keepalive_ms - cq__bn_now_ms(s->v);
-      if (s->renew_key && left > 1000)
-        left = 1000;
-      if (left < wait)
-        wait = left > 1 ? left : 1;
-    }
-    bool wanted = false;
-    for (size_t i = 0; i < s->nbooks; i++)
-      wanted |= s->books[i].mb == MB_WANTED;
-    if (!wanted && !s->stop)
-      cond_wait_ms(s, wait);
-  }
-  pthread_mutex_unlock(&s->mu);
-  return NULL;
-}
-
-/* ---- subscribe / unsubscribe ----------------------------------------------------------- */
-
-static void stream_free(cq_venue_stream *s) {
-  if (!s)
-    return;
-  /* no callback runs after the clients are closed; the worker (which may replace the user
-   * connection) is stopped before that one is closed */
-  atomic_store(&s->closing, true);
-  cq_ws_client_close(s->ws);
-  pthread_mutex_lock(&s->mu);
-  s->stop = true;
-  pthread_cond_broadcast(&s->cv);
-  pthread_mutex_unlock(&s->mu);
-  if (s->worker_started)
-    pthread_join(s->worker, NULL);
-  cq_ws_client_close(s->uws);
-  for (size_t i = 0; i < s->nbooks; i++) {
-    cq_bn_book_sync_free(s->books[i].sync);
-    cq_l2book_free(s->books[i].snap);
-  }
-  if (s->user && *s->listen_key) {
-    /* the key is closed so the venue stops sending; a failure here changes nothing */
-    char q[BN_LISTEN_KEY_MAX + 16];
-    snprintf(q, sizeof q, "listenKey=%s", s->listen_key);
-    bn_req r = {.method = "DELETE",
-                .path = "/api/v3/userDataStream",
-                .query = q,
-                .key = true,
-                .safe = true};
-    cq_http_response resp;
-    if (cq__bn_call(s->v, &r, &resp, NULL) == 0)
-      cq_http_response_release(&resp);
-  }
-  free(s->books);
-  free(s->names);
-  cq_bn_msg_release(&s->msg);
-  cq_bn_msg_release(&s->umsg);
-  cq_bn_depth_diff_release(&s->diff);
-  pthread_cond_destroy(&s->cv);
-  pthread_mutex_destroy(&s->mu);
-  free(s);
-}
-
-/* Appends "name" to the comma... slash-separated stream list. */
-static int add_stream(char *list, size_t n, size_t *len, const char *name) {
-  int w = snprintf(list + *len, n - *len, "%s%s", *len ? "/" : "", name);
-  if (w < 0 || (size_t)w >= n - *len)
-    return CQ_ELIMIT;
-  *len += (size_t)w;
-  return 0;
-}
-
-static int add_name(cq_venue_stream *s, const char *native, const char *unified) {
-  for (size_t i = 0; i < s->nnames; i++)
-    if (strcmp(s->names[i].native, native) == 0)
-      return 0;
-  snprintf(s->names[s->nnames].native, CQ_SYMBOL_MAX, "%s", native);
-  snprintf(s->names[s->nnames].unified, CQ_SYMBOL_MAX, "%s", unified);
-  s->nnames++;
-  return 0;
-}
-
-int cq__bn_subscribe(cq_venue *base, const cq_venue_sub *subs, size_t n, const cq_venue_handler *h,
-                     cq_venue_stream **out, cq_verror *ve) {
-  bn_venue *v = (bn_venue *)base;
-  cq_verror_clear(ve);
-  *out = NULL;
-  if (!v->loop)
-    return cq__bn_fail(ve, CQ_VERR_UNSUPPORTED, 0, 0,
-                       "streams need a network loop in the venue configuration");
-  if (!subs || n == 0 || n > BN_STREAMS_MAX || !h || !h->on_event)
-    return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0,
-                       "subscribe: 1 to %d subscriptions and a handler are needed",
-                       BN_STREAMS_MAX);
-  cq_venue_stream *s = calloc(1, sizeof *s);
-  if (!s)
-    return cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "out of memory");
-  s->v = v;
-  s->h = *h;
-  cq_bn_msg_init(&s->msg);
-  cq_bn_msg_init(&s->umsg);
-  cq_bn_depth_diff_init(&s->diff);
-  pthread_mutex_init(&s->mu, NULL);
-  pthread_cond_init(&s->cv, NULL);
-  s->names = calloc(n, sizeof *s->names);
-  s->books = calloc(n, sizeof *s->books);
-  char *list = malloc(BN_STREAM_URL_MAX);
-  int rc = 0;
-  if (!s->names || !s->books || !list) {
-    rc = cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "out of memory");
-    goto fail;
-  }
-  size_t len = 0;
-  list[0] = '\0';
-  for (size_t i = 0; i < n; i++) {
-    const cq_venue_sub *sub = &subs[i];
-    if (sub->channel == CQ_VCH_USER) {
-      s->user = true;
-      continue;
-    }
-    char native[CQ_SYMBOL_MAX], lower[CQ_SYMBOL_MAX], name[CQ_SYMBOL_MAX + 32];
-    if ((rc = cq__bn_native(v, sub->symbol, native, ve)) < 0)
-      goto fail;
-    add_name(s, native, sub->symbol);
-    size_t k = 0;
-    for (; native[k]; k++)
-      lower[k] = (char)(native[k] >= 'A' && native[k] <= 'Z' ? native[k] - 'A' + 'a' : native[k]);
-    lower[k] = '\0';
-    switch (sub->channel) {
-    case CQ_VCH_TRADES: snprintf(name, sizeof name, "%s@trade", lower); break;
-    case CQ_VCH_AGG_TRADES: snprintf(name, sizeof name, "%s@aggTrade", lower); break;
-    case CQ_VCH_QUOTES: snprintf(name, sizeof name, "%s@bookTicker", lower); break;
-    case CQ_VCH_KLINES: {
-      const char *iv = cq_bn_interval_name(sub->tf);
-      if (!iv) {
-        rc = cq__bn_fail(ve, CQ_VERR_UNSUPPORTED, 0, 0, "klines: Binance has no such interval");
-        goto fail;
-      }
-      snprintf(name, sizeof name, "%s@kline_%s", lower, iv);
-      break;
-    }
-    case CQ_VCH_BOOK: {
-      if (book_of(s, native))
-        continue;
-      bn_book *b = &s->books[s->nbooks];
-      snprintf(b->native, sizeof b->native, "%s", native);
-      snprintf(b->unified, sizeof b->unified, "%s", sub->symbol);
-      cq_error e;
-      cq_error_clear(&e);
-      if (cq_bn_book_sync_new(BN_BOOK_LEVELS, BN_BOOK_BUFFER, false, &b->sync, &e) < 0 ||
-          cq_l2book_new(BN_BOOK_LEVELS, &b->snap, &e) < 0) {
-        cq_bn_book_sync_free(b->sync);
-        b->sync = NULL;
-        rc = cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "book: %s", e.msg);
-        goto fail;
-      }
-      s->nbooks++;
-      snprintf(name, sizeof name, "%s@depth@100ms", lower);
-      break;
-    }
-    default:
-      rc = cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "subscribe: unknown channel %d",
-                       (int)sub->channel);
-      goto fail;
-    }
-    if (add_stream(list, BN_STREAM_URL_MAX - BN_URL_MAX - 32, &len, name) < 0) {
-      rc = cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "subscribe: too many streams for one URL");
-      goto fail;
-    }
-  }
-  if (s->user) {
-    if (!v->has_keys) {
-      rc = cq__bn_fail(ve, CQ_VERR_AUTH, 0, 0, "the user-data stream needs an API key");
-      goto fail;
-    }
-    /* execution reports name native symbols: know them all before the first one */
-    if ((rc = cq__bn_load_symbols(v, ve)) < 0 ||
-        (rc = listen_key_new(v, s->listen_key, ve)) < 0)
-      goto fail;
-    s->keepalive_ms = v->keepalive_ms > 0 ? v->keepalive_ms : BN_KEEPALIVE_DEFAULT_MS;
-    s->next_keepalive_ms = cq__bn_now_ms(v) + s->keepalive_ms;
-  }
-  if (pthread_create(&s->worker, NULL, worker_main, s) != 0) {
-    rc = cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "no worker thread");
-    goto fail;
-  }
-  s->worker_started = true;
-  if (len > 0 && (rc = open_ws(s, list, false, &s->ws, ve)) < 0)
-    goto fail;
-  if (s->user) {
-    cq_ws_client *u = NULL;
-    if ((rc = open_ws(s, s->listen_key, true, &u, ve)) < 0)
-      goto fail;
-    pthread_mutex_lock(&s->mu);
-    s->uws = u;
-    pthread_mutex_unlock(&s->mu);
-  }
-  free(list);
-  *out = s;
-  return 0;
-fail:
-  free(list);
-  stream_free(s);
-  return rc < 0 ? rc : CQ_EINTERNAL;
-}
-
-void cq__bn_unsubscribe(cq_venue_stream *s) { stream_free(s); }
