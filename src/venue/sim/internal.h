@@ -343,7 +343,9 @@ char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t
 char *vd_binance_book_ticker_msg(const vm_market *m, int s, int64_t step, const vm_level *bid,
                                  const vm_level *ask);
 char *vd_binance_kline_msg(const vm_market *m, int s, const char *interval, int64_t len_ms,
-                           int64_t now_ms);
+                           int64_t open_ms, int64_t now_ms);
+/* The open time of the interval holding t (weeks open on Monday, as Binance). */
+int64_t vd_interval_floor(int64_t t_ms, int64_t len_ms);
 char *vd_binance_depth_msg(const vm_market *m, int s, int64_t first_id, int64_t last_id,
                            int64_t event_ms, const vm_level *bids, size_t nb, const vm_level *asks,
                            size_t na);
