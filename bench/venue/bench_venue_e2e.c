@@ -40,8 +40,7 @@ static int cmp_i64(const void *a, const void *b) {
 }
 
 static double pct_us(int64_t *v, size_t n, double p) {
-  if (n == 0)
-    return 0;
+  if (n == 0) return 0;
   qsort(v, n, sizeof *v, cmp_i64);
   size_t i = (size_t)(p * (double)(n - 1));
   return (double)v[i] / 1e3;
@@ -78,21 +77,21 @@ static void on_http(void *ctx, const cq_srv_request *req, cq_srv_response *resp)
 static int push(pusher *p, int n) {
   int64_t end = mono_ns() + 10 * INT64_C(1000000000);
   while (atomic_load(&p->conn) == 0) {
-    if (mono_ns() > end)
-      return -1;
+    if (mono_ns() > end) return -1;
     sleep_us(1000);
   }
   uint64_t conn = atomic_load(&p->conn);
   for (int i = 0; i < n; i++) {
     char msg[512];
     int64_t t = mono_ns();
-    int len = snprintf(msg, sizeof msg,
-                       "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1700000000000,"
-                       "\"s\":\"BTCUSDT\",\"t\":%" PRId64 ",\"p\":\"43251.17000000\","
-                       "\"q\":\"0.00120000\",\"T\":1700000000000,\"m\":true,\"M\":true}}",
-                       t);
-    if (cq_server_ws_send(p->srv, conn, msg, (size_t)len, NULL) != 0)
-      return -1;
+    int len =
+        snprintf(msg, sizeof msg,
+                 "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1700000000000,"
+                 "\"s\":\"BTCUSDT\",\"t\":%" PRId64
+                 ",\"p\":\"43251.17000000\","
+                 "\"q\":\"0.00120000\",\"T\":1700000000000,\"m\":true,\"M\":true}}",
+                 t);
+    if (cq_server_ws_send(p->srv, conn, msg, (size_t)len, NULL) != 0) return -1;
     sleep_us(GAP_US);
   }
   return 0;
@@ -108,13 +107,11 @@ typedef struct lat {
 
 static void lat_add(lat *l, int64_t d) {
   size_t i = atomic_fetch_add(&l->n, 1);
-  if (i < l->cap)
-    l->v[i] = d;
+  if (i < l->cap) l->v[i] = d;
 }
 
 static void on_event(void *ctx, const cq_venue_event *ev) {
-  if (ev->kind != CQ_VEV_TRADE)
-    return;
+  if (ev->kind != CQ_VEV_TRADE) return;
   int64_t now = mono_ns();
   lat_add(ctx, now - strtoll(ev->u.trade.id, NULL, 10));
 }
@@ -130,8 +127,7 @@ static void raw_message(void *ctx, cq_ws_client *ws, const char *data, size_t le
       t = data + i + 4;
       break;
     }
-  if (t)
-    lat_add(ctx, now - strtoll(t, NULL, 10));
+  if (t) lat_add(ctx, now - strtoll(t, NULL, 10));
 }
 
 static void raw_open(void *ctx, cq_ws_client *ws, bool reconnect) {
@@ -151,8 +147,7 @@ static void raw_close(void *ctx, cq_ws_client *ws, int code, const char *why, bo
 static int wait_n(lat *l, size_t n) {
   int64_t end = mono_ns() + 10 * INT64_C(1000000000);
   while (atomic_load(&l->n) < n) {
-    if (mono_ns() > end)
-      return -1;
+    if (mono_ns() > end) return -1;
     sleep_us(1000);
   }
   return 0;
@@ -167,22 +162,19 @@ int main(void) {
   cq_error e;
   cq_error_clear(&e);
   cq_net_loop *loop;
-  if (cq_net_loop_new(NULL, &loop, &e))
-    return die("loop", e.msg);
+  if (cq_net_loop_new(NULL, &loop, &e)) return die("loop", e.msg);
   pusher p = {0};
   cq_server_options so = {0};
-  cq_srv_callbacks cb = {.ctx = &p, .on_http = on_http, .on_ws_open = on_ws_open,
-                         .on_ws_close = on_ws_close};
-  if (cq_server_start(loop, &so, &cb, &p.srv, &e))
-    return die("server", e.msg);
+  cq_srv_callbacks cb = {
+      .ctx = &p, .on_http = on_http, .on_ws_open = on_ws_open, .on_ws_close = on_ws_close};
+  if (cq_server_start(loop, &so, &cb, &p.srv, &e)) return die("server", e.msg);
   char ws_url[64];
   snprintf(ws_url, sizeof ws_url, "ws://127.0.0.1:%d", cq_server_port(p.srv));
 
   lat base = {.v = calloc(N_MSG, sizeof(int64_t)), .cap = N_MSG};
   lat adap = {.v = calloc(N_MSG, sizeof(int64_t)), .cap = N_MSG};
   int64_t *rest = calloc(N_REST, sizeof(int64_t));
-  if (!base.v || !adap.v || !rest)
-    return die("memory", "out of memory");
+  if (!base.v || !adap.v || !rest) return die("memory", "out of memory");
 
   /* baseline: a raw client */
   cq_ws_options wo;
@@ -190,11 +182,10 @@ int main(void) {
   char raw_url[96];
   snprintf(raw_url, sizeof raw_url, "%s/raw", ws_url);
   wo.url = raw_url;
-  cq_ws_callbacks wcb = {.ctx = &base, .on_open = raw_open, .on_message = raw_message,
-                         .on_close = raw_close};
+  cq_ws_callbacks wcb = {
+      .ctx = &base, .on_open = raw_open, .on_message = raw_message, .on_close = raw_close};
   cq_ws_client *raw;
-  if (cq_ws_client_open(loop, &wo, &wcb, &raw, &e))
-    return die("raw client", e.msg);
+  if (cq_ws_client_open(loop, &wo, &wcb, &raw, &e)) return die("raw client", e.msg);
   if (push(&p, N_WARM + N_MSG) || wait_n(&base, N_WARM + N_MSG))
     return die("baseline", "messages did not arrive");
   cq_ws_client_close(raw);
@@ -208,14 +199,12 @@ int main(void) {
   c.loop = loop;
   cq_venue *v;
   cq_verror ve;
-  if (cq_venue_binance_ops.open(&c, &v, &ve))
-    return die("open", ve.e.msg);
+  if (cq_venue_binance_ops.open(&c, &v, &ve)) return die("open", ve.e.msg);
   cq_venue_sub sub = {.channel = CQ_VCH_TRADES};
   snprintf(sub.symbol, sizeof sub.symbol, "BTC/USDT");
   cq_venue_handler h = {.ctx = &adap, .on_event = on_event};
   cq_venue_stream *st;
-  if (cq_venue_binance_ops.subscribe(v, &sub, 1, &h, &st, &ve))
-    return die("subscribe", ve.e.msg);
+  if (cq_venue_binance_ops.subscribe(v, &sub, 1, &h, &st, &ve)) return die("subscribe", ve.e.msg);
   if (push(&p, N_WARM + N_MSG) || wait_n(&adap, N_WARM + N_MSG))
     return die("adapter", "events did not arrive");
   cq_venue_binance_ops.unsubscribe(st);
@@ -230,15 +219,12 @@ int main(void) {
   cq_venue_config_default(&c);
   c.rest_url = cq_vsim_rest_url(sim);
   c.ws_url = cq_vsim_ws_url(sim);
-  if (cq_venue_binance_ops.open(&c, &v, &ve))
-    return die("open", ve.e.msg);
+  if (cq_venue_binance_ops.open(&c, &v, &ve)) return die("open", ve.e.msg);
   for (int i = 0; i < N_REST + 50; i++) {
     cq_time t;
     int64_t a = mono_ns();
-    if (cq_venue_binance_ops.server_time(v, &t, &ve))
-      return die("server_time", ve.e.msg);
-    if (i >= 50)
-      rest[i - 50] = mono_ns() - a;
+    if (cq_venue_binance_ops.server_time(v, &t, &ve)) return die("server_time", ve.e.msg);
+    if (i >= 50) rest[i - 50] = mono_ns() - a;
   }
   cq_venue_binance_ops.close(v);
   cq_vsim_stop(sim);

@@ -44,11 +44,12 @@ void cq_verror_clear(cq_verror *ve) {
 static const cq_venue_ops *const venue_table[] = {&cq_venue_binance_ops};
 static const char *const venue_names[] = {"binance", NULL};
 
-const char *const *cq_venue_names(void) { return venue_names; }
+const char *const *cq_venue_names(void) {
+  return venue_names;
+}
 
 int cq_venue_find(const char *name, const cq_venue_ops **out, cq_error *err) {
-  if (!name || !out)
-    return cq_error_set(err, CQ_EINVAL, "venue: no name given");
+  if (!name || !out) return cq_error_set(err, CQ_EINVAL, "venue: no name given");
   for (size_t i = 0; i < sizeof venue_table / sizeof venue_table[0]; i++) {
     if (strcmp(venue_table[i]->name, name) == 0) {
       *out = venue_table[i];
@@ -63,8 +64,7 @@ int cq_venue_find(const char *name, const cq_venue_ops **out, cq_error *err) {
 }
 
 void cq_venue_config_default(cq_venue_config *c) {
-  if (!c)
-    return;
+  if (!c) return;
   memset(c, 0, sizeof *c);
   c->recv_window_ms = 5000;
   c->weight_share = 0.8;

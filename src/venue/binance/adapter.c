@@ -12,10 +12,8 @@ static const char BN_WS_DEFAULT[] = "wss://stream.binance.com:9443";
 /* Copies a URL without its trailing slashes; false when it does not fit or is empty. */
 static bool copy_url(char *dst, size_t n, const char *src) {
   size_t len = strlen(src);
-  while (len > 0 && src[len - 1] == '/')
-    len--;
-  if (len == 0 || len >= n)
-    return false;
+  while (len > 0 && src[len - 1] == '/') len--;
+  if (len == 0 || len >= n) return false;
   memcpy(dst, src, len);
   dst[len] = '\0';
   return true;
@@ -25,18 +23,15 @@ static bool copy_url(char *dst, size_t n, const char *src) {
 static int open_fail(cq_verror *ve, int code, const char *what) {
   cq__bn_fail(ve, code == CQ_ENOMEM ? CQ_VERR_UNAVAILABLE : CQ_VERR_BAD_REQUEST, 0, 0, "open: %s",
               what);
-  if (ve)
-    ve->e.code = code;
+  if (ve) ve->e.code = code;
   return code;
 }
 
 static int bn_open(const cq_venue_config *cfg, cq_venue **out, cq_verror *ve) {
   cq_verror_clear(ve);
-  if (!cfg || !out)
-    return open_fail(ve, CQ_EINVAL, "no configuration");
+  if (!cfg || !out) return open_fail(ve, CQ_EINVAL, "no configuration");
   bn_venue *v = calloc(1, sizeof *v);
-  if (!v)
-    return open_fail(ve, CQ_ENOMEM, "out of memory");
+  if (!v) return open_fail(ve, CQ_ENOMEM, "out of memory");
   v->base.ops = &cq_venue_binance_ops;
   const char *rest = cfg->rest_url ? cfg->rest_url : BN_REST_DEFAULT;
   const char *ws = cfg->ws_url ? cfg->ws_url : BN_WS_DEFAULT;
@@ -58,8 +53,7 @@ static int bn_open(const cq_venue_config *cfg, cq_venue **out, cq_verror *ve) {
     v->has_keys = true;
   }
   v->recv_window_ms = cfg->recv_window_ms > 0 ? cfg->recv_window_ms : 5000;
-  if (v->recv_window_ms > 60000)
-    v->recv_window_ms = 60000;
+  if (v->recv_window_ms > 60000) v->recv_window_ms = 60000;
   v->weight_share = cfg->weight_share > 0 && cfg->weight_share <= 1 ? cfg->weight_share : 0.8;
   v->http = cfg->http;
   v->ws = cfg->ws;
@@ -91,11 +85,9 @@ static int bn_open(const cq_venue_config *cfg, cq_venue **out, cq_verror *ve) {
 }
 
 static void bn_close(cq_venue *base) {
-  if (!base)
-    return;
+  if (!base) return;
   bn_venue *v = (bn_venue *)base;
-  for (size_t i = 0; i < v->npool; i++)
-    cq_http_client_free(v->pool[i]);
+  for (size_t i = 0; i < v->npool; i++) cq_http_client_free(v->pool[i]);
   free(v->symbols);
   cq_bn_symbols_free(v->syms);
   cq_rl_free(v->rl);
@@ -109,8 +101,7 @@ static void bn_close(cq_venue *base) {
 
 static bn_symbol *symbol_find_native(bn_venue *v, const char *native) {
   for (size_t i = 0; i < v->nsymbols; i++)
-    if (strcmp(v->symbols[i].native, native) == 0)
-      return &v->symbols[i];
+    if (strcmp(v->symbols[i].native, native) == 0) return &v->symbols[i];
   return NULL;
 }
 
@@ -122,12 +113,10 @@ static int symbol_add(bn_venue *v, const char *native, const char *unified) {
     return 0;
   }
   if (v->nsymbols == v->capsymbols) {
-    if (v->capsymbols >= BN_SYMBOLS_MAX)
-      return CQ_ELIMIT;
+    if (v->capsymbols >= BN_SYMBOLS_MAX) return CQ_ELIMIT;
     size_t cap = v->capsymbols ? v->capsymbols * 2 : 64;
     bn_symbol *p = realloc(v->symbols, cap * sizeof *p);
-    if (!p)
-      return CQ_ENOMEM;
+    if (!p) return CQ_ENOMEM;
     v->symbols = p;
     v->capsymbols = cap;
   }
@@ -167,8 +156,7 @@ bool cq__bn_unified(bn_venue *v, const char *native, char unified[CQ_SYMBOL_MAX]
     bn_symbol *s = symbol_find_native(v, native);
     u = s ? s->unified : NULL;
   }
-  if (u)
-    snprintf(unified, CQ_SYMBOL_MAX, "%s", u);
+  if (u) snprintf(unified, CQ_SYMBOL_MAX, "%s", u);
   pthread_mutex_unlock(&v->mu);
   return u != NULL;
 }
@@ -181,8 +169,7 @@ const struct cq_bn_symbols *cq__bn_syms(bn_venue *v) {
 }
 
 int cq__bn_load_symbols(bn_venue *v, cq_verror *ve) {
-  if (cq__bn_syms(v))
-    return 0;
+  if (cq__bn_syms(v)) return 0;
   cq_instrument *ins = NULL;
   size_t n = 0;
   int rc = cq__bn_instruments(&v->base, &ins, &n, ve);

@@ -43,11 +43,11 @@ typedef struct bn_venue {
   pthread_mutex_t mu; /* guards everything below */
   cq_http_client *pool[BN_POOL_MAX];
   size_t npool;
-  int64_t offset_ms;       /* server time - our time */
+  int64_t offset_ms; /* server time - our time */
   bool offset_known;
   char ban_reason[CQ_REASON_MAX]; /* what the venue said when it banned us */
-  cq_ratelimit *rl;           /* thread-safe on its own */
-  struct cq_bn_symbols *syms; /* from exchange info, set once, then read-only */
+  cq_ratelimit *rl;               /* thread-safe on its own */
+  struct cq_bn_symbols *syms;     /* from exchange info, set once, then read-only */
   bn_symbol *symbols;
   size_t nsymbols, capsymbols;
 } bn_venue;
@@ -113,8 +113,8 @@ int cq__bn_query(cq_venue *v, const char *symbol, const char *client_id, cq_venu
 int cq__bn_open_orders(cq_venue *v, const char *symbol, cq_venue_order **out, size_t *n,
                        cq_verror *ve);
 int cq__bn_balances(cq_venue *v, cq_balance **out, size_t *n, cq_verror *ve);
-int cq__bn_my_trades(cq_venue *v, const char *symbol, cq_time from, cq_venue_fill **out,
-                     size_t *n, cq_verror *ve);
+int cq__bn_my_trades(cq_venue *v, const char *symbol, cq_time from, cq_venue_fill **out, size_t *n,
+                     cq_verror *ve);
 
 /* feed.c */
 int cq__bn_subscribe(cq_venue *v, const cq_venue_sub *subs, size_t n, const cq_venue_handler *h,

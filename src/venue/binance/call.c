@@ -20,14 +20,15 @@ enum {
 };
 
 void cq__bn_sleep_ms(int64_t ms) {
-  if (ms <= 0)
-    return;
+  if (ms <= 0) return;
   struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
   }
 }
 
-int64_t cq__bn_now_ms(bn_venue *v) { return cq_clock_now(&v->clock) / CQ_NS_PER_MS; }
+int64_t cq__bn_now_ms(bn_venue *v) {
+  return cq_clock_now(&v->clock) / CQ_NS_PER_MS;
+}
 
 int64_t cq__bn_server_now_ms(bn_venue *v) {
   pthread_mutex_lock(&v->mu);
@@ -38,27 +39,39 @@ int64_t cq__bn_server_now_ms(bn_venue *v) {
 
 static int verr_code(cq_verr cls) {
   switch (cls) {
-  case CQ_VERR_NONE: return 0;
-  case CQ_VERR_RATE_LIMITED: return CQ_ELIMIT;
-  case CQ_VERR_BANNED: return CQ_ELIMIT;
-  case CQ_VERR_TIMESTAMP: return CQ_EINVAL;
-  case CQ_VERR_AUTH: return CQ_EPERM;
-  case CQ_VERR_INSUFFICIENT: return CQ_EREJECTED;
-  case CQ_VERR_REJECTED: return CQ_EREJECTED;
-  case CQ_VERR_NOT_FOUND: return CQ_ENOTFOUND;
-  case CQ_VERR_BAD_REQUEST: return CQ_EINVAL;
-  case CQ_VERR_UNKNOWN_OUTCOME: return CQ_ENET;
-  case CQ_VERR_UNAVAILABLE: return CQ_ENET;
-  case CQ_VERR_PROTOCOL: return CQ_EPARSE;
-  case CQ_VERR_UNSUPPORTED: return CQ_EUNSUPPORTED;
+    case CQ_VERR_NONE:
+      return 0;
+    case CQ_VERR_RATE_LIMITED:
+      return CQ_ELIMIT;
+    case CQ_VERR_BANNED:
+      return CQ_ELIMIT;
+    case CQ_VERR_TIMESTAMP:
+      return CQ_EINVAL;
+    case CQ_VERR_AUTH:
+      return CQ_EPERM;
+    case CQ_VERR_INSUFFICIENT:
+      return CQ_EREJECTED;
+    case CQ_VERR_REJECTED:
+      return CQ_EREJECTED;
+    case CQ_VERR_NOT_FOUND:
+      return CQ_ENOTFOUND;
+    case CQ_VERR_BAD_REQUEST:
+      return CQ_EINVAL;
+    case CQ_VERR_UNKNOWN_OUTCOME:
+      return CQ_ENET;
+    case CQ_VERR_UNAVAILABLE:
+      return CQ_ENET;
+    case CQ_VERR_PROTOCOL:
+      return CQ_EPARSE;
+    case CQ_VERR_UNSUPPORTED:
+      return CQ_EUNSUPPORTED;
   }
   return CQ_EINTERNAL;
 }
 
 int cq__bn_fail(cq_verror *ve, cq_verr cls, int venue_code, int http_status, const char *fmt, ...) {
   int code = verr_code(cls);
-  if (!ve)
-    return code;
+  if (!ve) return code;
   char msg[CQ_ERROR_MSG_MAX];
   va_list ap;
   va_start(ap, fmt);
@@ -107,12 +120,10 @@ static void client_give(bn_venue *v, cq_http_client *c) {
 /* Retry-After in seconds; 0 when absent or unreadable (the limiter then uses its floor). */
 static int64_t retry_after_s(const cq_http_response *resp) {
   char buf[32];
-  if (!cq_http_header(resp, "Retry-After", buf, sizeof buf))
-    return 0;
+  if (!cq_http_header(resp, "Retry-After", buf, sizeof buf)) return 0;
   char *end;
   long long s = strtoll(buf, &end, 10);
-  if (end == buf || s < 0 || s > 3 * 86400)
-    return 0;
+  if (end == buf || s < 0 || s > 3 * 86400) return 0;
   return s;
 }
 
@@ -122,10 +133,10 @@ static int ban_error(bn_venue *v, int64_t left_ms, cq_verror *ve) {
   pthread_mutex_lock(&v->mu);
   snprintf(why, sizeof why, "%s", v->ban_reason);
   pthread_mutex_unlock(&v->mu);
-  if (ve)
-    ve->retry_after_ms = left_ms;
+  if (ve) ve->retry_after_ms = left_ms;
   return cq__bn_fail(ve, CQ_VERR_BANNED, -1003, 418,
-                     "the venue has banned us for %" PRId64 " s more; nothing is sent until then%s%s",
+                     "the venue has banned us for %" PRId64
+                     " s more; nothing is sent until then%s%s",
                      (left_ms + 999) / 1000, *why ? ": " : "", why);
 }
 
@@ -180,15 +191,12 @@ static int send_once(bn_venue *v, const bn_req *r, cq_http_response *resp, cq_ve
   cq_verror_clear(&rv);
   int rc = cq_rl_acquire(v->rl, weight, orders, &rv);
   if (rc < 0) {
-    if (rv.cls == CQ_VERR_BANNED)
-      return ban_error(v, rv.retry_after_ms, ve);
-    if (ve)
-      *ve = rv;
+    if (rv.cls == CQ_VERR_BANNED) return ban_error(v, rv.retry_after_ms, ve);
+    if (ve) *ve = rv;
     return rc;
   }
   char url[BN_URL_MAX + BN_QUERY_MAX + 128];
-  if ((rc = build_url(v, r, url, sizeof url, ve)) < 0)
-    return rc;
+  if ((rc = build_url(v, r, url, sizeof url, ve)) < 0) return rc;
   char keyhdr[BN_KEY_MAX + 32];
   snprintf(keyhdr, sizeof keyhdr, "X-MBX-APIKEY: %s", v->api_key);
   const char *hdrs[] = {keyhdr, NULL};
@@ -199,8 +207,7 @@ static int send_once(bn_venue *v, const bn_req *r, cq_http_response *resp, cq_ve
       .idempotent = r->safe,
   };
   cq_http_client *c;
-  if ((rc = client_take(v, &c, ve)) < 0)
-    return rc;
+  if ((rc = client_take(v, &c, ve)) < 0) return rc;
   cq_error e;
   cq_error_clear(&e);
   memset(resp, 0, sizeof *resp);
@@ -220,8 +227,7 @@ static int send_once(bn_venue *v, const bn_req *r, cq_http_response *resp, cq_ve
     return cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "%s %s: no answer after %d attempt%s (%s)",
                        r->method, r->path, attempts, attempts == 1 ? "" : "s", e.msg);
   }
-  if (resp->headers)
-    cq_rl_observe_headers(v->rl, resp->headers, resp->headers_len);
+  if (resp->headers) cq_rl_observe_headers(v->rl, resp->headers, resp->headers_len);
   return 0;
 }
 
@@ -229,22 +235,20 @@ int cq__bn_call(bn_venue *v, const bn_req *r, cq_http_response *resp, cq_verror 
   int n429 = 0, n5xx = 0;
   bool resynced = false;
   cq_verror scratch;
-  if (!ve)
-    ve = &scratch;
+  if (!ve) ve = &scratch;
   for (;;) {
     int rc = send_once(v, r, resp, ve);
-    if (rc < 0)
-      return rc;
+    if (rc < 0) return rc;
     int st = resp->status;
-    if (st >= 200 && st < 300)
-      return 0;
+    if (st >= 200 && st < 300) return 0;
     int64_t ra = retry_after_s(resp);
     cq_verr cls = decode_refusal(r, resp, ve);
     cq_http_response_release(resp);
     if (st == 418) {
       cq_rl_on_418(v->rl, ra);
       pthread_mutex_lock(&v->mu);
-      snprintf(v->ban_reason, sizeof v->ban_reason, "%.*s", (int)sizeof v->ban_reason - 1, ve->e.msg);
+      snprintf(v->ban_reason, sizeof v->ban_reason, "%.*s", (int)sizeof v->ban_reason - 1,
+               ve->e.msg);
       pthread_mutex_unlock(&v->mu);
       if (v->log)
         CQ_LOG(v->log, CQ_LOG_ERROR, "binance: banned", CQ_F_I64("retry_after_s", ra),
@@ -260,8 +264,7 @@ int cq__bn_call(bn_venue *v, const bn_req *r, cq_http_response *resp, cq_verror 
                CQ_F_I64("retry_after_s", ra));
       /* a 429 is a refusal, so even an order could be sent again; but only a safe request
        * is resent here: the caller of a placement decides */
-      if (r->safe && n429++ < BN_RETRY_429)
-        continue; /* cq_rl_acquire waits out the pause */
+      if (r->safe && n429++ < BN_RETRY_429) continue; /* cq_rl_acquire waits out the pause */
       ve->cls = CQ_VERR_RATE_LIMITED;
       ve->retry_after_ms = (ra > 0 ? ra : 1) * 1000;
       return ve->e.code;
@@ -272,8 +275,7 @@ int cq__bn_call(bn_venue *v, const bn_req *r, cq_http_response *resp, cq_verror 
       if (v->log)
         cq_logf(v->log, CQ_LOG_WARN, "binance: %s refused for its timestamp; resyncing the clock",
                 r->path);
-      if ((rc = time_sync(v, ve)) < 0)
-        return rc;
+      if ((rc = time_sync(v, ve)) < 0) return rc;
       continue;
     }
     if (cls == CQ_VERR_UNAVAILABLE && r->safe && n5xx++ < BN_RETRY_5XX) {
@@ -293,16 +295,14 @@ static int time_sync(bn_venue *v, cq_verror *ve) {
   cq_http_response resp;
   int64_t t0 = cq__bn_now_ms(v);
   int rc = cq__bn_call(v, &r, &resp, ve);
-  if (rc < 0)
-    return rc;
+  if (rc < 0) return rc;
   int64_t t1 = cq__bn_now_ms(v);
   cq_time server;
   cq_error e;
   cq_error_clear(&e);
   rc = cq_bn_parse_server_time(resp.body, resp.body_len, &server, &e);
   cq_http_response_release(&resp);
-  if (rc < 0)
-    return cq__bn_fail(ve, CQ_VERR_PROTOCOL, 0, 200, "GET /api/v3/time: %s", e.msg);
+  if (rc < 0) return cq__bn_fail(ve, CQ_VERR_PROTOCOL, 0, 200, "GET /api/v3/time: %s", e.msg);
   pthread_mutex_lock(&v->mu);
   v->offset_ms = server / CQ_NS_PER_MS - (t0 + t1) / 2;
   v->offset_known = true;
@@ -310,4 +310,6 @@ static int time_sync(bn_venue *v, cq_verror *ve) {
   return 0;
 }
 
-int cq__bn_time_sync(bn_venue *v, cq_verror *ve) { return time_sync(v, ve); }
+int cq__bn_time_sync(bn_venue *v, cq_verror *ve) {
+  return time_sync(v, ve);
+}

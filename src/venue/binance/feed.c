@@ -26,12 +26,12 @@
 #include "binance.h"
 
 enum {
-  BN_STREAMS_MAX = 200,           /* subscriptions per set (Binance: 1024 per connection) */
-  BN_STREAM_URL_MAX = 8192,       /* the combined-stream URL */
-  BN_SNAPSHOT_LEVELS = 1000,      /* depth snapshot limit (weight 50) */
-  BN_BOOK_LEVELS = 5000,          /* levels kept per side */
-  BN_BOOK_BUFFER = 10000,         /* diffs buffered while waiting for a snapshot */
-  BN_SNAPSHOT_RETRY_MS = 500,     /* after a failed snapshot */
+  BN_STREAMS_MAX = 200,       /* subscriptions per set (Binance: 1024 per connection) */
+  BN_STREAM_URL_MAX = 8192,   /* the combined-stream URL */
+  BN_SNAPSHOT_LEVELS = 1000,  /* depth snapshot limit (weight 50) */
+  BN_BOOK_LEVELS = 5000,      /* levels kept per side */
+  BN_BOOK_BUFFER = 10000,     /* diffs buffered while waiting for a snapshot */
+  BN_SNAPSHOT_RETRY_MS = 500, /* after a failed snapshot */
   BN_LISTEN_KEY_MAX = 128,
   BN_ROTATE_MS = 23 * 3600 * 1000 /* before Binance's 24 h connection lifetime */
 };
@@ -90,26 +90,25 @@ struct cq_venue_stream {
 
 /* ---- events ---------------------------------------------------------------------------- */
 
-static cq_time now_ns(bn_venue *v) { return cq_clock_now(&v->clock); }
+static cq_time now_ns(bn_venue *v) {
+  return cq_clock_now(&v->clock);
+}
 
 static void emit(cq_venue_stream *s, cq_venue_event *ev) {
   snprintf(ev->venue, sizeof ev->venue, "binance");
-  if (ev->recv_time == 0)
-    ev->recv_time = now_ns(s->v);
-  if (s->h.on_event)
-    s->h.on_event(s->h.ctx, ev);
+  if (ev->recv_time == 0) ev->recv_time = now_ns(s->v);
+  if (s->h.on_event) s->h.on_event(s->h.ctx, ev);
 }
 
-static void emit_status(cq_venue_stream *s, const char *symbol, cq_vstatus st, const char *fmt,
-                        ...) CQ_PRINTF(4, 5);
+static void emit_status(cq_venue_stream *s, const char *symbol, cq_vstatus st, const char *fmt, ...)
+    CQ_PRINTF(4, 5);
 
 static void emit_status(cq_venue_stream *s, const char *symbol, cq_vstatus st, const char *fmt,
                         ...) {
   cq_venue_event ev;
   memset(&ev, 0, sizeof ev);
   ev.kind = CQ_VEV_STATUS;
-  if (symbol)
-    snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol);
+  if (symbol) snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol);
   ev.u.status.status = st;
   va_list ap;
   va_start(ap, fmt);
@@ -120,8 +119,7 @@ static void emit_status(cq_venue_stream *s, const char *symbol, cq_vstatus st, c
 
 /* The unified name of a native symbol of this set (the symbol itself when unknown). */
 static void unify(cq_venue_stream *s, char sym[CQ_SYMBOL_MAX]) {
-  if (strchr(sym, '/'))
-    return;
+  if (strchr(sym, '/')) return;
   for (size_t i = 0; i < s->nnames; i++) {
     if (strcmp(s->names[i].native, sym) == 0) {
       snprintf(sym, CQ_SYMBOL_MAX, "%s", s->names[i].unified);
@@ -129,8 +127,7 @@ static void unify(cq_venue_stream *s, char sym[CQ_SYMBOL_MAX]) {
     }
   }
   char uni[CQ_SYMBOL_MAX];
-  if (cq__bn_unified(s->v, sym, uni))
-    snprintf(sym, CQ_SYMBOL_MAX, "%s", uni);
+  if (cq__bn_unified(s->v, sym, uni)) snprintf(sym, CQ_SYMBOL_MAX, "%s", uni);
 }
 
 /* ---- books ----------------------------------------------------------------------------- */
@@ -156,15 +153,13 @@ static void book_event(cq_venue_stream *s, bn_book *b, cq_time event_time) {
 }
 
 static void book_invalid(cq_venue_stream *s, bn_book *b, const char *why) {
-  if (b->announced_valid)
-    emit_status(s, b->unified, CQ_VST_BOOK_INVALID, "%s", why);
+  if (b->announced_valid) emit_status(s, b->unified, CQ_VST_BOOK_INVALID, "%s", why);
   b->announced_valid = false;
 }
 
 /* Applies the snapshots waiting in mailboxes (network thread). */
 static void apply_snapshots(cq_venue_stream *s) {
-  if (!atomic_exchange(&s->snapshot_ready, false))
-    return;
+  if (!atomic_exchange(&s->snapshot_ready, false)) return;
   uint64_t gen = atomic_load(&s->gen);
   for (size_t i = 0; i < s->nbooks; i++) {
     bn_book *b = &s->books[i];
@@ -174,13 +169,11 @@ static void apply_snapshots(cq_venue_stream *s) {
     char err[CQ_REASON_MAX];
     snprintf(err, sizeof err, "%s", b->mb_error);
     pthread_mutex_unlock(&s->mu);
-    if (!ready)
-      continue;
+    if (!ready) continue;
     cq_bn_sync_result res = CQ_BN_SYNC_GAP;
     cq_error e;
     cq_error_clear(&e);
-    bool ok = current && !*err &&
-              cq_bn_book_sync_snapshot(b->sync, b->snap, &res, &e) == 0 &&
+    bool ok = current && !*err && cq_bn_book_sync_snapshot(b->sync, b->snap, &res, &e) == 0 &&
               res == CQ_BN_SYNC_APPLIED;
     pthread_mutex_lock(&s->mu);
     b->mb = MB_EMPTY;
@@ -193,8 +186,7 @@ static void apply_snapshots(cq_venue_stream *s) {
       book_event(s, b, cq_l2book_time(cq_bn_book_sync_book(b->sync)));
     } else {
       /* too old for the buffered diffs, from an earlier connection, or not fetched */
-      if (*err)
-        book_invalid(s, b, err);
+      if (*err) book_invalid(s, b, err);
       want_snapshot(s, b);
     }
   }
@@ -202,16 +194,14 @@ static void apply_snapshots(cq_venue_stream *s) {
 
 static bn_book *book_of(cq_venue_stream *s, const char *native) {
   for (size_t i = 0; i < s->nbooks; i++)
-    if (strcmp(s->books[i].native, native) == 0)
-      return &s->books[i];
+    if (strcmp(s->books[i].native, native) == 0) return &s->books[i];
   return NULL;
 }
 
 /* One depthUpdate (network thread). */
 static void on_depth(cq_venue_stream *s) {
   bn_book *b = book_of(s, s->diff.symbol);
-  if (!b)
-    return;
+  if (!b) return;
   cq_bn_sync_result res;
   cq_error e;
   cq_error_clear(&e);
@@ -222,17 +212,22 @@ static void on_depth(cq_venue_stream *s) {
     return;
   }
   switch (res) {
-  case CQ_BN_SYNC_APPLIED: book_event(s, b, s->diff.event_time); break;
-  case CQ_BN_SYNC_STALE: break;
-  case CQ_BN_SYNC_BUFFERED: want_snapshot(s, b); break;
-  case CQ_BN_SYNC_GAP: {
-    char why[CQ_REASON_MAX];
-    snprintf(why, sizeof why, "sequence gap at update %" PRIu64 "..%" PRIu64 "; resyncing",
-             s->diff.first_id, s->diff.final_id);
-    book_invalid(s, b, why);
-    want_snapshot(s, b);
-    break;
-  }
+    case CQ_BN_SYNC_APPLIED:
+      book_event(s, b, s->diff.event_time);
+      break;
+    case CQ_BN_SYNC_STALE:
+      break;
+    case CQ_BN_SYNC_BUFFERED:
+      want_snapshot(s, b);
+      break;
+    case CQ_BN_SYNC_GAP: {
+      char why[CQ_REASON_MAX];
+      snprintf(why, sizeof why, "sequence gap at update %" PRIu64 "..%" PRIu64 "; resyncing",
+               s->diff.first_id, s->diff.final_id);
+      book_invalid(s, b, why);
+      want_snapshot(s, b);
+      break;
+    }
   }
 }
 
@@ -252,10 +247,8 @@ static void on_open(void *ctx, cq_ws_client *ws, bool reconnect) {
 static void on_close(void *ctx, cq_ws_client *ws, int code, const char *why, bool reconnecting) {
   (void)ws;
   cq_venue_stream *s = ctx;
-  for (size_t i = 0; i < s->nbooks; i++)
-    book_invalid(s, &s->books[i], "disconnected");
-  if (atomic_load(&s->closing))
-    return;
+  for (size_t i = 0; i < s->nbooks; i++) book_invalid(s, &s->books[i], "disconnected");
+  if (atomic_load(&s->closing)) return;
   emit_status(s, NULL, reconnecting ? CQ_VST_DISCONNECTED : CQ_VST_STOPPED,
               "market streams closed (%d %s)%s", code, why ? why : "",
               reconnecting ? ", reconnecting" : "");
@@ -279,13 +272,11 @@ static void dispatch(cq_venue_stream *s, cq_bn_msg *m) {
     }
     return;
   }
-  if (!m->has_event)
-    return;
+  if (!m->has_event) return;
   unify(s, m->ev.symbol);
   if (m->ev.kind == CQ_VEV_ORDER) {
     unify(s, m->ev.u.order.order.symbol);
-    if (m->ev.u.order.has_fill)
-      unify(s, m->ev.u.order.fill.symbol);
+    if (m->ev.u.order.has_fill) unify(s, m->ev.u.order.fill.symbol);
   }
   emit(s, &m->ev);
 }
@@ -293,8 +284,7 @@ static void dispatch(cq_venue_stream *s, cq_bn_msg *m) {
 static void on_message(void *ctx, cq_ws_client *ws, const char *data, size_t len, bool binary) {
   (void)ws;
   cq_venue_stream *s = ctx;
-  if (binary)
-    return;
+  if (binary) return;
   apply_snapshots(s);
   cq_time recv = now_ns(s->v);
   cq_error e;
@@ -306,8 +296,7 @@ static void on_message(void *ctx, cq_ws_client *ws, const char *data, size_t len
       return;
     }
     if (rc != CQ_EUNSUPPORTED) {
-      if (s->v->log)
-        cq_logf(s->v->log, CQ_LOG_WARN, "binance: depth message dropped: %s", e.msg);
+      if (s->v->log) cq_logf(s->v->log, CQ_LOG_WARN, "binance: depth message dropped: %s", e.msg);
       return;
     }
     cq_error_clear(&e);
@@ -335,8 +324,7 @@ static void on_user_close(void *ctx, cq_ws_client *ws, int code, const char *why
                           bool reconnecting) {
   (void)ws;
   cq_venue_stream *s = ctx;
-  if (atomic_load(&s->closing))
-    return;
+  if (atomic_load(&s->closing)) return;
   if (atomic_load(&s->user_renewing)) {
     emit_status(s, NULL, CQ_VST_DISCONNECTED, "user data: a new listen key, reconnecting");
     return;
@@ -350,8 +338,7 @@ static void on_user_message(void *ctx, cq_ws_client *ws, const char *data, size_
                             bool binary) {
   (void)ws;
   cq_venue_stream *s = ctx;
-  if (binary)
-    return;
+  if (binary) return;
   cq_error e;
   cq_error_clear(&e);
   int rc = cq_bn_parse_stream(data, len, cq__bn_syms(s->v), now_ns(s->v), &s->umsg, &e);
@@ -376,8 +363,7 @@ static int listen_key_new(bn_venue *v, char key[BN_LISTEN_KEY_MAX], cq_verror *v
   bn_req r = {.method = "POST", .path = "/api/v3/userDataStream", .key = true, .safe = true};
   cq_http_response resp;
   int rc = cq__bn_call(v, &r, &resp, ve);
-  if (rc < 0)
-    return rc;
+  if (rc < 0) return rc;
   json_error_t je;
   json_t *root = json_loadb(resp.body, resp.body_len, 0, &je);
   json_t *k = root ? json_object_get(root, "listenKey") : NULL;
@@ -397,15 +383,11 @@ static int listen_key_new(bn_venue *v, char key[BN_LISTEN_KEY_MAX], cq_verror *v
 static int listen_key_keepalive(bn_venue *v, const char *key, cq_verror *ve) {
   char q[BN_LISTEN_KEY_MAX + 16];
   snprintf(q, sizeof q, "listenKey=%s", key);
-  bn_req r = {.method = "PUT",
-              .path = "/api/v3/userDataStream",
-              .query = q,
-              .key = true,
-              .safe = true};
+  bn_req r = {
+      .method = "PUT", .path = "/api/v3/userDataStream", .query = q, .key = true, .safe = true};
   cq_http_response resp;
   int rc = cq__bn_call(v, &r, &resp, ve);
-  if (rc == 0)
-    cq_http_response_release(&resp);
+  if (rc == 0) cq_http_response_release(&resp);
   return rc;
 }
 
@@ -413,8 +395,7 @@ static int open_ws(cq_venue_stream *s, const char *streams, bool user, cq_ws_cli
                    cq_verror *ve) {
   bn_venue *v = s->v;
   char *url = malloc(BN_STREAM_URL_MAX);
-  if (!url)
-    return cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "out of memory");
+  if (!url) return cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "out of memory");
   int n = snprintf(url, BN_STREAM_URL_MAX, "%s/stream?streams=%s", v->ws_url, streams);
   if (n < 0 || n >= BN_STREAM_URL_MAX) {
     free(url);
@@ -422,8 +403,7 @@ static int open_ws(cq_venue_stream *s, const char *streams, bool user, cq_ws_cli
   }
   cq_ws_options o = v->ws;
   o.url = url;
-  if (o.max_lifetime_ms == 0)
-    o.max_lifetime_ms = BN_ROTATE_MS;
+  if (o.max_lifetime_ms == 0) o.max_lifetime_ms = BN_ROTATE_MS;
   cq_ws_callbacks cb = {.ctx = s,
                         .on_open = user ? on_user_open : on_open,
                         .on_message = user ? on_user_message : on_message,
@@ -432,8 +412,7 @@ static int open_ws(cq_venue_stream *s, const char *streams, bool user, cq_ws_cli
   cq_error_clear(&e);
   int rc = cq_ws_client_open(v->loop, &o, &cb, out, &e);
   free(url);
-  if (rc < 0)
-    return cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "stream: %s", e.msg);
+  if (rc < 0) return cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "stream: %s", e.msg);
   return 0;
 }
 
@@ -452,16 +431,14 @@ static void cond_wait_ms(cq_venue_stream *s, int64_t ms) {
 static bool fetch_one(cq_venue_stream *s) {
   for (size_t i = 0; i < s->nbooks; i++) {
     bn_book *b = &s->books[i];
-    if (b->mb != MB_WANTED)
-      continue;
+    if (b->mb != MB_WANTED) continue;
     b->mb = MB_FETCHING;
     pthread_mutex_unlock(&s->mu);
     cq_verror ve;
     cq_verror_clear(&ve);
     int rc = cq__bn_depth(&s->v->base, b->unified, BN_SNAPSHOT_LEVELS, b->snap, &ve);
     pthread_mutex_lock(&s->mu);
-    if (rc < 0)
-      snprintf(b->mb_error, sizeof b->mb_error, "snapshot failed: %.140s", ve.e.msg);
+    if (rc < 0) snprintf(b->mb_error, sizeof b->mb_error, "snapshot failed: %.140s", ve.e.msg);
     b->mb = MB_READY;
     atomic_store(&s->snapshot_ready, true);
     if (rc < 0 && !s->stop) {
@@ -478,8 +455,7 @@ static bool fetch_one(cq_venue_stream *s) {
 static void user_upkeep(cq_venue_stream *s) {
   bn_venue *v = s->v;
   int64_t now = cq__bn_now_ms(v);
-  if (!s->renew_key && now < s->next_keepalive_ms)
-    return;
+  if (!s->renew_key && now < s->next_keepalive_ms) return;
   char key[BN_LISTEN_KEY_MAX];
   snprintf(key, sizeof key, "%s", s->listen_key);
   bool renew = s->renew_key;
@@ -489,8 +465,7 @@ static void user_upkeep(cq_venue_stream *s) {
   cq_verror_clear(&ve);
   if (!renew && listen_key_keepalive(v, key, &ve) < 0) {
     /* -1125: the key does not exist any more */
-    renew = ve.venue_code == -1125 || ve.cls == CQ_VERR_BAD_REQUEST ||
-            ve.cls == CQ_VERR_NOT_FOUND;
+    renew = ve.venue_code == -1125 || ve.cls == CQ_VERR_BAD_REQUEST || ve.cls == CQ_VERR_NOT_FOUND;
     if (!renew && v->log)
       cq_logf(v->log, CQ_LOG_WARN, "binance: listen key keep-alive failed: %s", ve.e.msg);
   }
@@ -514,8 +489,7 @@ static void user_upkeep(cq_venue_stream *s) {
       s->renew_key = false;
       return;
     }
-    if (v->log)
-      cq_logf(v->log, CQ_LOG_ERROR, "binance: no new listen key: %s", ve.e.msg);
+    if (v->log) cq_logf(v->log, CQ_LOG_ERROR, "binance: no new listen key: %s", ve.e.msg);
     pthread_mutex_lock(&s->mu);
     /* try again soon, but not in a loop */
     s->next_keepalive_ms = cq__bn_now_ms(v) + 1000;
@@ -529,24 +503,18 @@ static void *worker_main(void *arg) {
   cq_venue_stream *s = arg;
   pthread_mutex_lock(&s->mu);
   while (!s->stop) {
-    if (fetch_one(s))
-      continue;
+    if (fetch_one(s)) continue;
     int64_t wait = 1000;
     if (s->user) {
       user_upkeep(s);
-      if (s->stop)
-        break;
+      if (s->stop) break;
       int64_t left = s->next_keepalive_ms - cq__bn_now_ms(s->v);
-      if (s->renew_key && left > 1000)
-        left = 1000;
-      if (left < wait)
-        wait = left > 1 ? left : 1;
+      if (s->renew_key && left > 1000) left = 1000;
+      if (left < wait) wait = left > 1 ? left : 1;
     }
     bool wanted = false;
-    for (size_t i = 0; i < s->nbooks; i++)
-      wanted |= s->books[i].mb == MB_WANTED;
-    if (!wanted && !s->stop)
-      cond_wait_ms(s, wait);
+    for (size_t i = 0; i < s->nbooks; i++) wanted |= s->books[i].mb == MB_WANTED;
+    if (!wanted && !s->stop) cond_wait_ms(s, wait);
   }
   pthread_mutex_unlock(&s->mu);
   return NULL;
@@ -555,8 +523,7 @@ static void *worker_main(void *arg) {
 /* ---- subscribe / unsubscribe ----------------------------------------------------------- */
 
 static void stream_free(cq_venue_stream *s) {
-  if (!s)
-    return;
+  if (!s) return;
   /* no callback runs after the clients are closed; the worker (which may replace the user
    * connection) is stopped before that one is closed */
   atomic_store(&s->closing, true);
@@ -565,8 +532,7 @@ static void stream_free(cq_venue_stream *s) {
   s->stop = true;
   pthread_cond_broadcast(&s->cv);
   pthread_mutex_unlock(&s->mu);
-  if (s->worker_started)
-    pthread_join(s->worker, NULL);
+  if (s->worker_started) pthread_join(s->worker, NULL);
   cq_ws_client_close(s->uws);
   for (size_t i = 0; i < s->nbooks; i++) {
     cq_bn_book_sync_free(s->books[i].sync);
@@ -582,8 +548,7 @@ static void stream_free(cq_venue_stream *s) {
                 .key = true,
                 .safe = true};
     cq_http_response resp;
-    if (cq__bn_call(s->v, &r, &resp, NULL) == 0)
-      cq_http_response_release(&resp);
+    if (cq__bn_call(s->v, &r, &resp, NULL) == 0) cq_http_response_release(&resp);
   }
   free(s->books);
   free(s->names);
@@ -598,16 +563,14 @@ static void stream_free(cq_venue_stream *s) {
 /* Appends "name" to the comma... slash-separated stream list. */
 static int add_stream(char *list, size_t n, size_t *len, const char *name) {
   int w = snprintf(list + *len, n - *len, "%s%s", *len ? "/" : "", name);
-  if (w < 0 || (size_t)w >= n - *len)
-    return CQ_ELIMIT;
+  if (w < 0 || (size_t)w >= n - *len) return CQ_ELIMIT;
   *len += (size_t)w;
   return 0;
 }
 
 static int add_name(cq_venue_stream *s, const char *native, const char *unified) {
   for (size_t i = 0; i < s->nnames; i++)
-    if (strcmp(s->names[i].native, native) == 0)
-      return 0;
+    if (strcmp(s->names[i].native, native) == 0) return 0;
   snprintf(s->names[s->nnames].native, CQ_SYMBOL_MAX, "%s", native);
   snprintf(s->names[s->nnames].unified, CQ_SYMBOL_MAX, "%s", unified);
   s->nnames++;
@@ -624,11 +587,9 @@ int cq__bn_subscribe(cq_venue *base, const cq_venue_sub *subs, size_t n, const c
                        "streams need a network loop in the venue configuration");
   if (!subs || n == 0 || n > BN_STREAMS_MAX || !h || !h->on_event)
     return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0,
-                       "subscribe: 1 to %d subscriptions and a handler are needed",
-                       BN_STREAMS_MAX);
+                       "subscribe: 1 to %d subscriptions and a handler are needed", BN_STREAMS_MAX);
   cq_venue_stream *s = calloc(1, sizeof *s);
-  if (!s)
-    return cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "out of memory");
+  if (!s) return cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "out of memory");
   s->v = v;
   s->h = *h;
   cq_bn_msg_init(&s->msg);
@@ -653,49 +614,53 @@ int cq__bn_subscribe(cq_venue *base, const cq_venue_sub *subs, size_t n, const c
       continue;
     }
     char native[CQ_SYMBOL_MAX], lower[CQ_SYMBOL_MAX], name[CQ_SYMBOL_MAX + 32];
-    if ((rc = cq__bn_native(v, sub->symbol, native, ve)) < 0)
-      goto fail;
+    if ((rc = cq__bn_native(v, sub->symbol, native, ve)) < 0) goto fail;
     add_name(s, native, sub->symbol);
     size_t k = 0;
     for (; native[k]; k++)
       lower[k] = (char)(native[k] >= 'A' && native[k] <= 'Z' ? native[k] - 'A' + 'a' : native[k]);
     lower[k] = '\0';
     switch (sub->channel) {
-    case CQ_VCH_TRADES: snprintf(name, sizeof name, "%s@trade", lower); break;
-    case CQ_VCH_AGG_TRADES: snprintf(name, sizeof name, "%s@aggTrade", lower); break;
-    case CQ_VCH_QUOTES: snprintf(name, sizeof name, "%s@bookTicker", lower); break;
-    case CQ_VCH_KLINES: {
-      const char *iv = cq_bn_interval_name(sub->tf);
-      if (!iv) {
-        rc = cq__bn_fail(ve, CQ_VERR_UNSUPPORTED, 0, 0, "klines: Binance has no such interval");
-        goto fail;
+      case CQ_VCH_TRADES:
+        snprintf(name, sizeof name, "%s@trade", lower);
+        break;
+      case CQ_VCH_AGG_TRADES:
+        snprintf(name, sizeof name, "%s@aggTrade", lower);
+        break;
+      case CQ_VCH_QUOTES:
+        snprintf(name, sizeof name, "%s@bookTicker", lower);
+        break;
+      case CQ_VCH_KLINES: {
+        const char *iv = cq_bn_interval_name(sub->tf);
+        if (!iv) {
+          rc = cq__bn_fail(ve, CQ_VERR_UNSUPPORTED, 0, 0, "klines: Binance has no such interval");
+          goto fail;
+        }
+        snprintf(name, sizeof name, "%s@kline_%s", lower, iv);
+        break;
       }
-      snprintf(name, sizeof name, "%s@kline_%s", lower, iv);
-      break;
-    }
-    case CQ_VCH_BOOK: {
-      if (book_of(s, native))
-        continue;
-      bn_book *b = &s->books[s->nbooks];
-      snprintf(b->native, sizeof b->native, "%s", native);
-      snprintf(b->unified, sizeof b->unified, "%s", sub->symbol);
-      cq_error e;
-      cq_error_clear(&e);
-      if (cq_bn_book_sync_new(BN_BOOK_LEVELS, BN_BOOK_BUFFER, false, &b->sync, &e) < 0 ||
-          cq_l2book_new(BN_BOOK_LEVELS, &b->snap, &e) < 0) {
-        cq_bn_book_sync_free(b->sync);
-        b->sync = NULL;
-        rc = cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "book: %s", e.msg);
-        goto fail;
+      case CQ_VCH_BOOK: {
+        if (book_of(s, native)) continue;
+        bn_book *b = &s->books[s->nbooks];
+        snprintf(b->native, sizeof b->native, "%s", native);
+        snprintf(b->unified, sizeof b->unified, "%s", sub->symbol);
+        cq_error e;
+        cq_error_clear(&e);
+        if (cq_bn_book_sync_new(BN_BOOK_LEVELS, BN_BOOK_BUFFER, false, &b->sync, &e) < 0 ||
+            cq_l2book_new(BN_BOOK_LEVELS, &b->snap, &e) < 0) {
+          cq_bn_book_sync_free(b->sync);
+          b->sync = NULL;
+          rc = cq__bn_fail(ve, CQ_VERR_UNAVAILABLE, 0, 0, "book: %s", e.msg);
+          goto fail;
+        }
+        s->nbooks++;
+        snprintf(name, sizeof name, "%s@depth@100ms", lower);
+        break;
       }
-      s->nbooks++;
-      snprintf(name, sizeof name, "%s@depth@100ms", lower);
-      break;
-    }
-    default:
-      rc = cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "subscribe: unknown channel %d",
-                       (int)sub->channel);
-      goto fail;
+      default:
+        rc = cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "subscribe: unknown channel %d",
+                         (int)sub->channel);
+        goto fail;
     }
     if (add_stream(list, BN_STREAM_URL_MAX - BN_URL_MAX - 32, &len, name) < 0) {
       rc = cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "subscribe: too many streams for one URL");
@@ -708,8 +673,7 @@ int cq__bn_subscribe(cq_venue *base, const cq_venue_sub *subs, size_t n, const c
       goto fail;
     }
     /* execution reports name native symbols: know them all before the first one */
-    if ((rc = cq__bn_load_symbols(v, ve)) < 0 ||
-        (rc = listen_key_new(v, s->listen_key, ve)) < 0)
+    if ((rc = cq__bn_load_symbols(v, ve)) < 0 || (rc = listen_key_new(v, s->listen_key, ve)) < 0)
       goto fail;
     s->keepalive_ms = v->keepalive_ms > 0 ? v->keepalive_ms : BN_KEEPALIVE_DEFAULT_MS;
     s->next_keepalive_ms = cq__bn_now_ms(v) + s->keepalive_ms;
@@ -719,12 +683,10 @@ int cq__bn_subscribe(cq_venue *base, const cq_venue_sub *subs, size_t n, const c
     goto fail;
   }
   s->worker_started = true;
-  if (len > 0 && (rc = open_ws(s, list, false, &s->ws, ve)) < 0)
-    goto fail;
+  if (len > 0 && (rc = open_ws(s, list, false, &s->ws, ve)) < 0) goto fail;
   if (s->user) {
     cq_ws_client *u = NULL;
-    if ((rc = open_ws(s, s->listen_key, true, &u, ve)) < 0)
-      goto fail;
+    if ((rc = open_ws(s, s->listen_key, true, &u, ve)) < 0) goto fail;
     pthread_mutex_lock(&s->mu);
     s->uws = u;
     pthread_mutex_unlock(&s->mu);
@@ -738,4 +700,6 @@ fail:
   return rc < 0 ? rc : CQ_EINTERNAL;
 }
 
-void cq__bn_unsubscribe(cq_venue_stream *s) { stream_free(s); }
+void cq__bn_unsubscribe(cq_venue_stream *s) {
+  stream_free(s);
+}

@@ -33,14 +33,13 @@ static int decode_order(const cq_http_response *resp, const char *unified, const
   if (cq_bn_parse_order(resp->body, resp->body_len, NULL, &o, NULL, NULL, &e) < 0)
     return protocol_fail(ve, what, &e);
   snprintf(o.symbol, sizeof o.symbol, "%s", unified);
-  if (out)
-    *out = o;
+  if (out) *out = o;
   return 0;
 }
 
 /* GET /api/v3/order by client id. */
-static int query_order(bn_venue *v, const char *unified, const char *native,
-                       const char *client_id, cq_venue_order *out, cq_verror *ve) {
+static int query_order(bn_venue *v, const char *unified, const char *native, const char *client_id,
+                       cq_venue_order *out, cq_verror *ve) {
   char enc[3 * CQ_CLIENT_ID_MAX + 1];
   if (cq_url_encode(client_id, enc, sizeof enc) < 0)
     return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "client id \"%s\" too long", client_id);
@@ -54,20 +53,18 @@ static int query_order(bn_venue *v, const char *unified, const char *native,
               .safe = true};
   cq_http_response resp;
   int rc = cq__bn_call(v, &r, &resp, ve);
-  if (rc < 0)
-    return rc;
+  if (rc < 0) return rc;
   rc = decode_order(&resp, unified, "GET /api/v3/order", out, ve);
   cq_http_response_release(&resp);
   return rc;
 }
 
 static int check_client_id(const char *id, cq_verror *ve) {
-  if (!id || !*id)
-    return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "an order needs a client id");
+  if (!id || !*id) return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "an order needs a client id");
   /* Binance takes 1 to 36 characters of [.A-Z:/a-z0-9_-] */
   size_t n = strlen(id);
-  if (n > 36 || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/-") !=
-                    n)
+  if (n > 36 ||
+      strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/-") != n)
     return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0,
                        "client id \"%s\": Binance takes 1 to 36 of A-Z a-z 0-9 . _ : / -", id);
   return 0;
@@ -88,8 +85,7 @@ static int recover(bn_venue *v, const cq_venue_order_req *req, const char *nativ
       cq_verror_clear(ve);
       return 0;
     }
-    if (qe.cls == CQ_VERR_BANNED || qe.cls == CQ_VERR_AUTH)
-      break;
+    if (qe.cls == CQ_VERR_BANNED || qe.cls == CQ_VERR_AUTH) break;
     /* -2013 on the last try only: an order in flight may not show at once */
     if (qe.cls == CQ_VERR_NOT_FOUND && k == BN_RECOVER_TRIES - 1) {
       cq__bn_fail(ve, CQ_VERR_NOT_FOUND, qe.venue_code, qe.http_status,
@@ -109,14 +105,11 @@ int cq__bn_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_order *
                  cq_verror *ve) {
   bn_venue *v = (bn_venue *)base;
   cq_verror_clear(ve);
-  if (!req)
-    return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "place: no order");
+  if (!req) return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "place: no order");
   int rc = check_client_id(req->client_id, ve);
-  if (rc < 0)
-    return rc;
+  if (rc < 0) return rc;
   char native[CQ_SYMBOL_MAX];
-  if ((rc = cq__bn_native(v, req->symbol, native, ve)) < 0)
-    return rc;
+  if ((rc = cq__bn_native(v, req->symbol, native, ve)) < 0) return rc;
   char q[CQ_BN_QUERY_MAX];
   cq_error e;
   cq_error_clear(&e);
@@ -133,18 +126,15 @@ int cq__bn_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_order *
   cq_verror_clear(&pe);
   rc = cq__bn_call(v, &r, &resp, &pe);
   if (rc < 0) {
-    if (pe.cls == CQ_VERR_UNKNOWN_OUTCOME)
-      return recover(v, req, native, &pe, out, ve);
-    if (ve)
-      *ve = pe;
+    if (pe.cls == CQ_VERR_UNKNOWN_OUTCOME) return recover(v, req, native, &pe, out, ve);
+    if (ve) *ve = pe;
     return rc;
   }
   rc = decode_order(&resp, req->symbol, "POST /api/v3/order", out, ve);
   cq_http_response_release(&resp);
   if (rc < 0) {
     /* accepted (2xx) but unreadable: what exists is for a query to say */
-    if (ve)
-      ve->cls = CQ_VERR_UNKNOWN_OUTCOME;
+    if (ve) ve->cls = CQ_VERR_UNKNOWN_OUTCOME;
     return rc;
   }
   return 0;
@@ -156,8 +146,7 @@ int cq__bn_query(cq_venue *base, const char *symbol, const char *client_id, cq_v
   cq_verror_clear(ve);
   char native[CQ_SYMBOL_MAX];
   int rc = cq__bn_native(v, symbol, native, ve);
-  if (rc < 0 || (rc = check_client_id(client_id, ve)) < 0)
-    return rc;
+  if (rc < 0 || (rc = check_client_id(client_id, ve)) < 0) return rc;
   return query_order(v, symbol, native, client_id, out, ve);
 }
 
@@ -167,8 +156,7 @@ int cq__bn_cancel(cq_venue *base, const char *symbol, const char *client_id, cq_
   cq_verror_clear(ve);
   char native[CQ_SYMBOL_MAX];
   int rc = cq__bn_native(v, symbol, native, ve);
-  if (rc < 0 || (rc = check_client_id(client_id, ve)) < 0)
-    return rc;
+  if (rc < 0 || (rc = check_client_id(client_id, ve)) < 0) return rc;
   char enc[3 * CQ_CLIENT_ID_MAX + 1];
   if (cq_url_encode(client_id, enc, sizeof enc) < 0)
     return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "client id too long");
@@ -191,8 +179,7 @@ int cq__bn_cancel(cq_venue *base, const char *symbol, const char *client_id, cq_
     return rc;
   }
   if (ce.venue_code != -2011) {
-    if (ve)
-      *ve = ce;
+    if (ve) *ve = ce;
     return rc;
   }
   /* -2011: the order may be gone already (filled, cancelled by an earlier attempt whose
@@ -201,18 +188,13 @@ int cq__bn_cancel(cq_venue *base, const char *symbol, const char *client_id, cq_
   cq_verror qe;
   cq_verror_clear(&qe);
   if (query_order(v, symbol, native, client_id, &o, &qe) < 0) {
-    if (ve)
-      *ve = qe.cls == CQ_VERR_NOT_FOUND ? qe : ce;
+    if (ve) *ve = qe.cls == CQ_VERR_NOT_FOUND ? qe : ce;
     return qe.cls == CQ_VERR_NOT_FOUND ? qe.e.code : rc;
   }
-  if (out)
-    *out = o;
-  if (o.state == CQ_OS_CANCELLED)
-    return 0;
-  if (ve)
-    *ve = ce;
-  cq_error_prefix(ve ? &ve->e : NULL, "order %s is %s: ", client_id,
-                  cq_order_state_name(o.state));
+  if (out) *out = o;
+  if (o.state == CQ_OS_CANCELLED) return 0;
+  if (ve) *ve = ce;
+  cq_error_prefix(ve ? &ve->e : NULL, "order %s is %s: ", client_id, cq_order_state_name(o.state));
   return rc;
 }
 
@@ -226,8 +208,7 @@ int cq__bn_open_orders(cq_venue *base, const char *symbol, cq_venue_order **out,
   char native[CQ_SYMBOL_MAX];
   if (symbol && *symbol) {
     int rc = cq__bn_native(v, symbol, native, ve);
-    if (rc < 0)
-      return rc;
+    if (rc < 0) return rc;
     snprintf(q, sizeof q, "symbol=%s", native);
   }
   bn_req r = {.method = "GET",
@@ -238,14 +219,12 @@ int cq__bn_open_orders(cq_venue *base, const char *symbol, cq_venue_order **out,
               .safe = true};
   cq_http_response resp;
   int rc = cq__bn_call(v, &r, &resp, ve);
-  if (rc < 0)
-    return rc;
+  if (rc < 0) return rc;
   cq_error e;
   cq_error_clear(&e);
   rc = cq_bn_parse_orders(resp.body, resp.body_len, cq__bn_syms(v), out, n, &e);
   cq_http_response_release(&resp);
-  if (rc < 0)
-    return protocol_fail(ve, "GET /api/v3/openOrders", &e);
+  if (rc < 0) return protocol_fail(ve, "GET /api/v3/openOrders", &e);
   for (size_t i = 0; i < *n; i++) {
     char uni[CQ_SYMBOL_MAX];
     if (cq__bn_unified(v, (*out)[i].symbol, uni))
@@ -262,14 +241,12 @@ int cq__bn_balances(cq_venue *base, cq_balance **out, size_t *n, cq_verror *ve) 
   bn_req r = {.method = "GET", .path = "/api/v3/account", .query = "", .sign = true, .safe = true};
   cq_http_response resp;
   int rc = cq__bn_call(v, &r, &resp, ve);
-  if (rc < 0)
-    return rc;
+  if (rc < 0) return rc;
   cq_error e;
   cq_error_clear(&e);
   rc = cq_bn_parse_account(resp.body, resp.body_len, out, n, &e);
   cq_http_response_release(&resp);
-  if (rc < 0)
-    return protocol_fail(ve, "GET /api/v3/account", &e);
+  if (rc < 0) return protocol_fail(ve, "GET /api/v3/account", &e);
   return 0;
 }
 
@@ -281,8 +258,7 @@ int cq__bn_my_trades(cq_venue *base, const char *symbol, cq_time from, cq_venue_
   *n = 0;
   char native[CQ_SYMBOL_MAX];
   int rc = cq__bn_native(v, symbol, native, ve);
-  if (rc < 0)
-    return rc;
+  if (rc < 0) return rc;
   char q[192];
   int len = snprintf(q, sizeof q, "symbol=%s&limit=%d", native, BN_MY_TRADES_LIMIT);
   if (from > 0)
@@ -295,15 +271,12 @@ int cq__bn_my_trades(cq_venue *base, const char *symbol, cq_time from, cq_venue_
               .sign = true,
               .safe = true};
   cq_http_response resp;
-  if ((rc = cq__bn_call(v, &r, &resp, ve)) < 0)
-    return rc;
+  if ((rc = cq__bn_call(v, &r, &resp, ve)) < 0) return rc;
   cq_error e;
   cq_error_clear(&e);
   rc = cq_bn_parse_my_trades(resp.body, resp.body_len, cq__bn_syms(v), out, n, &e);
   cq_http_response_release(&resp);
-  if (rc < 0)
-    return protocol_fail(ve, "GET /api/v3/myTrades", &e);
-  for (size_t i = 0; i < *n; i++)
-    snprintf((*out)[i].symbol, sizeof(*out)[i].symbol, "%s", symbol);
+  if (rc < 0) return protocol_fail(ve, "GET /api/v3/myTrades", &e);
+  for (size_t i = 0; i < *n; i++) snprintf((*out)[i].symbol, sizeof(*out)[i].symbol, "%s", symbol);
   return 0;
 }

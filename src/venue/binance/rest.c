@@ -20,8 +20,7 @@ int cq__bn_server_time(cq_venue *base, cq_time *out, cq_verror *ve) {
   bn_venue *v = (bn_venue *)base;
   cq_verror_clear(ve);
   int rc = cq__bn_time_sync(v, ve);
-  if (rc < 0)
-    return rc;
+  if (rc < 0) return rc;
   *out = cq__bn_server_now_ms(v) * CQ_NS_PER_MS;
   return 0;
 }
@@ -42,16 +41,14 @@ int cq__bn_instruments(cq_venue *base, cq_instrument **out, size_t *n, cq_verror
   bn_req r = {.method = "GET", .path = "/api/v3/exchangeInfo", .safe = true};
   cq_http_response resp;
   int rc = cq__bn_call(v, &r, &resp, ve);
-  if (rc < 0)
-    return rc;
+  if (rc < 0) return rc;
   cq_bn_exchange_info x;
   memset(&x, 0, sizeof x);
   cq_error e;
   cq_error_clear(&e);
   rc = cq_bn_parse_exchange_info(resp.body, resp.body_len, &x, &e);
   cq_http_response_release(&resp);
-  if (rc < 0)
-    return protocol_fail(ve, "GET /api/v3/exchangeInfo", &e);
+  if (rc < 0) return protocol_fail(ve, "GET /api/v3/exchangeInfo", &e);
   if (x.nlimits > 0 && cq_rl_set_windows(v->rl, x.limits, x.nlimits, &e) < 0 && v->log)
     cq_logf(v->log, CQ_LOG_WARN, "binance: rate limits of exchange info not used: %s", e.msg);
   /* the first map stays for the handle's life: decoders on other threads read it unlocked */
@@ -86,8 +83,7 @@ int cq__bn_candles(cq_venue *base, const char *symbol, cq_timeframe tf, cq_time 
   cq_verror_clear(ve);
   char native[CQ_SYMBOL_MAX];
   int rc = cq__bn_native(v, symbol, native, ve);
-  if (rc < 0)
-    return rc;
+  if (rc < 0) return rc;
   const char *iv = cq_bn_interval_name(tf);
   if (!iv) {
     char tfs[CQ_TF_STRMAX];
@@ -96,8 +92,7 @@ int cq__bn_candles(cq_venue *base, const char *symbol, cq_timeframe tf, cq_time 
   }
   if (to > 0 && to <= from)
     return cq__bn_fail(ve, CQ_VERR_BAD_REQUEST, 0, 0, "klines: the end is not after the start");
-  if ((rc = ensure_time(v, ve)) < 0)
-    return rc;
+  if ((rc = ensure_time(v, ve)) < 0) return rc;
   char q[256];
   int len = snprintf(q, sizeof q, "symbol=%s&interval=%s&limit=%d", native, iv, BN_KLINES_MAX);
   if (from > 0)
@@ -114,13 +109,12 @@ int cq__bn_candles(cq_venue *base, const char *symbol, cq_timeframe tf, cq_time 
               .has_symbol = true,
               .safe = true};
   cq_http_response resp;
-  if ((rc = cq__bn_call(v, &r, &resp, ve)) < 0)
-    return rc;
+  if ((rc = cq__bn_call(v, &r, &resp, ve)) < 0) return rc;
   cq_error e;
   cq_error_clear(&e);
   size_t before = out->len;
-  rc = cq_bn_parse_klines(resp.body, resp.body_len, cq__bn_server_now_ms(v) * CQ_NS_PER_MS, out,
-                          &e);
+  rc =
+      cq_bn_parse_klines(resp.body, resp.body_len, cq__bn_server_now_ms(v) * CQ_NS_PER_MS, out, &e);
   cq_http_response_release(&resp);
   if (rc < 0) {
     out->len = before;
@@ -129,18 +123,15 @@ int cq__bn_candles(cq_venue *base, const char *symbol, cq_timeframe tf, cq_time 
   return 0;
 }
 
-int cq__bn_trades(cq_venue *base, const char *symbol, int64_t from_id, size_t limit,
-                  cq_trades *out, cq_verror *ve) {
+int cq__bn_trades(cq_venue *base, const char *symbol, int64_t from_id, size_t limit, cq_trades *out,
+                  cq_verror *ve) {
   bn_venue *v = (bn_venue *)base;
   cq_verror_clear(ve);
   char native[CQ_SYMBOL_MAX];
   int rc = cq__bn_native(v, symbol, native, ve);
-  if (rc < 0)
-    return rc;
-  if (limit == 0)
-    limit = BN_TRADES_DEFAULT;
-  if (limit > BN_TRADES_MAX)
-    limit = BN_TRADES_MAX;
+  if (rc < 0) return rc;
+  if (limit == 0) limit = BN_TRADES_DEFAULT;
+  if (limit > BN_TRADES_MAX) limit = BN_TRADES_MAX;
   char q[192];
   bool hist = from_id >= 0;
   if (hist)
@@ -155,8 +146,7 @@ int cq__bn_trades(cq_venue *base, const char *symbol, int64_t from_id, size_t li
               .key = hist, /* historical trades need the API key (not a signature) */
               .safe = true};
   cq_http_response resp;
-  if ((rc = cq__bn_call(v, &r, &resp, ve)) < 0)
-    return rc;
+  if ((rc = cq__bn_call(v, &r, &resp, ve)) < 0) return rc;
   cq_error e;
   cq_error_clear(&e);
   size_t before = out->len;
@@ -174,12 +164,9 @@ int cq__bn_depth(cq_venue *base, const char *symbol, int limit, cq_l2book *out, 
   cq_verror_clear(ve);
   char native[CQ_SYMBOL_MAX];
   int rc = cq__bn_native(v, symbol, native, ve);
-  if (rc < 0)
-    return rc;
-  if (limit <= 0)
-    limit = 100;
-  if (limit > BN_DEPTH_MAX)
-    limit = BN_DEPTH_MAX;
+  if (rc < 0) return rc;
+  if (limit <= 0) limit = 100;
+  if (limit > BN_DEPTH_MAX) limit = BN_DEPTH_MAX;
   char q[128];
   snprintf(q, sizeof q, "symbol=%s&limit=%d", native, limit);
   bn_req r = {.method = "GET",
@@ -189,8 +176,7 @@ int cq__bn_depth(cq_venue *base, const char *symbol, int limit, cq_l2book *out, 
               .has_symbol = true,
               .safe = true};
   cq_http_response resp;
-  if ((rc = cq__bn_call(v, &r, &resp, ve)) < 0)
-    return rc;
+  if ((rc = cq__bn_call(v, &r, &resp, ve)) < 0) return rc;
   cq_error e;
   cq_error_clear(&e);
   rc = cq_bn_parse_depth(resp.body, resp.body_len, out, &e);

@@ -66,40 +66,39 @@ static void seen_release(seen *s) {
 static void on_event(void *ctx, const cq_venue_event *ev) {
   seen *s = ctx;
   pthread_mutex_lock(&s->mu);
-  if ((unsigned)ev->kind < 8)
-    s->kinds[ev->kind]++;
+  if ((unsigned)ev->kind < 8) s->kinds[ev->kind]++;
   if (strcmp(ev->venue, "binance") != 0 && !*s->bad)
     snprintf(s->bad, sizeof s->bad, "venue \"%s\"", ev->venue);
   switch (ev->kind) {
-  case CQ_VEV_TRADE:
-  case CQ_VEV_QUOTE:
-  case CQ_VEV_KLINE:
-    if (strcmp(ev->symbol, "BTC/USDT") != 0 && !*s->bad)
-      snprintf(s->bad, sizeof s->bad, "market event for \"%s\"", ev->symbol);
-    break;
-  case CQ_VEV_BOOK:
-    s->books++;
-    if (cq_l2book_copy(s->book, ev->u.book, NULL) != 0 && !*s->bad)
-      snprintf(s->bad, sizeof s->bad, "book copy failed");
-    s->book_valid = cq_l2book_valid(ev->u.book);
-    break;
-  case CQ_VEV_ORDER:
-    snprintf(s->last_order_client, sizeof s->last_order_client, "%s",
-             ev->u.order.order.client_id);
-    s->last_order_state = ev->u.order.order.state;
-    if (ev->u.order.has_fill)
-      s->fills++;
-    if (strcmp(ev->u.order.order.symbol, "BTC/USDT") != 0 && !*s->bad)
-      snprintf(s->bad, sizeof s->bad, "order event for \"%s\"", ev->u.order.order.symbol);
-    break;
-  case CQ_VEV_BALANCE: s->balances++; break;
-  case CQ_VEV_STATUS:
-    if ((unsigned)ev->u.status.status < 8)
-      s->status[ev->u.status.status]++;
-    if (ev->u.status.status == CQ_VST_BOOK_INVALID)
-      s->book_valid = false;
-    break;
-  default: break;
+    case CQ_VEV_TRADE:
+    case CQ_VEV_QUOTE:
+    case CQ_VEV_KLINE:
+      if (strcmp(ev->symbol, "BTC/USDT") != 0 && !*s->bad)
+        snprintf(s->bad, sizeof s->bad, "market event for \"%s\"", ev->symbol);
+      break;
+    case CQ_VEV_BOOK:
+      s->books++;
+      if (cq_l2book_copy(s->book, ev->u.book, NULL) != 0 && !*s->bad)
+        snprintf(s->bad, sizeof s->bad, "book copy failed");
+      s->book_valid = cq_l2book_valid(ev->u.book);
+      break;
+    case CQ_VEV_ORDER:
+      snprintf(s->last_order_client, sizeof s->last_order_client, "%s",
+               ev->u.order.order.client_id);
+      s->last_order_state = ev->u.order.order.state;
+      if (ev->u.order.has_fill) s->fills++;
+      if (strcmp(ev->u.order.order.symbol, "BTC/USDT") != 0 && !*s->bad)
+        snprintf(s->bad, sizeof s->bad, "order event for \"%s\"", ev->u.order.order.symbol);
+      break;
+    case CQ_VEV_BALANCE:
+      s->balances++;
+      break;
+    case CQ_VEV_STATUS:
+      if ((unsigned)ev->u.status.status < 8) s->status[ev->u.status.status]++;
+      if (ev->u.status.status == CQ_VST_BOOK_INVALID) s->book_valid = false;
+      break;
+    default:
+      break;
   }
   pthread_mutex_unlock(&s->mu);
 }
@@ -113,10 +112,8 @@ static bool wait_for(seen *s, seen_pred pred, const void *arg) {
     pthread_mutex_lock(&s->mu);
     bool ok = pred(s, arg);
     pthread_mutex_unlock(&s->mu);
-    if (ok)
-      return true;
-    if (mono_ms() > end)
-      return false;
+    if (ok) return true;
+    if (mono_ms() > end) return false;
     sleep_ms(20);
   }
 }
@@ -145,10 +142,8 @@ static int fx_setup(void **state) {
   so.accounts = acc;
   so.naccounts = 1;
   int rc = cq_vsim_new(&so, &f->sim, &e);
-  if (rc != 0)
-    fail_msg("vsim: %s", e.msg);
-  if (cq_vsim_start(f->sim, f->loop, NULL, 0, &e) != 0)
-    fail_msg("vsim start: %s", e.msg);
+  if (rc != 0) fail_msg("vsim: %s", e.msg);
+  if (cq_vsim_start(f->sim, f->loop, NULL, 0, &e) != 0) fail_msg("vsim start: %s", e.msg);
   assert_int_equal(cq_venue_find("binance", &f->ops, &e), 0);
   cq_venue_config c;
   cq_venue_config_default(&c);
@@ -165,16 +160,14 @@ static int fx_setup(void **state) {
   c.http.backoff_base_ms = 10;
   c.http.backoff_max_ms = 50;
   cq_verror ve;
-  if (f->ops->open(&c, &f->v, &ve) != 0)
-    fail_msg("open: %s", ve.e.msg);
+  if (f->ops->open(&c, &f->v, &ve) != 0) fail_msg("open: %s", ve.e.msg);
   *state = f;
   return 0;
 }
 
 static int fx_teardown(void **state) {
   fx *f = *state;
-  if (f->v)
-    f->ops->close(f->v);
+  if (f->v) f->ops->close(f->v);
   cq_vsim_stop(f->sim);
   cq_net_loop_free(f->loop);
   cq_vsim_free(f->sim);
@@ -183,11 +176,10 @@ static int fx_teardown(void **state) {
 }
 
 /* A venue call that must succeed; its cq_verror is the caller's `ve`. */
-#define VOK(call)                                                                                  \
-  do {                                                                                             \
-    cq_verror_clear(&ve);                                                                          \
-    if ((call) != 0)                                                                               \
-      fail_msg("%s: %s (%s)", #call, ve.e.msg, cq_verr_name(ve.cls));                              \
+#define VOK(call)                                                                    \
+  do {                                                                               \
+    cq_verror_clear(&ve);                                                            \
+    if ((call) != 0) fail_msg("%s: %s (%s)", #call, ve.e.msg, cq_verr_name(ve.cls)); \
   } while (0)
 
 /* ---- public REST ----------------------------------------------------------------------- */
@@ -249,14 +241,11 @@ static void test_public_rest(void **state) {
   assert_int_equal(c.open_time[0], from);
   cq_time t2 = cq_vsim_now_ms(f->sim) * CQ_NS_PER_MS;
   for (size_t i = 0; i < c.len; i++) {
-    if (i)
-      assert_int_equal(c.open_time[i], c.open_time[i - 1] + CQ_NS_PER_MIN);
+    if (i) assert_int_equal(c.open_time[i], c.open_time[i - 1] + CQ_NS_PER_MIN);
     assert_true(c.open_time[i] < to);
     /* closed by the venue's clock: surely when it ended before t, never after t2 */
-    if (c.open_time[i] + CQ_NS_PER_MIN <= t)
-      assert_true(c.closed[i]);
-    if (c.open_time[i] + CQ_NS_PER_MIN > t2)
-      assert_false(c.closed[i]);
+    if (c.open_time[i] + CQ_NS_PER_MIN <= t) assert_true(c.closed[i]);
+    if (c.open_time[i] + CQ_NS_PER_MIN > t2) assert_false(c.closed[i]);
   }
   /* the end is exclusive: a page ending at a candle's open does not hold it */
   cq_candles_clear(&c);
@@ -319,8 +308,7 @@ static void test_candle_pages(void **state) {
     total += c.len;
     bool last = c.len < 1000;
     cq_candles_release(&c);
-    if (last)
-      break;
+    if (last) break;
   }
   assert_true(total >= 2500);
 }
@@ -454,12 +442,10 @@ static void arm(fx *f, cq_vsim_fault_kind k, int64_t n, int64_t ms, const char *
   s.n = n;
   s.ms = ms;
   s.at_ms = -1;
-  if (path)
-    snprintf(s.path, sizeof s.path, "%s", path);
+  if (path) snprintf(s.path, sizeof s.path, "%s", path);
   cq_error e;
   cq_error_clear(&e);
-  if (cq_vsim_fault(f->sim, &s, &e) != 0)
-    fail_msg("fault: %s", e.msg);
+  if (cq_vsim_fault(f->sim, &s, &e) != 0) fail_msg("fault: %s", e.msg);
 }
 
 static void test_fault_429(void **state) {
@@ -582,8 +568,7 @@ static bool has_market(const seen *s, const void *arg) {
 }
 
 static bool more_trades(const seen *s, const void *arg) {
-  return s->kinds[CQ_VEV_TRADE] > *(const uint64_t *)arg &&
-         s->status[CQ_VST_CONNECTED] >= 2;
+  return s->kinds[CQ_VEV_TRADE] > *(const uint64_t *)arg && s->status[CQ_VST_CONNECTED] >= 2;
 }
 
 static bool resynced(const seen *s, const void *arg) {
@@ -606,8 +591,7 @@ static cq_venue_stream *subscribe_market(fx *f, seen *s) {
   cq_venue_handler h = {.ctx = s, .on_event = on_event};
   cq_venue_stream *st = NULL;
   cq_verror ve;
-  if (f->ops->subscribe(f->v, subs, 5, &h, &st, &ve) != 0)
-    fail_msg("subscribe: %s", ve.e.msg);
+  if (f->ops->subscribe(f->v, subs, 5, &h, &st, &ve) != 0) fail_msg("subscribe: %s", ve.e.msg);
   if (!wait_for(s, has_market, NULL))
     fail_msg("no market events: trades %" PRIu64 " quotes %" PRIu64 " klines %" PRIu64
              " books %" PRIu64 " synced %" PRIu64,
@@ -684,8 +668,7 @@ static void test_depth_faults(void **state) {
     } else {
       /* a repeated update is stale: dropped, the book stays right and moves on */
       uint64_t want = books + 5;
-      if (!wait_for(&s, books_past, &want))
-        fail_msg("depth_dup: the book stopped");
+      if (!wait_for(&s, books_past, &want)) fail_msg("depth_dup: the book stopped");
     }
   }
   /* freeze the market, and compare with the simulator's own book */
@@ -695,8 +678,7 @@ static void test_depth_faults(void **state) {
   cq_verror ve;
   VOK(f->ops->depth(f->v, "BTC/USDT", 5000, ref, &ve));
   if (!wait_for(&s, book_at, ref))
-    fail_msg("the local book did not reach the snapshot's update id %" PRIu64,
-             cq_l2book_seq(ref));
+    fail_msg("the local book did not reach the snapshot's update id %" PRIu64, cq_l2book_seq(ref));
   pthread_mutex_lock(&s.mu);
   bool eq = cq_l2book_equal(s.book, ref);
   uint64_t seq = cq_l2book_seq(s.book);
@@ -735,8 +717,7 @@ static void test_user_stream(void **state) {
     pthread_mutex_lock(&s.mu);
     bool up = s.status[CQ_VST_CONNECTED] > 0;
     pthread_mutex_unlock(&s.mu);
-    if (up)
-      break;
+    if (up) break;
     sleep_ms(20);
   }
   char px[64];
@@ -744,11 +725,9 @@ static void test_user_stream(void **state) {
   cq_venue_order_req r = limit_req("user-1", CQ_SIDE_BUY, px, "0.01");
   cq_venue_order o;
   VOK(f->ops->place(f->v, &r, &o, &ve));
-  if (!wait_for(&s, order_seen, "user-1"))
-    fail_msg("no order / balance event");
+  if (!wait_for(&s, order_seen, "user-1")) fail_msg("no order / balance event");
   VOK(f->ops->cancel(f->v, "BTC/USDT", "user-1", &o, &ve));
-  if (!wait_for(&s, cancel_seen, "user-1"))
-    fail_msg("no cancel event");
+  if (!wait_for(&s, cancel_seen, "user-1")) fail_msg("no cancel event");
   /* the listen key is kept alive (every 300 ms here) */
   uint64_t n0 = cq_vsim_requests_on(f->sim, "/api/v3/userDataStream");
   end = mono_ms() + WAIT_MS;
