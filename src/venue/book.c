@@ -8,6 +8,8 @@ typedef struct bk_level {
   cq_dec price, qty;
 } bk_level;
 
+/* A side is kept worst first, best last: a busy feed changes the top of the book, and
+ * there an insert or a removal moves only the few levels above it. */
 typedef struct bk_side {
   bk_level *lv;
   size_t n;
@@ -81,8 +83,8 @@ size_t cq_l2book_depth(const cq_l2book *b, cq_side side) {
 bool cq_l2book_level(const cq_l2book *b, cq_side side, size_t i, cq_dec *price, cq_dec *qty) {
   const bk_side *s = b ? side_of(b, side) : NULL;
   if (!s || i >= s->n) return false;
-  if (price) *price = s->lv[i].price;
-  if (qty) *qty = s->lv[i].qty;
+  if (price) *price = s->lv[s->n - 1 - i].price;
+  if (qty) *qty = s->lv[s->n - 1 - i].qty;
   return true;
 }
 
@@ -95,12 +97,14 @@ void cq_l2book_top(const cq_l2book *b, cq_book_snapshot *out) {
   size_t nb = b->bids.n < CQ_BOOK_MAX_LEVELS ? b->bids.n : CQ_BOOK_MAX_LEVELS;
   size_t na = b->asks.n < CQ_BOOK_MAX_LEVELS ? b->asks.n : CQ_BOOK_MAX_LEVELS;
   for (size_t i = 0; i < nb; i++) {
-    out->bids[i].price = cq_dec_to_double(b->bids.lv[i].price);
-    out->bids[i].qty = cq_dec_to_double(b->bids.lv[i].qty);
+    const bk_level *l = &b->bids.lv[b->bids.n - 1 - i];
+    out->bids[i].price = cq_dec_to_double(l->price);
+    out->bids[i].qty = cq_dec_to_double(l->qty);
   }
   for (size_t i = 0; i < na; i++) {
-    out->asks[i].price = cq_dec_to_double(b->asks.lv[i].price);
-    out->asks[i].qty = cq_dec_to_double(b->asks.lv[i].qty);
+    const bk_level *l = &b->asks.lv[b->asks.n - 1 - i];
+    out->asks[i].price = cq_dec_to_double(l->price);
+    out->asks[i].qty = cq_dec_to_double(l->qty);
   }
   out->nbids = (uint32_t)nb;
   out->nasks = (uint32_t)na;
@@ -115,14 +119,15 @@ void cq_l2book_clear(cq_l2book *b) {
   b->valid = false;
 }
 
-/* First index whose price is not better than p (where p goes or is). */
+/* First index (from the worst) whose price is not worse than p: where p is or goes. */
 static size_t find(const bk_side *s, bool bid, cq_dec p) {
   size_t lo = 0, hi = s->n;
   /* Diffs touch the top of the book most: look there first. */
-  if (hi > 0 && better(bid, p, s->lv[0].price) >= 0) return 0;
+  if (hi > 0 && better(bid, p, s->lv[hi - 1].price) > 0) return hi;
+  if (hi > 1 && better(bid, p, s->lv[hi - 2].price) > 0) return hi - 1;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (better(bid, s->lv[mid].price, p) > 0)
+    if (better(bid, s->lv[mid].price, p) < 0)
       lo = mid + 1;
     else
       hi = mid;
@@ -160,14 +165,17 @@ int cq_l2book_set(cq_l2book *b, cq_side side, cq_dec price, cq_dec qty, cq_error
   }
   if (s->n == b->max_levels) {
     /* Full: the worst level goes, and nothing at or past it is kept from now on. */
-    if (i == s->n) {
+    if (i == 0) {
       if (!s->has_horizon || better(bid, price, s->horizon) > 0) s->horizon = price;
       s->has_horizon = true;
       return 0;
     }
-    s->horizon = s->lv[s->n - 1].price;
+    s->horizon = s->lv[0].price;
     s->has_horizon = true;
-    s->n--;
+    memmove(&s->lv[0], &s->lv[1], (i - 1) * sizeof(bk_level));
+    s->lv[i - 1].price = price;
+    s->lv[i - 1].qty = qty;
+    return 0;
   }
   memmove(&s->lv[i + 1], &s->lv[i], (s->n - i) * sizeof(bk_level));
   s->lv[i].price = price;
@@ -198,7 +206,7 @@ size_t cq_l2book_max_levels(const cq_l2book *b) {
 
 bool cq_l2book_crossed(const cq_l2book *b) {
   if (!b || b->bids.n == 0 || b->asks.n == 0) return false;
-  return px_cmp(b->bids.lv[0].price, b->asks.lv[0].price) >= 0;
+  return px_cmp(b->bids.lv[b->bids.n - 1].price, b->asks.lv[b->asks.n - 1].price) >= 0;
 }
 
 int cq_l2book_copy(cq_l2book *dst, const cq_l2book *src, cq_error *err) {

@@ -115,7 +115,7 @@ int cq__bn_ms_to_time(int64_t ms, const char *path, cq_time *out, cq_error *err)
 
 int cq__bn_time(json_t *obj, const char *base, const char *key, cq_time *out, cq_error *err) {
   char p[CQ__BN_PATH_MAX];
-  int64_t ms;
+  int64_t ms = 0;
   cq__bn_path(p, base, key);
   int rc = cq__bn_i64_v(json_object_get(obj, key), p, &ms, err);
   if (rc < 0) return rc;

@@ -114,31 +114,43 @@ static int skip(scan *s, const char *field, int depth) {
   return 0;
 }
 
-static int levels(scan *s, const char *key, cq_side side, cq_bn_depth_diff *d) {
+/* The path of level i of key (sub: -1 the level, 0 its price, 1 its quantity), made only
+ * when it is needed, for an error. */
+static int fail_lv(scan *s, const char *key, size_t i, int sub, const char *what) {
   char field[48];
+  if (sub < 0)
+    snprintf(field, sizeof field, "%s[%zu]", key, i);
+  else
+    snprintf(field, sizeof field, "%s[%zu][%d]", key, i, sub);
+  return fail(s, field, what);
+}
+
+static int level_str(scan *s, const char *key, size_t i, int sub, cq_dec *out) {
+  ws(s);
+  if (s->p >= s->end || *s->p != '"') return fail_lv(s, key, i, sub, "expected a string");
+  const char *q = ++s->p;
+  while (s->p < s->end && *s->p != '"' && *s->p != '\\') s->p++;
+  if (s->p >= s->end || *s->p != '"') return fail_lv(s, key, i, sub, "bad decimal string");
+  size_t n = (size_t)(s->p - q);
+  s->p++;
+  if (cq_dec_parse(q, n, out, NULL) < 0) return fail_lv(s, key, i, sub, "bad decimal");
+  return 0;
+}
+
+static int levels(scan *s, const char *key, cq_side side, cq_bn_depth_diff *d) {
   if (!eat(s, '[')) return fail(s, key, "expected an array of levels");
   if (eat(s, ']')) return 0;
   for (size_t i = 0;; i++) {
-    const char *b;
-    size_t n;
     cq_dec px, qty;
-    cq_error de;
-    if (!eat(s, '[')) {
-      snprintf(field, sizeof field, "%s[%zu]", key, i);
-      return fail(s, field, "expected a level [price, qty]");
-    }
-    snprintf(field, sizeof field, "%s[%zu][0]", key, i);
-    if (str(s, field, &b, &n) < 0) return CQ_EPARSE;
-    if (cq_dec_parse(b, n, &px, &de) < 0) return fail(s, field, "bad decimal");
-    if (!eat(s, ',')) return fail(s, field, "expected ',' and the quantity");
-    snprintf(field, sizeof field, "%s[%zu][1]", key, i);
-    if (str(s, field, &b, &n) < 0) return CQ_EPARSE;
-    if (cq_dec_parse(b, n, &qty, &de) < 0) return fail(s, field, "bad decimal");
-    if (px.m <= 0 || qty.m < 0) return fail(s, field, "price must be > 0 and qty >= 0");
+    if (!eat(s, '[')) return fail_lv(s, key, i, -1, "expected a level [price, qty]");
+    if (level_str(s, key, i, 0, &px) < 0) return CQ_EPARSE;
+    if (!eat(s, ',')) return fail_lv(s, key, i, -1, "a level needs [price, qty]");
+    if (level_str(s, key, i, 1, &qty) < 0) return CQ_EPARSE;
+    if (px.m <= 0 || qty.m < 0) return fail_lv(s, key, i, -1, "price must be > 0 and qty >= 0");
     /* Venues may add fields to a level: skip them. */
     while (eat(s, ','))
-      if (skip(s, field, 1) < 0) return CQ_EPARSE;
-    if (!eat(s, ']')) return fail(s, field, "expected ']'");
+      if (skip(s, key, 1) < 0) return CQ_EPARSE;
+    if (!eat(s, ']')) return fail_lv(s, key, i, -1, "expected ']'");
     int rc = cq_bn_depth_diff_push(d, side, px, qty, s->err);
     if (rc < 0) return rc;
     if (eat(s, ',')) continue;
@@ -160,7 +172,9 @@ static int object(scan *s, cq_bn_depth_diff *d, bool top) {
       if (str(s, "", &k, &kn) < 0) return CQ_EPARSE;
       if (!eat(s, ':')) return fail(s, "", "expected ':' after a key");
       char key[16];
-      snprintf(key, sizeof key, "%.*s", (int)(kn < 15 ? kn : 15), k);
+      size_t kl = kn < sizeof key - 1 ? kn : sizeof key - 1;
+      memcpy(key, k, kl);
+      key[kl] = '\0';
       int rc = 0;
       if (kn == 1 && *k == 'e') {
         const char *b;
