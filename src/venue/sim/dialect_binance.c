@@ -65,7 +65,7 @@ int64_t vd_interval_floor(int64_t t, int64_t len) {
 
 static json_t *jfix(cq_dec d) {
   char buf[CQ_DEC_STRMAX];
-  if (cq_dec_format_fixed(d, 8, buf, sizeof buf, NULL)) snprintf(buf, sizeof buf, "0.00000000");
+  if (cq_dec_format_fixed(d, 8, buf, sizeof buf, NULL) < 0) snprintf(buf, sizeof buf, "0.00000000");
   return json_string(buf);
 }
 
@@ -575,27 +575,37 @@ static void h_klines(req_ctx *c) {
   }
   int64_t last_open = vd_interval_floor(c->now, len); /* the forming candle */
   if (he && end < c->now) last_open = vd_interval_floor(end, len);
-  int64_t first;
-  if (hs) {
-    first = vd_interval_floor(start, len);
-    if (first < start) first += len;
-  } else {
-    first = last_open - (limit - 1) * len;
-  }
-  if (first < vd_interval_floor(VM_EPOCH_MS, len)) first = vd_interval_floor(VM_EPOCH_MS, len);
+  int64_t floor_open = vd_interval_floor(VM_EPOCH_MS, len); /* the symbol's listing */
   const vm_symbol *y = &c->b->mkt->syms[s];
   json_t *arr = json_array();
   if (!arr) {
     respond_json(c->resp, 500, NULL);
     return;
   }
-  int64_t n = 0;
-  for (int64_t t = first; t <= last_open && n < limit; t += len) {
-    cq_candle k;
-    if (!vm_candle(c->b->mkt, s, t, len, c->now, &k)) continue; /* the venue's own gap */
-    json_array_append_new(arr, kline_row(y, &k, len));
-    n++;
+  cq_candle *k = malloc((size_t)limit * sizeof *k);
+  if (!k) {
+    json_decref(arr);
+    respond_json(c->resp, 500, NULL);
+    return;
   }
+  int64_t n = 0;
+  if (hs) { /* forward from the start */
+    int64_t first = vd_interval_floor(start, len);
+    if (first < start) first += len;
+    if (first < floor_open) first = floor_open;
+    for (int64_t t = first; t <= last_open && n < limit; t += len)
+      if (vm_candle(c->b->mkt, s, t, len, c->now, &k[n])) n++; /* else: the venue's own gap */
+  } else { /* the last `limit` up to the end, whatever gaps lie between */
+    for (int64_t t = last_open; t >= floor_open && n < limit; t -= len)
+      if (vm_candle(c->b->mkt, s, t, len, c->now, &k[n])) n++;
+    for (int64_t i = 0; i < n / 2; i++) {
+      cq_candle tmp = k[i];
+      k[i] = k[n - 1 - i];
+      k[n - 1 - i] = tmp;
+    }
+  }
+  for (int64_t i = 0; i < n; i++) json_array_append_new(arr, kline_row(y, &k[i], len));
+  free(k);
   respond_json(c->resp, 200, arr);
 }
 

@@ -36,6 +36,10 @@ typedef struct vm_symbol {
   uint64_t key;      /* seed and symbol mixed */
   double tick;       /* ins.tick as a double */
   double lot;
+  /* replay: the stored candles the price follows */
+  bool replay;
+  cq_candles hist;
+  int64_t tf_ms;
 } vm_symbol;
 
 typedef struct vm_gap {
@@ -48,6 +52,8 @@ typedef struct vm_market {
   size_t nsyms;
   vm_gap gaps[VSIM_MAX_GAPS];
   size_t ngaps;
+  bool replay;      /* a replayed store series instead of the synthetic market */
+  int64_t data0_ms; /* replay: the first stored open time (where the clock starts) */
 } vm_market;
 
 int vm_init(vm_market *m, const cq_vsim_options *o, cq_error *err);

@@ -16,6 +16,9 @@
 #include <string.h>
 
 #include "cquant/data.h"
+#include "cquant/store.h"
+#include "cquant/match.h"
+#include "cquant/net.h"
 #include "internal.h"
 
 #define YEAR_MS (365.0 * 86400000.0)
@@ -54,18 +57,84 @@ static double default_price(const char *base) {
   return 100.0;
 }
 
+/* Rows a replayed series may hold (about 19 years of 1m candles). */
+#define REPLAY_MAX_ROWS 10000000
+
+/* replay:STORE_URI?venue=V&symbol=S&tf=TF: the series is read whole at start. */
+static int replay_init(vm_market *m, const char *q, cq_error *err) {
+  const char *qm = strrchr(q, '?');
+  if (!qm)
+    return cq_error_set(err, CQ_EINVAL,
+                        "market 'replay:%s': expected replay:STORE?venue=V&symbol=S&tf=TF", q);
+  char uri[512], venue[CQ_VENUE_MAX], symbol[CQ_SYMBOL_MAX], tf[CQ_TF_STRMAX];
+  size_t ul = (size_t)(qm - q);
+  if (ul == 0 || ul >= sizeof uri)
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': the store URI is empty or too long", q);
+  memcpy(uri, q, ul);
+  uri[ul] = 0;
+  if (!cq_query_get(qm + 1, "venue", venue, sizeof venue) ||
+      !cq_query_get(qm + 1, "symbol", symbol, sizeof symbol) ||
+      !cq_query_get(qm + 1, "tf", tf, sizeof tf))
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': venue, symbol and tf are required", q);
+  cq_series_key key;
+  int rc = cq_series_key_set(&key, venue, symbol, tf, err);
+  if (rc) return rc;
+  int64_t tf_ms = cq_timeframe_ns(key.tf) / CQ_NS_PER_MS;
+  if (tf_ms <= 0)
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': timeframe %s has no fixed length", q,
+                        tf);
+  m->syms = calloc(1, sizeof *m->syms);
+  if (!m->syms) return cq_error_set(err, CQ_ENOMEM, "market: out of memory");
+  vm_symbol *y = &m->syms[0];
+  cq_candles_init(&y->hist, REPLAY_MAX_ROWS);
+  m->nsyms = 1;
+  cq_store *st = NULL;
+  rc = cq_store_open(uri, &st, err);
+  if (!rc) rc = cq_store_get_candles(st, &key, INT64_MIN, INT64_MAX, &y->hist, err);
+  cq_instrument ins;
+  bool have_ins = !rc && cq_store_get_instrument(st, key.venue, key.symbol, &ins, NULL) == CQ_OK;
+  cq_store_close(st);
+  if (!rc && y->hist.len == 0)
+    rc = cq_error_set(err, CQ_ENOTFOUND, "market 'replay:%s': the store holds no %s %s %s candles",
+                      q, key.venue, key.symbol, tf);
+  if (rc) {
+    vm_release(m);
+    return rc;
+  }
+  cq_synth_opts so;
+  cq_synth_defaults(&so);
+  so.price = y->hist.open[0];
+  if (!(so.price >= 1e-6 && so.price <= 1e9)) so.price = 100.0;
+  rc = cq_synth_instrument(&so, "binance", key.symbol, &y->ins, err);
+  if (rc) {
+    vm_release(m);
+    return rc;
+  }
+  if (have_ins && cq_dec_sign(ins.tick) > 0 && cq_dec_sign(ins.lot) > 0) {
+    y->ins.tick = ins.tick;
+    y->ins.lot = ins.lot;
+    if (cq_dec_sign(ins.min_qty) > 0) y->ins.min_qty = ins.min_qty;
+    y->ins.min_notional = ins.min_notional;
+  }
+  y->replay = true;
+  y->tf_ms = tf_ms;
+  y->price = so.price;
+  y->annual_vol = 0.6;
+  y->key = mix64(str_hash(y->ins.symbol)); /* the trades drawn around the replayed price */
+  y->tick = cq_dec_to_double(y->ins.tick);
+  y->lot = cq_dec_to_double(y->ins.lot);
+  m->replay = true;
+  m->data0_ms = y->hist.open_time[0] / CQ_NS_PER_MS;
+  return CQ_OK;
+}
+
 int vm_init(vm_market *m, const cq_vsim_options *o, cq_error *err) {
   memset(m, 0, sizeof *m);
   const char *spec = o->market ? o->market : "synthetic:1";
-  if (strncmp(spec, "synthetic:", 10) != 0) {
-    if (!strncmp(spec, "replay:", 7))
-      return cq_error_set(err, CQ_EUNSUPPORTED,
-                          "market '%s': replay is not available in this version; use "
-                          "synthetic:SEED",
-                          spec);
+  if (!strncmp(spec, "replay:", 7)) return replay_init(m, spec + 7, err);
+  if (strncmp(spec, "synthetic:", 10) != 0)
     return cq_error_set(err, CQ_EINVAL, "market '%s': expected synthetic:SEED or replay:QUERY",
                         spec);
-  }
   char *end = NULL;
   unsigned long long seed = strtoull(spec + 10, &end, 10);
   if (!spec[10] || *end)
@@ -129,6 +198,7 @@ int vm_init(vm_market *m, const cq_vsim_options *o, cq_error *err) {
 }
 
 void vm_release(vm_market *m) {
+  for (size_t i = 0; m->syms && i < m->nsyms; i++) cq_candles_release(&m->syms[i].hist);
   free(m->syms);
   m->syms = NULL;
   m->nsyms = 0;
@@ -161,8 +231,33 @@ static double log_price(const vm_symbol *s, int64_t t) {
   return x;
 }
 
+/* Replay: the price along the stored candle holding t, through open, the nearer extreme,
+ * the farther one and close (cq_bar_path) at a third of the candle each; held flat past the
+ * ends and across missing candles. */
+static double replay_price(const vm_symbol *s, int64_t t) {
+  const cq_candles *h = &s->hist;
+  size_t i = cq_candles_lower_bound(h, t * CQ_NS_PER_MS + 1);
+  if (i == 0) return h->open[0];
+  i--;
+  cq_candle k;
+  cq_candles_get(h, i, &k);
+  int64_t open = k.open_time / CQ_NS_PER_MS;
+  if (t >= open + s->tf_ms) return k.close;
+  double path[4];
+  cq_bar_path(&k, path);
+  double u = (double)(t - open) / (double)s->tf_ms * 3.0;
+  int seg = (int)u;
+  if (seg > 2) seg = 2;
+  double f = u - seg;
+  return path[seg] + (path[seg + 1] - path[seg]) * f;
+}
+
+static double raw_price(const vm_symbol *s, int64_t t) {
+  return s->replay ? replay_price(s, t) : exp(log_price(s, t));
+}
+
 static int64_t price_ticks(const vm_symbol *s, int64_t t) {
-  double ticks = round(exp(log_price(s, t)) / s->tick);
+  double ticks = round(raw_price(s, t) / s->tick);
   return ticks < 1.0 ? 1 : (int64_t)ticks;
 }
 
@@ -177,9 +272,51 @@ static bool interval_in_gap(const vm_market *m, int64_t from, int64_t to) {
   return false;
 }
 
+/* Replay at a multiple of the stored timeframe: the stored candles of [open, open + len)
+ * that closed by now, aggregated; none: no candle (the store's own gap). */
+static int replay_candle(const vm_symbol *y, int64_t open, int64_t len, int64_t now,
+                         cq_candle *out) {
+  if (now < open + len) return -1; /* forming: sampled from the path like any other */
+  const cq_candles *h = &y->hist;
+  size_t i = cq_candles_lower_bound(h, open * CQ_NS_PER_MS);
+  bool any = false;
+  cq_candle acc;
+  memset(&acc, 0, sizeof acc);
+  for (; i < h->len && h->open_time[i] < (open + len) * CQ_NS_PER_MS; i++) {
+    cq_candle k;
+    cq_candles_get(h, i, &k);
+    if (k.open_time / CQ_NS_PER_MS + y->tf_ms > now) break; /* not closed yet at now */
+    if (!any) {
+      acc = k;
+      acc.open_time = open * CQ_NS_PER_MS;
+      if (!(acc.trades >= 0)) acc.trades = 0;
+      if (acc.quote_volume != acc.quote_volume) acc.quote_volume = 0;
+      any = true;
+      continue;
+    }
+    if (k.high > acc.high) acc.high = k.high;
+    if (k.low < acc.low) acc.low = k.low;
+    acc.close = k.close;
+    acc.volume += k.volume;
+    if (k.quote_volume == k.quote_volume) acc.quote_volume += k.quote_volume;
+    if (k.trades > 0) acc.trades += k.trades;
+  }
+  if (!any) return 0;
+  acc.closed = true;
+  *out = acc;
+  return 1;
+}
+
 bool vm_candle(const vm_market *m, int s, int64_t open, int64_t len, int64_t now, cq_candle *out) {
   const vm_symbol *y = &m->syms[s];
   if (interval_in_gap(m, open, open + len)) return false;
+  if (y->replay && len % y->tf_ms == 0) {
+    int r = replay_candle(y, open, len, now, out);
+    if (r >= 0) return r == 1;
+    /* forming: a replayed candle exists once its first stored bar does */
+    size_t i = cq_candles_lower_bound(&y->hist, open * CQ_NS_PER_MS);
+    if (i >= y->hist.len || y->hist.open_time[i] >= (open + len) * CQ_NS_PER_MS) return false;
+  }
   int64_t end = open + len;
   bool closed = now >= end;
   int64_t last = closed ? end : now;
@@ -303,7 +440,7 @@ static double level_qty(const vm_symbol *y, int64_t ticks, int64_t step, int sid
 void vm_book(const vm_market *m, int s, int64_t step, vm_level *bids, vm_level *asks,
              size_t nlev) {
   const vm_symbol *y = &m->syms[s];
-  double mid = exp(log_price(y, step * VM_BOOK_STEP_MS)) / y->tick;
+  double mid = raw_price(y, step * VM_BOOK_STEP_MS) / y->tick;
   int64_t bid = (int64_t)floor(mid);
   if (bid < 2) bid = 2;
   int64_t ask = bid + 1;
