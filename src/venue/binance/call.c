@@ -147,15 +147,22 @@ static int time_sync(bn_venue *v, cq_verror *ve);
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
-/* A refusal into ve (class, venue code, message). For a request that is not an order
- * placement, "outcome unknown" means only that the venue could not answer: unavailable. */
+/* A refusal into ve (class, venue code, message). A 5xx or -1006/-1007 on an order
+ * placement leaves its outcome unknown whatever the body says; on anything else it only
+ * means the venue could not answer now: unavailable. Any other 4xx is a plain refusal. */
 static cq_verr decode_refusal(const bn_req *r, const cq_http_response *resp, cq_verror *ve) {
   cq_bn_decode_error(resp->status, resp->body ? resp->body : "", resp->body_len, ve);
-  if (ve->cls == CQ_VERR_UNKNOWN_OUTCOME && !r->order) {
-    ve->cls = CQ_VERR_UNAVAILABLE;
-    ve->e.code = CQ_ENET;
+  bool transient = resp->status >= 500 || ve->venue_code == -1006 || ve->venue_code == -1007;
+  cq_verr cls = ve->cls;
+  if (transient && cls != CQ_VERR_RATE_LIMITED && cls != CQ_VERR_BANNED)
+    cls = r->order ? CQ_VERR_UNKNOWN_OUTCOME : CQ_VERR_UNAVAILABLE;
+  else if (cls == CQ_VERR_UNKNOWN_OUTCOME)
+    cls = CQ_VERR_BAD_REQUEST;
+  if (cls != ve->cls) {
+    ve->cls = cls;
+    ve->e.code = cls == CQ_VERR_BAD_REQUEST ? CQ_EINVAL : CQ_ENET;
   }
-  return ve->cls;
+  return cls;
 }
 
 /* ---- one call ------------------------------------------------------------------------ */
