@@ -133,6 +133,7 @@ int cmd_walkforward(cli_ctx *ctx, int argc, char **argv);
 int cmd_evaluate(cli_ctx *ctx, int argc, char **argv);
 int cmd_compare(cli_ctx *ctx, int argc, char **argv);
 int cmd_backfill(cli_ctx *ctx, int argc, char **argv);
+int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_version_usage[];
 extern const char cmd_config_usage[];
 extern const char cmd_help_usage[];
@@ -146,5 +147,6 @@ extern const char cmd_optimize_usage[];
 extern const char cmd_walkforward_usage[];
 extern const char cmd_evaluate_usage[];
 extern const char cmd_compare_usage[];
+extern const char cmd_venue_sim_usage[];
 
 #endif

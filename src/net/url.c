@@ -14,8 +14,7 @@ int cq_url_encode(const char *s, char *buf, size_t n) {
   size_t o = 0;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     size_t need = unreserved(*p) ? 1 : 3;
-    if (o + need >= n)
-      return CQ_ELIMIT;
+    if (o + need >= n) return CQ_ELIMIT;
     if (need == 1) {
       buf[o++] = (char)*p;
     } else {
@@ -24,25 +23,20 @@ int cq_url_encode(const char *s, char *buf, size_t n) {
       buf[o++] = hex[*p & 15];
     }
   }
-  if (n == 0)
-    return CQ_ELIMIT;
+  if (n == 0) return CQ_ELIMIT;
   buf[o] = '\0';
   return (int)o;
 }
 
 static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 
 const char *cq_query_get(const char *query, const char *key, char *buf, size_t n) {
-  if (!query || !key || n == 0)
-    return NULL;
+  if (!query || !key || n == 0) return NULL;
   size_t klen = strlen(key);
   const char *p = query;
   while (*p) {
@@ -66,8 +60,7 @@ const char *cq_query_get(const char *query, const char *key, char *buf, size_t n
       buf[o] = '\0';
       return buf;
     }
-    if (!amp)
-      break;
+    if (!amp) break;
     p = amp + 1;
   }
   return NULL;

@@ -1,0 +1,600 @@
+/* The synthetic market: prices, candles, trades and a book, each a pure function of
+ * (seed, symbol, time), so any range of history is served instantly and identically every
+ * time and the live streams agree with the REST history to the last digit.
+ *
+ * The log price is a sum of value-noise octaves (random values at the knots of a grid of
+ * period s, linearly interpolated) from one second to sixty days, each with the amplitude a
+ * random walk of the symbol's volatility would have over its period. No state is carried
+ * from one time to the next: the price at t needs only t. Candles sample that path (open,
+ * close and up to 60 points inside for the extremes); trades are drawn per second (ids
+ * increase with time, at most VM_TRADES_PER_SEC a second); the book is a ladder of levels
+ * one tick apart around the price, whose quantities change level by level every few
+ * seconds. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cquant/data.h"
+#include "cquant/match.h"
+#include "cquant/net.h"
+#include "cquant/store.h"
+#include "internal.h"
+
+#define YEAR_MS (365.0 * 86400000.0)
+#define QUOTE_PER_MINUTE 30000.0
+#define QUOTE_PER_TRADE 150.0
+#define LEVEL_QUOTE 4000.0
+
+static uint64_t mix64(uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static uint64_t h3(uint64_t key, uint64_t a, uint64_t b) {
+  return mix64(key ^ mix64(a ^ mix64(b + 0x51ed270b27b4a3c5ULL)));
+}
+
+/* [0, 1) */
+static double u01(uint64_t h) {
+  return (double)(h >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static uint64_t str_hash(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return h;
+}
+
+static const int64_t octave_ms[] = {
+    1000, 10000, 60000, 300000, 1800000, 10800000, 86400000, 604800000, INT64_C(5184000000)};
+#define NOCT (sizeof octave_ms / sizeof octave_ms[0])
+
+static double default_price(const char *base) {
+  if (!strcmp(base, "BTC")) return 40000.0;
+  if (!strcmp(base, "ETH")) return 2000.0;
+  return 100.0;
+}
+
+/* Rows a replayed series may hold (about 19 years of 1m candles). */
+#define REPLAY_MAX_ROWS 10000000
+
+/* Trades a replayed trade series may hold. */
+#define REPLAY_MAX_TRADES 2000000
+
+/* replay:STORE?venue=V&symbol=S&trades=1: the stored trades, read whole at start. */
+static int replay_trades_init(vm_market *m, const char *q, const char *uri, const char *venue,
+                              const char *symbol, cq_error *err) {
+  char base[CQ_ASSET_MAX], quote[CQ_ASSET_MAX], sym[CQ_SYMBOL_MAX];
+  int rc = cq_symbol_parse(symbol, base, quote, err);
+  if (rc) return rc;
+  snprintf(sym, sizeof sym, "%s/%s", base, quote);
+  m->syms = calloc(1, sizeof *m->syms);
+  if (!m->syms) return cq_error_set(err, CQ_ENOMEM, "market: out of memory");
+  vm_symbol *y = &m->syms[0];
+  cq_trades_init(&y->htr, REPLAY_MAX_TRADES);
+  cq_candles_init(&y->hist, 1);
+  m->nsyms = 1;
+  cq_store *st = NULL;
+  rc = cq_store_open(uri, &st, err);
+  if (!rc) rc = cq_store_get_trades(st, venue, sym, INT64_MIN, INT64_MAX, &y->htr, err);
+  cq_instrument ins;
+  bool have_ins = !rc && cq_store_get_instrument(st, venue, sym, &ins, NULL) == CQ_OK;
+  cq_store_close(st);
+  if (!rc && y->htr.len == 0)
+    rc = cq_error_set(err, CQ_ENOTFOUND, "market 'replay:%s': the store holds no %s %s trades", q,
+                      venue, sym);
+  if (rc) {
+    vm_release(m);
+    return rc;
+  }
+  cq_synth_opts so;
+  cq_synth_defaults(&so);
+  so.price = cq_dec_to_double(y->htr.price[0]);
+  if (!(so.price >= 1e-6 && so.price <= 1e9)) so.price = 100.0;
+  rc = cq_synth_instrument(&so, "binance", sym, &y->ins, err);
+  if (rc) {
+    vm_release(m);
+    return rc;
+  }
+  if (have_ins && cq_dec_sign(ins.tick) > 0 && cq_dec_sign(ins.lot) > 0) {
+    y->ins.tick = ins.tick;
+    y->ins.lot = ins.lot;
+    if (cq_dec_sign(ins.min_qty) > 0) y->ins.min_qty = ins.min_qty;
+    y->ins.min_notional = ins.min_notional;
+  }
+  y->replay = y->replay_trades = true;
+  y->tf_ms = 1000;
+  y->price = so.price;
+  y->annual_vol = 0.6;
+  y->key = mix64(str_hash(y->ins.symbol));
+  y->tick = cq_dec_to_double(y->ins.tick);
+  y->lot = cq_dec_to_double(y->ins.lot);
+  m->replay = true;
+  m->data0_ms = y->htr.time[0] / CQ_NS_PER_MS;
+  return CQ_OK;
+}
+
+/* replay:STORE_URI?venue=V&symbol=S&tf=TF: the series is read whole at start. */
+static int replay_init(vm_market *m, const char *q, cq_error *err) {
+  const char *qm = strrchr(q, '?');
+  if (!qm)
+    return cq_error_set(err, CQ_EINVAL,
+                        "market 'replay:%s': expected replay:STORE?venue=V&symbol=S&tf=TF", q);
+  char uri[512], venue[CQ_VENUE_MAX], symbol[CQ_SYMBOL_MAX], tf[CQ_TF_STRMAX];
+  size_t ul = (size_t)(qm - q);
+  if (ul == 0 || ul >= sizeof uri)
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': the store URI is empty or too long",
+                        q);
+  memcpy(uri, q, ul);
+  uri[ul] = 0;
+  char flag[8];
+  if (cq_query_get(qm + 1, "trades", flag, sizeof flag) && !strcmp(flag, "1")) {
+    if (!cq_query_get(qm + 1, "venue", venue, sizeof venue) ||
+        !cq_query_get(qm + 1, "symbol", symbol, sizeof symbol))
+      return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': venue and symbol are required", q);
+    return replay_trades_init(m, q, uri, venue, symbol, err);
+  }
+  if (!cq_query_get(qm + 1, "venue", venue, sizeof venue) ||
+      !cq_query_get(qm + 1, "symbol", symbol, sizeof symbol) ||
+      !cq_query_get(qm + 1, "tf", tf, sizeof tf))
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': venue, symbol and tf are required", q);
+  cq_series_key key;
+  int rc = cq_series_key_set(&key, venue, symbol, tf, err);
+  if (rc) return rc;
+  int64_t tf_ms = cq_timeframe_ns(key.tf) / CQ_NS_PER_MS;
+  if (tf_ms <= 0)
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': timeframe %s has no fixed length", q,
+                        tf);
+  m->syms = calloc(1, sizeof *m->syms);
+  if (!m->syms) return cq_error_set(err, CQ_ENOMEM, "market: out of memory");
+  vm_symbol *y = &m->syms[0];
+  cq_candles_init(&y->hist, REPLAY_MAX_ROWS);
+  m->nsyms = 1;
+  cq_store *st = NULL;
+  rc = cq_store_open(uri, &st, err);
+  if (!rc) rc = cq_store_get_candles(st, &key, INT64_MIN, INT64_MAX, &y->hist, err);
+  cq_instrument ins;
+  bool have_ins = !rc && cq_store_get_instrument(st, key.venue, key.symbol, &ins, NULL) == CQ_OK;
+  cq_store_close(st);
+  if (!rc && y->hist.len == 0)
+    rc = cq_error_set(err, CQ_ENOTFOUND, "market 'replay:%s': the store holds no %s %s %s candles",
+                      q, key.venue, key.symbol, tf);
+  if (rc) {
+    vm_release(m);
+    return rc;
+  }
+  cq_synth_opts so;
+  cq_synth_defaults(&so);
+  so.price = y->hist.open[0];
+  if (!(so.price >= 1e-6 && so.price <= 1e9)) so.price = 100.0;
+  rc = cq_synth_instrument(&so, "binance", key.symbol, &y->ins, err);
+  if (rc) {
+    vm_release(m);
+    return rc;
+  }
+  if (have_ins && cq_dec_sign(ins.tick) > 0 && cq_dec_sign(ins.lot) > 0) {
+    y->ins.tick = ins.tick;
+    y->ins.lot = ins.lot;
+    if (cq_dec_sign(ins.min_qty) > 0) y->ins.min_qty = ins.min_qty;
+    y->ins.min_notional = ins.min_notional;
+  }
+  y->replay = true;
+  y->tf_ms = tf_ms;
+  y->price = so.price;
+  y->annual_vol = 0.6;
+  y->key = mix64(str_hash(y->ins.symbol)); /* the trades drawn around the replayed price */
+  y->tick = cq_dec_to_double(y->ins.tick);
+  y->lot = cq_dec_to_double(y->ins.lot);
+  m->replay = true;
+  m->data0_ms = y->hist.open_time[0] / CQ_NS_PER_MS;
+  return CQ_OK;
+}
+
+int vm_init(vm_market *m, const cq_vsim_options *o, cq_error *err) {
+  memset(m, 0, sizeof *m);
+  const char *spec = o->market ? o->market : "synthetic:1";
+  if (!strncmp(spec, "replay:", 7)) return replay_init(m, spec + 7, err);
+  if (strncmp(spec, "synthetic:", 10) != 0)
+    return cq_error_set(err, CQ_EINVAL, "market '%s': expected synthetic:SEED or replay:QUERY",
+                        spec);
+  char *end = NULL;
+  unsigned long long seed = strtoull(spec + 10, &end, 10);
+  if (!spec[10] || *end)
+    return cq_error_set(err, CQ_EINVAL, "market '%s': the seed must be a whole number", spec);
+  m->seed = seed;
+  static const cq_vsim_symbol defaults[] = {{"BTC/USDT", 0, 0}, {"ETH/USDT", 0, 0}};
+  const cq_vsim_symbol *syms = o->symbols ? o->symbols : defaults;
+  size_t n = o->symbols ? o->nsymbols : 2;
+  if (n == 0 || n > VSIM_MAX_SYMBOLS)
+    return cq_error_set(err, CQ_EINVAL, "symbols: 1..%d, not %zu", VSIM_MAX_SYMBOLS, n);
+  m->syms = calloc(n, sizeof *m->syms);
+  if (!m->syms) return cq_error_set(err, CQ_ENOMEM, "market: out of memory");
+  for (size_t i = 0; i < n; i++) {
+    vm_symbol *s = &m->syms[i];
+    char base[CQ_ASSET_MAX], quote[CQ_ASSET_MAX];
+    int rc = cq_symbol_parse(syms[i].symbol ? syms[i].symbol : "", base, quote, err);
+    if (rc) {
+      vm_release(m);
+      return rc;
+    }
+    cq_synth_opts so;
+    cq_synth_defaults(&so);
+    so.price = syms[i].price > 0 ? syms[i].price : default_price(base);
+    if (!(so.price >= 1e-6 && so.price <= 1e9)) {
+      vm_release(m);
+      return cq_error_set(err, CQ_EINVAL, "symbol %s: price must be 0.000001..1e9", syms[i].symbol);
+    }
+    char sym[CQ_SYMBOL_MAX];
+    snprintf(sym, sizeof sym, "%s/%s", base, quote);
+    rc = cq_synth_instrument(&so, "binance", sym, &s->ins, err);
+    if (rc) {
+      vm_release(m);
+      return rc;
+    }
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(m->syms[j].ins.symbol, s->ins.symbol)) {
+        vm_release(m);
+        return cq_error_set(err, CQ_EINVAL, "symbol %s given twice", s->ins.symbol);
+      }
+    s->price = so.price;
+    s->annual_vol = syms[i].annual_vol > 0 ? syms[i].annual_vol : 0.6;
+    s->key = mix64(seed ^ str_hash(s->ins.symbol));
+    s->tick = cq_dec_to_double(s->ins.tick);
+    s->lot = cq_dec_to_double(s->ins.lot);
+    m->nsyms = i + 1;
+  }
+  if (o->ngaps > VSIM_MAX_GAPS) {
+    vm_release(m);
+    return cq_error_set(err, CQ_EINVAL, "at most %d venue gaps", VSIM_MAX_GAPS);
+  }
+  for (size_t i = 0; i < o->ngaps; i++) {
+    if (o->gaps[i].to_ms <= o->gaps[i].from_ms) {
+      vm_release(m);
+      return cq_error_set(err, CQ_EINVAL, "venue gap %zu: it must end after it starts", i + 1);
+    }
+    m->gaps[i].from_ms = o->gaps[i].from_ms;
+    m->gaps[i].to_ms = o->gaps[i].to_ms;
+  }
+  m->ngaps = o->ngaps;
+  return CQ_OK;
+}
+
+void vm_release(vm_market *m) {
+  for (size_t i = 0; m->syms && i < m->nsyms; i++) {
+    cq_candles_release(&m->syms[i].hist);
+    cq_trades_release(&m->syms[i].htr);
+  }
+  free(m->syms);
+  m->syms = NULL;
+  m->nsyms = 0;
+}
+
+int vm_find(const vm_market *m, const char *name) {
+  for (size_t i = 0; i < m->nsyms; i++)
+    if (!strcmp(m->syms[i].ins.symbol, name) || !strcmp(m->syms[i].ins.native, name)) return (int)i;
+  return -1;
+}
+
+bool vm_in_gap(const vm_market *m, int64_t t) {
+  for (size_t i = 0; i < m->ngaps; i++)
+    if (t >= m->gaps[i].from_ms && t < m->gaps[i].to_ms) return true;
+  return false;
+}
+
+static double log_price(const vm_symbol *s, int64_t t) {
+  double x = log(s->price);
+  for (size_t i = 0; i < NOCT; i++) {
+    int64_t p = octave_ms[i];
+    int64_t k = t / p, r = t % p;
+    double a = 2.0 * u01(h3(s->key, (uint64_t)i, (uint64_t)k)) - 1.0;
+    double b = 2.0 * u01(h3(s->key, (uint64_t)i, (uint64_t)k + 1)) - 1.0;
+    double f = (double)r / (double)p;
+    double amp = s->annual_vol * sqrt((double)p / YEAR_MS);
+    x += amp * (a + (b - a) * f);
+  }
+  return x;
+}
+
+/* Replay: the price along the stored candle holding t, through open, the nearer extreme,
+ * the farther one and close (cq_bar_path) at a third of the candle each; held flat past the
+ * ends and across missing candles. */
+static double replay_price(const vm_symbol *s, int64_t t) {
+  const cq_candles *h = &s->hist;
+  size_t i = cq_candles_lower_bound(h, t * CQ_NS_PER_MS + 1);
+  if (i == 0) return h->open[0];
+  i--;
+  cq_candle k;
+  cq_candles_get(h, i, &k);
+  int64_t open = k.open_time / CQ_NS_PER_MS;
+  if (t >= open + s->tf_ms) return k.close;
+  double path[4];
+  cq_bar_path(&k, path);
+  double u = (double)(t - open) / (double)s->tf_ms * 3.0;
+  int seg = (int)u;
+  if (seg > 2) seg = 2;
+  double f = u - seg;
+  return path[seg] + (path[seg + 1] - path[seg]) * f;
+}
+
+/* The first stored trade at or after t (ms); len when none. */
+static size_t trade_lower_bound(const cq_trades *tr, int64_t t_ms) {
+  size_t lo = 0, hi = tr->len;
+  cq_time t = t_ms * CQ_NS_PER_MS;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (tr->time[mid] < t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Replayed trades: the price of the last trade at or before t (the first one before it). */
+static double replay_trade_price(const vm_symbol *s, int64_t t) {
+  size_t i = trade_lower_bound(&s->htr, t + 1);
+  return cq_dec_to_double(s->htr.price[i ? i - 1 : 0]);
+}
+
+static double raw_price(const vm_symbol *s, int64_t t) {
+  if (s->replay_trades) return replay_trade_price(s, t);
+  return s->replay ? replay_price(s, t) : exp(log_price(s, t));
+}
+
+static int64_t price_ticks(const vm_symbol *s, int64_t t) {
+  double ticks = round(raw_price(s, t) / s->tick);
+  return ticks < 1.0 ? 1 : (int64_t)ticks;
+}
+
+double vm_price(const vm_market *m, int s, int64_t t) {
+  const vm_symbol *y = &m->syms[s];
+  return (double)price_ticks(y, t) * y->tick;
+}
+
+static bool interval_in_gap(const vm_market *m, int64_t from, int64_t to) {
+  for (size_t i = 0; i < m->ngaps; i++)
+    if (from >= m->gaps[i].from_ms && to <= m->gaps[i].to_ms) return true;
+  return false;
+}
+
+/* Replay at a multiple of the stored timeframe: the stored candles of [open, open + len)
+ * that closed by now, aggregated; none: no candle (the store's own gap). */
+static int replay_candle(const vm_symbol *y, int64_t open, int64_t len, int64_t now,
+                         cq_candle *out) {
+  if (now < open + len) return -1; /* forming: sampled from the path like any other */
+  const cq_candles *h = &y->hist;
+  size_t i = cq_candles_lower_bound(h, open * CQ_NS_PER_MS);
+  bool any = false;
+  cq_candle acc;
+  memset(&acc, 0, sizeof acc);
+  for (; i < h->len && h->open_time[i] < (open + len) * CQ_NS_PER_MS; i++) {
+    cq_candle k;
+    cq_candles_get(h, i, &k);
+    if (k.open_time / CQ_NS_PER_MS + y->tf_ms > now) break; /* not closed yet at now */
+    if (!any) {
+      acc = k;
+      acc.open_time = open * CQ_NS_PER_MS;
+      if (!(acc.trades >= 0)) acc.trades = 0;
+      if (acc.quote_volume != acc.quote_volume) acc.quote_volume = 0;
+      any = true;
+      continue;
+    }
+    if (k.high > acc.high) acc.high = k.high;
+    if (k.low < acc.low) acc.low = k.low;
+    acc.close = k.close;
+    acc.volume += k.volume;
+    if (k.quote_volume == k.quote_volume) acc.quote_volume += k.quote_volume;
+    if (k.trades > 0) acc.trades += k.trades;
+  }
+  if (!any) return 0;
+  acc.closed = true;
+  *out = acc;
+  return 1;
+}
+
+/* Replayed trades: the candle of the trades in [open, min(open + len, now)); none: none. */
+static bool trades_candle(const vm_symbol *y, int64_t open, int64_t len, int64_t now,
+                          cq_candle *out) {
+  int64_t end = open + len < now ? open + len : now;
+  size_t i = trade_lower_bound(&y->htr, open), j = trade_lower_bound(&y->htr, end);
+  if (i >= j) return false;
+  cq_candle k = {.open_time = open * CQ_NS_PER_MS, .closed = now >= open + len};
+  k.open = k.high = k.low = cq_dec_to_double(y->htr.price[i]);
+  for (size_t n = i; n < j; n++) {
+    double p = cq_dec_to_double(y->htr.price[n]), q = cq_dec_to_double(y->htr.qty[n]);
+    if (p > k.high) k.high = p;
+    if (p < k.low) k.low = p;
+    k.close = p;
+    k.volume += q;
+    k.quote_volume += p * q;
+  }
+  k.trades = (int64_t)(j - i);
+  *out = k;
+  return true;
+}
+
+bool vm_candle(const vm_market *m, int s, int64_t open, int64_t len, int64_t now, cq_candle *out) {
+  const vm_symbol *y = &m->syms[s];
+  if (interval_in_gap(m, open, open + len)) return false;
+  if (y->replay_trades) return trades_candle(y, open, len, now, out);
+  if (y->replay && len % y->tf_ms == 0) {
+    int r = replay_candle(y, open, len, now, out);
+    if (r >= 0) return r == 1;
+    /* forming: a replayed candle exists once its first stored bar does */
+    size_t i = cq_candles_lower_bound(&y->hist, open * CQ_NS_PER_MS);
+    if (i >= y->hist.len || y->hist.open_time[i] >= (open + len) * CQ_NS_PER_MS) return false;
+  }
+  int64_t end = open + len;
+  bool closed = now >= end;
+  int64_t last = closed ? end : now;
+  if (last < open) last = open;
+  int64_t o = price_ticks(y, open), c = price_ticks(y, last), hi = o > c ? o : c,
+          lo = o < c ? o : c;
+  int64_t n = len / 1000;
+  if (n > 60) n = 60;
+  for (int64_t i = 1; i < n; i++) {
+    int64_t t = open + len * i / n;
+    if (t > last) break;
+    int64_t p = price_ticks(y, t);
+    if (p > hi) hi = p;
+    if (p < lo) lo = p;
+  }
+  double mid = 0.25 * (double)(o + hi + lo + c) * y->tick;
+  double frac = (double)(last - open) / (double)len;
+  double quote = QUOTE_PER_MINUTE * ((double)len / 60000.0) * frac *
+                 (0.5 + u01(h3(y->key, 101, (uint64_t)open)));
+  double vol = round(quote / mid / y->lot) * y->lot;
+  *out = (cq_candle){.open_time = open * CQ_NS_PER_MS,
+                     .open = (double)o * y->tick,
+                     .high = (double)hi * y->tick,
+                     .low = (double)lo * y->tick,
+                     .close = (double)c * y->tick,
+                     .volume = vol,
+                     .quote_volume = vol * mid,
+                     .trades = (int64_t)(quote / QUOTE_PER_TRADE),
+                     .closed = closed};
+  return true;
+}
+
+static vm_trade stored_trade(const vm_symbol *y, size_t i) {
+  return (vm_trade){.id = (int64_t)i + 1,
+                    .time_ms = y->htr.time[i] / CQ_NS_PER_MS,
+                    .price = cq_dec_to_double(y->htr.price[i]),
+                    .qty = cq_dec_to_double(y->htr.qty[i]),
+                    .buyer_maker = y->htr.taker_side[i] == CQ_SIDE_SELL};
+}
+
+int vm_trades_at(const vm_market *m, int s, int64_t sec, vm_trade *out) {
+  const vm_symbol *y = &m->syms[s];
+  if (y->replay_trades) { /* the first VM_TRADES_PER_SEC of the second */
+    size_t i = trade_lower_bound(&y->htr, sec * 1000),
+           j = trade_lower_bound(&y->htr, sec * 1000 + 1000);
+    int n = 0;
+    for (; i < j && n < VM_TRADES_PER_SEC; i++) out[n++] = stored_trade(y, i);
+    return n;
+  }
+  if (sec * 1000 < VM_EPOCH_MS) return 0;
+  if (vm_in_gap(m, sec * 1000)) return 0;
+  uint64_t r = h3(y->key, 202, (uint64_t)sec);
+  int n = (int)(r % VM_TRADES_PER_SEC);
+  int offs[VM_TRADES_PER_SEC];
+  for (int j = 0; j < n; j++) offs[j] = (int)(h3(y->key, 203 + (uint64_t)j, (uint64_t)sec) % 1000);
+  for (int i = 1; i < n; i++) /* a few values: insertion sort */
+    for (int j = i; j > 0 && offs[j - 1] > offs[j]; j--) {
+      int t = offs[j];
+      offs[j] = offs[j - 1];
+      offs[j - 1] = t;
+    }
+  for (int j = 0; j < n; j++) {
+    int64_t t = sec * 1000 + offs[j];
+    uint64_t q = h3(y->key, 210 + (uint64_t)j, (uint64_t)sec);
+    double px = (double)price_ticks(y, t) * y->tick;
+    double qty = floor(QUOTE_PER_TRADE * (0.1 + 2.0 * u01(q)) / px / y->lot) * y->lot;
+    if (qty < y->lot) qty = y->lot;
+    out[j] = (vm_trade){.id = (sec - VM_EPOCH_MS / 1000) * VM_TRADES_PER_SEC + j,
+                        .time_ms = t,
+                        .price = px,
+                        .qty = qty,
+                        .buyer_maker = (q >> 63) != 0};
+  }
+  return n;
+}
+
+/* Seconds searched at most for trades (a long venue gap must not spin forever). */
+#define MAX_SCAN_SEC (7 * 86400)
+
+size_t vm_trades_from_id(const vm_market *m, int s, int64_t from_id, int64_t now, vm_trade *out,
+                         size_t max) {
+  const vm_symbol *y = &m->syms[s];
+  if (y->replay_trades) {
+    size_t k = 0;
+    for (size_t i = from_id > 1 ? (size_t)(from_id - 1) : 0;
+         i < y->htr.len && k < max && y->htr.time[i] / CQ_NS_PER_MS < now; i++)
+      out[k++] = stored_trade(y, i);
+    return k;
+  }
+  if (from_id < 0) from_id = 0;
+  int64_t sec = VM_EPOCH_MS / 1000 + from_id / VM_TRADES_PER_SEC;
+  size_t k = 0;
+  for (int64_t scanned = 0; k < max && sec * 1000 < now && scanned < MAX_SCAN_SEC;
+       sec++, scanned++) {
+    vm_trade t[VM_TRADES_PER_SEC];
+    int n = vm_trades_at(m, s, sec, t);
+    for (int j = 0; j < n && k < max; j++)
+      if (t[j].id >= from_id && t[j].time_ms < now) out[k++] = t[j];
+    if (n) scanned = 0;
+  }
+  return k;
+}
+
+size_t vm_trades_range(const vm_market *m, int s, int64_t from, int64_t to, vm_trade *out,
+                       size_t max) {
+  const vm_symbol *y = &m->syms[s];
+  if (y->replay_trades) {
+    size_t k = 0;
+    for (size_t i = trade_lower_bound(&y->htr, from);
+         i < y->htr.len && k < max && y->htr.time[i] / CQ_NS_PER_MS < to; i++)
+      out[k++] = stored_trade(y, i);
+    return k;
+  }
+  size_t k = 0;
+  for (int64_t sec = from / 1000; k < max && sec * 1000 < to; sec++) {
+    vm_trade t[VM_TRADES_PER_SEC];
+    int n = vm_trades_at(m, s, sec, t);
+    for (int j = 0; j < n && k < max; j++)
+      if (t[j].time_ms >= from && t[j].time_ms < to) out[k++] = t[j];
+  }
+  return k;
+}
+
+size_t vm_trades_recent(const vm_market *m, int s, int64_t now, vm_trade *out, size_t max) {
+  const vm_symbol *y = &m->syms[s];
+  if (y->replay_trades) {
+    size_t j = trade_lower_bound(&y->htr, now), i = j > max ? j - max : 0, k = 0;
+    for (; i < j; i++) out[k++] = stored_trade(y, i);
+    return k;
+  }
+  size_t k = 0;
+  int64_t sec = now / 1000;
+  for (int64_t scanned = 0; k < max && scanned < MAX_SCAN_SEC; sec--, scanned++) {
+    vm_trade t[VM_TRADES_PER_SEC];
+    int n = vm_trades_at(m, s, sec, t);
+    for (int j = n - 1; j >= 0 && k < max; j--)
+      if (t[j].time_ms < now) out[k++] = t[j];
+    if (sec * 1000 < VM_EPOCH_MS) break;
+  }
+  for (size_t i = 0; i < k / 2; i++) { /* newest first -> oldest first */
+    vm_trade x = out[i];
+    out[i] = out[k - 1 - i];
+    out[k - 1 - i] = x;
+  }
+  return k;
+}
+
+static double level_qty(const vm_symbol *y, int64_t ticks, int64_t step, int side) {
+  /* each level changes about every 5 s, the levels out of phase */
+  int64_t phase = (ticks * 7919) % 50;
+  int64_t bucket = (step + phase) / 50;
+  uint64_t h = h3(y->key ^ (uint64_t)side, (uint64_t)ticks, (uint64_t)bucket);
+  double px = (double)ticks * y->tick;
+  double q = floor(LEVEL_QUOTE * (0.05 + 1.5 * u01(h)) / px / y->lot) * y->lot;
+  return q < y->lot ? y->lot : q;
+}
+
+void vm_book(const vm_market *m, int s, int64_t step, vm_level *bids, vm_level *asks, size_t nlev) {
+  const vm_symbol *y = &m->syms[s];
+  double mid = raw_price(y, step * VM_BOOK_STEP_MS) / y->tick;
+  int64_t bid = (int64_t)floor(mid);
+  if (bid < 2) bid = 2;
+  int64_t ask = bid + 1;
+  for (size_t i = 0; i < nlev; i++) {
+    int64_t b = bid - (int64_t)i, a = ask + (int64_t)i;
+    bids[i].price = b > 0 ? (double)b * y->tick : 0.0;
+    bids[i].qty = b > 0 ? level_qty(y, b, step, 1) : 0.0;
+    asks[i].price = (double)a * y->tick;
+    asks[i].qty = level_qty(y, a, step, 2);
+  }
+}

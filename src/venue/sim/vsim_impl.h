@@ -1,0 +1,81 @@
+/* The simulator object's layout, shared by its building half (vsim.c) and its serving half
+ * (vsim_server.c). */
+#ifndef CQ_VSIM_IMPL_H
+#define CQ_VSIM_IMPL_H
+
+#include "internal.h"
+
+enum { MAX_CONNS = 256, MAX_SUBS = 64, MAX_TICK_TRADES = 4096 };
+
+typedef enum vs_sub_kind {
+  SUB_TRADE = 0,
+  SUB_AGG,
+  SUB_BOOK_TICKER,
+  SUB_KLINE,
+  SUB_DEPTH,
+  SUB_DEPTH100
+} vs_sub_kind;
+
+typedef struct vs_sub {
+  vs_sub_kind kind;
+  int sym;
+  int64_t len;       /* kline */
+  char interval[8];  /* kline */
+  int64_t last_open; /* kline: the candle last sent */
+  char name[64];
+} vs_sub;
+
+typedef struct vs_conn {
+  uint64_t id;
+  bool used;
+  bool combined;
+  int account; /* user-data stream: the listen key's account; -1 none */
+  char listen_key[72];
+  int64_t opened_ms; /* market time of the upgrade */
+  vs_sub subs[MAX_SUBS];
+  size_t nsubs;
+  int64_t countdown; /* a WebSocket fault after this many more messages; -1 none */
+  cq_ws_end how;
+  bool ended;
+  char *held; /* depth reorder: a message held back */
+} vs_conn;
+
+/* The book last streamed of a symbol, for the diffs. */
+typedef struct sym_state {
+  vm_level bids[VM_BOOK_LEVELS], asks[VM_BOOK_LEVELS];
+  int64_t step;
+  vm_level bids1[VM_BOOK_LEVELS], asks1[VM_BOOK_LEVELS]; /* the 1000 ms stream's */
+  int64_t step1;
+  vm_level top_bid, top_ask;
+} sym_state;
+
+struct cq_vsim {
+  pthread_mutex_t mu; /* counters, connections, clock */
+  vm_market mkt;
+  vx_exchange *ex;
+  vf_state faults;
+  vd_binance bin;
+  cq_vsim_counters counters;
+  cq_vsim_options opt;
+  int64_t pinned_ms;
+  int64_t wall0_ms; /* replay: the wall clock when the replay started */
+  cq_server *srv;
+  int port;
+  char rest_url[64], ws_url[64];
+  vs_conn conns[MAX_CONNS];
+  sym_state *ss;
+  pthread_t thread;
+  bool thread_on;
+  pthread_mutex_t run_mu;
+  pthread_cond_t run_cv;
+  bool stopping;
+  bool wake; /* user events are waiting: the market thread runs a step now */
+  int64_t last_tick_ms;
+  void (*stop_hook)(cq_vsim *s); /* set by cq_vsim_start */
+  /* owned copies of accounts read from a file */
+  cq_vsim_account *accs;
+  char **acc_strs;
+  size_t nacc_strs;
+};
+
+#endif
