@@ -1092,6 +1092,16 @@ static void test_checksum(void **state) {
   msg_of(&m, true, 1, -1, b2, a2);
   assert_int_equal(cq_vbook_msg_apply(&m, b, NULL), 0);
   assert_int_equal(cq_okx_book_checksum(b), 2138317350);
+  /* 30 levels a side: only the top 25 count ("100:1:101:2.50:99:1:102:2.50:...:76:1:125:2.50"). */
+  cq_vbook_msg_clear(&m);
+  m.snapshot = true;
+  for (int i = 0; i < 30; i++) {
+    assert_int_equal(cq_vbook_msg_push(&m, CQ_SIDE_BUY, CQ_DEC(100 - i, 0), CQ_DEC(1, 0), NULL), 0);
+    assert_int_equal(cq_vbook_msg_push(&m, CQ_SIDE_SELL, CQ_DEC(101 + i, 0), CQ_DEC(250, 2), NULL),
+                     0);
+  }
+  assert_int_equal(cq_vbook_msg_apply(&m, b, NULL), 0);
+  assert_int_equal(cq_okx_book_checksum(b), -813696634);
   cq_vbook_msg_release(&m);
   cq_l2book_free(b);
 }
