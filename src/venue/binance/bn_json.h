@@ -1,5 +1,6 @@
 /* Reading Binance JSON with jansson: typed field getters that name the path of the field
- * at fault, shared by the REST and stream decoders. */
+ * at fault, shared by the REST and stream decoders. They are the venue-neutral getters of
+ * vjson.h under Binance's names, with "binance" as the venue of every message. */
 #ifndef CQ_VENUE_BN_JSON_H
 #define CQ_VENUE_BN_JSON_H
 
@@ -8,7 +9,6 @@
 #include <stdint.h>
 
 #include "binance.h"
-
 #include "vjson.h"
 
 enum { CQ__BN_PATH_MAX = CQ__VJ_PATH_MAX };
