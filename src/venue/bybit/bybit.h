@@ -135,6 +135,11 @@ int cq_bybit_encode_order(const cq_venue_order_req *req, const char *native, cha
 int cq_bybit_kline_query(const char *native, cq_timeframe tf, int64_t start_ms, int64_t end_ms,
                          int limit, char *buf, size_t n, cq_error *err);
 
+/* market/recent-trade query "category=spot&symbol=..[&limit=n]" (Bybit spot: at most 60;
+ * there is no older history by id). */
+int cq_bybit_trades_query(const char *native, int limit, char *buf, size_t n, cq_error *err);
+/* market/orderbook query "category=spot&symbol=..[&limit=n]" (Bybit spot: 1 to 200). */
+int cq_bybit_book_query(const char *native, int limit, char *buf, size_t n, cq_error *err);
 /* order/cancel body {"category":"spot","symbol":..,"orderLinkId":..}. Returns the length. */
 int cq_bybit_encode_cancel(const char *native, const char *client_id, char *buf, size_t n,
                            cq_error *err);

@@ -11,6 +11,27 @@ static int done(cq_vbuf *b, const char *what, cq_error *err) {
   return (int)b->len;
 }
 
+static int symbol_query(const char *what, const char *native, int limit, int max, char *buf,
+                        size_t n, cq_error *err) {
+  if (!cq_v_plain(native, CQ_SYMBOL_MAX - 1))
+    return cq_error_set(err, CQ_EINVAL, "bybit: %s: bad symbol", what);
+  if (limit < 0 || limit > max)
+    return cq_error_set(err, CQ_EINVAL, "bybit: %s: limit %d is not 0..%d", what, limit, max);
+  cq_vbuf b;
+  cq_vbuf_init(&b, buf, n);
+  cq_vbuf_add(&b, "category=spot&symbol=%s", native);
+  if (limit > 0) cq_vbuf_add(&b, "&limit=%d", limit);
+  return done(&b, what, err);
+}
+
+int cq_bybit_trades_query(const char *native, int limit, char *buf, size_t n, cq_error *err) {
+  return symbol_query("trades query", native, limit, 60, buf, n, err);
+}
+
+int cq_bybit_book_query(const char *native, int limit, char *buf, size_t n, cq_error *err) {
+  return symbol_query("book query", native, limit, 200, buf, n, err);
+}
+
 int cq_bybit_encode_cancel(const char *native, const char *client_id, char *buf, size_t n,
                            cq_error *err) {
   if (!cq_v_plain(native, CQ_SYMBOL_MAX - 1) || !cq_v_plain(client_id, 36))

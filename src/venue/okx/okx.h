@@ -144,6 +144,13 @@ int cq_okx_encode_order(const cq_venue_order_req *req, const char *inst_id, char
 int cq_okx_candles_query(const char *inst_id, cq_timeframe tf, int64_t after_ms, int64_t before_ms,
                          int limit, char *buf, size_t n, cq_error *err);
 
+/* market/trades and market/history-trades query: "instId=..[&type=1&after=<tradeId>]
+ * [&limit=n]": after_id >= 0 pages back from that trade id (history-trades, type 1 = by
+ * trade id); limit 0 none (OKX: at most 500 for trades, 100 for history). */
+int cq_okx_trades_query(const char *inst_id, int64_t after_id, int limit, char *buf, size_t n,
+                        cq_error *err);
+/* market/books query "instId=..&sz=n" (OKX: 1 to 400; 0 leaves sz out). */
+int cq_okx_books_query(const char *inst_id, int depth, char *buf, size_t n, cq_error *err);
 /* trade/cancel-order body {"instId":..,"clOrdId":..}. Returns the length. */
 int cq_okx_encode_cancel(const char *inst_id, const char *client_id, char *buf, size_t n,
                          cq_error *err);

@@ -18,6 +18,32 @@ static int check_ids(const char *inst_id, const char *client_id, const char *wha
   return 0;
 }
 
+int cq_okx_trades_query(const char *inst_id, int64_t after_id, int limit, char *buf, size_t n,
+                        cq_error *err) {
+  if (!cq_v_plain(inst_id, CQ_SYMBOL_MAX - 1))
+    return cq_error_set(err, CQ_EINVAL, "okx: trades query: bad instId");
+  if (limit < 0 || limit > 500)
+    return cq_error_set(err, CQ_EINVAL, "okx: trades query: limit %d is not 0..500", limit);
+  cq_vbuf b;
+  cq_vbuf_init(&b, buf, n);
+  cq_vbuf_add(&b, "instId=%s", inst_id);
+  if (after_id >= 0) cq_vbuf_add(&b, "&type=1&after=%lld", (long long)after_id);
+  if (limit > 0) cq_vbuf_add(&b, "&limit=%d", limit);
+  return done(&b, "trades query", err);
+}
+
+int cq_okx_books_query(const char *inst_id, int depth, char *buf, size_t n, cq_error *err) {
+  if (!cq_v_plain(inst_id, CQ_SYMBOL_MAX - 1))
+    return cq_error_set(err, CQ_EINVAL, "okx: books query: bad instId");
+  if (depth < 0 || depth > 400)
+    return cq_error_set(err, CQ_EINVAL, "okx: books query: depth %d is not 0..400", depth);
+  cq_vbuf b;
+  cq_vbuf_init(&b, buf, n);
+  cq_vbuf_add(&b, "instId=%s", inst_id);
+  if (depth > 0) cq_vbuf_add(&b, "&sz=%d", depth);
+  return done(&b, "books query", err);
+}
+
 int cq_okx_encode_cancel(const char *inst_id, const char *client_id, char *buf, size_t n,
                          cq_error *err) {
   int rc = check_ids(inst_id, client_id, "cancel", err);

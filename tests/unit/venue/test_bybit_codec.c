@@ -858,6 +858,13 @@ static void test_requests(void **state) {
   assert_string_equal(buf, "category=spot&symbol=BTCUSDT");
   assert_int_equal(cq_bybit_order_query("BTC USDT", NULL, buf, sizeof buf, &e), CQ_EINVAL);
   assert_int_equal(cq_bybit_encode_cancel("BTCUSDT", "x1", buf, 12, &e), CQ_ELIMIT);
+  assert_true(cq_bybit_trades_query("BTCUSDT", 60, buf, sizeof buf, &e) > 0);
+  assert_string_equal(buf, "category=spot&symbol=BTCUSDT&limit=60");
+  assert_int_equal(cq_bybit_trades_query("BTCUSDT", 61, buf, sizeof buf, &e), CQ_EINVAL);
+  assert_true(cq_bybit_book_query("BTCUSDT", 0, buf, sizeof buf, &e) > 0);
+  assert_string_equal(buf, "category=spot&symbol=BTCUSDT");
+  assert_true(cq_bybit_book_query("BTCUSDT", 200, buf, sizeof buf, &e) > 0);
+  assert_string_equal(buf, "category=spot&symbol=BTCUSDT&limit=200");
 
   cq_venue_sub subs[5];
   memset(subs, 0, sizeof subs);

@@ -919,6 +919,14 @@ static void test_requests(void **state) {
   assert_int_equal(cq_okx_order_query("BTC-USDT", "a&b", buf, sizeof buf, &e), CQ_EINVAL);
   assert_int_equal(cq_okx_encode_cancel("BTC-USDT", "b15", buf, 10, &e), CQ_ELIMIT);
   assert_string_equal(buf, "");
+  assert_true(cq_okx_trades_query("BTC-USDT", 734864332, 100, buf, sizeof buf, &e) > 0);
+  assert_string_equal(buf, "instId=BTC-USDT&type=1&after=734864332&limit=100");
+  assert_true(cq_okx_trades_query("BTC-USDT", -1, 0, buf, sizeof buf, &e) > 0);
+  assert_string_equal(buf, "instId=BTC-USDT");
+  assert_int_equal(cq_okx_trades_query("BTC-USDT", -1, 501, buf, sizeof buf, &e), CQ_EINVAL);
+  assert_true(cq_okx_books_query("BTC-USDT", 400, buf, sizeof buf, &e) > 0);
+  assert_string_equal(buf, "instId=BTC-USDT&sz=400");
+  assert_int_equal(cq_okx_books_query("BTC-USDT", 401, buf, sizeof buf, &e), CQ_EINVAL);
 
   cq_venue_sub subs[5];
   memset(subs, 0, sizeof subs);
