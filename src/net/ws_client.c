@@ -21,6 +21,7 @@ enum {
   WS_DEFAULT_QUEUE = 1024,
   WS_WRITE_BURST = 64,
   WS_RETIRE_GRACE_MS = 5000, /* the old connection of a rotation, at most this long */
+  WS_CLOSE_GRACE_MS = 1000,  /* a peer that does not answer a close is cut after this */
 };
 
 typedef struct ws_conn {
@@ -241,7 +242,7 @@ static void conn_close(ws_conn *k, int code) {
   k->close_req = true;
   k->close_code = code;
   /* A peer that never answers the close is not waited for long. */
-  lws_set_timeout(k->wsi, PENDING_TIMEOUT_USER_OK, 2);
+  lws_set_timeout(k->wsi, PENDING_TIMEOUT_USER_OK, 3);
   lws_callback_on_writable(k->wsi);
 }
 
@@ -250,6 +251,7 @@ static void client_free(cq_ws_client *c);
 static void maybe_finish_close(cq_ws_client *c) {
   if (!c->closing || c->conns || c->close_done) return;
   c->close_done = true;
+  lws_sul_cancel(&c->tick);
   net_cmd *cmd = c->close_cmd;
   c->close_cmd = NULL;
   for (cq_ws_client **pp = &c->l->clients; *pp; pp = &(*pp)->next) {
@@ -270,7 +272,10 @@ static void maybe_finish_close(cq_ws_client *c) {
 
 static void tick(lws_sorted_usec_list_t *sul) {
   cq_ws_client *c = lws_container_of(sul, cq_ws_client, tick);
-  if (c->closing) return;
+  if (c->closing) {
+    for (ws_conn *k = c->conns; k; k = k->next) conn_kill(k);
+    return;
+  }
   int64_t now = cq__net_now_ns(c->l);
   ws_conn *k = c->cur;
   if (!k && !c->dial && !c->given_up && now >= c->reconnect_at) conn_start(c, false);
@@ -525,7 +530,9 @@ void cq__ws_cmd(cq_net_loop *l, net_cmd *cmd) {
 static void begin_close(cq_net_loop *l, cq_ws_client *c, net_cmd *cmd) {
   c->closing = true;
   c->close_cmd = cmd;
-  lws_sul_cancel(&c->tick);
+  /* The timer now only cuts, after a second, connections whose peer does not answer the
+     close. */
+  lws_sul_schedule(l->ctx, 0, &c->tick, tick, WS_CLOSE_GRACE_MS * LWS_US_PER_MS);
   set_connected(c, false);
   for (ws_conn *k = c->conns; k; k = k->next) {
     if (!k->ended && k->established && c->cb.on_close && !l->destroying)

@@ -673,6 +673,17 @@ static void test_ws_drop_and_stall(void **state) {
   assert_int_equal(cq_ws_send(ws2, "x", 1, NULL), CQ_ESTATE);
   cq_ws_client_close(ws2);
 
+  /* Closing a client whose server stalls: the unanswered close is cut short. */
+  ws_state w3 = {0};
+  opens = atomic_load(&f->st.opens);
+  cq_ws_client *ws3 = ws_open(f, &w3, "/ws", NULL);
+  assert_true(wait_at_least(&f->st.opens, opens + 1) >= opens + 1);
+  assert_true(wait_at_least(&w3.opens, 1) >= 1);
+  uint64_t c3 = (uint64_t)atomic_load(&f->st.last_conn);
+  assert_int_equal(cq_server_ws_end(f->st.srv, c3, CQ_WS_END_STALL, 0, NULL), 0);
+  sleep_ms(20);
+  cq_ws_client_close(ws3);
+
   /* A close frame with a code. */
   conn = main_conn;
   long closes = atomic_load(&w.closes);
