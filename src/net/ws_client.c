@@ -205,6 +205,8 @@ static void conn_start(cq_ws_client *c, bool rotation) {
   ci.host = c->host;
   ci.origin = c->host;
   ci.ssl_connection = c->tls ? LCCSCF_USE_SSL : 0;
+  /* A WebSocket upgrade is an HTTP/1.1 request: never let TLS negotiate h2 for it. */
+  ci.alpn = "http/1.1";
   ci.local_protocol_name = cq__ws_protocols[0].name;
   ci.userdata = k;
   ci.pwsi = &k->wsi;
