@@ -577,6 +577,34 @@ static void test_ws_echo_and_push(void **state) {
   assert_int_equal(atomic_load(&w2.opens), 0);
   cq_ws_client_close(ws2);
 
+  /* wss:// against a plain server: the TLS handshake fails, the client keeps trying, and
+     closes cleanly. */
+  ws_state w4 = {0};
+  cq_ws_options o4;
+  cq_ws_options_default(&o4);
+  char wss[128];
+  snprintf(wss, sizeof wss, "wss://127.0.0.1:%d/ws", cq_server_port(f->st.srv));
+  o4.url = wss;
+  o4.reconnect_min_ms = 10;
+  o4.reconnect_max_ms = 20;
+  cq_ws_callbacks cb4 = {.ctx = &w4, .on_open = ws_on_open};
+  cq_ws_client *ws4 = NULL;
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws4, NULL), 0);
+  sleep_ms(100);
+  assert_int_equal(atomic_load(&w4.opens), 0);
+  cq_ws_client_close(ws4);
+
+  /* URLs that are not WebSocket URLs. */
+  cq_error e5 = {0};
+  cq_ws_client *ws5 = NULL;
+  o4.url = "http://127.0.0.1/ws";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  o4.url = "ws://:80/x";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  o4.url = "ws://h:99999/x";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  assert_null(ws5);
+
   cq_ws_client_close(ws);
   assert_int_equal(wait_at_least(&f->st.closes, 1), 1);
 
