@@ -32,6 +32,7 @@ typedef struct ws_conn {
   bool established, ended, rotation, retiring, close_req, killed, got_message;
   bool ping_due, text_ping_due, rx_over;
   int close_code, peer_code;
+  const char *why; /* our reason for ending it, if it was ours */
   int64_t opened_ns, last_rx_ns;
   char *rx;
   size_t rx_len, rx_cap;
@@ -56,7 +57,7 @@ struct cq_ws_client {
   uint64_t conn_seq;
   int fails;
   int64_t reconnect_at, last_ping_ns, last_text_ping_ns;
-  bool closing, registered, close_done;
+  bool closing, close_done;
   bool given_up;  /* reconnect is off and the connection ended */
   bool self_free; /* closed from the network thread: frees itself once closed */
   net_cmd *close_cmd;
@@ -262,7 +263,6 @@ static void maybe_finish_close(cq_ws_client *c) {
       break;
     }
   }
-  c->registered = false;
   /* Once the command completes, its poster frees c: nothing of c is read after. */
   if (c->self_free)
     client_free(c);
@@ -289,6 +289,7 @@ static void tick(lws_sorted_usec_list_t *sul) {
       c->st.connected = false;
       pthread_mutex_unlock(&c->mu);
       k->peer_code = 1006;
+      k->why = "idle timeout";
       conn_kill(k);
     } else {
       int64_t ping = (int64_t)c->o.ping_interval_ms * CQ_NS_PER_MS;
@@ -357,6 +358,7 @@ static int on_receive(struct lws *wsi, cq_ws_client *c, ws_conn *k, const char *
     c->st.oversize++;
     pthread_mutex_unlock(&c->mu);
     k->peer_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+    k->why = "message over the cap";
     k->rx_over = true;
     k->close_req = true;
     lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
@@ -475,10 +477,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
     case LWS_CALLBACK_CLIENT_CLOSED:
       if (c) {
         int code = k->peer_code ? k->peer_code : 1006;
-        conn_ended(c, k, code,
-                   k->killed && code == 1006 ? "idle timeout"
-                   : k->peer_code            ? "closed"
-                                             : "dropped");
+        conn_ended(c, k, code, k->why ? k->why : k->peer_code ? "closed by the peer" : "dropped");
       }
       return 0;
     case LWS_CALLBACK_WSI_DESTROY:
@@ -520,7 +519,6 @@ void cq__ws_cmd(cq_net_loop *l, net_cmd *cmd) {
   if (cmd->kind == NET_CMD_WS_OPEN) {
     c->next = l->clients;
     l->clients = c;
-    c->registered = true;
     conn_start(c, false);
     lws_sul_schedule(l->ctx, 0, &c->tick, tick, c->tick_us);
     cq__net_complete(l, cmd, 0);
