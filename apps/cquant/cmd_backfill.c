@@ -28,6 +28,9 @@ const char cmd_backfill_usage[] =
     "  --until T        end, exclusive (default: now)\n"
     "  --rest-url URL   the venue's REST base URL (default: its public one; point it at\n"
     "                   `cquant venue-sim` to work offline)\n"
+    "  --as NAME        the venue name the candles and instruments are stored under\n"
+    "                   (default: the venue's own; e.g. binance-sim for a simulator, so\n"
+    "                   simulated candles never mix with real ones)\n"
     "  --jobs N         series filled at once (default 4)\n"
     "  --store URI      the store (default: config `store`, else sqlite:./var/cquant.db)\n"
     "  --json           print the summary as JSON\n"
@@ -131,9 +134,8 @@ static void job_line(const progress_view *pv, const cq_backfill_job *j, char *bu
   int fill = (int)(pct / 5);
   for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : '-';
   bar[20] = '\0';
-  snprintf(buf, n, "%s %-10s %-4s [%s] %3.0f%% %s candles %s bars/s%s %s", pv->venue, j->symbol,
-           tf, bar, pct, done, rate, eta,
-           st == CQ_BF_RUNNING ? "" : cq_backfill_state_name(st));
+  snprintf(buf, n, "%s %-10s %-4s [%s] %3.0f%% %s candles %s bars/s%s %s", pv->venue, j->symbol, tf,
+           bar, pct, done, rate, eta, st == CQ_BF_RUNNING ? "" : cq_backfill_state_name(st));
 }
 
 static void on_progress(void *arg, const cq_backfill_job *jobs, size_t n) {
@@ -198,15 +200,15 @@ static void print_summary(cli_ctx *ctx, const char *venue, const cq_backfill_job
     char tf[CQ_TF_STRMAX];
     cq_timeframe_format(j->tf, tf, sizeof tf);
     cq_backfill_state st = (cq_backfill_state)atomic_load(&j->state);
-    fprintf(ctx->out, "%s %s %s: %s, %llu candles (%llu new), %llu bars in venue gaps, %llu "
-            "requests, %.1f s%s%s\n",
-            venue, j->symbol, tf, cq_backfill_state_name(st),
-            (unsigned long long)atomic_load(&j->candles),
-            (unsigned long long)atomic_load(&j->inserted),
-            (unsigned long long)atomic_load(&j->gap_bars),
-            (unsigned long long)atomic_load(&j->pages),
-            j->finished > j->started ? (double)(j->finished - j->started) / 1e9 : 0.0,
-            st == CQ_BF_FAILED ? ": " : "", st == CQ_BF_FAILED ? j->error.msg : "");
+    fprintf(
+        ctx->out,
+        "%s %s %s: %s, %llu candles (%llu new), %llu bars in venue gaps, %llu "
+        "requests, %.1f s%s%s\n",
+        venue, j->symbol, tf, cq_backfill_state_name(st),
+        (unsigned long long)atomic_load(&j->candles), (unsigned long long)atomic_load(&j->inserted),
+        (unsigned long long)atomic_load(&j->gap_bars), (unsigned long long)atomic_load(&j->pages),
+        j->finished > j->started ? (double)(j->finished - j->started) / 1e9 : 0.0,
+        st == CQ_BF_FAILED ? ": " : "", st == CQ_BF_FAILED ? j->error.msg : "");
   }
   fprintf(ctx->out, "%zu instruments stored; candles in %s\n", n_instruments, store_uri);
 }
@@ -228,15 +230,17 @@ static int check_symbols(cli_ctx *ctx, const char *venue, const char **syms, int
     bool found = false;
     for (size_t k = 0; k < nins && !found; k++) found = !strcmp(ins[k].symbol, want);
     if (found) continue;
-    const char **names = malloc((nins ? nins : 1) * sizeof *names);
     const char *close = NULL;
-    if (names) {
-      for (size_t k = 0; k < nins; k++) names[k] = ins[k].symbol;
-      close = cq_closest(want, names, nins, 3);
+    size_t best = 4; /* at most three edits away */
+    for (size_t k = 0; k < nins; k++) {
+      size_t d = cq_edit_distance(want, ins[k].symbol);
+      if (d < best) {
+        best = d;
+        close = ins[k].symbol;
+      }
     }
     fprintf(ctx->err, "cquant backfill: --symbol %s: %s has no such instrument%s%s%s\n", syms[i],
             venue, close ? " (did you mean " : "", close ? close : "", close ? "?)" : "");
-    free(names);
     return CLI_USAGE;
   }
   return CLI_OK;
@@ -245,7 +249,7 @@ static int check_symbols(cli_ctx *ctx, const char *venue, const char **syms, int
 int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
   const char *cmd = "backfill";
   const char *venue_name = NULL, *symbols = NULL, *tfs = NULL, *since_s = NULL, *until_s = NULL;
-  const char *rest_url = NULL, *store_flag = NULL;
+  const char *rest_url = NULL, *store_flag = NULL, *as = NULL;
   size_t jobs_n = 4;
   const cli_opt opts[] = {{"--venue", NULL, CLI_STR, &venue_name},
                           {"--symbol", "--symbols", CLI_STR, &symbols},
@@ -253,6 +257,7 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
                           {"--since", "--from", CLI_STR, &since_s},
                           {"--until", "--to", CLI_STR, &until_s},
                           {"--rest-url", NULL, CLI_STR, &rest_url},
+                          {"--as", NULL, CLI_STR, &as},
                           {"--jobs", NULL, CLI_SIZE, &jobs_n},
                           {"--store", NULL, CLI_STR, &store_flag}};
   const char *pos[1];
@@ -273,6 +278,12 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
     fprintf(ctx->err, "cquant backfill: --venue: %s\n", e.msg);
     return CLI_USAGE;
   }
+  cq_series_key probe; /* checks the --as name as a venue name */
+  if (as && cq_series_key_set(&probe, as, "BTC/USDT", "1h", &e)) {
+    fprintf(ctx->err, "cquant backfill: --as: %s\n", e.msg);
+    return CLI_USAGE;
+  }
+  const char *store_venue = as ? probe.venue : ops->name;
   char sbuf[2048], tbuf[256];
   const char *syms[MAX_JOBS], *tfl[32];
   int nsym = 0, ntf = 0;
@@ -323,9 +334,11 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
     ops->close(venue);
     return rc;
   }
+  for (size_t k = 0; k < nins; k++) snprintf(ins[k].venue, sizeof ins[k].venue, "%s", store_venue);
   const char *store_uri = cli_store_uri(ctx, store_flag);
   cq_store *store = NULL;
-  if (cq_store_open(store_uri, &store, &e) || cq_store_put_instruments(store, ins, nins, NULL, &e)) {
+  if (cq_store_open(store_uri, &store, &e) ||
+      cq_store_put_instruments(store, ins, nins, NULL, &e)) {
     cli_report_error(ctx, cmd, &e);
     if (store) cq_store_close(store);
     free(ins);
@@ -356,9 +369,9 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
   _Atomic int cancel = 0;
   sig_watch sw;
   sig_watch_start(&sw, &cancel);
-  progress_view pv = {.ctx = ctx, .venue = venue_name, .start = cq_clock_now(&ctx->clock)};
+  progress_view pv = {.ctx = ctx, .venue = store_venue, .start = cq_clock_now(&ctx->clock)};
   cq_backfill_opts bo = {.venue = venue,
-                         .venue_name = ops->name,
+                         .venue_name = store_venue,
                          .store = store,
                          .threads = (int)jobs_n,
                          .clock = &ctx->clock,
@@ -369,16 +382,18 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
   cq_error_clear(&e);
   rc = cq_backfill_run(&bo, jobs, n, &e);
   sig_watch_stop(&sw);
-  print_summary(ctx, ops->name, jobs, n, store_uri, nins);
+  print_summary(ctx, store_venue, jobs, n, store_uri, nins);
   int status = CLI_OK;
   if (rc && atomic_load(&cancel)) {
-    fprintf(ctx->err, "cquant backfill: interrupted; what was stored is kept: run the same "
-                      "command again to resume\n");
+    fprintf(ctx->err,
+            "cquant backfill: interrupted; what was stored is kept: run the same "
+            "command again to resume\n");
     status = CLI_INTERRUPTED;
   } else if (rc) {
     cli_report_error(ctx, cmd, &e);
-    fprintf(ctx->err, "cquant backfill: the pages stored so far are kept; run it again to "
-                      "resume\n");
+    fprintf(ctx->err,
+            "cquant backfill: the pages stored so far are kept; run it again to "
+            "resume\n");
     status = CLI_FAIL;
   }
   free(jobs);

@@ -53,10 +53,10 @@ typedef struct cq_backfill_job {
 } cq_backfill_job;
 
 typedef struct cq_backfill_opts {
-  cq_venue *venue;   /* thread-safe adapter */
+  cq_venue *venue; /* thread-safe adapter */
   const char *venue_name;
-  cq_store *store;   /* used under the run's own mutex, by one job at a time */
-  int threads;       /* jobs run at once; 0: min(jobs, 4) */
+  cq_store *store; /* used under the run's own mutex, by one job at a time */
+  int threads;     /* jobs run at once; 0: min(jobs, 4) */
   const cq_clock *clock;
   const _Atomic int *cancel; /* when it becomes non-zero, jobs stop after the page at hand */
   /* Called about every progress_ms from the calling thread while jobs run, and once at the

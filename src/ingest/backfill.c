@@ -19,11 +19,16 @@
 
 const char *cq_backfill_state_name(cq_backfill_state s) {
   switch (s) {
-    case CQ_BF_PENDING: return "pending";
-    case CQ_BF_RUNNING: return "running";
-    case CQ_BF_DONE: return "done";
-    case CQ_BF_FAILED: return "failed";
-    case CQ_BF_CANCELLED: return "cancelled";
+    case CQ_BF_PENDING:
+      return "pending";
+    case CQ_BF_RUNNING:
+      return "running";
+    case CQ_BF_DONE:
+      return "done";
+    case CQ_BF_FAILED:
+      return "failed";
+    case CQ_BF_CANCELLED:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -174,8 +179,8 @@ static int add_gap(cq_gap *g, size_t *n, size_t cap, cq_time from, cq_time to, c
 
 /* Fills [from, to) of job page by page. Sets *reached_now when the venue has nothing
  * closed past some point inside the range (the range runs into the present). */
-static int fill_range(run_shared *sh, cq_backfill_job *job, const cq_series_key *key,
-                      cq_time from, cq_time to, cq_candles *page, cq_error *err) {
+static int fill_range(run_shared *sh, cq_backfill_job *job, const cq_series_key *key, cq_time from,
+                      cq_time to, cq_candles *page, cq_error *err) {
   const cq_backfill_opts *o = sh->o;
   enum { MAX_PAGE_GAPS = 64 };
   cq_gap gaps[MAX_PAGE_GAPS];
@@ -283,8 +288,8 @@ static void run_job(run_shared *sh, cq_backfill_job *job) {
   size_t nr = 0;
   uint64_t bars = 0;
   pthread_mutex_lock(&sh->store_mu);
-  int rc = cq_backfill_missing(o->store, &key, job->since, job->until, &ranges, &nr, &bars,
-                               &job->error);
+  int rc =
+      cq_backfill_missing(o->store, &key, job->since, job->until, &ranges, &nr, &bars, &job->error);
   pthread_mutex_unlock(&sh->store_mu);
   if (!rc) atomic_store(&job->expected, bars);
   cq_candles page;
@@ -306,14 +311,13 @@ static void run_job(run_shared *sh, cq_backfill_job *job) {
   if (o->log) {
     char tf[CQ_TF_STRMAX];
     cq_timeframe_format(job->tf, tf, sizeof tf);
-    cq_logf(o->log, rc ? CQ_LOG_WARN : CQ_LOG_INFO,
+    cq_logf(o->log, rc ? CQ_LOG_WARN : CQ_LOG_DEBUG,
             "backfill %s %s %s: %s, %llu candles (%llu new), %llu gap bars, %llu pages%s%s",
             o->venue_name, job->symbol, tf, cq_backfill_state_name(atomic_load(&job->state)),
             (unsigned long long)atomic_load(&job->candles),
             (unsigned long long)atomic_load(&job->inserted),
             (unsigned long long)atomic_load(&job->gap_bars),
-            (unsigned long long)atomic_load(&job->pages), rc ? ": " : "",
-            rc ? job->error.msg : "");
+            (unsigned long long)atomic_load(&job->pages), rc ? ": " : "", rc ? job->error.msg : "");
   }
 }
 

@@ -39,7 +39,6 @@ typedef struct srv_conn {
   bool stalled, dropped, closing;
   char *rx;
   size_t rx_len, rx_cap;
-  bool rx_over;
 } srv_conn;
 
 struct cq_server {

@@ -577,6 +577,34 @@ static void test_ws_echo_and_push(void **state) {
   assert_int_equal(atomic_load(&w2.opens), 0);
   cq_ws_client_close(ws2);
 
+  /* wss:// against a plain server: the TLS handshake fails, the client keeps trying, and
+     closes cleanly. */
+  ws_state w4 = {0};
+  cq_ws_options o4;
+  cq_ws_options_default(&o4);
+  char wss[128];
+  snprintf(wss, sizeof wss, "wss://127.0.0.1:%d/ws", cq_server_port(f->st.srv));
+  o4.url = wss;
+  o4.reconnect_min_ms = 10;
+  o4.reconnect_max_ms = 20;
+  cq_ws_callbacks cb4 = {.ctx = &w4, .on_open = ws_on_open};
+  cq_ws_client *ws4 = NULL;
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws4, NULL), 0);
+  sleep_ms(100);
+  assert_int_equal(atomic_load(&w4.opens), 0);
+  cq_ws_client_close(ws4);
+
+  /* URLs that are not WebSocket URLs. */
+  cq_error e5 = {0};
+  cq_ws_client *ws5 = NULL;
+  o4.url = "http://127.0.0.1/ws";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  o4.url = "ws://:80/x";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  o4.url = "ws://h:99999/x";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  assert_null(ws5);
+
   cq_ws_client_close(ws);
   assert_int_equal(wait_at_least(&f->st.closes, 1), 1);
 
@@ -672,6 +700,17 @@ static void test_ws_drop_and_stall(void **state) {
   assert_false(st2.connected);
   assert_int_equal(cq_ws_send(ws2, "x", 1, NULL), CQ_ESTATE);
   cq_ws_client_close(ws2);
+
+  /* Closing a client whose server stalls: the unanswered close is cut short. */
+  ws_state w3 = {0};
+  opens = atomic_load(&f->st.opens);
+  cq_ws_client *ws3 = ws_open(f, &w3, "/ws", NULL);
+  assert_true(wait_at_least(&f->st.opens, opens + 1) >= opens + 1);
+  assert_true(wait_at_least(&w3.opens, 1) >= 1);
+  uint64_t c3 = (uint64_t)atomic_load(&f->st.last_conn);
+  assert_int_equal(cq_server_ws_end(f->st.srv, c3, CQ_WS_END_STALL, 0, NULL), 0);
+  sleep_ms(20);
+  cq_ws_client_close(ws3);
 
   /* A close frame with a code. */
   conn = main_conn;

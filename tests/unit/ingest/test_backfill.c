@@ -24,10 +24,10 @@ static const int64_t GAP_A = 400, GAP_B = 900;
 
 typedef struct fake_venue {
   cq_venue base;
-  int pages;          /* candle requests answered */
-  int cancel_after;   /* set *cancel after this many pages (0: never) */
+  int pages;        /* candle requests answered */
+  int cancel_after; /* set *cancel after this many pages (0: never) */
   _Atomic int *cancel;
-  int fail_at;        /* this request fails (1-based; 0: never) */
+  int fail_at;         /* this request fails (1-based; 0: never) */
   cq_time first_asked; /* from of the first request */
 } fake_venue;
 
@@ -37,9 +37,15 @@ static bool in_gap(int64_t i) {
 
 static void bar(int64_t i, cq_candle *k) {
   double p = 100 + (double)(i % 97) * 0.5;
-  *k = (cq_candle){.open_time = T0 + i * H, .open = p, .high = p + 2, .low = p - 1,
-                   .close = p + 1, .volume = 10 + (double)i, .quote_volume = (10 + (double)i) * p,
-                   .trades = i, .closed = i < BARS - 1};
+  *k = (cq_candle){.open_time = T0 + i * H,
+                   .open = p,
+                   .high = p + 2,
+                   .low = p - 1,
+                   .close = p + 1,
+                   .volume = 10 + (double)i,
+                   .quote_volume = (10 + (double)i) * p,
+                   .trades = i,
+                   .closed = i < BARS - 1};
 }
 
 static int fake_candles(cq_venue *v, const char *symbol, cq_timeframe tf, cq_time from, cq_time to,
@@ -112,8 +118,13 @@ static cq_backfill_job job_of(cq_time since, cq_time until) {
 }
 
 static int run(fixture *fx, fake_venue *v, cq_backfill_job *j, _Atomic int *cancel, cq_error *e) {
-  cq_backfill_opts o = {.venue = &v->base, .venue_name = "fake", .store = fx->store,
-                        .threads = 1, .clock = &fx->clock, .cancel = cancel, .progress_ms = 1};
+  cq_backfill_opts o = {.venue = &v->base,
+                        .venue_name = "fake",
+                        .store = fx->store,
+                        .threads = 1,
+                        .clock = &fx->clock,
+                        .cancel = cancel,
+                        .progress_ms = 1};
   return cq_backfill_run(&o, j, 1, e);
 }
 
@@ -234,8 +245,7 @@ static void test_earlier_since_fills_head(void **state) {
   cq_time_range *r = NULL;
   size_t nr = 0;
   uint64_t bars = 0;
-  assert_int_equal(
-      cq_backfill_missing(fx->store, &k, T0, T0 + BARS * H, &r, &nr, &bars, &e), 0);
+  assert_int_equal(cq_backfill_missing(fx->store, &k, T0, T0 + BARS * H, &r, &nr, &bars, &e), 0);
   assert_int_equal(nr, 1); /* only the forming bar is left */
   assert_int_equal(bars, 1);
   free(r);
