@@ -69,9 +69,9 @@ const char *cq_vsim_fault_name(cq_vsim_fault_kind k);
 
 typedef struct cq_vsim_fault_spec {
   cq_vsim_fault_kind kind;
+  int status;    /* 5XX: 0 means 503 */
   int64_t n;     /* count: requests, messages, updates, orders */
   int64_t ms;    /* LATENCY, BAN, TIME_OFFSET */
-  int status;    /* 5XX: 0 means 503 */
   char path[64]; /* 5XX: only on this path ("" every path) */
   /* scripted: fires after this many requests, or at this many ms after start (-1: now) */
   int64_t after_requests;
@@ -104,10 +104,10 @@ typedef struct cq_vsim_options {
   const char *faults_file;          /* scripted scenario (YAML); NULL none */
   const cq_vsim_fault_spec *faults; /* applied at start */
   size_t nfaults;
-  int ws_ping_ms;    /* server pings; 0: 20000 */
+  int ws_ping_ms;         /* server pings; 0: 20000 */
   int64_t ws_lifetime_ms; /* a WebSocket connection is closed (1000) at this age, as Binance
                              does at 24 h; 0: 24 h */
-  size_t max_orders; /* orders kept; 0: 100000 */
+  size_t max_orders;      /* orders kept; 0: 100000 */
   cq_log *log;
 } cq_vsim_options;
 

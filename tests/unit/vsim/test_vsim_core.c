@@ -135,6 +135,34 @@ static void test_resting_fills(void **state) {
   teardown(&f);
 }
 
+/* A sell into a quote asset the account does not hold yet, when adding it grows the
+ * account's balances: the proceeds land, nothing else moves. */
+static void test_new_asset(void **state) {
+  (void)state;
+  fixture f;
+  setup(&f, "A1=1,A2=1,A3=1,A4=1,A5=1,A6=1,A7=1,BTC=1");
+  vx_new_order r = {.account = 0,
+                    .sym = 0,
+                    .client_id = "s",
+                    .side = CQ_SIDE_SELL,
+                    .type = CQ_ORDER_MARKET,
+                    .qty = CQ_DEC(10000, 5)};
+  vx_order o;
+  vx_fill fl[8];
+  size_t nf;
+  vx_result res;
+  assert_int_equal(vx_place(f.x, &r, T0, &o, fl, 8, &nf, &res), CQ_OK);
+  assert_int_equal(o.state, CQ_OS_FILLED);
+  assert_true(cq_dec_eq(bal(&f, "BTC", false), CQ_DEC(90000, 5)));
+  assert_true(cq_dec_eq(bal(&f, "BTC", true), CQ_DEC(0, 0)));
+  cq_dec fee = CQ_DEC(0, 0), got;
+  for (size_t i = 0; i < nf; i++) assert_int_equal(cq_dec_add(fee, fl[i].fee, &fee, NULL), 0);
+  assert_int_equal(cq_dec_sub(o.quote, fee, &got, NULL), CQ_OK);
+  assert_true(cq_dec_eq(bal(&f, "USDT", false), got));
+  assert_true(cq_dec_eq(bal(&f, "A7", false), CQ_DEC(1, 0)));
+  teardown(&f);
+}
+
 static void test_stop_and_cancel(void **state) {
   (void)state;
   fixture f;
@@ -357,9 +385,9 @@ static void test_replay(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_resting_fills),   cmocka_unit_test(test_stop_and_cancel),
-      cmocka_unit_test(test_gap_and_candles), cmocka_unit_test(test_files),
-      cmocka_unit_test(test_replay),
+      cmocka_unit_test(test_resting_fills),   cmocka_unit_test(test_new_asset),
+      cmocka_unit_test(test_stop_and_cancel), cmocka_unit_test(test_gap_and_candles),
+      cmocka_unit_test(test_files),           cmocka_unit_test(test_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
