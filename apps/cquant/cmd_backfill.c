@@ -228,15 +228,17 @@ static int check_symbols(cli_ctx *ctx, const char *venue, const char **syms, int
     bool found = false;
     for (size_t k = 0; k < nins && !found; k++) found = !strcmp(ins[k].symbol, want);
     if (found) continue;
-    const char **names = malloc((nins ? nins : 1) * sizeof *names);
     const char *close = NULL;
-    if (names) {
-      for (size_t k = 0; k < nins; k++) names[k] = ins[k].symbol;
-      close = cq_closest(want, names, nins, 3);
+    size_t best = 4; /* at most three edits away */
+    for (size_t k = 0; k < nins; k++) {
+      size_t d = cq_edit_distance(want, ins[k].symbol);
+      if (d < best) {
+        best = d;
+        close = ins[k].symbol;
+      }
     }
     fprintf(ctx->err, "cquant backfill: --symbol %s: %s has no such instrument%s%s%s\n", syms[i],
             venue, close ? " (did you mean " : "", close ? close : "", close ? "?)" : "");
-    free(names);
     return CLI_USAGE;
   }
   return CLI_OK;

@@ -233,6 +233,10 @@ typedef struct cq_venue_config {
   double weight_share;    /* fraction of the published request-weight limit we allow
                              ourselves (0: 0.8) */
   cq_http_options http;   /* timeouts, retries, proxy, faults */
+  cq_ws_options ws;       /* stream connections (idle timeout, reconnect backoff, rotation);
+                             url is the adapter's; zeroed fields take the net defaults */
+  int64_t keepalive_ms;   /* user-data stream keep-alive period (Binance listen key); 0: the
+                             venue's own (30 min) */
   cq_net_loop *loop;      /* for streams; NULL: streams unavailable */
   cq_log *log;            /* may be NULL */
 } cq_venue_config;
@@ -250,8 +254,11 @@ typedef struct cq_venue_ops {
   void (*close)(cq_venue *v);
   int (*server_time)(cq_venue *v, cq_time *out, cq_verror *ve);
   int (*instruments)(cq_venue *v, cq_instrument **out, size_t *n, cq_verror *ve);
+  /* One page (at most max_klines) of candles with from <= open_time < to (to 0: no end),
+   * oldest first, appended to out; closed only when open_time + tf <= the venue's now. */
   int (*candles)(cq_venue *v, const char *symbol, cq_timeframe tf, cq_time from, cq_time to,
                  cq_candles *out, cq_verror *ve);
+  /* Trades from id from_id on (from_id < 0: the most recent), at most limit, appended. */
   int (*trades)(cq_venue *v, const char *symbol, int64_t from_id, size_t limit, cq_trades *out,
                 cq_verror *ve);
   int (*depth)(cq_venue *v, const char *symbol, int limit, cq_l2book *out, cq_verror *ve);

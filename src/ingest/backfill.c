@@ -306,7 +306,7 @@ static void run_job(run_shared *sh, cq_backfill_job *job) {
   if (o->log) {
     char tf[CQ_TF_STRMAX];
     cq_timeframe_format(job->tf, tf, sizeof tf);
-    cq_logf(o->log, rc ? CQ_LOG_WARN : CQ_LOG_INFO,
+    cq_logf(o->log, rc ? CQ_LOG_WARN : CQ_LOG_DEBUG,
             "backfill %s %s %s: %s, %llu candles (%llu new), %llu gap bars, %llu pages%s%s",
             o->venue_name, job->symbol, tf, cq_backfill_state_name(atomic_load(&job->state)),
             (unsigned long long)atomic_load(&job->candles),

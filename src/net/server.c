@@ -39,7 +39,6 @@ typedef struct srv_conn {
   bool stalled, dropped, closing;
   char *rx;
   size_t rx_len, rx_cap;
-  bool rx_over;
 } srv_conn;
 
 struct cq_server {
@@ -926,8 +925,8 @@ void cq_server_stop(cq_server *s) {
     return;
   }
   net_cmd cmd = {.kind = NET_CMD_SERVER_STOP, .obj = s};
-  (void)cq__net_exec(s->l, &cmd);
-  srv_free(s);
+  /* On a loop whose thread failed, s stays listed and goes with cq_net_loop_free. */
+  if (cq__net_exec(s->l, &cmd) == 0) srv_free(s);
 }
 
 int cq_server_ws_send(cq_server *s, uint64_t conn, const char *data, size_t len, cq_error *err) {

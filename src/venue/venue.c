@@ -1,4 +1,5 @@
 /* The adapter registry and the shared error names. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cquant/venue.h"
@@ -25,4 +26,36 @@ const char *cq_verr_name(cq_verr c) {
 void cq_verror_clear(cq_verror *ve) {
   if (ve)
     memset(ve, 0, sizeof *ve);
+}
+
+/* Every adapter, in the order `cquant --help` lists them. */
+static const cq_venue_ops *const venue_table[] = {&cq_venue_binance_ops};
+static const char *const venue_names[] = {"binance", NULL};
+
+const char *const *cq_venue_names(void) {
+  return venue_names;
+}
+
+int cq_venue_find(const char *name, const cq_venue_ops **out, cq_error *err) {
+  if (!name || !out) return cq_error_set(err, CQ_EINVAL, "venue: no name given");
+  for (size_t i = 0; i < sizeof venue_table / sizeof venue_table[0]; i++) {
+    if (strcmp(venue_table[i]->name, name) == 0) {
+      *out = venue_table[i];
+      return 0;
+    }
+  }
+  char known[128] = "";
+  size_t o = 0;
+  for (size_t i = 0; venue_names[i] && o < sizeof known; i++)
+    o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", i ? ", " : "", venue_names[i]);
+  return cq_error_set(err, CQ_ENOTFOUND, "venue \"%s\" is not known (known: %s)", name, known);
+}
+
+void cq_venue_config_default(cq_venue_config *c) {
+  if (!c) return;
+  memset(c, 0, sizeof *c);
+  c->recv_window_ms = 5000;
+  c->weight_share = 0.8;
+  cq_http_options_default(&c->http);
+  cq_ws_options_default(&c->ws);
 }

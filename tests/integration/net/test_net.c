@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -49,6 +50,13 @@ static int thread_count(void) {
   while (fgets(line, sizeof line, f))
     if (strncmp(line, "Threads:", 8) == 0) n = atoi(line + 8);
   fclose(f);
+  return n;
+}
+
+static int fd_count(void) {
+  int n = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    if (fcntl(fd, F_GETFD) != -1) n++;
   return n;
 }
 
@@ -383,6 +391,23 @@ static void test_http_retries(void **state) {
   assert_int_equal(atomic_load(&f->st.http_n) - before, 1);
   cq_http_response_release(&r);
   atomic_store(&f->st.flaky, 0);
+
+  /* Nobody listening: a transport error, retried, then CQ_ENET. */
+  int port = cq_server_port(f->st.srv);
+  cq_server_stop(f->st.srv);
+  f->st.srv = NULL;
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/ping?signature=abc", port);
+  cq_http_request gone = {.method = "GET", .url = url, .idempotent = true};
+  assert_int_equal(cq_http_do(c, &gone, &r, &err), CQ_ENET);
+  assert_null(strstr(err.msg, "signature")); /* messages leave the query out */
+  assert_non_null(strstr(err.msg, "/ping"));
+  assert_int_equal(r.attempts, 4);
+  assert_int_equal(r.status, 0);
+  cq_http_response_release(&r);
+  /* A URL curl cannot use. */
+  cq_http_request bad = {.method = "GET", .url = "nope://x"};
+  assert_int_equal(cq_http_do(c, &bad, &r, &err), CQ_EINVAL);
+  cq_http_response_release(&r);
   cq_http_client_free(c);
   fx_free(f);
 }
@@ -552,6 +577,34 @@ static void test_ws_echo_and_push(void **state) {
   assert_int_equal(atomic_load(&w2.opens), 0);
   cq_ws_client_close(ws2);
 
+  /* wss:// against a plain server: the TLS handshake fails, the client keeps trying, and
+     closes cleanly. */
+  ws_state w4 = {0};
+  cq_ws_options o4;
+  cq_ws_options_default(&o4);
+  char wss[128];
+  snprintf(wss, sizeof wss, "wss://127.0.0.1:%d/ws", cq_server_port(f->st.srv));
+  o4.url = wss;
+  o4.reconnect_min_ms = 10;
+  o4.reconnect_max_ms = 20;
+  cq_ws_callbacks cb4 = {.ctx = &w4, .on_open = ws_on_open};
+  cq_ws_client *ws4 = NULL;
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws4, NULL), 0);
+  sleep_ms(100);
+  assert_int_equal(atomic_load(&w4.opens), 0);
+  cq_ws_client_close(ws4);
+
+  /* URLs that are not WebSocket URLs. */
+  cq_error e5 = {0};
+  cq_ws_client *ws5 = NULL;
+  o4.url = "http://127.0.0.1/ws";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  o4.url = "ws://:80/x";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  o4.url = "ws://h:99999/x";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  assert_null(ws5);
+
   cq_ws_client_close(ws);
   assert_int_equal(wait_at_least(&f->st.closes, 1), 1);
 
@@ -626,8 +679,41 @@ static void test_ws_drop_and_stall(void **state) {
   assert_true(st.reconnects >= 2);
   assert_true(st.pings_sent >= 1);
 
+  uint64_t main_conn = (uint64_t)atomic_load(&f->st.last_conn);
+
+  /* With reconnect off, a drop ends the client's connection for good. */
+  ws_state w2 = {0};
+  cq_ws_options o2;
+  cq_ws_options_default(&o2);
+  o2.reconnect = false;
+  long opens = atomic_load(&f->st.opens);
+  cq_ws_client *ws2 = ws_open(f, &w2, "/ws", &o2);
+  assert_true(wait_at_least(&f->st.opens, opens + 1) >= opens + 1);
+  assert_true(wait_at_least(&w2.opens, 1) >= 1);
+  uint64_t c2 = (uint64_t)atomic_load(&f->st.last_conn);
+  assert_int_equal(cq_server_ws_end(f->st.srv, c2, CQ_WS_END_DROP, 0, NULL), 0);
+  assert_int_equal(wait_at_least(&w2.closes, 1), 1);
+  sleep_ms(100);
+  assert_int_equal(atomic_load(&w2.opens), 1);
+  cq_ws_stats st2;
+  cq_ws_client_stats(ws2, &st2);
+  assert_false(st2.connected);
+  assert_int_equal(cq_ws_send(ws2, "x", 1, NULL), CQ_ESTATE);
+  cq_ws_client_close(ws2);
+
+  /* Closing a client whose server stalls: the unanswered close is cut short. */
+  ws_state w3 = {0};
+  opens = atomic_load(&f->st.opens);
+  cq_ws_client *ws3 = ws_open(f, &w3, "/ws", NULL);
+  assert_true(wait_at_least(&f->st.opens, opens + 1) >= opens + 1);
+  assert_true(wait_at_least(&w3.opens, 1) >= 1);
+  uint64_t c3 = (uint64_t)atomic_load(&f->st.last_conn);
+  assert_int_equal(cq_server_ws_end(f->st.srv, c3, CQ_WS_END_STALL, 0, NULL), 0);
+  sleep_ms(20);
+  cq_ws_client_close(ws3);
+
   /* A close frame with a code. */
-  conn = (uint64_t)atomic_load(&f->st.last_conn);
+  conn = main_conn;
   long closes = atomic_load(&w.closes);
   assert_int_equal(cq_server_ws_end(f->st.srv, conn, CQ_WS_END_CLOSE, 4001, NULL), 0);
   assert_true(wait_at_least(&w.closes, closes + 1) >= closes + 1);
@@ -751,6 +837,11 @@ static void test_ws_slow_reader(void **state) {
 static void test_start_stop(void **state) {
   (void)state;
   int threads = thread_count();
+  /* A first loop and client set up what stays for the process (curl's and OpenSSL's
+     one-time state) before descriptors are counted. */
+  fixture *f0 = fx_new(NULL);
+  fx_free(f0);
+  int fds = fd_count();
   for (int round = 0; round < 10; round++) {
     fixture *f = fx_new(NULL);
     int port = cq_server_port(f->st.srv);
@@ -766,12 +857,24 @@ static void test_start_stop(void **state) {
     cq_http_response_release(&r);
     cq_http_client_free(c);
     if (round % 2) cq_ws_client_close(ws); /* else the loop closes it */
-    cq_server_stop(f->st.srv);
-    assert_true(port_closed(port));
+    if (round % 3) {
+      cq_server_stop(f->st.srv);
+      assert_true(port_closed(port));
+    } else {
+      /* Left to the loop: freeing it closes the server. */
+      cq_net_loop_free(f->loop);
+      f->loop = NULL;
+      assert_true(port_closed(port));
+      srv_state *st = &f->st;
+      pthread_mutex_destroy(&st->mu);
+      free(f);
+      continue;
+    }
     f->st.srv = NULL;
     fx_free(f);
   }
   assert_int_equal(thread_count(), threads);
+  assert_int_equal(fd_count(), fds);
 }
 
 int main(void) {
