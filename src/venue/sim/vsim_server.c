@@ -530,6 +530,10 @@ int cq_vsim_start(cq_vsim *s, cq_net_loop *loop, const char *host, int port, cq_
   }
   s->thread_on = true;
   s->stop_hook = cq_vsim_stop;
+  if (s->opt.log)
+    cq_logf(s->opt.log, CQ_LOG_INFO, "venue-sim: %s on %s and %s, market %s",
+            s->opt.dialect ? s->opt.dialect : "binance", s->rest_url, s->ws_url,
+            s->opt.market ? s->opt.market : "synthetic:1");
   return CQ_OK;
 }
 
