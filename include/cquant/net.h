@@ -115,7 +115,9 @@ typedef struct cq_ws_client cq_ws_client;
 
 typedef struct cq_ws_callbacks {
   void *ctx;
-  /* After every (re)connection, before any message: send subscriptions here. */
+  /* After every (re)connection, before any message: send subscriptions here. A planned
+   * rotation calls it for the new connection (reconnect = true) and calls no on_close for
+   * the old one, which keeps delivering until the new one does. */
   void (*on_open)(void *ctx, cq_ws_client *ws, bool reconnect);
   /* One whole message (assembled from its frames, at most max_message bytes). */
   void (*on_message)(void *ctx, cq_ws_client *ws, const char *data, size_t len, bool binary);
@@ -147,8 +149,9 @@ CQ_NODISCARD int cq_ws_client_open(cq_net_loop *l, const cq_ws_options *o,
 /* Queues a text message (any thread). CQ_ESTATE when not connected, CQ_ELIMIT when the
  * queue is full. */
 CQ_NODISCARD int cq_ws_send(cq_ws_client *ws, const char *data, size_t len, cq_error *err);
-/* Closes (any thread but the network thread) and waits until no callback of ws runs any
- * more; frees ws. NULL-safe. */
+/* Closes and waits until no callback of ws runs any more; frees ws. NULL-safe. From one
+ * of ws's own callbacks (the network thread) it cannot wait: it returns at once, no
+ * callback of ws runs after, and ws frees itself once its sockets are gone. */
 void cq_ws_client_close(cq_ws_client *ws);
 
 typedef struct cq_ws_stats {
@@ -164,7 +167,10 @@ typedef struct cq_server cq_server;
 typedef struct cq_srv_request {
   const char *method;  /* "GET"... */
   const char *path;    /* "/api/v3/klines" (no query) */
-  const char *query;   /* "symbol=BTCUSDT&limit=5" (raw, without '?'); "" when none */
+  const char *query;   /* "symbol=BTCUSDT&limit=5" (without '?'); "" when none. Each key
+                          and value percent-encoded as cq_url_encode does (the transport
+                          decodes what arrives), so a query built with cq_url_encode arrives
+                          byte for byte; a '+' sent for a space arrives as "%20" */
   const char *body;    /* "" when none; NUL-terminated */
   size_t body_len;
   const char *remote;  /* peer address */
@@ -209,11 +215,15 @@ typedef struct cq_server_options {
 CQ_NODISCARD int cq_server_start(cq_net_loop *l, const cq_server_options *o,
                                  const cq_srv_callbacks *cb, cq_server **out, cq_error *err);
 int cq_server_port(const cq_server *s);
-/* Closes every connection and the listener (any thread but the network thread); frees s.
- * NULL-safe. */
+/* Closes every connection and the listener, waits until no callback of s runs any more,
+ * frees s. NULL-safe. From a callback (the network thread) it returns at once and s frees
+ * itself once its sockets are gone. */
 void cq_server_stop(cq_server *s);
 
-/* Queues a text message to WebSocket conn (any thread). CQ_ENOTFOUND when conn is gone. */
+/* Queues a text message to WebSocket conn (any thread). CQ_ENOTFOUND when conn is gone;
+ * CQ_ELIMIT when its queue is full, and the connection is then dropped; to a stalled
+ * connection (CQ_WS_END_STALL), 0 and the message is discarded. A conn may be sent to from
+ * on_ws_open on: messages wait until the upgrade completes. */
 CQ_NODISCARD int cq_server_ws_send(cq_server *s, uint64_t conn, const char *data, size_t len,
                                    cq_error *err);
 /* How a WebSocket connection ends (any thread). */

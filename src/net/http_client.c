@@ -205,6 +205,11 @@ static int backoff_ms(cq_http_client *c, int k) {
   return (int)((double)w * j);
 }
 
+static int url_shown(const char *url) {
+  size_t n = strcspn(url, "?");
+  return n > 512 ? 512 : (int)n;
+}
+
 static bool method_is(const char *m, const char *want) {
   return strcasecmp(m, want) == 0;
 }
@@ -229,6 +234,8 @@ static int attempt(cq_http_client *c, const cq_http_request *req, http_buf *body
   list = t;
 
   const char *m = req->method ? req->method : "GET";
+  /* Messages name the URL without its query, which may carry signatures. */
+  int ul = url_shown(req->url);
   int timeout = req->timeout_ms > 0 ? req->timeout_ms : c->o.timeout_ms;
   CURLcode rc = CURLE_OK;
 #define SET(opt, val) \
@@ -267,7 +274,8 @@ static int attempt(cq_http_client *c, const cq_http_request *req, http_buf *body
   if (rc != CURLE_OK) {
     curl_slist_free_all(list);
     curl_easy_reset(h);
-    return cq_error_set(err, CQ_EINVAL, "http %s %s: %s", m, req->url, curl_easy_strerror(rc));
+    return cq_error_set(err, CQ_EINVAL, "http %s %.*s: %s", m, ul, req->url,
+                        curl_easy_strerror(rc));
   }
   c->errbuf[0] = '\0';
   rc = curl_easy_perform(h);
@@ -275,27 +283,27 @@ static int attempt(cq_http_client *c, const cq_http_request *req, http_buf *body
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &nconn);
   c->connects += (uint64_t)(nconn > 0 ? nconn : 0);
-  curl_slist_free_all(list);
-  /* The request's header list and body belong to the caller: nothing may point at them
-   * once this returns. */
+  /* The header list and the caller's body: nothing may point at them once this returns. */
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+  curl_slist_free_all(list);
   *status = (int)code;
   if (rc == CURLE_OK) return 0;
   const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-  if (body->nomem || hdr->nomem) return cq_error_set(err, CQ_ENOMEM, "http %s %s", m, req->url);
+  if (body->nomem || hdr->nomem)
+    return cq_error_set(err, CQ_ENOMEM, "http %s %.*s", m, ul, req->url);
   if (body->over)
-    return cq_error_set(err, CQ_ELIMIT, "http %s %s: response body over %zu bytes", m, req->url,
-                        body->max);
+    return cq_error_set(err, CQ_ELIMIT, "http %s %.*s: response body over %zu bytes", m, ul,
+                        req->url, body->max);
   if (hdr->over)
-    return cq_error_set(err, CQ_ELIMIT, "http %s %s: response headers over %d bytes", m, req->url,
-                        HTTP_HEADERS_MAX);
+    return cq_error_set(err, CQ_ELIMIT, "http %s %.*s: response headers over %d bytes", m, ul,
+                        req->url, HTTP_HEADERS_MAX);
   *status = 0;
   if (rc == CURLE_OPERATION_TIMEDOUT)
-    return cq_error_set(err, CQ_ETIMEOUT, "http %s %s: %s", m, req->url, why);
+    return cq_error_set(err, CQ_ETIMEOUT, "http %s %.*s: %s", m, ul, req->url, why);
   if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
-    return cq_error_set(err, CQ_EINVAL, "http %s %s: %s", m, req->url, why);
-  return cq_error_set(err, CQ_ENET, "http %s %s: %s", m, req->url, why);
+    return cq_error_set(err, CQ_EINVAL, "http %s %.*s: %s", m, ul, req->url, why);
+  return cq_error_set(err, CQ_ENET, "http %s %.*s: %s", m, ul, req->url, why);
 nomem:
   curl_slist_free_all(list);
   return cq_error_set(err, CQ_ENOMEM, "http request headers");
@@ -316,8 +324,13 @@ int cq_http_do(cq_http_client *c, const cq_http_request *req, cq_http_response *
   int rc = 0;
   c->requests++;
   http_buf body = {0}, hdr = {0};
+  int hint_ms = 0; /* the server's Retry-After on a retried answer */
   for (int a = 0; a < max_attempts; a++) {
-    if (a > 0) sleep_ms(backoff_ms(c, a - 1));
+    if (a > 0) {
+      int w = backoff_ms(c, a - 1);
+      sleep_ms(w > hint_ms ? w : hint_ms);
+      hint_ms = 0;
+    }
     free(body.data);
     free(hdr.data);
     memset(&body, 0, sizeof body);
@@ -331,16 +344,30 @@ int cq_http_do(cq_http_client *c, const cq_http_request *req, cq_http_response *
     sleep_ms(f.delay_ms);
     int status = 0;
     if (f.timeout) {
-      rc = cq_error_set(err, CQ_ETIMEOUT, "http %s %s: timed out (injected fault)", m, req->url);
+      rc = cq_error_set(err, CQ_ETIMEOUT, "http %s %.*s: timed out (injected fault)", m,
+                        url_shown(req->url), req->url);
     } else if (f.fail) {
-      rc = cq_error_set(err, CQ_ENET, "http %s %s: connection reset (injected fault)", m, req->url);
+      rc = cq_error_set(err, CQ_ENET, "http %s %.*s: connection reset (injected fault)", m,
+                        url_shown(req->url), req->url);
     } else {
       rc = attempt(c, req, &body, &hdr, &status, err);
     }
     resp->status = status;
     if (rc == CQ_ETIMEOUT || rc == CQ_ENET) continue;
     if (rc < 0) break;
-    if (retryable_status(status) && a + 1 < max_attempts) continue;
+    if (retryable_status(status) && a + 1 < max_attempts) {
+      /* Retry-After in seconds is honoured up to the longest backoff. */
+      cq_http_response tmp = {.headers = hdr.data, .headers_len = hdr.len};
+      char ra[32];
+      if (cq_http_header(&tmp, "Retry-After", ra, sizeof ra)) {
+        long secs = strtol(ra, NULL, 10);
+        if (secs > 0) {
+          int64_t ms = (int64_t)secs * 1000;
+          hint_ms = (int)(ms < c->o.backoff_max_ms ? ms : c->o.backoff_max_ms);
+        }
+      }
+      continue;
+    }
     break;
   }
   resp->elapsed_ns = cq_clock_steady(&c->clock) - t0;

@@ -115,6 +115,10 @@ int cq__net_exec(cq_net_loop *l, net_cmd *cmd) {
     return cmd->done ? cmd->rc : 0;
   }
   pthread_mutex_lock(&l->mu);
+  if (l->dead) {
+    pthread_mutex_unlock(&l->mu);
+    return cmd->kind == NET_CMD_STOP ? 0 : cq_error_set(cmd->err, CQ_ENET, "net loop stopped");
+  }
   if (l->tail)
     l->tail->next = cmd;
   else
@@ -151,6 +155,17 @@ static void *loop_main(void *arg) {
   cq_net_loop *l = arg;
   while (!l->stop)
     if (lws_service(l->ctx, 0) < 0) break;
+  /* If lws failed, nobody would ever run what is posted: answer it all, and what comes
+     later, with an error instead of letting posters wait forever. */
+  pthread_mutex_lock(&l->mu);
+  l->dead = true;
+  for (net_cmd *c = l->head; c; c = c->next) {
+    c->rc = c->kind == NET_CMD_STOP ? 0 : CQ_ENET;
+    c->done = true;
+  }
+  l->head = l->tail = NULL;
+  pthread_cond_broadcast(&l->cv);
+  pthread_mutex_unlock(&l->mu);
   return NULL;
 }
 
@@ -177,8 +192,7 @@ int cq_net_loop_new(cq_log *log, cq_net_loop **out, cq_error *err) {
     return cq_error_set(err, CQ_EINTERNAL, "net loop: condition variable");
   }
   if (log) log_route(NULL, log);
-  lws_set_log_level(getenv("CQ_LWS_DEBUG") ? 0xff : (LLL_ERR | LLL_WARN),
-                    getenv("CQ_LWS_DEBUG") ? NULL : lws_emit);
+  lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
 
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);

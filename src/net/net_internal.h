@@ -50,6 +50,7 @@ struct cq_net_loop {
   pthread_mutex_t mu; /* guards the command queue and every `done` */
   pthread_cond_t cv;
   net_cmd *head, *tail;
+  bool dead; /* the network thread has left its loop: nothing posted will run */
   /* Network thread only. */
   bool stop;
   bool destroying; /* the context is being destroyed: no user callback runs any more */

@@ -39,7 +39,6 @@ typedef struct srv_conn {
   bool stalled, dropped, closing;
   char *rx;
   size_t rx_len, rx_cap;
-  bool rx_over;
 } srv_conn;
 
 struct cq_server {
@@ -57,7 +56,8 @@ struct cq_server {
   cq_server *next;
   srv_conn *pending; /* accepted by on_ws_open, not yet established */
   net_cmd *stop_cmd;
-  bool stopping;
+  bool stopping, stop_done;
+  bool self_free; /* stopped from the network thread: frees itself once stopped */
   int listen_fd;
   struct lws *listen_wsi;
   struct lws **wsis; /* every accepted connection still alive */
@@ -85,7 +85,7 @@ typedef struct srv_pss {
 
 static int listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len);
-static void untrack(cq_server *s, struct lws *wsi);
+static void wsi_gone(cq_server *s, struct lws *wsi);
 static void maybe_finish_stop(cq_server *s);
 
 static void pss_reset(srv_pss *p) {
@@ -167,21 +167,47 @@ const char *cq_srv_header(const cq_srv_request *r, const char *name, char *buf, 
   return copy_custom(wsi, key, buf, n);
 }
 
-/* The raw query: lws hands the arguments over as '&'-separated fragments. */
+/* Appends s percent-encoded (cq_url_encode) to q at *o; false when it does not fit. */
+static bool append_enc(char *q, size_t *o, const char *s) {
+  int n = cq_url_encode(s, q + *o, SRV_QUERY_MAX - *o);
+  if (n < 0) return false;
+  *o += (size_t)n;
+  return true;
+}
+
+/* The query. lws hands it over split at '&' and already percent-decoded ('+' read as a
+ * space), so the original bytes are gone; each key and value is encoded again with
+ * cq_url_encode. A client that encodes with cq_url_encode (as ours do, for signatures
+ * over the query) gets back exactly what it sent. Past SRV_QUERY_MAX, the rest is cut. */
 static char *read_query(struct lws *wsi) {
   char *q = calloc(1, SRV_QUERY_MAX);
-  if (!q) return NULL;
+  char *frag = malloc(SRV_QUERY_MAX);
+  if (!q || !frag) {
+    free(q);
+    free(frag);
+    return NULL;
+  }
   size_t o = 0;
-  char frag[SRV_QUERY_MAX];
   for (int i = 0;; i++) {
-    int n = lws_hdr_copy_fragment(wsi, frag, (int)sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+    int n = lws_hdr_copy_fragment(wsi, frag, SRV_QUERY_MAX, WSI_TOKEN_HTTP_URI_ARGS, i);
     if (n < 0) break;
-    if (o + (size_t)n + 2 >= SRV_QUERY_MAX) break;
-    if (o) q[o++] = '&';
-    memcpy(q + o, frag, (size_t)n);
-    o += (size_t)n;
+    size_t mark = o;
+    if (o && o + 1 < SRV_QUERY_MAX) q[o++] = '&';
+    char *eq = strchr(frag, '=');
+    if (eq) *eq = '\0';
+    bool ok = append_enc(q, &o, frag);
+    if (ok && eq) {
+      ok = o + 1 < SRV_QUERY_MAX;
+      if (ok) q[o++] = '=';
+      ok = ok && append_enc(q, &o, eq + 1);
+    }
+    if (!ok) {
+      o = mark;
+      break;
+    }
   }
   q[o] = '\0';
+  free(frag);
   return q;
 }
 
@@ -384,8 +410,26 @@ static void conn_free(srv_conn *c) {
   free(c);
 }
 
-static int ws_filter(struct lws *wsi, cq_server *s) {
+/* Unlinks c, tells the user, frees it (network thread). */
+static void conn_remove(cq_server *s, srv_conn *c) {
+  pthread_mutex_lock(&s->mu);
+  for (srv_conn **pp = &s->conns; *pp; pp = &(*pp)->next) {
+    if (*pp == c) {
+      *pp = c->next;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&s->mu);
+  if (s->pending == c) s->pending = NULL;
+  if (!s->l->destroying && s->cb.on_ws_close) s->cb.on_ws_close(s->cb.ctx, c->id);
+  conn_free(c);
+}
+
+/* The upgrade request: the connection is registered before on_ws_open runs, so that
+ * messages can be queued to it from there on; they go out once it is established. */
+static int ws_filter(struct lws *wsi, cq_server *s, srv_pss *p) {
   if (s->stopping) return 1;
+  if (s->pending && !s->pending->wsi) conn_remove(s, s->pending); /* an upgrade that failed */
   char path[1024] = "/";
   copy_token(wsi, WSI_TOKEN_GET_URI, path, sizeof path);
   char *query = read_query(wsi);
@@ -396,20 +440,32 @@ static int ws_filter(struct lws *wsi, cq_server *s) {
     return 1;
   }
   c->id = ++s->next_id;
+  pthread_mutex_lock(&s->mu);
+  c->next = s->conns;
+  s->conns = c;
+  pthread_mutex_unlock(&s->mu);
   int refuse = s->cb.on_ws_open ? s->cb.on_ws_open(s->cb.ctx, c->id, path, query) : 404;
   free(query);
   if (refuse) {
-    free(c);
+    pthread_mutex_lock(&s->mu);
+    for (srv_conn **pp = &s->conns; *pp; pp = &(*pp)->next) {
+      if (*pp == c) {
+        *pp = c->next;
+        break;
+      }
+    }
+    pthread_mutex_unlock(&s->mu);
+    conn_free(c);
     lws_return_http_status(wsi, (unsigned int)refuse, NULL);
     return 1;
   }
-  conn_free(s->pending);
   s->pending = c;
+  if (p) p->conn = c;
   return 0;
 }
 
 static void ws_established(struct lws *wsi, cq_server *s, srv_pss *p) {
-  srv_conn *c = s->pending;
+  srv_conn *c = p->conn ? p->conn : s->pending;
   s->pending = NULL;
   if (!c) {
     lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -417,26 +473,14 @@ static void ws_established(struct lws *wsi, cq_server *s, srv_pss *p) {
   }
   c->wsi = wsi;
   p->conn = c;
-  pthread_mutex_lock(&s->mu);
-  c->next = s->conns;
-  s->conns = c;
-  pthread_mutex_unlock(&s->mu);
+  lws_callback_on_writable(wsi);
 }
 
 static void ws_closed(cq_server *s, srv_pss *p) {
   srv_conn *c = p->conn;
   if (!c) return;
   p->conn = NULL;
-  pthread_mutex_lock(&s->mu);
-  for (srv_conn **pp = &s->conns; *pp; pp = &(*pp)->next) {
-    if (*pp == c) {
-      *pp = c->next;
-      break;
-    }
-  }
-  pthread_mutex_unlock(&s->mu);
-  if (!s->l->destroying && s->cb.on_ws_close) s->cb.on_ws_close(s->cb.ctx, c->id);
-  conn_free(c);
+  conn_remove(s, c);
 }
 
 static int ws_receive(struct lws *wsi, cq_server *s, srv_conn *c, const char *in, size_t len) {
@@ -502,7 +546,7 @@ static int ws_writeable(struct lws *wsi, cq_server *s, srv_conn *c) {
 
 static void srv_service(cq_server *s) {
   for (srv_conn *c = s->conns; c; c = c->next) {
-    if (c->dropped || c->closing) continue;
+    if (!c->wsi || c->dropped || c->closing) continue;
     pthread_mutex_lock(&s->mu);
     bool has = c->q.n > 0;
     bool end = c->end_req, over = c->overflow;
@@ -564,7 +608,7 @@ static int srv_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
       break;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
       s = srv_of(wsi);
-      return s ? ws_filter(wsi, s) : 1;
+      return s ? ws_filter(wsi, s, p) : 1;
     case LWS_CALLBACK_ESTABLISHED:
       s = srv_of(wsi);
       if (!s || !p) return -1;
@@ -584,12 +628,9 @@ static int srv_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
       if (p) {
         lws_sul_cancel(&p->sul);
         pss_reset(p);
-        if (p->s && p->conn) ws_closed(p->s, p);
+        if (s && p->conn) ws_closed(s, p);
       }
-      if (s) {
-        untrack(s, wsi);
-        maybe_finish_stop(s);
-      }
+      if (s) wsi_gone(s, wsi);
       return 0;
     default:
       break;
@@ -611,8 +652,11 @@ const struct lws_protocols cq__srv_protocols[] = {
  * connection; the server keeps the list of those, closes them all on stop, and destroys
  * its vhost once none is left (which lws then does at once). */
 
+static void srv_free(cq_server *s);
+
 static void maybe_finish_stop(cq_server *s) {
-  if (!s->stopping || s->nwsi || s->listen_wsi || !s->stop_cmd) return;
+  if (!s->stopping || s->nwsi || s->listen_wsi || s->stop_done) return;
+  s->stop_done = true;
   if (s->vh) {
     struct lws_vhost *vh = s->vh;
     s->vh = NULL;
@@ -627,7 +671,11 @@ static void maybe_finish_stop(cq_server *s) {
   }
   net_cmd *cmd = s->stop_cmd;
   s->stop_cmd = NULL;
-  cq__net_complete(l, cmd, 0);
+  /* Once the command completes, its poster frees s: nothing of s is read after. */
+  if (s->self_free)
+    srv_free(s);
+  else if (cmd)
+    cq__net_complete(l, cmd, 0);
 }
 
 static int track(cq_server *s, struct lws *wsi) {
@@ -642,13 +690,20 @@ static int track(cq_server *s, struct lws *wsi) {
   return 0;
 }
 
-static void untrack(cq_server *s, struct lws *wsi) {
-  for (size_t i = 0; i < s->nwsi; i++) {
-    if (s->wsis[i] == wsi) {
-      s->wsis[i] = s->wsis[--s->nwsi];
-      break;
+/* lws is done with wsi (its last callback): the listener or a connection. lws may hand
+ * the listener's last callback to either protocol, so both come here. */
+static void wsi_gone(cq_server *s, struct lws *wsi) {
+  if (wsi == s->listen_wsi) {
+    s->listen_wsi = NULL;
+  } else {
+    for (size_t i = 0; i < s->nwsi; i++) {
+      if (s->wsis[i] == wsi) {
+        s->wsis[i] = s->wsis[--s->nwsi];
+        break;
+      }
     }
   }
+  maybe_finish_stop(s);
 }
 
 static void accept_all(cq_server *s) {
@@ -682,13 +737,9 @@ static int listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *us
       s = srv_of(wsi);
       if (s) accept_all(s);
       return 0;
-    case LWS_CALLBACK_RAW_CLOSE_FILE:
     case LWS_CALLBACK_WSI_DESTROY:
       s = srv_of(wsi);
-      if (s && s->listen_wsi == wsi) {
-        s->listen_wsi = NULL;
-        maybe_finish_stop(s);
-      }
+      if (s) wsi_gone(s, wsi);
       return 0;
     default:
       return 0;
@@ -779,6 +830,8 @@ static int srv_start(cq_net_loop *l, cq_server *s, cq_error *err) {
   return 0;
 }
 
+static void begin_stop(cq_server *s, net_cmd *cmd);
+
 void cq__srv_cmd(cq_net_loop *l, net_cmd *cmd) {
   cq_server *s = cmd->obj;
   if (cmd->kind == NET_CMD_SERVER_START) {
@@ -789,6 +842,10 @@ void cq__srv_cmd(cq_net_loop *l, net_cmd *cmd) {
     cq__net_complete(l, cmd, 0);
     return;
   }
+  begin_stop(s, cmd);
+}
+
+static void begin_stop(cq_server *s, net_cmd *cmd) {
   s->stopping = true;
   s->stop_cmd = cmd;
   if (s->listen_wsi) lws_set_timeout(s->listen_wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -856,9 +913,20 @@ int cq_server_port(const cq_server *s) {
 
 void cq_server_stop(cq_server *s) {
   if (!s) return;
+  if (cq__net_on_thread(s->l)) {
+    /* From a callback: the server frees itself once its connections are gone; no
+       callback of it runs after this returns. */
+    s->self_free = true;
+    memset(&s->cb, 0, sizeof s->cb);
+    if (!s->vh)
+      srv_free(s);
+    else if (!s->stopping)
+      begin_stop(s, NULL);
+    return;
+  }
   net_cmd cmd = {.kind = NET_CMD_SERVER_STOP, .obj = s};
-  (void)cq__net_exec(s->l, &cmd);
-  srv_free(s);
+  /* On a loop whose thread failed, s stays listed and goes with cq_net_loop_free. */
+  if (cq__net_exec(s->l, &cmd) == 0) srv_free(s);
 }
 
 int cq_server_ws_send(cq_server *s, uint64_t conn, const char *data, size_t len, cq_error *err) {

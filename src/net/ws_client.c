@@ -21,6 +21,7 @@ enum {
   WS_DEFAULT_QUEUE = 1024,
   WS_WRITE_BURST = 64,
   WS_RETIRE_GRACE_MS = 5000, /* the old connection of a rotation, at most this long */
+  WS_CLOSE_GRACE_MS = 1000,  /* a peer that does not answer a close is cut after this */
 };
 
 typedef struct ws_conn {
@@ -29,8 +30,9 @@ typedef struct ws_conn {
   struct ws_conn *next;
   uint64_t id;
   bool established, ended, rotation, retiring, close_req, killed, got_message;
-  bool ping_due, text_ping_due;
+  bool ping_due, text_ping_due, rx_over;
   int close_code, peer_code;
+  const char *why; /* our reason for ending it, if it was ours */
   int64_t opened_ns, last_rx_ns;
   char *rx;
   size_t rx_len, rx_cap;
@@ -55,7 +57,9 @@ struct cq_ws_client {
   uint64_t conn_seq;
   int fails;
   int64_t reconnect_at, last_ping_ns, last_text_ping_ns;
-  bool closing, registered;
+  bool closing, close_done;
+  bool given_up;  /* reconnect is off and the connection ended */
+  bool self_free; /* closed from the network thread: frees itself once closed */
   net_cmd *close_cmd;
   lws_sorted_usec_list_t tick;
   int64_t tick_us;
@@ -172,6 +176,7 @@ static void conn_ended(cq_ws_client *c, ws_conn *k, int code, const char *why) {
     c->reconnect_at = cq__net_now_ns(c->l) + (int64_t)backoff_ms(c) * CQ_NS_PER_MS;
     reconnecting = true;
   }
+  if (!reconnecting && !c->cur && !c->dial && !k->rotation) c->given_up = true;
   if (k->established && !k->retiring && !c->l->destroying && c->cb.on_close)
     c->cb.on_close(c->cb.ctx, c, code, why, reconnecting);
   if (c->l->log && !k->retiring && !c->closing)
@@ -201,6 +206,8 @@ static void conn_start(cq_ws_client *c, bool rotation) {
   ci.host = c->host;
   ci.origin = c->host;
   ci.ssl_connection = c->tls ? LCCSCF_USE_SSL : 0;
+  /* A WebSocket upgrade is an HTTP/1.1 request: never let TLS negotiate h2 for it. */
+  ci.alpn = "http/1.1";
   ci.local_protocol_name = cq__ws_protocols[0].name;
   ci.userdata = k;
   ci.pwsi = &k->wsi;
@@ -238,12 +245,16 @@ static void conn_close(ws_conn *k, int code) {
   k->close_req = true;
   k->close_code = code;
   /* A peer that never answers the close is not waited for long. */
-  lws_set_timeout(k->wsi, PENDING_TIMEOUT_USER_OK, 2);
+  lws_set_timeout(k->wsi, PENDING_TIMEOUT_USER_OK, 3);
   lws_callback_on_writable(k->wsi);
 }
 
+static void client_free(cq_ws_client *c);
+
 static void maybe_finish_close(cq_ws_client *c) {
-  if (!c->closing || c->conns || !c->close_cmd) return;
+  if (!c->closing || c->conns || c->close_done) return;
+  c->close_done = true;
+  lws_sul_cancel(&c->tick);
   net_cmd *cmd = c->close_cmd;
   c->close_cmd = NULL;
   for (cq_ws_client **pp = &c->l->clients; *pp; pp = &(*pp)->next) {
@@ -252,18 +263,24 @@ static void maybe_finish_close(cq_ws_client *c) {
       break;
     }
   }
-  c->registered = false;
-  cq__net_complete(c->l, cmd, 0);
+  /* Once the command completes, its poster frees c: nothing of c is read after. */
+  if (c->self_free)
+    client_free(c);
+  else if (cmd)
+    cq__net_complete(c->l, cmd, 0);
 }
 
 /* ---- the timer --------------------------------------------------------------------- */
 
 static void tick(lws_sorted_usec_list_t *sul) {
   cq_ws_client *c = lws_container_of(sul, cq_ws_client, tick);
-  if (c->closing) return;
+  if (c->closing) {
+    for (ws_conn *k = c->conns; k; k = k->next) conn_kill(k);
+    return;
+  }
   int64_t now = cq__net_now_ns(c->l);
   ws_conn *k = c->cur;
-  if (!k && !c->dial && now >= c->reconnect_at) conn_start(c, false);
+  if (!k && !c->dial && !c->given_up && now >= c->reconnect_at) conn_start(c, false);
   k = c->cur;
   if (k && !k->close_req && !k->killed) {
     int64_t idle = now - k->last_rx_ns;
@@ -272,6 +289,7 @@ static void tick(lws_sorted_usec_list_t *sul) {
       c->st.connected = false;
       pthread_mutex_unlock(&c->mu);
       k->peer_code = 1006;
+      k->why = "idle timeout";
       conn_kill(k);
     } else {
       int64_t ping = (int64_t)c->o.ping_interval_ms * CQ_NS_PER_MS;
@@ -331,12 +349,17 @@ static void on_established(cq_ws_client *c, ws_conn *k) {
 
 static int on_receive(struct lws *wsi, cq_ws_client *c, ws_conn *k, const char *in, size_t len) {
   k->last_rx_ns = cq__net_now_ns(c->l);
-  if (k->close_req || k->killed || k->ended) return 0;
+  /* A connection closing after a rotation still delivers what was in flight on it, so
+     the switch leaves no gap. */
+  if (k->rx_over) return -1;
+  if (k->killed || k->ended) return 0;
   if (len > c->o.max_message - k->rx_len) {
     pthread_mutex_lock(&c->mu);
     c->st.oversize++;
     pthread_mutex_unlock(&c->mu);
     k->peer_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+    k->why = "message over the cap";
+    k->rx_over = true;
     k->close_req = true;
     lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
     /* lws 4.1 may ignore the -1 while an extension drains a frame. */
@@ -454,10 +477,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
     case LWS_CALLBACK_CLIENT_CLOSED:
       if (c) {
         int code = k->peer_code ? k->peer_code : 1006;
-        conn_ended(c, k, code,
-                   k->killed && code == 1006 ? "idle timeout"
-                   : k->peer_code            ? "closed"
-                                             : "dropped");
+        conn_ended(c, k, code, k->why ? k->why : k->peer_code ? "closed by the peer" : "dropped");
       }
       return 0;
     case LWS_CALLBACK_WSI_DESTROY:
@@ -492,20 +512,27 @@ void cq__ws_service_all(cq_net_loop *l) {
   for (cq_ws_client *c = l->clients; c; c = c->next) ws_service(c);
 }
 
+static void begin_close(cq_net_loop *l, cq_ws_client *c, net_cmd *cmd);
+
 void cq__ws_cmd(cq_net_loop *l, net_cmd *cmd) {
   cq_ws_client *c = cmd->obj;
   if (cmd->kind == NET_CMD_WS_OPEN) {
     c->next = l->clients;
     l->clients = c;
-    c->registered = true;
     conn_start(c, false);
     lws_sul_schedule(l->ctx, 0, &c->tick, tick, c->tick_us);
     cq__net_complete(l, cmd, 0);
     return;
   }
+  begin_close(l, c, cmd);
+}
+
+static void begin_close(cq_net_loop *l, cq_ws_client *c, net_cmd *cmd) {
   c->closing = true;
   c->close_cmd = cmd;
-  lws_sul_cancel(&c->tick);
+  /* The timer now only cuts, after a second, connections whose peer does not answer the
+     close. */
+  lws_sul_schedule(l->ctx, 0, &c->tick, tick, WS_CLOSE_GRACE_MS * LWS_US_PER_MS);
   set_connected(c, false);
   for (ws_conn *k = c->conns; k; k = k->next) {
     if (!k->ended && k->established && c->cb.on_close && !l->destroying)
@@ -621,9 +648,19 @@ int cq_ws_send(cq_ws_client *ws, const char *data, size_t len, cq_error *err) {
 
 void cq_ws_client_close(cq_ws_client *ws) {
   if (!ws) return;
+  if (cq__net_on_thread(ws->l)) {
+    /* From a callback: nothing can be waited for here, so the client frees itself once
+       its connections are gone; no callback of it runs after this returns. */
+    ws->self_free = true;
+    ws->cb.on_open = NULL;
+    ws->cb.on_message = NULL;
+    ws->cb.on_close = NULL;
+    if (!ws->closing) begin_close(ws->l, ws, NULL);
+    return;
+  }
   net_cmd cmd = {.kind = NET_CMD_WS_CLOSE, .obj = ws};
-  (void)cq__net_exec(ws->l, &cmd);
-  client_free(ws);
+  /* On a loop whose thread failed, ws stays listed and goes with cq_net_loop_free. */
+  if (cq__net_exec(ws->l, &cmd) == 0) client_free(ws);
 }
 
 void cq_ws_client_stats(const cq_ws_client *ws, cq_ws_stats *out) {

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -49,6 +50,13 @@ static int thread_count(void) {
   while (fgets(line, sizeof line, f))
     if (strncmp(line, "Threads:", 8) == 0) n = atoi(line + 8);
   fclose(f);
+  return n;
+}
+
+static int fd_count(void) {
+  int n = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    if (fcntl(fd, F_GETFD) != -1) n++;
   return n;
 }
 
@@ -101,6 +109,7 @@ static void on_http(void *ctx, const cq_srv_request *req, cq_srv_response *resp)
     return;
   }
   if (strcmp(req->path, "/slow") == 0) resp->delay_ms = 3000;
+  if (strcmp(req->path, "/later") == 0) resp->delay_ms = 30;
   if (strcmp(req->path, "/drop") == 0) {
     resp->drop = true;
     return;
@@ -299,8 +308,8 @@ static void test_http_basic(void **state) {
   assert_int_equal(s1.requests - s0.requests, 50);
   assert_int_equal(s1.connects, 1);
 
-  /* The query reaches the server as it was sent. */
-  snprintf(url, sizeof url, "%s/q?a=%%22x%%22&b=1%%2C2&c=", f->base);
+  /* The query, with a '+' for a space that arrives as %20. */
+  snprintf(url, sizeof url, "%s/q?a=%%22x%%22&b=1%%2C2&c=&p=1+2&e=%%2B%%26%%3D&f", f->base);
   cq_http_request q = {.method = "GET", .url = url};
   assert_int_equal(cq_http_do(c, &q, &r, &err), 0);
   cq_http_response_release(&r);
@@ -308,12 +317,28 @@ static void test_http_basic(void **state) {
   char got[256];
   snprintf(got, sizeof got, "%s", f->st.last_query);
   pthread_mutex_unlock(&f->st.mu);
+  /* Sent encoded as cq_url_encode would: it arrives byte for byte. */
+  assert_string_equal(got, "a=%22x%22&b=1%2C2&c=&p=1%202&e=%2B%26%3D&f");
   char dec[64];
+  assert_non_null(cq_query_get(got, "e", dec, sizeof dec));
+  assert_string_equal(dec, "+&=");
   assert_non_null(cq_query_get(got, "a", dec, sizeof dec));
   assert_string_equal(dec, "\"x\"");
   assert_non_null(cq_query_get(got, "b", dec, sizeof dec));
   assert_string_equal(dec, "1,2");
 
+  cq_http_client_free(c);
+
+  /* Loopback never goes through a proxy (this one does not exist). */
+  cq_http_options po;
+  cq_http_options_default(&po);
+  po.proxy = "http://127.0.0.1:9";
+  assert_int_equal(cq_http_client_new(&po, &c, &err), 0);
+  snprintf(url, sizeof url, "%s/ping", f->base);
+  cq_http_request pg = {.method = "GET", .url = url};
+  assert_int_equal(cq_http_do(c, &pg, &r, &err), 0);
+  assert_int_equal(r.status, 200);
+  cq_http_response_release(&r);
   cq_http_client_free(c);
   fx_free(f);
 }
@@ -366,6 +391,23 @@ static void test_http_retries(void **state) {
   assert_int_equal(atomic_load(&f->st.http_n) - before, 1);
   cq_http_response_release(&r);
   atomic_store(&f->st.flaky, 0);
+
+  /* Nobody listening: a transport error, retried, then CQ_ENET. */
+  int port = cq_server_port(f->st.srv);
+  cq_server_stop(f->st.srv);
+  f->st.srv = NULL;
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/ping?signature=abc", port);
+  cq_http_request gone = {.method = "GET", .url = url, .idempotent = true};
+  assert_int_equal(cq_http_do(c, &gone, &r, &err), CQ_ENET);
+  assert_null(strstr(err.msg, "signature")); /* messages leave the query out */
+  assert_non_null(strstr(err.msg, "/ping"));
+  assert_int_equal(r.attempts, 4);
+  assert_int_equal(r.status, 0);
+  cq_http_response_release(&r);
+  /* A URL curl cannot use. */
+  cq_http_request bad = {.method = "GET", .url = "nope://x"};
+  assert_int_equal(cq_http_do(c, &bad, &r, &err), CQ_EINVAL);
+  cq_http_response_release(&r);
   cq_http_client_free(c);
   fx_free(f);
 }
@@ -384,6 +426,13 @@ static void test_http_faults(void **state) {
   cq_http_request s = {.method = "GET", .url = url};
   assert_int_equal(cq_http_do(c, &s, &r, &err), CQ_ETIMEOUT);
   assert_int_equal(r.attempts, 1);
+  cq_http_response_release(&r);
+
+  /* A delayed answer within the timeout arrives. */
+  snprintf(url, sizeof url, "%s/later", f->base);
+  cq_http_request lt = {.method = "GET", .url = url};
+  assert_int_equal(cq_http_do(c, &lt, &r, &err), 0);
+  assert_int_equal(r.status, 200);
   cq_http_response_release(&r);
 
   /* A connection closed with no answer. */
@@ -429,6 +478,7 @@ typedef struct ws_state {
   atomic_long next_seq; /* pushes: the next sequence number expected */
   atomic_long max_seq;  /* rotation: the highest seen */
   atomic_long gaps;
+  atomic_long closed_self;
   bool subscribe;
 } ws_state;
 
@@ -441,10 +491,12 @@ static void ws_on_open(void *ctx, cq_ws_client *ws, bool reconnect) {
 
 static void ws_on_message(void *ctx, cq_ws_client *ws, const char *data, size_t len, bool bin) {
   ws_state *w = ctx;
-  (void)ws;
   (void)bin;
   atomic_fetch_add(&w->msgs, 1);
-  if (len > 5 && memcmp(data, "echo ", 5) == 0) {
+  if (len == 8 && memcmp(data, "close-me", 8) == 0) {
+    cq_ws_client_close(ws); /* from the network thread: it frees itself */
+    atomic_store(&w->closed_self, 1);
+  } else if (len > 5 && memcmp(data, "echo ", 5) == 0) {
     atomic_fetch_add(&w->echo_ok, 1);
   } else if (len > 4 && memcmp(data, "seq ", 4) == 0) {
     long n = atol(data + 4);
@@ -525,8 +577,47 @@ static void test_ws_echo_and_push(void **state) {
   assert_int_equal(atomic_load(&w2.opens), 0);
   cq_ws_client_close(ws2);
 
+  /* wss:// against a plain server: the TLS handshake fails, the client keeps trying, and
+     closes cleanly. */
+  ws_state w4 = {0};
+  cq_ws_options o4;
+  cq_ws_options_default(&o4);
+  char wss[128];
+  snprintf(wss, sizeof wss, "wss://127.0.0.1:%d/ws", cq_server_port(f->st.srv));
+  o4.url = wss;
+  o4.reconnect_min_ms = 10;
+  o4.reconnect_max_ms = 20;
+  cq_ws_callbacks cb4 = {.ctx = &w4, .on_open = ws_on_open};
+  cq_ws_client *ws4 = NULL;
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws4, NULL), 0);
+  sleep_ms(100);
+  assert_int_equal(atomic_load(&w4.opens), 0);
+  cq_ws_client_close(ws4);
+
+  /* URLs that are not WebSocket URLs. */
+  cq_error e5 = {0};
+  cq_ws_client *ws5 = NULL;
+  o4.url = "http://127.0.0.1/ws";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  o4.url = "ws://:80/x";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  o4.url = "ws://h:99999/x";
+  assert_int_equal(cq_ws_client_open(f->loop, &o4, &cb4, &ws5, &e5), CQ_EINVAL);
+  assert_null(ws5);
+
   cq_ws_client_close(ws);
   assert_int_equal(wait_at_least(&f->st.closes, 1), 1);
+
+  /* A client closed from its own callback. */
+  ws_state w3 = {0};
+  long opens = atomic_load(&f->st.opens);
+  (void)ws_open(f, &w3, "/ws", NULL);
+  assert_true(wait_at_least(&f->st.opens, opens + 1) >= opens + 1);
+  uint64_t c3 = (uint64_t)atomic_load(&f->st.last_conn);
+  long closes = atomic_load(&f->st.closes);
+  assert_int_equal(cq_server_ws_send(f->st.srv, c3, "close-me", 8, NULL), 0);
+  assert_int_equal(wait_at_least(&w3.closed_self, 1), 1);
+  assert_true(wait_at_least(&f->st.closes, closes + 1) >= closes + 1);
   fx_free(f);
 }
 
@@ -588,8 +679,41 @@ static void test_ws_drop_and_stall(void **state) {
   assert_true(st.reconnects >= 2);
   assert_true(st.pings_sent >= 1);
 
+  uint64_t main_conn = (uint64_t)atomic_load(&f->st.last_conn);
+
+  /* With reconnect off, a drop ends the client's connection for good. */
+  ws_state w2 = {0};
+  cq_ws_options o2;
+  cq_ws_options_default(&o2);
+  o2.reconnect = false;
+  long opens = atomic_load(&f->st.opens);
+  cq_ws_client *ws2 = ws_open(f, &w2, "/ws", &o2);
+  assert_true(wait_at_least(&f->st.opens, opens + 1) >= opens + 1);
+  assert_true(wait_at_least(&w2.opens, 1) >= 1);
+  uint64_t c2 = (uint64_t)atomic_load(&f->st.last_conn);
+  assert_int_equal(cq_server_ws_end(f->st.srv, c2, CQ_WS_END_DROP, 0, NULL), 0);
+  assert_int_equal(wait_at_least(&w2.closes, 1), 1);
+  sleep_ms(100);
+  assert_int_equal(atomic_load(&w2.opens), 1);
+  cq_ws_stats st2;
+  cq_ws_client_stats(ws2, &st2);
+  assert_false(st2.connected);
+  assert_int_equal(cq_ws_send(ws2, "x", 1, NULL), CQ_ESTATE);
+  cq_ws_client_close(ws2);
+
+  /* Closing a client whose server stalls: the unanswered close is cut short. */
+  ws_state w3 = {0};
+  opens = atomic_load(&f->st.opens);
+  cq_ws_client *ws3 = ws_open(f, &w3, "/ws", NULL);
+  assert_true(wait_at_least(&f->st.opens, opens + 1) >= opens + 1);
+  assert_true(wait_at_least(&w3.opens, 1) >= 1);
+  uint64_t c3 = (uint64_t)atomic_load(&f->st.last_conn);
+  assert_int_equal(cq_server_ws_end(f->st.srv, c3, CQ_WS_END_STALL, 0, NULL), 0);
+  sleep_ms(20);
+  cq_ws_client_close(ws3);
+
   /* A close frame with a code. */
-  conn = (uint64_t)atomic_load(&f->st.last_conn);
+  conn = main_conn;
   long closes = atomic_load(&w.closes);
   assert_int_equal(cq_server_ws_end(f->st.srv, conn, CQ_WS_END_CLOSE, 4001, NULL), 0);
   assert_true(wait_at_least(&w.closes, closes + 1) >= closes + 1);
@@ -654,8 +778,9 @@ static void test_ws_rotation_and_text_ping(void **state) {
   fx_free(f);
 }
 
-/* A reader that never reads: a raw socket that upgrades and then sits. */
-static int raw_ws_connect(int port) {
+/* A raw socket that asks for a WebSocket upgrade on path; the server's answer head is
+ * copied to head. */
+static int raw_ws_connect(int port, const char *path, char *head, size_t n) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   assert_true(fd >= 0);
   int small = 4096;
@@ -667,16 +792,15 @@ static int raw_ws_connect(int port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
   char req[512];
-  int n = snprintf(req, sizeof req,
-                   "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+  int k = snprintf(req, sizeof req,
+                   "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                   "Sec-WebSocket-Version: 13\r\n\r\n");
-  assert_int_equal(write(fd, req, (size_t)n), n);
-  char buf[1024];
-  ssize_t got = read(fd, buf, sizeof buf - 1);
+                   "Sec-WebSocket-Version: 13\r\n\r\n",
+                   path);
+  assert_int_equal(write(fd, req, (size_t)k), k);
+  ssize_t got = read(fd, head, n - 1);
   assert_true(got > 12);
-  buf[got] = '\0';
-  assert_non_null(strstr(buf, " 101 "));
+  head[got] = '\0';
   return fd;
 }
 
@@ -684,7 +808,14 @@ static void test_ws_slow_reader(void **state) {
   (void)state;
   cq_server_options so = {.conn_queue_max = 200};
   fixture *f = fx_new(&so);
-  int fd = raw_ws_connect(cq_server_port(f->st.srv));
+  char head[1024];
+  /* A refused upgrade is answered with the status on_ws_open gave. */
+  int fd = raw_ws_connect(cq_server_port(f->st.srv), "/refuse", head, sizeof head);
+  assert_non_null(strstr(head, " 403"));
+  close(fd);
+  /* A reader that never reads: it upgrades and then sits. */
+  fd = raw_ws_connect(cq_server_port(f->st.srv), "/slow", head, sizeof head);
+  assert_non_null(strstr(head, " 101 "));
   assert_true(wait_at_least(&f->st.opens, 1) >= 1);
   uint64_t conn = (uint64_t)atomic_load(&f->st.last_conn);
   char *m = malloc(1024);
@@ -706,6 +837,11 @@ static void test_ws_slow_reader(void **state) {
 static void test_start_stop(void **state) {
   (void)state;
   int threads = thread_count();
+  /* A first loop and client set up what stays for the process (curl's and OpenSSL's
+     one-time state) before descriptors are counted. */
+  fixture *f0 = fx_new(NULL);
+  fx_free(f0);
+  int fds = fd_count();
   for (int round = 0; round < 10; round++) {
     fixture *f = fx_new(NULL);
     int port = cq_server_port(f->st.srv);
@@ -721,12 +857,24 @@ static void test_start_stop(void **state) {
     cq_http_response_release(&r);
     cq_http_client_free(c);
     if (round % 2) cq_ws_client_close(ws); /* else the loop closes it */
-    cq_server_stop(f->st.srv);
-    assert_true(port_closed(port));
+    if (round % 3) {
+      cq_server_stop(f->st.srv);
+      assert_true(port_closed(port));
+    } else {
+      /* Left to the loop: freeing it closes the server. */
+      cq_net_loop_free(f->loop);
+      f->loop = NULL;
+      assert_true(port_closed(port));
+      srv_state *st = &f->st;
+      pthread_mutex_destroy(&st->mu);
+      free(f);
+      continue;
+    }
     f->st.srv = NULL;
     fx_free(f);
   }
   assert_int_equal(thread_count(), threads);
+  assert_int_equal(fd_count(), fds);
 }
 
 int main(void) {
