@@ -1,7 +1,8 @@
 /* cquant demo: the main job until the server exists. Imports every candle file of a folder
  * into the store, then checks quality, resamples and builds a feature set over each series,
- * and lists coverage; then the research job: synthetic markets when the store holds none,
- * every built-in strategy backtested, and an index of the HTML reports. */
+ * and lists coverage; then the venue loop (a venue simulator in this process, two years of
+ * candles backfilled from it through the Binance adapter), and the research job: every
+ * built-in strategy backtested, an index of the HTML reports, a search and a walk-forward. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -10,21 +11,28 @@
 
 #include "cmd_backtest.h"
 #include "cmd_data.h"
+#include "cquant/net.h"
 #include "cquant/strategy.h"
+#include "cquant/vsim.h"
 
 const char cmd_demo_usage[] =
     "usage: cquant demo [--data DIR] [--features SET.yaml] [--reports DIR] [--store URI]\n"
+    "                   [--venue binance]\n"
     "\n"
     "Runs the market-data loop on the candle files of DIR (make run passes the shared data\n"
     "folder if present, else the bundled samples): import into the store, check quality,\n"
     "resample each series to 1h and 1d, build the feature set (when given) over each series,\n"
     "and list coverage.\n"
-    "Then the research job: when the store holds no synthetic candles, two years of 1h\n"
-    "candles for SYN/USDT and SYB/USDT (venue synth, seeded); every built-in strategy\n"
-    "backtested on SYN/USDT, sma_cross also vectorized and on both symbols; an HTML report\n"
-    "per run and an index page in the reports folder (default ./var/reports); then sma_cross\n"
-    "searched by TPE (200 trials, stored) and walked forward (180-day in-sample, 60-day\n"
-    "out-of-sample windows), each with its report in the same folder.\n"
+    "Then the venue loop, offline: a venue simulator started in this process on loopback\n"
+    "(Binance's REST dialect over a seeded synthetic market), and two years of 1h candles for\n"
+    "BTC/USDT and ETH/USDT backfilled from it through the Binance adapter into the store\n"
+    "(resumable: a second demo asks only for the newest bars). With --venue binance the\n"
+    "backfill asks the real exchange instead (needs the network).\n"
+    "Then the research job: every built-in strategy backtested on BTC/USDT, sma_cross also\n"
+    "vectorized and on both symbols; an HTML report per run and an index page in the reports\n"
+    "folder (default ./var/reports); then sma_cross searched by TPE (200 trials, stored) and\n"
+    "walked forward (180-day in-sample, 60-day out-of-sample windows), each with its report\n"
+    "in the same folder.\n"
     "File names say what they hold: <venue>_<BASE>_<QUOTE>-<tf>[.anything].csv, for example\n"
     "binance_BTC_USDT-5m.csv.\n";
 
@@ -73,22 +81,27 @@ static int run(cli_ctx *ctx, char **argv, int argc) {
 }
 
 static int market_data(cli_ctx *ctx, const char *dir, char *store_arg, const char *features);
-static int research(cli_ctx *ctx, char *store_arg, const char *reports);
+static int research(cli_ctx *ctx, char *store_arg, const char *reports, const char *venue);
 
 int cmd_demo(cli_ctx *ctx, int argc, char **argv) {
   const char *cmd = "demo";
-  const char *dir = NULL, *store = NULL, *features = NULL, *reports = NULL;
+  const char *dir = NULL, *store = NULL, *features = NULL, *reports = NULL, *venue = NULL;
   const cli_opt opts[] = {{"--data", NULL, CLI_STR, &dir},
                           {"--store", NULL, CLI_STR, &store},
                           {"--features", NULL, CLI_STR, &features},
-                          {"--reports", NULL, CLI_STR, &reports}};
+                          {"--reports", NULL, CLI_STR, &reports},
+                          {"--venue", NULL, CLI_STR, &venue}};
   const char *pos[1];
   int npos, rc;
-  if ((rc = cli_parse(ctx, cmd, argc, argv, opts, 4, pos, 0, &npos))) return rc;
+  if ((rc = cli_parse(ctx, cmd, argc, argv, opts, 5, pos, 0, &npos))) return rc;
+  if (venue && strcmp(venue, "binance")) {
+    fprintf(ctx->err, "cquant demo: --venue: only binance is supported, got \"%s\"\n", venue);
+    return CLI_USAGE;
+  }
   char store_arg[1024];
   snprintf(store_arg, sizeof store_arg, "%s", cli_store_uri(ctx, store));
   if (dir && (rc = market_data(ctx, dir, store_arg, features))) return rc;
-  return research(ctx, store_arg, reports ? reports : "var/reports");
+  return research(ctx, store_arg, reports ? reports : "var/reports", venue);
 }
 
 static int market_data(cli_ctx *ctx, const char *dir, char *store_arg, const char *features) {
@@ -145,16 +158,42 @@ static int market_data(cli_ctx *ctx, const char *dir, char *store_arg, const cha
 
 /* ---- the research job ----------------------------------------------------------------- */
 
-static const struct {
-  const char *symbol, *seed, *price, *vol;
-} synth_series[] = {{"SYN/USDT", "1", "30000", "0.6"}, {"SYB/USDT", "2", "2000", "0.8"}};
+/* The demo's market: two symbols, two years of 1h candles, stored as binance-sim when they
+ * come from the simulator (never mixed with real binance candles) and binance when real. */
+#define DEMO_SIM_VENUE "binance-sim"
+#define DEMO_SYMBOL "BTC/USDT"
+#define DEMO_SYMBOLS "BTC/USDT,ETH/USDT"
 
-static bool has_series(cq_series_info *info, size_t n, const char *venue, const char *symbol) {
-  for (size_t i = 0; i < n; i++)
-    if (!strcmp(info[i].key.venue, venue) && !strcmp(info[i].key.symbol, symbol) &&
-        info[i].rows > 0)
-      return true;
-  return false;
+/* Backfills the demo's candles through the Binance adapter: from a venue simulator started
+ * here on loopback (real: false), or from the exchange itself. */
+static int fetch_market(cli_ctx *ctx, char *store_arg, bool real) {
+  cq_net_loop *loop = NULL;
+  cq_vsim *sim = NULL;
+  char url[256] = "";
+  cq_error e;
+  cq_error_clear(&e);
+  if (!real) {
+    cq_vsim_options o;
+    cq_vsim_options_default(&o);
+    o.market = "synthetic:1";
+    o.log = ctx->log;
+    if (cq_net_loop_new(ctx->log, &loop, &e) || cq_vsim_new(&o, &sim, &e) ||
+        cq_vsim_start(sim, loop, NULL, 0, &e)) {
+      cli_report_error(ctx, "demo", &e);
+      cq_vsim_free(sim);
+      cq_net_loop_free(loop);
+      return CLI_FAIL;
+    }
+    snprintf(url, sizeof url, "%s", cq_vsim_rest_url(sim));
+    fprintf(ctx->out, "\nvenue simulator: Binance dialect, synthetic market, at %s\n", url);
+  }
+  char *argv[] = {"--venue", "binance", "--symbol", DEMO_SYMBOLS, "--tf", "1h",   "--since",
+                  "2y",      "--store", store_arg,  "--rest-url", url,    "--as", DEMO_SIM_VENUE};
+  int argc = (int)(sizeof argv / sizeof argv[0]) - (real ? 4 : 0);
+  int rc = run_cmd(ctx, "backfill", cmd_backfill, argv, argc);
+  cq_vsim_free(sim);
+  cq_net_loop_free(loop);
+  return rc;
 }
 
 static int mkdirs(const char *path) {
@@ -202,7 +241,7 @@ typedef struct demo_run {
   char title[96], html[160], json[1024];
 } demo_run;
 
-static int backtest(cli_ctx *ctx, char *store_arg, const char *reports, demo_run *r,
+static int backtest(cli_ctx *ctx, char *store_arg, const char *reports, demo_run *r, char *venue,
                     const char *strategy, const char *symbols, const char *engine,
                     const char *name) {
   char html[1024], json[1024];
@@ -211,17 +250,11 @@ static int backtest(cli_ctx *ctx, char *store_arg, const char *reports, demo_run
   snprintf(html, sizeof html, "%s/%s.html", reports, name);
   snprintf(json, sizeof json, "%s/%s.json", reports, name);
   snprintf(r->json, sizeof r->json, "%s", json);
-  char *argv[] = {"--strategy", (char *)strategy,
-                  "--venue",    "synth",
-                  "--symbol",   (char *)symbols,
-                  "--tf",       "1h",
-                  "--fee",      "0.001",
-                  "--slippage", "bps:2",
-                  "--engine",   (char *)engine,
-                  "--report",   html,
-                  "--output",   json,
-                  "--store",    store_arg,
-                  "--quiet"};
+  char *argv[] = {
+      "--strategy",    (char *)strategy, "--venue",  venue,   "--from",   "2y",         "--symbol",
+      (char *)symbols, "--tf",           "1h",       "--fee", "0.001",    "--slippage", "bps:2",
+      "--engine",      (char *)engine,   "--report", html,    "--output", json,         "--store",
+      store_arg,       "--quiet"};
   return run_cmd(ctx, "backtest", cmd_backtest, argv, (int)(sizeof argv / sizeof argv[0]));
 }
 
@@ -260,16 +293,16 @@ static int write_index(cli_ctx *ctx, const char *reports, demo_run *runs, int n)
   return rc;
 }
 
-/* sma_cross searched by TPE on SYN/USDT, then walked forward: two more reports. */
-static int search(cli_ctx *ctx, char *store_arg, const char *reports) {
+/* sma_cross searched by TPE on BTC/USDT, then walked forward: two more reports. */
+static int search(cli_ctx *ctx, char *store_arg, const char *reports, char *venue) {
   char opt[1024], wf[1024];
   snprintf(opt, sizeof opt, "%s/optimize-sma_cross.html", reports);
   snprintf(wf, sizeof wf, "%s/walkforward-sma_cross.html", reports);
-  char *common[] = {"--strategy",     "sma_cross",    "--venue",     "synth",       "--symbol",
-                    "SYN/USDT",       "--tf",         "1h",          "--fee",       "0.001",
-                    "--slippage",     "bps:2",        "--param",     "fast=5:50:5", "--param",
-                    "slow=20:200:10", "--constraint", "fast < slow", "--store",     store_arg,
-                    "--quiet"};
+  char *common[] = {"--from",      "2y",       "--strategy",     "sma_cross",    "--venue",
+                    venue,         "--symbol", DEMO_SYMBOL,      "--tf",         "1h",
+                    "--fee",       "0.001",    "--slippage",     "bps:2",        "--param",
+                    "fast=5:50:5", "--param",  "slow=20:200:10", "--constraint", "fast < slow",
+                    "--store",     store_arg,  "--quiet"};
   enum { NC = sizeof common / sizeof common[0] };
   char *argv[NC + 10];
   memcpy(argv, common, sizeof common);
@@ -286,47 +319,10 @@ static int search(cli_ctx *ctx, char *store_arg, const char *reports) {
   return run_cmd(ctx, "walkforward", cmd_walkforward, argv, NC + 9);
 }
 
-static int research(cli_ctx *ctx, char *store_arg, const char *reports) {
-  cq_store *st;
-  int rc;
-  if ((rc = data_open_store(ctx, "demo", store_arg, &st))) return rc;
-  cq_series_info *info = NULL;
-  size_t n = 0;
-  cq_error e;
-  if (cq_store_list_series(st, &info, &n, &e)) {
-    cli_report_error(ctx, "demo", &e);
-    cq_store_close(st);
-    return CLI_FAIL;
-  }
-  bool have[2];
-  for (int i = 0; i < 2; i++) have[i] = has_series(info, n, "synth", synth_series[i].symbol);
-  free(info);
-  cq_store_close(st);
-  for (int i = 0; i < 2 && rc == CLI_OK; i++) {
-    if (have[i]) continue;
-    /* two years of 1h candles: 2 x 365 x 24 */
-    char *argv[] = {"synth",
-                    "--symbol",
-                    (char *)synth_series[i].symbol,
-                    "--tf",
-                    "1h",
-                    "--bars",
-                    "17520",
-                    "--seed",
-                    (char *)synth_series[i].seed,
-                    "--price",
-                    (char *)synth_series[i].price,
-                    "--vol",
-                    (char *)synth_series[i].vol,
-                    "--venue",
-                    "synth",
-                    "--start",
-                    "2023-01-01",
-                    "--store",
-                    store_arg};
-    rc = run(ctx, argv, (int)(sizeof argv / sizeof argv[0]));
-  }
+static int research(cli_ctx *ctx, char *store_arg, const char *reports, const char *venue) {
+  int rc = fetch_market(ctx, store_arg, venue != NULL);
   if (rc) return rc;
+  char *mv = venue ? "binance" : DEMO_SIM_VENUE; /* the venue the candles are stored as */
   if (mkdirs(reports)) {
     fprintf(ctx->err, "cquant demo: cannot create the reports folder %s\n", reports);
     return CLI_FAIL;
@@ -335,15 +331,15 @@ static int research(cli_ctx *ctx, char *store_arg, const char *reports) {
   int nruns = 0;
   for (size_t i = 0; cq_strategy_at(i) && rc == CLI_OK && nruns < DEMO_RUNS - 2; i++) {
     const char *name = cq_strategy_at(i)->name;
-    rc = backtest(ctx, store_arg, reports, &runs[nruns++], name, "SYN/USDT", "event", name);
+    rc = backtest(ctx, store_arg, reports, &runs[nruns++], mv, name, DEMO_SYMBOL, "event", name);
   }
   if (rc == CLI_OK)
-    rc = backtest(ctx, store_arg, reports, &runs[nruns++], "sma_cross", "SYN/USDT", "vector",
+    rc = backtest(ctx, store_arg, reports, &runs[nruns++], mv, "sma_cross", DEMO_SYMBOL, "vector",
                   "sma_cross-vector");
   if (rc == CLI_OK)
-    rc = backtest(ctx, store_arg, reports, &runs[nruns++], "sma_cross", "SYN/USDT,SYB/USDT",
-                  "event", "sma_cross-portfolio");
+    rc = backtest(ctx, store_arg, reports, &runs[nruns++], mv, "sma_cross", DEMO_SYMBOLS, "event",
+                  "sma_cross-portfolio");
   if (rc) return rc;
   if ((rc = write_index(ctx, reports, runs, nruns))) return rc;
-  return search(ctx, store_arg, reports);
+  return search(ctx, store_arg, reports, mv);
 }

@@ -13,7 +13,8 @@ const char cmd_venue_sim_usage[] =
     "A local exchange that speaks Binance spot's REST and WebSocket API on loopback, backed by\n"
     "a simulated exchange (accounts, orders, balances, a book of synthetic liquidity plus your\n"
     "orders) and a seeded synthetic market whose history is the same on every run. Prints\n"
-    "the REST and WebSocket base URLs, then serves until SIGINT or SIGTERM.\n"
+    "the REST and WebSocket base URLs to point an adapter at (REST under /api/v3, streams\n"
+    "under /ws and /stream), then serves until SIGINT or SIGTERM.\n"
     "docs/venue-sim.md lists the endpoints, streams, limits and faults.\n"
     "\n"
     "  --dialect D        the API spoken: binance (default)\n"
@@ -21,13 +22,15 @@ const char cmd_venue_sim_usage[] =
     "  --port N           port (default 0: the kernel picks one; the URL printed says which)\n"
     "  --market M         synthetic:SEED (default synthetic:1), or\n"
     "                     replay:STORE?venue=V&symbol=S&tf=TF: a stored candle series, from\n"
-    "                     its first candle, at --speed times the wall clock\n"
+    "                     its first candle, at --speed times the wall clock; or\n"
+    "                     replay:STORE?venue=V&symbol=S&trades=1: stored trades\n"
     "  --symbols LIST     unified symbols, comma-separated (default BTC/USDT,ETH/USDT)\n"
     "  --accounts FILE    accounts as YAML: api_key, api_secret, balances (see the docs)\n"
     "  --account A        an account inline, KEY:SECRET:ASSET=AMOUNT,... (repeatable)\n"
     "  --gap FROM..TO     a venue maintenance window with no candles nor trades (ISO times or\n"
     "                     epoch ms; repeatable)\n"
-    "  --speed X          replay time compression (synthetic markets run on the wall clock)\n"
+    "  --speed X          market time runs X times the wall clock (default 1); a synthetic\n"
+    "                     market starts at now, a replay at its first candle\n"
     "  --interval MS      the market thread's step for the streams (default 100)\n"
     "  --weight-limit N   request weight per minute (default 6000)\n"
     "  --orders-10s N     orders per 10 seconds (default 100)\n"
@@ -35,6 +38,8 @@ const char cmd_venue_sim_usage[] =
     "  --maker-fee R      maker fee rate (default 0.001)\n"
     "  --taker-fee R      taker fee rate (default 0.001)\n"
     "  --latency MS       added to every response\n"
+    "  --ws-lifetime MS   WebSocket connections are closed at this age (default 86400000:\n"
+    "                     24 hours, as Binance)\n"
     "  --fault F          a fault armed at start (repeatable): latency:MS, ws_drop:N,\n"
     "                     ws_stall:N, 429:N, ban:MS, 5xx:N[:PATH], lose_order:N,\n"
     "                     depth_drop:N, depth_dup:N, depth_reorder:N, time_offset:MS\n"
@@ -79,23 +84,33 @@ static int parse_account(cli_ctx *ctx, char *v, cq_vsim_account *a) {
 int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
   const char *dialect = "binance", *host = "127.0.0.1", *market = "synthetic:1", *symbols = NULL,
              *accounts = NULL, *faults = NULL;
-  size_t port = 0, interval = 0, weight = 0, orders10 = 0, ban = 0, latency = 0;
+  size_t port = 0, interval = 0, weight = 0, orders10 = 0, ban = 0, latency = 0, lifetime = 0;
   double speed = 1.0, maker = 0, taker = 0;
   cli_list gaps = {0}, accs = {0}, fl = {0};
   const cli_opt opts[] = {
-      {"--dialect", NULL, CLI_STR, &dialect},   {"--host", NULL, CLI_STR, &host},
-      {"--port", NULL, CLI_SIZE, &port},        {"--market", NULL, CLI_STR, &market},
-      {"--symbols", NULL, CLI_STR, &symbols},   {"--accounts", NULL, CLI_STR, &accounts},
-      {"--account", NULL, CLI_LIST, &accs},     {"--gap", NULL, CLI_LIST, &gaps},
-      {"--speed", NULL, CLI_DOUBLE, &speed},    {"--interval", NULL, CLI_SIZE, &interval},
-      {"--weight-limit", NULL, CLI_SIZE, &weight}, {"--orders-10s", NULL, CLI_SIZE, &orders10},
-      {"--ban-ms", NULL, CLI_SIZE, &ban},       {"--maker-fee", NULL, CLI_DOUBLE, &maker},
-      {"--taker-fee", NULL, CLI_DOUBLE, &taker}, {"--latency", NULL, CLI_SIZE, &latency},
-      {"--fault", NULL, CLI_LIST, &fl},         {"--faults", NULL, CLI_STR, &faults},
+      {"--dialect", NULL, CLI_STR, &dialect},
+      {"--host", NULL, CLI_STR, &host},
+      {"--port", NULL, CLI_SIZE, &port},
+      {"--market", NULL, CLI_STR, &market},
+      {"--symbols", NULL, CLI_STR, &symbols},
+      {"--accounts", NULL, CLI_STR, &accounts},
+      {"--account", NULL, CLI_LIST, &accs},
+      {"--gap", NULL, CLI_LIST, &gaps},
+      {"--speed", NULL, CLI_DOUBLE, &speed},
+      {"--interval", NULL, CLI_SIZE, &interval},
+      {"--weight-limit", NULL, CLI_SIZE, &weight},
+      {"--orders-10s", NULL, CLI_SIZE, &orders10},
+      {"--ban-ms", NULL, CLI_SIZE, &ban},
+      {"--maker-fee", NULL, CLI_DOUBLE, &maker},
+      {"--taker-fee", NULL, CLI_DOUBLE, &taker},
+      {"--latency", NULL, CLI_SIZE, &latency},
+      {"--fault", NULL, CLI_LIST, &fl},
+      {"--ws-lifetime", NULL, CLI_SIZE, &lifetime},
+      {"--faults", NULL, CLI_STR, &faults},
   };
   int npos = 0;
-  int rc = cli_parse(ctx, "venue-sim", argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0,
-                     &npos);
+  int rc =
+      cli_parse(ctx, "venue-sim", argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0, &npos);
   if (rc) return rc;
   if (port > 65535) {
     fprintf(ctx->err, "cquant venue-sim: --port: 0..65535\n");
@@ -115,6 +130,7 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
   o.maker_fee = maker;
   o.taker_fee = taker;
   o.log = ctx->log;
+  o.ws_lifetime_ms = (int64_t)lifetime;
   for (int i = 0; i < gaps.n; i++)
     if ((rc = parse_gap(ctx, gaps.v[i], &o))) return rc;
   cq_vsim_symbol syms[VSIM_MAX_SYMBOLS];
@@ -154,9 +170,11 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
       rc = CLI_USAGE;
       goto out;
     }
-  if (latency) fs[nf++] = (cq_vsim_fault_spec){.kind = CQ_VSIM_FAULT_LATENCY,
-                                               .ms = (int64_t)(latency > 60000 ? 60000 : latency),
-                                               .after_requests = -1, .at_ms = -1};
+  if (latency)
+    fs[nf++] = (cq_vsim_fault_spec){.kind = CQ_VSIM_FAULT_LATENCY,
+                                    .ms = (int64_t)(latency > 60000 ? 60000 : latency),
+                                    .after_requests = -1,
+                                    .at_ms = -1};
   o.faults = fs;
   o.nfaults = nf;
 
@@ -179,8 +197,8 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
     fprintf(ctx->out, "{\"dialect\":\"%s\",\"rest\":\"%s\",\"ws\":\"%s\",\"port\":%d}\n", dialect,
             cq_vsim_rest_url(sim), cq_vsim_ws_url(sim), cq_vsim_port(sim));
   else
-    fprintf(ctx->out, "venue-sim (%s, %s) listening\nrest: %s/api/v3\nws:   %s/ws\n", dialect,
-            market, cq_vsim_rest_url(sim), cq_vsim_ws_url(sim));
+    fprintf(ctx->out, "venue-sim (%s, %s) listening\nrest: %s\nws:   %s\n", dialect, market,
+            cq_vsim_rest_url(sim), cq_vsim_ws_url(sim));
   fflush(ctx->out);
   int sig = 0;
   sigwait(&set, &sig);

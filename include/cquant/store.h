@@ -47,6 +47,13 @@ typedef struct cq_series_info {
   uint64_t gaps;    /* runs of consecutive missing bars */
 } cq_series_info;
 
+/* A stretch of a series the venue itself has no candles for (maintenance, a listing gap):
+ * open times from <= t < to. Recorded by a backfill so it is not asked for again. */
+typedef struct cq_gap {
+  cq_time from, to;
+  cq_time recorded_at;
+} cq_gap;
+
 /* --- feature frames ----------------------------------------------------------------------
  * The stored result of building a feature set over one candle series: a time column and one
  * value column per feature, in the set's order. Keyed by (set, version, series): building a
@@ -202,6 +209,12 @@ typedef struct cq_store_ops {
   int (*get_trades)(cq_store *s, const char *venue, const char *symbol, cq_time from, cq_time to,
                     cq_trades *out, cq_error *err);
   const char *(*layout)(const cq_store *s);
+  /* venue gaps and series bounds (backfill) */
+  int (*put_gaps)(cq_store *s, const cq_series_key *key, const cq_gap *g, size_t n, cq_error *err);
+  int (*get_gaps)(cq_store *s, const cq_series_key *key, cq_time from, cq_time to, cq_gap **out,
+                  size_t *n, cq_error *err);
+  int (*series_bounds)(cq_store *s, const cq_series_key *key, cq_time from, cq_time to,
+                       cq_time *first, cq_time *last, cq_error *err);
   /* feature frames, values as little-endian blobs (see store.c) */
   int (*put_features)(cq_store *s, const cq_feature_frame *f, cq_error *err);
   int (*get_features)(cq_store *s, const char *set, const char *version, const cq_series_key *key,
@@ -267,6 +280,18 @@ CQ_NODISCARD int cq_store_get_candles(cq_store *s, const cq_series_key *key, cq_
 /* Coverage of every series, sorted by venue, symbol, timeframe. *out is allocated with
  * malloc; the caller frees it. */
 CQ_NODISCARD int cq_store_list_series(cq_store *s, cq_series_info **out, size_t *n, cq_error *err);
+
+/* Open times of the first and last stored candles with from <= open_time < to; CQ_ENOTFOUND
+ * when there is none (no message set: an empty range is not a failure to report). */
+CQ_NODISCARD int cq_store_series_bounds(cq_store *s, const cq_series_key *key, cq_time from,
+                                        cq_time to, cq_time *first, cq_time *last, cq_error *err);
+/* Records gaps of a series (upsert on the gap's start: a later record of the same start keeps
+ * the longer end). Each must have from < to, both aligned to the timeframe (CQ_EINVAL). */
+CQ_NODISCARD int cq_store_put_gaps(cq_store *s, const cq_series_key *key, const cq_gap *g,
+                                   size_t n, cq_error *err);
+/* The recorded gaps overlapping [from, to), by start. *out is malloc'd; caller frees. */
+CQ_NODISCARD int cq_store_get_gaps(cq_store *s, const cq_series_key *key, cq_time from, cq_time to,
+                                   cq_gap **out, size_t *n, cq_error *err);
 
 /* Trades are unique on (venue, symbol, venue trade id). */
 CQ_NODISCARD int cq_store_put_trades(cq_store *s, const char *venue, const char *symbol,

@@ -69,10 +69,10 @@ const char *cq_vsim_fault_name(cq_vsim_fault_kind k);
 
 typedef struct cq_vsim_fault_spec {
   cq_vsim_fault_kind kind;
-  int64_t n;      /* count: requests, messages, updates, orders */
-  int64_t ms;     /* LATENCY, BAN, TIME_OFFSET */
-  int status;     /* 5XX: 0 means 503 */
-  char path[64];  /* 5XX: only on this path ("" every path) */
+  int64_t n;     /* count: requests, messages, updates, orders */
+  int64_t ms;    /* LATENCY, BAN, TIME_OFFSET */
+  int status;    /* 5XX: 0 means 503 */
+  char path[64]; /* 5XX: only on this path ("" every path) */
   /* scripted: fires after this many requests, or at this many ms after start (-1: now) */
   int64_t after_requests;
   int64_t at_ms;
@@ -84,28 +84,30 @@ typedef struct cq_vsim_fault_spec {
 CQ_NODISCARD int cq_vsim_fault_parse(const char *s, cq_vsim_fault_spec *out, cq_error *err);
 
 typedef struct cq_vsim_options {
-  const char *dialect; /* "binance" */
-  const char *market;  /* "synthetic:SEED" */
+  const char *dialect;           /* "binance" */
+  const char *market;            /* "synthetic:SEED" */
   const cq_vsim_symbol *symbols; /* NULL: BTC/USDT and ETH/USDT */
   size_t nsymbols;
-  const char *accounts_file;          /* YAML (docs/venue-sim.md); NULL: none */
-  const cq_vsim_account *accounts;    /* inline accounts, added to the file's */
+  const char *accounts_file;       /* YAML (docs/venue-sim.md); NULL: none */
+  const cq_vsim_account *accounts; /* inline accounts, added to the file's */
   size_t naccounts;
   struct {
     int64_t from_ms, to_ms;
   } gaps[VSIM_MAX_GAPS]; /* venue maintenance windows: no candles, no trades */
   size_t ngaps;
-  double speed;          /* replay time compression; 1 for synthetic */
-  int stream_interval_ms; /* the market thread's step; 0: 100 */
-  double maker_fee, taker_fee; /* 0: 0.001 both */
-  int weight_limit;      /* request weight per minute; 0: 6000 */
-  int orders_10s, orders_day; /* 0: 100, 200000 */
-  int ban_ms;            /* 418 ban after continuing while limited; 0: 120000 */
-  const char *faults_file; /* scripted scenario (YAML); NULL none */
+  double speed;                     /* replay time compression; 1 for synthetic */
+  int stream_interval_ms;           /* the market thread's step; 0: 100 */
+  double maker_fee, taker_fee;      /* 0: 0.001 both */
+  int weight_limit;                 /* request weight per minute; 0: 6000 */
+  int orders_10s, orders_day;       /* 0: 100, 200000 */
+  int ban_ms;                       /* 418 ban after continuing while limited; 0: 120000 */
+  const char *faults_file;          /* scripted scenario (YAML); NULL none */
   const cq_vsim_fault_spec *faults; /* applied at start */
   size_t nfaults;
-  int ws_ping_ms;        /* server pings; 0: 20000 */
-  size_t max_orders;     /* orders kept; 0: 100000 */
+  int ws_ping_ms;    /* server pings; 0: 20000 */
+  int64_t ws_lifetime_ms; /* a WebSocket connection is closed (1000) at this age, as Binance
+                             does at 24 h; 0: 24 h */
+  size_t max_orders; /* orders kept; 0: 100000 */
   cq_log *log;
 } cq_vsim_options;
 
@@ -121,6 +123,7 @@ typedef struct cq_vsim_counters {
   size_t npaths;
   uint64_t orders_created, orders_rejected, responses_dropped;
   uint64_t ws_messages, ws_connections;
+  uint64_t ws_open; /* WebSocket connections open now */
   uint64_t rate_limited, banned;
 } cq_vsim_counters;
 

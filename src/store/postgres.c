@@ -976,6 +976,126 @@ static int series_coverage(pg_store *s, int64_t sid, cq_series_info *info, cq_er
   return CQ_OK;
 }
 
+/* ---- venue gaps and series bounds ------------------------------------------------------ */
+
+static int pg_series_bounds(cq_store *base, const cq_series_key *key, cq_time from, cq_time to,
+                            cq_time *first, cq_time *last, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  const char *doing = "reading series bounds";
+  char tf[CQ_TF_STRMAX];
+  cq_timeframe_format(key->tf, tf, sizeof tf);
+  params p = {0};
+  p_text(&p, key->venue);
+  p_text(&p, key->symbol);
+  p_text(&p, tf);
+  p_bin64(&p, OID_INT8, ceil_div(from, CQ_NS_PER_US));
+  p_bin64(&p, OID_INT8, ceil_div(to, CQ_NS_PER_US));
+  PGresult *r = run(s,
+                    "SELECT min(c.open_time), max(c.open_time) FROM candles c JOIN series s"
+                    " ON s.id = c.series_id WHERE s.venue = $1 AND s.symbol = $2"
+                    " AND s.timeframe = $3"
+                    " AND c.open_time >= TIMESTAMPTZ 'epoch' + $4 * INTERVAL '1 microsecond'"
+                    " AND c.open_time < TIMESTAMPTZ 'epoch' + $5 * INTERVAL '1 microsecond'",
+                    &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
+  if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+    PQclear(r);
+    return CQ_ENOTFOUND;
+  }
+  int bad = time_of(get64(PQgetvalue(r, 0, 0)), 0, first) ||
+            time_of(get64(PQgetvalue(r, 0, 1)), 0, last);
+  PQclear(r);
+  if (bad)
+    return cq_error_set(err, CQ_EOVERFLOW, "postgres %s: %s: time out of range", s->where, doing);
+  return CQ_OK;
+}
+
+/* "{1,2,3}": an int8[] literal for a text parameter. */
+static char *int8_array(const cq_gap *g, size_t n, int which) {
+  size_t cap = 2 + n * 21, at = 0;
+  char *buf = malloc(cap);
+  if (!buf) return NULL;
+  buf[at++] = '{';
+  for (size_t i = 0; i < n; i++) {
+    int64_t v = which == 0 ? g[i].from : which == 1 ? g[i].to : g[i].recorded_at;
+    at += (size_t)snprintf(buf + at, cap - at, "%s%lld", i ? "," : "", (long long)v);
+  }
+  snprintf(buf + at, cap - at, "}");
+  return buf;
+}
+
+static int pg_put_gaps(cq_store *base, const cq_series_key *key, const cq_gap *g, size_t n,
+                       cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  const char *doing = "recording venue gaps";
+  char tf[CQ_TF_STRMAX];
+  cq_timeframe_format(key->tf, tf, sizeof tf);
+  char *arr[3] = {int8_array(g, n, 0), int8_array(g, n, 1), int8_array(g, n, 2)};
+  int rc = CQ_OK;
+  if (!arr[0] || !arr[1] || !arr[2]) {
+    rc = cq_error_set(err, CQ_ENOMEM, "postgres %s: %s: out of memory", s->where, doing);
+  } else {
+    params p = {0};
+    p_text(&p, key->venue);
+    p_text(&p, key->symbol);
+    p_text(&p, tf);
+    for (int i = 0; i < 3; i++) {
+      p_text(&p, arr[i]);
+      p.types[p.n - 1] = OID_INT8_ARRAY;
+    }
+    /* one statement: all of the gaps or none, inside or outside the caller's transaction */
+    PGresult *r = run(s,
+                      "INSERT INTO candle_gaps (venue, symbol, timeframe, gap_from, gap_to,"
+                      " recorded_at) SELECT $1, $2, $3, f, t, r FROM unnest($4::int8[],"
+                      " $5::int8[], $6::int8[]) AS x (f, t, r)"
+                      " ON CONFLICT (venue, symbol, timeframe, gap_from) DO UPDATE SET"
+                      " gap_to = greatest(candle_gaps.gap_to, excluded.gap_to),"
+                      " recorded_at = excluded.recorded_at",
+                      &p, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+      rc = pg_fail(s, r, err, doing);
+    else
+      PQclear(r);
+  }
+  for (int i = 0; i < 3; i++) free(arr[i]);
+  return rc;
+}
+
+static int pg_get_gaps(cq_store *base, const cq_series_key *key, cq_time from, cq_time to,
+                       cq_gap **out, size_t *n, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  const char *doing = "reading venue gaps";
+  char tf[CQ_TF_STRMAX];
+  cq_timeframe_format(key->tf, tf, sizeof tf);
+  params p = {0};
+  p_text(&p, key->venue);
+  p_text(&p, key->symbol);
+  p_text(&p, tf);
+  p_bin64(&p, OID_INT8, from);
+  p_bin64(&p, OID_INT8, to);
+  PGresult *r = run(s,
+                    "SELECT gap_from, gap_to, recorded_at FROM candle_gaps WHERE venue = $1"
+                    " AND symbol = $2 AND timeframe = $3 AND gap_to > $4 AND gap_from < $5"
+                    " ORDER BY gap_from",
+                    &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
+  size_t k = (size_t)PQntuples(r);
+  cq_gap *v = calloc(k ? k : 1, sizeof *v);
+  if (!v) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOMEM, "postgres %s: %s: out of memory", s->where, doing);
+  }
+  for (size_t i = 0; i < k; i++) {
+    v[i].from = get64(PQgetvalue(r, (int)i, 0));
+    v[i].to = get64(PQgetvalue(r, (int)i, 1));
+    v[i].recorded_at = get64(PQgetvalue(r, (int)i, 2));
+  }
+  PQclear(r);
+  *out = v;
+  *n = k;
+  return CQ_OK;
+}
+
 static int pg_list_series(cq_store *base, cq_series_info **out, size_t *n, cq_error *err) {
   pg_store *s = (pg_store *)base;
   PGresult *r = PQexecParams(s->conn,
@@ -2011,6 +2131,9 @@ const cq_store_ops cq_store_postgres_ops = {
     .put_candles = pg_put_candles,
     .get_candles = pg_get_candles,
     .list_series = pg_list_series,
+    .series_bounds = pg_series_bounds,
+    .put_gaps = pg_put_gaps,
+    .get_gaps = pg_get_gaps,
     .put_trades = pg_put_trades,
     .get_trades = pg_get_trades,
     .layout = pg_layout,

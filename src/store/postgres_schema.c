@@ -238,6 +238,13 @@ static const char *const migration_4_sql =
     "  vals bytea NOT NULL, PRIMARY KEY (study_id, number));"
     "ALTER TABLE study_trials ALTER COLUMN vals SET STORAGE EXTERNAL;";
 
+/* Stretches a venue has no candles for, recorded by backfills (times in ns since 1970). */
+static const char *const migration_5_sql =
+    "CREATE TABLE candle_gaps ("
+    "  venue text NOT NULL, symbol text NOT NULL, timeframe text NOT NULL,"
+    "  gap_from bigint NOT NULL, gap_to bigint NOT NULL CHECK (gap_to > gap_from),"
+    "  recorded_at bigint NOT NULL, PRIMARY KEY (venue, symbol, timeframe, gap_from));";
+
 int cq__pg_migration(PGconn *conn, int version, const char *where, cq_error *err) {
   switch (version) {
     case 1:
@@ -248,6 +255,8 @@ int cq__pg_migration(PGconn *conn, int version, const char *where, cq_error *err
       return exec(conn, migration_3_sql, where, err, "applying migration 3", NULL, 0);
     case 4:
       return exec(conn, migration_4_sql, where, err, "applying migration 4", NULL, 0);
+    case 5:
+      return exec(conn, migration_5_sql, where, err, "applying migration 5", NULL, 0);
     default:
       return cq_error_set(err, CQ_EINTERNAL, "postgres %s: no migration %d", where, version);
   }

@@ -89,6 +89,12 @@ static const char *const migrations[] = {
     "  number INTEGER NOT NULL CHECK (number >= 0), state INTEGER NOT NULL,"
     "  value NOT NULL, value2 NOT NULL, params BLOB NOT NULL, vals BLOB NOT NULL,"
     "  PRIMARY KEY (study_id, number)) WITHOUT ROWID;",
+    /* 5: stretches a venue has no candles for, recorded by backfills (times in ns) */
+    "CREATE TABLE candle_gaps ("
+    "  venue TEXT NOT NULL, symbol TEXT NOT NULL, timeframe TEXT NOT NULL,"
+    "  gap_from INTEGER NOT NULL, gap_to INTEGER NOT NULL CHECK (gap_to > gap_from),"
+    "  recorded_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (venue, symbol, timeframe, gap_from)) WITHOUT ROWID;",
 };
 enum { SCHEMA_VERSION = (int)(sizeof migrations / sizeof migrations[0]) };
 
@@ -1604,6 +1610,118 @@ static int sq_delete_study(cq_store *base, int64_t id, cq_error *err) {
   return rc;
 }
 
+/* --- venue gaps and series bounds ------------------------------------------------------- */
+
+static int sq_series_bounds(cq_store *base, const cq_series_key *key, cq_time from, cq_time to,
+                            cq_time *first, cq_time *last, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  sqlite3_int64 sid;
+  int rc = series_id(s, key, false, &sid, err);
+  if (rc) return rc; /* CQ_ENOTFOUND: no such series, so no candle */
+  /* candles are keyed by whole milliseconds: [from, to) in ns -> [ceil, ceil) in ms */
+  sqlite3_int64 lo = (sqlite3_int64)((from + CQ_NS_PER_MS - 1) / CQ_NS_PER_MS);
+  sqlite3_int64 hi = (sqlite3_int64)((to + CQ_NS_PER_MS - 1) / CQ_NS_PER_MS);
+  if (from < 0) lo = (sqlite3_int64)(from / CQ_NS_PER_MS);
+  if (to < 0) hi = (sqlite3_int64)(to / CQ_NS_PER_MS);
+  sqlite3_stmt *st = s->st[ST_CANDLE_BOUNDS];
+  sqlite3_bind_int64(st, 1, sid);
+  sqlite3_bind_int64(st, 2, lo);
+  sqlite3_bind_int64(st, 3, hi);
+  rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    sqlite3_reset(st);
+    return db_error(s, err, "reading series bounds");
+  }
+  bool none = sqlite3_column_type(st, 0) == SQLITE_NULL;
+  if (!none) {
+    *first = (cq_time)sqlite3_column_int64(st, 0) * CQ_NS_PER_MS;
+    *last = (cq_time)sqlite3_column_int64(st, 1) * CQ_NS_PER_MS;
+  }
+  sqlite3_reset(st);
+  return none ? CQ_ENOTFOUND : CQ_OK;
+}
+
+static int sq_put_gaps(cq_store *base, const cq_series_key *key, const cq_gap *g, size_t n,
+                       cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const char *doing = "recording venue gaps";
+  char tf[CQ_TF_STRMAX];
+  cq_timeframe_format(key->tf, tf, sizeof tf);
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s,
+                "INSERT INTO candle_gaps (venue, symbol, timeframe, gap_from, gap_to, recorded_at)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (venue, symbol, timeframe, gap_from)"
+                " DO UPDATE SET gap_to = max(gap_to, excluded.gap_to),"
+                " recorded_at = excluded.recorded_at",
+                &st, err, doing);
+  if (rc) return rc;
+  if ((rc = atomic_begin(s, err))) {
+    sqlite3_finalize(st);
+    return rc;
+  }
+  for (size_t i = 0; i < n && !rc; i++) {
+    sqlite3_bind_text(st, 1, key->venue, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key->symbol, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, tf, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, g[i].from);
+    sqlite3_bind_int64(st, 5, g[i].to);
+    sqlite3_bind_int64(st, 6, g[i].recorded_at);
+    rc = step_done(s, st, err, doing);
+  }
+  sqlite3_finalize(st);
+  rc = atomic_end(s, rc, err);
+  return rc;
+}
+
+static int sq_get_gaps(cq_store *base, const cq_series_key *key, cq_time from, cq_time to,
+                       cq_gap **out, size_t *n, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const char *doing = "reading venue gaps";
+  char tf[CQ_TF_STRMAX];
+  cq_timeframe_format(key->tf, tf, sizeof tf);
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s,
+                "SELECT gap_from, gap_to, recorded_at FROM candle_gaps WHERE venue = ?1"
+                " AND symbol = ?2 AND timeframe = ?3 AND gap_to > ?4 AND gap_from < ?5"
+                " ORDER BY gap_from",
+                &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_text(st, 1, key->venue, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, key->symbol, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, tf, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, from);
+  sqlite3_bind_int64(st, 5, to);
+  cq_gap *v = NULL;
+  size_t len = 0, cap = 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (len == cap) {
+      size_t nc = cap ? cap * 2 : 16;
+      cq_gap *nv = realloc(v, nc * sizeof *nv);
+      if (!nv) {
+        free(v);
+        sqlite3_finalize(st);
+        return cq_error_set(err, CQ_ENOMEM, "%s: out of memory", doing);
+      }
+      v = nv;
+      cap = nc;
+    }
+    v[len].from = sqlite3_column_int64(st, 0);
+    v[len].to = sqlite3_column_int64(st, 1);
+    v[len].recorded_at = sqlite3_column_int64(st, 2);
+    len++;
+  }
+  if (rc != SQLITE_DONE) {
+    free(v);
+    rc = db_error(s, err, doing);
+    sqlite3_finalize(st);
+    return rc;
+  }
+  sqlite3_finalize(st);
+  *out = v;
+  *n = len;
+  return CQ_OK;
+}
+
 const cq_store_ops cq_store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -1617,6 +1735,9 @@ const cq_store_ops cq_store_sqlite_ops = {
     .put_candles = sq_put_candles,
     .get_candles = sq_get_candles,
     .list_series = sq_list_series,
+    .series_bounds = sq_series_bounds,
+    .put_gaps = sq_put_gaps,
+    .get_gaps = sq_get_gaps,
     .put_trades = sq_put_trades,
     .get_trades = sq_get_trades,
     .layout = sq_layout,

@@ -408,3 +408,35 @@ int cq_store_list_studies(cq_store *s, cq_study_info **out, size_t *n, cq_error 
 int cq_store_delete_study(cq_store *s, int64_t id, cq_error *err) {
   return s->ops->delete_study(s, id, err);
 }
+
+int cq_store_series_bounds(cq_store *s, const cq_series_key *key, cq_time from, cq_time to,
+                           cq_time *first, cq_time *last, cq_error *err) {
+  *first = *last = 0;
+  if (from >= to) return CQ_ENOTFOUND;
+  return s->ops->series_bounds(s, key, from, to, first, last, err);
+}
+
+int cq_store_put_gaps(cq_store *s, const cq_series_key *key, const cq_gap *g, size_t n,
+                      cq_error *err) {
+  for (size_t i = 0; i < n; i++) {
+    char a[40], b[40];
+    if (g[i].from >= g[i].to || cq_timeframe_floor(key->tf, g[i].from) != g[i].from ||
+        cq_timeframe_floor(key->tf, g[i].to) != g[i].to) {
+      cq_time_format_iso(g[i].from, 0, a, sizeof a);
+      cq_time_format_iso(g[i].to, 0, b, sizeof b);
+      return cq_error_set(err, CQ_EINVAL,
+                          "gap %zu of %s %s: [%s, %s) is empty or not on the timeframe's grid", i,
+                          key->venue, key->symbol, a, b);
+    }
+  }
+  if (!n) return CQ_OK;
+  return s->ops->put_gaps(s, key, g, n, err);
+}
+
+int cq_store_get_gaps(cq_store *s, const cq_series_key *key, cq_time from, cq_time to,
+                      cq_gap **out, size_t *n, cq_error *err) {
+  *out = NULL;
+  *n = 0;
+  if (from >= to) return CQ_OK;
+  return s->ops->get_gaps(s, key, from, to, out, n, err);
+}

@@ -2,13 +2,13 @@
  * error codes and headers, answered from the exchange core and the market; and the stream
  * messages (trade, aggTrade, bookTicker, kline, depthUpdate, executionReport,
  * outboundAccountPosition) in Binance's shapes. Nothing here touches a socket: the server
- * wiring (vsim.c) hands requests in and sends what comes out. */
+ * wiring (vsim_server.c) hands requests in and sends what comes out. */
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,11 +43,10 @@ int64_t vd_interval_ms(const char *s) {
   static const struct {
     const char *name;
     int64_t ms;
-  } t[] = {{"1s", 1000},           {"1m", 60000},          {"3m", 180000},
-           {"5m", 300000},         {"15m", 900000},        {"30m", 1800000},
-           {"1h", 3600000},        {"2h", 7200000},        {"4h", 14400000},
-           {"6h", 21600000},       {"8h", 28800000},       {"12h", 43200000},
-           {"1d", 86400000},       {"3d", 259200000},      {"1w", 604800000}};
+  } t[] = {{"1s", 1000},     {"1m", 60000},     {"3m", 180000},   {"5m", 300000},
+           {"15m", 900000},  {"30m", 1800000},  {"1h", 3600000},  {"2h", 7200000},
+           {"4h", 14400000}, {"6h", 21600000},  {"8h", 28800000}, {"12h", 43200000},
+           {"1d", 86400000}, {"3d", 259200000}, {"1w", 604800000}};
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
     if (!strcmp(s, t[i].name)) return t[i].ms;
   return 0;
@@ -81,13 +80,16 @@ static json_t *jmoney(double v) { /* a derived amount (quote volume): 8 digits *
   return json_string(buf);
 }
 
-static void jset(json_t *o, const char *k, json_t *v) { json_object_set_new(o, k, v); }
+static void jset(json_t *o, const char *k, json_t *v) {
+  json_object_set_new(o, k, v);
+}
 
 static void respond_json(vd_response *r, int status, json_t *j) {
   r->status = status;
   if (!j) {
     r->status = 500;
-    r->body = strdup("{\"code\":-1000,\"msg\":\"An unknown error occured while processing the request.\"}");
+    r->body = strdup(
+        "{\"code\":-1000,\"msg\":\"An unknown error occured while processing the request.\"}");
   } else {
     r->body = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(j);
@@ -95,8 +97,7 @@ static void respond_json(vd_response *r, int status, json_t *j) {
   r->body_len = r->body ? strlen(r->body) : 0;
 }
 
-static void respond_err(vd_response *r, int status, int code, const char *fmt, ...)
-    CQ_PRINTF(4, 5);
+static void respond_err(vd_response *r, int status, int code, const char *fmt, ...) CQ_PRINTF(4, 5);
 static void respond_err(vd_response *r, int status, int code, const char *fmt, ...) {
   char msg[256];
   va_list ap;
@@ -152,8 +153,9 @@ static int missing(req_ctx *c, const char *key) {
 }
 
 static int illegal(req_ctx *c, const char *key) {
-  respond_err(c->resp, 400, -1100, "Illegal characters found in parameter '%s'; legal range is '%s'.",
-              key, "^[0-9]{1,20}$");
+  respond_err(c->resp, 400, -1100,
+              "Illegal characters found in parameter '%s'; legal range is '%s'.", key,
+              "^[0-9]{1,20}$");
   return -1;
 }
 
@@ -164,7 +166,8 @@ static int int_param(req_ctx *c, const char *key, int64_t dflt, int64_t *out) {
   if (!param(c, key, buf, sizeof buf)) return 0;
   char *end = NULL;
   long long v = strtoll(buf, &end, 10);
-  if (*end || buf[0] == '+' || (buf[0] == '-' && strcmp(key, "fromId") != 0)) return illegal(c, key);
+  if (*end || buf[0] == '+' || (buf[0] == '-' && strcmp(key, "fromId") != 0))
+    return illegal(c, key);
   *out = v;
   return 1;
 }
@@ -212,6 +215,38 @@ static int symbol_param(req_ctx *c, bool required, int *sym) {
   }
   *sym = s;
   return 1;
+}
+
+/* symbols=["BTCUSDT","ETHUSDT"]: 0 absent, 1 the symbols marked in sel, -1 answered. */
+static int symbols_param(req_ctx *c, bool sel[VSIM_MAX_SYMBOLS]) {
+  char buf[1024];
+  memset(sel, 0, VSIM_MAX_SYMBOLS * sizeof sel[0]);
+  if (!param(c, "symbols", buf, sizeof buf)) return 0;
+  json_error_t je;
+  json_t *a = json_loads(buf, 0, &je);
+  int rc = 1;
+  if (!json_is_array(a) || json_array_size(a) == 0) {
+    respond_err(c->resp, 400, -1100,
+                "Illegal characters found in parameter 'symbols'; legal range is "
+                "'^\\[(\"[A-Z0-9-_.]{1,20}\"(,\"[A-Z0-9-_.]{1,20}\"){0,}){0,1}\\]$'.");
+    rc = -1;
+  }
+  size_t i;
+  json_t *v;
+  json_array_foreach(rc > 0 ? a : NULL, i, v) {
+    const char *name = json_string_value(v);
+    int k = -1;
+    for (size_t j = 0; name && j < c->b->mkt->nsyms; j++)
+      if (!strcmp(c->b->mkt->syms[j].ins.native, name)) k = (int)j;
+    if (k < 0) {
+      respond_err(c->resp, 400, -1121, "Invalid symbol.");
+      rc = -1;
+      break;
+    }
+    sel[k] = true;
+  }
+  json_decref(a);
+  return rc;
 }
 
 /* ---- rate limits ------------------------------------------------------------------------- */
@@ -367,7 +402,8 @@ static int authenticate(req_ctx *c, int level) {
     return -1;
   }
   /* the signature over query + body */
-  size_t ql = strlen(c->req->query ? c->req->query : ""), bl = strlen(c->req->body ? c->req->body : "");
+  size_t ql = strlen(c->req->query ? c->req->query : ""),
+         bl = strlen(c->req->body ? c->req->body : "");
   char *text = malloc(ql + bl + 2);
   if (!text) {
     respond_err(c->resp, 500, -1000, "An unknown error occured while processing the request.");
@@ -386,7 +422,10 @@ static int authenticate(req_ctx *c, int level) {
   free(text);
   for (char *p = sig; *p; p++)
     if (*p >= 'A' && *p <= 'F') *p = (char)(*p - 'A' + 'a');
-  if (strcmp(sig, want) != 0) {
+  /* compared in time independent of where they differ, as a venue does */
+  unsigned diff = strlen(sig) != strlen(want);
+  for (size_t i = 0; sig[i] && want[i]; i++) diff |= (unsigned)(sig[i] ^ want[i]);
+  if (diff) {
     respond_err(c->resp, 400, -1022, "Signature for this request is not valid.");
     return -1;
   }
@@ -404,7 +443,9 @@ static int authenticate(req_ctx *c, int level) {
 
 /* ---- market data -------------------------------------------------------------------------- */
 
-static void h_ping(req_ctx *c) { respond_json(c->resp, 200, json_object()); }
+static void h_ping(req_ctx *c) {
+  respond_json(c->resp, 200, json_object());
+}
 
 static void h_time(req_ctx *c) {
   json_t *j = json_object();
@@ -439,7 +480,8 @@ static json_t *symbol_info(const vm_symbol *y) {
   jset(s, "quoteCommissionPrecision", json_integer(8));
   static const char *const ot[] = {"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS",
                                    "STOP_LOSS_LIMIT"};
-  for (size_t k = 0; k < sizeof ot / sizeof ot[0]; k++) json_array_append_new(types, json_string(ot[k]));
+  for (size_t k = 0; k < sizeof ot / sizeof ot[0]; k++)
+    json_array_append_new(types, json_string(ot[k]));
   jset(s, "orderTypes", types);
   jset(s, "icebergAllowed", json_false());
   jset(s, "ocoAllowed", json_false());
@@ -484,8 +526,10 @@ static json_t *symbol_info(const vm_symbol *y) {
   json_array_append_new(perm, json_string("SPOT"));
   jset(s, "permissions", json_array());
   json_t *sets = json_array();
-  if (sets) json_array_append_new(sets, perm);
-  else json_decref(perm);
+  if (sets)
+    json_array_append_new(sets, perm);
+  else
+    json_decref(perm);
   jset(s, "permissionSets", sets);
   jset(s, "defaultSelfTradePreventionMode", json_string("NONE"));
   json_t *stp = json_array();
@@ -506,7 +550,10 @@ static json_t *rate_limit(const char *type, const char *interval, int num, int l
 
 static void h_exchange_info(req_ctx *c) {
   int only;
+  bool sel[VSIM_MAX_SYMBOLS];
   if (symbol_param(c, false, &only) < 0) return;
+  int hs = symbols_param(c, sel);
+  if (hs < 0) return;
   json_t *j = json_object(), *lims = json_array(), *syms = json_array();
   if (!j || !lims || !syms) {
     json_decref(lims);
@@ -524,7 +571,8 @@ static void h_exchange_info(req_ctx *c) {
   jset(j, "rateLimits", lims);
   jset(j, "exchangeFilters", json_array());
   for (size_t i = 0; i < c->b->mkt->nsyms; i++)
-    if (only < 0 || (int)i == only) json_array_append_new(syms, symbol_info(&c->b->mkt->syms[i]));
+    if ((hs ? sel[i] : only < 0) || (int)i == only)
+      json_array_append_new(syms, symbol_info(&c->b->mkt->syms[i]));
   jset(j, "symbols", syms);
   respond_json(c->resp, 200, j);
 }
@@ -680,9 +728,15 @@ static void h_trades_common(req_ctx *c, bool historical, bool agg) {
   free(t);
 }
 
-static void h_trades(req_ctx *c) { h_trades_common(c, false, false); }
-static void h_hist_trades(req_ctx *c) { h_trades_common(c, true, false); }
-static void h_agg_trades(req_ctx *c) { h_trades_common(c, false, true); }
+static void h_trades(req_ctx *c) {
+  h_trades_common(c, false, false);
+}
+static void h_hist_trades(req_ctx *c) {
+  h_trades_common(c, true, false);
+}
+static void h_agg_trades(req_ctx *c) {
+  h_trades_common(c, false, true);
+}
 
 static json_t *levels(const vm_symbol *y, const vm_level *lv, size_t n) {
   json_t *a = json_array();
@@ -701,15 +755,12 @@ static json_t *levels(const vm_symbol *y, const vm_level *lv, size_t n) {
 static void full_book(vd_binance *b, int s, int64_t step, vm_level *bids, vm_level *asks,
                       size_t n) {
   vm_book(b->mkt, s, step, bids, asks, n);
-  pthread_mutex_lock(&b->ex->mu);
-  for (size_t i = 0; i < n; i++) {
-    bids[i].qty += vx_resting_at(b->ex, s, CQ_SIDE_BUY, bids[i].price);
-    asks[i].qty += vx_resting_at(b->ex, s, CQ_SIDE_SELL, asks[i].price);
-  }
-  pthread_mutex_unlock(&b->ex->mu);
+  vx_add_resting(b->ex, s, bids, asks, n);
 }
 
-static int depth_limit(int64_t limit) { return limit > VM_BOOK_LEVELS ? VM_BOOK_LEVELS : (int)limit; }
+static int depth_limit(int64_t limit) {
+  return limit > VM_BOOK_LEVELS ? VM_BOOK_LEVELS : (int)limit;
+}
 
 static void h_depth(req_ctx *c) {
   int s;
@@ -751,8 +802,11 @@ static json_t *book_ticker(vd_binance *b, int s, int64_t now) {
 
 static void h_book_ticker(req_ctx *c) {
   int s;
+  bool sel[VSIM_MAX_SYMBOLS];
   int r = symbol_param(c, false, &s);
   if (r < 0) return;
+  int hs = symbols_param(c, sel);
+  if (hs < 0) return;
   if (r == 1) {
     respond_json(c->resp, 200, book_ticker(c->b, s, c->now));
     return;
@@ -760,7 +814,7 @@ static void h_book_ticker(req_ctx *c) {
   json_t *a = json_array();
   if (a)
     for (size_t i = 0; i < c->b->mkt->nsyms; i++)
-      json_array_append_new(a, book_ticker(c->b, (int)i, c->now));
+      if (!hs || sel[i]) json_array_append_new(a, book_ticker(c->b, (int)i, c->now));
   respond_json(c->resp, 200, a);
 }
 
@@ -805,8 +859,11 @@ static json_t *ticker24(vd_binance *b, int s, int64_t now) {
 
 static void h_ticker24(req_ctx *c) {
   int s;
+  bool sel[VSIM_MAX_SYMBOLS];
   int r = symbol_param(c, false, &s);
   if (r < 0) return;
+  int hs = symbols_param(c, sel);
+  if (hs < 0) return;
   if (r == 1) {
     respond_json(c->resp, 200, ticker24(c->b, s, c->now));
     return;
@@ -814,8 +871,60 @@ static void h_ticker24(req_ctx *c) {
   json_t *a = json_array();
   if (a)
     for (size_t i = 0; i < c->b->mkt->nsyms; i++)
-      json_array_append_new(a, ticker24(c->b, (int)i, c->now));
+      if (!hs || sel[i]) json_array_append_new(a, ticker24(c->b, (int)i, c->now));
   respond_json(c->resp, 200, a);
+}
+
+static json_t *ticker_price(vd_binance *b, int s, int64_t now) {
+  const vm_symbol *y = &b->mkt->syms[s];
+  vm_trade last[1];
+  size_t n = vm_trades_recent(b->mkt, s, now, last, 1);
+  json_t *j = json_object();
+  if (!j) return NULL;
+  jset(j, "symbol", json_string(y->ins.native));
+  jset(j, "price", jstep(n ? last[0].price : vm_price(b->mkt, s, now), y->ins.tick));
+  return j;
+}
+
+static void h_ticker_price(req_ctx *c) {
+  int s;
+  bool sel[VSIM_MAX_SYMBOLS];
+  int r = symbol_param(c, false, &s);
+  if (r < 0) return;
+  int hs = symbols_param(c, sel);
+  if (hs < 0) return;
+  if (r == 1) {
+    respond_json(c->resp, 200, ticker_price(c->b, s, c->now));
+    return;
+  }
+  json_t *a = json_array();
+  if (a)
+    for (size_t i = 0; i < c->b->mkt->nsyms; i++)
+      if (!hs || sel[i]) json_array_append_new(a, ticker_price(c->b, (int)i, c->now));
+  respond_json(c->resp, 200, a);
+}
+
+/* The mean price of the last five minutes: the mean close of their 1m candles. */
+static void h_avg_price(req_ctx *c) {
+  int s;
+  if (symbol_param(c, true, &s) < 0) return;
+  double sum = 0;
+  int n = 0;
+  int64_t last = vd_interval_floor(c->now, 60000);
+  for (int64_t t = last - 4 * 60000; t <= last; t += 60000) {
+    cq_candle k;
+    if (vm_candle(c->b->mkt, s, t, 60000, c->now, &k)) {
+      sum += k.close;
+      n++;
+    }
+  }
+  json_t *j = json_object();
+  if (j) {
+    jset(j, "mins", json_integer(5));
+    jset(j, "price", jmoney(n ? sum / n : 0.0));
+    jset(j, "closeTime", json_integer(c->now));
+  }
+  respond_json(c->resp, 200, j);
 }
 
 /* ---- orders -------------------------------------------------------------------------------- */
@@ -856,7 +965,9 @@ static const char *status_name(cq_order_state s) {
   }
 }
 
-static const char *side_name(cq_side s) { return s == CQ_SIDE_SELL ? "SELL" : "BUY"; }
+static const char *side_name(cq_side s) {
+  return s == CQ_SIDE_SELL ? "SELL" : "BUY";
+}
 
 /* The order's common fields; what = 0 query shape, 1 new-order RESULT, 2 cancel. */
 static json_t *order_obj(vd_binance *b, const vx_order *o, int what, const char *new_cid,
@@ -887,7 +998,8 @@ static json_t *order_obj(vd_binance *b, const vx_order *o, int what, const char 
     jset(j, "workingTime", json_integer(o->working_ms ? o->working_ms : -1));
     jset(j, "origQuoteOrderQty", jfix(CQ_DEC(0, 8)));
   } else if (what == 1) {
-    if (o->type == CQ_ORDER_STOP || o->type == CQ_ORDER_STOP_LIMIT) jset(j, "stopPrice", jfix(o->stop));
+    if (o->type == CQ_ORDER_STOP || o->type == CQ_ORDER_STOP_LIMIT)
+      jset(j, "stopPrice", jfix(o->stop));
     jset(j, "workingTime", json_integer(o->working_ms ? o->working_ms : -1));
   }
   jset(j, "selfTradePreventionMode", json_string("NONE"));
@@ -936,9 +1048,10 @@ static void reject(req_ctx *c, const vx_result *r) {
   }
 }
 
-static void h_new_order(req_ctx *c) {
+static void new_order(req_ctx *c, bool dry) {
   vx_new_order r;
   memset(&r, 0, sizeof r);
+  r.dry = dry;
   r.account = c->account;
   if (symbol_param(c, true, &r.sym) < 0) return;
   char side[16], type[24], tif[8], cid[64], rt[16];
@@ -946,8 +1059,10 @@ static void h_new_order(req_ctx *c) {
     missing(c, "side");
     return;
   }
-  if (!strcmp(side, "BUY")) r.side = CQ_SIDE_BUY;
-  else if (!strcmp(side, "SELL")) r.side = CQ_SIDE_SELL;
+  if (!strcmp(side, "BUY"))
+    r.side = CQ_SIDE_BUY;
+  else if (!strcmp(side, "SELL"))
+    r.side = CQ_SIDE_SELL;
   else {
     respond_err(c->resp, 400, -1117, "Invalid side.");
     return;
@@ -957,7 +1072,8 @@ static void h_new_order(req_ctx *c) {
     return;
   }
   bool need_tif = false, need_price = false, need_stop = false;
-  if (!strcmp(type, "MARKET")) r.type = CQ_ORDER_MARKET;
+  if (!strcmp(type, "MARKET"))
+    r.type = CQ_ORDER_MARKET;
   else if (!strcmp(type, "LIMIT")) {
     r.type = CQ_ORDER_LIMIT;
     need_tif = need_price = true;
@@ -980,9 +1096,12 @@ static void h_new_order(req_ctx *c) {
       missing(c, "timeInForce");
       return;
     }
-    if (!strcmp(tif, "GTC")) r.tif = CQ_TIF_GTC;
-    else if (!strcmp(tif, "IOC")) r.tif = CQ_TIF_IOC;
-    else if (!strcmp(tif, "FOK")) r.tif = CQ_TIF_FOK;
+    if (!strcmp(tif, "GTC"))
+      r.tif = CQ_TIF_GTC;
+    else if (!strcmp(tif, "IOC"))
+      r.tif = CQ_TIF_IOC;
+    else if (!strcmp(tif, "FOK"))
+      r.tif = CQ_TIF_FOK;
     else {
       respond_err(c->resp, 400, -1115, "Invalid timeInForce.");
       return;
@@ -1002,9 +1121,12 @@ static void h_new_order(req_ctx *c) {
   r.client_id = cid;
   int resp_type = r.type == CQ_ORDER_MARKET || r.type == CQ_ORDER_LIMIT ? 2 : 0;
   if (param(c, "newOrderRespType", rt, sizeof rt)) {
-    if (!strcmp(rt, "ACK")) resp_type = 0;
-    else if (!strcmp(rt, "RESULT")) resp_type = 1;
-    else if (!strcmp(rt, "FULL")) resp_type = 2;
+    if (!strcmp(rt, "ACK"))
+      resp_type = 0;
+    else if (!strcmp(rt, "RESULT"))
+      resp_type = 1;
+    else if (!strcmp(rt, "FULL"))
+      resp_type = 2;
     else {
       respond_err(c->resp, 400, -1100,
                   "Illegal characters found in parameter 'newOrderRespType'; legal range is "
@@ -1017,8 +1139,12 @@ static void h_new_order(req_ctx *c) {
   size_t nf = 0;
   vx_result res;
   if (vx_place(c->b->ex, &r, c->now, &o, fills, 64, &nf, &res)) {
-    if (c->b->counters) c->b->counters->orders_rejected++;
+    if (c->b->counters && !dry) c->b->counters->orders_rejected++;
     reject(c, &res);
+    return;
+  }
+  if (dry) {
+    respond_json(c->resp, 200, json_object());
     return;
   }
   if (c->b->counters) c->b->counters->orders_created++;
@@ -1053,6 +1179,56 @@ static void h_new_order(req_ctx *c) {
   respond_json(c->resp, 200, j);
 }
 
+static void h_new_order(req_ctx *c) {
+  new_order(c, false);
+}
+static void h_test_order(req_ctx *c) {
+  new_order(c, true);
+}
+
+static void h_all_orders(req_ctx *c) {
+  int s;
+  if (symbol_param(c, true, &s) < 0) return;
+  int64_t limit, from_id, start, end;
+  if (int_param(c, "limit", 500, &limit) < 0) return;
+  if (limit <= 0) limit = 500;
+  if (limit > 1000) limit = 1000;
+  if (int_param(c, "orderId", 0, &from_id) < 0) return;
+  if (int_param(c, "startTime", 0, &start) < 0) return;
+  if (int_param(c, "endTime", 0, &end) < 0) return;
+  vx_order *v = NULL;
+  size_t n = 0;
+  if (vx_all_orders(c->b->ex, c->account, s, from_id, start, end, (size_t)limit, &v, &n, NULL)) {
+    respond_json(c->resp, 500, NULL);
+    return;
+  }
+  json_t *a = json_array();
+  for (size_t i = 0; i < n && a; i++)
+    json_array_append_new(a, order_obj(c->b, &v[i], 0, NULL, c->now));
+  free(v);
+  respond_json(c->resp, 200, a);
+}
+
+static json_t *order_limit(const char *interval, int num, int limit, int count) {
+  json_t *r = rate_limit("ORDERS", interval, num, limit);
+  if (r) json_object_set_new(r, "count", json_integer(count));
+  return r;
+}
+
+static void h_rate_limit_order(req_ctx *c) {
+  vd_limits *l = &c->b->lim;
+  pthread_mutex_lock(&l->mu);
+  int n10 = l->sec10 == c->now / 10000 ? l->orders_used_10s : 0;
+  int nday = l->day == c->now / 86400000 ? l->orders_used_day : 0;
+  pthread_mutex_unlock(&l->mu);
+  json_t *a = json_array();
+  if (a) {
+    json_array_append_new(a, order_limit("SECOND", 10, l->orders_10s, n10));
+    json_array_append_new(a, order_limit("DAY", 1, l->orders_day, nday));
+  }
+  respond_json(c->resp, 200, a);
+}
+
 /* orderId or origClientOrderId: 0 ok, -1 answered. */
 static int order_ref(req_ctx *c, int64_t *id, char *cid, size_t n) {
   int hi = int_param(c, "orderId", 0, id);
@@ -1083,7 +1259,8 @@ static void h_query_order(req_ctx *c) {
 }
 
 static void cancel_cid(vd_binance *b, char *out, size_t n, int64_t now) {
-  snprintf(out, n, "cancel-%016llx", (unsigned long long)(b->mkt->seed * 1000003ULL ^ (uint64_t)now));
+  snprintf(out, n, "cancel-%016llx",
+           (unsigned long long)(b->mkt->seed * 1000003ULL ^ (uint64_t)now));
 }
 
 static void h_cancel_order(req_ctx *c) {
@@ -1114,7 +1291,8 @@ static void h_open_orders(req_ctx *c) {
   }
   json_t *a = json_array();
   if (a)
-    for (size_t i = 0; i < n; i++) json_array_append_new(a, order_obj(c->b, &v[i], 0, NULL, c->now));
+    for (size_t i = 0; i < n; i++)
+      json_array_append_new(a, order_obj(c->b, &v[i], 0, NULL, c->now));
   free(v);
   respond_json(c->resp, 200, a);
 }
@@ -1165,8 +1343,10 @@ static void h_account(req_ctx *c) {
     return;
   }
   vx_exchange *x = c->b->ex;
-  jset(j, "makerCommission", json_integer((json_int_t)llround(cq_dec_to_double(x->maker_fee) * 1e4)));
-  jset(j, "takerCommission", json_integer((json_int_t)llround(cq_dec_to_double(x->taker_fee) * 1e4)));
+  jset(j, "makerCommission",
+       json_integer((json_int_t)llround(cq_dec_to_double(x->maker_fee) * 1e4)));
+  jset(j, "takerCommission",
+       json_integer((json_int_t)llround(cq_dec_to_double(x->taker_fee) * 1e4)));
   jset(j, "buyerCommission", json_integer(0));
   jset(j, "sellerCommission", json_integer(0));
   jset(rates, "maker", jfix(x->maker_fee));
@@ -1211,8 +1391,8 @@ static void h_my_trades(req_ctx *c) {
   if (int_param(c, "orderId", 0, &order_id) < 0) return;
   vx_mytrade *v = NULL;
   size_t n = 0;
-  if (vx_my_trades(c->b->ex, c->account, s, from_id, start, end, order_id ? 1000000 : (size_t)limit,
-                   &v, &n, NULL)) {
+  if (vx_my_trades(c->b->ex, c->account, s, order_id, from_id, start, end, (size_t)limit, &v, &n,
+                   NULL)) {
     respond_json(c->resp, 500, NULL);
     return;
   }
@@ -1220,7 +1400,6 @@ static void h_my_trades(req_ctx *c) {
   const vm_symbol *y = &c->b->mkt->syms[s];
   size_t k = 0;
   for (size_t i = 0; i < n && a && k < (size_t)limit; i++) {
-    if (order_id && v[i].order_id != order_id) continue;
     json_t *t = json_object();
     if (!t) break;
     jset(t, "symbol", json_string(y->ins.native));
@@ -1259,9 +1438,9 @@ static void h_listen_new(req_ctx *c) {
     if (l) {
       b->listen_seq++;
       uint64_t h = b->listen_seq * 0x9e3779b97f4a7c15ULL ^ b->mkt->seed ^ (uint64_t)c->now;
-      snprintf(l->key, sizeof l->key, "%016llx%016llx%016llx%08x",
-               (unsigned long long)h, (unsigned long long)(h * 31 + 7),
-               (unsigned long long)b->listen_seq, (unsigned)c->account);
+      snprintf(l->key, sizeof l->key, "%016llx%016llx%016llx%08x", (unsigned long long)h,
+               (unsigned long long)(h * 31 + 7), (unsigned long long)b->listen_seq,
+               (unsigned)c->account);
       l->account = c->account;
     }
   }
@@ -1301,8 +1480,12 @@ static void h_listen_keep(req_ctx *c, bool remove) {
   respond_json(c->resp, 200, json_object());
 }
 
-static void h_listen_put(req_ctx *c) { h_listen_keep(c, false); }
-static void h_listen_del(req_ctx *c) { h_listen_keep(c, true); }
+static void h_listen_put(req_ctx *c) {
+  h_listen_keep(c, false);
+}
+static void h_listen_del(req_ctx *c) {
+  h_listen_keep(c, true);
+}
 
 int vd_binance_listen_account(vd_binance *b, const char *key, int64_t now) {
   int acc = -1;
@@ -1331,18 +1514,24 @@ static const route routes[] = {
     {"GET", "/api/v3/time", 1, 0, AUTH_NONE, false, h_time},
     {"GET", "/api/v3/exchangeInfo", 20, 0, AUTH_NONE, false, h_exchange_info},
     {"GET", "/api/v3/klines", 2, 0, AUTH_NONE, false, h_klines},
+    {"GET", "/api/v3/uiKlines", 2, 0, AUTH_NONE, false, h_klines},
+    {"GET", "/api/v3/avgPrice", 2, 0, AUTH_NONE, false, h_avg_price},
+    {"GET", "/api/v3/ticker/price", 2, 4, AUTH_NONE, false, h_ticker_price},
     {"GET", "/api/v3/trades", 25, 0, AUTH_NONE, false, h_trades},
     {"GET", "/api/v3/historicalTrades", 25, 0, AUTH_KEY, false, h_hist_trades},
-    {"GET", "/api/v3/aggTrades", 4, 0, AUTH_NONE, false, h_agg_trades},
+    {"GET", "/api/v3/aggTrades", 2, 0, AUTH_NONE, false, h_agg_trades},
     {"GET", "/api/v3/depth", 5, 0, AUTH_NONE, false, h_depth},
     {"GET", "/api/v3/ticker/bookTicker", 2, 4, AUTH_NONE, false, h_book_ticker},
     {"GET", "/api/v3/ticker/24hr", 2, 80, AUTH_NONE, false, h_ticker24},
     {"POST", "/api/v3/order", 1, 0, AUTH_SIGNED, true, h_new_order},
+    {"POST", "/api/v3/order/test", 1, 0, AUTH_SIGNED, false, h_test_order},
     {"GET", "/api/v3/order", 4, 0, AUTH_SIGNED, false, h_query_order},
     {"DELETE", "/api/v3/order", 1, 0, AUTH_SIGNED, false, h_cancel_order},
     {"GET", "/api/v3/openOrders", 6, 80, AUTH_SIGNED, false, h_open_orders},
     {"DELETE", "/api/v3/openOrders", 1, 0, AUTH_SIGNED, false, h_cancel_open},
+    {"GET", "/api/v3/allOrders", 20, 0, AUTH_SIGNED, false, h_all_orders},
     {"GET", "/api/v3/account", 20, 0, AUTH_SIGNED, false, h_account},
+    {"GET", "/api/v3/rateLimit/order", 40, 0, AUTH_SIGNED, false, h_rate_limit_order},
     {"GET", "/api/v3/myTrades", 20, 0, AUTH_SIGNED, false, h_my_trades},
     {"POST", "/api/v3/userDataStream", 2, 0, AUTH_KEY, false, h_listen_new},
     {"PUT", "/api/v3/userDataStream", 2, 0, AUTH_KEY, false, h_listen_put},
@@ -1376,6 +1565,14 @@ static void count_path(cq_vsim_counters *k, const char *method, const char *path
   }
 }
 
+/* The weight used in the current minute, for answers that count nothing (faults). */
+static void weight_header(vd_binance *b, vd_response *resp, int64_t now) {
+  pthread_mutex_lock(&b->lim.mu);
+  int used = b->lim.minute == now / 60000 ? b->lim.used : 0;
+  pthread_mutex_unlock(&b->lim.mu);
+  add_header(resp, "X-MBX-USED-WEIGHT-1M: %d", used);
+}
+
 void vd_binance_http(vd_binance *b, const vd_request *req, int64_t now, vd_response *resp) {
   memset(resp, 0, sizeof *resp);
   req_ctx c = {.b = b, .req = req, .resp = resp, .now = now, .account = -1};
@@ -1387,6 +1584,7 @@ void vd_binance_http(vd_binance *b, const vd_request *req, int64_t now, vd_respo
   vf_verdict v;
   vf_on_request(b->faults, req->path, now, &v);
   resp->delay_ms = v.delay_ms;
+  if (v.status) weight_header(b, resp, now);
   if (v.status == 418) {
     add_header(resp, "Retry-After: %" PRId64, (v.retry_after_ms + 999) / 1000);
     respond_err(resp, 418, -1003,
@@ -1406,7 +1604,8 @@ void vd_binance_http(vd_binance *b, const vd_request *req, int64_t now, vd_respo
     return;
   }
   if (v.status >= 500) {
-    respond_err(resp, v.status, -1001, "Internal error; unable to process your request. Please try again.");
+    respond_err(resp, v.status, -1001,
+                "Internal error; unable to process your request. Please try again.");
     return;
   }
   const route *r = NULL;
@@ -1417,8 +1616,10 @@ void vd_binance_http(vd_binance *b, const vd_request *req, int64_t now, vd_respo
       if (!strcmp(routes[i].method, req->method)) r = &routes[i];
     }
   if (!r) {
-    if (path_known) respond_err(resp, 405, -1000, "Method not allowed on %s.", req->path);
-    else respond_err(resp, 404, -1000, "Unknown path %s.", req->path);
+    if (path_known)
+      respond_err(resp, 405, -1000, "Method not allowed on %s.", req->path);
+    else
+      respond_err(resp, 404, -1000, "Unknown path %s.", req->path);
     return;
   }
   if (!limits_pass(&c, route_weight(&c, r), r->order)) return;
@@ -1440,7 +1641,8 @@ static char *dump(json_t *j) {
   return s;
 }
 
-char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t event_ms, bool agg) {
+char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t event_ms,
+                           bool agg) {
   const vm_symbol *y = &m->syms[s];
   json_t *j = json_object();
   if (!j) return NULL;
@@ -1578,7 +1780,8 @@ char *vd_binance_user_msg(const vd_binance *b, const vx_event *ev) {
   jset(j, "T", json_integer(f ? f->time_ms : ev->time_ms));
   jset(j, "t", json_integer(f ? f->trade_id : -1));
   jset(j, "I", json_integer(0));
-  jset(j, "w", json_boolean(o->working && (o->state == CQ_OS_ACCEPTED || o->state == CQ_OS_PARTIAL)));
+  jset(j, "w",
+       json_boolean(o->working && (o->state == CQ_OS_ACCEPTED || o->state == CQ_OS_PARTIAL)));
   jset(j, "m", json_boolean(f ? f->maker : false));
   jset(j, "M", json_false());
   jset(j, "O", json_integer(o->time_ms));

@@ -20,6 +20,8 @@
 #include "internal.h"
 
 #define EV_CAP 8192
+/* My trades kept (the newest; older ones are forgotten in halves). */
+#define MAX_MY_TRADES (1u << 20)
 #define WALK_LEVELS VM_BOOK_LEVELS
 
 static cq_dec dec_of(double v, cq_dec step) {
@@ -76,8 +78,8 @@ static int parse_balances(vx_account *a, const char *s, cq_error *err) {
     item[len] = 0;
     char *eq = strchr(item, '=');
     if (!eq || eq == item || eq - item >= CQ_ASSET_MAX)
-      return cq_error_set(err, CQ_EINVAL, "account %s: balance '%s': expected ASSET=AMOUNT",
-                          a->key, item);
+      return cq_error_set(err, CQ_EINVAL, "account %s: balance '%s': expected ASSET=AMOUNT", a->key,
+                          item);
     *eq = 0;
     cq_dec v;
     if (cq_dec_parse_cstr(eq + 1, &v, NULL) || cq_dec_sign(v) < 0)
@@ -242,11 +244,13 @@ static vx_order *find_order(vx_exchange *x, int account, int sym, int64_t id, co
   return found;
 }
 
-static int add_fee(cq_dec a, cq_dec b, cq_dec *out) { return cq_dec_add(a, b, out, NULL); }
+static int add_fee(cq_dec a, cq_dec b, cq_dec *out) {
+  return cq_dec_add(a, b, out, NULL);
+}
 
 /* Books one fill of o at price for qty; the order, balances, my trades, events. */
-static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool maker,
-                     int64_t now, vx_fill *fout) {
+static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool maker, int64_t now,
+                     vx_fill *fout) {
   const vm_symbol *y = &x->mkt->syms[o->sym];
   vx_account *a = &x->acc[o->account];
   cq_dec rate = maker ? x->maker_fee : x->taker_fee;
@@ -254,15 +258,26 @@ static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool
   if (cq_fill_notional(price, qty, &quote, NULL)) return CQ_EOVERFLOW;
   vx_balance *bb = bal_get(a, y->ins.base, true), *qb = bal_get(a, y->ins.quote, true);
   if (!bb || !qb) return CQ_ENOMEM;
-  vx_fill f = {.trade_id = x->next_trade_id++, .price = price, .qty = qty, .quote = quote,
-               .maker = maker, .time_ms = now};
+  vx_fill f = {.trade_id = x->next_trade_id++,
+               .price = price,
+               .qty = qty,
+               .quote = quote,
+               .maker = maker,
+               .time_ms = now};
   if (o->side == CQ_SIDE_BUY) {
     /* the fee in base: qty * rate, rounded up at 8 digits */
     if (cq_dec_mul(qty, rate, CQ_MONEY_SCALE, CQ_ROUND_CEIL, &fee, NULL)) return CQ_EOVERFLOW;
     snprintf(f.fee_asset, sizeof f.fee_asset, "%s", y->ins.base);
-    cq_dec got;
-    if (cq_dec_sub(o->locked, quote, &o->locked, NULL) ||
-        cq_dec_sub(qb->locked, quote, &qb->locked, NULL) || cq_dec_sub(qty, fee, &got, NULL) ||
+    cq_dec got, from_lock = quote, extra = CQ_DEC(0, 8);
+    /* fills rounded one by one may pass the amount locked by a rounding unit: the rest
+     * comes from free */
+    if (cq_dec_cmp(quote, o->locked) > 0) {
+      from_lock = o->locked;
+      if (cq_dec_sub(quote, o->locked, &extra, NULL)) return CQ_EOVERFLOW;
+    }
+    if (cq_dec_sub(o->locked, from_lock, &o->locked, NULL) ||
+        cq_dec_sub(qb->locked, from_lock, &qb->locked, NULL) ||
+        cq_dec_sub(qb->free, extra, &qb->free, NULL) || cq_dec_sub(qty, fee, &got, NULL) ||
         cq_dec_add(bb->free, got, &bb->free, NULL))
       return CQ_EOVERFLOW;
   } else {
@@ -279,6 +294,10 @@ static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool
     return CQ_EOVERFLOW;
   o->update_ms = now;
   o->state = cq_dec_cmp(o->filled, o->qty) >= 0 ? CQ_OS_FILLED : CQ_OS_PARTIAL;
+  if (x->ntr == MAX_MY_TRADES) { /* the oldest half goes: memory stays bounded */
+    memmove(x->tr, x->tr + MAX_MY_TRADES / 2, (x->ntr - MAX_MY_TRADES / 2) * sizeof *x->tr);
+    x->ntr -= MAX_MY_TRADES / 2;
+  }
   if (x->ntr == x->captr) {
     size_t cap = x->captr ? x->captr * 2 : 256;
     vx_mytrade *p = realloc(x->tr, cap * sizeof *p);
@@ -286,8 +305,12 @@ static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool
     x->tr = p;
     x->captr = cap;
   }
-  x->tr[x->ntr++] = (vx_mytrade){.id = f.trade_id, .order_id = o->id, .account = o->account,
-                                 .sym = o->sym, .side = o->side, .f = f};
+  x->tr[x->ntr++] = (vx_mytrade){.id = f.trade_id,
+                                 .order_id = o->id,
+                                 .account = o->account,
+                                 .sym = o->sym,
+                                 .side = o->side,
+                                 .f = f};
   ev_order(x, o, "TRADE", &f, now);
   *fout = f;
   return CQ_OK;
@@ -395,8 +418,7 @@ static int check_rules(const vm_symbol *y, const vx_new_order *r, cq_dec ref_pri
   cq_dec g;
   bool priced = r->type == CQ_ORDER_LIMIT || r->type == CQ_ORDER_STOP_LIMIT;
   if (priced) {
-    if (cq_dec_sign(r->price) <= 0)
-      return res_set(res, VX_BAD_PARAM, NULL, "Invalid price.");
+    if (cq_dec_sign(r->price) <= 0) return res_set(res, VX_BAD_PARAM, NULL, "Invalid price.");
     if (cq_dec_round_step(r->price, ins->tick, CQ_ROUND_FLOOR, &g, NULL) || !cq_dec_eq(g, r->price))
       return res_set(res, VX_FILTER, "PRICE_FILTER", "Filter failure: PRICE_FILTER");
   }
@@ -488,9 +510,9 @@ int vx_place(vx_exchange *x, const vx_new_order *r, int64_t now, vx_order *out, 
   cq_dec best_bid = dec_of(bid.price, y->ins.tick), best_ask = dec_of(ask.price, y->ins.tick);
   cq_dec last = dec_of(vm_price(x->mkt, r->sym, now), y->ins.tick);
   cq_dec ref = r->type == CQ_ORDER_LIMIT || r->type == CQ_ORDER_STOP_LIMIT ? r->price
-               : r->type == CQ_ORDER_STOP                                 ? r->stop
-               : r->side == CQ_SIDE_BUY                                   ? best_ask
-                                                                          : best_bid;
+               : r->type == CQ_ORDER_STOP                                  ? r->stop
+               : r->side == CQ_SIDE_BUY                                    ? best_ask
+                                                                           : best_bid;
   vx_new_order q = *r;
   if (cq_dec_sign(r->quote_qty) > 0) { /* a market order for a quote amount */
     cq_dec n;
@@ -550,9 +572,11 @@ int vx_place(vx_exchange *x, const vx_new_order *r, int64_t now, vx_order *out, 
   }
   vx_balance *hb = bal_get(a, hold_asset, false);
   if (!hb || cq_dec_cmp(hb->free, need) < 0) {
-    rc = res_set(res, VX_INSUFFICIENT, NULL, "Account has insufficient balance for requested action.");
+    rc = res_set(res, VX_INSUFFICIENT, NULL,
+                 "Account has insufficient balance for requested action.");
     goto done;
   }
+  if (q.dry) goto done; /* valid: nothing more for a test order */
   vx_order *o = new_record(x);
   if (!o) {
     rc = res_set(res, VX_BAD_PARAM, NULL, "Too many orders in the simulator.");
@@ -638,8 +662,40 @@ int vx_query(vx_exchange *x, int account, int sym, int64_t id, const char *cid, 
   return rc;
 }
 
-int vx_open_orders(vx_exchange *x, int account, int sym, vx_order **out, size_t *n,
-                   cq_error *err) {
+int vx_all_orders(vx_exchange *x, int account, int sym, int64_t from_id, int64_t from_ms,
+                  int64_t to_ms, size_t limit, vx_order **out, size_t *n, cq_error *err) {
+  if (limit == 0) limit = 1;
+  vx_order *v = malloc(limit * sizeof *v);
+  if (!v) return cq_error_set(err, CQ_ENOMEM, "all orders: out of memory");
+  pthread_mutex_lock(&x->mu);
+  size_t k = 0;
+  bool newest = from_id <= 0 && from_ms <= 0; /* no start: the newest `limit` */
+  size_t skip = 0;
+  for (int pass = newest ? 0 : 1; pass < 2; pass++) {
+    size_t seen = 0;
+    for (size_t i = 0; i < x->nord && k < limit; i++) {
+      const vx_order *o = &x->ord[i];
+      if (o->account != account || o->sym != sym) continue;
+      if (from_id > 0 && o->id < from_id) continue;
+      if (from_id <= 0 && from_ms > 0 && o->time_ms < from_ms) continue;
+      if (from_id <= 0 && to_ms > 0 && o->time_ms > to_ms) continue;
+      if (pass == 0) {
+        seen++;
+      } else if (skip) {
+        skip--;
+      } else {
+        v[k++] = *o;
+      }
+    }
+    if (pass == 0) skip = seen > limit ? seen - limit : 0;
+  }
+  pthread_mutex_unlock(&x->mu);
+  *out = v;
+  *n = k;
+  return CQ_OK;
+}
+
+int vx_open_orders(vx_exchange *x, int account, int sym, vx_order **out, size_t *n, cq_error *err) {
   pthread_mutex_lock(&x->mu);
   size_t k = 0;
   for (size_t i = 0; i < x->nord; i++)
@@ -677,36 +733,33 @@ int vx_balances(vx_exchange *x, int account, vx_balance **out, size_t *n, int64_
   return CQ_OK;
 }
 
-int vx_my_trades(vx_exchange *x, int account, int sym, int64_t from_id, int64_t from_ms,
-                 int64_t to_ms, size_t limit, vx_mytrade **out, size_t *n, cq_error *err) {
-  vx_mytrade *v = malloc((limit ? limit : 1) * sizeof *v);
+int vx_my_trades(vx_exchange *x, int account, int sym, int64_t order_id, int64_t from_id,
+                 int64_t from_ms, int64_t to_ms, size_t limit, vx_mytrade **out, size_t *n,
+                 cq_error *err) {
+  if (limit == 0) limit = 1;
+  vx_mytrade *v = malloc(limit * sizeof *v);
   if (!v) return cq_error_set(err, CQ_ENOMEM, "my trades: out of memory");
   pthread_mutex_lock(&x->mu);
-  size_t k = 0;
-  if (from_id < 0 && from_ms <= 0 && to_ms <= 0) {
-    /* no range: the newest `limit`, oldest first */
-    size_t total = 0;
-    for (size_t i = 0; i < x->ntr; i++)
-      if (x->tr[i].account == account && x->tr[i].sym == sym) total++;
-    size_t skip = total > limit ? total - limit : 0;
+  size_t k = 0, skip = 0;
+  /* no start: the newest `limit` (a first pass counts them), oldest first */
+  bool newest = from_id < 0 && from_ms <= 0;
+  for (int pass = newest ? 0 : 1; pass < 2; pass++) {
+    size_t seen = 0;
     for (size_t i = 0; i < x->ntr && k < limit; i++) {
       const vx_mytrade *t = &x->tr[i];
       if (t->account != account || t->sym != sym) continue;
-      if (skip) {
-        skip--;
-        continue;
-      }
-      v[k++] = *t;
-    }
-  } else {
-    for (size_t i = 0; i < x->ntr && k < limit; i++) {
-      const vx_mytrade *t = &x->tr[i];
-      if (t->account != account || t->sym != sym) continue;
+      if (order_id > 0 && t->order_id != order_id) continue;
       if (from_id >= 0 && t->id < from_id) continue;
       if (from_ms > 0 && t->f.time_ms < from_ms) continue;
       if (to_ms > 0 && t->f.time_ms > to_ms) continue;
-      v[k++] = *t;
+      if (pass == 0)
+        seen++;
+      else if (skip)
+        skip--;
+      else
+        v[k++] = *t;
     }
+    if (pass == 0) skip = seen > limit ? seen - limit : 0;
   }
   pthread_mutex_unlock(&x->mu);
   *out = v;
@@ -721,11 +774,24 @@ int vx_market_step(vx_exchange *x, int64_t now, cq_error *err) {
   if (step <= x->last_step) goto done;
   x->last_step = step;
   if (vm_in_gap(x->mkt, now)) goto done;
+  /* the best levels of each symbol, drawn once: most resting orders are not crossed */
+  vm_level best_bid[VSIM_MAX_SYMBOLS], best_ask[VSIM_MAX_SYMBOLS];
+  bool have_best[VSIM_MAX_SYMBOLS] = {false};
   for (size_t i = 0; i < x->nord; i++) {
     vx_order *o = &x->ord[i];
     if (!is_open(o)) continue;
     const vm_symbol *y = &x->mkt->syms[o->sym];
     bool touched = false;
+    if (o->working) {
+      if (!have_best[o->sym]) {
+        vm_book(x->mkt, o->sym, step, &best_bid[o->sym], &best_ask[o->sym], 1);
+        have_best[o->sym] = true;
+      }
+      double px = cq_dec_to_double(o->price), half = 0.5 * y->tick;
+      if (o->side == CQ_SIDE_BUY ? best_ask[o->sym].price > px + half
+                                 : best_bid[o->sym].price < px - half)
+        continue;
+    }
     if (!o->working) { /* a stop: has its price traded? */
       cq_dec last = dec_of(vm_price(x->mkt, o->sym, now), y->ins.tick);
       int c = cq_dec_cmp(last, o->stop);
@@ -738,8 +804,8 @@ int vx_market_step(vx_exchange *x, int64_t now, cq_error *err) {
       touched = true;
     } else {
       /* the opposite synthetic liquidity that crossed the order's price fills it */
-      cq_dec av = avail_to(x, o->sym, o->side == CQ_SIDE_BUY ? CQ_SIDE_BUY : CQ_SIDE_SELL,
-                           &o->price, now);
+      cq_dec av =
+          avail_to(x, o->sym, o->side == CQ_SIDE_BUY ? CQ_SIDE_BUY : CQ_SIDE_SELL, &o->price, now);
       if (cq_dec_sign(av) <= 0) continue;
       cq_dec rem;
       if (cq_dec_sub(o->qty, o->filled, &rem, NULL)) continue;
@@ -758,13 +824,22 @@ done:
   return CQ_OK;
 }
 
-double vx_resting_at(vx_exchange *x, int sym, cq_side side, double price) {
-  double sum = 0.0;
+void vx_add_resting(vx_exchange *x, int sym, vm_level *bids, vm_level *asks, size_t n) {
+  if (n == 0) return;
+  double tick = x->mkt->syms[sym].tick;
+  pthread_mutex_lock(&x->mu);
   for (size_t i = 0; i < x->nord; i++) {
     const vx_order *o = &x->ord[i];
-    if (o->sym != sym || o->side != side || !o->working || !is_open(o)) continue;
-    if (fabs(cq_dec_to_double(o->price) - price) > 1e-12 * fabs(price)) continue;
-    sum += cq_dec_to_double(o->qty) - cq_dec_to_double(o->filled);
+    if (o->sym != sym || !o->working || !is_open(o)) continue;
+    vm_level *lv = o->side == CQ_SIDE_BUY ? bids : asks;
+    double px = cq_dec_to_double(o->price);
+    /* levels are one tick apart from the best: the order's level by its distance */
+    double d = o->side == CQ_SIDE_BUY ? lv[0].price - px : px - lv[0].price;
+    double k = round(d / tick);
+    if (k < 0 || k >= (double)n) continue;
+    vm_level *l = &lv[(size_t)k];
+    if (fabs(l->price - px) > 0.5 * tick) continue;
+    l->qty += cq_dec_to_double(o->qty) - cq_dec_to_double(o->filled);
   }
-  return sum;
+  pthread_mutex_unlock(&x->mu);
 }

@@ -10,9 +10,8 @@
 #include "internal.h"
 
 static const char *const fault_names[CQ_VSIM_FAULT_KIND_COUNT_] = {
-    "none",       "latency",    "ws_drop",    "ws_stall",      "429",
-    "ban",        "5xx",        "lose_order", "depth_reorder", "depth_drop",
-    "depth_dup",  "time_offset"};
+    "none", "latency",    "ws_drop",       "ws_stall",   "429",       "ban",
+    "5xx",  "lose_order", "depth_reorder", "depth_drop", "depth_dup", "time_offset"};
 
 const char *cq_vsim_fault_name(cq_vsim_fault_kind k) {
   return k > 0 && k < CQ_VSIM_FAULT_KIND_COUNT_ ? fault_names[k] : "none";

@@ -40,6 +40,9 @@ typedef struct vm_symbol {
   bool replay;
   cq_candles hist;
   int64_t tf_ms;
+  /* replay of trades: the stored trades are the market's (ids: their index + 1) */
+  bool replay_trades;
+  cq_trades htr;
 } vm_symbol;
 
 typedef struct vm_gap {
@@ -149,7 +152,7 @@ typedef struct vx_order {
   bool triggered; /* a stop whose price traded */
   bool working;   /* on the book (Binance isWorking) */
   int64_t time_ms, update_ms, working_ms;
-  cq_dec locked;  /* what it holds of its account (quote for buys, base for sells) */
+  cq_dec locked; /* what it holds of its account (quote for buys, base for sells) */
   char reason[64];
 } vx_order;
 
@@ -169,10 +172,10 @@ typedef struct vx_event {
   vx_event_kind kind;
   int account;
   int64_t time_ms;
-  vx_order order;      /* VX_EV_ORDER: the order after the change */
-  char exec_type[16];  /* NEW, TRADE, CANCELED, EXPIRED, REJECTED */
+  vx_order order;     /* VX_EV_ORDER: the order after the change */
+  char exec_type[16]; /* NEW, TRADE, CANCELED, EXPIRED, REJECTED */
   bool has_fill;
-  vx_fill fill;        /* the last fill */
+  vx_fill fill;      /* the last fill */
   vx_balance bal[4]; /* VX_EV_BALANCE: the balances that changed, after the change */
   int nbal;
 } vx_event;
@@ -209,32 +212,40 @@ typedef struct vx_new_order {
   cq_dec qty;
   cq_dec quote_qty; /* MARKET by quote amount (quoteOrderQty); zero: unused */
   cq_dec price, stop;
+  bool dry; /* validate only (order/test): nothing is placed */
 } vx_new_order;
 
 /* Places an order at now_ms; on success *out is the order after its immediate matching
  * and fills[0..*nfills) (at most max_fills kept) its fills. Locks x. */
-int vx_place(vx_exchange *x, const vx_new_order *req, int64_t now_ms, vx_order *out,
-             vx_fill *fills, size_t max_fills, size_t *nfills, vx_result *res);
+int vx_place(vx_exchange *x, const vx_new_order *req, int64_t now_ms, vx_order *out, vx_fill *fills,
+             size_t max_fills, size_t *nfills, vx_result *res);
 /* Cancel by order id (> 0) or client id. */
 int vx_cancel(vx_exchange *x, int account, int sym, int64_t order_id, const char *client_id,
               int64_t now_ms, vx_order *out, vx_result *res);
 int vx_query(vx_exchange *x, int account, int sym, int64_t order_id, const char *client_id,
              vx_order *out, vx_result *res);
+/* Orders of account on sym (any state) with id >= from_id, or created in [from, to] when
+ * from_id <= 0 (0: open bound), at most limit, oldest first; malloc'd copies. */
+int vx_all_orders(vx_exchange *x, int account, int sym, int64_t from_id, int64_t from_ms,
+                  int64_t to_ms, size_t limit, vx_order **out, size_t *n, cq_error *err);
 /* Open orders of account (sym -1: all), malloc'd copies. */
 int vx_open_orders(vx_exchange *x, int account, int sym, vx_order **out, size_t *n, cq_error *err);
 /* Balances of account, malloc'd copy. */
 int vx_balances(vx_exchange *x, int account, vx_balance **out, size_t *n, int64_t *update_ms,
                 cq_error *err);
-/* My trades of account on sym with id >= from_id (or time in [from, to) when from_id < 0). */
-int vx_my_trades(vx_exchange *x, int account, int sym, int64_t from_id, int64_t from_ms,
-                 int64_t to_ms, size_t limit, vx_mytrade **out, size_t *n, cq_error *err);
+/* My trades of account on sym (of order_id when > 0) with id >= from_id, or time in
+ * [from, to] (0: open bound); without a start the newest `limit`; oldest first. */
+int vx_my_trades(vx_exchange *x, int account, int sym, int64_t order_id, int64_t from_id,
+                 int64_t from_ms, int64_t to_ms, size_t limit, vx_mytrade **out, size_t *n,
+                 cq_error *err);
 /* The market moves to now_ms: resting limits that the market crossed fill (as makers, up to
  * the synthetic liquidity that crossed them), stops whose price traded trigger. */
 int vx_market_step(vx_exchange *x, int64_t now_ms, cq_error *err);
 /* Takes up to max user events (oldest first); the count. */
 size_t vx_events_take(vx_exchange *x, vx_event *out, size_t max);
-/* Remaining quantity of the user's resting orders at price (sym, side) - for the book. */
-double vx_resting_at(vx_exchange *x, int sym, cq_side side, double price);
+/* Adds the users' resting orders of sym to the levels of a synthetic book (one tick apart
+ * from the best, n a side). Locks x. */
+void vx_add_resting(vx_exchange *x, int sym, vm_level *bids, vm_level *asks, size_t n);
 
 /* ---- faults -------------------------------------------------------------------------------- */
 
@@ -259,9 +270,9 @@ void vf_add(vf_state *f, const cq_vsim_fault_spec *fault, int64_t now_ms);
 /* What a request should suffer. */
 typedef struct vf_verdict {
   int delay_ms;
-  int status;          /* a 5xx to answer instead, or 429/418; 0 none */
+  int status; /* a 5xx to answer instead, or 429/418; 0 none */
   int64_t retry_after_ms;
-  bool drop_if_order;  /* lose the response of an accepted order */
+  bool drop_if_order; /* lose the response of an accepted order */
 } vf_verdict;
 
 /* Counts a request on path at now_ms and decides its fault. */
@@ -282,15 +293,15 @@ void vf_script_tick(vf_state *f, int64_t now_ms);
 typedef struct vd_request {
   const char *method;
   const char *path;
-  const char *query; /* raw */
-  const char *body;  /* raw form body */
+  const char *query;   /* raw */
+  const char *body;    /* raw form body */
   const char *api_key; /* X-MBX-APIKEY or NULL */
   const char *remote;
 } vd_request;
 
 typedef struct vd_response {
   int status;
-  char *body;    /* malloc'd */
+  char *body; /* malloc'd */
   size_t body_len;
   char *headers; /* malloc'd "Name: value\r\n" lines */
   bool drop;     /* the order was placed; lose the answer */
@@ -302,13 +313,13 @@ void vd_response_release(vd_response *r);
 /* Rate limits of one simulated venue. */
 typedef struct vd_limits {
   pthread_mutex_t mu;
-  int weight_limit;   /* per minute */
+  int weight_limit; /* per minute */
   int orders_10s, orders_day;
-  int64_t minute;     /* the window of used */
+  int64_t minute; /* the window of used */
   int used;
   int64_t sec10, day;
   int orders_used_10s, orders_used_day;
-  bool limited;       /* a 429 was sent in this minute */
+  bool limited; /* a 429 was sent in this minute */
   int64_t ban_until_ms;
   int ban_ms;
 } vd_limits;
@@ -345,7 +356,8 @@ int vd_binance_listen_account(vd_binance *b, const char *key, int64_t now_ms);
 void vd_hmac_hex(const char *key, const char *data, size_t len, char out[65]);
 
 /* Stream messages (malloc'd JSON text; NULL on out of memory). */
-char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t event_ms, bool agg);
+char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t event_ms,
+                           bool agg);
 char *vd_binance_book_ticker_msg(const vm_market *m, int s, int64_t step, const vm_level *bid,
                                  const vm_level *ask);
 char *vd_binance_kline_msg(const vm_market *m, int s, const char *interval, int64_t len_ms,

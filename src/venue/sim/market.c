@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "cquant/data.h"
-#include "cquant/store.h"
 #include "cquant/match.h"
 #include "cquant/net.h"
+#include "cquant/store.h"
 #include "internal.h"
 
 #define YEAR_MS (365.0 * 86400000.0)
@@ -38,7 +38,9 @@ static uint64_t h3(uint64_t key, uint64_t a, uint64_t b) {
 }
 
 /* [0, 1) */
-static double u01(uint64_t h) { return (double)(h >> 11) * (1.0 / 9007199254740992.0); }
+static double u01(uint64_t h) {
+  return (double)(h >> 11) * (1.0 / 9007199254740992.0);
+}
 
 static uint64_t str_hash(const char *s) {
   uint64_t h = 1469598103934665603ULL;
@@ -46,9 +48,8 @@ static uint64_t str_hash(const char *s) {
   return h;
 }
 
-static const int64_t octave_ms[] = {1000,        10000,       60000,        300000,
-                                    1800000,     10800000,    86400000,     604800000,
-                                    INT64_C(5184000000)};
+static const int64_t octave_ms[] = {
+    1000, 10000, 60000, 300000, 1800000, 10800000, 86400000, 604800000, INT64_C(5184000000)};
 #define NOCT (sizeof octave_ms / sizeof octave_ms[0])
 
 static double default_price(const char *base) {
@@ -60,6 +61,62 @@ static double default_price(const char *base) {
 /* Rows a replayed series may hold (about 19 years of 1m candles). */
 #define REPLAY_MAX_ROWS 10000000
 
+/* Trades a replayed trade series may hold. */
+#define REPLAY_MAX_TRADES 2000000
+
+/* replay:STORE?venue=V&symbol=S&trades=1: the stored trades, read whole at start. */
+static int replay_trades_init(vm_market *m, const char *q, const char *uri, const char *venue,
+                              const char *symbol, cq_error *err) {
+  char base[CQ_ASSET_MAX], quote[CQ_ASSET_MAX], sym[CQ_SYMBOL_MAX];
+  int rc = cq_symbol_parse(symbol, base, quote, err);
+  if (rc) return rc;
+  snprintf(sym, sizeof sym, "%s/%s", base, quote);
+  m->syms = calloc(1, sizeof *m->syms);
+  if (!m->syms) return cq_error_set(err, CQ_ENOMEM, "market: out of memory");
+  vm_symbol *y = &m->syms[0];
+  cq_trades_init(&y->htr, REPLAY_MAX_TRADES);
+  cq_candles_init(&y->hist, 1);
+  m->nsyms = 1;
+  cq_store *st = NULL;
+  rc = cq_store_open(uri, &st, err);
+  if (!rc) rc = cq_store_get_trades(st, venue, sym, INT64_MIN, INT64_MAX, &y->htr, err);
+  cq_instrument ins;
+  bool have_ins = !rc && cq_store_get_instrument(st, venue, sym, &ins, NULL) == CQ_OK;
+  cq_store_close(st);
+  if (!rc && y->htr.len == 0)
+    rc = cq_error_set(err, CQ_ENOTFOUND, "market 'replay:%s': the store holds no %s %s trades", q,
+                      venue, sym);
+  if (rc) {
+    vm_release(m);
+    return rc;
+  }
+  cq_synth_opts so;
+  cq_synth_defaults(&so);
+  so.price = cq_dec_to_double(y->htr.price[0]);
+  if (!(so.price >= 1e-6 && so.price <= 1e9)) so.price = 100.0;
+  rc = cq_synth_instrument(&so, "binance", sym, &y->ins, err);
+  if (rc) {
+    vm_release(m);
+    return rc;
+  }
+  if (have_ins && cq_dec_sign(ins.tick) > 0 && cq_dec_sign(ins.lot) > 0) {
+    y->ins.tick = ins.tick;
+    y->ins.lot = ins.lot;
+    if (cq_dec_sign(ins.min_qty) > 0) y->ins.min_qty = ins.min_qty;
+    y->ins.min_notional = ins.min_notional;
+  }
+  y->replay = y->replay_trades = true;
+  y->tf_ms = 1000;
+  y->price = so.price;
+  y->annual_vol = 0.6;
+  y->key = mix64(str_hash(y->ins.symbol));
+  y->tick = cq_dec_to_double(y->ins.tick);
+  y->lot = cq_dec_to_double(y->ins.lot);
+  m->replay = true;
+  m->data0_ms = y->htr.time[0] / CQ_NS_PER_MS;
+  return CQ_OK;
+}
+
 /* replay:STORE_URI?venue=V&symbol=S&tf=TF: the series is read whole at start. */
 static int replay_init(vm_market *m, const char *q, cq_error *err) {
   const char *qm = strrchr(q, '?');
@@ -69,9 +126,17 @@ static int replay_init(vm_market *m, const char *q, cq_error *err) {
   char uri[512], venue[CQ_VENUE_MAX], symbol[CQ_SYMBOL_MAX], tf[CQ_TF_STRMAX];
   size_t ul = (size_t)(qm - q);
   if (ul == 0 || ul >= sizeof uri)
-    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': the store URI is empty or too long", q);
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': the store URI is empty or too long",
+                        q);
   memcpy(uri, q, ul);
   uri[ul] = 0;
+  char flag[8];
+  if (cq_query_get(qm + 1, "trades", flag, sizeof flag) && !strcmp(flag, "1")) {
+    if (!cq_query_get(qm + 1, "venue", venue, sizeof venue) ||
+        !cq_query_get(qm + 1, "symbol", symbol, sizeof symbol))
+      return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': venue and symbol are required", q);
+    return replay_trades_init(m, q, uri, venue, symbol, err);
+  }
   if (!cq_query_get(qm + 1, "venue", venue, sizeof venue) ||
       !cq_query_get(qm + 1, "symbol", symbol, sizeof symbol) ||
       !cq_query_get(qm + 1, "tf", tf, sizeof tf))
@@ -198,7 +263,10 @@ int vm_init(vm_market *m, const cq_vsim_options *o, cq_error *err) {
 }
 
 void vm_release(vm_market *m) {
-  for (size_t i = 0; m->syms && i < m->nsyms; i++) cq_candles_release(&m->syms[i].hist);
+  for (size_t i = 0; m->syms && i < m->nsyms; i++) {
+    cq_candles_release(&m->syms[i].hist);
+    cq_trades_release(&m->syms[i].htr);
+  }
   free(m->syms);
   m->syms = NULL;
   m->nsyms = 0;
@@ -206,8 +274,7 @@ void vm_release(vm_market *m) {
 
 int vm_find(const vm_market *m, const char *name) {
   for (size_t i = 0; i < m->nsyms; i++)
-    if (!strcmp(m->syms[i].ins.symbol, name) || !strcmp(m->syms[i].ins.native, name))
-      return (int)i;
+    if (!strcmp(m->syms[i].ins.symbol, name) || !strcmp(m->syms[i].ins.native, name)) return (int)i;
   return -1;
 }
 
@@ -252,7 +319,28 @@ static double replay_price(const vm_symbol *s, int64_t t) {
   return path[seg] + (path[seg + 1] - path[seg]) * f;
 }
 
+/* The first stored trade at or after t (ms); len when none. */
+static size_t trade_lower_bound(const cq_trades *tr, int64_t t_ms) {
+  size_t lo = 0, hi = tr->len;
+  cq_time t = t_ms * CQ_NS_PER_MS;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (tr->time[mid] < t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Replayed trades: the price of the last trade at or before t (the first one before it). */
+static double replay_trade_price(const vm_symbol *s, int64_t t) {
+  size_t i = trade_lower_bound(&s->htr, t + 1);
+  return cq_dec_to_double(s->htr.price[i ? i - 1 : 0]);
+}
+
 static double raw_price(const vm_symbol *s, int64_t t) {
+  if (s->replay_trades) return replay_trade_price(s, t);
   return s->replay ? replay_price(s, t) : exp(log_price(s, t));
 }
 
@@ -307,9 +395,31 @@ static int replay_candle(const vm_symbol *y, int64_t open, int64_t len, int64_t 
   return 1;
 }
 
+/* Replayed trades: the candle of the trades in [open, min(open + len, now)); none: none. */
+static bool trades_candle(const vm_symbol *y, int64_t open, int64_t len, int64_t now,
+                          cq_candle *out) {
+  int64_t end = open + len < now ? open + len : now;
+  size_t i = trade_lower_bound(&y->htr, open), j = trade_lower_bound(&y->htr, end);
+  if (i >= j) return false;
+  cq_candle k = {.open_time = open * CQ_NS_PER_MS, .closed = now >= open + len};
+  k.open = k.high = k.low = cq_dec_to_double(y->htr.price[i]);
+  for (size_t n = i; n < j; n++) {
+    double p = cq_dec_to_double(y->htr.price[n]), q = cq_dec_to_double(y->htr.qty[n]);
+    if (p > k.high) k.high = p;
+    if (p < k.low) k.low = p;
+    k.close = p;
+    k.volume += q;
+    k.quote_volume += p * q;
+  }
+  k.trades = (int64_t)(j - i);
+  *out = k;
+  return true;
+}
+
 bool vm_candle(const vm_market *m, int s, int64_t open, int64_t len, int64_t now, cq_candle *out) {
   const vm_symbol *y = &m->syms[s];
   if (interval_in_gap(m, open, open + len)) return false;
+  if (y->replay_trades) return trades_candle(y, open, len, now, out);
   if (y->replay && len % y->tf_ms == 0) {
     int r = replay_candle(y, open, len, now, out);
     if (r >= 0) return r == 1;
@@ -349,8 +459,23 @@ bool vm_candle(const vm_market *m, int s, int64_t open, int64_t len, int64_t now
   return true;
 }
 
+static vm_trade stored_trade(const vm_symbol *y, size_t i) {
+  return (vm_trade){.id = (int64_t)i + 1,
+                    .time_ms = y->htr.time[i] / CQ_NS_PER_MS,
+                    .price = cq_dec_to_double(y->htr.price[i]),
+                    .qty = cq_dec_to_double(y->htr.qty[i]),
+                    .buyer_maker = y->htr.taker_side[i] == CQ_SIDE_SELL};
+}
+
 int vm_trades_at(const vm_market *m, int s, int64_t sec, vm_trade *out) {
   const vm_symbol *y = &m->syms[s];
+  if (y->replay_trades) { /* the first VM_TRADES_PER_SEC of the second */
+    size_t i = trade_lower_bound(&y->htr, sec * 1000),
+           j = trade_lower_bound(&y->htr, sec * 1000 + 1000);
+    int n = 0;
+    for (; i < j && n < VM_TRADES_PER_SEC; i++) out[n++] = stored_trade(y, i);
+    return n;
+  }
   if (sec * 1000 < VM_EPOCH_MS) return 0;
   if (vm_in_gap(m, sec * 1000)) return 0;
   uint64_t r = h3(y->key, 202, (uint64_t)sec);
@@ -383,6 +508,14 @@ int vm_trades_at(const vm_market *m, int s, int64_t sec, vm_trade *out) {
 
 size_t vm_trades_from_id(const vm_market *m, int s, int64_t from_id, int64_t now, vm_trade *out,
                          size_t max) {
+  const vm_symbol *y = &m->syms[s];
+  if (y->replay_trades) {
+    size_t k = 0;
+    for (size_t i = from_id > 1 ? (size_t)(from_id - 1) : 0;
+         i < y->htr.len && k < max && y->htr.time[i] / CQ_NS_PER_MS < now; i++)
+      out[k++] = stored_trade(y, i);
+    return k;
+  }
   if (from_id < 0) from_id = 0;
   int64_t sec = VM_EPOCH_MS / 1000 + from_id / VM_TRADES_PER_SEC;
   size_t k = 0;
@@ -399,6 +532,14 @@ size_t vm_trades_from_id(const vm_market *m, int s, int64_t from_id, int64_t now
 
 size_t vm_trades_range(const vm_market *m, int s, int64_t from, int64_t to, vm_trade *out,
                        size_t max) {
+  const vm_symbol *y = &m->syms[s];
+  if (y->replay_trades) {
+    size_t k = 0;
+    for (size_t i = trade_lower_bound(&y->htr, from);
+         i < y->htr.len && k < max && y->htr.time[i] / CQ_NS_PER_MS < to; i++)
+      out[k++] = stored_trade(y, i);
+    return k;
+  }
   size_t k = 0;
   for (int64_t sec = from / 1000; k < max && sec * 1000 < to; sec++) {
     vm_trade t[VM_TRADES_PER_SEC];
@@ -410,6 +551,12 @@ size_t vm_trades_range(const vm_market *m, int s, int64_t from, int64_t to, vm_t
 }
 
 size_t vm_trades_recent(const vm_market *m, int s, int64_t now, vm_trade *out, size_t max) {
+  const vm_symbol *y = &m->syms[s];
+  if (y->replay_trades) {
+    size_t j = trade_lower_bound(&y->htr, now), i = j > max ? j - max : 0, k = 0;
+    for (; i < j; i++) out[k++] = stored_trade(y, i);
+    return k;
+  }
   size_t k = 0;
   int64_t sec = now / 1000;
   for (int64_t scanned = 0; k < max && scanned < MAX_SCAN_SEC; sec--, scanned++) {
@@ -437,8 +584,7 @@ static double level_qty(const vm_symbol *y, int64_t ticks, int64_t step, int sid
   return q < y->lot ? y->lot : q;
 }
 
-void vm_book(const vm_market *m, int s, int64_t step, vm_level *bids, vm_level *asks,
-             size_t nlev) {
+void vm_book(const vm_market *m, int s, int64_t step, vm_level *bids, vm_level *asks, size_t nlev) {
   const vm_symbol *y = &m->syms[s];
   double mid = raw_price(y, step * VM_BOOK_STEP_MS) / y->tick;
   int64_t bid = (int64_t)floor(mid);

@@ -27,9 +27,11 @@ static int64_t wall_ms(void) {
 int64_t cq_vsim_now_ms(cq_vsim *s) {
   pthread_mutex_lock(&s->mu);
   int64_t t = s->pinned_ms ? s->pinned_ms : wall_ms();
-  if (s->mkt.replay && !s->pinned_ms) { /* the stored history, from its start, at speed */
-    double speed = s->opt.speed > 0 ? s->opt.speed : 1.0;
-    t = s->mkt.data0_ms + (int64_t)((double)(t - s->wall0_ms) * speed);
+  double speed = s->opt.speed > 0 ? s->opt.speed : 1.0;
+  if (!s->pinned_ms && (s->mkt.replay || speed != 1.0)) {
+    /* market time: from the replayed series' start (or from now), at speed */
+    int64_t base = s->mkt.replay ? s->mkt.data0_ms : s->wall0_ms;
+    t = base + (int64_t)((double)(t - s->wall0_ms) * speed);
   }
   pthread_mutex_unlock(&s->mu);
   return t + vf_time_offset(&s->faults);
@@ -82,9 +84,9 @@ static int load_accounts(cq_vsim *s, const char *path, cq_error *err) {
     goto done;
   }
   struct fy_node *root = fy_document_root(doc);
-  struct fy_node *list =
-      root && fy_node_is_mapping(root) ? fy_node_mapping_lookup_by_string(root, "accounts", FY_NT)
-                                       : NULL;
+  struct fy_node *list = root && fy_node_is_mapping(root)
+                             ? fy_node_mapping_lookup_by_string(root, "accounts", FY_NT)
+                             : NULL;
   if (!list || !fy_node_is_sequence(list)) {
     rc = cq_error_set(err, CQ_EPARSE, "accounts file %s: expected 'accounts:' with a list", path);
     goto done;
@@ -112,8 +114,8 @@ static int load_accounts(cq_vsim *s, const char *path, cq_error *err) {
                           ? scalar(fy_node_mapping_lookup_by_string(item, "api_secret", FY_NT), &sl)
                           : NULL;
     if (!key || !sec || !kl || !sl) {
-      rc = cq_error_set(err, CQ_EPARSE, "accounts file %s: account %zu: needs api_key and api_secret",
-                        path, k + 1);
+      rc = cq_error_set(err, CQ_EPARSE,
+                        "accounts file %s: account %zu: needs api_key and api_secret", path, k + 1);
       goto done;
     }
     char bal[2048];
@@ -121,22 +123,27 @@ static int load_accounts(cq_vsim *s, const char *path, cq_error *err) {
     bal[0] = 0;
     struct fy_node *bm = fy_node_mapping_lookup_by_string(item, "balances", FY_NT);
     if (bm && !fy_node_is_mapping(bm)) {
-      rc = cq_error_set(err, CQ_EPARSE, "accounts file %s: account %zu: balances must be a mapping "
-                        "(ASSET: amount)", path, k + 1);
+      rc = cq_error_set(err, CQ_EPARSE,
+                        "accounts file %s: account %zu: balances must be a mapping "
+                        "(ASSET: amount)",
+                        path, k + 1);
       goto done;
     }
     void *bit = NULL;
     struct fy_node_pair *pair;
     while (bm && (pair = fy_node_mapping_iterate(bm, &bit)) != NULL) {
       size_t al = 0, vl = 0;
-      const char *a = scalar(fy_node_pair_key(pair), &al), *v = scalar(fy_node_pair_value(pair), &vl);
+      const char *a = scalar(fy_node_pair_key(pair), &al),
+                 *v = scalar(fy_node_pair_value(pair), &vl);
       if (!a || !v) {
-        rc = cq_error_set(err, CQ_EPARSE, "accounts file %s: account %zu: a balance must be "
-                          "ASSET: amount", path, k + 1);
+        rc = cq_error_set(err, CQ_EPARSE,
+                          "accounts file %s: account %zu: a balance must be "
+                          "ASSET: amount",
+                          path, k + 1);
         goto done;
       }
-      int w = snprintf(bal + bo, sizeof bal - bo, "%s%.*s=%.*s", bo ? "," : "", (int)al, a,
-                       (int)vl, v);
+      int w =
+          snprintf(bal + bo, sizeof bal - bo, "%s%.*s=%.*s", bo ? "," : "", (int)al, a, (int)vl, v);
       if (w < 0 || (size_t)w >= sizeof bal - bo) {
         rc = cq_error_set(err, CQ_ELIMIT, "accounts file %s: account %zu: too many balances", path,
                           k + 1);
@@ -283,21 +290,40 @@ uint64_t cq_vsim_orders_with_client_id(cq_vsim *s, const char *cid) {
   return n;
 }
 
-int cq_vsim_port(const cq_vsim *s) { return s->port; }
-const char *cq_vsim_rest_url(const cq_vsim *s) { return s->rest_url; }
-const char *cq_vsim_ws_url(const cq_vsim *s) { return s->ws_url; }
+int cq_vsim_port(const cq_vsim *s) {
+  return s->port;
+}
+const char *cq_vsim_rest_url(const cq_vsim *s) {
+  return s->rest_url;
+}
+const char *cq_vsim_ws_url(const cq_vsim *s) {
+  return s->ws_url;
+}
 
 /* ---- REST --------------------------------------------------------------------------------- */
 
 void cq_vsim_handle(cq_vsim *s, const char *method, const char *path, const char *query,
                     const char *body, const char *api_key, cq_srv_response *resp) {
-  vd_request rq = {.method = method, .path = path, .query = query ? query : "",
-                   .body = body ? body : "", .api_key = api_key, .remote = "127.0.0.1"};
+  vd_request rq = {.method = method,
+                   .path = path,
+                   .query = query ? query : "",
+                   .body = body ? body : "",
+                   .api_key = api_key,
+                   .remote = "127.0.0.1"};
   vd_response r;
   int64_t now = cq_vsim_now_ms(s);
   pthread_mutex_lock(&s->mu);
   vd_binance_http(&s->bin, &rq, now, &r);
   pthread_mutex_unlock(&s->mu);
+  pthread_mutex_lock(&s->ex->mu);
+  bool events = s->ex->evlen > 0;
+  pthread_mutex_unlock(&s->ex->mu);
+  if (events) { /* an order changed: its reports go out now, as a venue's do */
+    pthread_mutex_lock(&s->run_mu);
+    s->wake = true;
+    pthread_cond_signal(&s->run_cv);
+    pthread_mutex_unlock(&s->run_mu);
+  }
   memset(resp, 0, sizeof *resp);
   resp->status = r.status ? r.status : 200;
   resp->body = r.body;
@@ -306,4 +332,3 @@ void cq_vsim_handle(cq_vsim *s, const char *method, const char *path, const char
   resp->delay_ms = r.delay_ms;
   resp->drop = r.drop;
 }
-

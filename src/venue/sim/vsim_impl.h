@@ -7,29 +7,38 @@
 
 enum { MAX_CONNS = 256, MAX_SUBS = 64, MAX_TICK_TRADES = 4096 };
 
-typedef enum sub_kind { SUB_TRADE = 0, SUB_AGG, SUB_BOOK_TICKER, SUB_KLINE, SUB_DEPTH, SUB_DEPTH100 } sub_kind;
+typedef enum vs_sub_kind {
+  SUB_TRADE = 0,
+  SUB_AGG,
+  SUB_BOOK_TICKER,
+  SUB_KLINE,
+  SUB_DEPTH,
+  SUB_DEPTH100
+} vs_sub_kind;
 
-typedef struct sub {
-  sub_kind kind;
+typedef struct vs_sub {
+  vs_sub_kind kind;
   int sym;
   int64_t len;       /* kline */
   char interval[8];  /* kline */
   int64_t last_open; /* kline: the candle last sent */
   char name[64];
-} sub;
+} vs_sub;
 
-typedef struct conn {
+typedef struct vs_conn {
   uint64_t id;
   bool used;
   bool combined;
   int account; /* user-data stream: the listen key's account; -1 none */
-  sub subs[MAX_SUBS];
+  char listen_key[72];
+  int64_t opened_ms; /* market time of the upgrade */
+  vs_sub subs[MAX_SUBS];
   size_t nsubs;
   int64_t countdown; /* a WebSocket fault after this many more messages; -1 none */
   cq_ws_end how;
   bool ended;
   char *held; /* depth reorder: a message held back */
-} conn;
+} vs_conn;
 
 /* The book last streamed of a symbol, for the diffs. */
 typedef struct sym_state {
@@ -53,13 +62,14 @@ struct cq_vsim {
   cq_server *srv;
   int port;
   char rest_url[64], ws_url[64];
-  conn conns[MAX_CONNS];
+  vs_conn conns[MAX_CONNS];
   sym_state *ss;
   pthread_t thread;
   bool thread_on;
   pthread_mutex_t run_mu;
   pthread_cond_t run_cv;
   bool stopping;
+  bool wake; /* user events are waiting: the market thread runs a step now */
   int64_t last_tick_ms;
   void (*stop_hook)(cq_vsim *s); /* set by cq_vsim_start */
   /* owned copies of accounts read from a file */

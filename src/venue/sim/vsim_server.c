@@ -19,14 +19,14 @@ static void on_http(void *ctx, const cq_srv_request *req, cq_srv_response *resp)
 
 /* ---- WebSocket ---------------------------------------------------------------------------- */
 
-static conn *conn_get(cq_vsim *s, uint64_t id) {
+static vs_conn *conn_get(cq_vsim *s, uint64_t id) {
   for (size_t i = 0; i < MAX_CONNS; i++)
     if (s->conns[i].used && s->conns[i].id == id) return &s->conns[i];
   return NULL;
 }
 
 /* "btcusdt@kline_1m" into a subscription; false when unknown. */
-static bool parse_stream(const vm_market *m, const char *name, sub *out) {
+static bool parse_stream(const vm_market *m, const char *name, vs_sub *out) {
   memset(out, 0, sizeof *out);
   if (strlen(name) >= sizeof out->name) return false;
   snprintf(out->name, sizeof out->name, "%s", name);
@@ -34,18 +34,24 @@ static bool parse_stream(const vm_market *m, const char *name, sub *out) {
   if (!at || at == name || (size_t)(at - name) >= CQ_SYMBOL_MAX) return false;
   char sym[CQ_SYMBOL_MAX];
   size_t n = (size_t)(at - name);
-  for (size_t i = 0; i < n; i++) sym[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+  for (size_t i = 0; i < n; i++)
+    sym[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
   sym[n] = 0;
   out->sym = -1;
   for (size_t i = 0; i < m->nsyms; i++)
     if (!strcmp(m->syms[i].ins.native, sym)) out->sym = (int)i;
   if (out->sym < 0) return false;
   const char *k = at + 1;
-  if (!strcmp(k, "trade")) out->kind = SUB_TRADE;
-  else if (!strcmp(k, "aggTrade")) out->kind = SUB_AGG;
-  else if (!strcmp(k, "bookTicker")) out->kind = SUB_BOOK_TICKER;
-  else if (!strcmp(k, "depth") || !strcmp(k, "depth@1000ms")) out->kind = SUB_DEPTH;
-  else if (!strcmp(k, "depth@100ms")) out->kind = SUB_DEPTH100;
+  if (!strcmp(k, "trade"))
+    out->kind = SUB_TRADE;
+  else if (!strcmp(k, "aggTrade"))
+    out->kind = SUB_AGG;
+  else if (!strcmp(k, "bookTicker"))
+    out->kind = SUB_BOOK_TICKER;
+  else if (!strcmp(k, "depth") || !strcmp(k, "depth@1000ms"))
+    out->kind = SUB_DEPTH;
+  else if (!strcmp(k, "depth@100ms"))
+    out->kind = SUB_DEPTH100;
   else if (!strncmp(k, "kline_", 6)) {
     out->kind = SUB_KLINE;
     out->len = vd_interval_ms(k + 6);
@@ -56,11 +62,11 @@ static bool parse_stream(const vm_market *m, const char *name, sub *out) {
   return true;
 }
 
-static bool conn_add_sub(cq_vsim *s, conn *c, const char *name) {
+static bool conn_add_sub(cq_vsim *s, vs_conn *c, const char *name) {
   for (size_t i = 0; i < c->nsubs; i++)
     if (!strcmp(c->subs[i].name, name)) return true;
   if (c->nsubs == MAX_SUBS) return false;
-  sub x;
+  vs_sub x;
   if (!parse_stream(&s->mkt, name, &x)) return false;
   c->subs[c->nsubs++] = x;
   return true;
@@ -70,7 +76,7 @@ static int on_ws_open(void *ctx, uint64_t id, const char *path, const char *quer
   cq_vsim *s = ctx;
   int64_t now = cq_vsim_now_ms(s);
   pthread_mutex_lock(&s->mu);
-  conn *c = NULL;
+  vs_conn *c = NULL;
   for (size_t i = 0; i < MAX_CONNS && !c; i++)
     if (!s->conns[i].used) c = &s->conns[i];
   int status = 0;
@@ -97,6 +103,7 @@ static int on_ws_open(void *ctx, uint64_t id, const char *path, const char *quer
     int acc = strchr(t, '@') ? -1 : vd_binance_listen_account(&s->bin, t, now);
     if (acc >= 0) {
       c->account = acc;
+      snprintf(c->listen_key, sizeof c->listen_key, "%s", t);
       continue;
     }
     if (!conn_add_sub(s, c, t)) {
@@ -105,20 +112,22 @@ static int on_ws_open(void *ctx, uint64_t id, const char *path, const char *quer
     }
   }
   c->used = true;
+  c->opened_ms = now;
   s->counters.ws_connections++;
+  s->counters.ws_open++;
 done:
   pthread_mutex_unlock(&s->mu);
   return status;
 }
 
-static void ws_send(cq_vsim *s, conn *c, const char *stream, const char *msg);
+static void ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg);
 
 static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) {
   cq_vsim *s = ctx;
   json_error_t je;
   json_t *j = json_loadb(data, len, 0, &je);
   pthread_mutex_lock(&s->mu);
-  conn *c = conn_get(s, id);
+  vs_conn *c = conn_get(s, id);
   char reply[256];
   reply[0] = 0;
   if (!c) goto done;
@@ -127,15 +136,19 @@ static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) 
   const char *method = m ? json_string_value(m) : NULL;
   long long idv = jid && json_is_integer(jid) ? (long long)json_integer_value(jid) : 0;
   if (!method || !jid) {
-    snprintf(reply, sizeof reply, "{\"error\":{\"code\":3,\"msg\":\"Invalid JSON: expected method "
-             "and id\"},\"id\":%lld}", idv);
+    snprintf(reply, sizeof reply,
+             "{\"error\":{\"code\":3,\"msg\":\"Invalid JSON: expected method "
+             "and id\"},\"id\":%lld}",
+             idv);
     goto done;
   }
   if (!strcmp(method, "SUBSCRIBE") || !strcmp(method, "UNSUBSCRIBE")) {
     bool sub_ = !strcmp(method, "SUBSCRIBE");
     if (!json_is_array(p)) {
-      snprintf(reply, sizeof reply, "{\"error\":{\"code\":2,\"msg\":\"Invalid request: params must "
-               "be an array\"},\"id\":%lld}", idv);
+      snprintf(reply, sizeof reply,
+               "{\"error\":{\"code\":2,\"msg\":\"Invalid request: params must "
+               "be an array\"},\"id\":%lld}",
+               idv);
       goto done;
     }
     size_t i;
@@ -145,8 +158,10 @@ static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) 
       if (!name) continue;
       if (sub_) {
         if (!conn_add_sub(s, c, name)) {
-          snprintf(reply, sizeof reply, "{\"error\":{\"code\":2,\"msg\":\"Invalid request: unknown "
-                   "stream\"},\"id\":%lld}", idv);
+          snprintf(reply, sizeof reply,
+                   "{\"error\":{\"code\":2,\"msg\":\"Invalid request: unknown "
+                   "stream\"},\"id\":%lld}",
+                   idv);
           goto done;
         }
       } else {
@@ -173,8 +188,10 @@ static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) 
       json_decref(a);
     }
   } else {
-    snprintf(reply, sizeof reply, "{\"error\":{\"code\":2,\"msg\":\"Invalid request: unknown "
-             "method\"},\"id\":%lld}", idv);
+    snprintf(reply, sizeof reply,
+             "{\"error\":{\"code\":2,\"msg\":\"Invalid request: unknown "
+             "method\"},\"id\":%lld}",
+             idv);
   }
 done:
   if (c && reply[0]) ws_send(s, c, NULL, reply);
@@ -185,8 +202,9 @@ done:
 static void on_ws_close(void *ctx, uint64_t id) {
   cq_vsim *s = ctx;
   pthread_mutex_lock(&s->mu);
-  conn *c = conn_get(s, id);
+  vs_conn *c = conn_get(s, id);
   if (c) {
+    if (s->counters.ws_open) s->counters.ws_open--;
     free(c->held);
     memset(c, 0, sizeof *c);
   }
@@ -195,7 +213,7 @@ static void on_ws_close(void *ctx, uint64_t id) {
 
 /* Sends msg (wrapped for a combined connection when stream is given); applies the
  * connection's fault countdown. Called with s->mu held. */
-static void ws_send(cq_vsim *s, conn *c, const char *stream, const char *msg) {
+static void ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg) {
   if (!s->srv || c->ended) return;
   if (c->countdown == 0) {
     c->ended = true;
@@ -219,34 +237,67 @@ static void ws_send(cq_vsim *s, conn *c, const char *stream, const char *msg) {
 
 /* ---- the market thread -------------------------------------------------------------------- */
 
-static size_t book_diff(const vm_level *old, const vm_level *cur, size_t n, bool bids, vm_level *out) {
-  /* levels whose quantity changed, and levels gone (quantity 0) */
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++) {
-    bool same = false;
-    for (size_t j = 0; j < n; j++)
-      if (old[j].price == cur[i].price) {
-        same = old[j].qty == cur[i].qty;
-        break;
+/* A diff from the book as last sent (step a) to the current one (step b), as Binance
+ * aggregates one: every level that changed at any step in (a, b], with its quantity at b
+ * (0: gone). A client that applies it to a snapshot taken at any step in [a, b] gets the
+ * book at b. The steps between are the synthetic market's (the users' orders as now). */
+typedef struct lv_track {
+  double price, first;
+  int present;
+  bool changed;
+} lv_track;
+
+#define MAX_MID_STEPS 50
+#define TRACK_MAX (4 * VM_BOOK_LEVELS)
+
+static size_t range_diff(const vm_market *m, int sym, int64_t a, int64_t b, const vm_level *old,
+                         const vm_level *cur, bool bids, vm_level *tmp_b, vm_level *tmp_a,
+                         lv_track *tr, size_t trmax, vm_level *out) {
+  size_t nt = 0;
+  int books = 0;
+  int64_t mids = b - a - 1;
+  if (mids > MAX_MID_STEPS) mids = 0; /* a long pause: the two ends only */
+  for (int64_t k = -1; k <= mids; k++) {
+    const vm_level *lv;
+    if (k < 0) {
+      lv = old;
+    } else if (k == mids) {
+      lv = cur;
+    } else {
+      vm_book(m, sym, a + 1 + k, tmp_b, tmp_a, VM_BOOK_LEVELS);
+      lv = bids ? tmp_b : tmp_a;
+    }
+    books++;
+    for (size_t i = 0; i < VM_BOOK_LEVELS; i++) {
+      if (lv[i].price <= 0) continue;
+      size_t j = 0;
+      while (j < nt && tr[j].price != lv[i].price) j++;
+      if (j == nt) {
+        if (nt == trmax) continue;
+        tr[nt++] = (lv_track){lv[i].price, lv[i].qty, 0, books > 1};
       }
-    if (!same && cur[i].price > 0) out[k++] = cur[i];
+      if (tr[j].first != lv[i].qty) tr[j].changed = true;
+      tr[j].present++;
+    }
   }
-  for (size_t j = 0; j < n; j++) {
-    bool present = false;
-    for (size_t i = 0; i < n && !present; i++) present = old[j].price == cur[i].price;
-    if (!present && old[j].price > 0) out[k++] = (vm_level){old[j].price, 0.0};
+  size_t n = 0;
+  for (size_t j = 0; j < nt; j++) {
+    if (!tr[j].changed && tr[j].present == books) continue;
+    double q = 0.0;
+    for (size_t i = 0; i < VM_BOOK_LEVELS; i++)
+      if (cur[i].price == tr[j].price) q = cur[i].qty;
+    out[n++] = (vm_level){tr[j].price, q};
   }
-  (void)bids;
-  return k;
+  return n;
 }
 
-static void send_depth(cq_vsim *s, sub_kind kind, int sym, const char *msg) {
+static void send_depth(cq_vsim *s, vs_sub_kind kind, int sym, const char *msg) {
   cq_vsim_fault_kind f = vf_depth_fault(&s->faults);
   for (size_t i = 0; i < MAX_CONNS; i++) {
-    conn *c = &s->conns[i];
+    vs_conn *c = &s->conns[i];
     if (!c->used) continue;
     for (size_t k = 0; k < c->nsubs; k++) {
-      sub *x = &c->subs[k];
+      vs_sub *x = &c->subs[k];
       if (x->kind != kind || x->sym != sym) continue;
       if (f == CQ_VSIM_FAULT_DEPTH_DROP) continue;
       if (f == CQ_VSIM_FAULT_DEPTH_REORDER && !c->held) {
@@ -265,9 +316,9 @@ static void send_depth(cq_vsim *s, sub_kind kind, int sym, const char *msg) {
 }
 
 static void tick(cq_vsim *s, int64_t now) {
-  cq_error err;
-  if (vx_market_step(s->ex, now, &err)) { /* nothing more to do: the next step tries again */
-  }
+  /* a step that fails (an amount out of range) leaves the orders as they were: the next
+   * step tries again */
+  (void)vx_market_step(s->ex, now, NULL);
   vf_script_tick(&s->faults, now);
   int64_t from = s->last_tick_ms ? s->last_tick_ms : now - 1;
   s->last_tick_ms = now;
@@ -275,9 +326,12 @@ static void tick(cq_vsim *s, int64_t now) {
   const size_t max_ev = 256;
   vx_event *ev = malloc(max_ev * sizeof *ev);
   vm_trade *tr = malloc(MAX_TICK_TRADES * sizeof *tr);
-  vm_level *bids = malloc(VM_BOOK_LEVELS * sizeof *bids), *asks = malloc(VM_BOOK_LEVELS * sizeof *asks);
-  vm_level *db = malloc(2 * VM_BOOK_LEVELS * sizeof *db), *da = malloc(2 * VM_BOOK_LEVELS * sizeof *da);
-  if (!ev || !tr || !bids || !asks || !db || !da) goto done;
+  vm_level *bids = malloc(VM_BOOK_LEVELS * sizeof *bids),
+           *asks = malloc(VM_BOOK_LEVELS * sizeof *asks);
+  vm_level *db = malloc(TRACK_MAX * sizeof *db), *da = malloc(TRACK_MAX * sizeof *da);
+  vm_level *tb = malloc(VM_BOOK_LEVELS * sizeof *tb), *ta = malloc(VM_BOOK_LEVELS * sizeof *ta);
+  lv_track *trk = malloc(TRACK_MAX * sizeof *trk);
+  if (!ev || !tr || !bids || !asks || !db || !da || !tb || !ta || !trk) goto done;
   size_t nev = vx_events_take(s->ex, ev, max_ev);
   cq_vsim_fault_spec wf;
   bool ws_fault = vf_ws_fault(&s->faults, &wf);
@@ -301,10 +355,10 @@ static void tick(cq_vsim *s, int64_t now) {
         char *m1 = want[SUB_TRADE] ? vd_binance_trade_msg(&s->mkt, sym, &tr[t], now, false) : NULL;
         char *m2 = want[SUB_AGG] ? vd_binance_trade_msg(&s->mkt, sym, &tr[t], now, true) : NULL;
         for (size_t i = 0; i < MAX_CONNS; i++) {
-          conn *c = &s->conns[i];
+          vs_conn *c = &s->conns[i];
           if (!c->used) continue;
           for (size_t k = 0; k < c->nsubs; k++) {
-            sub *x = &c->subs[k];
+            vs_sub *x = &c->subs[k];
             if (x->sym != sym) continue;
             if (x->kind == SUB_TRADE && m1) ws_send(s, c, x->name, m1);
             if (x->kind == SUB_AGG && m2) ws_send(s, c, x->name, m2);
@@ -318,19 +372,15 @@ static void tick(cq_vsim *s, int64_t now) {
     bool need_book = want[SUB_BOOK_TICKER] || want[SUB_DEPTH] || want[SUB_DEPTH100];
     if (need_book && !vm_in_gap(&s->mkt, now)) {
       vm_book(&s->mkt, sym, step, bids, asks, VM_BOOK_LEVELS);
-      pthread_mutex_lock(&s->ex->mu);
-      for (size_t i = 0; i < VM_BOOK_LEVELS; i++) {
-        bids[i].qty += vx_resting_at(s->ex, sym, CQ_SIDE_BUY, bids[i].price);
-        asks[i].qty += vx_resting_at(s->ex, sym, CQ_SIDE_SELL, asks[i].price);
-      }
-      pthread_mutex_unlock(&s->ex->mu);
-      if (want[SUB_BOOK_TICKER] && (bids[0].price != st->top_bid.price || bids[0].qty != st->top_bid.qty ||
-                                    asks[0].price != st->top_ask.price || asks[0].qty != st->top_ask.qty)) {
+      vx_add_resting(s->ex, sym, bids, asks, VM_BOOK_LEVELS);
+      if (want[SUB_BOOK_TICKER] &&
+          (bids[0].price != st->top_bid.price || bids[0].qty != st->top_bid.qty ||
+           asks[0].price != st->top_ask.price || asks[0].qty != st->top_ask.qty)) {
         st->top_bid = bids[0];
         st->top_ask = asks[0];
         char *m = vd_binance_book_ticker_msg(&s->mkt, sym, step, &bids[0], &asks[0]);
         for (size_t i = 0; m && i < MAX_CONNS; i++) {
-          conn *c = &s->conns[i];
+          vs_conn *c = &s->conns[i];
           if (!c->used) continue;
           for (size_t k = 0; k < c->nsubs; k++)
             if (c->subs[k].sym == sym && c->subs[k].kind == SUB_BOOK_TICKER)
@@ -340,8 +390,10 @@ static void tick(cq_vsim *s, int64_t now) {
       }
       if (want[SUB_DEPTH100] && step > st->step) {
         if (st->step) {
-          size_t nb = book_diff(st->bids, bids, VM_BOOK_LEVELS, true, db);
-          size_t na = book_diff(st->asks, asks, VM_BOOK_LEVELS, false, da);
+          size_t nb = range_diff(&s->mkt, sym, st->step, step, st->bids, bids, true, tb, ta, trk,
+                                 TRACK_MAX, db);
+          size_t na = range_diff(&s->mkt, sym, st->step, step, st->asks, asks, false, tb, ta, trk,
+                                 TRACK_MAX, da);
           char *m = vd_binance_depth_msg(&s->mkt, sym, st->step + 1, step, now, db, nb, da, na);
           if (m) send_depth(s, SUB_DEPTH100, sym, m);
           free(m);
@@ -352,8 +404,10 @@ static void tick(cq_vsim *s, int64_t now) {
       }
       if (want[SUB_DEPTH] && step >= st->step1 + 1000 / VM_BOOK_STEP_MS) {
         if (st->step1) {
-          size_t nb = book_diff(st->bids1, bids, VM_BOOK_LEVELS, true, db);
-          size_t na = book_diff(st->asks1, asks, VM_BOOK_LEVELS, false, da);
+          size_t nb = range_diff(&s->mkt, sym, st->step1, step, st->bids1, bids, true, tb, ta, trk,
+                                 TRACK_MAX, db);
+          size_t na = range_diff(&s->mkt, sym, st->step1, step, st->asks1, asks, false, tb, ta, trk,
+                                 TRACK_MAX, da);
           char *m = vd_binance_depth_msg(&s->mkt, sym, st->step1 + 1, step, now, db, nb, da, na);
           if (m) send_depth(s, SUB_DEPTH, sym, m);
           free(m);
@@ -365,10 +419,10 @@ static void tick(cq_vsim *s, int64_t now) {
     }
     if (want[SUB_KLINE])
       for (size_t i = 0; i < MAX_CONNS; i++) {
-        conn *c = &s->conns[i];
+        vs_conn *c = &s->conns[i];
         if (!c->used) continue;
         for (size_t k = 0; k < c->nsubs; k++) {
-          sub *x = &c->subs[k];
+          vs_sub *x = &c->subs[k];
           if (x->kind != SUB_KLINE || x->sym != sym) continue;
           int64_t open = vd_interval_floor(now, x->len);
           if (x->last_open && open != x->last_open) { /* the candle closed: its final state */
@@ -386,11 +440,29 @@ static void tick(cq_vsim *s, int64_t now) {
         }
       }
   }
+  /* connections at the end of their life, and user streams whose listen key expired */
+  int64_t life = s->opt.ws_lifetime_ms > 0 ? s->opt.ws_lifetime_ms : INT64_C(86400000);
+  for (size_t i = 0; i < MAX_CONNS; i++) {
+    vs_conn *c = &s->conns[i];
+    if (!c->used || c->ended || !s->srv) continue;
+    if (c->account >= 0 && vd_binance_listen_account(&s->bin, c->listen_key, now) < 0) {
+      char m[160];
+      snprintf(m, sizeof m, "{\"e\":\"listenKeyExpired\",\"E\":%lld,\"listenKey\":\"%s\"}",
+               (long long)now, c->listen_key);
+      ws_send(s, c, NULL, m);
+      c->account = -1; /* said once; the connection stays, as Binance's does */
+    }
+    if (now - c->opened_ms >= life) {
+      c->ended = true;
+      int rc = cq_server_ws_end(s->srv, c->id, CQ_WS_END_CLOSE, 1000, NULL);
+      (void)rc; /* a connection already gone needs no close */
+    }
+  }
   for (size_t e = 0; e < nev; e++) {
     char *m = vd_binance_user_msg(&s->bin, &ev[e]);
     if (!m) continue;
     for (size_t i = 0; i < MAX_CONNS; i++) {
-      conn *c = &s->conns[i];
+      vs_conn *c = &s->conns[i];
       if (c->used && c->account == ev[e].account) ws_send(s, c, NULL, m);
     }
     free(m);
@@ -403,6 +475,9 @@ done:
   free(asks);
   free(db);
   free(da);
+  free(tb);
+  free(ta);
+  free(trk);
 }
 
 static void *market_main(void *arg) {
@@ -410,10 +485,12 @@ static void *market_main(void *arg) {
   int interval = s->opt.stream_interval_ms > 0 ? s->opt.stream_interval_ms : 100;
   pthread_mutex_lock(&s->run_mu);
   while (!s->stopping) {
+    s->wake = false;
     pthread_mutex_unlock(&s->run_mu);
     tick(s, cq_vsim_now_ms(s));
     pthread_mutex_lock(&s->run_mu);
     if (s->stopping) break;
+    if (s->wake) continue; /* user events waiting: out now, not at the next step */
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_nsec += (long)interval * 1000000L;
@@ -432,8 +509,11 @@ int cq_vsim_start(cq_vsim *s, cq_net_loop *loop, const char *host, int port, cq_
   so.host = host ? host : "127.0.0.1";
   so.port = port;
   so.ping_interval_ms = s->opt.ws_ping_ms > 0 ? s->opt.ws_ping_ms : 20000;
-  cq_srv_callbacks cb = {.ctx = s, .on_http = on_http, .on_ws_open = on_ws_open,
-                         .on_ws_message = on_ws_message, .on_ws_close = on_ws_close};
+  cq_srv_callbacks cb = {.ctx = s,
+                         .on_http = on_http,
+                         .on_ws_open = on_ws_open,
+                         .on_ws_message = on_ws_message,
+                         .on_ws_close = on_ws_close};
   cq_server *srv = NULL;
   int rc = cq_server_start(loop, &so, &cb, &srv, err);
   if (rc) return rc;

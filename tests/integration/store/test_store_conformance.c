@@ -52,7 +52,7 @@ static void test_migrated_schema(void **state) {
   int v = 0;
   cq_error e;
   assert_int_equal(cq_store_schema_version(s, &v, &e), 0);
-  assert_int_equal(v, 4); /* 4: optimization studies */
+  assert_int_equal(v, 5); /* 5: venue gaps */
 }
 
 static void test_write_read_roundtrip(void **state) {
@@ -290,6 +290,60 @@ static cq_dec dec(const char *s) {
   cq_dec d;
   if (cq_dec_parse_cstr(s, &d, NULL)) fail_msg("bad decimal %s", s);
   return d;
+}
+
+/* Venue gaps and series bounds, as a backfill uses them to resume. */
+static void test_gaps_and_bounds(void **state) {
+  cq_store *s = STORE(state);
+  cq_error e;
+  cq_series_key k = key_of("binance", "BTC/USDT", "1h");
+  const int64_t h = CQ_NS_PER_HOUR;
+  cq_time t0 = iso("2024-01-01T00:00:00Z"), f, l;
+  assert_int_equal(cq_store_series_bounds(s, &k, t0, t0 + 100 * h, &f, &l, &e), CQ_ENOTFOUND);
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  fill(&c, t0 + 5 * h, h, 10, 100);
+  assert_int_equal(cq_store_put_candles(s, &k, &c, 0, c.len, NULL, &e), 0);
+  assert_int_equal(cq_store_series_bounds(s, &k, t0, t0 + 100 * h, &f, &l, &e), 0);
+  assert_true(f == t0 + 5 * h && l == t0 + 14 * h);
+  assert_int_equal(cq_store_series_bounds(s, &k, t0 + 6 * h, t0 + 9 * h, &f, &l, &e), 0);
+  assert_true(f == t0 + 6 * h && l == t0 + 8 * h);
+  assert_int_equal(cq_store_series_bounds(s, &k, t0 + 20 * h, t0 + 30 * h, &f, &l, &e),
+                   CQ_ENOTFOUND);
+  cq_candles_release(&c);
+
+  cq_gap g[2] = {{t0 + 15 * h, t0 + 18 * h, t0}, {t0 + 30 * h, t0 + 31 * h, t0}};
+  assert_int_equal(cq_store_put_gaps(s, &k, g, 2, &e), 0);
+  g[0].to = t0 + 20 * h; /* a later record of the same start keeps the longer end */
+  assert_int_equal(cq_store_put_gaps(s, &k, g, 1, &e), 0);
+  g[0].to = t0 + 16 * h;
+  assert_int_equal(cq_store_put_gaps(s, &k, g, 1, &e), 0);
+  cq_gap *out = NULL;
+  size_t n = 0;
+  assert_int_equal(cq_store_get_gaps(s, &k, t0, t0 + 100 * h, &out, &n, &e), 0);
+  assert_int_equal(n, 2);
+  assert_true(out[0].from == t0 + 15 * h && out[0].to == t0 + 20 * h);
+  assert_true(out[1].from == t0 + 30 * h && out[1].to == t0 + 31 * h);
+  free(out);
+  /* overlap, not containment: a window inside the first gap finds it */
+  assert_int_equal(cq_store_get_gaps(s, &k, t0 + 16 * h, t0 + 17 * h, &out, &n, &e), 0);
+  assert_int_equal(n, 1);
+  free(out);
+  assert_int_equal(cq_store_get_gaps(s, &k, t0 + 20 * h, t0 + 30 * h, &out, &n, &e), 0);
+  assert_int_equal(n, 0);
+  free(out);
+  /* other series see none */
+  cq_series_key k2 = key_of("binance", "ETH/USDT", "1h");
+  assert_int_equal(cq_store_get_gaps(s, &k2, t0, t0 + 100 * h, &out, &n, &e), 0);
+  assert_int_equal(n, 0);
+  free(out);
+  /* refused: empty, or off the grid; nothing written */
+  cq_gap bad[2] = {{t0 + 40 * h, t0 + 41 * h, t0}, {t0 + 50 * h + 1, t0 + 51 * h, t0}};
+  assert_int_equal(cq_store_put_gaps(s, &k, bad, 2, &e), CQ_EINVAL);
+  assert_non_null(strstr(e.msg, "gap 1"));
+  assert_int_equal(cq_store_get_gaps(s, &k, t0 + 40 * h, t0 + 60 * h, &out, &n, &e), 0);
+  assert_int_equal(n, 0);
+  free(out);
 }
 
 static void test_instruments(void **state) {
@@ -1092,6 +1146,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_list_series_coverage, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_instruments, store_setup, store_teardown),
+      cmocka_unit_test_setup_teardown(test_gaps_and_bounds, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_trades, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_batch_repeats, store_setup, store_teardown),
       cmocka_unit_test_setup_teardown(test_put_is_atomic, store_setup, store_teardown),

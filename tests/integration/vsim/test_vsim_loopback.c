@@ -77,8 +77,11 @@ static int request(env *e, const char *method, const char *path, const char *par
            body ? "" : q);
   const char *hdrs[] = {"X-MBX-APIKEY: " KEY, "Content-Type: application/x-www-form-urlencoded",
                         NULL};
-  cq_http_request rq = {.method = method, .url = url, .headers = hdrs,
-                        .body = body ? q : NULL, .body_len = body ? strlen(q) : 0};
+  cq_http_request rq = {.method = method,
+                        .url = url,
+                        .headers = hdrs,
+                        .body = body ? q : NULL,
+                        .body_len = body ? strlen(q) : 0};
   memset(resp, 0, sizeof *resp);
   cq_error err;
   return cq_http_do(e->http, &rq, resp, &err);
@@ -93,25 +96,38 @@ static void test_rest(void **state) {
   char buf[32];
   assert_non_null(cq_http_header(&r, "X-MBX-USED-WEIGHT-1M", buf, sizeof buf));
   cq_http_response_release(&r);
-  assert_int_equal(request(e, "POST", "/api/v3/order",
-                           "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=l-1",
-                           true, &r),
-                   CQ_OK);
+  assert_int_equal(
+      request(e, "POST", "/api/v3/order",
+              "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=l-1", true,
+              &r),
+      CQ_OK);
   assert_int_equal(r.status, 200);
   assert_non_null(strstr(r.body, "\"status\":\"FILLED\""));
   cq_http_response_release(&r);
-  /* the answer of an accepted order lost: the client hears nothing, the order exists once */
+  /* the answer of an accepted order lost: the client hears nothing, the order exists once.
+   * Sent on a connection of its own: on a kept-alive connection that dies before any answer
+   * libcurl sends the request again by itself, which this test is not about. */
   cq_vsim_fault_spec f;
   assert_int_equal(cq_vsim_fault_parse("lose_order:1", &f, NULL), CQ_OK);
   assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
+  cq_http_client *kept = e->http;
+  cq_http_options ho;
+  cq_http_options_default(&ho);
+  ho.max_retries = 0;
+  ho.timeout_ms = 5000;
+  assert_int_equal(cq_http_client_new(&ho, &e->http, NULL), CQ_OK);
   int rc = request(e, "POST", "/api/v3/order",
-                   "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=l-2", true,
-                   &r);
+                   "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=l-2",
+                   true, &r);
+  cq_http_client_free(e->http);
+  e->http = kept;
+  if (rc == CQ_OK)
+    fail_msg("an answer arrived after %d attempts, orders with the id: %llu: %d %s", r.attempts,
+             (unsigned long long)cq_vsim_orders_with_client_id(e->sim, "l-2"), r.status, r.body);
   assert_true(rc == CQ_ENET || rc == CQ_ETIMEOUT);
   cq_http_response_release(&r);
-  assert_int_equal(request(e, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=l-2", true,
-                           &r),
-                   CQ_OK);
+  assert_int_equal(
+      request(e, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=l-2", true, &r), CQ_OK);
   assert_int_equal(r.status, 200);
   cq_http_response_release(&r);
   assert_int_equal(cq_vsim_orders_with_client_id(e->sim, "l-2"), 1);
@@ -168,7 +184,9 @@ static bool wait_for(collector *c, bool (*pred)(collector *c, void *arg), void *
   return ok;
 }
 
-static bool count_at_least(collector *c, void *arg) { return c->n >= *(int *)arg; }
+static bool count_at_least(collector *c, void *arg) {
+  return c->n >= *(int *)arg;
+}
 static bool closed(collector *c, void *arg) {
   (void)arg;
   return c->closes > 0;
@@ -189,16 +207,24 @@ static cq_ws_client *open_ws(env *e, const char *path, collector *c) {
   cq_ws_options_default(&o);
   o.url = url;
   o.reconnect = false;
-  cq_ws_callbacks cb = {.ctx = c, .on_open = on_open, .on_message = on_message,
-                        .on_close = on_close};
+  cq_ws_callbacks cb = {
+      .ctx = c, .on_open = on_open, .on_message = on_message, .on_close = on_close};
   cq_ws_client *ws = NULL;
   cq_error err;
   if (cq_ws_client_open(e->loop, &o, &cb, &ws, &err)) fail_msg("%s", err.msg);
   return ws;
 }
 
-static void close_ws(cq_ws_client *ws, collector *c) {
+/* Closes the client and waits until the simulator saw the connection end. */
+static void close_ws(env *e, cq_ws_client *ws, collector *c) {
   cq_ws_client_close(ws);
+  for (int i = 0; i < 500; i++) {
+    cq_vsim_counters k;
+    cq_vsim_counters_get(e->sim, &k);
+    if (k.ws_open == 0) break;
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
+  }
   for (int i = 0; i < c->n; i++) free(c->msgs[i]);
   pthread_mutex_destroy(&c->mu);
   pthread_cond_destroy(&c->cv);
@@ -224,7 +250,7 @@ static void test_depth_chain(void **state) {
     json_decref(j);
   }
   pthread_mutex_unlock(&c.mu);
-  close_ws(ws, &c);
+  close_ws(e, ws, &c);
 }
 
 static void test_combined_and_subscribe(void **state) {
@@ -238,7 +264,7 @@ static void test_combined_and_subscribe(void **state) {
   assert_int_equal(cq_ws_send(ws, sub, strlen(sub), &err), CQ_OK);
   assert_true(wait_for(&c, has_text, "{\"result\":null,\"id\":7}"));
   assert_true(wait_for(&c, has_text, "\"e\":\"aggTrade\""));
-  close_ws(ws, &c);
+  close_ws(e, ws, &c);
 }
 
 static void test_user_stream(void **state) {
@@ -261,16 +287,17 @@ static void test_user_stream(void **state) {
     struct timespec ts = {0, 100000000};
     nanosleep(&ts, NULL);
   }
-  assert_int_equal(request(e, "POST", "/api/v3/order",
-                           "symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.10000&newClientOrderId=u-1",
-                           true, &r),
-                   CQ_OK);
+  assert_int_equal(
+      request(e, "POST", "/api/v3/order",
+              "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.01000&newClientOrderId=u-1", true,
+              &r),
+      CQ_OK);
   assert_int_equal(r.status, 200);
   cq_http_response_release(&r);
   assert_true(wait_for(&c, has_text, "\"x\":\"TRADE\""));
   assert_true(wait_for(&c, has_text, "\"e\":\"outboundAccountPosition\""));
   assert_true(wait_for(&c, has_text, "\"c\":\"u-1\""));
-  close_ws(ws, &c);
+  close_ws(e, ws, &c);
 }
 
 static void test_ws_drop(void **state) {
@@ -283,7 +310,7 @@ static void test_ws_drop(void **state) {
   assert_int_equal(cq_vsim_fault_parse("ws_drop:2", &f, NULL), CQ_OK);
   assert_int_equal(cq_vsim_fault(e->sim, &f, NULL), CQ_OK);
   assert_true(wait_for(&c, closed, NULL));
-  close_ws(ws, &c);
+  close_ws(e, ws, &c);
 }
 
 int main(void) {

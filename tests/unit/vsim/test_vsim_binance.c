@@ -45,7 +45,9 @@ static cq_vsim *make(int weight_limit) {
   return s;
 }
 
-static void ans_free(answer *a) { json_decref(a->j); }
+static void ans_free(answer *a) {
+  json_decref(a->j);
+}
 
 static answer call(cq_vsim *s, const char *method, const char *path, const char *query,
                    const char *key) {
@@ -75,14 +77,18 @@ static int code_of(const answer *a) {
   return (int)json_integer_value(json_object_get(a->j, "code"));
 }
 
-static const char *str_of(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static const char *str_of(json_t *o, const char *k) {
+  return json_string_value(json_object_get(o, k));
+}
 
 static void test_hmac_doc_vector(void **state) {
   (void)state;
-  const char *q = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow="
-                  "5000&timestamp=1499827319559";
+  const char *q =
+      "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow="
+      "5000&timestamp=1499827319559";
   char out[65];
-  vd_hmac_hex("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j", q, strlen(q), out);
+  vd_hmac_hex("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j", q, strlen(q),
+              out);
   assert_string_equal(out, "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71");
 }
 
@@ -108,6 +114,14 @@ static void test_public(void **state) {
   assert_string_equal(str_of(f, "filterType"), "PRICE_FILTER");
   assert_string_equal(str_of(f, "tickSize"), "0.01000000");
   assert_non_null(strstr(a.headers, "X-MBX-USED-WEIGHT-1M: 22\r\n"));
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/exchangeInfo", "symbols=%5B%22ETHUSDT%22%5D", NULL);
+  assert_int_equal(json_array_size(json_object_get(a.j, "symbols")), 1);
+  assert_string_equal(str_of(json_array_get(json_object_get(a.j, "symbols"), 0), "symbol"),
+                      "ETHUSDT");
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/ticker/bookTicker", "symbols=%5B%22NOPE%22%5D", NULL);
+  assert_int_equal(code_of(&a), -1121);
   ans_free(&a);
   a = call(s, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=5", NULL);
   assert_int_equal(json_array_size(json_object_get(a.j, "bids")), 5);
@@ -202,7 +216,8 @@ static void test_klines(void **state) {
   ans_free(&b);
   cq_vsim_free(s2);
   /* endTime only: the last `limit` up to it */
-  snprintf(q, sizeof q, "symbol=BTCUSDT&interval=1d&endTime=%lld&limit=3", (long long)(T0 - 86400000));
+  snprintf(q, sizeof q, "symbol=BTCUSDT&interval=1d&endTime=%lld&limit=3",
+           (long long)(T0 - 86400000));
   a = call(s, "GET", "/api/v3/klines", q, NULL);
   assert_int_equal(json_array_size(a.j), 3);
   ans_free(&a);
@@ -338,11 +353,12 @@ static void test_orders(void **state) {
   ans_free(&a);
   /* a FOK beyond the liquidity up to its price: accepted, expired, nothing filled */
   a = call(s, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1", NULL);
-  double lvl = atof(json_string_value(json_array_get(json_array_get(json_object_get(a.j, "asks"), 0), 1)));
+  double lvl =
+      atof(json_string_value(json_array_get(json_array_get(json_object_get(a.j, "asks"), 0), 1)));
   ans_free(&a);
   snprintf(p, sizeof p,
-           "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=FOK&quantity=%.5f&price=%.2f", lvl + 0.001,
-           ask);
+           "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=FOK&quantity=%.5f&price=%.2f",
+           lvl + 0.001, ask);
   a = signed_call(s, "POST", "/api/v3/order", p);
   assert_int_equal(a.status, 200);
   assert_string_equal(str_of(a.j, "status"), "EXPIRED");
@@ -393,6 +409,91 @@ static void test_orders(void **state) {
   ans_free(&a);
   a = signed_call(s, "DELETE", "/api/v3/openOrders", "symbol=BTCUSDT");
   assert_int_equal(code_of(&a), -2011);
+  ans_free(&a);
+  cq_vsim_free(s);
+}
+
+static double level_qty(cq_vsim *s, int i, double *price) {
+  answer a = call(s, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=10", NULL);
+  json_t *lv = json_array_get(json_object_get(a.j, "bids"), (size_t)i);
+  *price = atof(json_string_value(json_array_get(lv, 0)));
+  double q = atof(json_string_value(json_array_get(lv, 1)));
+  ans_free(&a);
+  return q;
+}
+
+/* the users' resting orders are in the book the depth endpoint shows */
+static void test_depth_has_orders(void **state) {
+  (void)state;
+  cq_vsim *s = make(0);
+  double px;
+  double before = level_qty(s, 3, &px);
+  char p[200];
+  snprintf(p, sizeof p,
+           "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.12345&price=%.2f", px);
+  answer a = signed_call(s, "POST", "/api/v3/order", p);
+  assert_string_equal(str_of(a.j, "status"), "NEW");
+  ans_free(&a);
+  double px2, after = level_qty(s, 3, &px2);
+  assert_true(px2 == px);
+  assert_true(after > before + 0.1234 && after < before + 0.1235);
+  cq_vsim_free(s);
+}
+
+static void test_more_endpoints(void **state) {
+  (void)state;
+  cq_vsim *s = make(0);
+  answer a =
+      signed_call(s, "POST", "/api/v3/order/test",
+                  "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=t-1");
+  assert_int_equal(a.status, 200);
+  assert_int_equal(json_object_size(a.j), 0);
+  ans_free(&a);
+  assert_int_equal(cq_vsim_orders_with_client_id(s, "t-1"), 0);
+  a = signed_call(s, "POST", "/api/v3/order/test",
+                  "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.000001");
+  assert_int_equal(code_of(&a), -1013);
+  ans_free(&a);
+  for (int i = 0; i < 3; i++) {
+    char p[160];
+    snprintf(p, sizeof p,
+             "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=all-%d", i);
+    a = signed_call(s, "POST", "/api/v3/order", p);
+    assert_int_equal(a.status, 200);
+    ans_free(&a);
+  }
+  a = signed_call(s, "GET", "/api/v3/allOrders", "symbol=BTCUSDT&limit=2");
+  assert_int_equal(json_array_size(a.j), 2);
+  assert_string_equal(str_of(json_array_get(a.j, 1), "clientOrderId"), "all-2");
+  ans_free(&a);
+  a = signed_call(s, "GET", "/api/v3/allOrders", "symbol=BTCUSDT&orderId=1");
+  assert_int_equal(json_array_size(a.j), 3);
+  long long id1 = json_integer_value(json_object_get(json_array_get(a.j, 1), "orderId"));
+  ans_free(&a);
+  char q[64];
+  snprintf(q, sizeof q, "symbol=BTCUSDT&orderId=%lld", id1);
+  a = signed_call(s, "GET", "/api/v3/myTrades", q);
+  assert_true(json_array_size(a.j) >= 1);
+  for (size_t i = 0; i < json_array_size(a.j); i++)
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(a.j, i), "orderId")), id1);
+  ans_free(&a);
+  a = signed_call(s, "GET", "/api/v3/rateLimit/order", "");
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(a.j, 0), "count")), 3);
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/ticker/price", "symbol=ETHUSDT", NULL);
+  assert_true(atof(str_of(a.j, "price")) > 0);
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/avgPrice", "symbol=ETHUSDT", NULL);
+  assert_int_equal(json_integer_value(json_object_get(a.j, "mins")), 5);
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/uiKlines", "symbol=ETHUSDT&interval=1h&limit=2", NULL);
+  assert_int_equal(json_array_size(a.j), 2);
+  ans_free(&a);
+  a = call(s, "GET", "/api/v3/nothing", "", NULL);
+  assert_int_equal(a.status, 404);
+  ans_free(&a);
+  a = call(s, "PUT", "/api/v3/klines", "", NULL);
+  assert_int_equal(a.status, 405);
   ans_free(&a);
   cq_vsim_free(s);
 }
@@ -525,8 +626,12 @@ static void test_stream_messages(void **state) {
   assert_int_equal(vm_init(&m, &o, NULL), CQ_OK);
   vx_exchange *x = NULL;
   assert_int_equal(vx_new(&m, &o, &x, NULL), CQ_OK);
-  vx_new_order r = {.account = 0, .sym = 0, .client_id = "ev-1", .side = CQ_SIDE_BUY,
-                    .type = CQ_ORDER_MARKET, .qty = CQ_DEC(1000, 5)};
+  vx_new_order r = {.account = 0,
+                    .sym = 0,
+                    .client_id = "ev-1",
+                    .side = CQ_SIDE_BUY,
+                    .type = CQ_ORDER_MARKET,
+                    .qty = CQ_DEC(1000, 5)};
   vx_order ord;
   vx_fill fills[8];
   size_t nf;
@@ -599,10 +704,11 @@ static void test_stream_messages(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_hmac_doc_vector), cmocka_unit_test(test_public),
-      cmocka_unit_test(test_klines),          cmocka_unit_test(test_auth),
-      cmocka_unit_test(test_orders),          cmocka_unit_test(test_listen_key),
-      cmocka_unit_test(test_rate_limits),     cmocka_unit_test(test_faults),
+      cmocka_unit_test(test_hmac_doc_vector),  cmocka_unit_test(test_public),
+      cmocka_unit_test(test_klines),           cmocka_unit_test(test_auth),
+      cmocka_unit_test(test_orders),           cmocka_unit_test(test_listen_key),
+      cmocka_unit_test(test_depth_has_orders), cmocka_unit_test(test_more_endpoints),
+      cmocka_unit_test(test_rate_limits),      cmocka_unit_test(test_faults),
       cmocka_unit_test(test_stream_messages),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

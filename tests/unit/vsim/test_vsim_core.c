@@ -81,8 +81,13 @@ static void test_resting_fills(void **state) {
   }
   assert_true(t_low > 0);
   cq_dec price = on_tick(b0.price - 10 * y->tick, y->ins.tick);
-  vx_new_order r = {.account = 0, .sym = 0, .client_id = "rest", .side = CQ_SIDE_BUY,
-                    .type = CQ_ORDER_LIMIT, .tif = CQ_TIF_GTC, .qty = CQ_DEC(500000, 5),
+  vx_new_order r = {.account = 0,
+                    .sym = 0,
+                    .client_id = "rest",
+                    .side = CQ_SIDE_BUY,
+                    .type = CQ_ORDER_LIMIT,
+                    .tif = CQ_TIF_GTC,
+                    .qty = CQ_DEC(500000, 5),
                     .price = price};
   vx_order o;
   vx_fill fills[4];
@@ -105,7 +110,7 @@ static void test_resting_fills(void **state) {
   assert_true(partial_seen > 0);
   vx_mytrade *tr;
   size_t n;
-  assert_int_equal(vx_my_trades(f.x, 0, 0, -1, 0, 0, 1000, &tr, &n, NULL), CQ_OK);
+  assert_int_equal(vx_my_trades(f.x, 0, 0, 0, -1, 0, 0, 1000, &tr, &n, NULL), CQ_OK);
   assert_true(n >= 2);
   cq_dec sum = CQ_DEC(0, 5);
   for (size_t i = 0; i < n; i++) {
@@ -117,7 +122,7 @@ static void test_resting_fills(void **state) {
   assert_true(cq_dec_eq(sum, o.filled));
   /* base received = filled - fee */
   cq_dec fee = CQ_DEC(0, 8), got;
-  assert_int_equal(vx_my_trades(f.x, 0, 0, -1, 0, 0, 1000, &tr, &n, NULL), CQ_OK);
+  assert_int_equal(vx_my_trades(f.x, 0, 0, 0, -1, 0, 0, 1000, &tr, &n, NULL), CQ_OK);
   for (size_t i = 0; i < n; i++) assert_int_equal(cq_dec_add(fee, tr[i].f.fee, &fee, NULL), CQ_OK);
   free(tr);
   assert_int_equal(cq_dec_sub(o.filled, fee, &got, NULL), CQ_OK);
@@ -137,8 +142,12 @@ static void test_stop_and_cancel(void **state) {
   const vm_symbol *y = &f.m.syms[0];
   double p0 = vm_price(&f.m, 0, T0);
   /* a sell stop above the market would trigger at once: refused */
-  vx_new_order r = {.account = 0, .sym = 0, .client_id = "stop", .side = CQ_SIDE_SELL,
-                    .type = CQ_ORDER_STOP, .qty = CQ_DEC(10000, 5),
+  vx_new_order r = {.account = 0,
+                    .sym = 0,
+                    .client_id = "stop",
+                    .side = CQ_SIDE_SELL,
+                    .type = CQ_ORDER_STOP,
+                    .qty = CQ_DEC(10000, 5),
                     .stop = on_tick(p0 + 50 * y->tick, y->ins.tick)};
   vx_order o;
   vx_fill fl[4];
@@ -303,6 +312,40 @@ static void test_replay(void **state) {
   snprintf(spec, sizeof spec, "replay:%s?venue=binance&symbol=NONE/USDT&tf=1m", uri);
   o.market = spec;
   assert_int_equal(vm_init(&m, &o, &err), CQ_ENOTFOUND);
+  /* trades: three in the first second, one a minute later */
+  assert_int_equal(cq_store_open(uri, &st, &err), CQ_OK);
+  cq_trades tr;
+  cq_trades_init(&tr, 0);
+  static const struct {
+    int64_t ms;
+    const char *px, *q;
+  } rows[] = {{0, "100.5", "1"}, {200, "101", "2"}, {900, "99.75", "0.5"}, {60000, "102", "1"}};
+  for (size_t i = 0; i < 4; i++) {
+    cq_trade t = {.time = (T0 + rows[i].ms) * CQ_NS_PER_MS, .taker_side = CQ_SIDE_BUY};
+    assert_int_equal(cq_dec_parse_cstr(rows[i].px, &t.price, NULL), CQ_OK);
+    assert_int_equal(cq_dec_parse_cstr(rows[i].q, &t.qty, NULL), CQ_OK);
+    snprintf(t.id, sizeof t.id, "%zu", 1000 + i);
+    assert_int_equal(cq_trades_push(&tr, &t), CQ_OK);
+  }
+  assert_int_equal(cq_store_put_trades(st, "binance", "SYN/USDT", &tr, NULL, &err), CQ_OK);
+  cq_trades_release(&tr);
+  cq_store_close(st);
+  snprintf(spec, sizeof spec, "replay:%s?venue=binance&symbol=SYN/USDT&trades=1", uri);
+  if (vm_init(&m, &o, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(m.data0_ms, T0);
+  assert_true(vm_candle(&m, 0, T0, 60000, T0 + 120000, &k));
+  assert_true(k.open == 100.5 && k.high == 101 && k.low == 99.75 && k.close == 99.75);
+  assert_true(k.volume == 3.5 && k.trades == 3 && k.closed);
+  assert_false(vm_candle(&m, 0, T0 + 120000, 60000, T0 + 240000, &k)); /* no trades: none */
+  vm_trade vt[8];
+  assert_int_equal(vm_trades_range(&m, 0, T0, T0 + 1000, vt, 8), 3);
+  assert_int_equal(vt[2].id, 3);
+  assert_int_equal(vm_trades_from_id(&m, 0, 3, T0 + 100000, vt, 8), 2);
+  assert_int_equal(vt[1].id, 4);
+  assert_int_equal(vm_trades_recent(&m, 0, T0 + 1000, vt, 2), 2);
+  assert_int_equal(vt[0].id, 2);
+  assert_true(vm_price(&m, 0, T0 + 30000) == 99.75);
+  vm_release(&m);
   char path[300];
   static const char *const files[] = {"r.db", "r.db-wal", "r.db-shm", "r.db-journal"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -314,10 +357,8 @@ static void test_replay(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_resting_fills),
-      cmocka_unit_test(test_stop_and_cancel),
-      cmocka_unit_test(test_gap_and_candles),
-      cmocka_unit_test(test_files),
+      cmocka_unit_test(test_resting_fills),   cmocka_unit_test(test_stop_and_cancel),
+      cmocka_unit_test(test_gap_and_candles), cmocka_unit_test(test_files),
       cmocka_unit_test(test_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

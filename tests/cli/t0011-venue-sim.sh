@@ -58,3 +58,22 @@ contains "$TMP/b" '"code":-1022'
 
 kill -TERM "$pid"
 wait "$pid" || fail "venue-sim exited $? after SIGTERM"
+contains "$TMP/sim.out" '"port":'
+
+# faults from the command line: the first /time answers 503, the next one 200
+"$CQ" venue-sim --fault 5xx:1:/api/v3/time --latency 1 >"$TMP/sim.out" 2>"$TMP/sim.err" &
+pid=$!
+rest=""
+for _ in $(seq 1 100); do
+  rest=$(sed -n 's/^rest: //p' "$TMP/sim.out" 2>/dev/null)
+  [ -n "$rest" ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$TMP/sim.err"; fail "venue-sim exited early"; }
+  sleep 0.1
+done
+[ -n "$rest" ] || fail "venue-sim printed no URL: $(cat "$TMP/sim.out" "$TMP/sim.err")"
+[ "$(get "$rest/api/v3/ping")" = 200 ] || fail "ping under a fault of /time"
+[ "$(get "$rest/api/v3/time")" = 503 ] || fail "the 5xx fault"
+[ "$(get "$rest/api/v3/time")" = 200 ] || fail "after the 5xx fault"
+kill -INT "$pid"
+wait "$pid" || fail "venue-sim exited $? after SIGINT"
+contains "$TMP/sim.out" "venue-sim: stopped by signal 2 after 3 requests"

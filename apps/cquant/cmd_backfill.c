@@ -1,0 +1,403 @@
+/* cquant backfill: candle history from a venue into the store, resumable. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cquant/ingest.h"
+#include "cquant/store.h"
+#include "cquant/venue.h"
+
+const char cmd_backfill_usage[] =
+    "usage: cquant backfill --venue V --symbol S[,S...] --tf TF[,TF...] --since T [options]\n"
+    "\n"
+    "Pages through a venue's candle history into the store, several series at once, within\n"
+    "the venue's rate limits, with a progress line per series (candles, rate, ETA).\n"
+    "Resumable: a rerun asks only for what the store does not hold yet; an interrupted run\n"
+    "(Ctrl-C, kill -9, network loss) keeps every page it stored and duplicates nothing.\n"
+    "Stretches the venue has no candles for are recorded as gaps and not asked for again.\n"
+    "Only closed candles are stored. The venue's instruments are stored too.\n"
+    "\n"
+    "  --venue V        the venue (binance)\n"
+    "  --symbol LIST    unified symbols, comma-separated (BTC/USDT,ETH/USDT)\n"
+    "  --tf LIST        timeframes, comma-separated (1m,1h,1d)\n"
+    "  --since T        first open time: a date or time (2024-01-01), epoch ms, or a\n"
+    "                   duration back from now (2y, 90d, 12h)\n"
+    "  --until T        end, exclusive (default: now)\n"
+    "  --rest-url URL   the venue's REST base URL (default: its public one; point it at\n"
+    "                   `cquant venue-sim` to work offline)\n"
+    "  --as NAME        the venue name the candles and instruments are stored under\n"
+    "                   (default: the venue's own; e.g. binance-sim for a simulator, so\n"
+    "                   simulated candles never mix with real ones)\n"
+    "  --jobs N         series filled at once (default 4)\n"
+    "  --store URI      the store (default: config `store`, else sqlite:./var/cquant.db)\n"
+    "  --json           print the summary as JSON\n"
+    "\n"
+    "Exit status: 0 when every series is complete, 1 when one failed (the others still\n"
+    "ran; rerun to resume), 2 for a usage error, 130 when interrupted.\n";
+
+enum { MAX_JOBS = 256, CLI_INTERRUPTED = 130 };
+
+/* Splits "a,b,c" into list (pointers into buf). */
+static int split_list(cli_ctx *ctx, const char *flag, const char *v, char *buf, size_t n,
+                      const char **list, int max, int *count) {
+  snprintf(buf, n, "%s", v);
+  *count = 0;
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    while (*t == ' ') t++;
+    if (!*t) continue;
+    if (*count == max) {
+      fprintf(ctx->err, "cquant backfill: %s: at most %d values\n", flag, max);
+      return CLI_USAGE;
+    }
+    list[(*count)++] = t;
+  }
+  if (!*count) {
+    fprintf(ctx->err, "cquant backfill: %s: no value given\n", flag);
+    return CLI_USAGE;
+  }
+  return CLI_OK;
+}
+
+/* ---- Ctrl-C: a thread that waits for the signal and raises the cancel flag ------------ */
+
+typedef struct sig_watch {
+  sigset_t set;
+  _Atomic int *cancel;
+  _Atomic int done;
+  pthread_t tid;
+  bool started;
+} sig_watch;
+
+static void *sig_thread(void *arg) {
+  sig_watch *w = arg;
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&w->set, &sig) != 0) continue;
+    if (atomic_load(&w->done)) return NULL;
+    if (sig == SIGINT || sig == SIGTERM) atomic_store(w->cancel, 1);
+  }
+}
+
+/* Blocks SIGINT and SIGTERM in this thread (and the threads it starts) and watches them. */
+static void sig_watch_start(sig_watch *w, _Atomic int *cancel) {
+  memset(w, 0, sizeof *w);
+  w->cancel = cancel;
+  sigemptyset(&w->set);
+  sigaddset(&w->set, SIGINT);
+  sigaddset(&w->set, SIGTERM);
+  sigaddset(&w->set, SIGUSR1);
+  if (pthread_sigmask(SIG_BLOCK, &w->set, NULL) == 0)
+    w->started = pthread_create(&w->tid, NULL, sig_thread, w) == 0;
+}
+
+static void sig_watch_stop(sig_watch *w) {
+  if (w->started) {
+    atomic_store(&w->done, 1);
+    pthread_kill(w->tid, SIGUSR1);
+    pthread_join(w->tid, NULL);
+  }
+  pthread_sigmask(SIG_UNBLOCK, &w->set, NULL);
+}
+
+/* ---- progress: one line per series ----------------------------------------------------- */
+
+typedef struct progress_view {
+  cli_ctx *ctx;
+  const char *venue;
+  cq_time start;
+  cq_time last_line; /* plain output: when the last block of lines went out */
+  int drawn;         /* terminal: lines drawn last time */
+} progress_view;
+
+static void job_line(const progress_view *pv, const cq_backfill_job *j, char *buf, size_t n) {
+  char tf[CQ_TF_STRMAX], done[16], rate[16], eta[32] = "";
+  cq_timeframe_format(j->tf, tf, sizeof tf);
+  uint64_t expected = atomic_load(&j->expected), covered = atomic_load(&j->covered);
+  uint64_t candles = atomic_load(&j->candles);
+  cq_backfill_state st = (cq_backfill_state)atomic_load(&j->state);
+  cq_time now = cq_clock_now(&pv->ctx->clock);
+  cq_time t0 = j->started ? j->started : now;
+  cq_time t1 = st == CQ_BF_RUNNING || !j->finished ? now : j->finished;
+  double secs = (double)(t1 - t0) / 1e9;
+  double r = secs > 0 ? (double)covered / secs : 0;
+  cq_human_count((double)candles, done, sizeof done);
+  cq_human_count(r, rate, sizeof rate);
+  double pct = expected ? 100.0 * (double)covered / (double)expected : 0;
+  if (st == CQ_BF_DONE) pct = 100;
+  if (pct > 100) pct = 100;
+  if (st == CQ_BF_RUNNING && r > 0 && expected > covered)
+    snprintf(eta, sizeof eta, " ETA %.0fs", (double)(expected - covered) / r);
+  char bar[21];
+  int fill = (int)(pct / 5);
+  for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : '-';
+  bar[20] = '\0';
+  snprintf(buf, n, "%s %-10s %-4s [%s] %3.0f%% %s candles %s bars/s%s %s", pv->venue, j->symbol, tf,
+           bar, pct, done, rate, eta, st == CQ_BF_RUNNING ? "" : cq_backfill_state_name(st));
+}
+
+static void on_progress(void *arg, const cq_backfill_job *jobs, size_t n) {
+  progress_view *pv = arg;
+  cli_ctx *ctx = pv->ctx;
+  if (ctx->json && !ctx->tty) return;
+  char line[256];
+  if (ctx->tty) {
+    if (pv->drawn) fprintf(ctx->err, "\033[%dA", pv->drawn);
+    for (size_t i = 0; i < n; i++) {
+      job_line(pv, &jobs[i], line, sizeof line);
+      fprintf(ctx->err, "\r\033[2K%s\n", line);
+    }
+    pv->drawn = (int)n;
+    fflush(ctx->err);
+    return;
+  }
+  cq_time now = cq_clock_now(&ctx->clock);
+  if (pv->last_line && now - pv->last_line < 5 * CQ_NS_PER_SEC) return;
+  pv->last_line = now;
+  for (size_t i = 0; i < n; i++) {
+    cq_backfill_state st = (cq_backfill_state)atomic_load(&jobs[i].state);
+    if (st != CQ_BF_RUNNING) continue;
+    job_line(pv, &jobs[i], line, sizeof line);
+    fprintf(ctx->err, "%s\n", line);
+  }
+}
+
+/* ---- the summary ---------------------------------------------------------------------- */
+
+static void print_summary(cli_ctx *ctx, const char *venue, const cq_backfill_job *jobs, size_t n,
+                          const char *store_uri, size_t n_instruments) {
+  if (ctx->json) {
+    fprintf(ctx->out, "{\"venue\":\"%s\",\"store\":", venue);
+    cli_json_string(ctx->out, store_uri);
+    fprintf(ctx->out, ",\"instruments\":%zu,\"series\":[", n_instruments);
+    for (size_t i = 0; i < n; i++) {
+      const cq_backfill_job *j = &jobs[i];
+      char tf[CQ_TF_STRMAX];
+      cq_timeframe_format(j->tf, tf, sizeof tf);
+      cq_backfill_state st = (cq_backfill_state)atomic_load(&j->state);
+      fprintf(ctx->out,
+              "%s{\"symbol\":\"%s\",\"tf\":\"%s\",\"state\":\"%s\",\"candles\":%llu,"
+              "\"inserted\":%llu,\"gap_bars\":%llu,\"requests\":%llu,\"seconds\":%.3f",
+              i ? "," : "", j->symbol, tf, cq_backfill_state_name(st),
+              (unsigned long long)atomic_load(&j->candles),
+              (unsigned long long)atomic_load(&j->inserted),
+              (unsigned long long)atomic_load(&j->gap_bars),
+              (unsigned long long)atomic_load(&j->pages),
+              j->finished > j->started ? (double)(j->finished - j->started) / 1e9 : 0.0);
+      if (st == CQ_BF_FAILED || st == CQ_BF_CANCELLED) {
+        fputs(",\"error\":", ctx->out);
+        cli_json_string(ctx->out, j->error.msg);
+      }
+      fputc('}', ctx->out);
+    }
+    fputs("]}\n", ctx->out);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const cq_backfill_job *j = &jobs[i];
+    char tf[CQ_TF_STRMAX];
+    cq_timeframe_format(j->tf, tf, sizeof tf);
+    cq_backfill_state st = (cq_backfill_state)atomic_load(&j->state);
+    fprintf(
+        ctx->out,
+        "%s %s %s: %s, %llu candles (%llu new), %llu bars in venue gaps, %llu "
+        "requests, %.1f s%s%s\n",
+        venue, j->symbol, tf, cq_backfill_state_name(st),
+        (unsigned long long)atomic_load(&j->candles), (unsigned long long)atomic_load(&j->inserted),
+        (unsigned long long)atomic_load(&j->gap_bars), (unsigned long long)atomic_load(&j->pages),
+        j->finished > j->started ? (double)(j->finished - j->started) / 1e9 : 0.0,
+        st == CQ_BF_FAILED ? ": " : "", st == CQ_BF_FAILED ? j->error.msg : "");
+  }
+  fprintf(ctx->out, "%zu instruments stored; candles in %s\n", n_instruments, store_uri);
+}
+
+/* ---- the command ----------------------------------------------------------------------- */
+
+/* Checks every symbol against the venue's instruments; names the closest on a miss. */
+static int check_symbols(cli_ctx *ctx, const char *venue, const char **syms, int n,
+                         const cq_instrument *ins, size_t nins) {
+  for (int i = 0; i < n; i++) {
+    char base[CQ_ASSET_MAX], quote[CQ_ASSET_MAX];
+    cq_error e;
+    if (cq_symbol_parse(syms[i], base, quote, &e)) {
+      fprintf(ctx->err, "cquant backfill: --symbol %s: %s\n", syms[i], e.msg);
+      return CLI_USAGE;
+    }
+    char want[CQ_SYMBOL_MAX];
+    snprintf(want, sizeof want, "%s/%s", base, quote);
+    bool found = false;
+    for (size_t k = 0; k < nins && !found; k++) found = !strcmp(ins[k].symbol, want);
+    if (found) continue;
+    const char *close = NULL;
+    size_t best = 4; /* at most three edits away */
+    for (size_t k = 0; k < nins; k++) {
+      size_t d = cq_edit_distance(want, ins[k].symbol);
+      if (d < best) {
+        best = d;
+        close = ins[k].symbol;
+      }
+    }
+    fprintf(ctx->err, "cquant backfill: --symbol %s: %s has no such instrument%s%s%s\n", syms[i],
+            venue, close ? " (did you mean " : "", close ? close : "", close ? "?)" : "");
+    return CLI_USAGE;
+  }
+  return CLI_OK;
+}
+
+int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
+  const char *cmd = "backfill";
+  const char *venue_name = NULL, *symbols = NULL, *tfs = NULL, *since_s = NULL, *until_s = NULL;
+  const char *rest_url = NULL, *store_flag = NULL, *as = NULL;
+  size_t jobs_n = 4;
+  const cli_opt opts[] = {{"--venue", NULL, CLI_STR, &venue_name},
+                          {"--symbol", "--symbols", CLI_STR, &symbols},
+                          {"--tf", "--timeframe", CLI_STR, &tfs},
+                          {"--since", "--from", CLI_STR, &since_s},
+                          {"--until", "--to", CLI_STR, &until_s},
+                          {"--rest-url", NULL, CLI_STR, &rest_url},
+                          {"--as", NULL, CLI_STR, &as},
+                          {"--jobs", NULL, CLI_SIZE, &jobs_n},
+                          {"--store", NULL, CLI_STR, &store_flag}};
+  const char *pos[1];
+  int npos;
+  int rc = cli_parse(ctx, cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
+  if (rc) return rc;
+  if (!venue_name || !symbols || !tfs || !since_s) {
+    fprintf(ctx->err, "cquant backfill: --venue, --symbol, --tf and --since are required\n");
+    return CLI_USAGE;
+  }
+  if (jobs_n < 1 || jobs_n > 64) {
+    fprintf(ctx->err, "cquant backfill: --jobs: expected 1 .. 64, got %zu\n", jobs_n);
+    return CLI_USAGE;
+  }
+  const cq_venue_ops *ops;
+  cq_error e;
+  if (cq_venue_find(venue_name, &ops, &e)) {
+    fprintf(ctx->err, "cquant backfill: --venue: %s\n", e.msg);
+    return CLI_USAGE;
+  }
+  cq_series_key probe; /* checks the --as name as a venue name */
+  if (as && cq_series_key_set(&probe, as, "BTC/USDT", "1h", &e)) {
+    fprintf(ctx->err, "cquant backfill: --as: %s\n", e.msg);
+    return CLI_USAGE;
+  }
+  const char *store_venue = as ? probe.venue : ops->name;
+  char sbuf[2048], tbuf[256];
+  const char *syms[MAX_JOBS], *tfl[32];
+  int nsym = 0, ntf = 0;
+  if ((rc = split_list(ctx, "--symbol", symbols, sbuf, sizeof sbuf, syms, MAX_JOBS, &nsym)) ||
+      (rc = split_list(ctx, "--tf", tfs, tbuf, sizeof tbuf, tfl, 32, &ntf)))
+    return rc;
+  if ((size_t)nsym * (size_t)ntf > MAX_JOBS) {
+    fprintf(ctx->err, "cquant backfill: at most %d series (symbols x timeframes) per run\n",
+            MAX_JOBS);
+    return CLI_USAGE;
+  }
+  cq_timeframe tf[32];
+  for (int i = 0; i < ntf; i++)
+    if (cq_timeframe_parse(tfl[i], &tf[i], &e)) {
+      fprintf(ctx->err, "cquant backfill: --tf %s: %s\n", tfl[i], e.msg);
+      return CLI_USAGE;
+    }
+  cq_time since, until = cq_clock_now(&ctx->clock);
+  if ((rc = cli_parse_time(ctx, cmd, "--since", since_s, &since)) ||
+      (until_s && (rc = cli_parse_time(ctx, cmd, "--until", until_s, &until))))
+    return rc;
+  if (since >= until) {
+    fprintf(ctx->err, "cquant backfill: --since must be before --until\n");
+    return CLI_USAGE;
+  }
+
+  cq_venue_config vc;
+  cq_venue_config_default(&vc);
+  vc.rest_url = rest_url;
+  vc.log = ctx->log;
+  cq_venue *venue = NULL;
+  cq_verror ve;
+  cq_verror_clear(&ve);
+  if (ops->open(&vc, &venue, &ve)) {
+    cli_report_error(ctx, cmd, &ve.e);
+    return CLI_FAIL;
+  }
+  cq_instrument *ins = NULL;
+  size_t nins = 0;
+  if (ops->instruments(venue, &ins, &nins, &ve)) {
+    cq_error_prefix(&ve.e, "%s instruments: ", venue_name);
+    cli_report_error(ctx, cmd, &ve.e);
+    ops->close(venue);
+    return CLI_FAIL;
+  }
+  if ((rc = check_symbols(ctx, venue_name, syms, nsym, ins, nins))) {
+    free(ins);
+    ops->close(venue);
+    return rc;
+  }
+  for (size_t k = 0; k < nins; k++) snprintf(ins[k].venue, sizeof ins[k].venue, "%s", store_venue);
+  const char *store_uri = cli_store_uri(ctx, store_flag);
+  cq_store *store = NULL;
+  if (cq_store_open(store_uri, &store, &e) ||
+      cq_store_put_instruments(store, ins, nins, NULL, &e)) {
+    cli_report_error(ctx, cmd, &e);
+    if (store) cq_store_close(store);
+    free(ins);
+    ops->close(venue);
+    return CLI_FAIL;
+  }
+  free(ins);
+
+  cq_backfill_job *jobs = calloc((size_t)nsym * (size_t)ntf, sizeof *jobs);
+  if (!jobs) {
+    fprintf(ctx->err, "cquant backfill: out of memory\n");
+    cq_store_close(store);
+    ops->close(venue);
+    return CLI_FAIL;
+  }
+  size_t n = 0;
+  for (int s = 0; s < nsym; s++)
+    for (int t = 0; t < ntf; t++) {
+      cq_backfill_job *j = &jobs[n++];
+      char base[CQ_ASSET_MAX], quote[CQ_ASSET_MAX];
+      if (cq_symbol_parse(syms[s], base, quote, NULL) == CQ_OK) /* checked above */
+        snprintf(j->symbol, sizeof j->symbol, "%s/%s", base, quote);
+      j->tf = tf[t];
+      j->since = since;
+      j->until = until;
+    }
+
+  _Atomic int cancel = 0;
+  sig_watch sw;
+  sig_watch_start(&sw, &cancel);
+  progress_view pv = {.ctx = ctx, .venue = store_venue, .start = cq_clock_now(&ctx->clock)};
+  cq_backfill_opts bo = {.venue = venue,
+                         .venue_name = store_venue,
+                         .store = store,
+                         .threads = (int)jobs_n,
+                         .clock = &ctx->clock,
+                         .cancel = &cancel,
+                         .progress = on_progress,
+                         .progress_ctx = &pv,
+                         .log = ctx->log};
+  cq_error_clear(&e);
+  rc = cq_backfill_run(&bo, jobs, n, &e);
+  sig_watch_stop(&sw);
+  print_summary(ctx, store_venue, jobs, n, store_uri, nins);
+  int status = CLI_OK;
+  if (rc && atomic_load(&cancel)) {
+    fprintf(ctx->err,
+            "cquant backfill: interrupted; what was stored is kept: run the same "
+            "command again to resume\n");
+    status = CLI_INTERRUPTED;
+  } else if (rc) {
+    cli_report_error(ctx, cmd, &e);
+    fprintf(ctx->err,
+            "cquant backfill: the pages stored so far are kept; run it again to "
+            "resume\n");
+    status = CLI_FAIL;
+  }
+  free(jobs);
+  cq_store_close(store);
+  ops->close(venue);
+  return status;
+}
