@@ -734,6 +734,38 @@ static void test_user_stream(void **state) {
   while (cq_vsim_requests_on(f->sim, "/api/v3/userDataStream") < n0 + 2 && mono_ms() < end)
     sleep_ms(50);
   assert_true(cq_vsim_requests_on(f->sim, "/api/v3/userDataStream") >= n0 + 2);
+
+  /* the key goes away at the venue: a new one is made, the user stream reopened on it, and
+   * orders are reported again */
+  cq_srv_response sr;
+  cq_vsim_handle(f->sim, "POST", "/api/v3/userDataStream", "", "", KEY, &sr);
+  assert_int_equal(sr.status == 0 ? 200 : sr.status, 200);
+  char *k = strstr(sr.body, "\"listenKey\":\"");
+  assert_non_null(k);
+  k += strlen("\"listenKey\":\"");
+  char q[160];
+  snprintf(q, sizeof q, "listenKey=%.*s", (int)strcspn(k, "\""), k);
+  free(sr.body);
+  free(sr.headers);
+  cq_vsim_handle(f->sim, "DELETE", "/api/v3/userDataStream", q, "", KEY, &sr);
+  assert_int_equal(sr.status == 0 ? 200 : sr.status, 200);
+  free(sr.body);
+  free(sr.headers);
+  pthread_mutex_lock(&s.mu);
+  uint64_t connected = s.status[CQ_VST_CONNECTED];
+  pthread_mutex_unlock(&s.mu);
+  end = mono_ms() + WAIT_MS;
+  bool again = false;
+  while (!again && mono_ms() < end) {
+    sleep_ms(20);
+    pthread_mutex_lock(&s.mu);
+    again = s.status[CQ_VST_CONNECTED] > connected;
+    pthread_mutex_unlock(&s.mu);
+  }
+  assert_true(again); /* the user connection was reopened on the new key */
+  r = limit_req("user-2", CQ_SIDE_BUY, px, "0.01");
+  VOK(f->ops->place(f->v, &r, &o, &ve));
+  if (!wait_for(&s, order_seen, "user-2")) fail_msg("no order event after a new listen key");
   f->ops->unsubscribe(st);
   assert_string_equal(s.bad, "");
   seen_release(&s);
