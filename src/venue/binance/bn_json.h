@@ -1,5 +1,6 @@
 /* Reading Binance JSON with jansson: typed field getters that name the path of the field
- * at fault, shared by the REST and stream decoders. */
+ * at fault, shared by the REST and stream decoders. They are the venue-neutral getters of
+ * vjson.h under Binance's names, with "binance" as the venue of every message. */
 #ifndef CQ_VENUE_BN_JSON_H
 #define CQ_VENUE_BN_JSON_H
 
@@ -8,8 +9,9 @@
 #include <stdint.h>
 
 #include "binance.h"
+#include "vjson.h"
 
-enum { CQ__BN_PATH_MAX = 96 };
+enum { CQ__BN_PATH_MAX = CQ__VJ_PATH_MAX };
 
 /* CQ_EPARSE at path ("binance: <path>: <message>"), err->field = path. */
 int cq__bn_perr(cq_error *err, const char *path, const char *fmt, ...) CQ_PRINTF(3, 4);
