@@ -253,6 +253,11 @@ static int attempt(cq_http_client *c, const cq_http_request *req, http_buf *body
   SET(CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
   SET(CURLOPT_ERRORBUFFER, c->errbuf);
   SET(CURLOPT_TCP_NODELAY, 1L);
+  /* libcurl sends a request again by itself when a reused connection closes before any
+   * answer; for a request that must not be sent twice (an order placement: not idempotent,
+   * and not a GET or HEAD) only a fresh connection rules that out. */
+  bool once = !req->idempotent && !method_is(m, "GET") && !method_is(m, "HEAD");
+  SET(CURLOPT_FRESH_CONNECT, once ? 1L : 0L);
   SET(CURLOPT_ACCEPT_ENCODING, "");
   if (c->proxy) SET(CURLOPT_PROXY, c->proxy);
   if (method_is(m, "GET") && !req->body) {

@@ -306,7 +306,8 @@ static void test_http_basic(void **state) {
   }
   cq_http_client_stats(c, &s1);
   assert_int_equal(s1.requests - s0.requests, 50);
-  assert_int_equal(s1.connects, 1);
+  /* (the requests above that are not idempotent each had a fresh connection) */
+  assert_int_equal(s1.connects - s0.connects, 0);
 
   /* The query, with a '+' for a space that arrives as %20. */
   snprintf(url, sizeof url, "%s/q?a=%%22x%%22&b=1%%2C2&c=&p=1+2&e=%%2B%%26%%3D&f", f->base);

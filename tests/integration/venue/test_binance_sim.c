@@ -313,6 +313,44 @@ static void test_candle_pages(void **state) {
   assert_true(total >= 2500);
 }
 
+/* Several threads on one handle: each call gets an HTTP client of its own. */
+typedef struct thread_arg {
+  fx *f;
+  int failures;
+} thread_arg;
+
+static void *caller(void *p) {
+  thread_arg *a = p;
+  cq_timeframe tf = {1, CQ_TF_HOUR};
+  for (int i = 0; i < 10; i++) {
+    cq_verror ve;
+    cq_candles c;
+    cq_candles_init(&c, 0);
+    cq_time t;
+    if (a->f->ops->server_time(a->f->v, &t, &ve) != 0 ||
+        a->f->ops->candles(a->f->v, i % 2 ? "BTC/USDT" : "ETH/USDT", tf, 0, 0, &c, &ve) != 0 ||
+        c.len == 0)
+      a->failures++;
+    cq_candles_release(&c);
+  }
+  return NULL;
+}
+
+static void test_threads(void **state) {
+  fx *f = *state;
+  enum { NT = 4 };
+  pthread_t th[NT];
+  thread_arg args[NT];
+  for (int i = 0; i < NT; i++) {
+    args[i] = (thread_arg){.f = f};
+    assert_int_equal(pthread_create(&th[i], NULL, caller, &args[i]), 0);
+  }
+  for (int i = 0; i < NT; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(args[i].failures, 0);
+  }
+}
+
 /* ---- orders ---------------------------------------------------------------------------- */
 
 static cq_venue_order_req limit_req(const char *cid, cq_side side, const char *price,
@@ -734,6 +772,38 @@ static void test_user_stream(void **state) {
   while (cq_vsim_requests_on(f->sim, "/api/v3/userDataStream") < n0 + 2 && mono_ms() < end)
     sleep_ms(50);
   assert_true(cq_vsim_requests_on(f->sim, "/api/v3/userDataStream") >= n0 + 2);
+
+  /* the key goes away at the venue: a new one is made, the user stream reopened on it, and
+   * orders are reported again */
+  cq_srv_response sr;
+  cq_vsim_handle(f->sim, "POST", "/api/v3/userDataStream", "", "", KEY, &sr);
+  assert_int_equal(sr.status == 0 ? 200 : sr.status, 200);
+  char *k = strstr(sr.body, "\"listenKey\":\"");
+  assert_non_null(k);
+  k += strlen("\"listenKey\":\"");
+  char q[160];
+  snprintf(q, sizeof q, "listenKey=%.*s", (int)strcspn(k, "\""), k);
+  free(sr.body);
+  free(sr.headers);
+  cq_vsim_handle(f->sim, "DELETE", "/api/v3/userDataStream", q, "", KEY, &sr);
+  assert_int_equal(sr.status == 0 ? 200 : sr.status, 200);
+  free(sr.body);
+  free(sr.headers);
+  pthread_mutex_lock(&s.mu);
+  uint64_t connected = s.status[CQ_VST_CONNECTED];
+  pthread_mutex_unlock(&s.mu);
+  end = mono_ms() + WAIT_MS;
+  bool again = false;
+  while (!again && mono_ms() < end) {
+    sleep_ms(20);
+    pthread_mutex_lock(&s.mu);
+    again = s.status[CQ_VST_CONNECTED] > connected;
+    pthread_mutex_unlock(&s.mu);
+  }
+  assert_true(again); /* the user connection was reopened on the new key */
+  r = limit_req("user-2", CQ_SIDE_BUY, px, "0.01");
+  VOK(f->ops->place(f->v, &r, &o, &ve));
+  if (!wait_for(&s, order_seen, "user-2")) fail_msg("no order event after a new listen key");
   f->ops->unsubscribe(st);
   assert_string_equal(s.bad, "");
   seen_release(&s);
@@ -744,6 +814,7 @@ int main(void) {
       cmocka_unit_test(test_registry),
       cmocka_unit_test_setup_teardown(test_public_rest, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_candle_pages, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_threads, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_order_lifecycle, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_fault_429, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_fault_ban, fx_setup, fx_teardown),
