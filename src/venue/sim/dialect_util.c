@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "vsim_impl.h"
 
 const char *vd_header(const vd_request *req, const char *name, char *buf, size_t n) {
   const char *p = req->headers;
@@ -145,4 +145,20 @@ int64_t vd_floor_off(int64_t t, int64_t len, int64_t off) {
   int64_t k = (t - off) / len;
   if ((t - off) % len < 0) k--;
   return k * len + off;
+}
+
+size_t vs_book_diff(const vm_level *old, const vm_level *cur, size_t n, vm_level *out) {
+  size_t k = 0;
+  for (size_t i = 0; i < n && old[i].price > 0; i++) {
+    bool kept = false;
+    for (size_t j = 0; j < n && cur[j].price > 0 && !kept; j++) kept = cur[j].price == old[i].price;
+    if (!kept) out[k++] = (vm_level){old[i].price, 0.0};
+  }
+  for (size_t j = 0; j < n && cur[j].price > 0; j++) {
+    bool same = false;
+    for (size_t i = 0; i < n && old[i].price > 0 && !same; i++)
+      same = old[i].price == cur[j].price && old[i].qty == cur[j].qty;
+    if (!same) out[k++] = cur[j];
+  }
+  return k;
 }
