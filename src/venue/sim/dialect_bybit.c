@@ -885,7 +885,16 @@ void vd_bybit_http(vd_binance *b, const vd_request *req, int64_t now, vd_respons
     return;
   }
   int64_t wait = 0;
-  if (!vd_limit_take(&b->lim, now, r->order, &wait)) {
+  int lim = vd_limit_take(&b->lim, now, r->order, &wait);
+  if (lim == VD_LIMIT_BANNED) { /* the IP limit: 403 until the ban ends */
+    resp->status = 403;
+    free(resp->body);
+    resp->body = strdup("");
+    resp->body_len = 0;
+    if (b->counters) b->counters->banned++;
+    return;
+  }
+  if (lim == VD_LIMIT_LIMITED) {
     vd_add_header(resp, "X-Bapi-Limit-Status: 0");
     vd_add_header(resp, "X-Bapi-Limit-Reset-Timestamp: %" PRId64, now + wait);
     by_err(resp, 10006, "Too many visits!", now);

@@ -950,10 +950,16 @@ void vd_okx_http(vd_binance *b, const vd_request *req, int64_t now, vd_response 
     return;
   }
   int64_t wait = 0;
-  if (!vd_limit_take(&b->lim, now, r->order, &wait)) {
+  int lim = vd_limit_take(&b->lim, now, r->order, &wait);
+  if (lim != VD_LIMIT_OK) { /* OKX has no ban code: a longer Retry-After */
     vd_add_header(resp, "Retry-After: %" PRId64, (wait + 999) / 1000);
     ok_err(resp, 429, 50011, "Too Many Requests");
-    if (b->counters) b->counters->rate_limited++;
+    if (b->counters) {
+      if (lim == VD_LIMIT_BANNED)
+        b->counters->banned++;
+      else
+        b->counters->rate_limited++;
+    }
     return;
   }
   if (r->auth && authenticate(&c) < 0) return;

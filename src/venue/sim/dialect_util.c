@@ -105,8 +105,8 @@ void vd_count_path(cq_vsim_counters *k, const char *method, const char *path) {
   }
 }
 
-bool vd_limit_take(vd_limits *l, int64_t now, bool order, int64_t *wait_ms) {
-  bool ok = true;
+int vd_limit_take(vd_limits *l, int64_t now, bool order, int64_t *wait_ms) {
+  int rc = VD_LIMIT_OK;
   pthread_mutex_lock(&l->mu);
   int64_t minute = now / 60000;
   if (minute != l->minute) {
@@ -114,23 +114,37 @@ bool vd_limit_take(vd_limits *l, int64_t now, bool order, int64_t *wait_ms) {
     l->used = 0;
     l->limited = false;
   }
+  if (l->ban_until_ms > now) {
+    *wait_ms = l->ban_until_ms - now;
+    rc = VD_LIMIT_BANNED;
+    goto done;
+  }
   l->used++;
   if (l->used > l->weight_limit) {
-    ok = false;
-    *wait_ms = (minute + 1) * 60000 - now;
+    if (l->limited) { /* still sending after being told: banned */
+      l->ban_until_ms = now + l->ban_ms;
+      *wait_ms = l->ban_ms;
+      rc = VD_LIMIT_BANNED;
+    } else {
+      l->limited = true;
+      *wait_ms = (minute + 1) * 60000 - now;
+      rc = VD_LIMIT_LIMITED;
+    }
+    goto done;
   }
-  if (ok && order) {
+  if (order) {
     if (now / 10000 != l->sec10) {
       l->sec10 = now / 10000;
       l->orders_used_10s = 0;
     }
     if (++l->orders_used_10s > l->orders_10s) {
-      ok = false;
       *wait_ms = (l->sec10 + 1) * 10000 - now;
+      rc = VD_LIMIT_LIMITED;
     }
   }
+done:
   pthread_mutex_unlock(&l->mu);
-  return ok;
+  return rc;
 }
 
 void vd_hmac_b64(const char *key, const char *data, size_t len, char out[48]) {
