@@ -128,7 +128,11 @@ int main(int argc, char **argv) {
   while (!w.open) pthread_cond_wait(&w.cv, &w.mu);
   pthread_mutex_unlock(&w.mu);
   double *rest = malloc((size_t)n * sizeof *rest), *e2e = malloc((size_t)n * sizeof *e2e);
-  if (!rest || !e2e) return fail("memory", NULL);
+  if (!rest || !e2e) {
+    free(rest);
+    free(e2e);
+    return fail("memory", NULL);
+  }
   snprintf(url, sizeof url, "%s/api/v3/order", cq_vsim_rest_url(sim));
   const char *ohdrs[] = {"X-MBX-APIKEY: " KEY, "Content-Type: application/x-www-form-urlencoded",
                          NULL};
@@ -142,13 +146,19 @@ int main(int argc, char **argv) {
                        "symbol=BTCUSDT&side=%s&type=MARKET&quantity=0.00100&newClientOrderId=lat-%d"
                        "&newOrderRespType=ACK&timestamp=%lld",
                        i % 2 ? "SELL" : "BUY", i, (long long)cq_vsim_now_ms(sim));
-    if (cq_bn_sign(SECRET, body, (size_t)len, sig, &err)) return fail("sign", &err);
+    if (cq_bn_sign(SECRET, body, (size_t)len, sig, &err)) {
+      free(rest);
+      free(e2e);
+      return fail("sign", &err);
+    }
     snprintf(body + len, sizeof body - (size_t)len, "&signature=%s", sig);
     cq_http_request orq = {
         .method = "POST", .url = url, .headers = ohdrs, .body = body, .body_len = strlen(body)};
     double t0 = now_s();
     if (cq_http_do(http, &orq, &resp, &err) || resp.status != 200) {
       fprintf(stderr, "%s\n", resp.body ? resp.body : "");
+      free(rest);
+      free(e2e);
       return fail("order", &err);
     }
     rest[i] = now_s() - t0;

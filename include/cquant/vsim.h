@@ -69,9 +69,9 @@ const char *cq_vsim_fault_name(cq_vsim_fault_kind k);
 
 typedef struct cq_vsim_fault_spec {
   cq_vsim_fault_kind kind;
+  int status;    /* 5XX: 0 means 503 */
   int64_t n;     /* count: requests, messages, updates, orders */
   int64_t ms;    /* LATENCY, BAN, TIME_OFFSET */
-  int status;    /* 5XX: 0 means 503 */
   char path[64]; /* 5XX: only on this path ("" every path) */
   /* scripted: fires after this many requests, or at this many ms after start (-1: now) */
   int64_t after_requests;
@@ -85,7 +85,8 @@ CQ_NODISCARD int cq_vsim_fault_parse(const char *s, cq_vsim_fault_spec *out, cq_
 
 typedef struct cq_vsim_options {
   const char *dialect;           /* "binance" */
-  const char *market;            /* "synthetic:SEED" */
+  const char *market;            /* "synthetic:SEED", "replay:STORE?venue=V&symbol=S&tf=TF"
+                                    or "replay:STORE?venue=V&symbol=S&trades=1" */
   const cq_vsim_symbol *symbols; /* NULL: BTC/USDT and ETH/USDT */
   size_t nsymbols;
   const char *accounts_file;       /* YAML (docs/venue-sim.md); NULL: none */
@@ -95,8 +96,9 @@ typedef struct cq_vsim_options {
     int64_t from_ms, to_ms;
   } gaps[VSIM_MAX_GAPS]; /* venue maintenance windows: no candles, no trades */
   size_t ngaps;
-  double speed;                     /* replay time compression; 1 for synthetic */
-  int stream_interval_ms;           /* the market thread's step; 0: 100 */
+  double speed;           /* market time runs this many times the wall clock (0: 1): a synthetic
+                             market from now, a replay from its first candle or trade */
+  int stream_interval_ms; /* the market thread's step; 0: 100 */
   double maker_fee, taker_fee;      /* 0: 0.001 both */
   int weight_limit;                 /* request weight per minute; 0: 6000 */
   int orders_10s, orders_day;       /* 0: 100, 200000 */
@@ -104,10 +106,10 @@ typedef struct cq_vsim_options {
   const char *faults_file;          /* scripted scenario (YAML); NULL none */
   const cq_vsim_fault_spec *faults; /* applied at start */
   size_t nfaults;
-  int ws_ping_ms;    /* server pings; 0: 20000 */
+  int ws_ping_ms;         /* server pings; 0: 20000 */
   int64_t ws_lifetime_ms; /* a WebSocket connection is closed (1000) at this age, as Binance
                              does at 24 h; 0: 24 h */
-  size_t max_orders; /* orders kept; 0: 100000 */
+  size_t max_orders;      /* orders kept; 0: 100000 */
   cq_log *log;
 } cq_vsim_options;
 
@@ -154,7 +156,8 @@ void cq_vsim_free(cq_vsim *s);
  * wiring): method, path, query, body and the API key header. resp as the server's. */
 void cq_vsim_handle(cq_vsim *s, const char *method, const char *path, const char *query,
                     const char *body, const char *api_key, cq_srv_response *resp);
-/* The server's time (wall clock plus any time-offset fault), epoch ms. */
+/* The server's time, epoch ms: the market's time (the wall clock, or a replay's clock at
+ * speed) plus any time-offset fault. */
 int64_t cq_vsim_now_ms(cq_vsim *s);
 /* Tests: pin the simulator's clock at t_ms (0: the wall clock again). */
 void cq_vsim_set_clock(cq_vsim *s, int64_t t_ms);

@@ -19,7 +19,7 @@
 #define KLINE_MAX 1000
 #define TRADES_MAX 1000
 #define RECV_WINDOW_MAX 60000
-#define LISTEN_TTL_MS (60 * 60 * 1000)
+#define LISTEN_TTL_MS INT64_C(3600000)
 
 void vd_response_release(vd_response *r) {
   free(r->body);
@@ -32,11 +32,11 @@ void vd_hmac_hex(const char *key, const char *data, size_t len, char out[65]) {
   unsigned int n = 0;
   if (!HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)data, len, mac, &n)) n = 0;
   static const char hex[] = "0123456789abcdef";
-  for (unsigned i = 0; i < n && i < 32; i++) {
+  for (size_t i = 0; i < n && i < 32; i++) {
     out[2 * i] = hex[mac[i] >> 4];
     out[2 * i + 1] = hex[mac[i] & 15];
   }
-  out[2 * (n < 32 ? n : 32)] = 0;
+  out[(size_t)2 * (n < 32 ? n : 32)] = 0;
 }
 
 int64_t vd_interval_ms(const char *s) {
@@ -911,7 +911,7 @@ static void h_avg_price(req_ctx *c) {
   double sum = 0;
   int n = 0;
   int64_t last = vd_interval_floor(c->now, 60000);
-  for (int64_t t = last - 4 * 60000; t <= last; t += 60000) {
+  for (int64_t t = last - INT64_C(240000); t <= last; t += 60000) {
     cq_candle k;
     if (vm_candle(c->b->mkt, s, t, 60000, c->now, &k)) {
       sum += k.close;

@@ -256,7 +256,9 @@ static int book_fill(vx_exchange *x, vx_order *o, cq_dec price, cq_dec qty, bool
   cq_dec rate = maker ? x->maker_fee : x->taker_fee;
   cq_dec quote, fee;
   if (cq_fill_notional(price, qty, &quote, NULL)) return CQ_EOVERFLOW;
-  vx_balance *bb = bal_get(a, y->ins.base, true), *qb = bal_get(a, y->ins.quote, true);
+  /* both made first: making one may move the other (the array grows) */
+  if (!bal_get(a, y->ins.base, true) || !bal_get(a, y->ins.quote, true)) return CQ_ENOMEM;
+  vx_balance *bb = bal_get(a, y->ins.base, false), *qb = bal_get(a, y->ins.quote, false);
   if (!bb || !qb) return CQ_ENOMEM;
   vx_fill f = {.trade_id = x->next_trade_id++,
                .price = price,

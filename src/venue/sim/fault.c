@@ -293,7 +293,7 @@ int vf_script_load(vf_state *f, const char *path, cq_error *err) {
       x.after_requests = v;
     }
     if (scalar_of(item, "at_s", buf, sizeof buf)) {
-      if (parse_i64(buf, &v) || v < 0 || v > 86400 * 30) {
+      if (parse_i64(buf, &v) || v < 0 || v > INT64_C(86400) * 30) {
         rc = cq_error_set(err, CQ_EPARSE, "faults file %s: step %zu: at_s '%s'", path, n + 1, buf);
         goto done;
       }

@@ -171,13 +171,13 @@ typedef enum vx_event_kind { VX_EV_ORDER = 0, VX_EV_BALANCE } vx_event_kind;
 typedef struct vx_event {
   vx_event_kind kind;
   int account;
-  int64_t time_ms;
-  vx_order order;     /* VX_EV_ORDER: the order after the change */
-  char exec_type[16]; /* NEW, TRADE, CANCELED, EXPIRED, REJECTED */
-  bool has_fill;
-  vx_fill fill;      /* the last fill */
-  vx_balance bal[4]; /* VX_EV_BALANCE: the balances that changed, after the change */
   int nbal;
+  bool has_fill;
+  int64_t time_ms;
+  char exec_type[16]; /* NEW, TRADE, CANCELED, EXPIRED, REJECTED */
+  vx_order order;     /* VX_EV_ORDER: the order after the change */
+  vx_fill fill;       /* the last fill, when has_fill */
+  vx_balance bal[4];  /* VX_EV_BALANCE: the balances that changed (nbal), after the change */
 } vx_event;
 
 typedef struct vx_exchange {

@@ -504,7 +504,7 @@ int vm_trades_at(const vm_market *m, int s, int64_t sec, vm_trade *out) {
 }
 
 /* Seconds searched at most for trades (a long venue gap must not spin forever). */
-#define MAX_SCAN_SEC (7 * 86400)
+#define MAX_SCAN_SEC (INT64_C(7) * 86400)
 
 size_t vm_trades_from_id(const vm_market *m, int s, int64_t from_id, int64_t now, vm_trade *out,
                          size_t max) {

@@ -261,6 +261,10 @@ int cq_vsim_fault(cq_vsim *s, const cq_vsim_fault_spec *f, cq_error *err) {
   if (!f || f->kind <= CQ_VSIM_FAULT_NONE || f->kind >= CQ_VSIM_FAULT_KIND_COUNT_)
     return cq_error_set(err, CQ_EINVAL, "fault: unknown kind");
   vf_add(&s->faults, f, cq_vsim_now_ms(s));
+  if (s->opt.log)
+    cq_logf(s->opt.log, CQ_LOG_INFO, "venue-sim: fault %s armed (n %lld, ms %lld%s%s)",
+            cq_vsim_fault_name(f->kind), (long long)f->n, (long long)f->ms,
+            f->path[0] ? ", on " : "", f->path);
   return CQ_OK;
 }
 

@@ -134,7 +134,7 @@ static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) 
   json_t *m = j ? json_object_get(j, "method") : NULL, *p = j ? json_object_get(j, "params") : NULL,
          *jid = j ? json_object_get(j, "id") : NULL;
   const char *method = m ? json_string_value(m) : NULL;
-  long long idv = jid && json_is_integer(jid) ? (long long)json_integer_value(jid) : 0;
+  long long idv = json_is_integer(jid) ? (long long)json_integer_value(jid) : 0;
   if (!method || !jid) {
     snprintf(reply, sizeof reply,
              "{\"error\":{\"code\":3,\"msg\":\"Invalid JSON: expected method "
@@ -248,7 +248,7 @@ typedef struct lv_track {
 } lv_track;
 
 #define MAX_MID_STEPS 50
-#define TRACK_MAX (4 * VM_BOOK_LEVELS)
+#define TRACK_MAX ((size_t)4 * VM_BOOK_LEVELS)
 
 static size_t range_diff(const vm_market *m, int sym, int64_t a, int64_t b, const vm_level *old,
                          const vm_level *cur, bool bids, vm_level *tmp_b, vm_level *tmp_a,
@@ -530,6 +530,10 @@ int cq_vsim_start(cq_vsim *s, cq_net_loop *loop, const char *host, int port, cq_
   }
   s->thread_on = true;
   s->stop_hook = cq_vsim_stop;
+  if (s->opt.log)
+    cq_logf(s->opt.log, CQ_LOG_INFO, "venue-sim: %s on %s and %s, market %s",
+            s->opt.dialect ? s->opt.dialect : "binance", s->rest_url, s->ws_url,
+            s->opt.market ? s->opt.market : "synthetic:1");
   return CQ_OK;
 }
 

@@ -15,9 +15,15 @@
 #include "cquant/vsim.h"
 #include "internal.h"
 
+static double num(const char *s) {
+  return strtod(s, NULL);
+}
+
 #define KEY "testkey"
 #define SECRET "testsecret"
 #define T0 INT64_C(1735732800000) /* 2025-01-01T12:00:00Z */
+#define HOUR_MS INT64_C(3600000)
+#define MIN_MS INT64_C(60000)
 
 typedef struct answer {
   int status;
@@ -34,8 +40,8 @@ static cq_vsim *make(int weight_limit) {
   o.naccounts = 1;
   o.market = "synthetic:7";
   o.weight_limit = weight_limit;
-  o.gaps[0].from_ms = T0 - 6 * 3600000;
-  o.gaps[0].to_ms = T0 - 4 * 3600000;
+  o.gaps[0].from_ms = T0 - 6 * HOUR_MS;
+  o.gaps[0].to_ms = T0 - 4 * HOUR_MS;
   o.ngaps = 1;
   cq_vsim *s = NULL;
   cq_error err;
@@ -192,7 +198,7 @@ static void test_klines(void **state) {
     for (size_t i = 0; i < n; i++) {
       int64_t open = json_integer_value(json_array_get(json_array_get(a.j, i), 0));
       assert_true(open >= t);
-      assert_false(open >= T0 - 6 * 3600000 && open < T0 - 4 * 3600000); /* the venue's gap */
+      assert_false(open >= T0 - 6 * HOUR_MS && open < T0 - 4 * HOUR_MS); /* the venue's gap */
     }
     t = json_integer_value(json_array_get(json_array_get(a.j, n - 1), 0)) + 1;
     rows += (int64_t)n;
@@ -282,7 +288,7 @@ static void test_orders(void **state) {
   cq_vsim *s = make(0);
   char buf[64];
   answer a = call(s, "GET", "/api/v3/ticker/bookTicker", "symbol=BTCUSDT", NULL);
-  double bid = atof(str_of(a.j, "bidPrice")), ask = atof(str_of(a.j, "askPrice"));
+  double bid = num(str_of(a.j, "bidPrice")), ask = num(str_of(a.j, "askPrice"));
   ans_free(&a);
   assert_true(bid > 0 && ask > bid);
   char p[256];
@@ -299,7 +305,7 @@ static void test_orders(void **state) {
   assert_non_null(strstr(a.headers, "X-MBX-ORDER-COUNT-10S: 1\r\n"));
   int64_t id = json_integer_value(json_object_get(a.j, "orderId"));
   ans_free(&a);
-  assert_true(atof(balance(s, "USDT", "locked", buf)) > 0);
+  assert_true(num(balance(s, "USDT", "locked", buf)) > 0);
   /* the same client id while it is open: duplicate */
   a = signed_call(s, "POST", "/api/v3/order", p);
   assert_int_equal(code_of(&a), -2010);
@@ -354,7 +360,7 @@ static void test_orders(void **state) {
   /* a FOK beyond the liquidity up to its price: accepted, expired, nothing filled */
   a = call(s, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1", NULL);
   double lvl =
-      atof(json_string_value(json_array_get(json_array_get(json_object_get(a.j, "asks"), 0), 1)));
+      num(json_string_value(json_array_get(json_array_get(json_object_get(a.j, "asks"), 0), 1)));
   ans_free(&a);
   snprintf(p, sizeof p,
            "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=FOK&quantity=%.5f&price=%.2f",
@@ -384,7 +390,7 @@ static void test_orders(void **state) {
   assert_int_equal(a.status, 200);
   assert_string_equal(str_of(a.j, "status"), "EXPIRED");
   assert_null(json_object_get(a.j, "fills"));
-  double got = atof(str_of(a.j, "executedQty"));
+  double got = num(str_of(a.j, "executedQty"));
   assert_true(got > 0 && got < 1.0);
   ans_free(&a);
   /* a GTC sell at the bid larger than its level: partly filled, the rest rests */
@@ -416,8 +422,8 @@ static void test_orders(void **state) {
 static double level_qty(cq_vsim *s, int i, double *price) {
   answer a = call(s, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=10", NULL);
   json_t *lv = json_array_get(json_object_get(a.j, "bids"), (size_t)i);
-  *price = atof(json_string_value(json_array_get(lv, 0)));
-  double q = atof(json_string_value(json_array_get(lv, 1)));
+  *price = num(json_string_value(json_array_get(lv, 0)));
+  double q = num(json_string_value(json_array_get(lv, 1)));
   ans_free(&a);
   return q;
 }
@@ -481,7 +487,7 @@ static void test_more_endpoints(void **state) {
   assert_int_equal(json_integer_value(json_object_get(json_array_get(a.j, 0), "count")), 3);
   ans_free(&a);
   a = call(s, "GET", "/api/v3/ticker/price", "symbol=ETHUSDT", NULL);
-  assert_true(atof(str_of(a.j, "price")) > 0);
+  assert_true(num(str_of(a.j, "price")) > 0);
   ans_free(&a);
   a = call(s, "GET", "/api/v3/avgPrice", "symbol=ETHUSDT", NULL);
   assert_int_equal(json_integer_value(json_object_get(a.j, "mins")), 5);
@@ -665,8 +671,8 @@ static void test_stream_messages(void **state) {
   json_decref(j);
   free(msg);
   /* market streams */
-  vm_trade t[VM_TRADES_PER_SEC * 10];
-  size_t nt = vm_trades_range(&m, 0, T0, T0 + 10000, t, VM_TRADES_PER_SEC * 10);
+  vm_trade t[(size_t)VM_TRADES_PER_SEC * 10];
+  size_t nt = vm_trades_range(&m, 0, T0, T0 + 10000, t, (size_t)VM_TRADES_PER_SEC * 10);
   assert_true(nt > 0);
   msg = vd_binance_trade_msg(&m, 0, &t[0], T0 + 10000, false);
   j = json_loads(msg, 0, NULL);
@@ -691,8 +697,8 @@ static void test_stream_messages(void **state) {
   json_decref(j);
   free(msg);
   /* the market is pure: the same trades twice */
-  vm_trade t2[VM_TRADES_PER_SEC * 10];
-  assert_int_equal(vm_trades_range(&m, 0, T0, T0 + 10000, t2, VM_TRADES_PER_SEC * 10), nt);
+  vm_trade t2[(size_t)VM_TRADES_PER_SEC * 10];
+  assert_int_equal(vm_trades_range(&m, 0, T0, T0 + 10000, t2, (size_t)VM_TRADES_PER_SEC * 10), nt);
   for (size_t i = 0; i < nt; i++) {
     assert_int_equal(t[i].id, t2[i].id);
     assert_int_equal(t[i].time_ms, t2[i].time_ms);

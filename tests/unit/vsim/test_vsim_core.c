@@ -18,6 +18,8 @@
 #include "internal.h"
 
 #define T0 INT64_C(1735732800000) /* 2025-01-01T12:00:00Z */
+#define HOUR_MS INT64_C(3600000)
+#define MIN_MS INT64_C(60000)
 
 typedef struct fixture {
   cq_vsim_options o;
@@ -135,6 +137,34 @@ static void test_resting_fills(void **state) {
   teardown(&f);
 }
 
+/* A sell into a quote asset the account does not hold yet, when adding it grows the
+ * account's balances: the proceeds land, nothing else moves. */
+static void test_new_asset(void **state) {
+  (void)state;
+  fixture f;
+  setup(&f, "A1=1,A2=1,A3=1,A4=1,A5=1,A6=1,A7=1,BTC=1");
+  vx_new_order r = {.account = 0,
+                    .sym = 0,
+                    .client_id = "s",
+                    .side = CQ_SIDE_SELL,
+                    .type = CQ_ORDER_MARKET,
+                    .qty = CQ_DEC(10000, 5)};
+  vx_order o;
+  vx_fill fl[8];
+  size_t nf;
+  vx_result res;
+  assert_int_equal(vx_place(f.x, &r, T0, &o, fl, 8, &nf, &res), CQ_OK);
+  assert_int_equal(o.state, CQ_OS_FILLED);
+  assert_true(cq_dec_eq(bal(&f, "BTC", false), CQ_DEC(90000, 5)));
+  assert_true(cq_dec_eq(bal(&f, "BTC", true), CQ_DEC(0, 0)));
+  cq_dec fee = CQ_DEC(0, 0), got;
+  for (size_t i = 0; i < nf; i++) assert_int_equal(cq_dec_add(fee, fl[i].fee, &fee, NULL), 0);
+  assert_int_equal(cq_dec_sub(o.quote, fee, &got, NULL), CQ_OK);
+  assert_true(cq_dec_eq(bal(&f, "USDT", false), got));
+  assert_true(cq_dec_eq(bal(&f, "A7", false), CQ_DEC(1, 0)));
+  teardown(&f);
+}
+
 static void test_stop_and_cancel(void **state) {
   (void)state;
   fixture f;
@@ -158,7 +188,7 @@ static void test_stop_and_cancel(void **state) {
   /* below the market: rests until the price comes down to it */
   double lowest = p0;
   int64_t t_hit = 0;
-  for (int64_t t = T0; t < T0 + 6 * 3600000 && !t_hit; t += 1000) {
+  for (int64_t t = T0; t < T0 + 6 * HOUR_MS && !t_hit; t += 1000) {
     double p = vm_price(&f.m, 0, t);
     if (p < p0 - 30 * y->tick) t_hit = t;
     if (p < lowest) lowest = p;
@@ -195,11 +225,11 @@ static void test_gap_and_candles(void **state) {
   assert_true(vm_candle(&m, 0, T0 - 3600000, 3600000, T0 + 86400000, &k));
   assert_true(k.closed && k.low <= k.open && k.high >= k.close && k.volume > 0);
   /* a day candle holding the gap is still there */
-  assert_true(vm_candle(&m, 0, T0 - 12 * 3600000, 86400000, T0 + 86400000, &k));
+  assert_true(vm_candle(&m, 0, T0 - 12 * HOUR_MS, 86400000, T0 + 86400000, &k));
   vm_trade t[64];
   assert_int_equal(vm_trades_range(&m, 0, T0, T0 + 10000, t, 64), 0);
   /* the forming candle */
-  assert_true(vm_candle(&m, 0, T0 - 3600000 * 3, 3600000, T0 - 3600000 * 3 + 60000, &k));
+  assert_true(vm_candle(&m, 0, T0 - 3 * HOUR_MS, 3600000, T0 - 3 * HOUR_MS + 60000, &k));
   assert_false(k.closed);
   vm_release(&m);
   o.market = "replay:sqlite:x.db";
@@ -298,15 +328,15 @@ static void test_replay(void **state) {
   if (vm_init(&m, &o, &err)) fail_msg("%s", err.msg);
   assert_true(m.replay);
   assert_int_equal(m.data0_ms, T0);
-  int64_t end = T0 + 600 * 60000;
+  int64_t end = T0 + 600 * MIN_MS;
   cq_candle k;
-  assert_true(vm_candle(&m, 0, T0 + 5 * 60000, 60000, end, &k));
+  assert_true(vm_candle(&m, 0, T0 + 5 * MIN_MS, 60000, end, &k));
   assert_true(k.open == c.open[5] && k.close == c.close[5] && k.high == c.high[5]);
-  assert_false(vm_candle(&m, 0, T0 + 120 * 60000, 60000, end, &k)); /* the hole */
+  assert_false(vm_candle(&m, 0, T0 + 120 * MIN_MS, 60000, end, &k)); /* the hole */
   assert_true(vm_candle(&m, 0, T0, 3600000, end, &k));
   assert_true(k.open == c.open[0] && k.close == c.close[59]);
   /* the price at a candle's open is its open */
-  assert_true(vm_price(&m, 0, T0 + 7 * 60000) == c.open[7]);
+  assert_true(vm_price(&m, 0, T0 + 7 * MIN_MS) == c.open[7]);
   vm_release(&m);
   cq_candles_release(&c);
   snprintf(spec, sizeof spec, "replay:%s?venue=binance&symbol=NONE/USDT&tf=1m", uri);
@@ -357,9 +387,9 @@ static void test_replay(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_resting_fills),   cmocka_unit_test(test_stop_and_cancel),
-      cmocka_unit_test(test_gap_and_candles), cmocka_unit_test(test_files),
-      cmocka_unit_test(test_replay),
+      cmocka_unit_test(test_resting_fills),   cmocka_unit_test(test_new_asset),
+      cmocka_unit_test(test_stop_and_cancel), cmocka_unit_test(test_gap_and_candles),
+      cmocka_unit_test(test_files),           cmocka_unit_test(test_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

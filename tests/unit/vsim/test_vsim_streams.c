@@ -21,6 +21,10 @@
 #include "cquant/vsim.h"
 #include "vsim_impl.h"
 
+static double num(const char *s) {
+  return strtod(s, NULL);
+}
+
 #define KEY "sk"
 #define SECRET "ss"
 #define T0 INT64_C(1735732800000) /* 2025-01-01T12:00:00Z, on a minute */
@@ -321,8 +325,8 @@ static void lb_apply(lbook *b, json_t *bids, json_t *asks) {
   for (int k = 0; k < 2; k++)
     for (size_t i = 0; i < json_array_size(sides[k]); i++) {
       json_t *l = json_array_get(sides[k], i);
-      lb_set(b, k, atof(json_string_value(json_array_get(l, 0))),
-             atof(json_string_value(json_array_get(l, 1))));
+      lb_set(b, k, num(json_string_value(json_array_get(l, 0))),
+             num(json_string_value(json_array_get(l, 1))));
     }
 }
 
