@@ -3,7 +3,7 @@
  * that speak a venue's wire format over them.
  *
  * Layering: market <- exchange <- dialect. The exchange core and the market know nothing of
- * any venue's wire format: a dialect (Binance now; OKX and Bybit later) turns requests into
+ * any venue's wire format: a dialect (Binance, OKX, Bybit) turns requests into
  * core calls and core results into its venue's JSON. Every time is passed in as epoch
  * milliseconds, so every part is testable without a clock or a socket. */
 #ifndef CQ_VSIM_INTERNAL_H
