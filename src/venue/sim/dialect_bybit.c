@@ -295,7 +295,8 @@ static void h_kline(req_ctx *c) {
   }
   int64_t top = vd_floor_off(c->now, len, off);
   if (end > 0 && vd_floor_off(end, len, off) < top) top = vd_floor_off(end, len, off);
-  int64_t bottom = vd_floor_off(VM_EPOCH_MS, len, off);
+  int64_t bottom = vd_floor_off(VM_EPOCH_MS, len, off); /* the first bar of the listing */
+  if (bottom < VM_EPOCH_MS) bottom += len;
   if (start > bottom) bottom = start;
   const vm_symbol *y = &c->b->mkt->syms[s];
   json_t *l = json_array();

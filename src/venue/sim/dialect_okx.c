@@ -346,9 +346,10 @@ static void candles(req_ctx *c, bool history) {
     int64_t a = vd_floor_off(after - 1, len, off);
     if (a < top) top = a;
   }
-  int64_t floor_open = vd_floor_off(VM_EPOCH_MS, len, off) + len; /* listed after */
-  if (!history && top - (RECENT_CANDLES - 1) * len > floor_open)
-    floor_open = vd_floor_off(c->now, len, off) - (RECENT_CANDLES - 1) * len;
+  int64_t floor_open = vd_floor_off(VM_EPOCH_MS, len, off); /* the first bar of the listing */
+  if (floor_open < VM_EPOCH_MS) floor_open += len;
+  int64_t recent = vd_floor_off(c->now, len, off) - (RECENT_CANDLES - 1) * len;
+  if (!history && recent > floor_open) floor_open = recent;
   json_t *d = json_array();
   int64_t n = 0;
   for (int64_t t = top; d && t >= floor_open && t > before && n < limit; t -= len) {

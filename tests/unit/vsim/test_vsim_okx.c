@@ -140,6 +140,25 @@ static void t_public(void **state) {
   assert_int_equal(c.len, 5);
   assert_int_equal(c.open_time[4] / CQ_NS_PER_MS, oldest - HOUR_MS);
   cq_candles_clear(&c);
+  /* market/candles keeps the latest 1440 bars; history-candles goes back to the listing
+   * (2017-01-01) and no further */
+  snprintf(q, sizeof q, "instId=BTC-USDT&bar=1m&after=%lld", (long long)(T0 - 2000 * MIN_MS));
+  a = get(s, "/api/v5/market/candles", q);
+  if (cq_okx_parse_candles(a.body, a.len, &c, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(c.len, 0);
+  a = get(s, "/api/v5/market/history-candles", q);
+  if (cq_okx_parse_candles(a.body, a.len, &c, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(c.len, 100);
+  cq_candles_clear(&c);
+  a = get(s, "/api/v5/market/history-candles",
+          "instId=BTC-USDT&bar=1H&after=1483239600000"); /* listing + 3 h */
+  if (cq_okx_parse_candles(a.body, a.len, &c, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(c.len, 3);
+  assert_int_equal(c.open_time[0], INT64_C(1483228800000) * CQ_NS_PER_MS);
+  cq_candles_clear(&c);
   /* before: only rows newer than it */
   snprintf(q, sizeof q, "instId=BTC-USDT&bar=1m&before=%lld", (long long)(T0 - 3 * MIN_MS));
   a = get(s, "/api/v5/market/candles", q);
