@@ -404,6 +404,57 @@ static void h_trades(req_ctx *c) {
   ok_data(c->resp, d);
 }
 
+/* market/history-trades: older trades page by page, newest first. type 1 (the default)
+ * pages by trade id, type 2 by time (ms): after = older than, before = newer than. */
+static void h_history_trades(req_ctx *c) {
+  int s;
+  if (inst_param(c, true, &s) < 0) return;
+  int64_t type, after, before, limit;
+  if (int_param(c, "type", 1, &type) < 0 || int_param(c, "after", 0, &after) < 0 ||
+      int_param(c, "before", 0, &before) < 0 || int_param(c, "limit", 100, &limit) < 0)
+    return;
+  if (type != 1 && type != 2) {
+    bad_param(c, "type");
+    return;
+  }
+  if (limit <= 0 || limit > 100) limit = 100;
+  const vm_market *m = c->b->mkt;
+  vm_trade *t = NULL;
+  size_t n = 0, first = 0;
+  if (type == 1 && after > 0) {
+    /* ids grow with time but are not contiguous: widen the window of ids below `after`
+     * until it holds `limit` trades or reaches the first id */
+    for (int64_t w = limit * 4 + 8;; w *= 2) {
+      if (w > 65536) w = 65536;
+      int64_t from = after - w > 0 ? after - w : 0;
+      free(t);
+      t = malloc((size_t)w * sizeof *t);
+      if (!t) break;
+      n = vm_trades_from_id(m, s, from, c->now, t, (size_t)w);
+      while (n && t[n - 1].id >= after) n--;
+      if ((int64_t)n >= limit || from == 0 || w == 65536) break;
+    }
+    if (t && (int64_t)n > limit) first = n - (size_t)limit;
+  } else {
+    int64_t end = type == 2 && after > 0 && after < c->now ? after : c->now;
+    t = malloc((size_t)limit * sizeof *t);
+    if (t) n = vm_trades_recent(m, s, end, t, (size_t)limit);
+  }
+  if (!t) {
+    ok_err(c->resp, 500, 50026, "System error");
+    return;
+  }
+  json_t *d = json_array();
+  for (size_t i = n; d && i-- > first;) { /* newest first */
+    if (before > 0 && (type == 1 ? t[i].id <= before : t[i].time_ms <= before)) continue;
+    json_t *o = vd_okx_trade_obj(m, s, &t[i]);
+    if (o) json_object_set_new(o, "source", json_string("0"));
+    json_array_append_new(d, o);
+  }
+  free(t);
+  ok_data(c->resp, d);
+}
+
 /* The book a client sees: synthetic liquidity plus the users' resting orders. */
 static void full_book(vd_binance *b, int s, int64_t step, vm_level *bids, vm_level *asks,
                       size_t n) {
@@ -1040,6 +1091,7 @@ static const route routes[] = {
     {"GET", "/api/v5/market/candles", false, false, h_candles},
     {"GET", "/api/v5/market/history-candles", false, false, h_history_candles},
     {"GET", "/api/v5/market/trades", false, false, h_trades},
+    {"GET", "/api/v5/market/history-trades", false, false, h_history_trades},
     {"GET", "/api/v5/market/books", false, false, h_books},
     {"GET", "/api/v5/market/ticker", false, false, h_ticker},
     {"POST", "/api/v5/trade/order", true, true, h_order},

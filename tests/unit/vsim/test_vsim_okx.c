@@ -181,6 +181,24 @@ static void t_public(void **state) {
   assert_int_equal(tr.len, 7);
   assert_true(tr.time[0] <= tr.time[6]);
   cq_trades_release(&tr);
+  /* history-trades paging back by trade id: adjacent pages, no trade twice */
+  char tq[256];
+  assert_true(cq_okx_trades_query("BTC-USDT", -1, 100, tq, sizeof tq, &err) > 0);
+  a = get(s, "/api/v5/market/history-trades", tq);
+  cq_trades_init(&tr, 0);
+  if (cq_okx_parse_trades(a.body, a.len, &tr, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(tr.len, 100);
+  long long oldest_id = strtoll(tr.id[0], NULL, 10), newest_id = strtoll(tr.id[99], NULL, 10);
+  assert_true(oldest_id < newest_id);
+  cq_trades_clear(&tr);
+  assert_true(cq_okx_trades_query("BTC-USDT", oldest_id, 100, tq, sizeof tq, &err) > 0);
+  a = get(s, "/api/v5/market/history-trades", tq);
+  if (cq_okx_parse_trades(a.body, a.len, &tr, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(tr.len, 100);
+  assert_true(strtoll(tr.id[99], NULL, 10) < oldest_id);
+  cq_trades_release(&tr);
   a = get(s, "/api/v5/market/books", "instId=ETH-USDT&sz=20");
   cq_l2book *b;
   assert_int_equal(cq_l2book_new(400, &b, NULL), CQ_OK);
