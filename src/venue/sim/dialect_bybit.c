@@ -723,12 +723,10 @@ static void h_realtime(req_ctx *c) {
   if (id || cid[0]) { /* one order, whatever its state */
     vx_order o;
     vx_result res;
-    int sym = s;
     bool found = false;
     for (size_t k = 0; !found && id >= 0 && k < c->b->mkt->nsyms; k++) {
       if (s >= 0 && (int)k != s) continue;
-      sym = (int)k;
-      found = !vx_query(c->b->ex, c->account, sym, id, id ? NULL : cid, &o, &res);
+      found = !vx_query(c->b->ex, c->account, (int)k, id, id ? NULL : cid, &o, &res);
     }
     if (found && l) json_array_append_new(l, vd_bybit_order_obj(c->b->mkt, &o));
   } else {

@@ -132,7 +132,7 @@ static bool parse_topic(cq_vsim *s, const vs_conn *c, const char *t, vs_sub *x) 
     snprintf(x->interval, sizeof x->interval, "%.7s", head + 6);
   } else if (!strncmp(head, "orderbook.", 10)) {
     x->kind = SUB_BOOK;
-    x->depth = atoi(head + 10);
+    x->depth = (int)strtol(head + 10, NULL, 10);
     if (strcmp(head + 10, "1") && strcmp(head + 10, "50") && strcmp(head + 10, "200")) return false;
   } else {
     return false;

@@ -50,12 +50,26 @@ static void ok_err(vd_response *r, int status, int code, const char *msg) {
 /* ---- time ------------------------------------------------------------------------------ */
 
 /* "2020-12-08T09:08:57.715Z" -> epoch ms; -1 when it is not that. */
+/* n digits at s as a number; -1 when one is not a digit. */
+static int digits(const char *s, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
 int64_t vd_okx_parse_iso(const char *s) {
-  int y, mo, d, h, mi, sec, ms;
-  char z;
-  if (strlen(s) != 24 ||
-      sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &sec, &ms, &z) != 8 ||
-      z != 'Z' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+  /* 0123456789012345678901234 */
+  /* YYYY-MM-DDTHH:MM:SS.mmmZ  */
+  if (strlen(s) != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s[19] != '.' || s[23] != 'Z')
+    return -1;
+  int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2), h = digits(s + 11, 2),
+      mi = digits(s + 14, 2), sec = digits(s + 17, 2), ms = digits(s + 20, 3);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+      sec < 0 || sec > 60 || ms < 0)
     return -1;
   struct tm tm;
   memset(&tm, 0, sizeof tm);
@@ -1136,8 +1150,7 @@ void vd_okx_http(vd_binance *b, const vd_request *req, int64_t now, vd_response 
       if (!strcmp(routes[i].method, req->method)) r = &routes[i];
     }
   if (!r) {
-    ok_err(resp, known ? 405 : 404, known ? 50000 : 50000,
-           known ? "Method Not Allowed" : "Not Found");
+    ok_err(resp, known ? 405 : 404, 50000, known ? "Method Not Allowed" : "Not Found");
     return;
   }
   int64_t wait = 0;
