@@ -213,7 +213,7 @@ static int send_once(bn_venue *v, const bn_req *r, cq_http_response *resp, cq_ve
       .headers = (r->key || r->sign) ? hdrs : NULL,
       .idempotent = r->safe,
   };
-  cq_http_client *c;
+  cq_http_client *c = NULL;
   if ((rc = client_take(v, &c, ve)) < 0) return rc;
   cq_error e;
   cq_error_clear(&e);
