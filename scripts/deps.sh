@@ -15,6 +15,8 @@ PACKAGES=(
   libjansson-dev
   # store: SQLite (embedded default) and PostgreSQL (server 15 for the tests, libpq)
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
+  # event bus: Redis Streams (hiredis; the server for the tests and the benchmark)
+  libhiredis-dev redis-server
 )
 
 # The web packages (scripts/web-deps.sh) need Node.js and npm: the machine's own when present
