@@ -145,6 +145,9 @@ typedef struct cq_bus_ops {
   int (*ack)(cq_bus_consumer *c, const cq_bus_tag *tags, size_t n, cq_error *err);
   void (*consumer_close)(cq_bus_consumer *c);
   void (*stats)(cq_bus *b, cq_bus_stats *out);
+  /* n events on one topic in one go (Redis: one pipelined round trip). */
+  int (*publish_batch)(cq_bus *b, const char *topic, const cq_bus_event *evs, size_t n,
+                       cq_error *err);
 } cq_bus_ops;
 
 /* Every backend's handle starts with this. */
@@ -161,7 +164,29 @@ struct cq_bus_consumer {
  * and topic (CQ_EEXIST for a second). */
 CQ_NODISCARD int cq_bus_inproc_open(const cq_bus_options *o, cq_bus **out, cq_error *err);
 
+/* The Redis Streams backend. A topic is a stream; publish is XADD with MAXLEN ~ maxlen and
+ * the binary encoding in field "e"; a group is a consumer group (created at the end of the
+ * stream, "$", with MKSTREAM, when missing); poll first hands back the consumer's own
+ * pending entries (a restart under the same name), then entries of consumers idle for
+ * claim_min_idle_ms (XAUTOCLAIM), then new entries (XREADGROUP ... BLOCK). An entry stays
+ * pending until acked. Publishing is serialized on one connection; each consumer has its
+ * own. An entry that does not decode is acknowledged and counted as dropped. */
+typedef struct cq_bus_redis_options {
+  const char *host;          /* NULL: 127.0.0.1 */
+  int port;                  /* 0: 6379 */
+  int connect_timeout_ms;    /* 0: 2000 */
+  int64_t maxlen;            /* approximate cap of every stream; 0: 1,000,000 */
+  int64_t claim_min_idle_ms; /* claim entries pending this long elsewhere; 0: 30000; < 0:
+                                never claim */
+} cq_bus_redis_options;
+
+void cq_bus_redis_options_default(cq_bus_redis_options *o);
+/* CQ_ENET when the server does not answer; CQ_EUNSUPPORTED in a build without hiredis. */
+CQ_NODISCARD int cq_bus_redis_open(const cq_bus_redis_options *o, cq_bus **out, cq_error *err);
+
 /* Dispatch helpers. */
+CQ_NODISCARD int cq_bus_publish_batch(cq_bus *b, const char *topic, const cq_bus_event *evs,
+                                      size_t n, cq_error *err);
 CQ_NODISCARD int cq_bus_publish(cq_bus *b, const char *topic, const cq_bus_event *ev,
                                 cq_error *err);
 CQ_NODISCARD int cq_bus_subscribe(cq_bus *b, const char *topic, const char *group,

@@ -15,6 +15,34 @@ int cq_bus_publish(cq_bus *b, const char *topic, const cq_bus_event *ev, cq_erro
   return b->ops->publish(b, topic, ev, err);
 }
 
+int cq_bus_publish_batch(cq_bus *b, const char *topic, const cq_bus_event *evs, size_t n,
+                         cq_error *err) {
+  if (b->ops->publish_batch) return b->ops->publish_batch(b, topic, evs, n, err);
+  for (size_t i = 0; i < n; i++) {
+    int rc = b->ops->publish(b, topic, &evs[i], err);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+void cq_bus_redis_options_default(cq_bus_redis_options *o) {
+  memset(o, 0, sizeof *o);
+  o->host = "127.0.0.1";
+  o->port = 6379;
+  o->connect_timeout_ms = 2000;
+  o->maxlen = 1000000;
+  o->claim_min_idle_ms = 30000;
+}
+
+#ifndef CQ_HAVE_REDIS
+int cq_bus_redis_open(const cq_bus_redis_options *o, cq_bus **out, cq_error *err) {
+  (void)o;
+  (void)out;
+  return cq_error_set(err, CQ_EUNSUPPORTED,
+                      "Redis bus: this build has no hiredis (install libhiredis-dev)");
+}
+#endif
+
 int cq_bus_subscribe(cq_bus *b, const char *topic, const char *group, const char *consumer,
                      cq_bus_consumer **out, cq_error *err) {
   return b->ops->subscribe(b, topic, group, consumer, out, err);
