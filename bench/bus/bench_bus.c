@@ -3,13 +3,24 @@
  * beside a baseline measured in the same run: a mutex + condition variable queue moving the
  * same events the same way.
  *
+ * Then Redis Streams, when a redis-server binary is there (started on 127.0.0.1, a free port,
+ * no persistence): pipelined publish and consume events/s, beside redis-benchmark's own XADD
+ * figure when that tool is there.
+ *
  *   bench_bus [events]   (default 5,000,000 for throughput, 200,000 for latency)
  */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench_util.h"
 #include "cquant/bus.h"
@@ -169,6 +180,158 @@ static void report_lat(const char *name, int64_t *lat, uint64_t n) {
          (double)lat[n * 99 / 100] / 1e3, (double)lat[n * 999 / 1000] / 1e3);
 }
 
+/* ---- Redis Streams --------------------------------------------------------------------- */
+
+static bool find_bin(const char *name, char *path, size_t n) {
+  const char *p = getenv("PATH");
+  if (!p) p = "/usr/bin:/bin";
+  while (*p) {
+    const char *e = strchr(p, ':');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    snprintf(path, n, "%.*s/%s", (int)len, p, name);
+    if (access(path, X_OK) == 0) return true;
+    p += len + (e ? 1 : 0);
+  }
+  return false;
+}
+
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = -1;
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+    port = ntohs(a.sin_port);
+  close(fd);
+  return port;
+}
+
+static int redis_run(int port, uint64_t n) {
+  cq_bus_redis_options o;
+  cq_bus_redis_options_default(&o);
+  o.port = port;
+  o.maxlen = (int64_t)n + 1000;
+  cq_bus *b = NULL;
+  cq_error err;
+  for (int i = 0; i < 200 && cq_bus_redis_open(&o, &b, &err) != 0; i++) {
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+  }
+  if (!b) {
+    fprintf(stderr, "bench_bus: %s\n", err.msg);
+    return 1;
+  }
+  cq_bus_consumer *c = NULL;
+  if (cq_bus_subscribe(b, "md.binance.BTC/USDT.trades", "g", "c", &c, &err) != 0) {
+    fprintf(stderr, "bench_bus: %s\n", err.msg);
+    cq_bus_close(b);
+    return 1;
+  }
+  cq_bus_event *evs = malloc(sizeof *evs * BATCH);
+  cq_bus_tag *tags = malloc(sizeof *tags * BATCH);
+  int rc = 1;
+  if (!evs || !tags) goto out;
+  for (int i = 0; i < BATCH; i++) trade(&evs[i], 0);
+  double t0 = now_s();
+  for (uint64_t done = 0; done < n;) {
+    size_t k = n - done < BATCH ? (size_t)(n - done) : BATCH;
+    for (size_t i = 0; i < k; i++) evs[i].id = done + i + 1;
+    if (cq_bus_publish_batch(b, "md.binance.BTC/USDT.trades", evs, k, &err) != 0) {
+      fprintf(stderr, "bench_bus: %s\n", err.msg);
+      goto out;
+    }
+    done += k;
+  }
+  double dt = now_s() - t0;
+  printf("  %-28s %10.3f M events/s (%llu events, pipelined by %d)\n", "redis publish (XADD)",
+         (double)n / dt / 1e6, (unsigned long long)n, BATCH);
+  t0 = now_s();
+  uint64_t got = 0;
+  while (got < n) {
+    size_t k = 0;
+    if (cq_bus_poll(c, evs, tags, BATCH, &k, 1000, &err) != 0 ||
+        cq_bus_ack(c, tags, k, &err) != 0) {
+      fprintf(stderr, "bench_bus: %s\n", err.msg);
+      goto out;
+    }
+    if (k == 0) {
+      fprintf(stderr, "bench_bus: redis: %llu of %llu events came back\n", (unsigned long long)got,
+              (unsigned long long)n);
+      goto out;
+    }
+    got += k;
+  }
+  dt = now_s() - t0;
+  printf("  %-28s %10.3f M events/s (XREADGROUP + XACK, %d a read)\n", "redis consume",
+         (double)n / dt / 1e6, BATCH);
+  rc = 0;
+out:
+  free(evs);
+  free(tags);
+  cq_bus_consumer_close(c);
+  cq_bus_close(b);
+  return rc;
+}
+
+static int bench_redis(uint64_t n) {
+  char bin[512], tool[512];
+  if (!find_bin("redis-server", bin, sizeof bin)) {
+    printf("  redis streams: skipped (no redis-server binary)\n");
+    return 0;
+  }
+  char dir[] = "/tmp/cq-bench-redis-XXXXXX";
+  int port = free_port();
+  if (!mkdtemp(dir) || port <= 0) return 1;
+  char ports[16];
+  snprintf(ports, sizeof ports, "%d", port);
+  pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, STDOUT_FILENO);
+    execl(bin, "redis-server", "--port", ports, "--bind", "127.0.0.1", "--dir", dir, "--save", "",
+          "--appendonly", "no", "--loglevel", "warning", (char *)NULL);
+    _exit(127);
+  }
+  int rc = redis_run(port, n);
+  if (rc == 0 && find_bin("redis-benchmark", tool, sizeof tool)) {
+    /* the server's own figure for the same command, same pipelining depth */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "%s -h 127.0.0.1 -p %d -q -n %llu -P %d XADD rb MAXLEN '~' %llu '*' e "
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+             "xxxxxxxxxxxxxxxxxx 2>/dev/null",
+             tool, port, (unsigned long long)n, BATCH, (unsigned long long)n);
+    FILE *f = popen(cmd, "r");
+    char out[4096];
+    size_t len = f ? fread(out, 1, sizeof out - 1, f) : 0;
+    out[len] = '\0';
+    /* progress lines end in '\r'; the figure is the segment with "requests per second" */
+    char *hit = strstr(out, "requests per second");
+    if (hit) {
+      char *start = hit;
+      while (start > out && start[-1] != '\r' && start[-1] != '\n') start--;
+      char *end = strpbrk(hit, "\r\n");
+      if (end) *end = '\0';
+      char *colon = strstr(start, ": ");
+      /* the text after the command (its payload is long) */
+      while (colon && strstr(colon + 2, ": ")) colon = strstr(colon + 2, ": ");
+      printf("  %-28s %s\n", "redis-benchmark XADD", colon ? colon + 2 : start);
+    }
+    if (f) pclose(f);
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  char f[128];
+  snprintf(f, sizeof f, "%s/dump.rdb", dir);
+  unlink(f);
+  rmdir(dir);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 5000000;
   uint64_t nlat = n / 25 > 1000 ? n / 25 : 1000;
@@ -232,6 +395,5 @@ int main(int argc, char **argv) {
       cq_bus_close(r.bus);
   }
   free(lat);
-  printf("  redis streams: not measured (no Redis backend in this build)\n");
-  return 0;
+  return bench_redis(n / 10 > 1000 ? n / 10 : 1000);
 }
