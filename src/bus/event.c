@@ -56,6 +56,12 @@ size_t cq_bus_event_size(const cq_bus_event *ev) {
   return head + p;
 }
 
+/* A bar length the rest of cquant accepts: 1..CQ_TF_MAX_N units, 1..12 months. */
+static bool tf_ok(cq_timeframe tf) {
+  if (tf.n < 1 || tf.n > CQ_TF_MAX_N) return false;
+  return tf.unit != CQ_TF_MONTH || tf.n <= 12;
+}
+
 /* ---- writer ---------------------------------------------------------------------------- */
 
 typedef struct wr {
@@ -155,6 +161,7 @@ int cq_bus_encode(const cq_bus_event *ev, uint8_t *buf, size_t cap, size_t *len,
     }
     case CQ_VEV_KLINE: {
       const cq_candle *c = &ev->u.kline.candle;
+      if (!tf_ok(ev->u.kline.tf) && !w.bad) w.bad = "kline.tf.n";
       w_u32(&w, ev->u.kline.tf.n);
       w_enum(&w, (int)ev->u.kline.tf.unit, (int)CQ_TF_MONTH + 1, "kline.tf.unit");
       w_i64(&w, c->open_time);
@@ -398,6 +405,10 @@ int cq_bus_decode(const uint8_t *buf, size_t len, cq_bus_event *out, cq_error *e
       cq_candle *c = &ev.u.kline.candle;
       ev.u.kline.tf.n = r_u32(&r, "kline.tf.n");
       ev.u.kline.tf.unit = (cq_tf_unit)r_enum(&r, (int)CQ_TF_MONTH + 1, "kline.tf.unit");
+      if (!r.rc && !tf_ok(ev.u.kline.tf)) {
+        r.pos -= 5;
+        r_fail(&r, "kline.tf.n", "bar length out of range");
+      }
       c->open_time = r_i64(&r, "kline.open_time");
       c->open = r_f64(&r, "kline.open");
       c->high = r_f64(&r, "kline.high");

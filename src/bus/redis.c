@@ -54,6 +54,18 @@ static int connect_to(rbus *b, redisContext **out, cq_error *err) {
   return 0;
 }
 
+/* A connection hiredis has marked broken is replaced before the next command; what was in
+ * flight on it is the caller's error already. */
+static int ensure_connected(rbus *b, redisContext **c, cq_error *err) {
+  if (*c && !(*c)->err) return 0;
+  redisContext *fresh = NULL;
+  int rc = connect_to(b, &fresh, err);
+  if (rc) return rc;
+  if (*c) redisFree(*c);
+  *c = fresh;
+  return 0;
+}
+
 /* A reply that is not an error; CQ_ENET for a broken connection, CQ_EIO for an error reply. */
 static int check_reply(redisContext *c, redisReply *r, const char *what, const char *topic,
                        cq_error *err) {
@@ -96,8 +108,8 @@ static int rd_publish_batch(cq_bus *bb, const char *topic, const cq_bus_event *e
   if (!topic || !topic[0] || strnlen(topic, CQ_BUS_TOPIC_MAX) >= CQ_BUS_TOPIC_MAX)
     return cq_error_set(err, CQ_EINVAL, "Redis bus: topic empty or over %d bytes",
                         CQ_BUS_TOPIC_MAX - 1);
-  int rc = 0;
   pthread_mutex_lock(&b->lock);
+  int rc = ensure_connected(b, &b->pub, err);
   size_t sent = 0;
   /* In chunks that fit the scratch buffer: appended, then the replies read in order. */
   while (sent < n && rc == 0) {
@@ -314,7 +326,8 @@ static int rd_poll(cq_bus_consumer *cc, cq_bus_event *evs, cq_bus_tag *tags, siz
   *n = 0;
   if (max == 0) return 0;
   size_t k = 0, entries = 0;
-  int rc;
+  int rc = ensure_connected(b, &c->ctx, err);
+  if (rc) return rc;
   /* 1. what this consumer had taken before (a restart under the same name), from where the
    * last read of that list stopped */
   while (c->own_pending && k == 0) {
@@ -381,7 +394,10 @@ static int ack_tags(rcons *c, const cq_bus_tag *tags, size_t n, cq_error *err) {
 }
 
 static int rd_ack(cq_bus_consumer *cc, const cq_bus_tag *tags, size_t n, cq_error *err) {
-  return ack_tags((rcons *)cc, tags, n, err);
+  rcons *c = (rcons *)cc;
+  int rc = ensure_connected((rbus *)cc->bus, &c->ctx, err);
+  if (rc) return rc;
+  return ack_tags(c, tags, n, err);
 }
 
 static void rd_consumer_close(cq_bus_consumer *cc) {

@@ -228,6 +228,20 @@ static void test_decode_errors(void **state) {
   memset(bad.venue, 'x', sizeof bad.venue);
   assert_int_equal(cq_bus_encode(&bad, buf, sizeof buf, &n, &err), CQ_EINVAL);
   assert_non_null(strstr(err.msg, "venue"));
+  /* a bar length nothing else accepts, both ways */
+  sample(&bad, CQ_VEV_KLINE);
+  bad.u.kline.tf.n = 0;
+  assert_int_equal(cq_bus_encode(&bad, buf, sizeof buf, &n, &err), CQ_EINVAL);
+  bad.u.kline.tf.n = 15;
+  assert_int_equal(cq_bus_encode(&bad, buf, sizeof buf, &n, &err), 0);
+  /* tf.n sits right after the 8-byte publish_time of the header */
+  size_t at = 2 + 1 + strlen(bad.venue) + 1 + strlen(bad.symbol) + 8 * 4;
+  assert_int_equal(buf[at], 15);
+  buf[at] = 13;
+  buf[at + 4] = CQ_TF_MONTH;
+  cq_error_clear(&err);
+  assert_int_equal(cq_bus_decode(buf, n, &d, &err), CQ_EPARSE);
+  assert_string_equal(err.field, "kline.tf.n");
   bad = e;
   bad.kind = (cq_vev_kind)42;
   assert_int_equal(cq_bus_encode(&bad, buf, sizeof buf, &n, &err), CQ_EINVAL);
