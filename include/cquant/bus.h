@@ -81,6 +81,13 @@ const char *cq_bus_kind_name(cq_vev_kind k);
  * union is unused). */
 size_t cq_bus_event_size(const cq_bus_event *ev);
 
+/* The bus event of a venue stream event, with id (unique per stream, > 0) as its key: the
+ * header and payload copied, and for a book event the top CQ_BUS_BOOK_LEVELS levels per side
+ * of the live book (so call it inside the stream callback, while the book is valid).
+ * CQ_EINVAL for an unknown kind, id 0, or a book event without its book. */
+CQ_NODISCARD int cq_bus_event_from_venue(const cq_venue_event *ve, uint64_t id, cq_bus_event *out,
+                                         cq_error *err);
+
 /* ---- encoding -------------------------------------------------------------------------- */
 
 /* Binary form into buf (at most cap bytes; CQ_BUS_ENCODED_MAX is always enough): *len is the

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "book.h"
 #include "cquant/bus.h"
 
 static void head(cq_bus_event *e, cq_vev_kind k) {
@@ -315,6 +316,54 @@ static void test_topic(void **state) {
                    CQ_ELIMIT);
 }
 
+static void test_from_venue(void **state) {
+  (void)state;
+  cq_venue_event ve;
+  memset(&ve, 0, sizeof ve);
+  ve.kind = CQ_VEV_TRADE;
+  snprintf(ve.venue, sizeof ve.venue, "okx");
+  snprintf(ve.symbol, sizeof ve.symbol, "ETH/USDT");
+  ve.event_time = 5;
+  ve.recv_time = 6;
+  ve.u.trade.price = CQ_DEC(31005, 1);
+  ve.u.trade.taker_side = CQ_SIDE_BUY;
+  snprintf(ve.u.trade.id, sizeof ve.u.trade.id, "77");
+  cq_bus_event e;
+  cq_error err;
+  assert_int_equal(cq_bus_event_from_venue(&ve, 0, &e, &err), CQ_EINVAL);
+  assert_int_equal(cq_bus_event_from_venue(&ve, 9, &e, &err), 0);
+  assert_int_equal(e.kind, CQ_VEV_TRADE);
+  assert_string_equal(e.venue, "okx");
+  assert_string_equal(e.symbol, "ETH/USDT");
+  assert_true(e.id == 9 && e.event_time == 5 && e.recv_time == 6 && e.publish_time == 0);
+  assert_true(e.u.trade.price.m == 31005);
+  assert_string_equal(e.u.trade.id, "77");
+
+  /* a book deeper than the event carries: the best 20 bids, all 3 asks */
+  cq_l2book *b = NULL;
+  assert_int_equal(cq_l2book_new(100, &b, &err), 0);
+  for (int i = 0; i < 25; i++)
+    assert_int_equal(cq_l2book_set(b, CQ_SIDE_BUY, CQ_DEC(3000 - i, 0), CQ_DEC(i + 1, 1), &err), 0);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(cq_l2book_set(b, CQ_SIDE_SELL, CQ_DEC(3001 + i, 0), CQ_DEC(2, 0), &err), 0);
+  cq_l2book_set_seq(b, 1234);
+  ve.kind = CQ_VEV_BOOK;
+  ve.u.book = NULL;
+  assert_int_equal(cq_bus_event_from_venue(&ve, 10, &e, &err), CQ_EINVAL);
+  ve.u.book = b;
+  assert_int_equal(cq_bus_event_from_venue(&ve, 10, &e, &err), 0);
+  assert_int_equal(e.u.book.nbids, CQ_BUS_BOOK_LEVELS);
+  assert_int_equal(e.u.book.nasks, 3);
+  assert_true(e.u.book.seq == 1234);
+  assert_true(e.u.book.bid_px[0].m == 3000 && e.u.book.bid_px[19].m == 2981);
+  assert_true(e.u.book.ask_px[0].m == 3001 && e.u.book.ask_qty[2].m == 2);
+  /* and it encodes */
+  uint8_t buf[CQ_BUS_ENCODED_MAX];
+  size_t n;
+  assert_int_equal(cq_bus_encode(&e, buf, sizeof buf, &n, &err), 0);
+  cq_l2book_free(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roundtrip_every_kind),
@@ -324,6 +373,7 @@ int main(void) {
       cmocka_unit_test(test_fuzz_truncation_and_flips),
       cmocka_unit_test(test_json),
       cmocka_unit_test(test_topic),
+      cmocka_unit_test(test_from_venue),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
