@@ -176,8 +176,10 @@ static double consume(run *r, cq_bus_consumer *c, int64_t *lat) {
 
 static void report_lat(const char *name, int64_t *lat, uint64_t n) {
   qsort(lat, n, sizeof *lat, cmp_i64);
-  printf("  %-28s p50 %7.2f us  p99 %7.2f us  p99.9 %7.2f us\n", name, (double)lat[n / 2] / 1e3,
-         (double)lat[n * 99 / 100] / 1e3, (double)lat[n * 999 / 1000] / 1e3);
+  uint64_t i50 = n / 2, i99 = n * 99 / 100, i999 = n * 999 / 1000;
+  double p50 = (double)lat[i50], p99 = (double)lat[i99], p999 = (double)lat[i999];
+  printf("  %-28s p50 %7.2f us  p99 %7.2f us  p99.9 %7.2f us\n", name, p50 / 1e3, p99 / 1e3,
+         p999 / 1e3);
 }
 
 /* ---- Redis Streams --------------------------------------------------------------------- */
@@ -378,16 +380,16 @@ int main(int argc, char **argv) {
     cq_bus_consumer *c = NULL;
     mq q;
     if (base) {
-      if (mq_init(&q, RING) != 0) return 1;
+      if (mq_init(&q, RING) != 0) goto fail;
       r.q = &q;
     } else {
       if (cq_bus_inproc_open(&o, &r.bus, &err) != 0 ||
           cq_bus_subscribe(r.bus, "md.binance.BTC/USDT.trades", "g", "c", &c, &err) != 0) {
         fprintf(stderr, "bench_bus: %s\n", err.msg);
-        return 1;
+        goto fail;
       }
     }
-    if (consume(&r, c, lat) < 0) return 1;
+    if (consume(&r, c, lat) < 0) goto fail;
     report_lat(base ? "mutex+condvar queue" : "in-process bus (target p99 < 10 us)", lat, nlat);
     if (base)
       mq_free(&q);
@@ -396,4 +398,7 @@ int main(int argc, char **argv) {
   }
   free(lat);
   return bench_redis(n / 10 > 1000 ? n / 10 : 1000);
+fail:
+  free(lat);
+  return 1;
 }

@@ -39,25 +39,39 @@ typedef struct slot {
   cq_bus_event ev;
 } slot;
 
-typedef struct sub {
+/* What producers only read after subscribe. */
+typedef struct sub_cold {
   cq_bus_consumer base;
-  char topic[CQ_BUS_TOPIC_MAX];
-  char group[CQ_BUS_NAME_MAX];
-  char consumer[CQ_BUS_NAME_MAX];
   slot *slots;
   size_t mask;
   _Atomic int state;
-  /* producers' line */
-  alignas(CACHE_LINE) _Atomic size_t head;
+  char topic[CQ_BUS_TOPIC_MAX];
+  char group[CQ_BUS_NAME_MAX];
+  char consumer[CQ_BUS_NAME_MAX];
+} sub_cold;
+
+/* Each part on cache lines of its own, with the padding spelled out: the producers' claim
+ * counter, the consumer's position, and the wake-up word the consumer writes only when it
+ * sleeps. */
+typedef struct sub {
+  sub_cold c;
+  char pad0[CACHE_LINE - sizeof(sub_cold) % CACHE_LINE];
+  _Atomic size_t head;
   _Atomic uint64_t published;
   _Atomic uint64_t dropped;
-  /* the consumer's line */
-  alignas(CACHE_LINE) size_t tail;
+  char pad1[CACHE_LINE - 3 * sizeof(uint64_t)];
+  size_t tail;
   _Atomic uint64_t delivered;
-  /* the wake-up line: written by the consumer when it sleeps, read by producers */
-  alignas(CACHE_LINE) _Atomic uint32_t wake;
-  _Atomic int sleeping;
+  char pad2[CACHE_LINE - 2 * sizeof(uint64_t)];
+  _Atomic uint32_t wake;
+  _Atomic uint32_t sleeping;
+  char pad3[CACHE_LINE - 2 * sizeof(uint32_t)];
 } sub;
+
+_Static_assert(offsetof(sub, head) % CACHE_LINE == 0, "head starts a cache line");
+_Static_assert(offsetof(sub, tail) % CACHE_LINE == 0, "tail starts a cache line");
+_Static_assert(offsetof(sub, wake) % CACHE_LINE == 0, "wake starts a cache line");
+_Static_assert(sizeof(uint64_t) == sizeof(size_t), "64-bit positions");
 
 typedef struct inproc {
   cq_bus base;
@@ -83,7 +97,7 @@ static bool ring_push(sub *s, const cq_bus_event *ev, cq_time now) {
   size_t pos = atomic_load_explicit(&s->head, memory_order_relaxed);
   slot *sl;
   for (;;) {
-    sl = &s->slots[pos & s->mask];
+    sl = &s->c.slots[pos & s->c.mask];
     size_t seq = atomic_load_explicit(&sl->seq, memory_order_acquire);
     intptr_t dif = (intptr_t)seq - (intptr_t)pos;
     if (dif == 0) {
@@ -103,7 +117,7 @@ static bool ring_push(sub *s, const cq_bus_event *ev, cq_time now) {
 }
 
 static bool ring_ready(sub *s) {
-  slot *sl = &s->slots[s->tail & s->mask];
+  slot *sl = &s->c.slots[s->tail & s->c.mask];
   return atomic_load_explicit(&sl->seq, memory_order_acquire) == s->tail + 1;
 }
 
@@ -111,14 +125,14 @@ static size_t ring_pop(sub *s, cq_bus_event *evs, cq_bus_tag *tags, size_t max) 
   size_t k = 0;
   while (k < max) {
     size_t pos = s->tail;
-    slot *sl = &s->slots[pos & s->mask];
+    slot *sl = &s->c.slots[pos & s->c.mask];
     if (atomic_load_explicit(&sl->seq, memory_order_acquire) != pos + 1) break;
     memcpy(&evs[k], &sl->ev, cq_bus_event_size(&sl->ev));
     if (tags) {
       tags[k].ms = 0;
       tags[k].seq = (uint64_t)pos;
     }
-    atomic_store_explicit(&sl->seq, pos + s->mask + 1, memory_order_release);
+    atomic_store_explicit(&sl->seq, pos + s->c.mask + 1, memory_order_release);
     s->tail = pos + 1;
     k++;
   }
@@ -136,13 +150,13 @@ static int ip_publish(cq_bus *b, const char *topic, const cq_bus_event *ev, cq_e
   cq_time now = ev->publish_time ? ev->publish_time : cq_clock_now(p->opt.clock);
   for (size_t i = 0; i < n; i++) {
     sub *s = p->subs[i];
-    if (atomic_load_explicit(&s->state, memory_order_relaxed) != SUB_LIVE ||
-        strcmp(s->topic, topic) != 0)
+    if (atomic_load_explicit(&s->c.state, memory_order_relaxed) != SUB_LIVE ||
+        strcmp(s->c.topic, topic) != 0)
       continue;
     unsigned spins = 0;
     while (!ring_push(s, ev, now)) {
       if (p->opt.on_full == CQ_BUS_FULL_DROP ||
-          atomic_load_explicit(&s->state, memory_order_relaxed) != SUB_LIVE) {
+          atomic_load_explicit(&s->c.state, memory_order_relaxed) != SUB_LIVE) {
         atomic_fetch_add_explicit(&s->dropped, 1, memory_order_relaxed);
         goto next;
       }
@@ -188,12 +202,12 @@ static int ip_subscribe(cq_bus *b, const char *topic, const char *group, const c
   sub *s = NULL;
   for (size_t i = 0; i < n; i++) {
     sub *t = p->subs[i];
-    if (strcmp(t->topic, topic) != 0 || strcmp(t->group, group) != 0) continue;
-    if (atomic_load(&t->state) == SUB_LIVE) {
+    if (strcmp(t->c.topic, topic) != 0 || strcmp(t->c.group, group) != 0) continue;
+    if (atomic_load(&t->c.state) == SUB_LIVE) {
       rc = cq_error_set(err, CQ_EEXIST,
                         "bus subscribe to %s: group %s already has a consumer (%s); the "
                         "in-process bus has one consumer per group",
-                        topic, group, t->consumer);
+                        topic, group, t->c.consumer);
       goto done;
     }
     s = t; /* a closed group resumes where it stopped */
@@ -213,18 +227,18 @@ static int ip_subscribe(cq_bus *b, const char *topic, const char *group, const c
       goto done;
     }
     memset(s, 0, sizeof *s);
-    s->base.bus = b;
-    s->slots = slots;
-    s->mask = p->opt.ring_size - 1;
+    s->c.base.bus = b;
+    s->c.slots = slots;
+    s->c.mask = p->opt.ring_size - 1;
     for (size_t i = 0; i < p->opt.ring_size; i++) atomic_init(&slots[i].seq, i);
-    snprintf(s->topic, sizeof s->topic, "%s", topic);
-    snprintf(s->group, sizeof s->group, "%s", group);
+    snprintf(s->c.topic, sizeof s->c.topic, "%s", topic);
+    snprintf(s->c.group, sizeof s->c.group, "%s", group);
     p->subs[n] = s;
     atomic_store_explicit(&p->nsubs, n + 1, memory_order_release);
   }
-  snprintf(s->consumer, sizeof s->consumer, "%s", consumer);
-  atomic_store(&s->state, SUB_LIVE);
-  *out = &s->base;
+  snprintf(s->c.consumer, sizeof s->c.consumer, "%s", consumer);
+  atomic_store(&s->c.state, SUB_LIVE);
+  *out = &s->c.base;
 done:
   pthread_mutex_unlock(&p->lock);
   return rc;
@@ -235,8 +249,8 @@ static int ip_poll(cq_bus_consumer *c, cq_bus_event *evs, cq_bus_tag *tags, size
   sub *s = (sub *)c;
   inproc *p = (inproc *)c->bus;
   *n = 0;
-  if (atomic_load(&s->state) != SUB_LIVE)
-    return cq_error_set(err, CQ_ESTATE, "bus poll on %s: the consumer is closed", s->topic);
+  if (atomic_load(&s->c.state) != SUB_LIVE)
+    return cq_error_set(err, CQ_ESTATE, "bus poll on %s: the consumer is closed", s->c.topic);
   if (max == 0) return 0;
   cq_time deadline = 0;
   if (timeout_ms > 0) deadline = cq_clock_steady(&p->wall) + timeout_ms * 1000000;
@@ -293,7 +307,7 @@ static void ip_consumer_close(cq_bus_consumer *c) {
   sub *s = (sub *)c;
   inproc *p = (inproc *)c->bus;
   pthread_mutex_lock(&p->lock);
-  atomic_store(&s->state, SUB_CLOSED);
+  atomic_store(&s->c.state, SUB_CLOSED);
   pthread_mutex_unlock(&p->lock);
 }
 
@@ -312,7 +326,7 @@ static void ip_close(cq_bus *b) {
   inproc *p = (inproc *)b;
   size_t n = atomic_load(&p->nsubs);
   for (size_t i = 0; i < n; i++) {
-    free(p->subs[i]->slots);
+    free(p->subs[i]->c.slots);
     free(p->subs[i]);
   }
   free(p->subs);
@@ -351,7 +365,7 @@ int cq_bus_inproc_open(const cq_bus_options *o, cq_bus **out, cq_error *err) {
   while (r < opt.ring_size) r <<= 1;
   opt.ring_size = r;
   inproc *p = calloc(1, sizeof *p);
-  sub **subs = p ? calloc(opt.max_subs, sizeof *subs) : NULL;
+  sub **subs = p ? calloc(opt.max_subs, sizeof(sub *)) : NULL;
   if (!subs) {
     free(p);
     return cq_error_set(err, CQ_ENOMEM, "in-process bus");

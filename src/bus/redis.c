@@ -40,7 +40,8 @@ typedef struct rcons {
 } rcons;
 
 static int connect_to(rbus *b, redisContext **out, cq_error *err) {
-  struct timeval tv = {b->opt.connect_timeout_ms / 1000, (b->opt.connect_timeout_ms % 1000) * 1000};
+  struct timeval tv = {b->opt.connect_timeout_ms / 1000,
+                       (long)(b->opt.connect_timeout_ms % 1000) * 1000};
   redisContext *c = redisConnectWithTimeout(b->host, b->opt.port, tv);
   if (!c)
     return cq_error_set(err, CQ_ENOMEM, "Redis bus: connection to %s:%d", b->host, b->opt.port);

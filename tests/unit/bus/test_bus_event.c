@@ -236,7 +236,7 @@ static void test_decode_errors(void **state) {
   bad.u.kline.tf.n = 15;
   assert_int_equal(cq_bus_encode(&bad, buf, sizeof buf, &n, &err), 0);
   /* tf.n sits right after the 8-byte publish_time of the header */
-  size_t at = 2 + 1 + strlen(bad.venue) + 1 + strlen(bad.symbol) + 8 * 4;
+  size_t at = 2 + 1 + strlen(bad.venue) + 1 + strlen(bad.symbol) + sizeof(uint64_t) * 4;
   assert_int_equal(buf[at], 15);
   buf[at] = 13;
   buf[at + 4] = CQ_TF_MONTH;

@@ -146,9 +146,9 @@ static void test_many_producers_block(void **state) {
     size_t n = 0;
     assert_int_equal(cq_bus_poll(c, got, NULL, 32, &n, 1000, NULL), 0);
     for (size_t i = 0; i < n; i++) {
-      int pi = (int)(got[i].id >> 32);
+      uint64_t pi = got[i].id >> 32;
       uint64_t seq = got[i].id & 0xffffffffu;
-      assert_true(pi >= 0 && pi < PRODUCERS);
+      assert_true(pi < PRODUCERS);
       assert_true(seq == next[pi] + 1);
       assert_true(got[i].u.trade.price.m == (int64_t)got[i].id);
       next[pi] = seq;
