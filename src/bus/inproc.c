@@ -56,10 +56,9 @@ typedef struct sub_cold {
 typedef struct sub {
   sub_cold c;
   char pad0[CACHE_LINE - sizeof(sub_cold) % CACHE_LINE];
-  _Atomic size_t head;
-  _Atomic uint64_t published;
+  _Atomic size_t head; /* also the count of events pushed: a position is claimed only to fill it */
   _Atomic uint64_t dropped;
-  char pad1[CACHE_LINE - 3 * sizeof(uint64_t)];
+  char pad1[CACHE_LINE - 2 * sizeof(uint64_t)];
   size_t tail;
   _Atomic uint64_t delivered;
   char pad2[CACHE_LINE - 2 * sizeof(uint64_t)];
@@ -169,7 +168,6 @@ static int ip_publish(cq_bus *b, const char *topic, const cq_bus_event *ev, cq_e
         nanosleep(&ts, NULL);
       }
     }
-    atomic_fetch_add_explicit(&s->published, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
     /* One wake-up per sleep: the first producer to see the flag takes it down. */
     if (atomic_load_explicit(&s->sleeping, memory_order_relaxed) &&
@@ -316,7 +314,7 @@ static void ip_stats(cq_bus *b, cq_bus_stats *out) {
   size_t n = atomic_load_explicit(&p->nsubs, memory_order_acquire);
   for (size_t i = 0; i < n; i++) {
     sub *s = p->subs[i];
-    out->published += atomic_load_explicit(&s->published, memory_order_relaxed);
+    out->published += atomic_load_explicit(&s->head, memory_order_relaxed);
     out->delivered += atomic_load_explicit(&s->delivered, memory_order_relaxed);
     out->dropped += atomic_load_explicit(&s->dropped, memory_order_relaxed);
   }
