@@ -312,6 +312,11 @@ int cq__vr_call(vr_core *c, const vr_req *r, cq_http_response *resp, cq_verror *
   bool resynced = false;
   cq_verror scratch;
   if (!ve) ve = &scratch;
+  /* a signature carries the venue's time: know the offset before the first one */
+  if (r->sign && c->has_keys) {
+    int rc = cq__vr_ensure_time(c, ve);
+    if (rc < 0) return rc;
+  }
   for (;;) {
     int rc = send_once(c, r, resp, ve);
     if (rc < 0) return rc;
