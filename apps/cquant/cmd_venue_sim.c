@@ -17,7 +17,7 @@ const char cmd_venue_sim_usage[] =
     "under /ws and /stream), then serves until SIGINT or SIGTERM.\n"
     "docs/venue-sim.md lists the endpoints, streams, limits and faults.\n"
     "\n"
-    "  --dialect D        the API spoken: binance (default)\n"
+    "  --dialect D        the API spoken: binance (default), okx or bybit\n"
     "  --host H           address to listen on (default 127.0.0.1)\n"
     "  --port N           port (default 0: the kernel picks one; the URL printed says which)\n"
     "  --market M         synthetic:SEED (default synthetic:1), or\n"

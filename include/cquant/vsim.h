@@ -84,7 +84,7 @@ typedef struct cq_vsim_fault_spec {
 CQ_NODISCARD int cq_vsim_fault_parse(const char *s, cq_vsim_fault_spec *out, cq_error *err);
 
 typedef struct cq_vsim_options {
-  const char *dialect;           /* "binance" */
+  const char *dialect;           /* "binance", "okx" or "bybit" */
   const char *market;            /* "synthetic:SEED", "replay:STORE?venue=V&symbol=S&tf=TF"
                                     or "replay:STORE?venue=V&symbol=S&trades=1" */
   const cq_vsim_symbol *symbols; /* NULL: BTC/USDT and ETH/USDT */
@@ -110,6 +110,7 @@ typedef struct cq_vsim_options {
   int64_t ws_lifetime_ms; /* a WebSocket connection is closed (1000) at this age, as Binance
                              does at 24 h; 0: 24 h */
   size_t max_orders;      /* orders kept; 0: 100000 */
+  const char *passphrase; /* okx: the OK-ACCESS-PASSPHRASE every account takes; NULL: any */
   cq_log *log;
 } cq_vsim_options;
 
@@ -156,6 +157,10 @@ void cq_vsim_free(cq_vsim *s);
  * wiring): method, path, query, body and the API key header. resp as the server's. */
 void cq_vsim_handle(cq_vsim *s, const char *method, const char *path, const char *query,
                     const char *body, const char *api_key, cq_srv_response *resp);
+/* The same with the request's headers as "Name: value\r\n" lines (OKX's OK-ACCESS-* and
+ * Bybit's X-BAPI-* headers; X-MBX-APIKEY for Binance); headers may be NULL. */
+void cq_vsim_handle_headers(cq_vsim *s, const char *method, const char *path, const char *query,
+                            const char *body, const char *headers, cq_srv_response *resp);
 /* The server's time, epoch ms: the market's time (the wall clock, or a replay's clock at
  * speed) plus any time-offset fault. */
 int64_t cq_vsim_now_ms(cq_vsim *s);

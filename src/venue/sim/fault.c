@@ -150,7 +150,9 @@ void vf_on_request(vf_state *f, const char *path, int64_t now, vf_verdict *v) {
       v->retry_after_ms = 1000;
     } else if (x->kind == CQ_VSIM_FAULT_5XX && (!x->path[0] || !strcmp(x->path, path))) {
       v->status = x->status ? x->status : 503;
-    } else if (x->kind == CQ_VSIM_FAULT_LOSE_ORDER && !strcmp(path, "/api/v3/order")) {
+    } else if (x->kind == CQ_VSIM_FAULT_LOSE_ORDER &&
+               (!strcmp(path, "/api/v3/order") || !strcmp(path, "/api/v5/trade/order") ||
+                !strcmp(path, "/v5/order/create"))) { /* each dialect's order placement */
       v->drop_if_order = true; /* counted down by the dialect when an order is accepted */
       continue;
     } else {

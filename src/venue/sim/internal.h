@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "cquant/core.h"
 #include "cquant/model.h"
 #include "cquant/vsim.h"
@@ -297,7 +299,11 @@ typedef struct vd_request {
   const char *body;    /* raw form body */
   const char *api_key; /* X-MBX-APIKEY or NULL */
   const char *remote;
+  const char *headers; /* "Name: value\r\n" lines of the headers a dialect reads, or NULL */
 } vd_request;
+
+/* A header of req by name (case-insensitive) into buf; NULL when absent or too long. */
+const char *vd_header(const vd_request *req, const char *name, char *buf, size_t n);
 
 typedef struct vd_response {
   int status;
@@ -331,7 +337,8 @@ typedef struct vd_listen {
   int64_t expires_ms;
 } vd_listen;
 
-/* What the Binance dialect works on. */
+/* What a dialect works on: the market, the exchange, the faults, its rate limits and counters
+ * (and Binance's listen keys, which the other dialects leave empty). */
 typedef struct vd_binance {
   vm_market *mkt;
   vx_exchange *ex;
@@ -342,6 +349,7 @@ typedef struct vd_binance {
   vd_listen listen[VSIM_MAX_LISTEN];
   size_t nlisten;
   uint64_t listen_seq;
+  const char *passphrase; /* OKX: the one OK-ACCESS-PASSPHRASE taken; NULL or "": any */
 } vd_binance;
 
 int vd_binance_init(vd_binance *b, vm_market *mkt, vx_exchange *ex, vf_state *faults,
@@ -351,6 +359,53 @@ void vd_binance_release(vd_binance *b);
 void vd_binance_http(vd_binance *b, const vd_request *req, int64_t now_ms, vd_response *resp);
 /* The account of a live listen key; -1 when none. */
 int vd_binance_listen_account(vd_binance *b, const char *key, int64_t now_ms);
+
+/* The OKX and Bybit dialects over the same state (dialect_okx.c, dialect_bybit.c). */
+void vd_okx_http(vd_binance *b, const vd_request *req, int64_t now, vd_response *resp);
+void vd_bybit_http(vd_binance *b, const vd_request *req, int64_t now, vd_response *resp);
+
+/* OKX pieces the streams share with REST. */
+int64_t vd_okx_parse_iso(const char *s);
+int vd_okx_sym(const vm_market *m, const char *inst_id);
+void vd_okx_inst_id(const vm_market *m, int s, char out[CQ_SYMBOL_MAX]);
+/* An OKX bar name: its length and the offset its bars open at. */
+bool vd_okx_bar(const char *s, int64_t *len, int64_t *off);
+json_t *vd_okx_candle_row(const vm_market *m, int s, const cq_candle *k);
+json_t *vd_okx_trade_obj(const vm_market *m, int s, const vm_trade *t);
+json_t *vd_okx_levels(const vm_symbol *y, const vm_level *lv, size_t n);
+json_t *vd_okx_ticker_obj(vd_binance *b, int s, int64_t now);
+json_t *vd_okx_order_obj(const vm_market *m, const vx_order *o, const vx_fill *f);
+json_t *vd_okx_balance_detail(const vx_balance *b, int64_t upd);
+
+/* Bybit pieces the streams share with REST. */
+int vd_bybit_sym(const vm_market *m, const char *native);
+/* A Bybit interval name ("1".."720", "D", "W"): its length and offset. */
+bool vd_bybit_interval(const char *s, int64_t *len, int64_t *off);
+json_t *vd_bybit_order_obj(const vm_market *m, const vx_order *o);
+json_t *vd_bybit_levels(const vm_symbol *y, const vm_level *lv, size_t n);
+json_t *vd_bybit_coin(const vx_balance *b);
+
+/* Helpers the OKX and Bybit dialects share (dialect_util.c). */
+void vd_add_header(vd_response *r, const char *fmt, ...) CQ_PRINTF(2, 3);
+/* Sets the body to the text of j (taking it) with status; 500 when j is NULL. */
+void vd_respond(vd_response *r, int status, json_t *j);
+/* v on step (a price on the tick, a quantity on the lot) written with step's decimals, as
+ * OKX and Bybit write them ("40000.1", "0.00012"). */
+void vd_step_text(double v, cq_dec step, char *buf, size_t n);
+json_t *vd_jstep(double v, cq_dec step);
+/* A decimal as text with its own digits ("0.5", "10000"). */
+json_t *vd_jdec(cq_dec d);
+/* A number as a JSON string of up to 8 decimals, trailing zeros dropped. */
+json_t *vd_jnum(double v);
+/* Counts the request on "METHOD path". */
+void vd_count_path(cq_vsim_counters *k, const char *method, const char *path);
+/* One request against the per-minute limit (weight_limit requests): false when over it; then
+ * *wait_ms is the time to the next minute. */
+bool vd_limit_take(vd_limits *l, int64_t now, bool order, int64_t *wait_ms);
+/* base64 of HMAC-SHA256(key, data) (45 bytes with the NUL). */
+void vd_hmac_b64(const char *key, const char *data, size_t len, char out[48]);
+/* The interval of a candle open floor with an offset (OKX's Hong Kong bars). */
+int64_t vd_floor_off(int64_t t, int64_t len, int64_t off);
 
 /* HMAC-SHA256 of data with key as lower-case hex (65 bytes). */
 void vd_hmac_hex(const char *key, const char *data, size_t len, char out[65]);

@@ -172,10 +172,16 @@ done:
 /* ---- building --------------------------------------------------------------------------- */
 
 int cq_vsim_new(const cq_vsim_options *o, cq_vsim **out, cq_error *err) {
-  if (o->dialect && strcmp(o->dialect, "binance") != 0)
-    return cq_error_set(err, CQ_EUNSUPPORTED, "dialect '%s': only binance is spoken", o->dialect);
+  vs_dialect d = VS_BINANCE;
+  if (o->dialect && !strcmp(o->dialect, "okx"))
+    d = VS_OKX;
+  else if (o->dialect && !strcmp(o->dialect, "bybit"))
+    d = VS_BYBIT;
+  else if (o->dialect && strcmp(o->dialect, "binance") != 0)
+    return cq_error_set(err, CQ_EUNSUPPORTED, "dialect '%s': binance, okx or bybit", o->dialect);
   cq_vsim *s = calloc(1, sizeof *s);
   if (!s) return cq_error_set(err, CQ_ENOMEM, "venue simulator: out of memory");
+  s->dialect = d;
   s->opt = *o;
   int rc = CQ_OK;
   bool mu = false, fl = false, bin = false, run = false;
@@ -203,6 +209,7 @@ int cq_vsim_new(const cq_vsim_options *o, cq_vsim **out, cq_error *err) {
   rc = vd_binance_init(&s->bin, &s->mkt, s->ex, &s->faults, &s->opt, &s->counters, err);
   if (rc) goto fail;
   bin = true;
+  s->bin.passphrase = o->passphrase;
   if (o->faults_file) {
     rc = vf_script_load(&s->faults, o->faults_file, err);
     if (rc) goto fail;
@@ -306,18 +313,16 @@ const char *cq_vsim_ws_url(const cq_vsim *s) {
 
 /* ---- REST --------------------------------------------------------------------------------- */
 
-void cq_vsim_handle(cq_vsim *s, const char *method, const char *path, const char *query,
-                    const char *body, const char *api_key, cq_srv_response *resp) {
-  vd_request rq = {.method = method,
-                   .path = path,
-                   .query = query ? query : "",
-                   .body = body ? body : "",
-                   .api_key = api_key,
-                   .remote = "127.0.0.1"};
+static void handle(cq_vsim *s, const vd_request *rq, cq_srv_response *resp) {
   vd_response r;
   int64_t now = cq_vsim_now_ms(s);
   pthread_mutex_lock(&s->mu);
-  vd_binance_http(&s->bin, &rq, now, &r);
+  if (s->dialect == VS_OKX)
+    vd_okx_http(&s->bin, rq, now, &r);
+  else if (s->dialect == VS_BYBIT)
+    vd_bybit_http(&s->bin, rq, now, &r);
+  else
+    vd_binance_http(&s->bin, rq, now, &r);
   pthread_mutex_unlock(&s->mu);
   pthread_mutex_lock(&s->ex->mu);
   bool events = s->ex->evlen > 0;
@@ -335,4 +340,28 @@ void cq_vsim_handle(cq_vsim *s, const char *method, const char *path, const char
   resp->headers = r.headers;
   resp->delay_ms = r.delay_ms;
   resp->drop = r.drop;
+}
+
+void cq_vsim_handle(cq_vsim *s, const char *method, const char *path, const char *query,
+                    const char *body, const char *api_key, cq_srv_response *resp) {
+  vd_request rq = {.method = method,
+                   .path = path,
+                   .query = query ? query : "",
+                   .body = body ? body : "",
+                   .api_key = api_key,
+                   .remote = "127.0.0.1"};
+  handle(s, &rq, resp);
+}
+
+void cq_vsim_handle_headers(cq_vsim *s, const char *method, const char *path, const char *query,
+                            const char *body, const char *headers, cq_srv_response *resp) {
+  vd_request rq = {.method = method,
+                   .path = path,
+                   .query = query ? query : "",
+                   .body = body ? body : "",
+                   .remote = "127.0.0.1",
+                   .headers = headers};
+  char key[128];
+  rq.api_key = vd_header(&rq, "X-MBX-APIKEY", key, sizeof key);
+  handle(s, &rq, resp);
 }

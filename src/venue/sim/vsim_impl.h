@@ -49,8 +49,12 @@ typedef struct sym_state {
   vm_level top_bid, top_ask;
 } sym_state;
 
+/* The dialects the simulator speaks. */
+typedef enum vs_dialect { VS_BINANCE = 0, VS_OKX, VS_BYBIT } vs_dialect;
+
 struct cq_vsim {
   pthread_mutex_t mu; /* counters, connections, clock */
+  vs_dialect dialect;
   vm_market mkt;
   vx_exchange *ex;
   vf_state faults;

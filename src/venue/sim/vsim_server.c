@@ -10,11 +10,24 @@
 
 #include "vsim_impl.h"
 
+/* The headers any dialect reads. */
+static const char *const header_names[] = {
+    "X-MBX-APIKEY",        "OK-ACCESS-KEY",        "OK-ACCESS-SIGN",
+    "OK-ACCESS-TIMESTAMP", "OK-ACCESS-PASSPHRASE", "X-BAPI-API-KEY",
+    "X-BAPI-TIMESTAMP",    "X-BAPI-RECV-WINDOW",   "X-BAPI-SIGN"};
+
 static void on_http(void *ctx, const cq_srv_request *req, cq_srv_response *resp) {
   cq_vsim *s = ctx;
-  char key[128];
-  const char *k = cq_srv_header(req, "X-MBX-APIKEY", key, sizeof key);
-  cq_vsim_handle(s, req->method, req->path, req->query, req->body, k, resp);
+  char hdr[2048], val[256];
+  size_t o = 0;
+  hdr[0] = 0;
+  for (size_t i = 0; i < sizeof header_names / sizeof header_names[0]; i++) {
+    if (!cq_srv_header(req, header_names[i], val, sizeof val)) continue;
+    int w = snprintf(hdr + o, sizeof hdr - o, "%s: %s\r\n", header_names[i], val);
+    if (w < 0 || (size_t)w >= sizeof hdr - o) break;
+    o += (size_t)w;
+  }
+  cq_vsim_handle_headers(s, req->method, req->path, req->query, req->body, hdr, resp);
 }
 
 /* ---- WebSocket ---------------------------------------------------------------------------- */

@@ -1,0 +1,148 @@
+/* What the OKX and Bybit dialects share: headers, JSON answers, numbers written as those
+ * venues write them, a request counter per path, a per-minute request limit and HMAC. */
+#include <math.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+const char *vd_header(const vd_request *req, const char *name, char *buf, size_t n) {
+  const char *p = req->headers;
+  size_t nl = strlen(name);
+  while (p && *p) {
+    const char *eol = strstr(p, "\r\n");
+    size_t len = eol ? (size_t)(eol - p) : strlen(p);
+    if (len > nl && p[nl] == ':' && !strncasecmp(p, name, nl)) {
+      const char *v = p + nl + 1;
+      while (*v == ' ') v++;
+      size_t vl = len - (size_t)(v - p);
+      if (vl >= n) return NULL;
+      memcpy(buf, v, vl);
+      buf[vl] = 0;
+      return buf;
+    }
+    p = eol ? eol + 2 : NULL;
+  }
+  return NULL;
+}
+
+void vd_add_header(vd_response *r, const char *fmt, ...) {
+  char line[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= sizeof line - 2) return;
+  size_t old = r->headers ? strlen(r->headers) : 0;
+  char *p = realloc(r->headers, old + (size_t)n + 3);
+  if (!p) return;
+  memcpy(p + old, line, (size_t)n);
+  memcpy(p + old + n, "\r\n", 3);
+  r->headers = p;
+}
+
+void vd_respond(vd_response *r, int status, json_t *j) {
+  free(r->body);
+  r->status = status;
+  if (!j) {
+    r->status = 500;
+    r->body = strdup("{\"error\":\"out of memory\"}");
+  } else {
+    r->body = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+  }
+  r->body_len = r->body ? strlen(r->body) : 0;
+}
+
+void vd_step_text(double v, cq_dec step, char *buf, size_t n) {
+  double st = cq_dec_to_double(step);
+  double k = st > 0 ? round(v / st) : 0;
+  if (cq_dec_format_fixed(CQ_DEC((int64_t)k * step.m, step.scale), step.scale, buf, n, NULL) < 0)
+    snprintf(buf, n, "0");
+}
+
+json_t *vd_jstep(double v, cq_dec step) {
+  char buf[CQ_DEC_STRMAX];
+  vd_step_text(v, step, buf, sizeof buf);
+  return json_string(buf);
+}
+
+json_t *vd_jdec(cq_dec d) {
+  char buf[CQ_DEC_STRMAX];
+  cq_dec_format(d, buf, sizeof buf);
+  if (!buf[0]) snprintf(buf, sizeof buf, "0");
+  return json_string(buf);
+}
+
+json_t *vd_jnum(double v) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.8f", v);
+  size_t n = strlen(buf);
+  while (n > 1 && buf[n - 1] == '0') buf[--n] = 0;
+  if (n > 1 && buf[n - 1] == '.') buf[--n] = 0;
+  if (!strcmp(buf, "-0")) snprintf(buf, sizeof buf, "0");
+  return json_string(buf);
+}
+
+void vd_count_path(cq_vsim_counters *k, const char *method, const char *path) {
+  if (!k) return;
+  k->requests++;
+  char key[64];
+  snprintf(key, sizeof key, "%s %s", method, path);
+  for (size_t i = 0; i < k->npaths; i++)
+    if (!strcmp(k->by_path[i].path, key)) {
+      k->by_path[i].n++;
+      return;
+    }
+  if (k->npaths < VSIM_MAX_PATHS) {
+    snprintf(k->by_path[k->npaths].path, sizeof k->by_path[0].path, "%s", key);
+    k->by_path[k->npaths++].n = 1;
+  }
+}
+
+bool vd_limit_take(vd_limits *l, int64_t now, bool order, int64_t *wait_ms) {
+  bool ok = true;
+  pthread_mutex_lock(&l->mu);
+  int64_t minute = now / 60000;
+  if (minute != l->minute) {
+    l->minute = minute;
+    l->used = 0;
+    l->limited = false;
+  }
+  l->used++;
+  if (l->used > l->weight_limit) {
+    ok = false;
+    *wait_ms = (minute + 1) * 60000 - now;
+  }
+  if (ok && order) {
+    if (now / 10000 != l->sec10) {
+      l->sec10 = now / 10000;
+      l->orders_used_10s = 0;
+    }
+    if (++l->orders_used_10s > l->orders_10s) {
+      ok = false;
+      *wait_ms = (l->sec10 + 1) * 10000 - now;
+    }
+  }
+  pthread_mutex_unlock(&l->mu);
+  return ok;
+}
+
+void vd_hmac_b64(const char *key, const char *data, size_t len, char out[48]) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)data, len, mac, &n)) n = 0;
+  int w = EVP_EncodeBlock((unsigned char *)out, mac, (int)n);
+  out[w > 0 ? w : 0] = 0;
+}
+
+int64_t vd_floor_off(int64_t t, int64_t len, int64_t off) {
+  int64_t k = (t - off) / len;
+  if ((t - off) % len < 0) k--;
+  return k * len + off;
+}
