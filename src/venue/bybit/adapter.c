@@ -400,7 +400,17 @@ static int query_order(bybit_venue *v, const char *unified, const char *native,
   cq_venue_order o;
   bool found = false;
   int rc = query_at(v, "/v5/order/realtime", q, &o, &found, ve);
-  if (rc == 0 && !found) rc = query_at(v, "/v5/order/history", q, &o, &found, ve);
+  if (rc == 0 && !found) {
+    /* a finished order may have left realtime: history knows it (where it is served) */
+    cq_verror he;
+    cq_verror_clear(&he);
+    rc = query_at(v, "/v5/order/history", q, &o, &found, &he);
+    if (rc < 0 && (he.cls == CQ_VERR_BAD_REQUEST || he.cls == CQ_VERR_NOT_FOUND ||
+                   he.cls == CQ_VERR_UNSUPPORTED))
+      rc = 0;
+    else if (rc < 0 && ve)
+      *ve = he;
+  }
   if (rc < 0) return rc;
   if (!found)
     return cq__vr_fail(&v->core, ve, CQ_VERR_NOT_FOUND, 110001, 200, "order %s does not exist",
@@ -499,10 +509,12 @@ static int bybit_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_o
   return 0;
 }
 
-static int bybit_cancel(cq_venue *base, const char *symbol, const char *client_id,
-                        cq_venue_order *out, cq_verror *ve) {
-  bybit_venue *v = V(base);
-  cq_verror_clear(ve);
+static bool final_state(cq_order_state s) {
+  return s == CQ_OS_FILLED || s == CQ_OS_CANCELLED || s == CQ_OS_REJECTED || s == CQ_OS_EXPIRED;
+}
+
+static int cancel_once(bybit_venue *v, const char *symbol, const char *client_id,
+                       cq_venue_order *out, cq_verror *ve) {
   char native[CQ_SYMBOL_MAX];
   int rc = native_of(v, symbol, native, ve);
   if (rc < 0) return rc;
@@ -522,6 +534,37 @@ static int bybit_cancel(cq_venue *base, const char *symbol, const char *client_i
   cq_http_response_release(&resp);
   if (rc < 0) return rc;
   return query_order(v, symbol, native, client_id, out, ve);
+}
+
+/* A cancel refused because the order is already done answers with the order, as a
+ * cancel of a live one does: the caller learns its final state either way. */
+static int cancel_or_final(bybit_venue *v, const char *symbol, const char *client_id,
+                           cq_venue_order *out, cq_verror *ve) {
+  cq_verror ce;
+  cq_verror_clear(&ce);
+  int rc = cancel_once(v, symbol, client_id, out, &ce);
+  if (rc == 0 || (ce.cls != CQ_VERR_REJECTED && ce.cls != CQ_VERR_NOT_FOUND)) {
+    if (ve) *ve = ce;
+    return rc;
+  }
+  char native[CQ_SYMBOL_MAX];
+  cq_venue_order o;
+  cq_verror qe;
+  cq_verror_clear(&qe);
+  if (native_of(v, symbol, native, &qe) == 0 &&
+      query_order(v, symbol, native, client_id, &o, &qe) == 0 && final_state(o.state)) {
+    if (out) *out = o;
+    cq_verror_clear(ve);
+    return 0;
+  }
+  if (ve) *ve = ce;
+  return rc;
+}
+
+static int bybit_cancel(cq_venue *base, const char *symbol, const char *client_id,
+                        cq_venue_order *out, cq_verror *ve) {
+  cq_verror_clear(ve);
+  return cancel_or_final(V(base), symbol, client_id, out, ve);
 }
 
 static int bybit_query(cq_venue *base, const char *symbol, const char *client_id,

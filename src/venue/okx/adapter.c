@@ -467,10 +467,12 @@ static int okx_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_ord
   return 0;
 }
 
-static int okx_cancel(cq_venue *base, const char *symbol, const char *client_id,
-                      cq_venue_order *out, cq_verror *ve) {
-  okx_venue *v = V(base);
-  cq_verror_clear(ve);
+static bool final_state(cq_order_state s) {
+  return s == CQ_OS_FILLED || s == CQ_OS_CANCELLED || s == CQ_OS_REJECTED || s == CQ_OS_EXPIRED;
+}
+
+static int cancel_once(okx_venue *v, const char *symbol, const char *client_id,
+                       cq_venue_order *out, cq_verror *ve) {
   char native[CQ_SYMBOL_MAX];
   int rc = native_of(v, symbol, native, ve);
   if (rc < 0) return rc;
@@ -490,6 +492,32 @@ static int okx_cancel(cq_venue *base, const char *symbol, const char *client_id,
   cq_http_response_release(&resp);
   if (rc < 0) return rc;
   return query_order(v, symbol, native, client_id, out, ve);
+}
+
+/* A cancel refused because the order is already done (51400, 51401...) answers with the
+ * order, as a cancel of a live one does: the caller learns its final state either way. */
+static int okx_cancel(cq_venue *base, const char *symbol, const char *client_id,
+                      cq_venue_order *out, cq_verror *ve) {
+  okx_venue *v = V(base);
+  cq_verror_clear(ve);
+  cq_verror ce;
+  cq_verror_clear(&ce);
+  int rc = cancel_once(v, symbol, client_id, out, &ce);
+  if (rc == 0 || (ce.cls != CQ_VERR_REJECTED && ce.cls != CQ_VERR_NOT_FOUND)) {
+    if (ve) *ve = ce;
+    return rc;
+  }
+  char native[CQ_SYMBOL_MAX];
+  cq_venue_order o;
+  cq_verror qe;
+  cq_verror_clear(&qe);
+  if (native_of(v, symbol, native, &qe) == 0 &&
+      query_order(v, symbol, native, client_id, &o, &qe) == 0 && final_state(o.state)) {
+    if (out) *out = o;
+    return 0;
+  }
+  if (ve) *ve = ce;
+  return rc;
 }
 
 static int okx_query(cq_venue *base, const char *symbol, const char *client_id,
