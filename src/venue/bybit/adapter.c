@@ -21,9 +21,11 @@
 #include <string.h>
 
 #include "bybit.h"
+#include "bybit_adapter.h"
 #include "vrest.h"
 
 static const char BYBIT_REST_DEFAULT[] = "https://api.bybit.com";
+static const char BYBIT_WS_DEFAULT[] = "wss://stream.bybit.com";
 
 enum {
   BYBIT_KLINES_LIMIT = 1000,
@@ -31,13 +33,6 @@ enum {
   BYBIT_RECOVER_TRIES = 4,
   BYBIT_RECOVER_BASE_MS = 100
 };
-
-typedef struct bybit_venue {
-  cq_venue base;
-  vr_core core;
-  pthread_mutex_t mu;  /* guards syms */
-  cq_bn_symbols *syms; /* set once, then read-only */
-} bybit_venue;
 
 /* ---- the dialect ------------------------------------------------------------------------- */
 
@@ -157,6 +152,21 @@ static int bybit_open(const cq_venue_config *cfg, cq_venue **out, cq_verror *ve)
     free(v);
     return rc;
   }
+  const char *ws = cfg->ws_url ? cfg->ws_url : BYBIT_WS_DEFAULT;
+  size_t wl = strlen(ws);
+  while (wl > 0 && ws[wl - 1] == '/') wl--;
+  if (wl == 0 || wl >= sizeof v->ws_url) {
+    cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0, "open: ws_url is empty or too long");
+    if (ve) ve->e.code = CQ_ECONFIG;
+    cq__vr_release(&v->core);
+    pthread_mutex_destroy(&v->core.mu);
+    free(v);
+    return CQ_ECONFIG;
+  }
+  memcpy(v->ws_url, ws, wl);
+  v->ws = cfg->ws;
+  v->ws.url = NULL;
+  v->loop = cfg->loop;
   if (pthread_mutex_init(&v->mu, NULL) != 0) {
     cq__vr_release(&v->core);
     pthread_mutex_destroy(&v->core.mu);
@@ -223,8 +233,12 @@ static int bybit_instruments(cq_venue *base, cq_instrument **out, size_t *n, cq_
   return 0;
 }
 
+const cq_bn_symbols *cq__bybit_syms(bybit_venue *v) {
+  return syms_of(v);
+}
+
 /* The symbol map, read from the instruments once. */
-static int load_symbols(bybit_venue *v, cq_verror *ve) {
+int cq__bybit_load_symbols(bybit_venue *v, cq_verror *ve) {
   if (syms_of(v)) return 0;
   cq_instrument *ins = NULL;
   size_t n = 0;
@@ -591,7 +605,7 @@ static int bybit_open_orders(cq_venue *base, const char *symbol, cq_venue_order 
   if (symbol) {
     if ((rc = native_of(v, symbol, native, ve)) < 0) return rc;
     snprintf(q, sizeof q, "category=spot&symbol=%s", native);
-  } else if ((rc = load_symbols(v, ve)) < 0) {
+  } else if ((rc = cq__bybit_load_symbols(v, ve)) < 0) {
     return rc;
   }
   vr_req r = {.method = "GET", .path = "/v5/order/realtime", .query = q, .sign = true,
@@ -655,24 +669,10 @@ static int bybit_my_trades(cq_venue *base, const char *symbol, cq_time from, cq_
   return 0;
 }
 
-static int bybit_subscribe(cq_venue *base, const cq_venue_sub *subs, size_t n,
-                           const cq_venue_handler *h, cq_venue_stream **out, cq_verror *ve) {
-  (void)subs;
-  (void)n;
-  (void)h;
-  (void)out;
-  cq_verror_clear(ve);
-  return cq__vr_fail(&V(base)->core, ve, CQ_VERR_UNSUPPORTED, 0, 0,
-                     "streams are not available in this adapter yet");
-}
-
-static void bybit_unsubscribe(cq_venue_stream *s) {
-  (void)s;
-}
-
 const cq_venue_ops cq_venue_bybit_ops = {
     .name = "bybit",
-    .caps = CQ_VCAP_KLINES | CQ_VCAP_POST_ONLY | CQ_VCAP_STOP_ORDERS,
+    .caps = CQ_VCAP_KLINES | CQ_VCAP_BOOK | CQ_VCAP_USER_STREAM | CQ_VCAP_POST_ONLY |
+            CQ_VCAP_STOP_ORDERS,
     .max_klines = BYBIT_KLINES_LIMIT,
     .open = bybit_open,
     .close = bybit_close,
@@ -687,6 +687,6 @@ const cq_venue_ops cq_venue_bybit_ops = {
     .open_orders = bybit_open_orders,
     .balances = bybit_balances,
     .my_trades = bybit_my_trades,
-    .subscribe = bybit_subscribe,
-    .unsubscribe = bybit_unsubscribe,
+    .subscribe = cq__bybit_subscribe,
+    .unsubscribe = cq__bybit_unsubscribe,
 };

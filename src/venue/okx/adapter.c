@@ -18,9 +18,11 @@
 #include <string.h>
 
 #include "okx.h"
+#include "okx_adapter.h"
 #include "vrest.h"
 
 static const char OKX_REST_DEFAULT[] = "https://www.okx.com";
+static const char OKX_WS_DEFAULT[] = "wss://ws.okx.com:8443";
 
 enum {
   OKX_CANDLES_LIMIT = 300,  /* market/candles page */
@@ -30,11 +32,6 @@ enum {
   OKX_RECOVER_TRIES = 4,    /* lookups of an order whose placement went unanswered */
   OKX_RECOVER_BASE_MS = 100 /* first wait; doubled each time */
 };
-
-typedef struct okx_venue {
-  cq_venue base;
-  vr_core core;
-} okx_venue;
 
 /* ---- the dialect ------------------------------------------------------------------------- */
 
@@ -153,6 +150,22 @@ static int okx_open(const cq_venue_config *cfg, cq_venue **out, cq_verror *ve) {
     free(v);
     return rc;
   }
+  const char *ws = cfg->ws_url ? cfg->ws_url : OKX_WS_DEFAULT;
+  size_t wl = strlen(ws);
+  while (wl > 0 && ws[wl - 1] == '/') wl--;
+  if (wl == 0 || wl >= sizeof v->ws_url) {
+    rc = cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0,
+                     "open: ws_url is empty or too long");
+    if (ve) ve->e.code = CQ_ECONFIG;
+    cq__vr_release(&v->core);
+    pthread_mutex_destroy(&v->core.mu);
+    free(v);
+    return CQ_ECONFIG;
+  }
+  memcpy(v->ws_url, ws, wl);
+  v->ws = cfg->ws;
+  v->ws.url = NULL;
+  v->loop = cfg->loop;
   *out = &v->base;
   return 0;
 }
@@ -601,24 +614,9 @@ static int okx_my_trades(cq_venue *base, const char *symbol, cq_time from, cq_ve
   return 0;
 }
 
-static int okx_subscribe(cq_venue *base, const cq_venue_sub *subs, size_t n,
-                         const cq_venue_handler *h, cq_venue_stream **out, cq_verror *ve) {
-  (void)subs;
-  (void)n;
-  (void)h;
-  (void)out;
-  cq_verror_clear(ve);
-  return cq__vr_fail(&V(base)->core, ve, CQ_VERR_UNSUPPORTED, 0, 0,
-                     "streams are not available in this adapter yet");
-}
-
-static void okx_unsubscribe(cq_venue_stream *s) {
-  (void)s;
-}
-
 const cq_venue_ops cq_venue_okx_ops = {
     .name = "okx",
-    .caps = CQ_VCAP_KLINES | CQ_VCAP_POST_ONLY,
+    .caps = CQ_VCAP_KLINES | CQ_VCAP_BOOK | CQ_VCAP_USER_STREAM | CQ_VCAP_POST_ONLY,
     .max_klines = OKX_CANDLES_LIMIT,
     .open = okx_open,
     .close = okx_close,
@@ -633,6 +631,6 @@ const cq_venue_ops cq_venue_okx_ops = {
     .open_orders = okx_open_orders,
     .balances = okx_balances,
     .my_trades = okx_my_trades,
-    .subscribe = okx_subscribe,
-    .unsubscribe = okx_unsubscribe,
+    .subscribe = cq__okx_subscribe,
+    .unsubscribe = cq__okx_unsubscribe,
 };
