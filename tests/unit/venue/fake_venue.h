@@ -31,7 +31,14 @@ typedef struct fv_seen {
   char hdr[FV_HDRS][256]; /* values of the names asked for in fv.hdr_names */
 } fv_seen;
 
-typedef struct fv {
+enum { FV_CONNS = 16 };
+
+typedef struct fv fv;
+
+/* A WebSocket message from the client on conn (opened on path), network thread. */
+typedef void (*fv_ws_fn)(fv *f, uint64_t conn, const char *path, const char *data, size_t len);
+
+struct fv {
   pthread_mutex_t mu;
   cq_net_loop *loop;
   cq_server *srv;
@@ -41,7 +48,67 @@ typedef struct fv {
   fv_seen seen[FV_LOG];
   size_t nseen;
   const char *hdr_names[FV_HDRS];
-} fv;
+  fv_ws_fn on_ws; /* NULL: messages are only counted */
+  void *user;
+  struct {
+    uint64_t id;
+    char path[64];
+    bool open;
+  } conns[FV_CONNS];
+  size_t nconns;
+  size_t ws_messages;
+};
+
+static int fv_on_ws_open(void *ctx, uint64_t conn, const char *path, const char *query) {
+  fv *f = ctx;
+  (void)query;
+  pthread_mutex_lock(&f->mu);
+  if (f->nconns < FV_CONNS) {
+    f->conns[f->nconns].id = conn;
+    snprintf(f->conns[f->nconns].path, sizeof f->conns[f->nconns].path, "%s", path);
+    f->conns[f->nconns].open = true;
+    f->nconns++;
+  }
+  pthread_mutex_unlock(&f->mu);
+  return 0;
+}
+
+static void fv_on_ws_message(void *ctx, uint64_t conn, const char *data, size_t len) {
+  fv *f = ctx;
+  char path[64] = "";
+  pthread_mutex_lock(&f->mu);
+  f->ws_messages++;
+  for (size_t i = 0; i < f->nconns; i++)
+    if (f->conns[i].id == conn) snprintf(path, sizeof path, "%s", f->conns[i].path);
+  fv_ws_fn fn = f->on_ws;
+  pthread_mutex_unlock(&f->mu);
+  if (fn) fn(f, conn, path, data, len);
+}
+
+static void fv_on_ws_close(void *ctx, uint64_t conn) {
+  fv *f = ctx;
+  pthread_mutex_lock(&f->mu);
+  for (size_t i = 0; i < f->nconns; i++)
+    if (f->conns[i].id == conn) f->conns[i].open = false;
+  pthread_mutex_unlock(&f->mu);
+}
+
+/* The open connection on path; 0 when none. */
+static inline uint64_t fv_conn(fv *f, const char *path) {
+  pthread_mutex_lock(&f->mu);
+  uint64_t id = 0;
+  for (size_t i = 0; i < f->nconns; i++)
+    if (f->conns[i].open && strcmp(f->conns[i].path, path) == 0) id = f->conns[i].id;
+  pthread_mutex_unlock(&f->mu);
+  return id;
+}
+
+static inline void fv_send(fv *f, uint64_t conn, const char *text) {
+  cq_error e;
+  cq_error_clear(&e);
+  if (cq_server_ws_send(f->srv, conn, text, strlen(text), &e) < 0) { /* a test sees it later */
+  }
+}
 
 static void fv_on_http(void *ctx, const cq_srv_request *req, cq_srv_response *resp) {
   fv *f = ctx;
@@ -89,6 +156,9 @@ static void fv_start(fv *f) {
   memset(&cb, 0, sizeof cb);
   cb.ctx = f;
   cb.on_http = fv_on_http;
+  cb.on_ws_open = fv_on_ws_open;
+  cb.on_ws_message = fv_on_ws_message;
+  cb.on_ws_close = fv_on_ws_close;
   if (cq_server_start(f->loop, &o, &cb, &f->srv, &e) < 0) abort();
   snprintf(f->url, sizeof f->url, "http://127.0.0.1:%d", cq_server_port(f->srv));
 }
@@ -108,7 +178,7 @@ static void fv_add(fv *f, const char *method, const char *path, int status, cons
   pthread_mutex_unlock(&f->mu);
 }
 
-static void fv_add_drop(fv *f, const char *method, const char *path, int times) {
+static inline void fv_add_drop(fv *f, const char *method, const char *path, int times) {
   pthread_mutex_lock(&f->mu);
   if (f->nrules < FV_RULES)
     f->rules[f->nrules++] = (fv_rule){method, path, 0, NULL, times, true};
@@ -116,7 +186,7 @@ static void fv_add_drop(fv *f, const char *method, const char *path, int times) 
 }
 
 /* Requests seen for method and path (method NULL: any). */
-static size_t fv_count(fv *f, const char *method, const char *path) {
+static inline size_t fv_count(fv *f, const char *method, const char *path) {
   pthread_mutex_lock(&f->mu);
   size_t n = 0;
   for (size_t i = 0; i < f->nseen; i++)
@@ -127,7 +197,7 @@ static size_t fv_count(fv *f, const char *method, const char *path) {
 }
 
 /* The last request seen for path (a copy); false when none. */
-static bool fv_last(fv *f, const char *path, fv_seen *out) {
+static inline bool fv_last(fv *f, const char *path, fv_seen *out) {
   pthread_mutex_lock(&f->mu);
   bool found = false;
   for (size_t i = f->nseen; i-- > 0;)
