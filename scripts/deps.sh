@@ -7,7 +7,7 @@ PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git
   # tests and code quality
-  libcmocka-dev clang-tidy cppcheck clang-format
+  libcmocka-dev clang-tidy cppcheck clang-format curl python3
   # core
   libfyaml-dev
   # network stack (see docs/decisions/0001-network-stack.md)

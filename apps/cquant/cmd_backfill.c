@@ -146,8 +146,9 @@ static void job_line(cli_ctx *ctx, const char *venue, const cq_backfill_job *j, 
   uint64_t candles = atomic_load(&j->candles);
   cq_backfill_state st = (cq_backfill_state)atomic_load(&j->state);
   cq_time now = cq_clock_now(&ctx->clock);
-  cq_time t0 = j->started ? j->started : now;
-  cq_time t1 = st == CQ_BF_RUNNING || !j->finished ? now : j->finished;
+  cq_time started = atomic_load(&j->started), finished = atomic_load(&j->finished);
+  cq_time t0 = started ? started : now;
+  cq_time t1 = st == CQ_BF_RUNNING || !finished ? now : finished;
   double secs = (double)(t1 - t0) / 1e9;
   double r = secs > 0 ? (double)covered / secs : 0;
   cq_human_count((double)candles, done, sizeof done);
@@ -203,6 +204,11 @@ static void on_progress(void *arg, const cq_backfill_job *jobs, size_t n) {
 
 /* ---- the summary ---------------------------------------------------------------------- */
 
+static double job_seconds(const cq_backfill_job *j) {
+  cq_time a = atomic_load(&j->started), b = atomic_load(&j->finished);
+  return b > a ? (double)(b - a) / 1e9 : 0.0;
+}
+
 static void print_summary(cli_ctx *ctx, const char *venue, const cq_backfill_job *jobs, size_t n,
                           const char *store_uri, size_t n_instruments) {
   if (ctx->json) {
@@ -221,8 +227,7 @@ static void print_summary(cli_ctx *ctx, const char *venue, const cq_backfill_job
               (unsigned long long)atomic_load(&j->candles),
               (unsigned long long)atomic_load(&j->inserted),
               (unsigned long long)atomic_load(&j->gap_bars),
-              (unsigned long long)atomic_load(&j->pages),
-              j->finished > j->started ? (double)(j->finished - j->started) / 1e9 : 0.0);
+              (unsigned long long)atomic_load(&j->pages), job_seconds(j));
       if (st == CQ_BF_FAILED || st == CQ_BF_CANCELLED) {
         fputs(",\"error\":", ctx->out);
         cli_json_string(ctx->out, j->error.msg);
@@ -244,8 +249,7 @@ static void print_summary(cli_ctx *ctx, const char *venue, const cq_backfill_job
         venue, j->symbol, tf, cq_backfill_state_name(st),
         (unsigned long long)atomic_load(&j->candles), (unsigned long long)atomic_load(&j->inserted),
         (unsigned long long)atomic_load(&j->gap_bars), (unsigned long long)atomic_load(&j->pages),
-        j->finished > j->started ? (double)(j->finished - j->started) / 1e9 : 0.0,
-        st == CQ_BF_FAILED ? ": " : "", st == CQ_BF_FAILED ? j->error.msg : "");
+        job_seconds(j), st == CQ_BF_FAILED ? ": " : "", st == CQ_BF_FAILED ? j->error.msg : "");
   }
   fprintf(ctx->out, "%zu instruments stored; candles in %s\n", n_instruments, store_uri);
 }

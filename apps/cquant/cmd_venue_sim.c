@@ -10,14 +10,18 @@
 const char cmd_venue_sim_usage[] =
     "usage: cquant venue-sim [options]\n"
     "\n"
-    "A local exchange that speaks Binance spot's REST and WebSocket API on loopback, backed by\n"
-    "a simulated exchange (accounts, orders, balances, a book of synthetic liquidity plus your\n"
-    "orders) and a seeded synthetic market whose history is the same on every run. Prints\n"
-    "the REST and WebSocket base URLs to point an adapter at (REST under /api/v3, streams\n"
-    "under /ws and /stream), then serves until SIGINT or SIGTERM.\n"
+    "A local exchange that speaks Binance's (or OKX's, or Bybit's) spot REST and WebSocket API\n"
+    "on loopback, backed by a simulated exchange (accounts, orders, balances, a book of\n"
+    "synthetic liquidity plus your orders) and a seeded synthetic market whose history is the\n"
+    "same on every run. Prints\n"
+    "the REST and WebSocket base URLs to point an adapter at (Binance: REST under /api/v3,\n"
+    "streams under /ws and /stream; OKX: /api/v5, /ws/v5/public, /ws/v5/business and\n"
+    "/ws/v5/private; Bybit: /v5, /v5/public/spot and /v5/private), then serves until SIGINT\n"
+    "or SIGTERM.\n"
     "docs/venue-sim.md lists the endpoints, streams, limits and faults.\n"
     "\n"
     "  --dialect D        the API spoken: binance (default), okx or bybit\n"
+    "  --passphrase P     okx: the OK-ACCESS-PASSPHRASE every account takes (default: any)\n"
     "  --host H           address to listen on (default 127.0.0.1)\n"
     "  --port N           port (default 0: the kernel picks one; the URL printed says which)\n"
     "  --market M         synthetic:SEED (default synthetic:1), or\n"
@@ -83,7 +87,7 @@ static int parse_account(cli_ctx *ctx, char *v, cq_vsim_account *a) {
 
 int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
   const char *dialect = "binance", *host = "127.0.0.1", *market = "synthetic:1", *symbols = NULL,
-             *accounts = NULL, *faults = NULL;
+             *accounts = NULL, *faults = NULL, *passphrase = NULL;
   size_t port = 0, interval = 0, weight = 0, orders10 = 0, ban = 0, latency = 0, lifetime = 0;
   double speed = 1.0, maker = 0, taker = 0;
   cli_list gaps = {0}, accs = {0}, fl = {0};
@@ -107,6 +111,7 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
       {"--fault", NULL, CLI_LIST, &fl},
       {"--ws-lifetime", NULL, CLI_SIZE, &lifetime},
       {"--faults", NULL, CLI_STR, &faults},
+      {"--passphrase", NULL, CLI_STR, &passphrase},
   };
   int npos = 0;
   int rc =
@@ -122,6 +127,7 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
   o.market = market;
   o.accounts_file = accounts;
   o.faults_file = faults;
+  o.passphrase = passphrase;
   o.speed = speed;
   o.stream_interval_ms = (int)(interval > 60000 ? 60000 : interval);
   o.weight_limit = (int)(weight > 1000000 ? 1000000 : weight);

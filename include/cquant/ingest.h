@@ -41,15 +41,15 @@ typedef struct cq_backfill_job {
   cq_timeframe tf;
   cq_time since, until; /* open times since <= t < until (until: usually now) */
 
-  _Atomic int state;         /* cq_backfill_state */
-  _Atomic uint64_t expected; /* bars missing from the store when the job started */
-  _Atomic uint64_t covered;  /* of those, bars now stored or recorded as venue gaps */
-  _Atomic uint64_t candles;  /* candles received and stored */
-  _Atomic uint64_t inserted; /* of those, new rows (the rest were already there) */
-  _Atomic uint64_t gap_bars; /* bars in venue gaps recorded */
-  _Atomic uint64_t pages;    /* venue requests made */
-  cq_time started, finished; /* wall clock; set by the job's thread */
-  cq_error error;            /* when FAILED */
+  _Atomic int state;                 /* cq_backfill_state */
+  _Atomic uint64_t expected;         /* bars missing from the store when the job started */
+  _Atomic uint64_t covered;          /* of those, bars now stored or recorded as venue gaps */
+  _Atomic uint64_t candles;          /* candles received and stored */
+  _Atomic uint64_t inserted;         /* of those, new rows (the rest were already there) */
+  _Atomic uint64_t gap_bars;         /* bars in venue gaps recorded */
+  _Atomic uint64_t pages;            /* venue requests made */
+  _Atomic cq_time started, finished; /* wall clock; set by the job's thread */
+  cq_error error;                    /* when FAILED */
 } cq_backfill_job;
 
 typedef struct cq_backfill_opts {

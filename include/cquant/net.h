@@ -126,6 +126,13 @@ typedef struct cq_ws_callbacks {
   void (*on_close)(void *ctx, cq_ws_client *ws, int code, const char *why, bool reconnecting);
 } cq_ws_callbacks;
 
+/* A fault for one inbound message, decided before it is delivered. */
+typedef struct cq_ws_fault {
+  bool drop; /* the message is lost: on_message is not called */
+  bool cut;  /* the connection is cut at once, no close frame (as a lost network): 1006,
+                then the usual reconnect; the message is not delivered */
+} cq_ws_fault;
+
 typedef struct cq_ws_options {
   const char *url;          /* ws://host:port/path?query or wss://... */
   size_t max_message;       /* 0: 1 MiB; larger closes with 1009 and reconnects */
@@ -139,6 +146,10 @@ typedef struct cq_ws_options {
   int reconnect_min_ms;     /* backoff 0: 250 */
   int reconnect_max_ms;     /* 0: 30000 */
   size_t send_queue_max;    /* queued outbound messages; 0: 1024 */
+  /* Called for each whole inbound message before on_message (network thread); may fill *f.
+   * NULL: no faults. */
+  void (*fault)(void *ctx, const char *data, size_t len, cq_ws_fault *f);
+  void *fault_ctx;
 } cq_ws_options;
 
 void cq_ws_options_default(cq_ws_options *o);

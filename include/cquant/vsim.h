@@ -1,5 +1,5 @@
 /* The venue simulator: a local server speaking a venue's REST and WebSocket dialect
- * (Binance spot now), backed by a simulated exchange (instruments, accounts, orders,
+ * (Binance, OKX or Bybit spot), backed by a simulated exchange (instruments, accounts, orders,
  * balances, an order book of synthetic liquidity plus the users' orders) and a market
  * source (a seeded synthetic market whose history is a pure function of the seed), with
  * faults to inject. docs/venue-sim.md has the long form.

@@ -277,7 +277,7 @@ static int fill_range(run_shared *sh, cq_backfill_job *job, const cq_series_key 
 
 static void run_job(run_shared *sh, cq_backfill_job *job) {
   const cq_backfill_opts *o = sh->o;
-  job->started = cq_clock_now(o->clock);
+  atomic_store(&job->started, cq_clock_now(o->clock));
   atomic_store(&job->state, CQ_BF_RUNNING);
   cq_series_key key;
   memset(&key, 0, sizeof key);
@@ -298,7 +298,7 @@ static void run_job(run_shared *sh, cq_backfill_job *job) {
     rc = fill_range(sh, job, &key, ranges[i].from, ranges[i].to, &page, &job->error);
   cq_candles_release(&page);
   free(ranges);
-  job->finished = cq_clock_now(o->clock);
+  atomic_store(&job->finished, cq_clock_now(o->clock));
   if (!rc) {
     atomic_store(&job->state, CQ_BF_DONE);
   } else if (rc == CQ_ESTATE && cancelled(o)) {
@@ -345,7 +345,8 @@ int cq_backfill_run(const cq_backfill_opts *o, cq_backfill_job *jobs, size_t n, 
     atomic_store(&jobs[i].inserted, 0);
     atomic_store(&jobs[i].gap_bars, 0);
     atomic_store(&jobs[i].pages, 0);
-    jobs[i].started = jobs[i].finished = 0;
+    atomic_store(&jobs[i].started, 0);
+    atomic_store(&jobs[i].finished, 0);
     cq_error_clear(&jobs[i].error);
   }
   run_shared sh = {.o = o, .jobs = jobs, .n = n};

@@ -380,6 +380,20 @@ static int on_receive(struct lws *wsi, cq_ws_client *c, ws_conn *k, const char *
   if (!lws_is_final_fragment(wsi)) return 0;
   size_t n = k->rx_len;
   k->rx_len = 0;
+  if (c->o.fault) {
+    cq_ws_fault f = {0};
+    c->o.fault(c->o.fault_ctx, k->rx, n, &f);
+    if (f.cut) { /* as the idle timeout does: no close frame */
+      pthread_mutex_lock(&c->mu);
+      c->st.connected = false;
+      pthread_mutex_unlock(&c->mu);
+      k->peer_code = 1006;
+      k->why = "cut by a fault";
+      conn_kill(k);
+      return 0;
+    }
+    if (f.drop) return 0;
+  }
   pthread_mutex_lock(&c->mu);
   c->st.messages++;
   c->st.bytes += n;

@@ -77,3 +77,45 @@ done
 kill -INT "$pid"
 wait "$pid" || fail "venue-sim exited $? after SIGINT"
 contains "$TMP/sim.out" "venue-sim: stopped by signal 2 after 3 requests"
+
+# the OKX and Bybit dialects: their candles, newest first, in their envelopes
+for d in okx bybit; do
+  "$CQ" venue-sim --dialect "$d" --port 0 --json >"$TMP/sim.out" 2>"$TMP/sim.err" &
+  pid=$!
+  rest=""
+  for _ in $(seq 1 100); do
+    if grep -q '"rest"' "$TMP/sim.out" 2>/dev/null; then
+      rest=$(sed -E 's/.*"rest":"([^"]+)".*/\1/' "$TMP/sim.out")
+      break
+    fi
+    kill -0 "$pid" 2>/dev/null || { cat "$TMP/sim.err"; fail "venue-sim $d exited early"; }
+    sleep 0.1
+  done
+  [ -n "$rest" ] || fail "venue-sim $d printed no URL"
+  contains "$TMP/sim.out" "\"dialect\":\"$d\""
+  if [ "$d" = okx ]; then
+    [ "$(get "$rest/api/v5/market/candles?instId=BTC-USDT&bar=1H&limit=3")" = 200 ] ||
+      fail "okx candles"
+    python3 - "$TMP/b" <<'PY' || fail "okx candles body: $(cat "$TMP/b")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+rows = j["data"]
+assert j["code"] == "0" and len(rows) == 3 and all(len(r) == 9 for r in rows)
+assert int(rows[0][0]) - int(rows[1][0]) == 3600000 and rows[0][8] == "0" and rows[1][8] == "1"
+PY
+    [ "$(get "$rest/api/v5/market/candles?instId=NO-PE&bar=1H")" = 400 ] || fail "okx bad symbol"
+    contains "$TMP/b" '"code":"51001"'
+  else
+    [ "$(get "$rest/v5/market/kline?category=spot&symbol=BTCUSDT&interval=60&limit=3")" = 200 ] ||
+      fail "bybit kline"
+    python3 - "$TMP/b" <<'PY' || fail "bybit kline body: $(cat "$TMP/b")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+rows = j["result"]["list"]
+assert j["retCode"] == 0 and len(rows) == 3 and all(len(r) == 7 for r in rows)
+assert int(rows[0][0]) - int(rows[1][0]) == 3600000
+PY
+  fi
+  kill -TERM "$pid"
+  wait "$pid" || fail "venue-sim $d exited $? after SIGTERM"
+done

@@ -45,6 +45,7 @@ typedef struct bn_book {
   char unified[CQ_SYMBOL_MAX];
   cq_bn_book_sync *sync; /* network thread */
   bool announced_valid;  /* network thread: a BOOK_SYNCED was sent and no INVALID since */
+  bool failure_told;     /* network thread: a failed snapshot was reported since the last sync */
   /* the mailbox, under stream->mu */
   mailbox_state mb;
   uint64_t mb_gen; /* the connection generation the snapshot was asked for */
@@ -181,12 +182,18 @@ static void apply_snapshots(cq_venue_stream *s) {
     pthread_mutex_unlock(&s->mu);
     if (ok) {
       b->announced_valid = true;
+      b->failure_told = false;
       emit_status(s, b->unified, CQ_VST_BOOK_SYNCED, "snapshot %" PRIu64 " applied",
                   cq_l2book_seq(b->snap));
       book_event(s, b, cq_l2book_time(cq_bn_book_sync_book(b->sync)));
     } else {
       /* too old for the buffered diffs, from an earlier connection, or not fetched */
-      if (*err) book_invalid(s, b, err);
+      if (*err && (b->announced_valid || !b->failure_told)) {
+        /* say why the book is not coming (a ban, an outage), once until it does */
+        emit_status(s, b->unified, CQ_VST_BOOK_INVALID, "%s", err);
+        b->announced_valid = false;
+        b->failure_told = true;
+      }
       want_snapshot(s, b);
     }
   }

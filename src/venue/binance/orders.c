@@ -193,9 +193,10 @@ int cq__bn_cancel(cq_venue *base, const char *symbol, const char *client_id, cq_
   }
   if (out) *out = o;
   if (o.state == CQ_OS_CANCELLED) return 0;
-  if (ve) *ve = ce;
-  cq_error_prefix(ve ? &ve->e : NULL, "order %s is %s: ", client_id, cq_order_state_name(o.state));
-  return rc;
+  /* it exists but cannot be cancelled (filled, expired): a refusal, the order says why */
+  return cq__bn_fail(ve, CQ_VERR_REJECTED, ce.venue_code, ce.http_status,
+                     "cancel of %s refused: the order is %s", client_id,
+                     cq_order_state_name(o.state));
 }
 
 int cq__bn_open_orders(cq_venue *base, const char *symbol, cq_venue_order **out, size_t *n,

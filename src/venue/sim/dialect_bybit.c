@@ -823,6 +823,159 @@ static void h_wallet(req_ctx *c) {
   by_ok(c->resp, r, c->now);
 }
 
+static int cmp_order_desc(const void *a, const void *b) {
+  const vx_order *x = a, *y = b;
+  return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* Every order of the account on the symbols sel, newest first (malloc'd); -1 answered. */
+static int orders_of(req_ctx *c, const bool *sel, vx_order **out, size_t *nout) {
+  vx_order *all = NULL;
+  size_t nall = 0;
+  for (size_t i = 0; i < c->b->mkt->nsyms; i++) {
+    if (!sel[i]) continue;
+    vx_order *v = NULL;
+    size_t n = 0;
+    vx_order *w = NULL;
+    if (vx_all_orders(c->b->ex, c->account, (int)i, 0, 0, 0, 1000, &v, &n, NULL) ||
+        !(w = realloc(all, (nall + n + 1) * sizeof *w))) {
+      free(v);
+      free(all);
+      by_err(c->resp, 10016, "Internal server error.", c->now);
+      return -1;
+    }
+    all = w;
+    if (n) memcpy(all + nall, v, n * sizeof *v);
+    nall += n;
+    free(v);
+  }
+  if (nall) qsort(all, nall, sizeof *all, cmp_order_desc);
+  *out = all;
+  *nout = nall;
+  return 0;
+}
+
+static json_t *list_result(json_t *l) {
+  json_t *r = json_object();
+  if (r && l) {
+    json_object_set_new(r, "list", l);
+    json_object_set_new(r, "nextPageCursor", json_string(""));
+    json_object_set_new(r, "category", json_string("spot"));
+    return r;
+  }
+  json_decref(l);
+  json_decref(r);
+  return NULL;
+}
+
+/* order/history: the account's orders, any state, newest first; orderId / orderLinkId
+ * narrow them. */
+static void h_history(req_ctx *c) {
+  if (category(c) < 0) return;
+  int s;
+  if (symbol_param(c, false, &s) < 0) return;
+  int64_t id, limit;
+  char cid[48];
+  if (order_ref(c, &id, cid, sizeof cid) < 0) return;
+  if (int_param(c, "limit", 20, &limit) < 0) return;
+  if (limit <= 0 || limit > 50) limit = limit <= 0 ? 20 : 50;
+  bool sel[VSIM_MAX_SYMBOLS];
+  for (size_t i = 0; i < c->b->mkt->nsyms; i++) sel[i] = s < 0 || (int)i == s;
+  vx_order *v = NULL;
+  size_t n = 0;
+  if (orders_of(c, sel, &v, &n) < 0) return;
+  json_t *l = json_array();
+  int64_t k = 0;
+  for (size_t i = 0; l && i < n && k < limit; i++) {
+    if (id && v[i].id != id) continue;
+    if (cid[0] && strcmp(v[i].client_id, cid) != 0) continue;
+    json_array_append_new(l, vd_bybit_order_obj(c->b->mkt, &v[i]));
+    k++;
+  }
+  free(v);
+  by_ok(c->resp, list_result(l), c->now);
+}
+
+static int cmp_trade_desc(const void *a, const void *b) {
+  const vx_mytrade *x = a, *y = b;
+  return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* execution/list: the account's fills, newest first; orderId / orderLinkId narrow them. */
+static void h_executions(req_ctx *c) {
+  if (category(c) < 0) return;
+  int s;
+  if (symbol_param(c, false, &s) < 0) return;
+  int64_t id, limit, start, end;
+  char cid[48];
+  if (order_ref(c, &id, cid, sizeof cid) < 0) return;
+  if (int_param(c, "limit", 50, &limit) < 0 || int_param(c, "startTime", 0, &start) < 0 ||
+      int_param(c, "endTime", 0, &end) < 0)
+    return;
+  if (limit <= 0 || limit > 100) limit = limit <= 0 ? 50 : 100;
+  vx_mytrade *all = NULL;
+  size_t nall = 0;
+  for (size_t i = 0; i < c->b->mkt->nsyms; i++) {
+    if (s >= 0 && (int)i != s) continue;
+    int64_t oid = id;
+    if (!oid && cid[0]) { /* the order of that link id on this symbol */
+      vx_order o;
+      vx_result res;
+      if (vx_query(c->b->ex, c->account, (int)i, 0, cid, &o, &res)) continue;
+      oid = o.id;
+    }
+    vx_mytrade *v = NULL, *w = NULL;
+    size_t n = 0;
+    if (vx_my_trades(c->b->ex, c->account, (int)i, oid, -1, start, end, 1000, &v, &n, NULL) ||
+        !(w = realloc(all, (nall + n + 1) * sizeof *w))) {
+      free(v);
+      free(all);
+      by_err(c->resp, 10016, "Internal server error.", c->now);
+      return;
+    }
+    all = w;
+    if (n) memcpy(all + nall, v, n * sizeof *v);
+    nall += n;
+    free(v);
+  }
+  if (nall) qsort(all, nall, sizeof *all, cmp_trade_desc);
+  json_t *l = json_array();
+  for (size_t i = 0; l && i < nall && i < (size_t)limit; i++) {
+    const vx_mytrade *t = &all[i];
+    vx_order o;
+    vx_result res;
+    bool have = !vx_query(c->b->ex, c->account, t->sym, t->order_id, NULL, &o, &res);
+    json_t *x = json_object();
+    if (!x) break;
+    cq_dec leaves = CQ_DEC(0, 0);
+    bool market = have && (o.type == CQ_ORDER_MARKET || o.type == CQ_ORDER_STOP);
+    if (have && cq_dec_add(o.qty, CQ_DEC(-o.filled.m, o.filled.scale), &leaves, NULL))
+      leaves = CQ_DEC(0, 0);
+    json_object_set_new(x, "symbol", json_string(c->b->mkt->syms[t->sym].ins.native));
+    json_object_set_new(x, "orderId", str_i64(t->order_id));
+    json_object_set_new(x, "orderLinkId", json_string(have ? o.client_id : ""));
+    json_object_set_new(x, "side", json_string(t->side == CQ_SIDE_SELL ? "Sell" : "Buy"));
+    json_object_set_new(x, "orderPrice", have && !market ? vd_jdec(o.price) : json_string("0"));
+    json_object_set_new(x, "orderQty", have ? vd_jdec(o.qty) : json_string("0"));
+    json_object_set_new(x, "leavesQty", vd_jdec(leaves));
+    json_object_set_new(x, "orderType", json_string(market ? "Market" : "Limit"));
+    json_object_set_new(x, "stopOrderType", json_string(""));
+    json_object_set_new(x, "execFee", vd_jdec(t->f.fee));
+    json_object_set_new(x, "feeCurrency", json_string(t->f.fee_asset));
+    json_object_set_new(x, "execId", str_i64(t->f.trade_id));
+    json_object_set_new(x, "execPrice", vd_jdec(t->f.price));
+    json_object_set_new(x, "execQty", vd_jdec(t->f.qty));
+    json_object_set_new(x, "execType", json_string("Trade"));
+    json_object_set_new(x, "execValue", vd_jdec(t->f.quote));
+    json_object_set_new(x, "execTime", str_i64(t->f.time_ms));
+    json_object_set_new(x, "isMaker", json_boolean(t->f.maker));
+    json_object_set_new(x, "feeRate", json_string(""));
+    json_array_append_new(l, x);
+  }
+  free(all);
+  by_ok(c->resp, list_result(l), c->now);
+}
+
 /* ---- routing ------------------------------------------------------------------------------- */
 
 typedef struct route {
@@ -841,6 +994,8 @@ static const route routes[] = {
     {"POST", "/v5/order/create", true, true, h_create},
     {"POST", "/v5/order/cancel", true, false, h_cancel},
     {"GET", "/v5/order/realtime", true, false, h_realtime},
+    {"GET", "/v5/order/history", true, false, h_history},
+    {"GET", "/v5/execution/list", true, false, h_executions},
     {"GET", "/v5/account/wallet-balance", true, false, h_wallet},
 };
 
@@ -885,7 +1040,16 @@ void vd_bybit_http(vd_binance *b, const vd_request *req, int64_t now, vd_respons
     return;
   }
   int64_t wait = 0;
-  if (!vd_limit_take(&b->lim, now, r->order, &wait)) {
+  int lim = vd_limit_take(&b->lim, now, r->order, &wait);
+  if (lim == VD_LIMIT_BANNED) { /* the IP limit: 403 until the ban ends */
+    resp->status = 403;
+    free(resp->body);
+    resp->body = strdup("");
+    resp->body_len = 0;
+    if (b->counters) b->counters->banned++;
+    return;
+  }
+  if (lim == VD_LIMIT_LIMITED) {
     vd_add_header(resp, "X-Bapi-Limit-Status: 0");
     vd_add_header(resp, "X-Bapi-Limit-Reset-Timestamp: %" PRId64, now + wait);
     by_err(resp, 10006, "Too many visits!", now);

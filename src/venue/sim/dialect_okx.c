@@ -889,6 +889,142 @@ static void h_balance(req_ctx *c) {
   ok_data(c->resp, d);
 }
 
+/* The symbols a request names (instId) or all of them: sel[i]; -1 answered. */
+static int inst_sel(req_ctx *c, bool *sel) {
+  int s;
+  if (inst_param(c, false, &s) < 0) return -1;
+  for (size_t i = 0; i < c->b->mkt->nsyms; i++) sel[i] = s < 0 || (int)i == s;
+  return 0;
+}
+
+static int cmp_trade_desc(const void *a, const void *b) {
+  const vx_mytrade *x = a, *y = b;
+  return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* trade/fills: the account's fills of the last days, newest first; ordId narrows them. */
+static void h_fills(req_ctx *c) {
+  char type[16];
+  if (param(c, "instType", type, sizeof type) && strcmp(type, "SPOT") != 0) {
+    ok_data(c->resp, json_array());
+    return;
+  }
+  bool sel[VSIM_MAX_SYMBOLS];
+  if (inst_sel(c, sel) < 0) return;
+  int64_t limit, ord_id;
+  if (int_param(c, "limit", 100, &limit) < 0 || int_param(c, "ordId", 0, &ord_id) < 0) return;
+  if (limit <= 0 || limit > 100) limit = 100;
+  vx_mytrade *all = NULL;
+  size_t nall = 0;
+  for (size_t i = 0; i < c->b->mkt->nsyms; i++) {
+    if (!sel[i]) continue;
+    vx_mytrade *v = NULL;
+    size_t n = 0;
+    if (vx_my_trades(c->b->ex, c->account, (int)i, ord_id, -1, 0, 0, (size_t)limit, &v, &n, NULL)) {
+      free(all);
+      ok_err(c->resp, 500, 50026, "System error");
+      return;
+    }
+    vx_mytrade *w = realloc(all, (nall + n + 1) * sizeof *w);
+    if (!w) {
+      free(v);
+      free(all);
+      ok_err(c->resp, 500, 50026, "System error");
+      return;
+    }
+    all = w;
+    if (n) memcpy(all + nall, v, n * sizeof *v);
+    nall += n;
+    free(v);
+  }
+  if (nall) qsort(all, nall, sizeof *all, cmp_trade_desc);
+  json_t *d = json_array();
+  for (size_t i = 0; d && i < nall && i < (size_t)limit; i++) {
+    const vx_mytrade *t = &all[i];
+    vx_order o;
+    vx_result res;
+    bool have = !vx_query(c->b->ex, c->account, t->sym, t->order_id, NULL, &o, &res);
+    json_t *x = json_object();
+    if (!x) break;
+    char id[CQ_SYMBOL_MAX];
+    vd_okx_inst_id(c->b->mkt, t->sym, id);
+    json_object_set_new(x, "instType", json_string("SPOT"));
+    json_object_set_new(x, "instId", json_string(id));
+    json_object_set_new(x, "tradeId", str_i64(t->f.trade_id));
+    json_object_set_new(x, "ordId", str_i64(t->order_id));
+    json_object_set_new(x, "clOrdId", json_string(have ? o.client_id : ""));
+    json_object_set_new(x, "billId", str_i64(t->id));
+    json_object_set_new(x, "subType", json_string(t->side == CQ_SIDE_SELL ? "2" : "1"));
+    json_object_set_new(x, "tag", json_string(""));
+    json_object_set_new(x, "fillPx", vd_jdec(t->f.price));
+    json_object_set_new(x, "fillSz", vd_jdec(t->f.qty));
+    json_object_set_new(x, "side", json_string(t->side == CQ_SIDE_SELL ? "sell" : "buy"));
+    json_object_set_new(x, "posSide", json_string("net"));
+    json_object_set_new(x, "execType", json_string(t->f.maker ? "M" : "T"));
+    json_object_set_new(x, "feeCcy", json_string(t->f.fee_asset));
+    json_object_set_new(x, "fee", vd_jdec(CQ_DEC(-t->f.fee.m, t->f.fee.scale)));
+    json_object_set_new(x, "ts", str_i64(t->f.time_ms));
+    json_object_set_new(x, "fillTime", str_i64(t->f.time_ms));
+    json_array_append_new(d, x);
+  }
+  free(all);
+  ok_data(c->resp, d);
+}
+
+static int cmp_order_desc(const void *a, const void *b) {
+  const vx_order *x = a, *y = b;
+  return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* trade/orders-history: finished orders (filled, canceled), newest first. */
+static void h_orders_history(req_ctx *c) {
+  char type[16];
+  if (!param(c, "instType", type, sizeof type)) {
+    missing(c, "instType");
+    return;
+  }
+  if (strcmp(type, "SPOT") != 0) {
+    ok_data(c->resp, json_array());
+    return;
+  }
+  bool sel[VSIM_MAX_SYMBOLS];
+  if (inst_sel(c, sel) < 0) return;
+  int64_t limit;
+  if (int_param(c, "limit", 100, &limit) < 0) return;
+  if (limit <= 0 || limit > 100) limit = 100;
+  vx_order *all = NULL;
+  size_t nall = 0;
+  for (size_t i = 0; i < c->b->mkt->nsyms; i++) {
+    if (!sel[i]) continue;
+    vx_order *v = NULL;
+    size_t n = 0;
+    if (vx_all_orders(c->b->ex, c->account, (int)i, 0, 0, 0, 1000, &v, &n, NULL)) {
+      free(all);
+      ok_err(c->resp, 500, 50026, "System error");
+      return;
+    }
+    vx_order *w = realloc(all, (nall + n + 1) * sizeof *w);
+    if (!w) {
+      free(v);
+      free(all);
+      ok_err(c->resp, 500, 50026, "System error");
+      return;
+    }
+    all = w;
+    for (size_t k = 0; k < n; k++)
+      if (v[k].state == CQ_OS_FILLED || v[k].state == CQ_OS_CANCELLED ||
+          v[k].state == CQ_OS_EXPIRED || v[k].state == CQ_OS_REJECTED)
+        all[nall++] = v[k];
+    free(v);
+  }
+  if (nall) qsort(all, nall, sizeof *all, cmp_order_desc);
+  json_t *d = json_array();
+  for (size_t i = 0; d && i < nall && i < (size_t)limit; i++)
+    json_array_append_new(d, vd_okx_order_obj(c->b->mkt, &all[i], NULL));
+  free(all);
+  ok_data(c->resp, d);
+}
+
 /* ---- routing ------------------------------------------------------------------------------- */
 
 typedef struct route {
@@ -909,6 +1045,8 @@ static const route routes[] = {
     {"POST", "/api/v5/trade/cancel-order", true, false, h_cancel},
     {"GET", "/api/v5/trade/order", true, false, h_get_order},
     {"GET", "/api/v5/trade/orders-pending", true, false, h_pending},
+    {"GET", "/api/v5/trade/fills", true, false, h_fills},
+    {"GET", "/api/v5/trade/orders-history", true, false, h_orders_history},
     {"GET", "/api/v5/account/balance", true, false, h_balance},
 };
 
@@ -950,10 +1088,16 @@ void vd_okx_http(vd_binance *b, const vd_request *req, int64_t now, vd_response 
     return;
   }
   int64_t wait = 0;
-  if (!vd_limit_take(&b->lim, now, r->order, &wait)) {
+  int lim = vd_limit_take(&b->lim, now, r->order, &wait);
+  if (lim != VD_LIMIT_OK) { /* OKX has no ban code: a longer Retry-After */
     vd_add_header(resp, "Retry-After: %" PRId64, (wait + 999) / 1000);
     ok_err(resp, 429, 50011, "Too Many Requests");
-    if (b->counters) b->counters->rate_limited++;
+    if (b->counters) {
+      if (lim == VD_LIMIT_BANNED)
+        b->counters->banned++;
+      else
+        b->counters->rate_limited++;
+    }
     return;
   }
   if (r->auth && authenticate(&c) < 0) return;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "vsim_impl.h"
 
 const char *vd_header(const vd_request *req, const char *name, char *buf, size_t n) {
   const char *p = req->headers;
@@ -105,8 +105,8 @@ void vd_count_path(cq_vsim_counters *k, const char *method, const char *path) {
   }
 }
 
-bool vd_limit_take(vd_limits *l, int64_t now, bool order, int64_t *wait_ms) {
-  bool ok = true;
+int vd_limit_take(vd_limits *l, int64_t now, bool order, int64_t *wait_ms) {
+  int rc = VD_LIMIT_OK;
   pthread_mutex_lock(&l->mu);
   int64_t minute = now / 60000;
   if (minute != l->minute) {
@@ -114,23 +114,37 @@ bool vd_limit_take(vd_limits *l, int64_t now, bool order, int64_t *wait_ms) {
     l->used = 0;
     l->limited = false;
   }
+  if (l->ban_until_ms > now) {
+    *wait_ms = l->ban_until_ms - now;
+    rc = VD_LIMIT_BANNED;
+    goto done;
+  }
   l->used++;
   if (l->used > l->weight_limit) {
-    ok = false;
-    *wait_ms = (minute + 1) * 60000 - now;
+    if (l->limited) { /* still sending after being told: banned */
+      l->ban_until_ms = now + l->ban_ms;
+      *wait_ms = l->ban_ms;
+      rc = VD_LIMIT_BANNED;
+    } else {
+      l->limited = true;
+      *wait_ms = (minute + 1) * 60000 - now;
+      rc = VD_LIMIT_LIMITED;
+    }
+    goto done;
   }
-  if (ok && order) {
+  if (order) {
     if (now / 10000 != l->sec10) {
       l->sec10 = now / 10000;
       l->orders_used_10s = 0;
     }
     if (++l->orders_used_10s > l->orders_10s) {
-      ok = false;
       *wait_ms = (l->sec10 + 1) * 10000 - now;
+      rc = VD_LIMIT_LIMITED;
     }
   }
+done:
   pthread_mutex_unlock(&l->mu);
-  return ok;
+  return rc;
 }
 
 void vd_hmac_b64(const char *key, const char *data, size_t len, char out[48]) {
@@ -145,4 +159,20 @@ int64_t vd_floor_off(int64_t t, int64_t len, int64_t off) {
   int64_t k = (t - off) / len;
   if ((t - off) % len < 0) k--;
   return k * len + off;
+}
+
+size_t vs_book_diff(const vm_level *old, const vm_level *cur, size_t n, vm_level *out) {
+  size_t k = 0;
+  for (size_t i = 0; i < n && old[i].price > 0; i++) {
+    bool kept = false;
+    for (size_t j = 0; j < n && cur[j].price > 0 && !kept; j++) kept = cur[j].price == old[i].price;
+    if (!kept) out[k++] = (vm_level){old[i].price, 0.0};
+  }
+  for (size_t j = 0; j < n && cur[j].price > 0; j++) {
+    bool same = false;
+    for (size_t i = 0; i < n && old[i].price > 0 && !same; i++)
+      same = old[i].price == cur[j].price && old[i].qty == cur[j].qty;
+    if (!same) out[k++] = cur[j];
+  }
+  return k;
 }

@@ -3,7 +3,7 @@
  * that speak a venue's wire format over them.
  *
  * Layering: market <- exchange <- dialect. The exchange core and the market know nothing of
- * any venue's wire format: a dialect (Binance now; OKX and Bybit later) turns requests into
+ * any venue's wire format: a dialect (Binance, OKX, Bybit) turns requests into
  * core calls and core results into its venue's JSON. Every time is passed in as epoch
  * milliseconds, so every part is testable without a clock or a socket. */
 #ifndef CQ_VSIM_INTERNAL_H
@@ -399,9 +399,11 @@ json_t *vd_jdec(cq_dec d);
 json_t *vd_jnum(double v);
 /* Counts the request on "METHOD path". */
 void vd_count_path(cq_vsim_counters *k, const char *method, const char *path);
-/* One request against the per-minute limit (weight_limit requests): false when over it; then
- * *wait_ms is the time to the next minute. */
-bool vd_limit_take(vd_limits *l, int64_t now, bool order, int64_t *wait_ms);
+/* One request against the per-minute limit (weight_limit requests) and, for an order, the
+ * 10-second order limit: VD_LIMIT_OK, VD_LIMIT_LIMITED (*wait_ms to the next window) or, for
+ * a request sent while limited or banned, VD_LIMIT_BANNED (*wait_ms: the ban left). */
+enum { VD_LIMIT_OK = 0, VD_LIMIT_LIMITED, VD_LIMIT_BANNED };
+int vd_limit_take(vd_limits *l, int64_t now, bool order, int64_t *wait_ms);
 /* base64 of HMAC-SHA256(key, data) (45 bytes with the NUL). */
 void vd_hmac_b64(const char *key, const char *data, size_t len, char out[48]);
 /* The interval of a candle open floor with an offset (OKX's Hong Kong bars). */

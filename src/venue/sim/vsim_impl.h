@@ -13,7 +13,15 @@ typedef enum vs_sub_kind {
   SUB_BOOK_TICKER,
   SUB_KLINE,
   SUB_DEPTH,
-  SUB_DEPTH100
+  SUB_DEPTH100,
+  /* OKX and Bybit */
+  SUB_TICKER,  /* tickers */
+  SUB_BOOK,    /* OKX books, Bybit orderbook.N: a snapshot, then updates */
+  SUB_BBO,     /* OKX bbo-tbt: the top of the book, whole each time */
+  SUB_ORDERS,  /* OKX orders, Bybit order */
+  SUB_FILLS,   /* Bybit execution */
+  SUB_ACCOUNT, /* OKX account, Bybit wallet */
+  SUB_KIND_COUNT_
 } vs_sub_kind;
 
 typedef struct vs_sub {
@@ -23,6 +31,12 @@ typedef struct vs_sub {
   char interval[8];  /* kline */
   int64_t last_open; /* kline: the candle last sent */
   char name[64];
+  /* OKX and Bybit */
+  int64_t off;   /* kline: where its bars open (OKX's Hong Kong days) */
+  int depth;     /* Bybit orderbook.N */
+  bool snap;     /* book: its snapshot was sent */
+  int64_t seq;   /* Bybit book: u of the last message */
+  int64_t ticks; /* tickers: the second last sent */
 } vs_sub;
 
 typedef struct vs_conn {
@@ -38,7 +52,10 @@ typedef struct vs_conn {
   cq_ws_end how;
   bool ended;
   char *held; /* depth reorder: a message held back */
+  int chan;   /* OKX, Bybit: the URL's stream (VS_CHAN_*) */
 } vs_conn;
+
+enum { VS_CHAN_PUBLIC = 0, VS_CHAN_PRIVATE, VS_CHAN_BUSINESS };
 
 /* The book last streamed of a symbol, for the diffs. */
 typedef struct sym_state {
@@ -47,6 +64,8 @@ typedef struct sym_state {
   vm_level bids1[VM_BOOK_LEVELS], asks1[VM_BOOK_LEVELS]; /* the 1000 ms stream's */
   int64_t step1;
   vm_level top_bid, top_ask;
+  vm_level vb[VM_BOOK_LEVELS], va[VM_BOOK_LEVELS]; /* OKX, Bybit: the book last streamed */
+  int64_t vstep;                                   /* its step; 0 none */
 } sym_state;
 
 /* The dialects the simulator speaks. */
@@ -81,5 +100,31 @@ struct cq_vsim {
   char **acc_strs;
   size_t nacc_strs;
 };
+
+/* Sends msg on c (wrapped for a combined Binance connection when stream is given), counting
+ * down a WebSocket fault. s->mu held. */
+void vs_ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg);
+
+/* Buffers the market thread lends the OKX and Bybit stream halves (VM_BOOK_LEVELS each for
+ * bids and asks, 2 * VM_BOOK_LEVELS for db and da). */
+typedef struct vs_v5_scratch {
+  vm_level *bids, *asks, *db, *da;
+} vs_v5_scratch;
+
+/* OKX streams (dialect_okx_ws.c): the URL's stream (VS_CHAN_*, -1 unknown), one client
+ * message, and one market step (trades, tickers, candles, books, the users' events); s->mu
+ * held. */
+int vs_okx_ws_path(const char *path);
+void vs_okx_ws_message(cq_vsim *s, vs_conn *c, const char *data, size_t len, int64_t now);
+void vs_okx_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, size_t nev,
+                 const vs_v5_scratch *sc);
+/* Bybit streams (dialect_bybit_ws.c), the same. */
+int vs_bybit_ws_path(const char *path);
+void vs_bybit_ws_message(cq_vsim *s, vs_conn *c, const char *data, size_t len, int64_t now);
+void vs_bybit_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, size_t nev,
+                   const vs_v5_scratch *sc);
+/* The changes from old to cur (n levels each, best first; price 0 ends a side early): levels
+ * gone (quantity 0), new or changed, into out (2n at most); the count. */
+size_t vs_book_diff(const vm_level *old, const vm_level *cur, size_t n, vm_level *out);
 
 #endif

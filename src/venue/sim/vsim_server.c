@@ -101,6 +101,15 @@ static int on_ws_open(void *ctx, uint64_t id, const char *path, const char *quer
   c->id = id;
   c->account = -1;
   c->countdown = -1;
+  if (s->dialect != VS_BINANCE) {
+    int ch = s->dialect == VS_OKX ? vs_okx_ws_path(path) : vs_bybit_ws_path(path);
+    if (ch < 0) {
+      status = 404;
+      goto done;
+    }
+    c->chan = ch;
+    goto accept;
+  }
   char list[1024] = "";
   if (!strcmp(path, "/stream")) {
     c->combined = true;
@@ -124,6 +133,7 @@ static int on_ws_open(void *ctx, uint64_t id, const char *path, const char *quer
       goto done;
     }
   }
+accept:
   c->used = true;
   c->opened_ms = now;
   s->counters.ws_connections++;
@@ -133,10 +143,17 @@ done:
   return status;
 }
 
-static void ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg);
-
 static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) {
   cq_vsim *s = ctx;
+  if (s->dialect != VS_BINANCE) {
+    int64_t now = cq_vsim_now_ms(s);
+    pthread_mutex_lock(&s->mu);
+    vs_conn *vc = conn_get(s, id);
+    if (vc && s->dialect == VS_OKX) vs_okx_ws_message(s, vc, data, len, now);
+    if (vc && s->dialect == VS_BYBIT) vs_bybit_ws_message(s, vc, data, len, now);
+    pthread_mutex_unlock(&s->mu);
+    return;
+  }
   json_error_t je;
   json_t *j = json_loadb(data, len, 0, &je);
   pthread_mutex_lock(&s->mu);
@@ -193,7 +210,7 @@ static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) 
       json_object_set_new(r, "result", a);
       json_object_set_new(r, "id", json_integer(idv));
       char *txt = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
-      if (txt) ws_send(s, c, NULL, txt);
+      if (txt) vs_ws_send(s, c, NULL, txt);
       free(txt);
       json_decref(r);
     } else {
@@ -207,7 +224,7 @@ static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) 
              idv);
   }
 done:
-  if (c && reply[0]) ws_send(s, c, NULL, reply);
+  if (c && reply[0]) vs_ws_send(s, c, NULL, reply);
   pthread_mutex_unlock(&s->mu);
   json_decref(j);
 }
@@ -226,7 +243,7 @@ static void on_ws_close(void *ctx, uint64_t id) {
 
 /* Sends msg (wrapped for a combined connection when stream is given); applies the
  * connection's fault countdown. Called with s->mu held. */
-static void ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg) {
+void vs_ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg) {
   if (!s->srv || c->ended) return;
   if (c->countdown == 0) {
     c->ended = true;
@@ -317,10 +334,10 @@ static void send_depth(cq_vsim *s, vs_sub_kind kind, int sym, const char *msg) {
         c->held = strdup(msg); /* sent after the next one */
         continue;
       }
-      ws_send(s, c, x->name, msg);
-      if (f == CQ_VSIM_FAULT_DEPTH_DUP) ws_send(s, c, x->name, msg);
+      vs_ws_send(s, c, x->name, msg);
+      if (f == CQ_VSIM_FAULT_DEPTH_DUP) vs_ws_send(s, c, x->name, msg);
       if (c->held && f != CQ_VSIM_FAULT_DEPTH_REORDER) {
-        ws_send(s, c, x->name, c->held);
+        vs_ws_send(s, c, x->name, c->held);
         free(c->held);
         c->held = NULL;
       }
@@ -355,9 +372,16 @@ static void tick(cq_vsim *s, int64_t now) {
         s->conns[i].countdown = wf.n;
         s->conns[i].how = wf.kind == CQ_VSIM_FAULT_WS_STALL ? CQ_WS_END_STALL : CQ_WS_END_DROP;
       }
-  for (size_t y = 0; y < s->mkt.nsyms; y++) {
+  if (s->dialect == VS_OKX || s->dialect == VS_BYBIT) {
+    vs_v5_scratch sc = {.bids = bids, .asks = asks, .db = db, .da = da};
+    if (s->dialect == VS_OKX)
+      vs_okx_tick(s, from, now, ev, nev, &sc);
+    else
+      vs_bybit_tick(s, from, now, ev, nev, &sc);
+  }
+  for (size_t y = 0; s->dialect == VS_BINANCE && y < s->mkt.nsyms; y++) {
     int sym = (int)y;
-    bool want[6] = {false};
+    bool want[SUB_KIND_COUNT_] = {false};
     for (size_t i = 0; i < MAX_CONNS; i++)
       if (s->conns[i].used)
         for (size_t k = 0; k < s->conns[i].nsubs; k++)
@@ -373,8 +397,8 @@ static void tick(cq_vsim *s, int64_t now) {
           for (size_t k = 0; k < c->nsubs; k++) {
             vs_sub *x = &c->subs[k];
             if (x->sym != sym) continue;
-            if (x->kind == SUB_TRADE && m1) ws_send(s, c, x->name, m1);
-            if (x->kind == SUB_AGG && m2) ws_send(s, c, x->name, m2);
+            if (x->kind == SUB_TRADE && m1) vs_ws_send(s, c, x->name, m1);
+            if (x->kind == SUB_AGG && m2) vs_ws_send(s, c, x->name, m2);
           }
         }
         free(m1);
@@ -397,7 +421,7 @@ static void tick(cq_vsim *s, int64_t now) {
           if (!c->used) continue;
           for (size_t k = 0; k < c->nsubs; k++)
             if (c->subs[k].sym == sym && c->subs[k].kind == SUB_BOOK_TICKER)
-              ws_send(s, c, c->subs[k].name, m);
+              vs_ws_send(s, c, c->subs[k].name, m);
         }
         free(m);
       }
@@ -441,12 +465,12 @@ static void tick(cq_vsim *s, int64_t now) {
           if (x->last_open && open != x->last_open) { /* the candle closed: its final state */
             char *m = vd_binance_kline_msg(&s->mkt, sym, x->interval, x->len, x->last_open,
                                            x->last_open + x->len);
-            if (m) ws_send(s, c, x->name, m);
+            if (m) vs_ws_send(s, c, x->name, m);
             free(m);
           }
           if (now / 1000 != from / 1000 || x->last_open != open) {
             char *m = vd_binance_kline_msg(&s->mkt, sym, x->interval, x->len, open, now);
-            if (m) ws_send(s, c, x->name, m);
+            if (m) vs_ws_send(s, c, x->name, m);
             free(m);
           }
           x->last_open = open;
@@ -458,11 +482,12 @@ static void tick(cq_vsim *s, int64_t now) {
   for (size_t i = 0; i < MAX_CONNS; i++) {
     vs_conn *c = &s->conns[i];
     if (!c->used || c->ended || !s->srv) continue;
-    if (c->account >= 0 && vd_binance_listen_account(&s->bin, c->listen_key, now) < 0) {
+    if (s->dialect == VS_BINANCE && c->account >= 0 &&
+        vd_binance_listen_account(&s->bin, c->listen_key, now) < 0) {
       char m[160];
       snprintf(m, sizeof m, "{\"e\":\"listenKeyExpired\",\"E\":%lld,\"listenKey\":\"%s\"}",
                (long long)now, c->listen_key);
-      ws_send(s, c, NULL, m);
+      vs_ws_send(s, c, NULL, m);
       c->account = -1; /* said once; the connection stays, as Binance's does */
     }
     if (now - c->opened_ms >= life) {
@@ -471,12 +496,12 @@ static void tick(cq_vsim *s, int64_t now) {
       (void)rc; /* a connection already gone needs no close */
     }
   }
-  for (size_t e = 0; e < nev; e++) {
+  for (size_t e = 0; s->dialect == VS_BINANCE && e < nev; e++) {
     char *m = vd_binance_user_msg(&s->bin, &ev[e]);
     if (!m) continue;
     for (size_t i = 0; i < MAX_CONNS; i++) {
       vs_conn *c = &s->conns[i];
-      if (c->used && c->account == ev[e].account) ws_send(s, c, NULL, m);
+      if (c->used && c->account == ev[e].account) vs_ws_send(s, c, NULL, m);
     }
     free(m);
   }

@@ -723,6 +723,37 @@ static void test_ws_drop_and_stall(void **state) {
   fx_free(f);
 }
 
+/* The client's own fault hook: a message dropped before delivery, and a cut connection
+ * that reconnects and resubscribes. */
+static void drop_or_cut(void *ctx, const char *data, size_t len, cq_ws_fault *f) {
+  (void)ctx;
+  if (len >= 9 && memcmp(data, "echo drop", 9) == 0) f->drop = true;
+  if (len >= 8 && memcmp(data, "echo cut", 8) == 0) f->cut = true;
+}
+
+static void test_ws_client_faults(void **state) {
+  (void)state;
+  fixture *f = fx_new(NULL);
+  ws_state w = {.subscribe = true};
+  cq_ws_options o;
+  cq_ws_options_default(&o);
+  o.fault = drop_or_cut;
+  cq_ws_client *ws = ws_open(f, &w, "/ws", &o);
+  assert_true(wait_at_least(&f->st.subs, 1) >= 1);
+  const char *seq[] = {"echo 1", "echo drop", "echo 2"};
+  for (int i = 0; i < 3; i++) assert_int_equal(cq_ws_send(ws, seq[i], strlen(seq[i]), NULL), 0);
+  assert_int_equal(wait_at_least(&w.echo_ok, 2), 2);
+  sleep_ms(50);
+  assert_int_equal(atomic_load(&w.echo_ok), 2); /* the dropped one never arrived */
+  assert_int_equal(cq_ws_send(ws, "echo cut", 8, NULL), 0);
+  assert_true(wait_at_least(&f->st.subs, 2) >= 2); /* reconnected and resubscribed */
+  assert_true(atomic_load(&w.reopens) >= 1);
+  assert_true(atomic_load(&w.abnormal_closes) >= 1);
+  assert_int_equal(atomic_load(&w.echo_ok), 2);
+  cq_ws_client_close(ws);
+  fx_free(f);
+}
+
 typedef struct pusher {
   fixture *f;
   atomic_bool stop;
@@ -880,15 +911,11 @@ static void test_start_stop(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_http_basic),
-      cmocka_unit_test(test_http_retries),
-      cmocka_unit_test(test_http_faults),
-      cmocka_unit_test(test_ws_echo_and_push),
-      cmocka_unit_test(test_ws_oversize),
-      cmocka_unit_test(test_ws_drop_and_stall),
-      cmocka_unit_test(test_ws_rotation_and_text_ping),
-      cmocka_unit_test(test_ws_slow_reader),
-      cmocka_unit_test(test_start_stop),
+      cmocka_unit_test(test_http_basic),       cmocka_unit_test(test_http_retries),
+      cmocka_unit_test(test_http_faults),      cmocka_unit_test(test_ws_echo_and_push),
+      cmocka_unit_test(test_ws_oversize),      cmocka_unit_test(test_ws_drop_and_stall),
+      cmocka_unit_test(test_ws_client_faults), cmocka_unit_test(test_ws_rotation_and_text_ping),
+      cmocka_unit_test(test_ws_slow_reader),   cmocka_unit_test(test_start_stop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,8 @@ typedef struct seen {
   cq_order_state last_order_state;
   uint64_t fills;
   uint64_t balances;
-  char bad[160]; /* the first wrong event, for the assertion message */
+  char last_invalid[CQ_REASON_MAX]; /* detail of the last BOOK_INVALID */
+  char bad[160];                    /* the first wrong event, for the assertion message */
 } seen;
 
 static void seen_init(seen *s) {
@@ -95,7 +96,10 @@ static void on_event(void *ctx, const cq_venue_event *ev) {
       break;
     case CQ_VEV_STATUS:
       if ((unsigned)ev->u.status.status < 8) s->status[ev->u.status.status]++;
-      if (ev->u.status.status == CQ_VST_BOOK_INVALID) s->book_valid = false;
+      if (ev->u.status.status == CQ_VST_BOOK_INVALID) {
+        s->book_valid = false;
+        snprintf(s->last_invalid, sizeof s->last_invalid, "%s", ev->u.status.detail);
+      }
       break;
     default:
       break;
@@ -464,6 +468,18 @@ static void test_order_lifecycle(void **state) {
   free(fills);
   cq_vsim_set_clock(f->sim, 0);
 
+  /* a filled order cannot be cancelled: refused, and the answer carries the order */
+  r = limit_req("life-4", CQ_SIDE_BUY, "1", "0.001");
+  r.type = CQ_ORDER_MARKET;
+  r.price = cq_dec_from_int(0);
+  VOK(f->ops->place(f->v, &r, &o, &ve));
+  assert_int_equal(o.state, CQ_OS_FILLED);
+  memset(&o, 0, sizeof o);
+  assert_int_equal(f->ops->cancel(f->v, "BTC/USDT", "life-4", &o, &ve), CQ_EREJECTED);
+  assert_int_equal(ve.cls, CQ_VERR_REJECTED);
+  assert_int_equal(o.state, CQ_OS_FILLED);
+  assert_non_null(strstr(ve.e.msg, "filled"));
+
   /* a final refusal: not enough money */
   r = limit_req("life-3", CQ_SIDE_BUY, askbuf, "100000");
   assert_int_not_equal(f->ops->place(f->v, &r, &o, &ve), 0);
@@ -731,6 +747,41 @@ static void test_depth_faults(void **state) {
   seen_release(&s);
 }
 
+static bool told_banned(const seen *s, const void *arg) {
+  (void)arg;
+  return strstr(s->last_invalid, "banned") != NULL;
+}
+
+static bool synced(const seen *s, const void *arg) {
+  (void)arg;
+  return s->status[CQ_VST_BOOK_SYNCED] > 0 && s->book_valid;
+}
+
+/* A book asked for during a ban: the stream says why it is not coming, and syncs once the
+ * ban is over. */
+static void test_book_during_ban(void **state) {
+  fx *f = *state;
+  cq_verror ve;
+  cq_time t;
+  arm(f, CQ_VSIM_FAULT_BAN, 0, 1500, NULL);
+  assert_int_not_equal(f->ops->server_time(f->v, &t, &ve), 0);
+  assert_int_equal(ve.cls, CQ_VERR_BANNED);
+  seen s;
+  seen_init(&s);
+  cq_venue_sub sub;
+  memset(&sub, 0, sizeof sub);
+  sub.channel = CQ_VCH_BOOK;
+  snprintf(sub.symbol, sizeof sub.symbol, "BTC/USDT");
+  cq_venue_handler h = {.ctx = &s, .on_event = on_event};
+  cq_venue_stream *st = NULL;
+  VOK(f->ops->subscribe(f->v, &sub, 1, &h, &st, &ve));
+  if (!wait_for(&s, told_banned, NULL)) fail_msg("no word of the ban: \"%s\"", s.last_invalid);
+  if (!wait_for(&s, synced, NULL)) fail_msg("the book did not sync after the ban");
+  f->ops->unsubscribe(st);
+  assert_string_equal(s.bad, "");
+  seen_release(&s);
+}
+
 static bool order_seen(const seen *s, const void *arg) {
   return strcmp(s->last_order_client, arg) == 0 && s->balances > 0;
 }
@@ -825,6 +876,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_streams, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_ws_drop_and_stall, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_depth_faults, fx_setup, fx_teardown),
+      cmocka_unit_test_setup_teardown(test_book_during_ban, fx_setup, fx_teardown),
       cmocka_unit_test_setup_teardown(test_user_stream, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,10 +86,13 @@ static int setup(void **state) {
   fixture *fx = calloc(1, sizeof *fx);
   if (!fx) return -1;
   snprintf(fx->dir, sizeof fx->dir, "/tmp/cq-backfill-XXXXXX");
-  if (!mkdtemp(fx->dir)) return -1;
-  snprintf(fx->uri, sizeof fx->uri, "sqlite:%s/s.db", fx->dir);
   cq_error e;
-  if (cq_store_open(fx->uri, &fx->store, &e)) return -1;
+  bool made = mkdtemp(fx->dir) != NULL;
+  snprintf(fx->uri, sizeof fx->uri, "sqlite:%s/s.db", fx->dir);
+  if (!made || cq_store_open(fx->uri, &fx->store, &e)) {
+    free(fx);
+    return -1;
+  }
   /* "now" is inside the last (forming) bar */
   cq_clock_sim_init(&fx->clock, T0 + (BARS - 1) * H + 20 * CQ_NS_PER_MIN);
   *state = fx;
@@ -218,7 +221,7 @@ static void test_failure_keeps_pages(void **state) {
   fake_venue v2 = {.base.ops = &fake_ops};
   cq_backfill_job j2 = job_of(T0, T0 + BARS * H);
   assert_int_equal(run(fx, &v2, &j2, NULL, &e), 0);
-  assert_true(v2.first_asked == T0 + 3 * PAGE * H);
+  assert_true(v2.first_asked == T0 + (int64_t)3 * PAGE * H);
   check_store(fx, 0, BARS);
 }
 
@@ -238,7 +241,7 @@ static void test_earlier_since_fills_head(void **state) {
   fake_venue v3 = {.base.ops = &fake_ops};
   cq_backfill_job j3 = job_of(T0, T0 + BARS * H);
   assert_int_equal(run(fx, &v3, &j3, NULL, &e), 0);
-  assert_true(v3.first_asked == T0 + 2 * PAGE * H);
+  assert_true(v3.first_asked == T0 + (int64_t)2 * PAGE * H);
   check_store(fx, 0, BARS);
   cq_series_key k;
   assert_int_equal(cq_series_key_set(&k, "fake", "BTC/USDT", "1h", &e), 0);

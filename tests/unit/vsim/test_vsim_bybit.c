@@ -28,7 +28,7 @@ typedef struct answer {
   bool drop;
 } answer;
 
-static cq_vsim *make(void) {
+static cq_vsim *make_lim(int weight_limit) {
   cq_vsim_options o;
   cq_vsim_options_default(&o);
   static const cq_vsim_account acc[] = {{KEY, SECRET, "USDT=10000,BTC=1"}};
@@ -39,11 +39,17 @@ static cq_vsim *make(void) {
   o.gaps[0].from_ms = T0 - 6 * HOUR_MS;
   o.gaps[0].to_ms = T0 - 4 * HOUR_MS;
   o.ngaps = 1;
+  o.weight_limit = weight_limit;
+  o.ban_ms = 60000;
   cq_vsim *s = NULL;
   cq_error err;
   if (cq_vsim_new(&o, &s, &err)) fail_msg("%s", err.msg);
   cq_vsim_set_clock(s, T0 + 30000);
   return s;
+}
+
+static cq_vsim *make(void) {
+  return make_lim(0);
 }
 
 static answer call_h(cq_vsim *s, const char *method, const char *path, const char *query,
@@ -290,6 +296,24 @@ static void t_orders(void **state) {
   assert_true(cq_bybit_parse_ack(a.body, a.len, &ack, &ve) < 0);
   assert_int_equal(ve.cls, CQ_VERR_INSUFFICIENT);
   free(a.body);
+  /* the market buy's executions, and the order history */
+  a = sgn(s, "GET", "/v5/execution/list", "category=spot&orderLinkId=mkt1", "");
+  cq_venue_fill *fl = NULL;
+  if (cq_bybit_parse_fills(a.body, a.len, NULL, &fl, &n, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_true(n >= 1);
+  assert_string_equal(fl[0].client_id, "mkt1");
+  cq_dec sum = CQ_DEC(0, 0);
+  for (size_t i = 0; i < n; i++) assert_int_equal(cq_dec_add(sum, fl[i].qty, &sum, NULL), CQ_OK);
+  assert_true(cq_dec_eq(sum, CQ_DEC(2, 3)));
+  free(fl);
+  a = sgn(s, "GET", "/v5/order/history", "category=spot&symbol=BTCUSDT", "");
+  if (cq_bybit_parse_orders(a.body, a.len, NULL, &ord, &n, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(n, 2);
+  assert_string_equal(ord[0].client_id, "mkt1");
+  assert_int_equal(ord[1].state, CQ_OS_CANCELLED);
+  free(ord);
   cq_vsim_free(s);
 }
 
@@ -331,12 +355,40 @@ static void t_faults(void **state) {
   cq_vsim_free(s);
 }
 
+/* Past the limit: 10006; sending on regardless: 403 until the ban ends. */
+static void t_limits(void **state) {
+  (void)state;
+  cq_vsim *s = make_lim(3);
+  for (int i = 0; i < 3; i++) {
+    answer a = get(s, "/v5/market/time", "");
+    assert_non_null(strstr(a.body, "\"retCode\":0,"));
+    free(a.body);
+  }
+  int code = 0;
+  answer a = get(s, "/v5/market/time", "");
+  assert_int_equal(a.status, 200);
+  assert_int_equal(err_class(&a, &code), CQ_VERR_RATE_LIMITED);
+  assert_int_equal(code, 10006);
+  free(a.body);
+  a = get(s, "/v5/market/time", "");
+  assert_int_equal(a.status, 403);
+  assert_int_equal(err_class(&a, NULL), CQ_VERR_BANNED);
+  free(a.body);
+  cq_vsim_set_clock(s, T0 + 30000 + 59000); /* a new minute, still banned */
+  a = get(s, "/v5/market/time", "");
+  assert_int_equal(a.status, 403);
+  free(a.body);
+  cq_vsim_set_clock(s, T0 + 30000 + 61000);
+  a = get(s, "/v5/market/time", "");
+  assert_int_equal(a.status, 200);
+  free(a.body);
+  cq_vsim_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_public),
-      cmocka_unit_test(t_auth),
-      cmocka_unit_test(t_orders),
-      cmocka_unit_test(t_faults),
+      cmocka_unit_test(t_public), cmocka_unit_test(t_auth),   cmocka_unit_test(t_orders),
+      cmocka_unit_test(t_faults), cmocka_unit_test(t_limits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -341,6 +341,24 @@ static void t_orders(void **state) {
   assert_true(cq_okx_parse_ack(a.body, a.len, &ack, &ve) < 0);
   assert_int_equal(ve.cls, CQ_VERR_INSUFFICIENT);
   free(a.body);
+  /* the market buy's fills, and the finished orders */
+  a = sgn(s, "GET", "/api/v5/trade/fills", "instType=SPOT&instId=BTC-USDT", "");
+  cq_venue_fill *fl = NULL;
+  if (cq_okx_parse_fills(a.body, a.len, &fl, &n, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_true(n >= 1);
+  assert_string_equal(fl[0].client_id, "mkt1");
+  assert_true(cq_dec_sign(fl[0].fee) > 0);
+  cq_dec sum = CQ_DEC(0, 0);
+  for (size_t i = 0; i < n; i++) assert_int_equal(cq_dec_add(sum, fl[i].qty, &sum, NULL), CQ_OK);
+  assert_true(cq_dec_eq(sum, CQ_DEC(2, 3)));
+  free(fl);
+  a = sgn(s, "GET", "/api/v5/trade/orders-history", "instType=SPOT", "");
+  if (cq_okx_parse_orders(a.body, a.len, &ord, &n, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(n, 2); /* the market buy, the cancelled limit */
+  assert_string_equal(ord[0].client_id, "mkt1");
+  free(ord);
   cq_vsim_free(s);
 }
 
