@@ -14,9 +14,11 @@
 #include <cmocka.h> /* after the four above, which it needs */
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cquant/venue.h"
 #include "cquant/vsim.h"
@@ -24,6 +26,92 @@
 #define KEY "testkey0123456789"
 #define SECRET "testsecret0123456789abcdef"
 #define PASSPHRASE "testpass1"
+enum { WAIT_MS = 15000 };
+
+static void sleep_ms(int64_t ms) {
+  struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- what a stream handler saw ----------------------------------------------------------- */
+
+typedef struct seen {
+  pthread_mutex_t mu;
+  const char *venue;
+  uint64_t kinds[8];
+  uint64_t status[8];
+  uint64_t books;
+  bool book_valid;
+  char last_order_client[CQ_CLIENT_ID_MAX];
+  cq_order_state last_order_state;
+  char bad[160]; /* the first wrong event */
+} seen;
+
+static void seen_init(seen *s, const char *venue) {
+  memset(s, 0, sizeof *s);
+  pthread_mutex_init(&s->mu, NULL);
+  s->venue = venue;
+}
+
+static void on_event(void *ctx, const cq_venue_event *ev) {
+  seen *s = ctx;
+  pthread_mutex_lock(&s->mu);
+  if ((unsigned)ev->kind < 8) s->kinds[ev->kind]++;
+  if (strcmp(ev->venue, s->venue) != 0 && !*s->bad)
+    snprintf(s->bad, sizeof s->bad, "venue \"%s\"", ev->venue);
+  switch (ev->kind) {
+    case CQ_VEV_TRADE:
+    case CQ_VEV_QUOTE:
+    case CQ_VEV_KLINE:
+      if (strcmp(ev->symbol, "BTC/USDT") != 0 && !*s->bad)
+        snprintf(s->bad, sizeof s->bad, "market event for \"%s\"", ev->symbol);
+      break;
+    case CQ_VEV_BOOK: {
+      s->books++;
+      s->book_valid = cq_l2book_valid(ev->u.book);
+      cq_dec bid, ask, q;
+      if (cq_l2book_level(ev->u.book, CQ_SIDE_BUY, 0, &bid, &q) &&
+          cq_l2book_level(ev->u.book, CQ_SIDE_SELL, 0, &ask, &q) && cq_dec_cmp(bid, ask) >= 0 &&
+          !*s->bad)
+        snprintf(s->bad, sizeof s->bad, "a crossed book shown as valid");
+      break;
+    }
+    case CQ_VEV_ORDER:
+      snprintf(s->last_order_client, sizeof s->last_order_client, "%s",
+               ev->u.order.order.client_id);
+      s->last_order_state = ev->u.order.order.state;
+      if (strcmp(ev->u.order.order.symbol, "BTC/USDT") != 0 && !*s->bad)
+        snprintf(s->bad, sizeof s->bad, "order event for \"%s\"", ev->u.order.order.symbol);
+      break;
+    case CQ_VEV_STATUS:
+      if ((unsigned)ev->u.status.status < 8) s->status[ev->u.status.status]++;
+      if (ev->u.status.status == CQ_VST_BOOK_INVALID) s->book_valid = false;
+      break;
+    default:
+      break;
+  }
+  pthread_mutex_unlock(&s->mu);
+}
+
+typedef bool (*seen_pred)(const seen *s, const void *arg);
+
+static bool wait_for(seen *s, seen_pred pred, const void *arg, int64_t ms) {
+  int64_t end = mono_ms() + ms;
+  for (;;) {
+    pthread_mutex_lock(&s->mu);
+    bool ok = pred(s, arg);
+    pthread_mutex_unlock(&s->mu);
+    if (ok) return true;
+    if (mono_ms() > end) return false;
+    sleep_ms(20);
+  }
+}
 
 typedef struct fx {
   const char *name; /* the venue and the simulator's dialect */
@@ -61,6 +149,11 @@ static int fx_setup(void **state) {
   c.api_secret = SECRET;
   c.passphrase = PASSPHRASE;
   c.loop = f->loop;
+  c.ws.idle_timeout_ms = 3000;
+  c.ws.ping_interval_ms = 500;
+  c.ws.reconnect_min_ms = 50;
+  c.ws.reconnect_max_ms = 500;
+  c.keepalive_ms = 300;
   c.http.backoff_base_ms = 10;
   c.http.backoff_max_ms = 50;
   cq_verror ve;
@@ -382,6 +475,98 @@ static void test_time_offset(void **state) {
   assert_true(n > 0);
 }
 
+/* ---- streams ----------------------------------------------------------------------------- */
+
+static bool has_market(const seen *s, const void *arg) {
+  (void)arg;
+  return s->kinds[CQ_VEV_TRADE] > 0 && s->kinds[CQ_VEV_QUOTE] > 0 && s->kinds[CQ_VEV_KLINE] > 0 &&
+         s->status[CQ_VST_BOOK_SYNCED] > 0 && s->books > 2 && s->book_valid;
+}
+
+static bool resynced(const seen *s, const void *arg) {
+  const uint64_t *base = arg; /* invalid, synced before */
+  return s->status[CQ_VST_BOOK_INVALID] > base[0] && s->status[CQ_VST_BOOK_SYNCED] > base[1] &&
+         s->book_valid;
+}
+
+/* Trades, quotes, candles and a synchronized book; a dropped book update makes the book
+ * invalid, and it is synchronized again from a new snapshot. */
+static void test_market_streams(void **state) {
+  fx *f = *state;
+  seen s;
+  seen_init(&s, f->name);
+  cq_venue_sub subs[4];
+  memset(subs, 0, sizeof subs);
+  cq_vchan ch[4] = {CQ_VCH_TRADES, CQ_VCH_QUOTES, CQ_VCH_KLINES, CQ_VCH_BOOK};
+  for (int i = 0; i < 4; i++) {
+    subs[i].channel = ch[i];
+    snprintf(subs[i].symbol, sizeof subs[i].symbol, "BTC/USDT");
+    subs[i].tf = (cq_timeframe){1, CQ_TF_MINUTE};
+  }
+  cq_venue_handler h = {.ctx = &s, .on_event = on_event};
+  cq_venue_stream *st = NULL;
+  cq_verror ve;
+  VOK(f->ops->subscribe(f->v, subs, 4, &h, &st, &ve));
+  if (!wait_for(&s, has_market, NULL, WAIT_MS))
+    fail_msg("%s: no market events: trades %" PRIu64 " quotes %" PRIu64 " klines %" PRIu64
+             " books %" PRIu64 " synced %" PRIu64,
+             f->name, s.kinds[CQ_VEV_TRADE], s.kinds[CQ_VEV_QUOTE], s.kinds[CQ_VEV_KLINE],
+             s.books, s.status[CQ_VST_BOOK_SYNCED]);
+  uint64_t base[2];
+  pthread_mutex_lock(&s.mu);
+  base[0] = s.status[CQ_VST_BOOK_INVALID];
+  base[1] = s.status[CQ_VST_BOOK_SYNCED];
+  pthread_mutex_unlock(&s.mu);
+  arm(f, CQ_VSIM_FAULT_DEPTH_DROP, 1, 0);
+  if (!wait_for(&s, resynced, base, WAIT_MS))
+    fail_msg("%s: the book did not break and resync: invalid %" PRIu64 " synced %" PRIu64,
+             f->name, s.status[CQ_VST_BOOK_INVALID], s.status[CQ_VST_BOOK_SYNCED]);
+  f->ops->unsubscribe(st);
+  assert_string_equal(s.bad, "");
+  pthread_mutex_destroy(&s.mu);
+}
+
+static bool order_seen(const seen *s, const void *arg) {
+  return strcmp(s->last_order_client, arg) == 0;
+}
+
+static bool cancel_seen(const seen *s, const void *arg) {
+  return strcmp(s->last_order_client, arg) == 0 && s->last_order_state == CQ_OS_CANCELLED;
+}
+
+/* Orders placed and cancelled through REST show on the user stream. The stream's own
+ * subscription may follow a login, so the first orders may come before it: a few are
+ * tried, each cancelled. */
+static void test_user_stream(void **state) {
+  fx *f = *state;
+  seen s;
+  seen_init(&s, f->name);
+  cq_venue_sub sub;
+  memset(&sub, 0, sizeof sub);
+  sub.channel = CQ_VCH_USER;
+  cq_venue_handler h = {.ctx = &s, .on_event = on_event};
+  cq_venue_stream *st = NULL;
+  cq_verror ve;
+  VOK(f->ops->subscribe(f->v, &sub, 1, &h, &st, &ve));
+  char px[64];
+  far_price(f, px, sizeof px);
+  bool got = false;
+  char cid[32] = "";
+  for (int k = 0; k < 10 && !got; k++) {
+    snprintf(cid, sizeof cid, "user%d", k);
+    cq_venue_order_req r = limit_req(cid, CQ_SIDE_BUY, px, "0.01");
+    cq_venue_order o;
+    VOK(f->ops->place(f->v, &r, &o, &ve));
+    got = wait_for(&s, order_seen, cid, 1500);
+    VOK(f->ops->cancel(f->v, "BTC/USDT", cid, &o, &ve));
+  }
+  if (!got) fail_msg("%s: no order event on the user stream", f->name);
+  if (!wait_for(&s, cancel_seen, cid, WAIT_MS)) fail_msg("%s: no cancel event", f->name);
+  f->ops->unsubscribe(st);
+  assert_string_equal(s.bad, "");
+  pthread_mutex_destroy(&s.mu);
+}
+
 #define VENUE_TESTS(v)                                                                  \
   cmocka_unit_test_prestate_setup_teardown(test_instruments_and_time, fx_setup,         \
                                            fx_teardown, v),                             \
@@ -394,7 +579,9 @@ static void test_time_offset(void **state) {
       cmocka_unit_test_prestate_setup_teardown(test_lost_order, fx_setup, fx_teardown, v), \
       cmocka_unit_test_prestate_setup_teardown(test_rate_limited, fx_setup, fx_teardown, v), \
       cmocka_unit_test_prestate_setup_teardown(test_5xx, fx_setup, fx_teardown, v),     \
-      cmocka_unit_test_prestate_setup_teardown(test_time_offset, fx_setup, fx_teardown, v)
+      cmocka_unit_test_prestate_setup_teardown(test_time_offset, fx_setup, fx_teardown, v), \
+      cmocka_unit_test_prestate_setup_teardown(test_market_streams, fx_setup, fx_teardown, v), \
+      cmocka_unit_test_prestate_setup_teardown(test_user_stream, fx_setup, fx_teardown, v)
 
 int main(void) {
   const struct CMUnitTest binance[] = {VENUE_TESTS((void *)"binance")};
