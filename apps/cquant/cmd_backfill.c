@@ -122,8 +122,8 @@ typedef struct progress_view {
 /* One venue's backfill. */
 struct venue_run {
   const cq_venue_ops *ops;
-  const char *name;       /* as given to --venue */
-  const char *rest_url;   /* NULL: the venue's own */
+  const char *name;     /* as given to --venue */
+  const char *rest_url; /* NULL: the venue's own */
   char store_venue[CQ_VENUE_MAX];
   cq_venue *venue;
   cq_store *store;
@@ -378,7 +378,8 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
   if ((rc = split_list(ctx, "--venue", venue_names, vbuf, sizeof vbuf, vnames, MAX_VENUES, &nv)) ||
       (rest_urls &&
        (rc = split_list(ctx, "--rest-url", rest_urls, ubuf, sizeof ubuf, urls, MAX_VENUES, &nu))) ||
-      (as_names && (rc = split_list(ctx, "--as", as_names, abuf, sizeof abuf, asl, MAX_VENUES, &na))))
+      (as_names &&
+       (rc = split_list(ctx, "--as", as_names, abuf, sizeof abuf, asl, MAX_VENUES, &na))))
     return rc;
   if ((rest_urls && nu != nv) || (as_names && na != nv)) {
     fprintf(ctx->err, "cquant backfill: --rest-url and --as take one value per venue (%d)\n", nv);

@@ -146,8 +146,8 @@ static void on_close(void *ctx, cq_ws_client *ws, int code, const char *why, boo
     }
   }
   char detail[CQ_REASON_MAX];
-  snprintf(detail, sizeof detail, "closed %d%s%s%s", code, why && *why ? " (" : "",
-           why ? why : "", why && *why ? ")" : "");
+  snprintf(detail, sizeof detail, "closed %d%s%s%s", code, why && *why ? " (" : "", why ? why : "",
+           why && *why ? ")" : "");
   cq__vf_status(f, NULL, reconnecting ? CQ_VST_DISCONNECTED : CQ_VST_STOPPED, detail);
 }
 
@@ -172,8 +172,7 @@ int cq__vf_open(const vfeed_dialect *d, void *venue, cq_net_loop *loop, const cq
                 cq_log *log, vfeed **out, cq_error *err) {
   if (!loop) return cq_error_set(err, CQ_ESTATE, "%s: streams need a network loop", d->name);
   if (n == 0 || n > VF_SUBS_MAX)
-    return cq_error_set(err, CQ_EINVAL, "%s: 1 to %d subscriptions per set", d->name,
-                        VF_SUBS_MAX);
+    return cq_error_set(err, CQ_EINVAL, "%s: 1 to %d subscriptions per set", d->name, VF_SUBS_MAX);
   vfeed *f = calloc(1, sizeof *f);
   if (!f) return cq_error_set(err, CQ_ENOMEM, "%s: stream: out of memory", d->name);
   f->d = d;
@@ -199,8 +198,10 @@ int cq__vf_open(const vfeed_dialect *d, void *venue, cq_net_loop *loop, const cq
       vf_book *b = &f->books[f->nbooks];
       snprintf(b->native, sizeof b->native, "%s", natives[i]);
       snprintf(b->unified, sizeof b->unified, "%s", subs[i].symbol);
-      if (!(b->sync = d->book_new(err))) rc = err && err->code ? err->code : CQ_ENOMEM;
-      else f->nbooks++;
+      if (!(b->sync = d->book_new(err)))
+        rc = err && err->code ? err->code : CQ_ENOMEM;
+      else
+        f->nbooks++;
     }
   }
   /* every request is checked before anything connects */
@@ -227,8 +228,8 @@ int cq__vf_open(const vfeed_dialect *d, void *venue, cq_net_loop *loop, const cq
     cq_ws_options o = *ws;
     o.url = url;
     o.text_ping = d->text_ping;
-    cq_ws_callbacks cb = {.ctx = c, .on_open = on_open, .on_message = on_message,
-                          .on_close = on_close};
+    cq_ws_callbacks cb = {
+        .ctx = c, .on_open = on_open, .on_message = on_message, .on_close = on_close};
     rc = cq_ws_client_open(loop, &o, &cb, &c->ws, err);
   }
   if (rc < 0) {

@@ -326,8 +326,8 @@ int cq__vr_call(vr_core *c, const vr_req *r, cq_http_response *resp, cq_verror *
     if (rc == 0 && st >= 200 && st < 300) return 0;
     cq_http_response_release(resp);
     if (rc == 0) /* an error status the judge let through: read as the status says */
-      cq__vr_fail(c, ve, st >= 500 ? CQ_VERR_UNAVAILABLE : CQ_VERR_BAD_REQUEST, 0, st,
-                  "HTTP %d", st);
+      cq__vr_fail(c, ve, st >= 500 ? CQ_VERR_UNAVAILABLE : CQ_VERR_BAD_REQUEST, 0, st, "HTTP %d",
+                  st);
     cq_verr cls = refine(r, st, ve->cls);
     if (cls != ve->cls) {
       ve->cls = cls;

@@ -26,8 +26,8 @@ enum {
   VR_QUERY_MAX = 2048,
   VR_POOL_MAX = 16,
   VR_MAX_ENDPOINTS = 24,
-  VR_HDR_MAX = 6,      /* header lines a signature adds */
-  VR_HDR_LEN = 320     /* one header line */
+  VR_HDR_MAX = 6,  /* header lines a signature adds */
+  VR_HDR_LEN = 320 /* one header line */
 };
 
 /* One endpoint's own limit: `limit` requests per `interval_ms` (OKX counts per endpoint). */
@@ -62,9 +62,9 @@ typedef struct vr_dialect {
   const char *time_path;
   /* The server time of a time_path answer, in ms. */
   int (*parse_time)(const char *body, size_t len, int64_t *ms, cq_error *err);
-  int64_t ip_interval_ms, ip_limit; /* the IP-wide window */
+  int64_t ip_interval_ms, ip_limit;       /* the IP-wide window */
   int64_t order_interval_ms, order_limit; /* placements (0: none) */
-  const vr_limit *limits;               /* per endpoint; may be NULL */
+  const vr_limit *limits;                 /* per endpoint; may be NULL */
   size_t nlimits;
 } vr_dialect;
 
@@ -84,8 +84,8 @@ struct vr_core {
   size_t npool;
   int64_t offset_ms;
   bool offset_known;
-  cq_ratelimit *ip;                       /* every request; bans live here */
-  cq_ratelimit *ep[VR_MAX_ENDPOINTS];     /* d->limits[i] */
+  cq_ratelimit *ip;                   /* every request; bans live here */
+  cq_ratelimit *ep[VR_MAX_ENDPOINTS]; /* d->limits[i] */
 };
 
 /* Opens c from cfg (URLs, keys, limits). default_rest is the venue's public URL. The

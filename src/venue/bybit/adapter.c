@@ -38,12 +38,9 @@ enum {
 
 /* Per-UID limits of the order endpoints (spot: requests per second). */
 static const vr_limit bybit_limits[] = {
-    {"/v5/order/create", 1000, 20},
-    {"/v5/order/cancel", 1000, 20},
-    {"/v5/order/realtime", 1000, 50},
-    {"/v5/order/history", 1000, 50},
-    {"/v5/execution/list", 1000, 50},
-    {"/v5/account/wallet-balance", 1000, 50},
+    {"/v5/order/create", 1000, 20},   {"/v5/order/cancel", 1000, 20},
+    {"/v5/order/realtime", 1000, 50}, {"/v5/order/history", 1000, 50},
+    {"/v5/execution/list", 1000, 50}, {"/v5/account/wallet-balance", 1000, 50},
 };
 
 static int bybit_sign_headers(const vr_core *c, const vr_req *r, int64_t now_ms,
@@ -255,8 +252,7 @@ static int candles_window(bybit_venue *v, const char *native, cq_timeframe tf, c
   /* both bounds are inclusive on the wire; our end is exclusive */
   int64_t start_ms = (from + CQ_NS_PER_MS - 1) / CQ_NS_PER_MS;
   int64_t end_ms = (end + CQ_NS_PER_MS - 1) / CQ_NS_PER_MS - 1;
-  if (cq_bybit_kline_query(native, tf, start_ms, end_ms, BYBIT_KLINES_LIMIT, q, sizeof q, &e) <
-      0)
+  if (cq_bybit_kline_query(native, tf, start_ms, end_ms, BYBIT_KLINES_LIMIT, q, sizeof q, &e) < 0)
     return cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0, "kline: %s", e.msg);
   vr_req r = {.method = "GET", .path = "/v5/market/kline", .query = q, .safe = true};
   cq_http_response resp;
@@ -293,8 +289,8 @@ static int bybit_candles(cq_venue *base, const char *symbol, cq_timeframe tf, cq
   if (!cq_bybit_interval_name(tf)) {
     char tfs[CQ_TF_STRMAX];
     cq_timeframe_format(tf, tfs, sizeof tfs);
-    return cq__vr_fail(&v->core, ve, CQ_VERR_UNSUPPORTED, 0, 0,
-                       "kline: Bybit has no %s interval", tfs);
+    return cq__vr_fail(&v->core, ve, CQ_VERR_UNSUPPORTED, 0, 0, "kline: Bybit has no %s interval",
+                       tfs);
   }
   if (to > 0 && to <= from)
     return cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0,
@@ -455,15 +451,13 @@ static int recover(bybit_venue *v, const cq_venue_order_req *req, const char *na
                          "client id",
                          req->client_id, first->e.msg);
   }
-  return cq__vr_fail(&v->core, ve, CQ_VERR_UNKNOWN_OUTCOME, first->venue_code,
-                     first->http_status,
+  return cq__vr_fail(&v->core, ve, CQ_VERR_UNKNOWN_OUTCOME, first->venue_code, first->http_status,
                      "order %s: outcome still unknown (%s; lookup: %s): query it before anything "
                      "else",
                      req->client_id, first->e.msg, qe.e.msg);
 }
 
-static void order_from_req(const cq_venue_order_req *req, const char *venue_id,
-                           cq_venue_order *o) {
+static void order_from_req(const cq_venue_order_req *req, const char *venue_id, cq_venue_order *o) {
   memset(o, 0, sizeof *o);
   snprintf(o->symbol, sizeof o->symbol, "%s", req->symbol);
   snprintf(o->client_id, sizeof o->client_id, "%s", req->client_id);
@@ -492,8 +486,8 @@ static int bybit_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_o
     return cq__vr_fail(&v->core, ve,
                        rc == CQ_EUNSUPPORTED ? CQ_VERR_UNSUPPORTED : CQ_VERR_BAD_REQUEST, 0, 0,
                        "order %s: %s", req->client_id, e.msg);
-  vr_req r = {.method = "POST", .path = "/v5/order/create", .body = body, .sign = true,
-              .order = true};
+  vr_req r = {
+      .method = "POST", .path = "/v5/order/create", .body = body, .sign = true, .order = true};
   cq_http_response resp;
   cq_verror pe;
   cq_verror_clear(&pe);
@@ -538,8 +532,8 @@ static int cancel_once(bybit_venue *v, const char *symbol, const char *client_id
   if (!client_id || cq_bybit_encode_cancel(native, client_id, body, sizeof body, &e) < 0)
     return cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0, "cancel: %s",
                        client_id ? e.msg : "no client id");
-  vr_req r = {.method = "POST", .path = "/v5/order/cancel", .body = body, .sign = true,
-              .safe = true};
+  vr_req r = {
+      .method = "POST", .path = "/v5/order/cancel", .body = body, .sign = true, .safe = true};
   cq_http_response resp;
   if ((rc = cq__vr_call(&v->core, &r, &resp, ve)) < 0) return rc;
   cq_bybit_ack ack;
@@ -593,8 +587,8 @@ static int bybit_query(cq_venue *base, const char *symbol, const char *client_id
   return query_order(v, symbol, native, client_id, out, ve);
 }
 
-static int bybit_open_orders(cq_venue *base, const char *symbol, cq_venue_order **out,
-                             size_t *n, cq_verror *ve) {
+static int bybit_open_orders(cq_venue *base, const char *symbol, cq_venue_order **out, size_t *n,
+                             cq_verror *ve) {
   bybit_venue *v = V(base);
   cq_verror_clear(ve);
   *out = NULL;
@@ -608,8 +602,8 @@ static int bybit_open_orders(cq_venue *base, const char *symbol, cq_venue_order 
   } else if ((rc = cq__bybit_load_symbols(v, ve)) < 0) {
     return rc;
   }
-  vr_req r = {.method = "GET", .path = "/v5/order/realtime", .query = q, .sign = true,
-              .safe = true};
+  vr_req r = {
+      .method = "GET", .path = "/v5/order/realtime", .query = q, .sign = true, .safe = true};
   cq_http_response resp;
   if ((rc = cq__vr_call(&v->core, &r, &resp, ve)) < 0) return rc;
   cq_error e;
@@ -656,8 +650,8 @@ static int bybit_my_trades(cq_venue *base, const char *symbol, cq_time from, cq_
   int len = snprintf(q, sizeof q, "category=spot&symbol=%s&limit=100", native);
   if (from > 0)
     snprintf(q + len, sizeof q - (size_t)len, "&startTime=%" PRId64, from / CQ_NS_PER_MS);
-  vr_req r = {.method = "GET", .path = "/v5/execution/list", .query = q, .sign = true,
-              .safe = true};
+  vr_req r = {
+      .method = "GET", .path = "/v5/execution/list", .query = q, .sign = true, .safe = true};
   cq_http_response resp;
   if ((rc = cq__vr_call(&v->core, &r, &resp, ve)) < 0) return rc;
   cq_error e;

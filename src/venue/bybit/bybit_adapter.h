@@ -24,8 +24,8 @@ const cq_bn_symbols *cq__bybit_syms(bybit_venue *v);
 /* Reads the instruments once, for the symbol map. */
 CQ_NODISCARD int cq__bybit_load_symbols(bybit_venue *v, cq_verror *ve);
 
-int cq__bybit_subscribe(cq_venue *v, const cq_venue_sub *subs, size_t n,
-                        const cq_venue_handler *h, cq_venue_stream **out, cq_verror *ve);
+int cq__bybit_subscribe(cq_venue *v, const cq_venue_sub *subs, size_t n, const cq_venue_handler *h,
+                        cq_venue_stream **out, cq_verror *ve);
 void cq__bybit_unsubscribe(cq_venue_stream *s);
 
 #endif

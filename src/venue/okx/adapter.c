@@ -38,16 +38,11 @@ enum {
 /* OKX's published limits (requests per 2 s, per endpoint; the order endpoints count per
  * instrument, which one count per endpoint bounds from above). */
 static const vr_limit okx_limits[] = {
-    {"/api/v5/public/time", 2000, 10},
-    {"/api/v5/public/instruments", 2000, 20},
-    {"/api/v5/market/candles", 2000, 40},
-    {"/api/v5/market/history-candles", 2000, 20},
-    {"/api/v5/market/trades", 2000, 100},
-    {"/api/v5/market/books", 2000, 40},
-    {"/api/v5/trade/order", 2000, 60},
-    {"/api/v5/trade/cancel-order", 2000, 60},
-    {"/api/v5/trade/orders-pending", 2000, 60},
-    {"/api/v5/trade/fills", 2000, 60},
+    {"/api/v5/public/time", 2000, 10},          {"/api/v5/public/instruments", 2000, 20},
+    {"/api/v5/market/candles", 2000, 40},       {"/api/v5/market/history-candles", 2000, 20},
+    {"/api/v5/market/trades", 2000, 100},       {"/api/v5/market/books", 2000, 40},
+    {"/api/v5/trade/order", 2000, 60},          {"/api/v5/trade/cancel-order", 2000, 60},
+    {"/api/v5/trade/orders-pending", 2000, 60}, {"/api/v5/trade/fills", 2000, 60},
     {"/api/v5/account/balance", 2000, 10},
 };
 
@@ -121,8 +116,7 @@ static int protocol_fail(okx_venue *v, cq_verror *ve, const char *what, const cq
                      *e->field ? ": " : "", e->msg);
 }
 
-static int native_of(okx_venue *v, const char *unified, char native[CQ_SYMBOL_MAX],
-                     cq_verror *ve) {
+static int native_of(okx_venue *v, const char *unified, char native[CQ_SYMBOL_MAX], cq_verror *ve) {
   cq_error e;
   cq_error_clear(&e);
   if (!unified || cq_okx_to_native(unified, native, &e) < 0)
@@ -154,8 +148,7 @@ static int okx_open(const cq_venue_config *cfg, cq_venue **out, cq_verror *ve) {
   size_t wl = strlen(ws);
   while (wl > 0 && ws[wl - 1] == '/') wl--;
   if (wl == 0 || wl >= sizeof v->ws_url) {
-    rc = cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0,
-                     "open: ws_url is empty or too long");
+    rc = cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0, "open: ws_url is empty or too long");
     if (ve) ve->e.code = CQ_ECONFIG;
     cq__vr_release(&v->core);
     pthread_mutex_destroy(&v->core.mu);
@@ -260,8 +253,7 @@ static int okx_candles(cq_venue *base, const char *symbol, cq_timeframe tf, cq_t
   if (!cq_okx_bar_name(tf)) {
     char tfs[CQ_TF_STRMAX];
     cq_timeframe_format(tf, tfs, sizeof tfs);
-    return cq__vr_fail(&v->core, ve, CQ_VERR_UNSUPPORTED, 0, 0, "candles: OKX has no %s bar",
-                       tfs);
+    return cq__vr_fail(&v->core, ve, CQ_VERR_UNSUPPORTED, 0, 0, "candles: OKX has no %s bar", tfs);
   }
   if (to > 0 && to <= from)
     return cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0,
@@ -330,8 +322,7 @@ static int okx_trades(cq_venue *base, const char *symbol, int64_t from_id, size_
   return 0;
 }
 
-static int okx_depth(cq_venue *base, const char *symbol, int limit, cq_l2book *out,
-                     cq_verror *ve) {
+static int okx_depth(cq_venue *base, const char *symbol, int limit, cq_l2book *out, cq_verror *ve) {
   okx_venue *v = V(base);
   cq_verror_clear(ve);
   char native[CQ_SYMBOL_MAX];
@@ -359,15 +350,15 @@ static int okx_depth(cq_venue *base, const char *symbol, int limit, cq_l2book *o
 /* ---- orders ------------------------------------------------------------------------------ */
 
 /* GET trade/order by clOrdId into out (the symbol as the caller named it). */
-static int query_order(okx_venue *v, const char *unified, const char *native,
-                       const char *client_id, cq_venue_order *out, cq_verror *ve) {
+static int query_order(okx_venue *v, const char *unified, const char *native, const char *client_id,
+                       cq_venue_order *out, cq_verror *ve) {
   char q[256];
   cq_error e;
   cq_error_clear(&e);
   if (cq_okx_order_query(native, client_id, q, sizeof q, &e) < 0)
     return cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0, "query: %s", e.msg);
-  vr_req r = {.method = "GET", .path = "/api/v5/trade/order", .query = q, .sign = true,
-              .safe = true};
+  vr_req r = {
+      .method = "GET", .path = "/api/v5/trade/order", .query = q, .sign = true, .safe = true};
   cq_http_response resp;
   int rc = cq__vr_call(&v->core, &r, &resp, ve);
   if (rc < 0) return rc;
@@ -411,16 +402,14 @@ static int recover(okx_venue *v, const cq_venue_order_req *req, const char *nati
                          "client id",
                          req->client_id, first->e.msg);
   }
-  return cq__vr_fail(&v->core, ve, CQ_VERR_UNKNOWN_OUTCOME, first->venue_code,
-                     first->http_status,
+  return cq__vr_fail(&v->core, ve, CQ_VERR_UNKNOWN_OUTCOME, first->venue_code, first->http_status,
                      "order %s: outcome still unknown (%s; lookup: %s): query it before anything "
                      "else",
                      req->client_id, first->e.msg, qe.e.msg);
 }
 
 /* The order as the request described it, for when the follow-up query is not answered. */
-static void order_from_req(const cq_venue_order_req *req, const char *venue_id,
-                           cq_venue_order *o) {
+static void order_from_req(const cq_venue_order_req *req, const char *venue_id, cq_venue_order *o) {
   memset(o, 0, sizeof *o);
   snprintf(o->symbol, sizeof o->symbol, "%s", req->symbol);
   snprintf(o->client_id, sizeof o->client_id, "%s", req->client_id);
@@ -449,8 +438,8 @@ static int okx_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_ord
     return cq__vr_fail(&v->core, ve,
                        rc == CQ_EUNSUPPORTED ? CQ_VERR_UNSUPPORTED : CQ_VERR_BAD_REQUEST, 0, 0,
                        "order %s: %s", req->client_id, e.msg);
-  vr_req r = {.method = "POST", .path = "/api/v5/trade/order", .body = body, .sign = true,
-              .order = true};
+  vr_req r = {
+      .method = "POST", .path = "/api/v5/trade/order", .body = body, .sign = true, .order = true};
   cq_http_response resp;
   cq_verror pe;
   cq_verror_clear(&pe);
@@ -484,8 +473,8 @@ static bool final_state(cq_order_state s) {
   return s == CQ_OS_FILLED || s == CQ_OS_CANCELLED || s == CQ_OS_REJECTED || s == CQ_OS_EXPIRED;
 }
 
-static int cancel_once(okx_venue *v, const char *symbol, const char *client_id,
-                       cq_venue_order *out, cq_verror *ve) {
+static int cancel_once(okx_venue *v, const char *symbol, const char *client_id, cq_venue_order *out,
+                       cq_verror *ve) {
   char native[CQ_SYMBOL_MAX];
   int rc = native_of(v, symbol, native, ve);
   if (rc < 0) return rc;
@@ -495,8 +484,11 @@ static int cancel_once(okx_venue *v, const char *symbol, const char *client_id,
   if (!client_id || cq_okx_encode_cancel(native, client_id, body, sizeof body, &e) < 0)
     return cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0, "cancel: %s",
                        client_id ? e.msg : "no client id");
-  vr_req r = {.method = "POST", .path = "/api/v5/trade/cancel-order", .body = body,
-              .sign = true, .safe = true};
+  vr_req r = {.method = "POST",
+              .path = "/api/v5/trade/cancel-order",
+              .body = body,
+              .sign = true,
+              .safe = true};
   cq_http_response resp;
   if ((rc = cq__vr_call(&v->core, &r, &resp, ve)) < 0) return rc;
   cq_okx_ack ack;
@@ -533,8 +525,8 @@ static int okx_cancel(cq_venue *base, const char *symbol, const char *client_id,
   return rc;
 }
 
-static int okx_query(cq_venue *base, const char *symbol, const char *client_id,
-                     cq_venue_order *out, cq_verror *ve) {
+static int okx_query(cq_venue *base, const char *symbol, const char *client_id, cq_venue_order *out,
+                     cq_verror *ve) {
   okx_venue *v = V(base);
   cq_verror_clear(ve);
   char native[CQ_SYMBOL_MAX];
@@ -558,8 +550,11 @@ static int okx_open_orders(cq_venue *base, const char *symbol, cq_venue_order **
     if (rc < 0) return rc;
     snprintf(q, sizeof q, "instType=SPOT&instId=%s", native);
   }
-  vr_req r = {.method = "GET", .path = "/api/v5/trade/orders-pending", .query = q,
-              .sign = true, .safe = true};
+  vr_req r = {.method = "GET",
+              .path = "/api/v5/trade/orders-pending",
+              .query = q,
+              .sign = true,
+              .safe = true};
   cq_http_response resp;
   int rc = cq__vr_call(&v->core, &r, &resp, ve);
   if (rc < 0) return rc;
@@ -599,10 +594,9 @@ static int okx_my_trades(cq_venue *base, const char *symbol, cq_time from, cq_ve
   if (rc < 0) return rc;
   char q[192];
   int len = snprintf(q, sizeof q, "instType=SPOT&instId=%s&limit=100", native);
-  if (from > 0)
-    snprintf(q + len, sizeof q - (size_t)len, "&begin=%" PRId64, from / CQ_NS_PER_MS);
-  vr_req r = {.method = "GET", .path = "/api/v5/trade/fills", .query = q, .sign = true,
-              .safe = true};
+  if (from > 0) snprintf(q + len, sizeof q - (size_t)len, "&begin=%" PRId64, from / CQ_NS_PER_MS);
+  vr_req r = {
+      .method = "GET", .path = "/api/v5/trade/fills", .query = q, .sign = true, .safe = true};
   cq_http_response resp;
   if ((rc = cq__vr_call(&v->core, &r, &resp, ve)) < 0) return rc;
   cq_error e;

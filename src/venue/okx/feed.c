@@ -114,8 +114,8 @@ static const vfeed_dialect okx_feed = {
     .on_message = okx_on_message,
 };
 
-int cq__okx_subscribe(cq_venue *base, const cq_venue_sub *subs, size_t n,
-                      const cq_venue_handler *h, cq_venue_stream **out, cq_verror *ve) {
+int cq__okx_subscribe(cq_venue *base, const cq_venue_sub *subs, size_t n, const cq_venue_handler *h,
+                      cq_venue_stream **out, cq_verror *ve) {
   okx_venue *v = (okx_venue *)base;
   cq_verror_clear(ve);
   if (!subs || !h || !out || n == 0 || n > VF_SUBS_MAX)

@@ -172,11 +172,10 @@ static int fx_teardown(void **state) {
   return 0;
 }
 
-#define VOK(call)                                                                          \
-  do {                                                                                     \
-    cq_verror_clear(&ve);                                                                  \
-    if ((call) != 0) fail_msg("%s: %s: %s (%s)", f->name, #call, ve.e.msg,                 \
-                              cq_verr_name(ve.cls));                                       \
+#define VOK(call)                                                                                 \
+  do {                                                                                            \
+    cq_verror_clear(&ve);                                                                         \
+    if ((call) != 0) fail_msg("%s: %s: %s (%s)", f->name, #call, ve.e.msg, cq_verr_name(ve.cls)); \
   } while (0)
 
 /* ---- market data ----------------------------------------------------------------------- */
@@ -511,8 +510,8 @@ static void test_market_streams(void **state) {
   if (!wait_for(&s, has_market, NULL, WAIT_MS))
     fail_msg("%s: no market events: trades %" PRIu64 " quotes %" PRIu64 " klines %" PRIu64
              " books %" PRIu64 " synced %" PRIu64,
-             f->name, s.kinds[CQ_VEV_TRADE], s.kinds[CQ_VEV_QUOTE], s.kinds[CQ_VEV_KLINE],
-             s.books, s.status[CQ_VST_BOOK_SYNCED]);
+             f->name, s.kinds[CQ_VEV_TRADE], s.kinds[CQ_VEV_QUOTE], s.kinds[CQ_VEV_KLINE], s.books,
+             s.status[CQ_VST_BOOK_SYNCED]);
   uint64_t base[2];
   pthread_mutex_lock(&s.mu);
   base[0] = s.status[CQ_VST_BOOK_INVALID];
@@ -520,8 +519,8 @@ static void test_market_streams(void **state) {
   pthread_mutex_unlock(&s.mu);
   arm(f, CQ_VSIM_FAULT_DEPTH_DROP, 1, 0);
   if (!wait_for(&s, resynced, base, WAIT_MS))
-    fail_msg("%s: the book did not break and resync: invalid %" PRIu64 " synced %" PRIu64,
-             f->name, s.status[CQ_VST_BOOK_INVALID], s.status[CQ_VST_BOOK_SYNCED]);
+    fail_msg("%s: the book did not break and resync: invalid %" PRIu64 " synced %" PRIu64, f->name,
+             s.status[CQ_VST_BOOK_INVALID], s.status[CQ_VST_BOOK_SYNCED]);
   f->ops->unsubscribe(st);
   assert_string_equal(s.bad, "");
   pthread_mutex_destroy(&s.mu);
@@ -568,20 +567,17 @@ static void test_user_stream(void **state) {
   pthread_mutex_destroy(&s.mu);
 }
 
-#define VENUE_TESTS(v)                                                                  \
-  cmocka_unit_test_prestate_setup_teardown(test_instruments_and_time, fx_setup,         \
-                                           fx_teardown, v),                             \
-      cmocka_unit_test_prestate_setup_teardown(test_candles, fx_setup, fx_teardown, v), \
-      cmocka_unit_test_prestate_setup_teardown(test_candle_pages, fx_setup, fx_teardown, v), \
-      cmocka_unit_test_prestate_setup_teardown(test_trades_and_book, fx_setup, fx_teardown, \
-                                               v),                                      \
-      cmocka_unit_test_prestate_setup_teardown(test_order_lifecycle, fx_setup, fx_teardown, \
-                                               v),                                      \
-      cmocka_unit_test_prestate_setup_teardown(test_lost_order, fx_setup, fx_teardown, v), \
-      cmocka_unit_test_prestate_setup_teardown(test_rate_limited, fx_setup, fx_teardown, v), \
-      cmocka_unit_test_prestate_setup_teardown(test_5xx, fx_setup, fx_teardown, v),     \
-      cmocka_unit_test_prestate_setup_teardown(test_time_offset, fx_setup, fx_teardown, v), \
-      cmocka_unit_test_prestate_setup_teardown(test_market_streams, fx_setup, fx_teardown, v), \
+#define VENUE_TESTS(v)                                                                           \
+  cmocka_unit_test_prestate_setup_teardown(test_instruments_and_time, fx_setup, fx_teardown, v), \
+      cmocka_unit_test_prestate_setup_teardown(test_candles, fx_setup, fx_teardown, v),          \
+      cmocka_unit_test_prestate_setup_teardown(test_candle_pages, fx_setup, fx_teardown, v),     \
+      cmocka_unit_test_prestate_setup_teardown(test_trades_and_book, fx_setup, fx_teardown, v),  \
+      cmocka_unit_test_prestate_setup_teardown(test_order_lifecycle, fx_setup, fx_teardown, v),  \
+      cmocka_unit_test_prestate_setup_teardown(test_lost_order, fx_setup, fx_teardown, v),       \
+      cmocka_unit_test_prestate_setup_teardown(test_rate_limited, fx_setup, fx_teardown, v),     \
+      cmocka_unit_test_prestate_setup_teardown(test_5xx, fx_setup, fx_teardown, v),              \
+      cmocka_unit_test_prestate_setup_teardown(test_time_offset, fx_setup, fx_teardown, v),      \
+      cmocka_unit_test_prestate_setup_teardown(test_market_streams, fx_setup, fx_teardown, v),   \
       cmocka_unit_test_prestate_setup_teardown(test_user_stream, fx_setup, fx_teardown, v)
 
 int main(void) {

@@ -17,10 +17,10 @@ enum { FV_RULES = 32, FV_LOG = 64, FV_TEXT = 2048, FV_HDRS = 6 };
 typedef struct fv_rule {
   const char *method; /* NULL: any */
   const char *path;
-  int status;         /* 0: 200 */
-  const char *body;   /* copied when sent */
-  int times;          /* uses left; -1: forever */
-  bool drop;          /* close without answering */
+  int status;       /* 0: 200 */
+  const char *body; /* copied when sent */
+  int times;        /* uses left; -1: forever */
+  bool drop;        /* close without answering */
 } fv_rule;
 
 typedef struct fv_seen {
@@ -180,8 +180,7 @@ static void fv_add(fv *f, const char *method, const char *path, int status, cons
 
 static inline void fv_add_drop(fv *f, const char *method, const char *path, int times) {
   pthread_mutex_lock(&f->mu);
-  if (f->nrules < FV_RULES)
-    f->rules[f->nrules++] = (fv_rule){method, path, 0, NULL, times, true};
+  if (f->nrules < FV_RULES) f->rules[f->nrules++] = (fv_rule){method, path, 0, NULL, times, true};
   pthread_mutex_unlock(&f->mu);
 }
 

@@ -24,7 +24,8 @@
 #define NOW_MS INT64_C(1704105000000)
 #define T10 (INT64_C(1704103200000) * MS) /* 10:00 */
 
-static const char TIME_BODY[] = "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"ts\":\"1704105000000\"}]}";
+static const char TIME_BODY[] =
+    "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"ts\":\"1704105000000\"}]}";
 
 static const char *const HDRS[] = {"OK-ACCESS-KEY", "OK-ACCESS-SIGN", "OK-ACCESS-TIMESTAMP",
                                    "OK-ACCESS-PASSPHRASE", "Content-Type"};
@@ -68,11 +69,13 @@ static int teardown(void **state) {
 /* Rows of 1h candles from first (ns) for n bars, newest first as OKX sends them; confirm 1
  * except for the bar holding the venue's now. */
 static const char *candle_rows(fixture *x, cq_time first, int n) {
-  size_t o = (size_t)snprintf(x->candles, sizeof x->candles, "{\"code\":\"0\",\"msg\":\"\",\"data\":[");
+  size_t o =
+      (size_t)snprintf(x->candles, sizeof x->candles, "{\"code\":\"0\",\"msg\":\"\",\"data\":[");
   for (int i = n - 1; i >= 0; i--) {
     cq_time t = first + i * H;
     o += (size_t)snprintf(x->candles + o, sizeof x->candles - o,
-                          "%s[\"%" PRId64 "\",\"100\",\"110\",\"90\",\"105\",\"2\",\"210\",\"210\",\"%s\"]",
+                          "%s[\"%" PRId64
+                          "\",\"100\",\"110\",\"90\",\"105\",\"2\",\"210\",\"210\",\"%s\"]",
                           i == n - 1 ? "" : ",", t / MS, t + H <= NOW_MS * MS ? "1" : "0");
   }
   snprintf(x->candles + o, sizeof x->candles - o, "]}");
@@ -192,8 +195,9 @@ static const char ORDER_CANCELLED[] =
     "\"ordId\":\"42\",\"clOrdId\":\"c1\",\"side\":\"buy\",\"ordType\":\"limit\",\"sz\":\"0.5\","
     "\"px\":\"100\",\"accFillSz\":\"0.2\",\"avgPx\":\"100\",\"state\":\"canceled\","
     "\"cTime\":\"1704105000000\",\"uTime\":\"1704105001000\"}]}";
-static const char ACK[] = "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"ordId\":\"42\",\"clOrdId\":"
-                          "\"c1\",\"tag\":\"\",\"sCode\":\"0\",\"sMsg\":\"\"}]}";
+static const char ACK[] =
+    "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"ordId\":\"42\",\"clOrdId\":"
+    "\"c1\",\"tag\":\"\",\"sCode\":\"0\",\"sMsg\":\"\"}]}";
 static const char NO_ORDER[] = "{\"code\":\"51603\",\"msg\":\"Order does not exist\",\"data\":[]}";
 
 static cq_venue_order_req limit_buy(void) {

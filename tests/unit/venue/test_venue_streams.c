@@ -90,17 +90,17 @@ static void on_event(void *ctx, const cq_venue_event *ev) {
   pthread_mutex_unlock(&s->mu);
 }
 
-#define WAIT_UNTIL(s, cond)                                            \
-  do {                                                                 \
-    int64_t end_ = mono_ms() + WAIT_MS;                                \
-    for (;;) {                                                         \
-      pthread_mutex_lock(&(s)->mu);                                    \
-      bool ok_ = (cond);                                               \
-      pthread_mutex_unlock(&(s)->mu);                                  \
-      if (ok_) break;                                                  \
+#define WAIT_UNTIL(s, cond)                                              \
+  do {                                                                   \
+    int64_t end_ = mono_ms() + WAIT_MS;                                  \
+    for (;;) {                                                           \
+      pthread_mutex_lock(&(s)->mu);                                      \
+      bool ok_ = (cond);                                                 \
+      pthread_mutex_unlock(&(s)->mu);                                    \
+      if (ok_) break;                                                    \
       if (mono_ms() > end_) fail_msg("timed out waiting for %s", #cond); \
-      sleep_ms(10);                                                    \
-    }                                                                  \
+      sleep_ms(10);                                                      \
+    }                                                                    \
   } while (0)
 
 /* ---- the scripted venues ----------------------------------------------------------------- */
@@ -196,7 +196,8 @@ static void bybit_ws(fv *f, uint64_t conn, const char *path, const char *data, s
   if (auth) sc->logins++;
   pthread_mutex_unlock(&f->mu);
   if (ping) fv_send(f, conn, "{\"op\":\"pong\",\"success\":true,\"ret_msg\":\"pong\"}");
-  if (auth) fv_send(f, conn, "{\"op\":\"auth\",\"success\":true,\"ret_msg\":\"\",\"conn_id\":\"a\"}");
+  if (auth)
+    fv_send(f, conn, "{\"op\":\"auth\",\"success\":true,\"ret_msg\":\"\",\"conn_id\":\"a\"}");
   if (sub && strcmp(path, "/v5/public/spot") == 0 && strstr(data, "orderbook.200")) {
     fv_send(f, conn, BY_SNAP);
     fv_send(f, conn, BY_DELTA);
@@ -211,8 +212,8 @@ static void bybit_ws(fv *f, uint64_t conn, const char *path, const char *data, s
 
 /* ---- one run per venue --------------------------------------------------------------------- */
 
-static void run(const cq_venue_ops *ops, fv_ws_fn on_ws, const char *public_path,
-                const char *gap, bool quotes) {
+static void run(const cq_venue_ops *ops, fv_ws_fn on_ws, const char *public_path, const char *gap,
+                bool quotes) {
   fv f;
   fv_start(&f);
   script sc;
