@@ -101,6 +101,7 @@ void cq__vf_book_result(vf_conn *c, vf_book *b, cq_vsync_result r, const cq_l2bo
 static void on_open(void *ctx, cq_ws_client *ws, bool reconnect) {
   vf_conn *c = ctx;
   vfeed *f = c->f;
+  if (atomic_load(&f->closing)) return;
   c->ws = ws;
   c->logged_in = false;
   cq__vf_status(f, NULL, CQ_VST_CONNECTED, reconnect ? "reconnected" : "connected");
@@ -128,6 +129,7 @@ static void on_open(void *ctx, cq_ws_client *ws, bool reconnect) {
 static void on_message(void *ctx, cq_ws_client *ws, const char *data, size_t len, bool binary) {
   vf_conn *c = ctx;
   (void)binary;
+  if (atomic_load(&c->f->closing)) return; /* unsubscribing: nothing more for the handler */
   c->ws = ws;
   c->f->d->on_message(c, c->f->msgs[c->role], data, len);
 }
@@ -157,8 +159,8 @@ void cq__vf_close(vfeed *f) {
   if (!f) return;
   atomic_store(&f->closing, true);
   for (int r = 0; r < VF_ROLES; r++) {
-    cq_ws_client_close(f->conns[r].ws);
-    f->conns[r].ws = NULL;
+    cq_ws_client_close(f->conns[r].handle);
+    f->conns[r].handle = NULL;
     if (f->msgs[r]) f->d->msg_free(f->msgs[r]);
   }
   for (size_t i = 0; i < f->nbooks; i++) f->d->book_free(f->books[i].sync);
@@ -230,7 +232,7 @@ int cq__vf_open(const vfeed_dialect *d, void *venue, cq_net_loop *loop, const cq
     o.text_ping = d->text_ping;
     cq_ws_callbacks cb = {
         .ctx = c, .on_open = on_open, .on_message = on_message, .on_close = on_close};
-    rc = cq_ws_client_open(loop, &o, &cb, &c->ws, err);
+    rc = cq_ws_client_open(loop, &o, &cb, &c->handle, err);
   }
   if (rc < 0) {
     cq__vf_close(f);

@@ -25,7 +25,8 @@ typedef struct vfeed vfeed;
 typedef struct vf_conn {
   vfeed *f;
   int role;
-  cq_ws_client *ws;
+  cq_ws_client *handle; /* the opener's, for closing */
+  cq_ws_client *ws;     /* the network thread's: set in each callback, sends use it */
   cq_venue_sub subs[VF_SUBS_MAX];
   char natives[VF_SUBS_MAX][CQ_SYMBOL_MAX];
   size_t nsubs;
