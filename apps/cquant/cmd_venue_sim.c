@@ -211,8 +211,12 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
   cq_vsim_counters k;
   cq_vsim_counters_get(sim, &k);
   if (!ctx->json)
-    fprintf(ctx->out, "venue-sim: stopped by signal %d after %llu requests, %llu orders\n", sig,
-            (unsigned long long)k.requests, (unsigned long long)k.orders_created);
+    fprintf(ctx->out,
+            "venue-sim: stopped by signal %d after %llu requests (%llu answered by faults, %llu "
+            "rate-limited, %llu banned), %llu orders\n",
+            sig, (unsigned long long)k.requests, (unsigned long long)k.fault_answers,
+            (unsigned long long)k.rate_limited, (unsigned long long)k.banned,
+            (unsigned long long)k.orders_created);
 done:
   cq_vsim_stop(sim);
   cq_net_loop_free(loop);

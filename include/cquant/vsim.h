@@ -128,6 +128,7 @@ typedef struct cq_vsim_counters {
   uint64_t ws_messages, ws_connections;
   uint64_t ws_open; /* WebSocket connections open now */
   uint64_t rate_limited, banned;
+  uint64_t fault_answers; /* requests answered by an injected fault (418, 429, 5xx) */
 } cq_vsim_counters;
 
 typedef struct cq_vsim cq_vsim;

@@ -95,6 +95,48 @@ for sym in BTC/USDT ETH/USDT; do
   [ "$rows" -eq $((40 * 1440 - 360)) ] || fail "$sym: $rows candles stored"
 done
 
+# Through faults (a scenario: 429 bursts, 5xx answers to klines, latency, mid-run): the
+# adapter waits and retries, and the store again equals the clean run's.
+cat >"$TMP/faults.yaml" <<'YAML'
+- after_requests: 5
+  fault: "429:2"
+- after_requests: 12
+  fault: "5xx:2:/api/v3/klines"
+- after_requests: 20
+  fault: "latency:10"
+- after_requests: 40
+  fault: "429:1"
+YAML
+"$CQ" venue-sim --port 0 --gap "$GAP_FROM..$GAP_TO" --faults "$TMP/faults.yaml" \
+  >"$TMP/sim2.out" 2>"$TMP/sim2.err" &
+pid2=$!
+trap 'stop; kill "$pid2" 2>/dev/null || true; rm -rf "$TMP"' EXIT
+rest2=""
+for _ in $(seq 1 100); do
+  rest2=$(sed -n 's/^rest: //p' "$TMP/sim2.out" 2>/dev/null)
+  [ -n "$rest2" ] && break
+  kill -0 "$pid2" 2>/dev/null || { cat "$TMP/sim2.err"; fail "faulty venue-sim exited early"; }
+  sleep 0.1
+done
+[ -n "$rest2" ] || fail "the faulty venue-sim printed no URL"
+faulty="sqlite:$TMP/faulty.db"
+SHORT=(--since 2024-01-15 --until 2024-01-27)
+expect_status 0 "$CQ" --json backfill --venue binance --rest-url "$rest2" \
+  --symbol BTC/USDT,ETH/USDT --tf 1m "${SHORT[@]}" --store "$faulty"
+for sym in BTC/USDT ETH/USDT; do
+  expect_status 0 "$CQ" data export --venue binance --symbol "$sym" --tf 1m "${SHORT[@]}" \
+    --format json --store "$faulty" --output "$TMP/faulty.json"
+  expect_status 0 "$CQ" data export --venue binance --symbol "$sym" --tf 1m "${SHORT[@]}" \
+    --format json --store "$whole" --output "$TMP/whole.json"
+  cmp -s "$TMP/whole.json" "$TMP/faulty.json" ||
+    fail "$sym: the backfill through faults differs from the clean one"
+done
+kill -TERM "$pid2" 2>/dev/null || true
+wait "$pid2" 2>/dev/null || true
+# the scenario's first three faults (two 429s, two 503s) were answered, at least
+grep -Eq 'requests \(([4-9]|[1-9][0-9]+) answered by faults' "$TMP/sim2.out" ||
+  fail "the faults did not fire: $(cat "$TMP/sim2.out")"
+
 # Ctrl-C (SIGINT) stops cleanly with 130 and says how to resume.
 int="sqlite:$TMP/int.db"
 "$CQ" backfill "${SERIES[@]}" "${RANGE[@]}" --store "$int" >"$TMP/int.out" 2>"$TMP/int.err" &

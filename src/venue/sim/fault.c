@@ -162,6 +162,7 @@ void vf_on_request(vf_state *f, const char *path, int64_t now, vf_verdict *v) {
     break;
   }
 done:
+  if (v->status) f->answered++;
   pthread_mutex_unlock(&f->mu);
 }
 

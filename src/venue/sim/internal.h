@@ -259,6 +259,7 @@ typedef struct vf_state {
   int latency_ms;
   int64_t ban_until_ms;
   uint64_t requests; /* seen, for "after N requests" */
+  uint64_t answered; /* requests answered by a fault (418, 429, 5xx) */
   /* scripted steps not yet fired */
   cq_vsim_fault_spec *script;
   size_t nscript, script_next;

@@ -279,6 +279,9 @@ void cq_vsim_counters_get(cq_vsim *s, cq_vsim_counters *out) {
   pthread_mutex_lock(&s->mu);
   *out = s->counters;
   pthread_mutex_unlock(&s->mu);
+  pthread_mutex_lock(&s->faults.mu);
+  out->fault_answers = s->faults.answered;
+  pthread_mutex_unlock(&s->faults.mu);
 }
 
 uint64_t cq_vsim_requests_on(cq_vsim *s, const char *path) {
