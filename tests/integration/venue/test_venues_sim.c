@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cquant/ingest.h"
+#include "cquant/store.h"
 #include "cquant/venue.h"
 #include "cquant/vsim.h"
 
@@ -262,6 +264,48 @@ static void test_candle_pages(void **state) {
     cq_candles_release(&c);
   }
   assert_int_equal(expect, to);
+}
+
+/* The backfill over the adapter: two days of minutes into a store, every bar once, no gap;
+ * a rerun stores nothing new. */
+static void test_backfill(void **state) {
+  fx *f = *state;
+  char dir[64] = "/tmp/cq-venues-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char uri[128];
+  snprintf(uri, sizeof uri, "sqlite:%s/s.db", dir);
+  cq_error e;
+  cq_error_clear(&e);
+  cq_store *store = NULL;
+  if (cq_store_open(uri, &store, &e) != 0) fail_msg("store: %s", e.msg);
+  cq_clock clock;
+  cq_clock_wall_init(&clock);
+  cq_timeframe tf = {1, CQ_TF_MINUTE};
+  cq_time until = cq_timeframe_floor(tf, cq_vsim_now_ms(f->sim) * CQ_NS_PER_MS) - CQ_NS_PER_MIN;
+  for (int pass = 0; pass < 2; pass++) {
+    cq_backfill_job j;
+    memset(&j, 0, sizeof j);
+    snprintf(j.symbol, sizeof j.symbol, "BTC/USDT");
+    j.tf = tf;
+    j.until = until;
+    j.since = until - 2880 * CQ_NS_PER_MIN;
+    cq_backfill_opts o = {
+        .venue = f->v, .venue_name = f->name, .store = store, .threads = 1, .clock = &clock};
+    cq_error_clear(&e);
+    if (cq_backfill_run(&o, &j, 1, &e) != 0) fail_msg("%s: backfill: %s", f->name, e.msg);
+    assert_int_equal(atomic_load(&j.state), CQ_BF_DONE);
+    assert_int_equal(atomic_load(&j.gap_bars), 0);
+    if (pass == 0) {
+      assert_int_equal(atomic_load(&j.candles), 2880);
+      assert_int_equal(atomic_load(&j.inserted), 2880);
+    } else {
+      assert_int_equal(atomic_load(&j.inserted), 0);
+    }
+  }
+  cq_store_close(store);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
 }
 
 static void test_trades_and_book(void **state) {
@@ -571,6 +615,7 @@ static void test_user_stream(void **state) {
   cmocka_unit_test_prestate_setup_teardown(test_instruments_and_time, fx_setup, fx_teardown, v), \
       cmocka_unit_test_prestate_setup_teardown(test_candles, fx_setup, fx_teardown, v),          \
       cmocka_unit_test_prestate_setup_teardown(test_candle_pages, fx_setup, fx_teardown, v),     \
+      cmocka_unit_test_prestate_setup_teardown(test_backfill, fx_setup, fx_teardown, v),         \
       cmocka_unit_test_prestate_setup_teardown(test_trades_and_book, fx_setup, fx_teardown, v),  \
       cmocka_unit_test_prestate_setup_teardown(test_order_lifecycle, fx_setup, fx_teardown, v),  \
       cmocka_unit_test_prestate_setup_teardown(test_lost_order, fx_setup, fx_teardown, v),       \
