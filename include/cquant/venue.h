@@ -48,6 +48,11 @@ typedef enum cq_verr {
 } cq_verr;
 
 const char *cq_verr_name(cq_verr c); /* "rate_limited", ... */
+/* The cquant error code of a class (every venue maps the same way): rate limited and banned
+ * CQ_ELIMIT, auth CQ_EPERM, insufficient and rejected CQ_EREJECTED, not found CQ_ENOTFOUND,
+ * bad request and timestamp CQ_EINVAL, unknown outcome and unavailable CQ_ENET, unsupported
+ * CQ_EUNSUPPORTED, protocol (and none: a failure nobody classed) CQ_EPARSE. */
+int cq_verr_code(cq_verr c);
 
 /* Error detail of a venue call: the cquant error (code and message, the venue's code and
  * text included), plus its class and what the venue said. */

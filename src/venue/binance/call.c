@@ -37,40 +37,8 @@ int64_t cq__bn_server_now_ms(bn_venue *v) {
   return cq__bn_now_ms(v) + off;
 }
 
-static int verr_code(cq_verr cls) {
-  switch (cls) {
-    case CQ_VERR_NONE:
-      return 0;
-    case CQ_VERR_RATE_LIMITED:
-      return CQ_ELIMIT;
-    case CQ_VERR_BANNED:
-      return CQ_ELIMIT;
-    case CQ_VERR_TIMESTAMP:
-      return CQ_EINVAL;
-    case CQ_VERR_AUTH:
-      return CQ_EPERM;
-    case CQ_VERR_INSUFFICIENT:
-      return CQ_EREJECTED;
-    case CQ_VERR_REJECTED:
-      return CQ_EREJECTED;
-    case CQ_VERR_NOT_FOUND:
-      return CQ_ENOTFOUND;
-    case CQ_VERR_BAD_REQUEST:
-      return CQ_EINVAL;
-    case CQ_VERR_UNKNOWN_OUTCOME:
-      return CQ_ENET;
-    case CQ_VERR_UNAVAILABLE:
-      return CQ_ENET;
-    case CQ_VERR_PROTOCOL:
-      return CQ_EPARSE;
-    case CQ_VERR_UNSUPPORTED:
-      return CQ_EUNSUPPORTED;
-  }
-  return CQ_EINTERNAL;
-}
-
 int cq__bn_fail(cq_verror *ve, cq_verr cls, int venue_code, int http_status, const char *fmt, ...) {
-  int code = verr_code(cls);
+  int code = cq_verr_code(cls);
   if (!ve) return code;
   char msg[CQ_ERROR_MSG_MAX];
   va_list ap;
@@ -213,7 +181,7 @@ static int send_once(bn_venue *v, const bn_req *r, cq_http_response *resp, cq_ve
       .headers = (r->key || r->sign) ? hdrs : NULL,
       .idempotent = r->safe,
   };
-  cq_http_client *c;
+  cq_http_client *c = NULL;
   if ((rc = client_take(v, &c, ve)) < 0) return rc;
   cq_error e;
   cq_error_clear(&e);

@@ -41,33 +41,6 @@ cq_verr cq_bn_error_class(int code, const char *msg) {
   return CQ_VERR_REJECTED;
 }
 
-static int verr_code(cq_verr c) {
-  switch (c) {
-    case CQ_VERR_RATE_LIMITED:
-    case CQ_VERR_BANNED:
-      return CQ_ELIMIT;
-    case CQ_VERR_AUTH:
-      return CQ_EPERM;
-    case CQ_VERR_INSUFFICIENT:
-    case CQ_VERR_REJECTED:
-      return CQ_EREJECTED;
-    case CQ_VERR_NOT_FOUND:
-      return CQ_ENOTFOUND;
-    case CQ_VERR_BAD_REQUEST:
-    case CQ_VERR_TIMESTAMP:
-      return CQ_EINVAL;
-    case CQ_VERR_UNKNOWN_OUTCOME:
-    case CQ_VERR_UNAVAILABLE:
-      return CQ_ENET;
-    case CQ_VERR_UNSUPPORTED:
-      return CQ_EUNSUPPORTED;
-    case CQ_VERR_PROTOCOL:
-    case CQ_VERR_NONE:
-      break;
-  }
-  return CQ_EPARSE;
-}
-
 static cq_verr status_class(int status) {
   if (status == 429) return CQ_VERR_RATE_LIMITED;
   if (status == 418) return CQ_VERR_BANNED;
@@ -93,11 +66,11 @@ int cq_bn_decode_error(int http_status, const char *body, size_t len, cq_verror 
     /* The status outranks the body for the limiter's two states. */
     if (http_status == 418) ve->cls = CQ_VERR_BANNED;
     if (http_status == 429) ve->cls = CQ_VERR_RATE_LIMITED;
-    cq_error_set(&ve->e, verr_code(ve->cls), "binance: %d %.200s (HTTP %d, %s)", ve->venue_code, m,
+    cq_error_set(&ve->e, cq_verr_code(ve->cls), "binance: %d %.200s (HTTP %d, %s)", ve->venue_code, m,
                  http_status, cq_verr_name(ve->cls));
   } else {
     ve->cls = status_class(http_status);
-    cq_error_set(&ve->e, verr_code(ve->cls), "binance: HTTP %d without an error body (%s)",
+    cq_error_set(&ve->e, cq_verr_code(ve->cls), "binance: HTTP %d without an error body (%s)",
                  http_status, cq_verr_name(ve->cls));
   }
   json_decref(j);

@@ -7,7 +7,6 @@
 
 #define BYBIT "bybit"
 
-int cq__by_verr_code(cq_verr c);
 /* CQ_EUNSUPPORTED when o's category is inverse or option. */
 int cq__by_category(json_t *o, const char *path, cq_error *err);
 int cq__by_side(json_t *o, const char *p, const char *key, cq_side *out, cq_error *err);

@@ -104,33 +104,6 @@ cq_verr cq_bybit_error_class(int code) {
   return CQ_VERR_REJECTED; /* 110xxx, 170xxx, ...: a final refusal of an order */
 }
 
-int cq__by_verr_code(cq_verr c) {
-  switch (c) {
-    case CQ_VERR_RATE_LIMITED:
-    case CQ_VERR_BANNED:
-      return CQ_ELIMIT;
-    case CQ_VERR_AUTH:
-      return CQ_EPERM;
-    case CQ_VERR_INSUFFICIENT:
-    case CQ_VERR_REJECTED:
-      return CQ_EREJECTED;
-    case CQ_VERR_NOT_FOUND:
-      return CQ_ENOTFOUND;
-    case CQ_VERR_BAD_REQUEST:
-    case CQ_VERR_TIMESTAMP:
-      return CQ_EINVAL;
-    case CQ_VERR_UNKNOWN_OUTCOME:
-    case CQ_VERR_UNAVAILABLE:
-      return CQ_ENET;
-    case CQ_VERR_UNSUPPORTED:
-      return CQ_EUNSUPPORTED;
-    case CQ_VERR_PROTOCOL:
-    case CQ_VERR_NONE:
-      break;
-  }
-  return CQ_EPARSE;
-}
-
 static cq_verr status_class(int status) {
   if (status == 403) return CQ_VERR_BANNED; /* Bybit's answer to an IP over its rate limit */
   if (status == 429) return CQ_VERR_RATE_LIMITED;
@@ -156,11 +129,11 @@ int cq_bybit_decode_error(int http_status, const char *body, size_t len, cq_verr
     const char *m = json_is_string(msg) ? json_string_value(msg) : "";
     ve->cls = cq_bybit_error_class(ve->venue_code);
     if (http_status == 403) ve->cls = CQ_VERR_BANNED;
-    cq_error_set(&ve->e, cq__by_verr_code(ve->cls), "bybit: %d %.200s (HTTP %d, %s)",
+    cq_error_set(&ve->e, cq_verr_code(ve->cls), "bybit: %d %.200s (HTTP %d, %s)",
                  ve->venue_code, m, http_status, cq_verr_name(ve->cls));
   } else {
     ve->cls = status_class(http_status);
-    cq_error_set(&ve->e, cq__by_verr_code(ve->cls), "bybit: HTTP %d without an error body (%s)",
+    cq_error_set(&ve->e, cq_verr_code(ve->cls), "bybit: HTTP %d without an error body (%s)",
                  http_status, cq_verr_name(ve->cls));
   }
   /* Bybit's 403 is its IP limit, lifted after at least 10 minutes; no header says when. */

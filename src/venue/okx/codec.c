@@ -139,37 +139,6 @@ cq_verr cq_okx_error_class(int code) {
   return CQ_VERR_REJECTED; /* 51xxx trade, 54xxx, ...: a final refusal */
 }
 
-static int verr_code(cq_verr c) {
-  switch (c) {
-    case CQ_VERR_RATE_LIMITED:
-    case CQ_VERR_BANNED:
-      return CQ_ELIMIT;
-    case CQ_VERR_AUTH:
-      return CQ_EPERM;
-    case CQ_VERR_INSUFFICIENT:
-    case CQ_VERR_REJECTED:
-      return CQ_EREJECTED;
-    case CQ_VERR_NOT_FOUND:
-      return CQ_ENOTFOUND;
-    case CQ_VERR_BAD_REQUEST:
-    case CQ_VERR_TIMESTAMP:
-      return CQ_EINVAL;
-    case CQ_VERR_UNKNOWN_OUTCOME:
-    case CQ_VERR_UNAVAILABLE:
-      return CQ_ENET;
-    case CQ_VERR_UNSUPPORTED:
-      return CQ_EUNSUPPORTED;
-    case CQ_VERR_PROTOCOL:
-    case CQ_VERR_NONE:
-      break;
-  }
-  return CQ_EPARSE;
-}
-
-int cq__okx_verr_code(cq_verr c) {
-  return verr_code(c);
-}
-
 static cq_verr status_class(int status) {
   if (status == 429) return CQ_VERR_RATE_LIMITED;
   if (status == 401 || status == 403) return CQ_VERR_AUTH;
@@ -217,11 +186,11 @@ int cq_okx_decode_error(int http_status, const char *body, size_t len, cq_verror
     ve->venue_code = code;
     ve->cls = cq_okx_error_class(code);
     if (http_status == 429) ve->cls = CQ_VERR_RATE_LIMITED;
-    cq_error_set(&ve->e, verr_code(ve->cls), "okx: %d %.200s (HTTP %d, %s)", code, m, http_status,
+    cq_error_set(&ve->e, cq_verr_code(ve->cls), "okx: %d %.200s (HTTP %d, %s)", code, m, http_status,
                  cq_verr_name(ve->cls));
   } else {
     ve->cls = status_class(http_status);
-    cq_error_set(&ve->e, verr_code(ve->cls), "okx: HTTP %d without an error body (%s)", http_status,
+    cq_error_set(&ve->e, cq_verr_code(ve->cls), "okx: HTTP %d without an error body (%s)", http_status,
                  cq_verr_name(ve->cls));
   }
   json_decref(j);
@@ -936,7 +905,7 @@ int cq_okx_parse_ack(const char *s, size_t n, cq_okx_ack *out, cq_verror *ve) {
   if (sc != 0) {
     ve->venue_code = (int)sc;
     ve->cls = cq_okx_error_class((int)sc);
-    return cq_error_set(err, verr_code(ve->cls), "okx: %d %.120s (%s)", (int)sc, out->s_msg,
+    return cq_error_set(err, cq_verr_code(ve->cls), "okx: %d %.120s (%s)", (int)sc, out->s_msg,
                         cq_verr_name(ve->cls));
   }
   return 0;

@@ -9,7 +9,6 @@
 /* The items' path when the answer was one bare item. */
 #define BARE "(item)"
 
-int cq__okx_verr_code(cq_verr c);
 /* The items of an answer: the envelope's data, a bare array, or one bare item wrapped in an
  * array (*items is a new reference; *path "data", "" or BARE). A non-zero envelope
  * code is CQ_EREJECTED. */

@@ -12,6 +12,7 @@
 #include "cquant/core.h"
 
 static inline char *pc_slurp(const char *path, size_t *n) {
+  *n = 0;
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
   fseek(f, 0, SEEK_END);
