@@ -21,37 +21,9 @@ void cq__vr_sleep_ms(int64_t ms) {
   }
 }
 
-int cq__vr_code(cq_verr cls) {
-  switch (cls) {
-    case CQ_VERR_NONE:
-      return 0;
-    case CQ_VERR_RATE_LIMITED:
-    case CQ_VERR_BANNED:
-      return CQ_ELIMIT;
-    case CQ_VERR_TIMESTAMP:
-    case CQ_VERR_BAD_REQUEST:
-      return CQ_EINVAL;
-    case CQ_VERR_AUTH:
-      return CQ_EPERM;
-    case CQ_VERR_INSUFFICIENT:
-    case CQ_VERR_REJECTED:
-      return CQ_EREJECTED;
-    case CQ_VERR_NOT_FOUND:
-      return CQ_ENOTFOUND;
-    case CQ_VERR_UNKNOWN_OUTCOME:
-    case CQ_VERR_UNAVAILABLE:
-      return CQ_ENET;
-    case CQ_VERR_PROTOCOL:
-      return CQ_EPARSE;
-    case CQ_VERR_UNSUPPORTED:
-      return CQ_EUNSUPPORTED;
-  }
-  return CQ_EINTERNAL;
-}
-
 int cq__vr_fail(const vr_core *c, cq_verror *ve, cq_verr cls, int venue_code, int http_status,
                 const char *fmt, ...) {
-  int code = cq__vr_code(cls);
+  int code = cq_verr_code(cls);
   if (!ve) return code;
   char msg[CQ_ERROR_MSG_MAX];
   va_list ap;
@@ -331,7 +303,7 @@ int cq__vr_call(vr_core *c, const vr_req *r, cq_http_response *resp, cq_verror *
     cq_verr cls = refine(r, st, ve->cls);
     if (cls != ve->cls) {
       ve->cls = cls;
-      ve->e.code = cq__vr_code(cls);
+      ve->e.code = cq_verr_code(cls);
     }
     if (cls == CQ_VERR_BANNED) {
       int64_t ms = ve->retry_after_ms > 0 ? ve->retry_after_ms : 600000;

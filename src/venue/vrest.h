@@ -101,8 +101,6 @@ CQ_NODISCARD int cq__vr_call(vr_core *c, const vr_req *r, cq_http_response *resp
 /* Fills ve and returns the cquant code of the class; the message is prefixed "<venue>: ". */
 int cq__vr_fail(const vr_core *c, cq_verror *ve, cq_verr cls, int venue_code, int http_status,
                 const char *fmt, ...) CQ_PRINTF(6, 7);
-/* The cquant error code of a class. */
-int cq__vr_code(cq_verr cls);
 
 int64_t cq__vr_now_ms(vr_core *c);
 int64_t cq__vr_server_now_ms(vr_core *c);
