@@ -270,6 +270,16 @@ static int send_once(vr_core *c, const vr_req *r, cq_http_response *resp, cq_ver
   return 0;
 }
 
+/* Retry-After in seconds; 0 when absent or unreadable (the limiter then uses its floor). */
+static int64_t retry_after_s(const cq_http_response *resp) {
+  char buf[32];
+  if (!cq_http_header(resp, "Retry-After", buf, sizeof buf)) return 0;
+  char *end;
+  long long v = strtoll(buf, &end, 10);
+  if (end == buf || v < 0 || v > 3600) return 0;
+  return v;
+}
+
 /* The class of a refusal for this request: a 5xx or a "busy, maybe done" code leaves an
  * order's outcome unknown but only means "not now" for anything else. */
 static cq_verr refine(const vr_req *r, int status, cq_verr cls) {
@@ -293,6 +303,7 @@ int cq__vr_call(vr_core *c, const vr_req *r, cq_http_response *resp, cq_verror *
     int rc = send_once(c, r, resp, ve);
     if (rc < 0) return rc;
     int st = resp->status;
+    int64_t ra = retry_after_s(resp);
     cq_verror_clear(ve);
     rc = c->d->judge(st, resp->body ? resp->body : "", resp->body_len, ve);
     if (rc == 0 && st >= 200 && st < 300) return 0;
@@ -318,12 +329,12 @@ int cq__vr_call(vr_core *c, const vr_req *r, cq_http_response *resp, cq_verror *
     if (cls == CQ_VERR_RATE_LIMITED) {
       /* the venue counts per endpoint (OKX) or per IP (Bybit): pause where it counts */
       cq_ratelimit *ep = endpoint_rl(c, r->path);
-      cq_rl_on_429(ep ? ep : c->ip, 1);
+      cq_rl_on_429(ep ? ep : c->ip, ra > 0 ? ra : 1);
       if (c->log)
         CQ_LOG(c->log, CQ_LOG_WARN, "venue: rate limited", CQ_F_STR("venue", c->d->name),
                CQ_F_STR("path", r->path));
       if (r->safe && nlimit++ < VR_RETRY_LIMIT) continue; /* acquire waits out the pause */
-      ve->retry_after_ms = 1000;
+      ve->retry_after_ms = (ra > 0 ? ra : 1) * 1000;
       cq_error_prefix(&ve->e, "%s %s: ", r->method, r->path);
       return ve->e.code;
     }
