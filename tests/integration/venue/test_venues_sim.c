@@ -574,6 +574,11 @@ static bool order_seen(const seen *s, const void *arg) {
   return strcmp(s->last_order_client, arg) == 0;
 }
 
+static bool balance_seen(const seen *s, const void *arg) {
+  (void)arg;
+  return s->kinds[CQ_VEV_BALANCE] > 0;
+}
+
 static bool cancel_seen(const seen *s, const void *arg) {
   return strcmp(s->last_order_client, arg) == 0 && s->last_order_state == CQ_OS_CANCELLED;
 }
@@ -606,6 +611,7 @@ static void test_user_stream(void **state) {
   }
   if (!got) fail_msg("%s: no order event on the user stream", f->name);
   if (!wait_for(&s, cancel_seen, cid, WAIT_MS)) fail_msg("%s: no cancel event", f->name);
+  if (!wait_for(&s, balance_seen, NULL, WAIT_MS)) fail_msg("%s: no balance event", f->name);
   f->ops->unsubscribe(st);
   assert_string_equal(s.bad, "");
   pthread_mutex_destroy(&s.mu);
