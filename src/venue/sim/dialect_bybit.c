@@ -295,7 +295,8 @@ static void h_kline(req_ctx *c) {
   }
   int64_t top = vd_floor_off(c->now, len, off);
   if (end > 0 && vd_floor_off(end, len, off) < top) top = vd_floor_off(end, len, off);
-  int64_t bottom = vd_floor_off(VM_EPOCH_MS, len, off);
+  int64_t bottom = vd_floor_off(VM_EPOCH_MS, len, off); /* the first bar of the listing */
+  if (bottom < VM_EPOCH_MS) bottom += len;
   if (start > bottom) bottom = start;
   const vm_symbol *y = &c->b->mkt->syms[s];
   json_t *l = json_array();
@@ -722,12 +723,10 @@ static void h_realtime(req_ctx *c) {
   if (id || cid[0]) { /* one order, whatever its state */
     vx_order o;
     vx_result res;
-    int sym = s;
     bool found = false;
     for (size_t k = 0; !found && id >= 0 && k < c->b->mkt->nsyms; k++) {
       if (s >= 0 && (int)k != s) continue;
-      sym = (int)k;
-      found = !vx_query(c->b->ex, c->account, sym, id, id ? NULL : cid, &o, &res);
+      found = !vx_query(c->b->ex, c->account, (int)k, id, id ? NULL : cid, &o, &res);
     }
     if (found && l) json_array_append_new(l, vd_bybit_order_obj(c->b->mkt, &o));
   } else {

@@ -132,7 +132,7 @@ static bool parse_topic(cq_vsim *s, const vs_conn *c, const char *t, vs_sub *x) 
     snprintf(x->interval, sizeof x->interval, "%.7s", head + 6);
   } else if (!strncmp(head, "orderbook.", 10)) {
     x->kind = SUB_BOOK;
-    x->depth = atoi(head + 10);
+    x->depth = (int)strtol(head + 10, NULL, 10);
     if (strcmp(head + 10, "1") && strcmp(head + 10, "50") && strcmp(head + 10, "200")) return false;
   } else {
     return false;
@@ -320,7 +320,13 @@ static void books(cq_vsim *s, int sym, int64_t now, const vs_v5_scratch *sc) {
   vm_book(&s->mkt, sym, step, sc->bids, sc->asks, VM_BOOK_LEVELS);
   vx_add_resting(s->ex, sym, sc->bids, sc->asks, VM_BOOK_LEVELS);
   bool moved = st->vstep && step != st->vstep;
-  cq_vsim_fault_kind f = moved ? vf_depth_fault(&s->faults) : CQ_VSIM_FAULT_NONE;
+  bool updates = false; /* a subscriber that gets a delta (a depth fault is its) */
+  for (size_t i = 0; moved && i < MAX_CONNS; i++)
+    for (size_t k = 0; s->conns[i].used && k < s->conns[i].nsubs; k++) {
+      const vs_sub *x = &s->conns[i].subs[k];
+      if (x->sym == sym && x->kind == SUB_BOOK && x->snap && x->depth > 1) updates = true;
+    }
+  cq_vsim_fault_kind f = updates ? vf_depth_fault(&s->faults) : CQ_VSIM_FAULT_NONE;
   for (size_t i = 0; i < MAX_CONNS; i++) {
     vs_conn *c = &s->conns[i];
     if (!c->used) continue;

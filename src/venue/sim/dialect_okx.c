@@ -50,12 +50,26 @@ static void ok_err(vd_response *r, int status, int code, const char *msg) {
 /* ---- time ------------------------------------------------------------------------------ */
 
 /* "2020-12-08T09:08:57.715Z" -> epoch ms; -1 when it is not that. */
+/* n digits at s as a number; -1 when one is not a digit. */
+static int digits(const char *s, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
 int64_t vd_okx_parse_iso(const char *s) {
-  int y, mo, d, h, mi, sec, ms;
-  char z;
-  if (strlen(s) != 24 ||
-      sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &sec, &ms, &z) != 8 ||
-      z != 'Z' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+  /* 0123456789012345678901234 */
+  /* YYYY-MM-DDTHH:MM:SS.mmmZ  */
+  if (strlen(s) != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s[19] != '.' || s[23] != 'Z')
+    return -1;
+  int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2), h = digits(s + 11, 2),
+      mi = digits(s + 14, 2), sec = digits(s + 17, 2), ms = digits(s + 20, 3);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+      sec < 0 || sec > 60 || ms < 0)
     return -1;
   struct tm tm;
   memset(&tm, 0, sizeof tm);
@@ -346,9 +360,10 @@ static void candles(req_ctx *c, bool history) {
     int64_t a = vd_floor_off(after - 1, len, off);
     if (a < top) top = a;
   }
-  int64_t floor_open = vd_floor_off(VM_EPOCH_MS, len, off) + len; /* listed after */
-  if (!history && top - (RECENT_CANDLES - 1) * len > floor_open)
-    floor_open = vd_floor_off(c->now, len, off) - (RECENT_CANDLES - 1) * len;
+  int64_t floor_open = vd_floor_off(VM_EPOCH_MS, len, off); /* the first bar of the listing */
+  if (floor_open < VM_EPOCH_MS) floor_open += len;
+  int64_t recent = vd_floor_off(c->now, len, off) - (RECENT_CANDLES - 1) * len;
+  if (!history && recent > floor_open) floor_open = recent;
   json_t *d = json_array();
   int64_t n = 0;
   for (int64_t t = top; d && t >= floor_open && t > before && n < limit; t -= len) {
@@ -399,6 +414,57 @@ static void h_trades(req_ctx *c) {
   json_t *d = json_array();
   for (size_t i = n; d && i-- > 0;) /* newest first */
     json_array_append_new(d, vd_okx_trade_obj(c->b->mkt, s, &t[i]));
+  free(t);
+  ok_data(c->resp, d);
+}
+
+/* market/history-trades: older trades page by page, newest first. type 1 (the default)
+ * pages by trade id, type 2 by time (ms): after = older than, before = newer than. */
+static void h_history_trades(req_ctx *c) {
+  int s;
+  if (inst_param(c, true, &s) < 0) return;
+  int64_t type, after, before, limit;
+  if (int_param(c, "type", 1, &type) < 0 || int_param(c, "after", 0, &after) < 0 ||
+      int_param(c, "before", 0, &before) < 0 || int_param(c, "limit", 100, &limit) < 0)
+    return;
+  if (type != 1 && type != 2) {
+    bad_param(c, "type");
+    return;
+  }
+  if (limit <= 0 || limit > 100) limit = 100;
+  const vm_market *m = c->b->mkt;
+  vm_trade *t = NULL;
+  size_t n = 0, first = 0;
+  if (type == 1 && after > 0) {
+    /* ids grow with time but are not contiguous: widen the window of ids below `after`
+     * until it holds `limit` trades or reaches the first id */
+    for (int64_t w = limit * 4 + 8;; w *= 2) {
+      if (w > 65536) w = 65536;
+      int64_t from = after - w > 0 ? after - w : 0;
+      free(t);
+      t = malloc((size_t)w * sizeof *t);
+      if (!t) break;
+      n = vm_trades_from_id(m, s, from, c->now, t, (size_t)w);
+      while (n && t[n - 1].id >= after) n--;
+      if ((int64_t)n >= limit || from == 0 || w == 65536) break;
+    }
+    if (t && (int64_t)n > limit) first = n - (size_t)limit;
+  } else {
+    int64_t end = type == 2 && after > 0 && after < c->now ? after : c->now;
+    t = malloc((size_t)limit * sizeof *t);
+    if (t) n = vm_trades_recent(m, s, end, t, (size_t)limit);
+  }
+  if (!t) {
+    ok_err(c->resp, 500, 50026, "System error");
+    return;
+  }
+  json_t *d = json_array();
+  for (size_t i = n; d && i-- > first;) { /* newest first */
+    if (before > 0 && (type == 1 ? t[i].id <= before : t[i].time_ms <= before)) continue;
+    json_t *o = vd_okx_trade_obj(m, s, &t[i]);
+    if (o) json_object_set_new(o, "source", json_string("0"));
+    json_array_append_new(d, o);
+  }
   free(t);
   ok_data(c->resp, d);
 }
@@ -1039,6 +1105,7 @@ static const route routes[] = {
     {"GET", "/api/v5/market/candles", false, false, h_candles},
     {"GET", "/api/v5/market/history-candles", false, false, h_history_candles},
     {"GET", "/api/v5/market/trades", false, false, h_trades},
+    {"GET", "/api/v5/market/history-trades", false, false, h_history_trades},
     {"GET", "/api/v5/market/books", false, false, h_books},
     {"GET", "/api/v5/market/ticker", false, false, h_ticker},
     {"POST", "/api/v5/trade/order", true, true, h_order},
@@ -1083,8 +1150,7 @@ void vd_okx_http(vd_binance *b, const vd_request *req, int64_t now, vd_response 
       if (!strcmp(routes[i].method, req->method)) r = &routes[i];
     }
   if (!r) {
-    ok_err(resp, known ? 405 : 404, known ? 50000 : 50000,
-           known ? "Method Not Allowed" : "Not Found");
+    ok_err(resp, known ? 405 : 404, 50000, known ? "Method Not Allowed" : "Not Found");
     return;
   }
   int64_t wait = 0;

@@ -313,7 +313,13 @@ static void books(cq_vsim *s, int sym, int64_t now, const vs_v5_scratch *sc) {
     upd = push(s, "books", sym, "update",
                book_data(s, sym, sc->db, nb, sc->da, nd, now, st->vstep, step, sc->bids, sc->asks));
   }
-  cq_vsim_fault_kind f = moved ? vf_depth_fault(&s->faults) : CQ_VSIM_FAULT_NONE;
+  bool updates = false; /* a subscriber that gets this update (a depth fault is its) */
+  for (size_t i = 0; moved && i < MAX_CONNS; i++)
+    for (size_t k = 0; s->conns[i].used && k < s->conns[i].nsubs; k++)
+      if (s->conns[i].subs[k].sym == sym && s->conns[i].subs[k].kind == SUB_BOOK &&
+          s->conns[i].subs[k].snap)
+        updates = true;
+  cq_vsim_fault_kind f = updates ? vf_depth_fault(&s->faults) : CQ_VSIM_FAULT_NONE;
   for (size_t i = 0; i < MAX_CONNS; i++) {
     vs_conn *c = &s->conns[i];
     if (!c->used) continue;

@@ -172,16 +172,18 @@ done:
 /* ---- building --------------------------------------------------------------------------- */
 
 int cq_vsim_new(const cq_vsim_options *o, cq_vsim **out, cq_error *err) {
-  vs_dialect d = VS_BINANCE;
-  if (o->dialect && !strcmp(o->dialect, "okx"))
-    d = VS_OKX;
-  else if (o->dialect && !strcmp(o->dialect, "bybit"))
-    d = VS_BYBIT;
-  else if (o->dialect && strcmp(o->dialect, "binance") != 0)
+  static const vs_dialect_ops dialects[] = {
+      {"binance", vd_binance_http, NULL, NULL, NULL},
+      {"okx", vd_okx_http, vs_okx_ws_path, vs_okx_ws_message, vs_okx_tick},
+      {"bybit", vd_bybit_http, vs_bybit_ws_path, vs_bybit_ws_message, vs_bybit_tick}};
+  const vs_dialect_ops *ops = NULL;
+  for (size_t i = 0; i < sizeof dialects / sizeof dialects[0]; i++)
+    if (!strcmp(o->dialect ? o->dialect : "binance", dialects[i].name)) ops = &dialects[i];
+  if (!ops)
     return cq_error_set(err, CQ_EUNSUPPORTED, "dialect '%s': binance, okx or bybit", o->dialect);
   cq_vsim *s = calloc(1, sizeof *s);
   if (!s) return cq_error_set(err, CQ_ENOMEM, "venue simulator: out of memory");
-  s->dialect = d;
+  s->ops = ops;
   s->opt = *o;
   int rc = CQ_OK;
   bool mu = false, fl = false, bin = false, run = false;
@@ -320,12 +322,7 @@ static void handle(cq_vsim *s, const vd_request *rq, cq_srv_response *resp) {
   vd_response r;
   int64_t now = cq_vsim_now_ms(s);
   pthread_mutex_lock(&s->mu);
-  if (s->dialect == VS_OKX)
-    vd_okx_http(&s->bin, rq, now, &r);
-  else if (s->dialect == VS_BYBIT)
-    vd_bybit_http(&s->bin, rq, now, &r);
-  else
-    vd_binance_http(&s->bin, rq, now, &r);
+  s->ops->http(&s->bin, rq, now, &r);
   pthread_mutex_unlock(&s->mu);
   pthread_mutex_lock(&s->ex->mu);
   bool events = s->ex->evlen > 0;

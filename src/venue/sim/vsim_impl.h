@@ -68,12 +68,23 @@ typedef struct sym_state {
   int64_t vstep;                                   /* its step; 0 none */
 } sym_state;
 
-/* The dialects the simulator speaks. */
-typedef enum vs_dialect { VS_BINANCE = 0, VS_OKX, VS_BYBIT } vs_dialect;
+typedef struct vs_v5_scratch vs_v5_scratch;
+
+/* A dialect: its REST handler and, unless it is Binance's (whose streams, listen keys and
+ * combined URLs the server routes itself), its stream halves: which URL paths are its
+ * streams (VS_CHAN_*, -1 none), a client message, and one market step (s->mu held). */
+typedef struct vs_dialect_ops {
+  const char *name;
+  void (*http)(vd_binance *b, const vd_request *req, int64_t now, vd_response *resp);
+  int (*ws_path)(const char *path);
+  void (*ws_message)(cq_vsim *s, vs_conn *c, const char *data, size_t len, int64_t now);
+  void (*tick)(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, size_t nev,
+               const vs_v5_scratch *sc);
+} vs_dialect_ops;
 
 struct cq_vsim {
   pthread_mutex_t mu; /* counters, connections, clock */
-  vs_dialect dialect;
+  const vs_dialect_ops *ops;
   vm_market mkt;
   vx_exchange *ex;
   vf_state faults;
@@ -107,9 +118,9 @@ void vs_ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg);
 
 /* Buffers the market thread lends the OKX and Bybit stream halves (VM_BOOK_LEVELS each for
  * bids and asks, 2 * VM_BOOK_LEVELS for db and da). */
-typedef struct vs_v5_scratch {
+struct vs_v5_scratch {
   vm_level *bids, *asks, *db, *da;
-} vs_v5_scratch;
+};
 
 /* OKX streams (dialect_okx_ws.c): the URL's stream (VS_CHAN_*, -1 unknown), one client
  * message, and one market step (trades, tickers, candles, books, the users' events); s->mu

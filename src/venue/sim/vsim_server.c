@@ -101,8 +101,8 @@ static int on_ws_open(void *ctx, uint64_t id, const char *path, const char *quer
   c->id = id;
   c->account = -1;
   c->countdown = -1;
-  if (s->dialect != VS_BINANCE) {
-    int ch = s->dialect == VS_OKX ? vs_okx_ws_path(path) : vs_bybit_ws_path(path);
+  if (s->ops->ws_path) {
+    int ch = s->ops->ws_path(path);
     if (ch < 0) {
       status = 404;
       goto done;
@@ -145,12 +145,11 @@ done:
 
 static void on_ws_message(void *ctx, uint64_t id, const char *data, size_t len) {
   cq_vsim *s = ctx;
-  if (s->dialect != VS_BINANCE) {
+  if (s->ops->ws_message) {
     int64_t now = cq_vsim_now_ms(s);
     pthread_mutex_lock(&s->mu);
     vs_conn *vc = conn_get(s, id);
-    if (vc && s->dialect == VS_OKX) vs_okx_ws_message(s, vc, data, len, now);
-    if (vc && s->dialect == VS_BYBIT) vs_bybit_ws_message(s, vc, data, len, now);
+    if (vc) s->ops->ws_message(s, vc, data, len, now);
     pthread_mutex_unlock(&s->mu);
     return;
   }
@@ -372,14 +371,12 @@ static void tick(cq_vsim *s, int64_t now) {
         s->conns[i].countdown = wf.n;
         s->conns[i].how = wf.kind == CQ_VSIM_FAULT_WS_STALL ? CQ_WS_END_STALL : CQ_WS_END_DROP;
       }
-  if (s->dialect == VS_OKX || s->dialect == VS_BYBIT) {
+  bool binance = s->ops->tick == NULL; /* Binance's streams are the code below */
+  if (!binance) {
     vs_v5_scratch sc = {.bids = bids, .asks = asks, .db = db, .da = da};
-    if (s->dialect == VS_OKX)
-      vs_okx_tick(s, from, now, ev, nev, &sc);
-    else
-      vs_bybit_tick(s, from, now, ev, nev, &sc);
+    s->ops->tick(s, from, now, ev, nev, &sc);
   }
-  for (size_t y = 0; s->dialect == VS_BINANCE && y < s->mkt.nsyms; y++) {
+  for (size_t y = 0; binance && y < s->mkt.nsyms; y++) {
     int sym = (int)y;
     bool want[SUB_KIND_COUNT_] = {false};
     for (size_t i = 0; i < MAX_CONNS; i++)
@@ -482,8 +479,7 @@ static void tick(cq_vsim *s, int64_t now) {
   for (size_t i = 0; i < MAX_CONNS; i++) {
     vs_conn *c = &s->conns[i];
     if (!c->used || c->ended || !s->srv) continue;
-    if (s->dialect == VS_BINANCE && c->account >= 0 &&
-        vd_binance_listen_account(&s->bin, c->listen_key, now) < 0) {
+    if (binance && c->account >= 0 && vd_binance_listen_account(&s->bin, c->listen_key, now) < 0) {
       char m[160];
       snprintf(m, sizeof m, "{\"e\":\"listenKeyExpired\",\"E\":%lld,\"listenKey\":\"%s\"}",
                (long long)now, c->listen_key);
@@ -496,7 +492,7 @@ static void tick(cq_vsim *s, int64_t now) {
       (void)rc; /* a connection already gone needs no close */
     }
   }
-  for (size_t e = 0; s->dialect == VS_BINANCE && e < nev; e++) {
+  for (size_t e = 0; binance && e < nev; e++) {
     char *m = vd_binance_user_msg(&s->bin, &ev[e]);
     if (!m) continue;
     for (size_t i = 0; i < MAX_CONNS; i++) {

@@ -347,6 +347,15 @@ static void t_faults(void **state) {
   assert_true(a.drop);
   free(a.body);
   assert_int_equal(cq_vsim_orders_with_client_id(s, "lost1"), 1);
+  /* the server's clock a minute ahead: a request signed by ours is out of its window */
+  assert_int_equal(cq_vsim_fault_parse("time_offset:60000", &f, &err), CQ_OK);
+  assert_int_equal(cq_vsim_fault(s, &f, &err), CQ_OK);
+  a = signed_at(s, "GET", "/v5/account/wallet-balance", "accountType=UNIFIED", "", T0 + 30000,
+                SECRET);
+  int tcode = 0;
+  assert_int_equal(err_class(&a, &tcode), CQ_VERR_TIMESTAMP);
+  assert_int_equal(tcode, 10002);
+  free(a.body);
   cq_vsim_counters k;
   cq_vsim_counters_get(s, &k);
   assert_int_equal(k.rate_limited, 1);

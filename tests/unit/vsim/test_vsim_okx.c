@@ -140,6 +140,25 @@ static void t_public(void **state) {
   assert_int_equal(c.len, 5);
   assert_int_equal(c.open_time[4] / CQ_NS_PER_MS, oldest - HOUR_MS);
   cq_candles_clear(&c);
+  /* market/candles keeps the latest 1440 bars; history-candles goes back to the listing
+   * (2017-01-01) and no further */
+  snprintf(q, sizeof q, "instId=BTC-USDT&bar=1m&after=%lld", (long long)(T0 - 2000 * MIN_MS));
+  a = get(s, "/api/v5/market/candles", q);
+  if (cq_okx_parse_candles(a.body, a.len, &c, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(c.len, 0);
+  a = get(s, "/api/v5/market/history-candles", q);
+  if (cq_okx_parse_candles(a.body, a.len, &c, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(c.len, 100);
+  cq_candles_clear(&c);
+  a = get(s, "/api/v5/market/history-candles",
+          "instId=BTC-USDT&bar=1H&after=1483239600000"); /* listing + 3 h */
+  if (cq_okx_parse_candles(a.body, a.len, &c, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(c.len, 3);
+  assert_int_equal(c.open_time[0], INT64_C(1483228800000) * CQ_NS_PER_MS);
+  cq_candles_clear(&c);
   /* before: only rows newer than it */
   snprintf(q, sizeof q, "instId=BTC-USDT&bar=1m&before=%lld", (long long)(T0 - 3 * MIN_MS));
   a = get(s, "/api/v5/market/candles", q);
@@ -161,6 +180,24 @@ static void t_public(void **state) {
   free(a.body);
   assert_int_equal(tr.len, 7);
   assert_true(tr.time[0] <= tr.time[6]);
+  cq_trades_release(&tr);
+  /* history-trades paging back by trade id: adjacent pages, no trade twice */
+  char tq[256];
+  assert_true(cq_okx_trades_query("BTC-USDT", -1, 100, tq, sizeof tq, &err) > 0);
+  a = get(s, "/api/v5/market/history-trades", tq);
+  cq_trades_init(&tr, 0);
+  if (cq_okx_parse_trades(a.body, a.len, &tr, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(tr.len, 100);
+  long long oldest_id = strtoll(tr.id[0], NULL, 10), newest_id = strtoll(tr.id[99], NULL, 10);
+  assert_true(oldest_id < newest_id);
+  cq_trades_clear(&tr);
+  assert_true(cq_okx_trades_query("BTC-USDT", oldest_id, 100, tq, sizeof tq, &err) > 0);
+  a = get(s, "/api/v5/market/history-trades", tq);
+  if (cq_okx_parse_trades(a.body, a.len, &tr, &err)) fail_msg("%s", err.msg);
+  free(a.body);
+  assert_int_equal(tr.len, 100);
+  assert_true(strtoll(tr.id[99], NULL, 10) < oldest_id);
   cq_trades_release(&tr);
   a = get(s, "/api/v5/market/books", "instId=ETH-USDT&sz=20");
   cq_l2book *b;
@@ -393,6 +430,14 @@ static void t_faults(void **state) {
   assert_true(a.drop);
   free(a.body);
   assert_int_equal(cq_vsim_orders_with_client_id(s, "lost1"), 1);
+  /* the server's clock a minute ahead: a request signed by ours is out of its window */
+  assert_int_equal(cq_vsim_fault_parse("time_offset:60000", &f, &err), CQ_OK);
+  assert_int_equal(cq_vsim_fault(s, &f, &err), CQ_OK);
+  a = signed_at(s, "GET", "/api/v5/account/balance", "", "", T0 + 30000, SECRET);
+  int tcode = 0;
+  assert_int_equal(err_class(&a, &tcode), CQ_VERR_TIMESTAMP);
+  assert_int_equal(tcode, 50102);
+  free(a.body);
   cq_vsim_counters k;
   cq_vsim_counters_get(s, &k);
   assert_int_equal(k.rate_limited, 1);
