@@ -247,7 +247,7 @@ static int send_once(vr_core *c, const vr_req *r, cq_http_response *resp, cq_ver
       .body_len = r->body ? strlen(r->body) : 0,
       .idempotent = r->safe,
   };
-  cq_http_client *h;
+  cq_http_client *h = NULL;
   if ((rc = client_take(c, &h, ve)) < 0) return rc;
   cq_error e;
   cq_error_clear(&e);
