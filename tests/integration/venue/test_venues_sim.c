@@ -429,9 +429,15 @@ static void test_order_lifecycle(void **state) {
   cq_dec_format(more, qtybuf, sizeof qtybuf);
   r = limit_req("life2", CQ_SIDE_BUY, askbuf, qtybuf);
   VOK(f->ops->place(f->v, &r, &o, &ve));
-  assert_int_equal(o.state, CQ_OS_PARTIAL);
+  /* took what the book held and rests; where the venue's answer is a later query (OKX,
+   * Bybit), the simulated market may have filled the rest by then */
   assert_true(cq_dec_sign(o.filled) > 0);
-  assert_true(cq_dec_cmp(o.filled, o.qty) < 0);
+  if (o.state == CQ_OS_PARTIAL)
+    assert_true(cq_dec_cmp(o.filled, o.qty) < 0);
+  else if (o.state == CQ_OS_FILLED)
+    assert_true(cq_dec_eq(o.filled, o.qty));
+  else
+    fail_msg("%s: a partly filled order in state %d", f->name, (int)o.state);
   /* the rest works at the market's price: the simulated market may fill it meanwhile */
   VOK(f->ops->query(f->v, "BTC/USDT", "life2", &o, &ve));
   assert_true(o.state == CQ_OS_PARTIAL || o.state == CQ_OS_FILLED);
