@@ -11,7 +11,8 @@
 #include "cquant/venue.h"
 
 const char cmd_backfill_usage[] =
-    "usage: cquant backfill --venue V --symbol S[,S...] --tf TF[,TF...] --since T [options]\n"
+    "usage: cquant backfill --venue V[,V...] --symbol S[,S...] --tf TF[,TF...] --since T "
+    "[options]\n"
     "\n"
     "Pages through a venue's candle history into the store, several series at once, within\n"
     "the venue's rate limits, with a progress line per series (candles, rate, ETA).\n"
@@ -20,25 +21,27 @@ const char cmd_backfill_usage[] =
     "Stretches the venue has no candles for are recorded as gaps and not asked for again.\n"
     "Only closed candles are stored. The venue's instruments are stored too.\n"
     "\n"
-    "  --venue V        the venue (binance)\n"
+    "  --venue LIST     venues, comma-separated (binance,okx,bybit): each runs in parallel\n"
+    "                   with the others, within its own rate limits\n"
     "  --symbol LIST    unified symbols, comma-separated (BTC/USDT,ETH/USDT)\n"
     "  --tf LIST        timeframes, comma-separated (1m,1h,1d)\n"
     "  --since T        first open time: a date or time (2024-01-01), epoch ms, or a\n"
     "                   duration back from now (2y, 90d, 12h)\n"
     "  --until T        end, exclusive (default: now)\n"
-    "  --rest-url URL   the venue's REST base URL (default: its public one; point it at\n"
-    "                   `cquant venue-sim` to work offline)\n"
-    "  --as NAME        the venue name the candles and instruments are stored under\n"
+    "  --rest-url LIST  the venue's REST base URL (default: its public one; point it at\n"
+    "                   `cquant venue-sim` to work offline); with several venues, one URL\n"
+    "                   per venue, in the order of --venue\n"
+    "  --as LIST        the venue name the candles and instruments are stored under\n"
     "                   (default: the venue's own; e.g. binance-sim for a simulator, so\n"
-    "                   simulated candles never mix with real ones)\n"
-    "  --jobs N         series filled at once (default 4)\n"
+    "                   simulated candles never mix with real ones); one per venue\n"
+    "  --jobs N         series filled at once, per venue (default 4)\n"
     "  --store URI      the store (default: config `store`, else sqlite:./var/cquant.db)\n"
-    "  --json           print the summary as JSON\n"
+    "  --json           print the summary as JSON (one line per venue)\n"
     "\n"
     "Exit status: 0 when every series is complete, 1 when one failed (the others still\n"
     "ran; rerun to resume), 2 for a usage error, 130 when interrupted.\n";
 
-enum { MAX_JOBS = 256, CLI_INTERRUPTED = 130 };
+enum { MAX_JOBS = 256, MAX_VENUES = 8, CLI_INTERRUPTED = 130 };
 
 /* Splits "a,b,c" into list (pointers into buf). */
 static int split_list(cli_ctx *ctx, const char *flag, const char *v, char *buf, size_t n,
@@ -102,23 +105,47 @@ static void sig_watch_stop(sig_watch *w) {
   pthread_sigmask(SIG_UNBLOCK, &w->set, NULL);
 }
 
-/* ---- progress: one line per series ----------------------------------------------------- */
+/* ---- progress: one line per series, every venue's ------------------------------------- */
 
+typedef struct venue_run venue_run;
+
+/* Shared by the runs: each run's callback (on its own thread) redraws every run's lines. */
 typedef struct progress_view {
   cli_ctx *ctx;
-  const char *venue;
-  cq_time start;
+  pthread_mutex_t mu;
+  venue_run *runs;
+  size_t nruns;
   cq_time last_line; /* plain output: when the last block of lines went out */
   int drawn;         /* terminal: lines drawn last time */
 } progress_view;
 
-static void job_line(const progress_view *pv, const cq_backfill_job *j, char *buf, size_t n) {
+/* One venue's backfill. */
+struct venue_run {
+  const cq_venue_ops *ops;
+  const char *name;     /* as given to --venue */
+  const char *rest_url; /* NULL: the venue's own */
+  char store_venue[CQ_VENUE_MAX];
+  cq_venue *venue;
+  cq_store *store;
+  size_t nins;
+  cq_backfill_job *jobs;
+  size_t njobs;
+  cq_backfill_opts bo;
+  progress_view *pv;
+  pthread_t tid;
+  bool started;
+  int rc;
+  cq_error e;
+};
+
+static void job_line(cli_ctx *ctx, const char *venue, const cq_backfill_job *j, char *buf,
+                     size_t n) {
   char tf[CQ_TF_STRMAX], done[16], rate[16], eta[32] = "";
   cq_timeframe_format(j->tf, tf, sizeof tf);
   uint64_t expected = atomic_load(&j->expected), covered = atomic_load(&j->covered);
   uint64_t candles = atomic_load(&j->candles);
   cq_backfill_state st = (cq_backfill_state)atomic_load(&j->state);
-  cq_time now = cq_clock_now(&pv->ctx->clock);
+  cq_time now = cq_clock_now(&ctx->clock);
   cq_time started = atomic_load(&j->started), finished = atomic_load(&j->finished);
   cq_time t0 = started ? started : now;
   cq_time t1 = st == CQ_BF_RUNNING || !finished ? now : finished;
@@ -135,34 +162,44 @@ static void job_line(const progress_view *pv, const cq_backfill_job *j, char *bu
   int fill = (int)(pct / 5);
   for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : '-';
   bar[20] = '\0';
-  snprintf(buf, n, "%s %-10s %-4s [%s] %3.0f%% %s candles %s bars/s%s %s", pv->venue, j->symbol, tf,
+  snprintf(buf, n, "%s %-10s %-4s [%s] %3.0f%% %s candles %s bars/s%s %s", venue, j->symbol, tf,
            bar, pct, done, rate, eta, st == CQ_BF_RUNNING ? "" : cq_backfill_state_name(st));
 }
 
 static void on_progress(void *arg, const cq_backfill_job *jobs, size_t n) {
-  progress_view *pv = arg;
+  (void)jobs;
+  (void)n;
+  progress_view *pv = ((venue_run *)arg)->pv;
   cli_ctx *ctx = pv->ctx;
   if (ctx->json && !ctx->tty) return;
   char line[256];
+  pthread_mutex_lock(&pv->mu);
   if (ctx->tty) {
     if (pv->drawn) fprintf(ctx->err, "\033[%dA", pv->drawn);
-    for (size_t i = 0; i < n; i++) {
-      job_line(pv, &jobs[i], line, sizeof line);
-      fprintf(ctx->err, "\r\033[2K%s\n", line);
-    }
-    pv->drawn = (int)n;
+    int drawn = 0;
+    for (size_t r = 0; r < pv->nruns; r++)
+      for (size_t i = 0; i < pv->runs[r].njobs; i++) {
+        job_line(ctx, pv->runs[r].store_venue, &pv->runs[r].jobs[i], line, sizeof line);
+        fprintf(ctx->err, "\r\033[2K%s\n", line);
+        drawn++;
+      }
+    pv->drawn = drawn;
     fflush(ctx->err);
+    pthread_mutex_unlock(&pv->mu);
     return;
   }
   cq_time now = cq_clock_now(&ctx->clock);
-  if (pv->last_line && now - pv->last_line < 5 * CQ_NS_PER_SEC) return;
-  pv->last_line = now;
-  for (size_t i = 0; i < n; i++) {
-    cq_backfill_state st = (cq_backfill_state)atomic_load(&jobs[i].state);
-    if (st != CQ_BF_RUNNING) continue;
-    job_line(pv, &jobs[i], line, sizeof line);
-    fprintf(ctx->err, "%s\n", line);
+  if (!pv->last_line || now - pv->last_line >= 5 * CQ_NS_PER_SEC) {
+    pv->last_line = now;
+    for (size_t r = 0; r < pv->nruns; r++)
+      for (size_t i = 0; i < pv->runs[r].njobs; i++) {
+        const cq_backfill_job *j = &pv->runs[r].jobs[i];
+        if ((cq_backfill_state)atomic_load(&j->state) != CQ_BF_RUNNING) continue;
+        job_line(ctx, pv->runs[r].store_venue, j, line, sizeof line);
+        fprintf(ctx->err, "%s\n", line);
+      }
   }
+  pthread_mutex_unlock(&pv->mu);
 }
 
 /* ---- the summary ---------------------------------------------------------------------- */
@@ -250,25 +287,84 @@ static int check_symbols(cli_ctx *ctx, const char *venue, const char **syms, int
   return CLI_OK;
 }
 
+/* Opens the venue, reads and stores its instruments, checks the symbols. */
+static int prepare_run(cli_ctx *ctx, venue_run *r, const char *store_uri, const char **syms,
+                       int nsym) {
+  const char *cmd = "backfill";
+  cq_venue_config vc;
+  cq_venue_config_default(&vc);
+  vc.rest_url = r->rest_url;
+  vc.log = ctx->log;
+  cq_verror ve;
+  cq_verror_clear(&ve);
+  if (r->ops->open(&vc, &r->venue, &ve)) {
+    r->venue = NULL;
+    cli_report_error(ctx, cmd, &ve.e);
+    return CLI_FAIL;
+  }
+  cq_instrument *ins = NULL;
+  size_t nins = 0;
+  if (r->ops->instruments(r->venue, &ins, &nins, &ve)) {
+    cq_error_prefix(&ve.e, "%s instruments: ", r->name);
+    cli_report_error(ctx, cmd, &ve.e);
+    return CLI_FAIL;
+  }
+  int rc = check_symbols(ctx, r->name, syms, nsym, ins, nins);
+  if (rc) {
+    free(ins);
+    return rc;
+  }
+  for (size_t k = 0; k < nins; k++)
+    snprintf(ins[k].venue, sizeof ins[k].venue, "%s", r->store_venue);
+  cq_error e;
+  cq_error_clear(&e);
+  /* one store handle per venue: each run uses its own under its own lock, and the store
+   * serializes the writers */
+  if (cq_store_open(store_uri, &r->store, &e) ||
+      cq_store_put_instruments(r->store, ins, nins, NULL, &e)) {
+    cli_report_error(ctx, cmd, &e);
+    free(ins);
+    return CLI_FAIL;
+  }
+  free(ins);
+  r->nins = nins;
+  return CLI_OK;
+}
+
+static void *run_thread(void *arg) {
+  venue_run *r = arg;
+  cq_error_clear(&r->e);
+  r->rc = cq_backfill_run(&r->bo, r->jobs, r->njobs, &r->e);
+  return NULL;
+}
+
+static void runs_free(venue_run *runs, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    free(runs[i].jobs);
+    if (runs[i].store) cq_store_close(runs[i].store);
+    if (runs[i].venue) runs[i].ops->close(runs[i].venue);
+  }
+}
+
 int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
   const char *cmd = "backfill";
-  const char *venue_name = NULL, *symbols = NULL, *tfs = NULL, *since_s = NULL, *until_s = NULL;
-  const char *rest_url = NULL, *store_flag = NULL, *as = NULL;
+  const char *venue_names = NULL, *symbols = NULL, *tfs = NULL, *since_s = NULL, *until_s = NULL;
+  const char *rest_urls = NULL, *store_flag = NULL, *as_names = NULL;
   size_t jobs_n = 4;
-  const cli_opt opts[] = {{"--venue", NULL, CLI_STR, &venue_name},
+  const cli_opt opts[] = {{"--venue", "--venues", CLI_STR, &venue_names},
                           {"--symbol", "--symbols", CLI_STR, &symbols},
                           {"--tf", "--timeframe", CLI_STR, &tfs},
                           {"--since", "--from", CLI_STR, &since_s},
                           {"--until", "--to", CLI_STR, &until_s},
-                          {"--rest-url", NULL, CLI_STR, &rest_url},
-                          {"--as", NULL, CLI_STR, &as},
+                          {"--rest-url", NULL, CLI_STR, &rest_urls},
+                          {"--as", NULL, CLI_STR, &as_names},
                           {"--jobs", NULL, CLI_SIZE, &jobs_n},
                           {"--store", NULL, CLI_STR, &store_flag}};
   const char *pos[1];
   int npos;
   int rc = cli_parse(ctx, cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
   if (rc) return rc;
-  if (!venue_name || !symbols || !tfs || !since_s) {
+  if (!venue_names || !symbols || !tfs || !since_s) {
     fprintf(ctx->err, "cquant backfill: --venue, --symbol, --tf and --since are required\n");
     return CLI_USAGE;
   }
@@ -276,18 +372,42 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
     fprintf(ctx->err, "cquant backfill: --jobs: expected 1 .. 64, got %zu\n", jobs_n);
     return CLI_USAGE;
   }
-  const cq_venue_ops *ops;
+  char vbuf[256], ubuf[2048], abuf[256];
+  const char *vnames[MAX_VENUES], *urls[MAX_VENUES], *asl[MAX_VENUES];
+  int nv = 0, nu = 0, na = 0;
+  if ((rc = split_list(ctx, "--venue", venue_names, vbuf, sizeof vbuf, vnames, MAX_VENUES, &nv)) ||
+      (rest_urls &&
+       (rc = split_list(ctx, "--rest-url", rest_urls, ubuf, sizeof ubuf, urls, MAX_VENUES, &nu))) ||
+      (as_names &&
+       (rc = split_list(ctx, "--as", as_names, abuf, sizeof abuf, asl, MAX_VENUES, &na))))
+    return rc;
+  if ((rest_urls && nu != nv) || (as_names && na != nv)) {
+    fprintf(ctx->err, "cquant backfill: --rest-url and --as take one value per venue (%d)\n", nv);
+    return CLI_USAGE;
+  }
+  venue_run runs[MAX_VENUES];
+  memset(runs, 0, sizeof runs);
   cq_error e;
-  if (cq_venue_find(venue_name, &ops, &e)) {
-    fprintf(ctx->err, "cquant backfill: --venue: %s\n", e.msg);
-    return CLI_USAGE;
+  for (int v = 0; v < nv; v++) {
+    venue_run *r = &runs[v];
+    if (cq_venue_find(vnames[v], &r->ops, &e)) {
+      fprintf(ctx->err, "cquant backfill: --venue: %s\n", e.msg);
+      return CLI_USAGE;
+    }
+    for (int w = 0; w < v; w++)
+      if (runs[w].ops == r->ops && (!as_names || strcmp(asl[w], asl[v]) == 0)) {
+        fprintf(ctx->err, "cquant backfill: --venue: %s is given twice\n", vnames[v]);
+        return CLI_USAGE;
+      }
+    r->name = vnames[v];
+    r->rest_url = rest_urls ? urls[v] : NULL;
+    cq_series_key probe; /* checks the --as name as a venue name */
+    if (as_names && cq_series_key_set(&probe, asl[v], "BTC/USDT", "1h", &e)) {
+      fprintf(ctx->err, "cquant backfill: --as: %s\n", e.msg);
+      return CLI_USAGE;
+    }
+    snprintf(r->store_venue, sizeof r->store_venue, "%s", as_names ? probe.venue : r->ops->name);
   }
-  cq_series_key probe; /* checks the --as name as a venue name */
-  if (as && cq_series_key_set(&probe, as, "BTC/USDT", "1h", &e)) {
-    fprintf(ctx->err, "cquant backfill: --as: %s\n", e.msg);
-    return CLI_USAGE;
-  }
-  const char *store_venue = as ? probe.venue : ops->name;
   char sbuf[2048], tbuf[256];
   const char *syms[MAX_JOBS], *tfl[32];
   int nsym = 0, ntf = 0;
@@ -314,94 +434,86 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
     return CLI_USAGE;
   }
 
-  cq_venue_config vc;
-  cq_venue_config_default(&vc);
-  vc.rest_url = rest_url;
-  vc.log = ctx->log;
-  cq_venue *venue = NULL;
-  cq_verror ve;
-  cq_verror_clear(&ve);
-  if (ops->open(&vc, &venue, &ve)) {
-    cli_report_error(ctx, cmd, &ve.e);
-    return CLI_FAIL;
-  }
-  cq_instrument *ins = NULL;
-  size_t nins = 0;
-  if (ops->instruments(venue, &ins, &nins, &ve)) {
-    cq_error_prefix(&ve.e, "%s instruments: ", venue_name);
-    cli_report_error(ctx, cmd, &ve.e);
-    ops->close(venue);
-    return CLI_FAIL;
-  }
-  if ((rc = check_symbols(ctx, venue_name, syms, nsym, ins, nins))) {
-    free(ins);
-    ops->close(venue);
-    return rc;
-  }
-  for (size_t k = 0; k < nins; k++) snprintf(ins[k].venue, sizeof ins[k].venue, "%s", store_venue);
+  /* every venue is checked (instruments, symbols) before any of them runs */
   const char *store_uri = cli_store_uri(ctx, store_flag);
-  cq_store *store = NULL;
-  if (cq_store_open(store_uri, &store, &e) ||
-      cq_store_put_instruments(store, ins, nins, NULL, &e)) {
-    cli_report_error(ctx, cmd, &e);
-    if (store) cq_store_close(store);
-    free(ins);
-    ops->close(venue);
-    return CLI_FAIL;
-  }
-  free(ins);
-
-  cq_backfill_job *jobs = calloc((size_t)nsym * (size_t)ntf, sizeof *jobs);
-  if (!jobs) {
-    fprintf(ctx->err, "cquant backfill: out of memory\n");
-    cq_store_close(store);
-    ops->close(venue);
-    return CLI_FAIL;
-  }
-  size_t n = 0;
-  for (int s = 0; s < nsym; s++)
-    for (int t = 0; t < ntf; t++) {
-      cq_backfill_job *j = &jobs[n++];
-      char base[CQ_ASSET_MAX], quote[CQ_ASSET_MAX];
-      if (cq_symbol_parse(syms[s], base, quote, NULL) == CQ_OK) /* checked above */
-        snprintf(j->symbol, sizeof j->symbol, "%s/%s", base, quote);
-      j->tf = tf[t];
-      j->since = since;
-      j->until = until;
+  for (int v = 0; v < nv; v++)
+    if ((rc = prepare_run(ctx, &runs[v], store_uri, syms, nsym))) {
+      runs_free(runs, (size_t)nv);
+      return rc;
     }
+  size_t per = (size_t)nsym * (size_t)ntf;
+  for (int v = 0; v < nv; v++) {
+    venue_run *r = &runs[v];
+    r->jobs = calloc(per, sizeof *r->jobs);
+    if (!r->jobs) {
+      fprintf(ctx->err, "cquant backfill: out of memory\n");
+      runs_free(runs, (size_t)nv);
+      return CLI_FAIL;
+    }
+    for (int s = 0; s < nsym; s++)
+      for (int t = 0; t < ntf; t++) {
+        cq_backfill_job *j = &r->jobs[r->njobs++];
+        char base[CQ_ASSET_MAX], quote[CQ_ASSET_MAX];
+        if (cq_symbol_parse(syms[s], base, quote, NULL) == CQ_OK) /* checked above */
+          snprintf(j->symbol, sizeof j->symbol, "%s/%s", base, quote);
+        j->tf = tf[t];
+        j->since = since;
+        j->until = until;
+      }
+  }
 
   _Atomic int cancel = 0;
   sig_watch sw;
   sig_watch_start(&sw, &cancel);
-  progress_view pv = {.ctx = ctx, .venue = store_venue, .start = cq_clock_now(&ctx->clock)};
-  cq_backfill_opts bo = {.venue = venue,
-                         .venue_name = store_venue,
-                         .store = store,
-                         .threads = (int)jobs_n,
-                         .clock = &ctx->clock,
-                         .cancel = &cancel,
-                         .progress = on_progress,
-                         .progress_ctx = &pv,
-                         .log = ctx->log};
-  cq_error_clear(&e);
-  rc = cq_backfill_run(&bo, jobs, n, &e);
+  progress_view pv = {.ctx = ctx, .runs = runs, .nruns = (size_t)nv};
+  pthread_mutex_init(&pv.mu, NULL);
+  for (int v = 0; v < nv; v++) {
+    venue_run *r = &runs[v];
+    r->pv = &pv;
+    r->bo = (cq_backfill_opts){.venue = r->venue,
+                               .venue_name = r->store_venue,
+                               .store = r->store,
+                               .threads = (int)jobs_n,
+                               .clock = &ctx->clock,
+                               .cancel = &cancel,
+                               .progress = on_progress,
+                               .progress_ctx = r,
+                               .log = ctx->log};
+  }
+  if (nv == 1) {
+    run_thread(&runs[0]);
+  } else {
+    /* one thread per venue, each within its venue's own limits */
+    for (int v = 0; v < nv; v++) {
+      runs[v].started = pthread_create(&runs[v].tid, NULL, run_thread, &runs[v]) == 0;
+      if (!runs[v].started) run_thread(&runs[v]);
+    }
+    for (int v = 0; v < nv; v++)
+      if (runs[v].started) pthread_join(runs[v].tid, NULL);
+  }
   sig_watch_stop(&sw);
-  print_summary(ctx, store_venue, jobs, n, store_uri, nins);
+  pthread_mutex_destroy(&pv.mu);
   int status = CLI_OK;
-  if (rc && atomic_load(&cancel)) {
+  for (int v = 0; v < nv; v++)
+    print_summary(ctx, runs[v].store_venue, runs[v].jobs, runs[v].njobs, store_uri, runs[v].nins);
+  for (int v = 0; v < nv; v++) {
+    venue_run *r = &runs[v];
+    if (!r->rc) continue;
+    if (atomic_load(&cancel)) {
+      status = CLI_INTERRUPTED;
+      continue;
+    }
+    cli_report_error(ctx, cmd, &r->e);
+    if (status == CLI_OK) status = CLI_FAIL;
+  }
+  if (status == CLI_INTERRUPTED)
     fprintf(ctx->err,
             "cquant backfill: interrupted; what was stored is kept: run the same "
             "command again to resume\n");
-    status = CLI_INTERRUPTED;
-  } else if (rc) {
-    cli_report_error(ctx, cmd, &e);
+  else if (status == CLI_FAIL)
     fprintf(ctx->err,
             "cquant backfill: the pages stored so far are kept; run it again to "
             "resume\n");
-    status = CLI_FAIL;
-  }
-  free(jobs);
-  cq_store_close(store);
-  ops->close(venue);
+  runs_free(runs, (size_t)nv);
   return status;
 }

@@ -288,6 +288,8 @@ struct cq_venue {
 };
 
 extern const cq_venue_ops cq_venue_binance_ops;
+extern const cq_venue_ops cq_venue_okx_ops;
+extern const cq_venue_ops cq_venue_bybit_ops;
 
 /* The adapter named ("binance"); CQ_ENOTFOUND with the names known. */
 CQ_NODISCARD int cq_venue_find(const char *name, const cq_venue_ops **out, cq_error *err);

@@ -68,8 +68,9 @@ void cq_verror_clear(cq_verror *ve) {
 }
 
 /* Every adapter, in the order `cquant --help` lists them. */
-static const cq_venue_ops *const venue_table[] = {&cq_venue_binance_ops};
-static const char *const venue_names[] = {"binance", NULL};
+static const cq_venue_ops *const venue_table[] = {&cq_venue_binance_ops, &cq_venue_okx_ops,
+                                                   &cq_venue_bybit_ops};
+static const char *const venue_names[] = {"binance", "okx", "bybit", NULL};
 
 const char *const *cq_venue_names(void) {
   return venue_names;

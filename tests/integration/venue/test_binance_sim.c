@@ -199,7 +199,9 @@ static void test_registry(void **state) {
   assert_int_equal(cq_venue_find("nosuch", &ops, &e), CQ_ENOTFOUND);
   assert_non_null(strstr(e.msg, "binance"));
   assert_string_equal(cq_venue_names()[0], "binance");
-  assert_null(cq_venue_names()[1]);
+  assert_string_equal(cq_venue_names()[1], "okx");
+  assert_string_equal(cq_venue_names()[2], "bybit");
+  assert_null(cq_venue_names()[3]);
   /* a bad configuration is refused, saying what */
   cq_venue_config c;
   cq_venue_config_default(&c);

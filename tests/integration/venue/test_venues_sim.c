@@ -1,0 +1,648 @@
+/* One suite, three venues: every test here runs unchanged against the Binance, OKX and
+ * Bybit adapters, each against the simulator speaking its dialect, in-process on loopback.
+ * The same cquant behaviour is expected of all three: unified symbols, candles oldest first
+ * and closed by the venue's clock, pages that join without a gap, the same order states and
+ * error classes, and an order whose answer was lost found by its client id, never sent
+ * twice. What a venue lacks shows in its capability bits, which the tests read.
+ *
+ * Waits have deadlines but nothing asserts a duration. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h> /* after the four above, which it needs */
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cquant/ingest.h"
+#include "cquant/store.h"
+#include "cquant/venue.h"
+#include "cquant/vsim.h"
+
+#define KEY "testkey0123456789"
+#define SECRET "testsecret0123456789abcdef"
+#define PASSPHRASE "testpass1"
+enum { WAIT_MS = 15000 };
+
+static void sleep_ms(int64_t ms) {
+  struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- what a stream handler saw ----------------------------------------------------------- */
+
+typedef struct seen {
+  pthread_mutex_t mu;
+  const char *venue;
+  uint64_t kinds[8];
+  uint64_t status[8];
+  uint64_t books;
+  bool book_valid;
+  char last_order_client[CQ_CLIENT_ID_MAX];
+  cq_order_state last_order_state;
+  char bad[160]; /* the first wrong event */
+} seen;
+
+static void seen_init(seen *s, const char *venue) {
+  memset(s, 0, sizeof *s);
+  pthread_mutex_init(&s->mu, NULL);
+  s->venue = venue;
+}
+
+static void on_event(void *ctx, const cq_venue_event *ev) {
+  seen *s = ctx;
+  pthread_mutex_lock(&s->mu);
+  if ((unsigned)ev->kind < 8) s->kinds[ev->kind]++;
+  if (strcmp(ev->venue, s->venue) != 0 && !*s->bad)
+    snprintf(s->bad, sizeof s->bad, "venue \"%s\"", ev->venue);
+  switch (ev->kind) {
+    case CQ_VEV_TRADE:
+    case CQ_VEV_QUOTE:
+    case CQ_VEV_KLINE:
+      if (strcmp(ev->symbol, "BTC/USDT") != 0 && !*s->bad)
+        snprintf(s->bad, sizeof s->bad, "market event for \"%s\"", ev->symbol);
+      break;
+    case CQ_VEV_BOOK: {
+      s->books++;
+      s->book_valid = cq_l2book_valid(ev->u.book);
+      cq_dec bid, ask, q;
+      if (cq_l2book_level(ev->u.book, CQ_SIDE_BUY, 0, &bid, &q) &&
+          cq_l2book_level(ev->u.book, CQ_SIDE_SELL, 0, &ask, &q) && cq_dec_cmp(bid, ask) >= 0 &&
+          !*s->bad)
+        snprintf(s->bad, sizeof s->bad, "a crossed book shown as valid");
+      break;
+    }
+    case CQ_VEV_ORDER:
+      snprintf(s->last_order_client, sizeof s->last_order_client, "%s",
+               ev->u.order.order.client_id);
+      s->last_order_state = ev->u.order.order.state;
+      if (strcmp(ev->u.order.order.symbol, "BTC/USDT") != 0 && !*s->bad)
+        snprintf(s->bad, sizeof s->bad, "order event for \"%s\"", ev->u.order.order.symbol);
+      break;
+    case CQ_VEV_STATUS:
+      if ((unsigned)ev->u.status.status < 8) s->status[ev->u.status.status]++;
+      if (ev->u.status.status == CQ_VST_BOOK_INVALID) s->book_valid = false;
+      break;
+    default:
+      break;
+  }
+  pthread_mutex_unlock(&s->mu);
+}
+
+typedef bool (*seen_pred)(const seen *s, const void *arg);
+
+static bool wait_for(seen *s, seen_pred pred, const void *arg, int64_t ms) {
+  int64_t end = mono_ms() + ms;
+  for (;;) {
+    pthread_mutex_lock(&s->mu);
+    bool ok = pred(s, arg);
+    pthread_mutex_unlock(&s->mu);
+    if (ok) return true;
+    if (mono_ms() > end) return false;
+    sleep_ms(20);
+  }
+}
+
+typedef struct fx {
+  const char *name; /* the venue and the simulator's dialect */
+  cq_net_loop *loop;
+  cq_vsim *sim;
+  cq_venue *v;
+  const cq_venue_ops *ops;
+} fx;
+
+/* state holds the venue's name on entry (the prestate) and the fixture after. */
+static int fx_setup(void **state) {
+  fx *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  f->name = *state;
+  cq_error e;
+  cq_error_clear(&e);
+  assert_int_equal(cq_net_loop_new(NULL, &f->loop, &e), 0);
+  cq_vsim_options so;
+  cq_vsim_options_default(&so);
+  so.dialect = f->name;
+  so.market = "synthetic:7";
+  so.passphrase = PASSPHRASE;
+  static const cq_vsim_account acc[] = {
+      {.api_key = KEY, .api_secret = SECRET, .balances = "USDT=1000000,BTC=10,ETH=100"}};
+  so.accounts = acc;
+  so.naccounts = 1;
+  if (cq_vsim_new(&so, &f->sim, &e) != 0) fail_msg("vsim %s: %s", f->name, e.msg);
+  if (cq_vsim_start(f->sim, f->loop, NULL, 0, &e) != 0) fail_msg("vsim start: %s", e.msg);
+  assert_int_equal(cq_venue_find(f->name, &f->ops, &e), 0);
+  cq_venue_config c;
+  cq_venue_config_default(&c);
+  c.rest_url = cq_vsim_rest_url(f->sim);
+  c.ws_url = cq_vsim_ws_url(f->sim);
+  c.api_key = KEY;
+  c.api_secret = SECRET;
+  c.passphrase = PASSPHRASE;
+  c.loop = f->loop;
+  c.ws.idle_timeout_ms = 3000;
+  c.ws.ping_interval_ms = 500;
+  c.ws.reconnect_min_ms = 50;
+  c.ws.reconnect_max_ms = 500;
+  c.keepalive_ms = 300;
+  c.http.backoff_base_ms = 10;
+  c.http.backoff_max_ms = 50;
+  cq_verror ve;
+  if (f->ops->open(&c, &f->v, &ve) != 0) fail_msg("open %s: %s", f->name, ve.e.msg);
+  *state = f;
+  return 0;
+}
+
+static int fx_teardown(void **state) {
+  fx *f = *state;
+  if (f->v) f->ops->close(f->v);
+  cq_vsim_stop(f->sim);
+  cq_net_loop_free(f->loop);
+  cq_vsim_free(f->sim);
+  free(f);
+  return 0;
+}
+
+#define VOK(call)                                                                                 \
+  do {                                                                                            \
+    cq_verror_clear(&ve);                                                                         \
+    if ((call) != 0) fail_msg("%s: %s: %s (%s)", f->name, #call, ve.e.msg, cq_verr_name(ve.cls)); \
+  } while (0)
+
+/* ---- market data ----------------------------------------------------------------------- */
+
+static void test_instruments_and_time(void **state) {
+  fx *f = *state;
+  cq_verror ve;
+  cq_time t;
+  VOK(f->ops->server_time(f->v, &t, &ve));
+  assert_true(llabs(t / CQ_NS_PER_MS - cq_vsim_now_ms(f->sim)) < 5000);
+  cq_instrument *ins = NULL;
+  size_t n = 0;
+  VOK(f->ops->instruments(f->v, &ins, &n, &ve));
+  bool btc = false, eth = false;
+  for (size_t i = 0; i < n; i++) {
+    assert_string_equal(ins[i].venue, f->name);
+    btc |= strcmp(ins[i].symbol, "BTC/USDT") == 0;
+    eth |= strcmp(ins[i].symbol, "ETH/USDT") == 0;
+    assert_true(cq_dec_sign(ins[i].tick) > 0);
+    assert_true(cq_dec_sign(ins[i].lot) > 0);
+  }
+  free(ins);
+  assert_true(btc && eth);
+  /* a symbol that is not a unified one is refused before anything is sent */
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  cq_timeframe tf = {1, CQ_TF_MINUTE};
+  assert_int_not_equal(f->ops->candles(f->v, "BTCUSDT", tf, t - CQ_NS_PER_HOUR, 0, &c, &ve), 0);
+  assert_int_equal(ve.cls, CQ_VERR_BAD_REQUEST);
+  cq_candles_release(&c);
+}
+
+static void test_candles(void **state) {
+  fx *f = *state;
+  cq_verror ve;
+  cq_time t;
+  VOK(f->ops->server_time(f->v, &t, &ve));
+  cq_timeframe tf = {1, CQ_TF_MINUTE};
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  cq_time to = t + CQ_NS_PER_MIN, from = cq_timeframe_floor(tf, t) - 120 * CQ_NS_PER_MIN;
+  VOK(f->ops->candles(f->v, "BTC/USDT", tf, from, to, &c, &ve));
+  assert_true(c.len >= 120 && c.len <= 122);
+  assert_int_equal(c.open_time[0], from);
+  cq_time t2 = cq_vsim_now_ms(f->sim) * CQ_NS_PER_MS;
+  for (size_t i = 0; i < c.len; i++) {
+    if (i) assert_int_equal(c.open_time[i], c.open_time[i - 1] + CQ_NS_PER_MIN);
+    assert_true(c.open_time[i] < to);
+    assert_true(c.high[i] >= c.low[i]);
+    if (c.open_time[i] + CQ_NS_PER_MIN <= t) assert_true(c.closed[i]);
+    if (c.open_time[i] + CQ_NS_PER_MIN > t2) assert_false(c.closed[i]);
+  }
+  /* the end is exclusive */
+  cq_candles_clear(&c);
+  VOK(f->ops->candles(f->v, "BTC/USDT", tf, from, from + 10 * CQ_NS_PER_MIN, &c, &ve));
+  assert_int_equal(c.len, 10);
+  cq_candles_release(&c);
+}
+
+/* Pages through a few thousand minutes, the way the backfill asks: each page starts where
+ * the last one ended; together they hold every minute once. */
+static void test_candle_pages(void **state) {
+  fx *f = *state;
+  cq_verror ve;
+  cq_time now;
+  VOK(f->ops->server_time(f->v, &now, &ve));
+  cq_timeframe tf = {1, CQ_TF_MINUTE};
+  cq_time from = cq_timeframe_floor(tf, now) - 2500 * CQ_NS_PER_MIN;
+  cq_time to = from + 2400 * CQ_NS_PER_MIN;
+  cq_time expect = from;
+  int pages = 0;
+  while (expect < to && pages < 100) {
+    cq_candles c;
+    cq_candles_init(&c, 0);
+    VOK(f->ops->candles(f->v, "ETH/USDT", tf, expect, to, &c, &ve));
+    pages++;
+    assert_true(c.len > 0);
+    assert_true(c.len <= (size_t)f->ops->max_klines);
+    for (size_t i = 0; i < c.len; i++) {
+      assert_int_equal(c.open_time[i], expect);
+      assert_true(c.closed[i]);
+      expect += CQ_NS_PER_MIN;
+    }
+    cq_candles_release(&c);
+  }
+  assert_int_equal(expect, to);
+}
+
+/* The backfill over the adapter: two days of minutes into a store, every bar once, no gap;
+ * a rerun stores nothing new. */
+static void test_backfill(void **state) {
+  fx *f = *state;
+  char dir[64] = "/tmp/cq-venues-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char uri[128];
+  snprintf(uri, sizeof uri, "sqlite:%s/s.db", dir);
+  cq_error e;
+  cq_error_clear(&e);
+  cq_store *store = NULL;
+  if (cq_store_open(uri, &store, &e) != 0) fail_msg("store: %s", e.msg);
+  cq_clock clock;
+  cq_clock_wall_init(&clock);
+  cq_timeframe tf = {1, CQ_TF_MINUTE};
+  cq_time until = cq_timeframe_floor(tf, cq_vsim_now_ms(f->sim) * CQ_NS_PER_MS) - CQ_NS_PER_MIN;
+  for (int pass = 0; pass < 2; pass++) {
+    cq_backfill_job j;
+    memset(&j, 0, sizeof j);
+    snprintf(j.symbol, sizeof j.symbol, "BTC/USDT");
+    j.tf = tf;
+    j.until = until;
+    j.since = until - 2880 * CQ_NS_PER_MIN;
+    cq_backfill_opts o = {
+        .venue = f->v, .venue_name = f->name, .store = store, .threads = 1, .clock = &clock};
+    cq_error_clear(&e);
+    if (cq_backfill_run(&o, &j, 1, &e) != 0) fail_msg("%s: backfill: %s", f->name, e.msg);
+    assert_int_equal(atomic_load(&j.state), CQ_BF_DONE);
+    assert_int_equal(atomic_load(&j.gap_bars), 0);
+    if (pass == 0) {
+      assert_int_equal(atomic_load(&j.candles), 2880);
+      assert_int_equal(atomic_load(&j.inserted), 2880);
+    } else {
+      assert_int_equal(atomic_load(&j.inserted), 0);
+    }
+  }
+  cq_store_close(store);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+static void test_trades_and_book(void **state) {
+  fx *f = *state;
+  cq_verror ve;
+  cq_trades tr;
+  cq_trades_init(&tr, 0);
+  VOK(f->ops->trades(f->v, "BTC/USDT", -1, 20, &tr, &ve));
+  assert_true(tr.len > 0 && tr.len <= 20);
+  for (size_t i = 1; i < tr.len; i++) assert_true(tr.time[i] >= tr.time[i - 1]);
+  cq_trades_release(&tr);
+  /* history by id: only where the venue has it */
+  cq_trades_init(&tr, 0);
+  int rc = f->ops->trades(f->v, "BTC/USDT", 1, 5, &tr, &ve);
+  if (f->ops->caps & CQ_VCAP_TRADES_HISTORY)
+    assert_int_equal(rc, 0);
+  else
+    assert_int_equal(ve.cls, CQ_VERR_UNSUPPORTED);
+  cq_trades_release(&tr);
+  cq_l2book *b;
+  assert_int_equal(cq_l2book_new(1000, &b, NULL), 0);
+  VOK(f->ops->depth(f->v, "BTC/USDT", 50, b, &ve));
+  assert_true(cq_l2book_valid(b));
+  assert_true(cq_l2book_depth(b, CQ_SIDE_BUY) > 0);
+  cq_dec bid, ask, q;
+  assert_true(cq_l2book_level(b, CQ_SIDE_BUY, 0, &bid, &q));
+  assert_true(cq_l2book_level(b, CQ_SIDE_SELL, 0, &ask, &q));
+  assert_true(cq_dec_cmp(bid, ask) < 0);
+  cq_l2book_free(b);
+}
+
+/* ---- orders ---------------------------------------------------------------------------- */
+
+static cq_venue_order_req limit_req(const char *cid, cq_side side, const char *price,
+                                    const char *qty) {
+  cq_venue_order_req r;
+  memset(&r, 0, sizeof r);
+  snprintf(r.symbol, sizeof r.symbol, "BTC/USDT");
+  snprintf(r.client_id, sizeof r.client_id, "%s", cid);
+  r.side = side;
+  r.type = CQ_ORDER_LIMIT;
+  r.tif = CQ_TIF_GTC;
+  assert_int_equal(cq_dec_parse_cstr(price, &r.price, NULL), 0);
+  assert_int_equal(cq_dec_parse_cstr(qty, &r.qty, NULL), 0);
+  return r;
+}
+
+static void far_price(fx *f, char *buf, size_t n) {
+  cq_l2book *b;
+  assert_int_equal(cq_l2book_new(100, &b, NULL), 0);
+  cq_verror ve;
+  VOK(f->ops->depth(f->v, "BTC/USDT", 5, b, &ve));
+  cq_dec bid, q;
+  assert_true(cq_l2book_level(b, CQ_SIDE_BUY, 0, &bid, &q));
+  snprintf(buf, n, "%.0f", cq_dec_to_double(bid) * 0.5);
+  cq_l2book_free(b);
+}
+
+static void test_order_lifecycle(void **state) {
+  fx *f = *state;
+  cq_verror ve;
+  cq_balance *bal = NULL;
+  size_t nbal = 0;
+  VOK(f->ops->balances(f->v, &bal, &nbal, &ve));
+  bool usdt = false;
+  for (size_t i = 0; i < nbal; i++)
+    usdt |= strcmp(bal[i].asset, "USDT") == 0 && cq_dec_sign(bal[i].free) > 0;
+  free(bal);
+  assert_true(usdt);
+
+  /* client ids of letters and digits: the strictest venue's rule (OKX) */
+  char px[64];
+  far_price(f, px, sizeof px);
+  cq_venue_order_req r = limit_req("life1", CQ_SIDE_BUY, px, "0.01");
+  cq_venue_order o;
+  VOK(f->ops->place(f->v, &r, &o, &ve));
+  assert_string_equal(o.client_id, "life1");
+  assert_string_equal(o.symbol, "BTC/USDT");
+  assert_int_equal(o.state, CQ_OS_ACCEPTED);
+  assert_true(o.venue_id[0] != '\0');
+  VOK(f->ops->query(f->v, "BTC/USDT", "life1", &o, &ve));
+  assert_int_equal(o.state, CQ_OS_ACCEPTED);
+  assert_true(cq_dec_eq(o.qty, r.qty));
+  cq_venue_order *open = NULL;
+  size_t nopen = 0;
+  VOK(f->ops->open_orders(f->v, "BTC/USDT", &open, &nopen, &ve));
+  assert_int_equal(nopen, 1);
+  assert_string_equal(open[0].client_id, "life1");
+  assert_string_equal(open[0].symbol, "BTC/USDT");
+  free(open);
+  VOK(f->ops->cancel(f->v, "BTC/USDT", "life1", &o, &ve));
+  assert_int_equal(o.state, CQ_OS_CANCELLED);
+  VOK(f->ops->query(f->v, "BTC/USDT", "life1", &o, &ve));
+  assert_int_equal(o.state, CQ_OS_CANCELLED);
+  /* a second cancel answers with the final state */
+  VOK(f->ops->cancel(f->v, "BTC/USDT", "life1", &o, &ve));
+  assert_int_equal(o.state, CQ_OS_CANCELLED);
+  assert_int_equal(f->ops->query(f->v, "BTC/USDT", "nosuch", &o, &ve), CQ_ENOTFOUND);
+  assert_int_equal(ve.cls, CQ_VERR_NOT_FOUND);
+
+  /* a partial fill: a buy at the third ask for twice what the first three hold */
+  cq_vsim_set_clock(f->sim, cq_vsim_now_ms(f->sim));
+  cq_l2book *b;
+  assert_int_equal(cq_l2book_new(1000, &b, NULL), 0);
+  VOK(f->ops->depth(f->v, "BTC/USDT", 50, b, &ve));
+  cq_dec ask = cq_dec_from_int(0), total = cq_dec_from_int(0);
+  for (size_t i = 0; i < 3; i++) {
+    cq_dec p, q;
+    if (cq_l2book_level(b, CQ_SIDE_SELL, i, &p, &q)) {
+      assert_int_equal(cq_dec_add(total, q, &total, NULL), 0);
+      ask = p;
+    }
+  }
+  cq_l2book_free(b);
+  char askbuf[64], qtybuf[64];
+  cq_dec_format(ask, askbuf, sizeof askbuf);
+  cq_dec more, lot;
+  assert_int_equal(cq_dec_add(total, total, &more, NULL), 0);
+  assert_int_equal(cq_dec_parse_cstr("0.00001", &lot, NULL), 0);
+  assert_int_equal(cq_dec_round_step(more, lot, CQ_ROUND_DOWN, &more, NULL), 0);
+  cq_dec_format(more, qtybuf, sizeof qtybuf);
+  r = limit_req("life2", CQ_SIDE_BUY, askbuf, qtybuf);
+  VOK(f->ops->place(f->v, &r, &o, &ve));
+  /* took what the book held and rests; where the venue's answer is a later query (OKX,
+   * Bybit), the simulated market may have filled the rest by then */
+  assert_true(cq_dec_sign(o.filled) > 0);
+  if (o.state == CQ_OS_PARTIAL)
+    assert_true(cq_dec_cmp(o.filled, o.qty) < 0);
+  else if (o.state == CQ_OS_FILLED)
+    assert_true(cq_dec_eq(o.filled, o.qty));
+  else
+    fail_msg("%s: a partly filled order in state %d", f->name, (int)o.state);
+  /* the rest works at the market's price: the simulated market may fill it meanwhile */
+  VOK(f->ops->query(f->v, "BTC/USDT", "life2", &o, &ve));
+  assert_true(o.state == CQ_OS_PARTIAL || o.state == CQ_OS_FILLED);
+  VOK(f->ops->cancel(f->v, "BTC/USDT", "life2", &o, &ve));
+  assert_true(o.state == CQ_OS_CANCELLED || o.state == CQ_OS_FILLED);
+  assert_true(cq_dec_sign(o.filled) > 0);
+  cq_vsim_set_clock(f->sim, 0);
+
+  /* a final refusal: not enough money, and nothing at the venue */
+  r = limit_req("life3", CQ_SIDE_BUY, askbuf, "100000");
+  assert_int_not_equal(f->ops->place(f->v, &r, &o, &ve), 0);
+  assert_true(ve.cls == CQ_VERR_INSUFFICIENT || ve.cls == CQ_VERR_REJECTED);
+  assert_int_equal(cq_vsim_orders_with_client_id(f->sim, "life3"), 0);
+}
+
+/* ---- faults ---------------------------------------------------------------------------- */
+
+static void arm(fx *f, cq_vsim_fault_kind k, int64_t n, int64_t ms) {
+  cq_vsim_fault_spec s;
+  memset(&s, 0, sizeof s);
+  s.kind = k;
+  s.n = n;
+  s.ms = ms;
+  s.at_ms = -1;
+  cq_error e;
+  cq_error_clear(&e);
+  if (cq_vsim_fault(f->sim, &s, &e) != 0) fail_msg("fault: %s", e.msg);
+}
+
+/* The placement's answer is lost: the order is found by its client id; one order exists. */
+static void test_lost_order(void **state) {
+  fx *f = *state;
+  cq_verror ve;
+  char px[64];
+  far_price(f, px, sizeof px);
+  arm(f, CQ_VSIM_FAULT_LOSE_ORDER, 1, 0);
+  cq_venue_order_req r = limit_req("lost1", CQ_SIDE_BUY, px, "0.01");
+  cq_venue_order o;
+  VOK(f->ops->place(f->v, &r, &o, &ve));
+  assert_string_equal(o.client_id, "lost1");
+  assert_int_equal(o.state, CQ_OS_ACCEPTED);
+  cq_vsim_counters c;
+  cq_vsim_counters_get(f->sim, &c);
+  assert_int_equal(c.responses_dropped, 1);
+  assert_int_equal(cq_vsim_orders_with_client_id(f->sim, "lost1"), 1);
+}
+
+/* Over the limit a few times: a safe request waits and goes through. */
+static void test_rate_limited(void **state) {
+  fx *f = *state;
+  cq_verror ve;
+  cq_time t;
+  arm(f, CQ_VSIM_FAULT_429, 2, 0);
+  VOK(f->ops->server_time(f->v, &t, &ve));
+  cq_vsim_counters c;
+  cq_vsim_counters_get(f->sim, &c);
+  assert_int_equal(c.rate_limited, 2);
+}
+
+/* A 5xx on a read is retried; on a placement it is an unknown outcome, resolved by a query:
+ * the order is never sent twice. */
+static void test_5xx(void **state) {
+  fx *f = *state;
+  cq_verror ve;
+  cq_instrument *ins = NULL;
+  size_t n = 0;
+  arm(f, CQ_VSIM_FAULT_5XX, 1, 0);
+  VOK(f->ops->instruments(f->v, &ins, &n, &ve));
+  free(ins);
+  assert_true(n > 0);
+}
+
+/* The venue's clock runs behind ours: a signed call is refused for its time, the clock is
+ * resynced, and the call goes through. */
+static void test_time_offset(void **state) {
+  fx *f = *state;
+  cq_verror ve;
+  cq_time t;
+  VOK(f->ops->server_time(f->v, &t, &ve));
+  arm(f, CQ_VSIM_FAULT_TIME_OFFSET, 0, -40000);
+  cq_balance *bal = NULL;
+  size_t n = 0;
+  VOK(f->ops->balances(f->v, &bal, &n, &ve));
+  free(bal);
+  assert_true(n > 0);
+}
+
+/* ---- streams ----------------------------------------------------------------------------- */
+
+static bool has_market(const seen *s, const void *arg) {
+  (void)arg;
+  return s->kinds[CQ_VEV_TRADE] > 0 && s->kinds[CQ_VEV_QUOTE] > 0 && s->kinds[CQ_VEV_KLINE] > 0 &&
+         s->status[CQ_VST_BOOK_SYNCED] > 0 && s->books > 2 && s->book_valid;
+}
+
+static bool resynced(const seen *s, const void *arg) {
+  const uint64_t *base = arg; /* invalid, synced before */
+  return s->status[CQ_VST_BOOK_INVALID] > base[0] && s->status[CQ_VST_BOOK_SYNCED] > base[1] &&
+         s->book_valid;
+}
+
+/* Trades, quotes, candles and a synchronized book; a dropped book update makes the book
+ * invalid, and it is synchronized again from a new snapshot. */
+static void test_market_streams(void **state) {
+  fx *f = *state;
+  seen s;
+  seen_init(&s, f->name);
+  cq_venue_sub subs[4];
+  memset(subs, 0, sizeof subs);
+  cq_vchan ch[4] = {CQ_VCH_TRADES, CQ_VCH_QUOTES, CQ_VCH_KLINES, CQ_VCH_BOOK};
+  for (int i = 0; i < 4; i++) {
+    subs[i].channel = ch[i];
+    snprintf(subs[i].symbol, sizeof subs[i].symbol, "BTC/USDT");
+    subs[i].tf = (cq_timeframe){1, CQ_TF_MINUTE};
+  }
+  cq_venue_handler h = {.ctx = &s, .on_event = on_event};
+  cq_venue_stream *st = NULL;
+  cq_verror ve;
+  VOK(f->ops->subscribe(f->v, subs, 4, &h, &st, &ve));
+  if (!wait_for(&s, has_market, NULL, WAIT_MS))
+    fail_msg("%s: no market events: trades %" PRIu64 " quotes %" PRIu64 " klines %" PRIu64
+             " books %" PRIu64 " synced %" PRIu64,
+             f->name, s.kinds[CQ_VEV_TRADE], s.kinds[CQ_VEV_QUOTE], s.kinds[CQ_VEV_KLINE], s.books,
+             s.status[CQ_VST_BOOK_SYNCED]);
+  uint64_t base[2];
+  pthread_mutex_lock(&s.mu);
+  base[0] = s.status[CQ_VST_BOOK_INVALID];
+  base[1] = s.status[CQ_VST_BOOK_SYNCED];
+  pthread_mutex_unlock(&s.mu);
+  arm(f, CQ_VSIM_FAULT_DEPTH_DROP, 1, 0);
+  if (!wait_for(&s, resynced, base, WAIT_MS))
+    fail_msg("%s: the book did not break and resync: invalid %" PRIu64 " synced %" PRIu64, f->name,
+             s.status[CQ_VST_BOOK_INVALID], s.status[CQ_VST_BOOK_SYNCED]);
+  f->ops->unsubscribe(st);
+  assert_string_equal(s.bad, "");
+  pthread_mutex_destroy(&s.mu);
+}
+
+static bool order_seen(const seen *s, const void *arg) {
+  return strcmp(s->last_order_client, arg) == 0;
+}
+
+static bool balance_seen(const seen *s, const void *arg) {
+  (void)arg;
+  return s->kinds[CQ_VEV_BALANCE] > 0;
+}
+
+static bool cancel_seen(const seen *s, const void *arg) {
+  return strcmp(s->last_order_client, arg) == 0 && s->last_order_state == CQ_OS_CANCELLED;
+}
+
+/* Orders placed and cancelled through REST show on the user stream. The stream's own
+ * subscription may follow a login, so the first orders may come before it: a few are
+ * tried, each cancelled. */
+static void test_user_stream(void **state) {
+  fx *f = *state;
+  seen s;
+  seen_init(&s, f->name);
+  cq_venue_sub sub;
+  memset(&sub, 0, sizeof sub);
+  sub.channel = CQ_VCH_USER;
+  cq_venue_handler h = {.ctx = &s, .on_event = on_event};
+  cq_venue_stream *st = NULL;
+  cq_verror ve;
+  VOK(f->ops->subscribe(f->v, &sub, 1, &h, &st, &ve));
+  char px[64];
+  far_price(f, px, sizeof px);
+  bool got = false;
+  char cid[32] = "";
+  for (int k = 0; k < 10 && !got; k++) {
+    snprintf(cid, sizeof cid, "user%d", k);
+    cq_venue_order_req r = limit_req(cid, CQ_SIDE_BUY, px, "0.01");
+    cq_venue_order o;
+    VOK(f->ops->place(f->v, &r, &o, &ve));
+    got = wait_for(&s, order_seen, cid, 1500);
+    VOK(f->ops->cancel(f->v, "BTC/USDT", cid, &o, &ve));
+  }
+  if (!got) fail_msg("%s: no order event on the user stream", f->name);
+  if (!wait_for(&s, cancel_seen, cid, WAIT_MS)) fail_msg("%s: no cancel event", f->name);
+  if (!wait_for(&s, balance_seen, NULL, WAIT_MS)) fail_msg("%s: no balance event", f->name);
+  f->ops->unsubscribe(st);
+  assert_string_equal(s.bad, "");
+  pthread_mutex_destroy(&s.mu);
+}
+
+#define VENUE_TESTS(v)                                                                           \
+  cmocka_unit_test_prestate_setup_teardown(test_instruments_and_time, fx_setup, fx_teardown, v), \
+      cmocka_unit_test_prestate_setup_teardown(test_candles, fx_setup, fx_teardown, v),          \
+      cmocka_unit_test_prestate_setup_teardown(test_candle_pages, fx_setup, fx_teardown, v),     \
+      cmocka_unit_test_prestate_setup_teardown(test_backfill, fx_setup, fx_teardown, v),         \
+      cmocka_unit_test_prestate_setup_teardown(test_trades_and_book, fx_setup, fx_teardown, v),  \
+      cmocka_unit_test_prestate_setup_teardown(test_order_lifecycle, fx_setup, fx_teardown, v),  \
+      cmocka_unit_test_prestate_setup_teardown(test_lost_order, fx_setup, fx_teardown, v),       \
+      cmocka_unit_test_prestate_setup_teardown(test_rate_limited, fx_setup, fx_teardown, v),     \
+      cmocka_unit_test_prestate_setup_teardown(test_5xx, fx_setup, fx_teardown, v),              \
+      cmocka_unit_test_prestate_setup_teardown(test_time_offset, fx_setup, fx_teardown, v),      \
+      cmocka_unit_test_prestate_setup_teardown(test_market_streams, fx_setup, fx_teardown, v),   \
+      cmocka_unit_test_prestate_setup_teardown(test_user_stream, fx_setup, fx_teardown, v)
+
+int main(void) {
+  const struct CMUnitTest binance[] = {VENUE_TESTS((void *)"binance")};
+  const struct CMUnitTest okx[] = {VENUE_TESTS((void *)"okx")};
+  const struct CMUnitTest bybit[] = {VENUE_TESTS((void *)"bybit")};
+  int failed = cmocka_run_group_tests_name("binance", binance, NULL, NULL);
+  failed += cmocka_run_group_tests_name("okx", okx, NULL, NULL);
+  failed += cmocka_run_group_tests_name("bybit", bybit, NULL, NULL);
+  return failed;
+}
