@@ -129,18 +129,19 @@ typedef struct cq_bus_options {
 void cq_bus_options_default(cq_bus_options *o);
 
 typedef struct cq_bus_stats {
-  uint64_t published; /* events handed to subscriptions */
+  uint64_t published; /* events handed to subscriptions (Redis: entries added) */
   uint64_t delivered; /* events returned by poll */
-  uint64_t dropped;   /* events dropped on a full ring */
+  uint64_t dropped;   /* events dropped on a full ring (Redis: entries that did not decode) */
 } cq_bus_stats;
 
 typedef struct cq_bus_ops {
-  const char *name; /* "inproc" */
-  void (*close)(cq_bus *b);
+  const char *name;         /* "inproc", "redis" */
+  void (*close)(cq_bus *b); /* after its consumers are closed */
   /* Copies ev to every live subscription of topic (none: a no-op). Safe from several threads
    * at once. publish_time is stamped when ev's is 0. */
   int (*publish)(cq_bus *b, const char *topic, const cq_bus_event *ev, cq_error *err);
-  /* A consumer of topic in group. Every group sees every event of the topic. */
+  /* A consumer of topic in group. Every group sees every event of the topic; the consumers
+   * of one group share its events (Redis; in process a group has one consumer). */
   int (*subscribe)(cq_bus *b, const char *topic, const char *group, const char *consumer,
                    cq_bus_consumer **out, cq_error *err);
   /* Up to max events into evs (and their tags into tags, which may be NULL), waiting up to
@@ -152,7 +153,7 @@ typedef struct cq_bus_ops {
   int (*ack)(cq_bus_consumer *c, const cq_bus_tag *tags, size_t n, cq_error *err);
   void (*consumer_close)(cq_bus_consumer *c);
   void (*stats)(cq_bus *b, cq_bus_stats *out);
-  /* n events on one topic in one go (Redis: one pipelined round trip). */
+  /* n events on one topic in one go (Redis: pipelined); NULL: publish one by one. */
   int (*publish_batch)(cq_bus *b, const char *topic, const cq_bus_event *evs, size_t n,
                        cq_error *err);
 } cq_bus_ops;
