@@ -153,7 +153,8 @@ typedef struct cq_bus_ops {
   int (*ack)(cq_bus_consumer *c, const cq_bus_tag *tags, size_t n, cq_error *err);
   void (*consumer_close)(cq_bus_consumer *c);
   void (*stats)(cq_bus *b, cq_bus_stats *out);
-  /* n events on one topic in one go (Redis: pipelined); NULL: publish one by one. */
+  /* n events on one topic in one go (Redis: pipelined); NULL: publish one by one. On an
+   * error the events before the failing one may have been published. */
   int (*publish_batch)(cq_bus *b, const char *topic, const cq_bus_event *evs, size_t n,
                        cq_error *err);
 } cq_bus_ops;
@@ -175,10 +176,10 @@ CQ_NODISCARD int cq_bus_inproc_open(const cq_bus_options *o, cq_bus **out, cq_er
 /* The Redis Streams backend. A topic is a stream; publish is XADD with MAXLEN ~ maxlen and
  * the binary encoding in field "e"; a group is a consumer group (created at the end of the
  * stream, "$", with MKSTREAM, when missing); poll first hands back the consumer's own
- * pending entries (a restart under the same name), then entries of consumers idle for
- * claim_min_idle_ms (XAUTOCLAIM), then new entries (XREADGROUP ... BLOCK). An entry stays
- * pending until acked. Publishing is serialized on one connection; each consumer has its
- * own. An entry that does not decode is acknowledged and counted as dropped. */
+ * pending entries (a restart under the same name), then entries left unacked for
+ * claim_min_idle_ms by any consumer of the group (XAUTOCLAIM), then new entries (XREADGROUP ...
+ * BLOCK). An entry stays pending until acked. Publishing is serialized on one connection; each
+ * consumer has its own. An entry that does not decode is acknowledged and counted as dropped. */
 typedef struct cq_bus_redis_options {
   const char *host;          /* NULL: 127.0.0.1 */
   int port;                  /* 0: 6379 */

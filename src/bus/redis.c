@@ -136,10 +136,11 @@ static int rd_publish_batch(cq_bus *bb, const char *topic, const cq_bus_event *e
     for (size_t i = 0; i < appended; i++) {
       redisReply *r = NULL;
       if (redisGetReply(b->pub, (void **)&r) != REDIS_OK) r = NULL;
+      bool broken = r == NULL; /* no more replies will come on this connection */
       int rr = check_reply(b->pub, r, "XADD", topic, rc ? NULL : err);
       if (rr) {
         if (!rc) rc = rr;
-        if (!r) break;
+        if (broken) break;
         continue;
       }
       freeReplyObject(r);
