@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <hiredis/hiredis.h>
 
 #include "cquant/bus.h"
 
@@ -27,6 +28,7 @@ typedef struct server {
   pid_t pid;
   int port;
   char dir[64];
+  char bin[512];
 } server;
 
 static bool find_redis(char *path, size_t n) {
@@ -56,30 +58,11 @@ static int free_port(void) {
   return port;
 }
 
-static int setup(void **state) {
-  char bin[512];
-  if (!find_redis(bin, sizeof bin)) {
-    printf("skipped: no redis-server binary\n");
-    *state = NULL;
-    return 0;
-  }
-  server *s = calloc(1, sizeof *s);
-  if (!s) return -1;
-  snprintf(s->dir, sizeof s->dir, "/tmp/cq-bus-redis-XXXXXX");
-  s->port = free_port();
-  if (!mkdtemp(s->dir) || s->port <= 0) {
-    free(s);
-    return -1;
-  }
+static pid_t start_server(const char *bin, const server *s) {
   char port[16];
   snprintf(port, sizeof port, "%d", s->port);
-  s->pid = fork();
-  if (s->pid < 0) {
-    rmdir(s->dir);
-    free(s);
-    return -1;
-  }
-  if (s->pid == 0) {
+  pid_t pid = fork();
+  if (pid == 0) {
     /* the server's own log lines would interleave with the test's */
     int null = open("/dev/null", O_WRONLY);
     if (null >= 0) dup2(null, STDOUT_FILENO);
@@ -87,7 +70,11 @@ static int setup(void **state) {
           "--appendonly", "no", "--loglevel", "warning", (char *)NULL);
     _exit(127);
   }
-  /* ready when it answers */
+  return pid;
+}
+
+/* Waits until the server answers (up to 10 s). */
+static bool wait_ready(const server *s) {
   for (int i = 0; i < 200; i++) {
     cq_bus_redis_options o;
     cq_bus_redis_options_default(&o);
@@ -95,14 +82,38 @@ static int setup(void **state) {
     cq_bus *b = NULL;
     if (cq_bus_redis_open(&o, &b, NULL) == 0) {
       cq_bus_close(b);
-      *state = s;
-      return 0;
+      return true;
     }
     struct timespec ts = {0, 50000000};
     nanosleep(&ts, NULL);
   }
-  kill(s->pid, SIGKILL);
-  waitpid(s->pid, NULL, 0);
+  return false;
+}
+
+static int setup(void **state) {
+  server *s = calloc(1, sizeof *s);
+  if (!s) return -1;
+  if (!find_redis(s->bin, sizeof s->bin)) {
+    printf("skipped: no redis-server binary\n");
+    free(s);
+    *state = NULL;
+    return 0;
+  }
+  snprintf(s->dir, sizeof s->dir, "/tmp/cq-bus-redis-XXXXXX");
+  s->port = free_port();
+  if (!mkdtemp(s->dir) || s->port <= 0) {
+    free(s);
+    return -1;
+  }
+  s->pid = start_server(s->bin, s);
+  if (s->pid > 0 && wait_ready(s)) {
+    *state = s;
+    return 0;
+  }
+  if (s->pid > 0) {
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+  }
   rmdir(s->dir);
   free(s);
   return -1;
@@ -313,6 +324,78 @@ static void test_dead_consumer_claimed(void **state) {
   cq_bus_close(b);
 }
 
+/* An entry written by someone else that is not a bus event is acknowledged, counted and
+ * stepped over. */
+static void test_foreign_entry_skipped(void **state) {
+  SKIP_IF_NO_SERVER();
+  const server *s = *state;
+  cq_bus *b = open_bus(s, -1);
+  cq_bus_consumer *c = NULL;
+  cq_error err;
+  assert_int_equal(cq_bus_subscribe(b, "t.foreign", "g", "c", &c, &err), 0);
+  redisContext *rc = redisConnect("127.0.0.1", s->port);
+  assert_non_null(rc);
+  assert_int_equal(rc->err, 0);
+  redisReply *r = redisCommand(rc, "XADD t.foreign * e %b", "\x01\x00garbage", (size_t)9);
+  assert_non_null(r);
+  freeReplyObject(r);
+  r = redisCommand(rc, "XADD t.foreign * other field");
+  assert_non_null(r);
+  freeReplyObject(r);
+  cq_bus_event e, got[4];
+  cq_bus_tag tags[4];
+  trade(&e, 5);
+  assert_int_equal(cq_bus_publish(b, "t.foreign", &e, &err), 0);
+  size_t n = 0, total = 0;
+  for (int i = 0; i < 20 && total == 0; i++) {
+    assert_int_equal(cq_bus_poll(c, got, tags, 4, &n, 200, &err), 0);
+    total += n;
+  }
+  assert_int_equal(total, 1);
+  assert_true(got[0].id == 5);
+  assert_int_equal(cq_bus_ack(c, tags, 1, &err), 0);
+  cq_bus_stats st;
+  cq_bus_stats_get(b, &st);
+  assert_int_equal(st.dropped, 2);
+  r = redisCommand(rc, "XPENDING t.foreign g");
+  assert_non_null(r);
+  assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+  assert_int_equal(r->element[0]->integer, 0); /* nothing left pending */
+  freeReplyObject(r);
+  redisFree(rc);
+  cq_bus_consumer_close(c);
+  cq_bus_close(b);
+}
+
+/* The server goes away and comes back (empty: no persistence): the call in flight fails
+ * with CQ_ENET, the next one reconnects. */
+static void test_reconnect(void **state) {
+  SKIP_IF_NO_SERVER();
+  server *s = *state;
+  cq_bus *b = open_bus(s, -1);
+  cq_error err;
+  cq_bus_event e;
+  trade(&e, 1);
+  assert_int_equal(cq_bus_publish(b, "t.reconnect", &e, &err), 0);
+  kill(s->pid, SIGTERM);
+  waitpid(s->pid, NULL, 0);
+  s->pid = start_server(s->bin, s);
+  assert_true(s->pid > 0);
+  assert_true(wait_ready(s));
+  int rc = 0;
+  /* the first call may still go out on the dead connection */
+  for (int i = 0; i < 3; i++) {
+    rc = cq_bus_publish(b, "t.reconnect", &e, &err);
+    if (rc == 0) break;
+    assert_int_equal(rc, CQ_ENET);
+  }
+  assert_int_equal(rc, 0);
+  cq_bus_consumer *c = NULL;
+  assert_int_equal(cq_bus_subscribe(b, "t.reconnect", "g", "c", &c, &err), 0);
+  cq_bus_consumer_close(c);
+  cq_bus_close(b);
+}
+
 static void test_no_server(void **state) {
   (void)state;
   cq_bus_redis_options o;
@@ -326,8 +409,12 @@ static void test_no_server(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_roundtrip),         cmocka_unit_test(test_batch_in_order),
-      cmocka_unit_test(test_restart_same_name), cmocka_unit_test(test_dead_consumer_claimed),
+      cmocka_unit_test(test_roundtrip),
+      cmocka_unit_test(test_batch_in_order),
+      cmocka_unit_test(test_restart_same_name),
+      cmocka_unit_test(test_dead_consumer_claimed),
+      cmocka_unit_test(test_foreign_entry_skipped),
+      cmocka_unit_test(test_reconnect),
       cmocka_unit_test(test_no_server),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
