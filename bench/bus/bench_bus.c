@@ -281,6 +281,10 @@ out:
 
 static int bench_redis(uint64_t n) {
   char bin[512], tool[512];
+#ifndef CQ_HAVE_REDIS
+  printf("  redis streams: skipped (built without hiredis)\n");
+  return 0;
+#endif
   if (!find_bin("redis-server", bin, sizeof bin)) {
     printf("  redis streams: skipped (no redis-server binary)\n");
     return 0;
