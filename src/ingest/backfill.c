@@ -177,8 +177,8 @@ static int add_gap(cq_gap *g, size_t *n, size_t cap, cq_time from, cq_time to, c
   return CQ_OK;
 }
 
-/* Fills [from, to) of job page by page. Sets *reached_now when the venue has nothing
- * closed past some point inside the range (the range runs into the present). */
+/* Fills [from, to) of job page by page, oldest first. Stops early, successfully, where the
+ * venue's next candle is still forming: the range runs into the present. */
 static int fill_range(run_shared *sh, cq_backfill_job *job, const cq_series_key *key, cq_time from,
                       cq_time to, cq_candles *page, cq_error *err) {
   const cq_backfill_opts *o = sh->o;
@@ -210,8 +210,9 @@ static int fill_range(run_shared *sh, cq_backfill_job *job, const cq_series_key 
                             "%s %s: the venue's candles are not in time order at row %zu",
                             o->venue_name, job->symbol, hi);
       if (!cq_timeframe_is_aligned(job->tf, page->open_time[hi]))
-        return cq_error_set(err, CQ_EPARSE, "%s %s: a candle's open time is off the %s grid",
-                            o->venue_name, job->symbol, "timeframe");
+        return cq_error_set(err, CQ_EPARSE,
+                            "%s %s: the venue's candle at row %zu is off the timeframe's grid",
+                            o->venue_name, job->symbol, hi);
       hi++;
     }
     bool forming = hi < page->len && page->open_time[hi] < to && !page->closed[hi];
