@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
   /* A book of BOOK_LEVELS levels a side around 20377.00 (tick 0.10), then small diffs near
    * the top: 1-3 levels a side, a quarter of them removals, a removed level put back. */
   cq_l2book *snap;
-  if (cq_l2book_new(BOOK_LEVELS * 2, &snap, &e)) return fail("book", &e);
+  if (cq_l2book_new((size_t)BOOK_LEVELS * 2, &snap, &e)) return fail("book", &e);
   int64_t mid = 203770; /* in ticks of 0.1 */
   for (int i = 1; i <= BOOK_LEVELS; i++) {
     if (cq_l2book_set(snap, CQ_SIDE_BUY, CQ_DEC((mid - i) * 10, 2),
@@ -155,7 +155,7 @@ int main(int argc, char **argv) {
   off[nupd] = msgs.len;
 
   cq_bn_book_sync *sync;
-  if (cq_bn_book_sync_new(BOOK_LEVELS * 2, 16, false, &sync, &e)) return fail("sync", &e);
+  if (cq_bn_book_sync_new((size_t)BOOK_LEVELS * 2, 16, false, &sync, &e)) return fail("sync", &e);
   cq_bn_depth_diff d;
   cq_bn_depth_diff_init(&d);
   cq_bn_msg m;

@@ -158,7 +158,8 @@ static int die(const char *what, const char *msg) {
   return 1;
 }
 
-int main(void) {
+/* The three measurements into buffers main owns, so that every way out of here frees them. */
+static int measure(lat *base, lat *adap, int64_t *rest) {
   cq_error e;
   cq_error_clear(&e);
   cq_net_loop *loop;
@@ -171,11 +172,6 @@ int main(void) {
   char ws_url[64];
   snprintf(ws_url, sizeof ws_url, "ws://127.0.0.1:%d", cq_server_port(p.srv));
 
-  lat base = {.v = calloc(N_WARM + N_MSG, sizeof(int64_t)), .cap = N_WARM + N_MSG};
-  lat adap = {.v = calloc(N_WARM + N_MSG, sizeof(int64_t)), .cap = N_WARM + N_MSG};
-  int64_t *rest = calloc(N_REST, sizeof(int64_t));
-  if (!base.v || !adap.v || !rest) return die("memory", "out of memory");
-
   /* baseline: a raw client */
   cq_ws_options wo;
   cq_ws_options_default(&wo);
@@ -183,10 +179,10 @@ int main(void) {
   snprintf(raw_url, sizeof raw_url, "%s/raw", ws_url);
   wo.url = raw_url;
   cq_ws_callbacks wcb = {
-      .ctx = &base, .on_open = raw_open, .on_message = raw_message, .on_close = raw_close};
+      .ctx = base, .on_open = raw_open, .on_message = raw_message, .on_close = raw_close};
   cq_ws_client *raw;
   if (cq_ws_client_open(loop, &wo, &wcb, &raw, &e)) return die("raw client", e.msg);
-  if (push(&p, N_WARM + N_MSG) || wait_n(&base, N_WARM + N_MSG))
+  if (push(&p, N_WARM + N_MSG) || wait_n(base, N_WARM + N_MSG))
     return die("baseline", "messages did not arrive");
   cq_ws_client_close(raw);
   atomic_store(&p.conn, 0);
@@ -202,10 +198,10 @@ int main(void) {
   if (cq_venue_binance_ops.open(&c, &v, &ve)) return die("open", ve.e.msg);
   cq_venue_sub sub = {.channel = CQ_VCH_TRADES};
   snprintf(sub.symbol, sizeof sub.symbol, "BTC/USDT");
-  cq_venue_handler h = {.ctx = &adap, .on_event = on_event};
+  cq_venue_handler h = {.ctx = adap, .on_event = on_event};
   cq_venue_stream *st;
   if (cq_venue_binance_ops.subscribe(v, &sub, 1, &h, &st, &ve)) return die("subscribe", ve.e.msg);
-  if (push(&p, N_WARM + N_MSG) || wait_n(&adap, N_WARM + N_MSG))
+  if (push(&p, N_WARM + N_MSG) || wait_n(adap, N_WARM + N_MSG))
     return die("adapter", "events did not arrive");
   cq_venue_binance_ops.unsubscribe(st);
   cq_venue_binance_ops.close(v);
@@ -234,7 +230,7 @@ int main(void) {
   cq_vsim_stop(sim);
 
   /* the warm-up messages are left out */
-  int64_t *bv = base.v + N_WARM, *av = adap.v + N_WARM;
+  int64_t *bv = base->v + N_WARM, *av = adap->v + N_WARM;
   size_t bn = N_MSG, an = N_MSG;
   double b50 = pct_us(bv, bn, 0.5), b99 = pct_us(bv, bn, 0.99);
   double a50 = pct_us(av, an, 0.5), a99 = pct_us(av, an, 0.99);
@@ -249,8 +245,17 @@ int main(void) {
 
   cq_net_loop_free(loop);
   cq_vsim_free(sim);
+  return 0;
+}
+
+int main(void) {
+  lat base = {.v = calloc(N_WARM + N_MSG, sizeof(int64_t)), .cap = N_WARM + N_MSG};
+  lat adap = {.v = calloc(N_WARM + N_MSG, sizeof(int64_t)), .cap = N_WARM + N_MSG};
+  int64_t *rest = calloc(N_REST, sizeof(int64_t));
+  int rc =
+      (!base.v || !adap.v || !rest) ? die("memory", "out of memory") : measure(&base, &adap, rest);
   free(base.v);
   free(adap.v);
   free(rest);
-  return 0;
+  return rc;
 }

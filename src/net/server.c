@@ -681,7 +681,7 @@ static void maybe_finish_stop(cq_server *s) {
 static int track(cq_server *s, struct lws *wsi) {
   if (s->nwsi == s->cap_wsi) {
     size_t nc = s->cap_wsi ? 2 * s->cap_wsi : 16;
-    struct lws **w = realloc(s->wsis, nc * sizeof *w);
+    struct lws **w = realloc(s->wsis, nc * sizeof(struct lws *));
     if (!w) return -1;
     s->wsis = w;
     s->cap_wsi = nc;

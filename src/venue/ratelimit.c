@@ -317,7 +317,7 @@ void cq_rl_observe_headers(cq_ratelimit *rl, const char *headers, size_t len) {
 void cq_rl_on_429(cq_ratelimit *rl, int64_t retry_after_s) {
   if (!rl) return;
   if (retry_after_s <= 0) retry_after_s = 1;
-  if (retry_after_s > 3 * 86400) retry_after_s = 3 * 86400;
+  if (retry_after_s > INT64_C(3) * 86400) retry_after_s = INT64_C(3) * 86400;
   pthread_mutex_lock(&rl->mu);
   cq_time until = rl->clock.now(rl->clock.ctx) + retry_after_s * CQ_NS_PER_SEC;
   if (until > rl->pause_until) rl->pause_until = until;
@@ -327,7 +327,7 @@ void cq_rl_on_429(cq_ratelimit *rl, int64_t retry_after_s) {
 void cq_rl_on_418(cq_ratelimit *rl, int64_t retry_after_s) {
   if (!rl) return;
   if (retry_after_s <= 0) retry_after_s = 120;
-  if (retry_after_s > 3 * 86400) retry_after_s = 3 * 86400;
+  if (retry_after_s > INT64_C(3) * 86400) retry_after_s = INT64_C(3) * 86400;
   pthread_mutex_lock(&rl->mu);
   cq_time until = rl->clock.now(rl->clock.ctx) + retry_after_s * CQ_NS_PER_SEC;
   if (until > rl->ban_until) rl->ban_until = until;

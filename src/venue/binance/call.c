@@ -91,7 +91,7 @@ static int64_t retry_after_s(const cq_http_response *resp) {
   if (!cq_http_header(resp, "Retry-After", buf, sizeof buf)) return 0;
   char *end;
   long long s = strtoll(buf, &end, 10);
-  if (end == buf || s < 0 || s > 3 * 86400) return 0;
+  if (end == buf || s < 0 || s > 3LL * 86400) return 0;
   return s;
 }
 
@@ -158,6 +158,8 @@ static int build_url(bn_venue *v, const bn_req *r, char *url, size_t n, cq_verro
 
 /* One send through the limiter; 0 when any response arrived. */
 static int send_once(bn_venue *v, const bn_req *r, cq_http_response *resp, cq_verror *ve) {
+  /* Cleared first so no path, failing or not, leaves the caller an unset response. */
+  memset(resp, 0, sizeof *resp);
   if ((r->key || r->sign) && !v->has_keys)
     return cq__bn_fail(ve, CQ_VERR_AUTH, 0, 0, "%s needs an API key and secret", r->path);
   int weight = 1, orders = 0;
@@ -185,7 +187,6 @@ static int send_once(bn_venue *v, const bn_req *r, cq_http_response *resp, cq_ve
   if ((rc = client_take(v, &c, ve)) < 0) return rc;
   cq_error e;
   cq_error_clear(&e);
-  memset(resp, 0, sizeof *resp);
   rc = cq_http_do(c, &req, resp, &e);
   client_give(v, c);
   if (rc == CQ_ELIMIT) {

@@ -223,7 +223,7 @@ int cq_bn_parse_ticker_24h(const char *s, size_t n, char native[CQ_SYMBOL_MAX], 
 
 static int rate_limit(json_t *o, const char *p, cq_bn_exchange_info *x, cq_error *err) {
   char type[32], interval[16];
-  int64_t num, limit;
+  int64_t num = 0, limit = 0;
   int rc = cq__bn_obj(o, p, err);
   if (rc == 0) rc = cq__bn_str(o, p, "rateLimitType", type, sizeof type, err);
   if (rc == 0) rc = cq__bn_str(o, p, "interval", interval, sizeof interval, err);
@@ -343,7 +343,7 @@ int cq_bn_parse_exchange_info(const char *s, size_t n, cq_bn_exchange_info *out,
     if (!x.instruments) rc = cq_error_set(err, CQ_ENOMEM, "binance: exchange info: out of memory");
     size_t i;
     json_t *o;
-    if (rc == 0) json_array_foreach(syms, i, o) {
+    if (rc == 0 && x.instruments) json_array_foreach(syms, i, o) {
         char p[CQ__BN_PATH_MAX];
         cq__bn_pathi(p, "symbols", i);
         if ((rc = instrument(o, p, &x.instruments[i], err)) < 0) break;
@@ -444,7 +444,7 @@ static int levels(json_t *a, const char *p, cq_l2book *book, cq_side side, cq_er
     cq__bn_pathi(q, p, i);
     rc = cq__bn_arr(lv, q, err);
     if (rc == 0 && json_array_size(lv) < 2) rc = cq__bn_perr(err, q, "a level needs [price, qty]");
-    cq_dec px, qty;
+    cq_dec px = CQ_DEC(0, 0), qty = CQ_DEC(0, 0);
     cq__bn_pathi(r, q, 0);
     if (rc == 0) rc = cq__bn_dec_v(json_array_get(lv, 0), r, &px, err);
     cq__bn_pathi(r, q, 1);
@@ -575,7 +575,7 @@ int cq_bn_parse_my_trades(const char *s, size_t n, const cq_bn_symbols *syms, cq
   if (!v) rc = cq_error_set(err, CQ_ENOMEM, "binance: myTrades: out of memory");
   size_t i;
   json_t *o;
-  if (rc == 0) json_array_foreach(j, i, o) {
+  if (rc == 0 && v) json_array_foreach(j, i, o) {
       char p[CQ__BN_PATH_MAX], native[CQ_SYMBOL_MAX];
       cq__bn_pathi(p, "", i);
       cq_venue_fill *f = &v[i];
@@ -757,7 +757,7 @@ int cq_bn_parse_order(const char *s, size_t n, const cq_bn_symbols *syms, cq_ven
     }
     size_t i;
     json_t *f;
-    if (rc == 0 && cnt) json_array_foreach(fa, i, f) {
+    if (rc == 0 && v) json_array_foreach(fa, i, f) {
         char p[CQ__BN_PATH_MAX];
         cq__bn_pathi(p, "fills", i);
         cq_venue_fill *x = &v[i];

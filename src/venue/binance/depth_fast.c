@@ -141,7 +141,7 @@ static int levels(scan *s, const char *key, cq_side side, cq_bn_depth_diff *d) {
   if (!eat(s, '[')) return fail(s, key, "expected an array of levels");
   if (eat(s, ']')) return 0;
   for (size_t i = 0;; i++) {
-    cq_dec px, qty;
+    cq_dec px = CQ_DEC(0, 0), qty = CQ_DEC(0, 0);
     if (!eat(s, '[')) return fail_lv(s, key, i, -1, "expected a level [price, qty]");
     if (level_str(s, key, i, 0, &px) < 0) return CQ_EPARSE;
     if (!eat(s, ',')) return fail_lv(s, key, i, -1, "a level needs [price, qty]");
@@ -185,7 +185,7 @@ static int object(scan *s, cq_bn_depth_diff *d, bool top) {
                               (int)(n < 40 ? n : 40), b);
         seen |= F_EV;
       } else if (kn == 1 && *k == 'E') {
-        uint64_t v;
+        uint64_t v = 0;
         rc = u64(s, "E", &v);
         if (rc == 0 && v > 9223372036854ULL) rc = fail(s, "E", "time out of range");
         d->event_time = (cq_time)v * CQ_NS_PER_MS;

@@ -184,7 +184,7 @@ int cq__bn_cancel(cq_venue *base, const char *symbol, const char *client_id, cq_
   }
   /* -2011: the order may be gone already (filled, cancelled by an earlier attempt whose
    * answer was lost) or never existed; the venue's state decides */
-  cq_venue_order o;
+  cq_venue_order o = {0};
   cq_verror qe;
   cq_verror_clear(&qe);
   if (query_order(v, symbol, native, client_id, &o, &qe) < 0) {

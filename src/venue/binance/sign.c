@@ -17,7 +17,7 @@ int cq_bn_sign(const char *secret, const char *msg, size_t len, char hex[65], cq
       maclen != 32)
     return cq_error_set(err, CQ_EINTERNAL, "binance: sign: HMAC-SHA256 failed");
   static const char digits[] = "0123456789abcdef";
-  for (unsigned i = 0; i < 32; i++) {
+  for (size_t i = 0; i < 32; i++) {
     hex[2 * i] = digits[mac[i] >> 4];
     hex[2 * i + 1] = digits[mac[i] & 15];
   }

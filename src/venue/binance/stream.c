@@ -91,7 +91,7 @@ static int trade(json_t *d, const char *b, bool agg, const cq_bn_symbols *syms, 
                  cq_error *err) {
   char native[CQ_SYMBOL_MAX];
   cq_trade *t = &m->ev.u.trade;
-  bool buyer_maker;
+  bool buyer_maker = false;
   int rc = cq__bn_str(d, b, "s", native, sizeof native, err);
   if (rc == 0) rc = cq__bn_id(d, b, agg ? "a" : "t", t->id, sizeof t->id, err);
   if (rc == 0) rc = cq__bn_dec(d, b, "p", &t->price, err);
@@ -111,7 +111,7 @@ static int book_ticker(json_t *d, const char *b, const cq_bn_symbols *syms, cq_b
                        cq_error *err) {
   char native[CQ_SYMBOL_MAX];
   cq_quote *q = &m->ev.u.quote;
-  int64_t u;
+  int64_t u = 0;
   int rc = cq__bn_str(d, b, "s", native, sizeof native, err);
   if (rc == 0) rc = cq__bn_i64(d, b, "u", &u, err);
   if (rc == 0) rc = cq__bn_dec(d, b, "b", &q->bid, err);
@@ -130,7 +130,7 @@ static int book_ticker(json_t *d, const char *b, const cq_bn_symbols *syms, cq_b
 static int kline(json_t *d, const char *b, const cq_bn_symbols *syms, cq_bn_msg *m, cq_error *err) {
   char native[CQ_SYMBOL_MAX], kp[CQ__BN_PATH_MAX], iv[8];
   cq_candle *c = &m->ev.u.kline.candle;
-  cq_dec o, h, l, cl, v, q;
+  cq_dec o = CQ_DEC(0, 0), h = o, l = o, cl = o, v = o, q = o; /* set below; zero if not */
   cq__bn_path(kp, b, "k");
   json_t *k = json_object_get(d, "k");
   int rc = cq__bn_str(d, b, "s", native, sizeof native, err);
@@ -171,7 +171,7 @@ static int depth_side(json_t *a, const char *p, cq_side side, cq_bn_depth_diff *
   json_t *lv;
   json_array_foreach(a, i, lv) {
     char q[CQ__BN_PATH_MAX], r[CQ__BN_PATH_MAX];
-    cq_dec px, qty;
+    cq_dec px = CQ_DEC(0, 0), qty = CQ_DEC(0, 0);
     cq__bn_pathi(q, p, i);
     rc = cq__bn_arr(lv, q, err);
     if (rc == 0 && json_array_size(lv) < 2) rc = cq__bn_perr(err, q, "a level needs [price, qty]");
@@ -189,7 +189,7 @@ static int depth_side(json_t *a, const char *p, cq_side side, cq_bn_depth_diff *
 
 static int depth(json_t *d, const char *b, const cq_bn_symbols *syms, cq_bn_msg *m, cq_error *err) {
   cq_bn_depth_diff *dd = &m->depth;
-  int64_t U, u, pu = 0;
+  int64_t U = 0, u = 0, pu = 0;
   char bp[CQ__BN_PATH_MAX], ap[CQ__BN_PATH_MAX];
   dd->nbids = dd->nasks = 0;
   int rc = cq__bn_str(d, b, "s", dd->symbol, sizeof dd->symbol, err);
@@ -301,7 +301,7 @@ static int execution(json_t *d, const char *b, const cq_bn_symbols *syms, cq_bn_
   memcpy(m->ev.symbol, o->symbol, sizeof o->symbol);
   m->ev.u.order.has_fill = strcmp(exec, "TRADE") == 0;
   if (m->ev.u.order.has_fill) {
-    bool maker;
+    bool maker = false;
     rc = cq__bn_id(d, b, "t", f->trade_id, sizeof f->trade_id, err);
     if (rc == 0) rc = cq__bn_dec(d, b, "L", &f->price, err);
     if (rc == 0) rc = cq__bn_dec(d, b, "l", &f->qty, err);

@@ -41,7 +41,7 @@ extern "C" {
 enum { CQ_BYBIT_BODY_MAX = 1024 /* an encoded order body or query string */ };
 
 /* How long Bybit keeps an IP over its limit out (HTTP 403): at least 10 minutes. */
-#define CQ_BYBIT_BAN_MS (10 * 60 * 1000)
+#define CQ_BYBIT_BAN_MS ((int64_t)10 * 60 * 1000)
 /* The keep-alive the streams expect every 20 s. */
 #define CQ_BYBIT_PING "{\"op\":\"ping\"}"
 

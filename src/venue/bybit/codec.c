@@ -297,7 +297,7 @@ int cq_bybit_parse_instruments(const char *s, size_t n, cq_instrument **out, siz
     arr = calloc(cnt ? cnt : 1, sizeof *arr);
     if (!arr) rc = cq_error_set(err, CQ_ENOMEM, "bybit: out of memory");
   }
-  for (size_t i = 0; rc == 0 && i < cnt; i++) {
+  for (size_t i = 0; rc == 0 && arr && i < cnt; i++) {
     char p[CQ__VJ_PATH_MAX];
     cq__vj_pathi(p, "result.list", i);
     rc = parse_instrument(json_array_get(list, i), p, &arr[i], err);
@@ -420,7 +420,7 @@ int cq__by_levels(json_t *o, const char *p, const char *key, cq_side side, cq_vb
     rc = cq__vj_arr(BYBIT, lv, r, err);
     if (rc == 0 && json_array_size(lv) != 2)
       rc = cq__vj_perr(BYBIT, err, r, "a level is [price, size]");
-    cq_dec px, sz;
+    cq_dec px = CQ_DEC(0, 0), sz = CQ_DEC(0, 0);
     cq__vj_pathi(c, r, 0);
     if (rc == 0) rc = cq__vj_dec_v(BYBIT, json_array_get(lv, 0), c, &px, err);
     cq__vj_pathi(c, r, 1);
@@ -531,7 +531,7 @@ int cq__by_coins(json_t *list, const char *base, cq_balance **out, size_t *count
         char r[CQ__VJ_PATH_MAX];
         cq__vj_pathi(r, q, j);
         cq_balance *b = &arr[k++];
-        cq_dec wallet;
+        cq_dec wallet = CQ_DEC(0, 0);
         rc = cq__vj_obj(BYBIT, c, r, err);
         if (rc == 0) rc = cq__vj_str(BYBIT, c, r, "coin", b->asset, sizeof b->asset, err);
         if (rc == 0) rc = cq__vj_dec(BYBIT, c, r, "walletBalance", &wallet, err);
@@ -667,7 +667,7 @@ int cq_bybit_parse_orders(const char *s, size_t n, const cq_bn_symbols *syms, cq
   size_t cnt = json_array_size(list);
   cq_venue_order *arr = calloc(cnt ? cnt : 1, sizeof *arr);
   if (!arr) rc = cq_error_set(err, CQ_ENOMEM, "bybit: out of memory");
-  for (size_t i = 0; rc == 0 && i < cnt; i++) {
+  for (size_t i = 0; rc == 0 && arr && i < cnt; i++) {
     char p[CQ__VJ_PATH_MAX];
     cq__vj_pathi(p, "result.list", i);
     rc = cq__by_order(json_array_get(list, i), p, syms, &arr[i], err);
@@ -726,7 +726,7 @@ int cq_bybit_parse_fills(const char *s, size_t n, const cq_bn_symbols *syms, cq_
   size_t cnt = json_array_size(list);
   cq_venue_fill *arr = calloc(cnt ? cnt : 1, sizeof *arr);
   if (!arr) rc = cq_error_set(err, CQ_ENOMEM, "bybit: out of memory");
-  for (size_t i = 0; rc == 0 && i < cnt; i++) {
+  for (size_t i = 0; rc == 0 && arr && i < cnt; i++) {
     char p[CQ__VJ_PATH_MAX];
     cq__vj_pathi(p, "result.list", i);
     rc = cq__by_fill(json_array_get(list, i), p, syms, &arr[i], err);

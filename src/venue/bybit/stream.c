@@ -90,25 +90,26 @@ static int on_trades(json_t *data, const cq_bn_symbols *syms, cq_bybit_msg *m, c
   int rc = cq__vj_arr(BYBIT, data, "data", err);
   size_t i;
   json_t *o;
-  if (rc == 0) json_array_foreach(data, i, o) {
-      char p[CQ__VJ_PATH_MAX], sym[CQ_SYMBOL_MAX];
-      cq__vj_pathi(p, "data", i);
-      cq_trade t;
-      memset(&t, 0, sizeof t);
-      rc = cq__vj_obj(BYBIT, o, p, err);
-      if (rc == 0) rc = cq__vj_str(BYBIT, o, p, "s", sym, sizeof sym, err);
-      if (rc == 0) rc = cq__vj_str(BYBIT, o, p, "i", t.id, sizeof t.id, err);
-      if (rc == 0) rc = cq__vj_dec(BYBIT, o, p, "p", &t.price, err);
-      if (rc == 0) rc = cq__vj_dec(BYBIT, o, p, "v", &t.qty, err);
-      if (rc == 0) rc = cq__by_side(o, p, "S", &t.taker_side, err);
-      if (rc == 0) rc = cq__vj_times(BYBIT, o, p, "T", &t.time, err);
-      if (rc < 0) return rc;
-      cq_venue_event *ev = push(m, CQ_VEV_TRADE, recv, err);
-      if (!ev) return err ? err->code : CQ_ELIMIT;
-      ev->u.trade = t;
-      ev->event_time = t.time;
-      cq__by_unify(syms, sym, ev->symbol);
-    }
+  if (rc < 0) return rc;
+  json_array_foreach(data, i, o) {
+    char p[CQ__VJ_PATH_MAX], sym[CQ_SYMBOL_MAX];
+    cq__vj_pathi(p, "data", i);
+    cq_trade t;
+    memset(&t, 0, sizeof t);
+    rc = cq__vj_obj(BYBIT, o, p, err);
+    if (rc == 0) rc = cq__vj_str(BYBIT, o, p, "s", sym, sizeof sym, err);
+    if (rc == 0) rc = cq__vj_str(BYBIT, o, p, "i", t.id, sizeof t.id, err);
+    if (rc == 0) rc = cq__vj_dec(BYBIT, o, p, "p", &t.price, err);
+    if (rc == 0) rc = cq__vj_dec(BYBIT, o, p, "v", &t.qty, err);
+    if (rc == 0) rc = cq__by_side(o, p, "S", &t.taker_side, err);
+    if (rc == 0) rc = cq__vj_times(BYBIT, o, p, "T", &t.time, err);
+    if (rc < 0) return rc;
+    cq_venue_event *ev = push(m, CQ_VEV_TRADE, recv, err);
+    if (!ev) return err ? err->code : CQ_ELIMIT;
+    ev->u.trade = t;
+    ev->event_time = t.time;
+    cq__by_unify(syms, sym, ev->symbol);
+  }
   return rc;
 }
 
@@ -129,31 +130,33 @@ static int on_klines(json_t *data, const char *topic, const cq_bn_symbols *syms,
   if (rc == 0) rc = cq__vj_arr(BYBIT, data, "data", err);
   size_t i;
   json_t *o;
-  if (rc == 0) json_array_foreach(data, i, o) {
-      char p[CQ__VJ_PATH_MAX];
-      cq__vj_pathi(p, "data", i);
-      cq_candle k;
-      memset(&k, 0, sizeof k);
-      k.trades = -1;
-      cq_dec d[6];
-      static const char *const keys[] = {"open", "high", "low", "close", "volume", "turnover"};
-      rc = cq__vj_obj(BYBIT, o, p, err);
-      if (rc == 0) rc = cq__vj_times(BYBIT, o, p, "start", &k.open_time, err);
-      for (size_t f = 0; rc == 0 && f < 6; f++) rc = cq__vj_dec(BYBIT, o, p, keys[f], &d[f], err);
-      if (rc == 0) rc = cq__vj_bool(BYBIT, o, p, "confirm", &k.closed, err);
-      cq_time ts = 0;
-      if (rc == 0) rc = cq__vj_times_opt(BYBIT, o, p, "timestamp", &ts, err);
-      if (rc < 0) return rc;
-      k.open = cq_dec_to_double(d[0]), k.high = cq_dec_to_double(d[1]);
-      k.low = cq_dec_to_double(d[2]), k.close = cq_dec_to_double(d[3]);
-      k.volume = cq_dec_to_double(d[4]), k.quote_volume = cq_dec_to_double(d[5]);
-      cq_venue_event *ev = push(m, CQ_VEV_KLINE, recv, err);
-      if (!ev) return err ? err->code : CQ_ELIMIT;
-      ev->u.kline.tf = tf;
-      ev->u.kline.candle = k;
-      ev->event_time = ts;
-      cq__by_unify(syms, sym, ev->symbol);
-    }
+  if (rc < 0) return rc;
+  json_array_foreach(data, i, o) {
+    char p[CQ__VJ_PATH_MAX];
+    cq__vj_pathi(p, "data", i);
+    cq_candle k;
+    memset(&k, 0, sizeof k);
+    k.trades = -1;
+    cq_dec d[6];
+    memset(d, 0, sizeof d);
+    static const char *const keys[] = {"open", "high", "low", "close", "volume", "turnover"};
+    rc = cq__vj_obj(BYBIT, o, p, err);
+    if (rc == 0) rc = cq__vj_times(BYBIT, o, p, "start", &k.open_time, err);
+    for (size_t f = 0; rc == 0 && f < 6; f++) rc = cq__vj_dec(BYBIT, o, p, keys[f], &d[f], err);
+    if (rc == 0) rc = cq__vj_bool(BYBIT, o, p, "confirm", &k.closed, err);
+    cq_time ts = 0;
+    if (rc == 0) rc = cq__vj_times_opt(BYBIT, o, p, "timestamp", &ts, err);
+    if (rc < 0) return rc;
+    k.open = cq_dec_to_double(d[0]), k.high = cq_dec_to_double(d[1]);
+    k.low = cq_dec_to_double(d[2]), k.close = cq_dec_to_double(d[3]);
+    k.volume = cq_dec_to_double(d[4]), k.quote_volume = cq_dec_to_double(d[5]);
+    cq_venue_event *ev = push(m, CQ_VEV_KLINE, recv, err);
+    if (!ev) return err ? err->code : CQ_ELIMIT;
+    ev->u.kline.tf = tf;
+    ev->u.kline.candle = k;
+    ev->event_time = ts;
+    cq__by_unify(syms, sym, ev->symbol);
+  }
   return rc;
 }
 
@@ -174,7 +177,7 @@ static int on_ticker(json_t *j, const cq_bn_symbols *syms, cq_bybit_msg *m, cq_t
   if (rc == 0) rc = cq__vj_time(BYBIT, j, "", "ts", &ts, err);
   if (rc < 0) return rc;
   t.close_time = ts;
-  t.open_time = ts - 24 * 3600 * CQ_NS_PER_SEC;
+  t.open_time = ts - CQ_NS_PER_DAY;
   cq_venue_event *ev = push(m, CQ_VEV_TICKER, recv, err);
   if (!ev) return err ? err->code : CQ_ELIMIT;
   ev->u.ticker = t;
@@ -188,18 +191,19 @@ static int on_orders(json_t *data, const cq_bn_symbols *syms, cq_bybit_msg *m, c
   int rc = cq__vj_arr(BYBIT, data, "data", err);
   size_t i;
   json_t *o;
-  if (rc == 0) json_array_foreach(data, i, o) {
-      char p[CQ__VJ_PATH_MAX];
-      cq__vj_pathi(p, "data", i);
-      cq_venue_order ord;
-      rc = cq__by_order(o, p, syms, &ord, err);
-      if (rc < 0) return rc;
-      cq_venue_event *ev = push(m, CQ_VEV_ORDER, recv, err);
-      if (!ev) return err ? err->code : CQ_ELIMIT;
-      ev->u.order.order = ord;
-      ev->event_time = ord.updated;
-      cq_strlcpy(ev->symbol, ord.symbol, sizeof ev->symbol);
-    }
+  if (rc < 0) return rc;
+  json_array_foreach(data, i, o) {
+    char p[CQ__VJ_PATH_MAX];
+    cq__vj_pathi(p, "data", i);
+    cq_venue_order ord;
+    rc = cq__by_order(o, p, syms, &ord, err);
+    if (rc < 0) return rc;
+    cq_venue_event *ev = push(m, CQ_VEV_ORDER, recv, err);
+    if (!ev) return err ? err->code : CQ_ELIMIT;
+    ev->u.order.order = ord;
+    ev->event_time = ord.updated;
+    cq_strlcpy(ev->symbol, ord.symbol, sizeof ev->symbol);
+  }
   return rc;
 }
 

@@ -539,7 +539,7 @@ int cq__okx_levels(json_t *o, const char *p, const char *key, cq_side side, cq_v
     rc = cq__vj_arr(OKX, lv, r, err);
     if (rc == 0 && json_array_size(lv) < 2)
       rc = cq__vj_perr(OKX, err, r, "a level needs a price and a size");
-    cq_dec px, sz;
+    cq_dec px = CQ_DEC(0, 0), sz = CQ_DEC(0, 0);
     cq__vj_pathi(c, r, 0);
     if (rc == 0) rc = cq__vj_dec_v(OKX, json_array_get(lv, 0), c, &px, err);
     cq__vj_pathi(c, r, 1);
@@ -619,7 +619,7 @@ int cq__okx_ticker(json_t *o, const char *p, char native[CQ_SYMBOL_MAX], cq_tick
   if (rc == 0) rc = cq__vj_dec_oe(OKX, o, p, "askSz", &t->ask_qty, err);
   if (rc == 0) rc = cq__vj_times(OKX, o, p, "ts", &t->close_time, err);
   /* OKX gives no change figures: they stay 0, as for any field a venue does not give. */
-  if (rc == 0) t->open_time = t->close_time - 24 * 3600 * CQ_NS_PER_SEC;
+  if (rc == 0) t->open_time = t->close_time - CQ_NS_PER_DAY;
   return rc;
 }
 

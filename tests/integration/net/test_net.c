@@ -48,7 +48,7 @@ static int thread_count(void) {
   char line[256];
   int n = -1;
   while (fgets(line, sizeof line, f))
-    if (strncmp(line, "Threads:", 8) == 0) n = atoi(line + 8);
+    if (strncmp(line, "Threads:", 8) == 0) n = (int)strtol(line + 8, NULL, 10);
   fclose(f);
   return n;
 }
@@ -500,11 +500,11 @@ static void ws_on_message(void *ctx, cq_ws_client *ws, const char *data, size_t 
   } else if (len > 5 && memcmp(data, "echo ", 5) == 0) {
     atomic_fetch_add(&w->echo_ok, 1);
   } else if (len > 4 && memcmp(data, "seq ", 4) == 0) {
-    long n = atol(data + 4);
+    long n = strtol(data + 4, NULL, 10);
     if (n != atomic_load(&w->next_seq)) atomic_fetch_add(&w->bad_order, 1);
     atomic_store(&w->next_seq, n + 1);
   } else if (len > 4 && memcmp(data, "rot ", 4) == 0) {
-    long n = atol(data + 4);
+    long n = strtol(data + 4, NULL, 10);
     long m = atomic_load(&w->max_seq);
     if (n > m + 1 && m >= 0) atomic_fetch_add(&w->gaps, 1);
     if (n > m) atomic_store(&w->max_seq, n);

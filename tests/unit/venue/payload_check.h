@@ -42,7 +42,7 @@ static inline void pc_dec_is(cq_dec d, json_t *v, bool empty_zero) {
     return;
   }
   assert_true(json_is_string(v));
-  cq_dec e;
+  cq_dec e = CQ_DEC(0, 0);
   assert_int_equal(cq_dec_parse_cstr(json_string_value(v), &e, NULL), 0);
   if (!cq_dec_eq(d, e)) {
     char b[CQ_DEC_STRMAX];

@@ -47,7 +47,7 @@ static int read_csv(const char *path, csv_row *rows, int max) {
     r->side = fld[4][0];
     assert_int_equal(cq_dec_parse_cstr(fld[6], &r->price, NULL), 0);
     assert_int_equal(cq_dec_parse_cstr(fld[7], &r->qty, NULL), 0);
-    r->pu = k > 8 ? atoll(fld[8]) : -1;
+    r->pu = k > 8 ? strtoll(fld[8], NULL, 10) : -1;
     n++;
   }
   fclose(f);

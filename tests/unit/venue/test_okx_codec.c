@@ -526,7 +526,8 @@ static void c_ws_account(const char *s, size_t n, json_t *j) {
   json_t *o;
   json_array_foreach(d, i, o) want += json_array_size(json_object_get(o, "details"));
   assert_int_equal(m.events.n, want);
-  cq_balance *b = malloc((want ? want : 1) * sizeof *b);
+  cq_balance *b = calloc(want ? want : 1, sizeof *b);
+  assert_non_null(b);
   for (size_t k = 0; k < want; k++) {
     assert_int_equal(m.events.ev[k].kind, CQ_VEV_BALANCE);
     assert_true(m.events.ev[k].event_time == MSOF(data0(j), "uTime"));
