@@ -151,7 +151,7 @@ static double consume(run *r, cq_bus_consumer *c, int64_t *lat) {
   uint64_t got = 0, expect = 1;
   while (got < r->n && !atomic_load(&r->failed)) {
     size_t k = 0;
-    if (r->bus) {
+    if (c) { /* the bus (its consumer is set exactly when r->bus is) */
       /* latency: poll without sleeping (a hot consumer); throughput: sleep when empty */
       if (cq_bus_poll(c, evs, NULL, BATCH, &k, lat && !r->sleep ? 0 : 100, NULL) != 0) break;
     } else {

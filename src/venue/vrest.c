@@ -220,7 +220,7 @@ static int send_once(vr_core *c, const vr_req *r, cq_http_response *resp, cq_ver
   int rc = cq_rl_acquire(c->ip, 1, r->order ? 1 : 0, &rv);
   if (rc < 0) return limiter_fail(c, &rv, ve);
   cq_ratelimit *ep = endpoint_rl(c, r->path);
-  if (ep && (rc = cq_rl_acquire(ep, 1, 0, &rv)) < 0) return limiter_fail(c, &rv, ve);
+  if (ep && cq_rl_acquire(ep, 1, 0, &rv) < 0) return limiter_fail(c, &rv, ve);
   const char *q = r->query ? r->query : "";
   char url[VR_URL_MAX + VR_QUERY_MAX + 8];
   int len = snprintf(url, sizeof url, "%s%s%s%s", c->rest_url, r->path, *q ? "?" : "", q);

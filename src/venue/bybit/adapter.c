@@ -557,6 +557,7 @@ static int cancel_or_final(bybit_venue *v, const char *symbol, const char *clien
   }
   char native[CQ_SYMBOL_MAX];
   cq_venue_order o;
+  memset(&o, 0, sizeof o);
   cq_verror qe;
   cq_verror_clear(&qe);
   if (native_of(v, symbol, native, &qe) == 0 &&

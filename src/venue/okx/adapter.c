@@ -148,7 +148,7 @@ static int okx_open(const cq_venue_config *cfg, cq_venue **out, cq_verror *ve) {
   size_t wl = strlen(ws);
   while (wl > 0 && ws[wl - 1] == '/') wl--;
   if (wl == 0 || wl >= sizeof v->ws_url) {
-    rc = cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0, "open: ws_url is empty or too long");
+    (void)cq__vr_fail(&v->core, ve, CQ_VERR_BAD_REQUEST, 0, 0, "open: ws_url is empty or too long");
     if (ve) ve->e.code = CQ_ECONFIG;
     cq__vr_release(&v->core);
     pthread_mutex_destroy(&v->core.mu);
@@ -514,6 +514,7 @@ static int okx_cancel(cq_venue *base, const char *symbol, const char *client_id,
   }
   char native[CQ_SYMBOL_MAX];
   cq_venue_order o;
+  memset(&o, 0, sizeof o);
   cq_verror qe;
   cq_verror_clear(&qe);
   if (native_of(v, symbol, native, &qe) == 0 &&
