@@ -800,7 +800,9 @@ static json_t *book_ticker(vd_binance *b, int s, int64_t now) {
   return j;
 }
 
-static void h_book_ticker(req_ctx *c) {
+/* An endpoint answering for one symbol (an object) or for several or all (an array), as
+ * Binance's ticker endpoints do: `symbol`, `symbols` or neither. */
+static void per_symbol(req_ctx *c, json_t *(*one)(vd_binance *b, int s, int64_t now)) {
   int s;
   bool sel[VSIM_MAX_SYMBOLS];
   int r = symbol_param(c, false, &s);
@@ -808,14 +810,18 @@ static void h_book_ticker(req_ctx *c) {
   int hs = symbols_param(c, sel);
   if (hs < 0) return;
   if (r == 1) {
-    respond_json(c->resp, 200, book_ticker(c->b, s, c->now));
+    respond_json(c->resp, 200, one(c->b, s, c->now));
     return;
   }
   json_t *a = json_array();
   if (a)
     for (size_t i = 0; i < c->b->mkt->nsyms; i++)
-      if (!hs || sel[i]) json_array_append_new(a, book_ticker(c->b, (int)i, c->now));
+      if (!hs || sel[i]) json_array_append_new(a, one(c->b, (int)i, c->now));
   respond_json(c->resp, 200, a);
+}
+
+static void h_book_ticker(req_ctx *c) {
+  per_symbol(c, book_ticker);
 }
 
 static json_t *ticker24(vd_binance *b, int s, int64_t now) {
@@ -858,21 +864,7 @@ static json_t *ticker24(vd_binance *b, int s, int64_t now) {
 }
 
 static void h_ticker24(req_ctx *c) {
-  int s;
-  bool sel[VSIM_MAX_SYMBOLS];
-  int r = symbol_param(c, false, &s);
-  if (r < 0) return;
-  int hs = symbols_param(c, sel);
-  if (hs < 0) return;
-  if (r == 1) {
-    respond_json(c->resp, 200, ticker24(c->b, s, c->now));
-    return;
-  }
-  json_t *a = json_array();
-  if (a)
-    for (size_t i = 0; i < c->b->mkt->nsyms; i++)
-      if (!hs || sel[i]) json_array_append_new(a, ticker24(c->b, (int)i, c->now));
-  respond_json(c->resp, 200, a);
+  per_symbol(c, ticker24);
 }
 
 static json_t *ticker_price(vd_binance *b, int s, int64_t now) {
@@ -887,21 +879,7 @@ static json_t *ticker_price(vd_binance *b, int s, int64_t now) {
 }
 
 static void h_ticker_price(req_ctx *c) {
-  int s;
-  bool sel[VSIM_MAX_SYMBOLS];
-  int r = symbol_param(c, false, &s);
-  if (r < 0) return;
-  int hs = symbols_param(c, sel);
-  if (hs < 0) return;
-  if (r == 1) {
-    respond_json(c->resp, 200, ticker_price(c->b, s, c->now));
-    return;
-  }
-  json_t *a = json_array();
-  if (a)
-    for (size_t i = 0; i < c->b->mkt->nsyms; i++)
-      if (!hs || sel[i]) json_array_append_new(a, ticker_price(c->b, (int)i, c->now));
-  respond_json(c->resp, 200, a);
+  per_symbol(c, ticker_price);
 }
 
 /* The mean price of the last five minutes: the mean close of their 1m candles. */
