@@ -89,7 +89,7 @@ int cq_live_candles_add(cq_live_candles *lc, const cq_trade *t, bool *late, cq_e
   }
   cq_bar_builder next[CQ_LIVE_TF_MAX];
   cq_candle closed[CQ_LIVE_TF_MAX];
-  bool emitted[CQ_LIVE_TF_MAX];
+  bool emitted[CQ_LIVE_TF_MAX] = {0};
   memcpy(next, lc->b, lc->n * sizeof next[0]);
   for (size_t i = 0; i < lc->n; i++) {
     int rc = cq_bar_builder_add(&next[i], t, &closed[i], &emitted[i], err);

@@ -43,7 +43,7 @@ static void test_rate(void **state) {
   assert_int_equal(cq_health_count(h), 2);
   /* 20 messages a second for 30 s */
   for (int s = 0; s < 30; s++)
-    for (int k = 0; k < 20; k++) cq_health_on_message(h, id, 0, T0 + s * S + k * 50 * MS);
+    for (int k = 0; k < 20; k++) cq_health_on_message(h, id, 0, T0 + s * S + (int64_t)k * 50 * MS);
   cq_health_stats st;
   assert_int_equal(cq_health_get(h, id, T0 + 29 * S + 999 * MS, &st, NULL), 0);
   assert_true(fabs(st.rate - 20.0) < 1e-9);
@@ -90,7 +90,8 @@ static void test_percentiles(void **state) {
   cq_health_stats st;
   assert_int_equal(cq_health_get(h, id, T0 + 50 * S, &st, NULL), 0);
   assert_int_equal(st.samples, N);
-  double p50 = (double)lat[N / 2 - 1] / 1e6, p99 = (double)lat[(N * 99 + 99) / 100 - 1] / 1e6;
+  size_t i50 = N / 2 - 1, i99 = (N * 99 + 99) / 100 - 1;
+  double p50 = (double)lat[i50] / 1e6, p99 = (double)lat[i99] / 1e6;
   /* stated error: within 1/32 of a sample in the same bucket; allow 1/16 for the rank */
   assert_true(fabs(st.p50_ms - p50) <= p50 / 16);
   assert_true(fabs(st.p99_ms - p99) <= p99 / 16);
