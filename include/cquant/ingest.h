@@ -123,8 +123,8 @@ CQ_NODISCARD int cq_live_candles_open(const char *venue, const char *symbol,
                                       cq_error *err);
 void cq_live_candles_close(cq_live_candles *lc);
 
-/* Adds a trade: closed bars are reported first (shortest timeframe first), then the forming
- * ones. *late (may be NULL) says it was refused as late, which is not an error. Errors
+/* Adds a trade: closed bars are reported first (in the order of the timeframes given), then the
+ * forming ones. *late (may be NULL) says it was refused as late, which is not an error. Errors
  * (CQ_EINVAL for a price or quantity <= 0, CQ_EOVERFLOW for a sum out of range) leave every
  * bar as it was. */
 CQ_NODISCARD int cq_live_candles_add(cq_live_candles *lc, const cq_trade *t, bool *late,
