@@ -172,6 +172,13 @@ static void test_stale_and_edges(void **state) {
   assert_int_equal(ev.kind, CQ_VEV_STATUS);
   assert_string_equal(ev.venue, "bybit");
   assert_non_null(strstr(ev.u.status.detail, "book"));
+  uint8_t enc[CQ_BUS_ENCODED_MAX];
+  size_t elen;
+  cq_bus_event back;
+  assert_int_equal(cq_bus_encode(&ev, enc, sizeof enc, &elen, NULL), 0);
+  assert_int_equal(cq_bus_decode(enc, elen, &back, NULL), 0);
+  assert_int_equal(back.kind, CQ_VEV_STATUS);
+  assert_string_equal(back.u.status.detail, ev.u.status.detail);
   cq_health_close(h);
 }
 

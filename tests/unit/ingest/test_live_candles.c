@@ -189,6 +189,14 @@ static void test_quiet_and_tick(void **state) {
   assert_string_equal(ev.symbol, "ETH/USDT");
   assert_int_equal(ev.u.kline.candle.trades, 3);
   assert_true(ev.u.kline.candle.closed);
+  uint8_t buf[CQ_BUS_ENCODED_MAX];
+  size_t len;
+  cq_bus_event back;
+  assert_int_equal(cq_bus_encode(&ev, buf, sizeof buf, &len, NULL), 0);
+  assert_int_equal(cq_bus_decode(buf, len, &back, NULL), 0);
+  assert_int_equal(back.kind, CQ_VEV_KLINE);
+  assert_int_equal(back.u.kline.candle.trades, 3);
+  assert_int_equal(back.u.kline.tf.n, 5);
   cq_error err = {0};
   assert_int_equal(cq_live_candles_event(lc, s.tfs[1], &c, 0, T0, &ev, &err), CQ_EINVAL);
   cq_live_candles_close(lc);
