@@ -180,11 +180,15 @@ void cq_health_on_message(cq_health *h, int id, cq_time event_time, cq_time recv
   if (f->last_recv == INT64_MIN || recv_time > f->last_recv) f->last_recv = recv_time;
   int64_t s = floor_div(recv_time, CQ_NS_PER_SEC);
   size_t slot = (size_t)(s - floor_div(s, w) * w);
-  if (f->sec[slot] != s) {
-    f->sec[slot] = s;
-    f->cnt[slot] = 0;
+  /* A receive time a whole window behind the latest would evict a newer second: not counted
+   * in the rate. */
+  if (f->sec[slot] == INT64_MIN || s >= f->sec[slot]) {
+    if (f->sec[slot] != s) {
+      f->sec[slot] = s;
+      f->cnt[slot] = 0;
+    }
+    if (f->cnt[slot] < UINT32_MAX) f->cnt[slot]++;
   }
-  if (f->cnt[slot] < UINT32_MAX) f->cnt[slot]++;
   if (event_time != 0) {
     rotate(f, s, w);
     if (s >= f->period) { /* a receive time gone back before the period is not sampled */

@@ -48,6 +48,11 @@ static void test_rate(void **state) {
   assert_int_equal(cq_health_get(h, id, T0 + 29 * S + 999 * MS, &st, NULL), 0);
   assert_true(fabs(st.rate - 20.0) < 1e-9);
   assert_int_equal(st.messages, 600);
+  /* a receive time gone a window back counts as a message, not in the rate */
+  cq_health_on_message(h, id, 0, T0 + 5 * S);
+  assert_int_equal(cq_health_get(h, id, T0 + 29 * S + 999 * MS, &st, NULL), 0);
+  assert_true(fabs(st.rate - 20.0) < 1e-9);
+  assert_int_equal(st.messages, 601);
   assert_true(isnan(st.p50_ms));
   assert_int_equal(st.samples, 0);
   /* 5 s later half the window is quiet */
