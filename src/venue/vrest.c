@@ -373,3 +373,48 @@ void cq__vr_mark_closed(cq_candles *out, size_t from_row, cq_timeframe tf, cq_ti
   for (size_t i = from_row; i < out->len; i++)
     out->closed[i] = cq_timeframe_next(tf, out->open_time[i]) <= now;
 }
+
+int cq__vr_recover(vr_core *c, vr_query_fn query, void *venue, const cq_venue_order_req *req,
+                   const char *native, const cq_verror *first, cq_venue_order *out, cq_verror *ve) {
+  if (c->log) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "%s: order outcome unknown, querying", c->d->name);
+    CQ_LOG(c->log, CQ_LOG_WARN, msg, CQ_F_STR("client_id", req->client_id),
+           CQ_F_STR("why", first->e.msg));
+  }
+  cq_verror qe;
+  cq_verror_clear(&qe);
+  for (int k = 0; k < VR_RECOVER_TRIES; k++) {
+    cq__vr_sleep_ms((int64_t)VR_RECOVER_BASE_MS << k);
+    cq_verror_clear(&qe);
+    if (query(venue, req->symbol, native, req->client_id, out, &qe) == 0) {
+      cq_verror_clear(ve);
+      return 0;
+    }
+    if (qe.cls == CQ_VERR_BANNED || qe.cls == CQ_VERR_AUTH) break;
+    /* not found on the last try only: an order in flight may not show at once */
+    if (qe.cls == CQ_VERR_NOT_FOUND && k == VR_RECOVER_TRIES - 1)
+      return cq__vr_fail(c, ve, CQ_VERR_NOT_FOUND, qe.venue_code, qe.http_status,
+                         "order %s was never placed (%s); it may be sent again with the same "
+                         "client id",
+                         req->client_id, first->e.msg);
+  }
+  return cq__vr_fail(c, ve, CQ_VERR_UNKNOWN_OUTCOME, first->venue_code, first->http_status,
+                     "order %s: outcome still unknown (%s; lookup: %s): query it before anything "
+                     "else",
+                     req->client_id, first->e.msg, qe.e.msg);
+}
+
+void cq__vr_order_from_req(const cq_venue_order_req *req, const char *venue_id, cq_venue_order *o) {
+  memset(o, 0, sizeof *o);
+  snprintf(o->symbol, sizeof o->symbol, "%s", req->symbol);
+  snprintf(o->client_id, sizeof o->client_id, "%s", req->client_id);
+  snprintf(o->venue_id, sizeof o->venue_id, "%s", venue_id);
+  o->side = req->side;
+  o->type = req->type;
+  o->tif = req->tif;
+  o->state = CQ_OS_ACCEPTED;
+  o->qty = req->qty;
+  o->price = req->price;
+  o->stop = req->stop;
+}

@@ -110,6 +110,22 @@ CQ_NODISCARD int cq__vr_time_sync(vr_core *c, cq_verror *ve);
 CQ_NODISCARD int cq__vr_ensure_time(vr_core *c, cq_verror *ve);
 void cq__vr_sleep_ms(int64_t ms);
 
+/* Looks up an order of the venue by client id (venue: the adapter's handle). */
+typedef int (*vr_query_fn)(void *venue, const char *unified, const char *native,
+                           const char *client_id, cq_venue_order *out, cq_verror *ve);
+
+/* A placement whose outcome is unknown (first says why): never sent again, the order is
+ * looked up by client id up to VR_RECOVER_TRIES times, waiting VR_RECOVER_BASE_MS doubled
+ * each time. Found: 0 and its state in out. Still not found on the last try: NOT_FOUND (it was
+ * never placed; the caller may send it again with the same client id). Otherwise (a ban, an
+ * auth error, no answer): UNKNOWN_OUTCOME, saying to query before anything else. */
+enum { VR_RECOVER_TRIES = 4, VR_RECOVER_BASE_MS = 100 };
+CQ_NODISCARD int cq__vr_recover(vr_core *c, vr_query_fn query, void *venue,
+                                const cq_venue_order_req *req, const char *native,
+                                const cq_verror *first, cq_venue_order *out, cq_verror *ve);
+/* The order a request describes, ACCEPTED with the venue's id. */
+void cq__vr_order_from_req(const cq_venue_order_req *req, const char *venue_id, cq_venue_order *o);
+
 /* Candle pages of venues that page newest first: the window [from, end) that holds at most
  * `limit` bars of tf, cut at to (0: none). */
 cq_time cq__vr_window_end(cq_timeframe tf, cq_time from, cq_time to, int limit);

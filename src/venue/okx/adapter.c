@@ -25,12 +25,10 @@ static const char OKX_REST_DEFAULT[] = "https://www.okx.com";
 static const char OKX_WS_DEFAULT[] = "wss://ws.okx.com:8443";
 
 enum {
-  OKX_CANDLES_LIMIT = 300,  /* market/candles page */
-  OKX_HISTORY_LIMIT = 100,  /* market/history-candles page */
-  OKX_RECENT_BARS = 1440,   /* bars market/candles still serves */
-  OKX_EMPTY_WINDOWS = 64,   /* empty windows skipped in one candles call */
-  OKX_RECOVER_TRIES = 4,    /* lookups of an order whose placement went unanswered */
-  OKX_RECOVER_BASE_MS = 100 /* first wait; doubled each time */
+  OKX_CANDLES_LIMIT = 300, /* market/candles page */
+  OKX_HISTORY_LIMIT = 100, /* market/history-candles page */
+  OKX_RECENT_BARS = 1440,  /* bars market/candles still serves */
+  OKX_EMPTY_WINDOWS = 64,  /* empty windows skipped in one candles call */
 };
 
 /* ---- the dialect ------------------------------------------------------------------------- */
@@ -380,49 +378,13 @@ static int query_order(okx_venue *v, const char *unified, const char *native, co
   return 0;
 }
 
-static int recover(okx_venue *v, const cq_venue_order_req *req, const char *native,
-                   const cq_verror *first, cq_venue_order *out, cq_verror *ve) {
-  if (v->core.log)
-    CQ_LOG(v->core.log, CQ_LOG_WARN, "okx: order outcome unknown, querying",
-           CQ_F_STR("client_id", req->client_id), CQ_F_STR("why", first->e.msg));
-  cq_verror qe;
-  cq_verror_clear(&qe);
-  for (int k = 0; k < OKX_RECOVER_TRIES; k++) {
-    cq__vr_sleep_ms((int64_t)OKX_RECOVER_BASE_MS << k);
-    cq_verror_clear(&qe);
-    if (query_order(v, req->symbol, native, req->client_id, out, &qe) == 0) {
-      cq_verror_clear(ve);
-      return 0;
-    }
-    if (qe.cls == CQ_VERR_BANNED || qe.cls == CQ_VERR_AUTH) break;
-    /* not found on the last try only: an order in flight may not show at once */
-    if (qe.cls == CQ_VERR_NOT_FOUND && k == OKX_RECOVER_TRIES - 1)
-      return cq__vr_fail(&v->core, ve, CQ_VERR_NOT_FOUND, qe.venue_code, qe.http_status,
-                         "order %s was never placed (%s); it may be sent again with the same "
-                         "client id",
-                         req->client_id, first->e.msg);
-  }
-  return cq__vr_fail(&v->core, ve, CQ_VERR_UNKNOWN_OUTCOME, first->venue_code, first->http_status,
-                     "order %s: outcome still unknown (%s; lookup: %s): query it before anything "
-                     "else",
-                     req->client_id, first->e.msg, qe.e.msg);
+/* query_order as the shared recovery calls it. */
+static int query_cb(void *venue, const char *unified, const char *native, const char *client_id,
+                    cq_venue_order *out, cq_verror *ve) {
+  return query_order(venue, unified, native, client_id, out, ve);
 }
 
 /* The order as the request described it, for when the follow-up query is not answered. */
-static void order_from_req(const cq_venue_order_req *req, const char *venue_id, cq_venue_order *o) {
-  memset(o, 0, sizeof *o);
-  snprintf(o->symbol, sizeof o->symbol, "%s", req->symbol);
-  snprintf(o->client_id, sizeof o->client_id, "%s", req->client_id);
-  snprintf(o->venue_id, sizeof o->venue_id, "%s", venue_id);
-  o->side = req->side;
-  o->type = req->type;
-  o->tif = req->tif;
-  o->state = CQ_OS_ACCEPTED;
-  o->qty = req->qty;
-  o->price = req->price;
-  o->stop = req->stop;
-}
-
 static int okx_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_order *out,
                      cq_verror *ve) {
   okx_venue *v = V(base);
@@ -445,7 +407,8 @@ static int okx_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_ord
   cq_verror_clear(&pe);
   rc = cq__vr_call(&v->core, &r, &resp, &pe);
   if (rc < 0) {
-    if (pe.cls == CQ_VERR_UNKNOWN_OUTCOME) return recover(v, req, native, &pe, out, ve);
+    if (pe.cls == CQ_VERR_UNKNOWN_OUTCOME)
+      return cq__vr_recover(&v->core, query_cb, v, req, native, &pe, out, ve);
     if (ve) *ve = pe;
     return rc;
   }
@@ -456,7 +419,7 @@ static int okx_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_ord
   cq_http_response_release(&resp);
   if (rc < 0) {
     if (pe.cls == CQ_VERR_PROTOCOL || pe.cls == CQ_VERR_NONE) /* accepted but unreadable */
-      return recover(v, req, native, &pe, out, ve);
+      return cq__vr_recover(&v->core, query_cb, v, req, native, &pe, out, ve);
     if (ve) *ve = pe;
     return rc;
   }
@@ -464,7 +427,7 @@ static int okx_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_ord
   cq_verror qe;
   cq_verror_clear(&qe);
   if (query_order(v, req->symbol, native, req->client_id, &o, &qe) < 0)
-    order_from_req(req, ack.venue_id, &o);
+    cq__vr_order_from_req(req, ack.venue_id, &o);
   if (out) *out = o;
   return 0;
 }
