@@ -405,6 +405,27 @@ int cq__vr_recover(vr_core *c, vr_query_fn query, void *venue, const cq_venue_or
                      req->client_id, first->e.msg, qe.e.msg);
 }
 
+int cq__vr_cancel_settle(vr_query_fn query, void *venue, const char *unified, const char *native,
+                         const char *client_id, int rc, const cq_verror *ce, cq_venue_order *out,
+                         cq_verror *ve) {
+  if (rc == 0 || (ce->cls != CQ_VERR_REJECTED && ce->cls != CQ_VERR_NOT_FOUND)) {
+    if (ve) *ve = *ce;
+    return rc;
+  }
+  cq_venue_order o;
+  memset(&o, 0, sizeof o);
+  cq_verror qe;
+  cq_verror_clear(&qe);
+  if (native && query(venue, unified, native, client_id, &o, &qe) == 0 &&
+      cq_order_state_terminal(o.state)) {
+    if (out) *out = o;
+    cq_verror_clear(ve);
+    return 0;
+  }
+  if (ve) *ve = *ce;
+  return rc;
+}
+
 void cq__vr_order_from_req(const cq_venue_order_req *req, const char *venue_id, cq_venue_order *o) {
   memset(o, 0, sizeof *o);
   snprintf(o->symbol, sizeof o->symbol, "%s", req->symbol);

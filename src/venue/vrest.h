@@ -123,6 +123,13 @@ enum { VR_RECOVER_TRIES = 4, VR_RECOVER_BASE_MS = 100 };
 CQ_NODISCARD int cq__vr_recover(vr_core *c, vr_query_fn query, void *venue,
                                 const cq_venue_order_req *req, const char *native,
                                 const cq_verror *first, cq_venue_order *out, cq_verror *ve);
+/* A cancel that came back as rc with ce: a refusal as REJECTED or NOT_FOUND may only mean the
+ * order is already done, so it is queried; when it is finished, that order goes to out and
+ * the cancel succeeds (the caller learns its final state either way). Otherwise the cancel's
+ * own answer stands. */
+CQ_NODISCARD int cq__vr_cancel_settle(vr_query_fn query, void *venue, const char *unified,
+                                      const char *native, const char *client_id, int rc,
+                                      const cq_verror *ce, cq_venue_order *out, cq_verror *ve);
 /* The order a request describes, ACCEPTED with the venue's id. */
 void cq__vr_order_from_req(const cq_venue_order_req *req, const char *venue_id, cq_venue_order *o);
 

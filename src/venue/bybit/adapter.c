@@ -481,15 +481,14 @@ static int bybit_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_o
   return 0;
 }
 
-static bool final_state(cq_order_state s) {
-  return s == CQ_OS_FILLED || s == CQ_OS_CANCELLED || s == CQ_OS_REJECTED || s == CQ_OS_EXPIRED;
-}
-
 static int cancel_once(bybit_venue *v, const char *symbol, const char *client_id,
-                       cq_venue_order *out, cq_verror *ve) {
-  char native[CQ_SYMBOL_MAX];
+                       cq_venue_order *out, char native[CQ_SYMBOL_MAX], cq_verror *ve) {
+  native[0] = '\0';
   int rc = native_of(v, symbol, native, ve);
-  if (rc < 0) return rc;
+  if (rc < 0) {
+    native[0] = '\0';
+    return rc;
+  }
   char body[CQ_BYBIT_BODY_MAX];
   cq_error e;
   cq_error_clear(&e);
@@ -514,24 +513,10 @@ static int cancel_or_final(bybit_venue *v, const char *symbol, const char *clien
                            cq_venue_order *out, cq_verror *ve) {
   cq_verror ce;
   cq_verror_clear(&ce);
-  int rc = cancel_once(v, symbol, client_id, out, &ce);
-  if (rc == 0 || (ce.cls != CQ_VERR_REJECTED && ce.cls != CQ_VERR_NOT_FOUND)) {
-    if (ve) *ve = ce;
-    return rc;
-  }
-  char native[CQ_SYMBOL_MAX];
-  cq_venue_order o;
-  memset(&o, 0, sizeof o);
-  cq_verror qe;
-  cq_verror_clear(&qe);
-  if (native_of(v, symbol, native, &qe) == 0 &&
-      query_order(v, symbol, native, client_id, &o, &qe) == 0 && final_state(o.state)) {
-    if (out) *out = o;
-    cq_verror_clear(ve);
-    return 0;
-  }
-  if (ve) *ve = ce;
-  return rc;
+  char native[CQ_SYMBOL_MAX]; /* cancel_once's; empty when the symbol is unknown */
+  int rc = cancel_once(v, symbol, client_id, out, native, &ce);
+  return cq__vr_cancel_settle(query_cb, v, symbol, native[0] ? native : NULL, client_id, rc, &ce,
+                              out, ve);
 }
 
 static int bybit_cancel(cq_venue *base, const char *symbol, const char *client_id,

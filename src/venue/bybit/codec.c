@@ -101,7 +101,7 @@ cq_verr cq_bybit_error_class(int code) {
       break;
   }
   if (code >= 10000 && code <= 10099) return CQ_VERR_BAD_REQUEST;
-  return CQ_VERR_REJECTED; /* 110xxx, 170xxx, ...: a final refusal of an order */
+  return CQ_VERR_REJECTED; /* any other code (the 110xxx, 170xxx order codes): a final refusal */
 }
 
 static cq_verr status_class(int status) {
@@ -129,8 +129,8 @@ int cq_bybit_decode_error(int http_status, const char *body, size_t len, cq_verr
     const char *m = json_is_string(msg) ? json_string_value(msg) : "";
     ve->cls = cq_bybit_error_class(ve->venue_code);
     if (http_status == 403) ve->cls = CQ_VERR_BANNED;
-    cq_error_set(&ve->e, cq_verr_code(ve->cls), "bybit: %d %.200s (HTTP %d, %s)",
-                 ve->venue_code, m, http_status, cq_verr_name(ve->cls));
+    cq_error_set(&ve->e, cq_verr_code(ve->cls), "bybit: %d %.200s (HTTP %d, %s)", ve->venue_code, m,
+                 http_status, cq_verr_name(ve->cls));
   } else {
     ve->cls = status_class(http_status);
     cq_error_set(&ve->e, cq_verr_code(ve->cls), "bybit: HTTP %d without an error body (%s)",

@@ -384,7 +384,6 @@ static int query_cb(void *venue, const char *unified, const char *native, const 
   return query_order(venue, unified, native, client_id, out, ve);
 }
 
-/* The order as the request described it, for when the follow-up query is not answered. */
 static int okx_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_order *out,
                      cq_verror *ve) {
   okx_venue *v = V(base);
@@ -432,15 +431,14 @@ static int okx_place(cq_venue *base, const cq_venue_order_req *req, cq_venue_ord
   return 0;
 }
 
-static bool final_state(cq_order_state s) {
-  return s == CQ_OS_FILLED || s == CQ_OS_CANCELLED || s == CQ_OS_REJECTED || s == CQ_OS_EXPIRED;
-}
-
 static int cancel_once(okx_venue *v, const char *symbol, const char *client_id, cq_venue_order *out,
-                       cq_verror *ve) {
-  char native[CQ_SYMBOL_MAX];
+                       char native[CQ_SYMBOL_MAX], cq_verror *ve) {
+  native[0] = '\0';
   int rc = native_of(v, symbol, native, ve);
-  if (rc < 0) return rc;
+  if (rc < 0) {
+    native[0] = '\0';
+    return rc;
+  }
   char body[CQ_OKX_BODY_MAX];
   cq_error e;
   cq_error_clear(&e);
@@ -470,23 +468,10 @@ static int okx_cancel(cq_venue *base, const char *symbol, const char *client_id,
   cq_verror_clear(ve);
   cq_verror ce;
   cq_verror_clear(&ce);
-  int rc = cancel_once(v, symbol, client_id, out, &ce);
-  if (rc == 0 || (ce.cls != CQ_VERR_REJECTED && ce.cls != CQ_VERR_NOT_FOUND)) {
-    if (ve) *ve = ce;
-    return rc;
-  }
-  char native[CQ_SYMBOL_MAX];
-  cq_venue_order o;
-  memset(&o, 0, sizeof o);
-  cq_verror qe;
-  cq_verror_clear(&qe);
-  if (native_of(v, symbol, native, &qe) == 0 &&
-      query_order(v, symbol, native, client_id, &o, &qe) == 0 && final_state(o.state)) {
-    if (out) *out = o;
-    return 0;
-  }
-  if (ve) *ve = ce;
-  return rc;
+  char native[CQ_SYMBOL_MAX]; /* cancel_once's; empty when the symbol is unknown */
+  int rc = cancel_once(v, symbol, client_id, out, native, &ce);
+  return cq__vr_cancel_settle(query_cb, v, symbol, native[0] ? native : NULL, client_id, rc, &ce,
+                              out, ve);
 }
 
 static int okx_query(cq_venue *base, const char *symbol, const char *client_id, cq_venue_order *out,

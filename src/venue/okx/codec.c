@@ -136,7 +136,7 @@ cq_verr cq_okx_error_class(int code) {
   }
   if (code >= 50100 && code <= 50199) return CQ_VERR_AUTH;
   if (code >= 50000 && code <= 50099) return CQ_VERR_BAD_REQUEST;
-  return CQ_VERR_REJECTED; /* 51xxx trade, 54xxx, ...: a final refusal */
+  return CQ_VERR_REJECTED; /* any other code (the 51xxx trade, 54xxx codes): a final refusal */
 }
 
 static cq_verr status_class(int status) {
@@ -186,12 +186,12 @@ int cq_okx_decode_error(int http_status, const char *body, size_t len, cq_verror
     ve->venue_code = code;
     ve->cls = cq_okx_error_class(code);
     if (http_status == 429) ve->cls = CQ_VERR_RATE_LIMITED;
-    cq_error_set(&ve->e, cq_verr_code(ve->cls), "okx: %d %.200s (HTTP %d, %s)", code, m, http_status,
-                 cq_verr_name(ve->cls));
+    cq_error_set(&ve->e, cq_verr_code(ve->cls), "okx: %d %.200s (HTTP %d, %s)", code, m,
+                 http_status, cq_verr_name(ve->cls));
   } else {
     ve->cls = status_class(http_status);
-    cq_error_set(&ve->e, cq_verr_code(ve->cls), "okx: HTTP %d without an error body (%s)", http_status,
-                 cq_verr_name(ve->cls));
+    cq_error_set(&ve->e, cq_verr_code(ve->cls), "okx: HTTP %d without an error body (%s)",
+                 http_status, cq_verr_name(ve->cls));
   }
   json_decref(j);
   return ve->e.code;

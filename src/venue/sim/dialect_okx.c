@@ -1078,9 +1078,7 @@ static void h_orders_history(req_ctx *c) {
     }
     all = w;
     for (size_t k = 0; k < n; k++)
-      if (v[k].state == CQ_OS_FILLED || v[k].state == CQ_OS_CANCELLED ||
-          v[k].state == CQ_OS_EXPIRED || v[k].state == CQ_OS_REJECTED)
-        all[nall++] = v[k];
+      if (cq_order_state_terminal(v[k].state)) all[nall++] = v[k];
     free(v);
   }
   if (nall) qsort(all, nall, sizeof *all, cmp_order_desc);
