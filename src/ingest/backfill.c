@@ -170,10 +170,16 @@ static int write_page(run_shared *sh, const cq_series_key *key, const cq_candles
   return rc;
 }
 
-static int add_gap(cq_gap *g, size_t *n, size_t cap, cq_time from, cq_time to, cq_time now) {
-  if (from >= to) return CQ_OK;
-  if (*n == cap) return CQ_ELIMIT;
-  g[(*n)++] = (cq_gap){from, to, now};
+/* Records the gap [from, to) of job on its own (a page without candles). */
+static int record_gap(run_shared *sh, cq_backfill_job *job, const cq_series_key *key, cq_time from,
+                      cq_time to, cq_time now, cq_error *err) {
+  cq_gap g = {from, to, now};
+  int rc = write_page(sh, key, NULL, 0, 0, &g, 1, NULL, err);
+  if (rc) return rc;
+  uint64_t b = 0;
+  bars_between(job->tf, from, to, &b);
+  atomic_fetch_add(&job->gap_bars, b);
+  atomic_fetch_add(&job->covered, b);
   return CQ_OK;
 }
 
@@ -217,34 +223,14 @@ static int fill_range(run_shared *sh, cq_backfill_job *job, const cq_series_key 
     }
     bool forming = hi < page->len && page->open_time[hi] < to && !page->closed[hi];
     size_t ng = 0;
-    cq_time end; /* the page covers [cursor, end) */
     if (hi == lo) {
-      if (forming || page->len > lo) {
-        /* the venue's next candle is still forming (or past the range): nothing closed is
-         * left before it; whatever lies between is a gap only if it is in the past */
-        cq_time next = page->len > lo ? page->open_time[lo] : to;
-        if (next > to) next = to;
-        if (add_gap(gaps, &ng, MAX_PAGE_GAPS, cursor, next, now)) return CQ_ELIMIT;
-        if (ng && (rc = write_page(sh, key, page, 0, 0, gaps, ng, NULL, err))) return rc;
-        uint64_t b = 0;
-        bars_between(job->tf, cursor, next, &b);
-        atomic_fetch_add(&job->gap_bars, b);
-        atomic_fetch_add(&job->covered, b);
-        return CQ_OK;
-      }
-      /* an empty answer: the venue has no candles in [cursor, to) — a gap for the part
-       * that is already over (a bar is over once it closed) */
+      /* Nothing closed in [cursor, to). The venue's next candle, still forming or past the
+       * range, ends the stretch: all before it is a gap. An empty answer means no candles
+       * at all from cursor on: a gap for the part already over (a bar is over once closed). */
       cq_time over = cq_timeframe_floor(job->tf, now);
-      cq_time gto = to < over ? to : over;
-      if (gto > cursor) {
-        if (add_gap(gaps, &ng, MAX_PAGE_GAPS, cursor, gto, now)) return CQ_ELIMIT;
-        if ((rc = write_page(sh, key, page, 0, 0, gaps, ng, NULL, err))) return rc;
-        uint64_t b = 0;
-        bars_between(job->tf, cursor, gto, &b);
-        atomic_fetch_add(&job->gap_bars, b);
-        atomic_fetch_add(&job->covered, b);
-      }
-      return CQ_OK;
+      cq_time gto = page->len > lo ? page->open_time[lo] : over;
+      if (gto > to) gto = to;
+      return gto > cursor ? record_gap(sh, job, key, cursor, gto, now, err) : CQ_OK;
     }
     /* gaps before and inside the page */
     cq_time expect = cursor;
@@ -263,7 +249,7 @@ static int fill_range(run_shared *sh, cq_backfill_job *job, const cq_series_key 
       }
       expect = cq_timeframe_next(job->tf, page->open_time[i]);
     }
-    end = expect;
+    cq_time end = expect; /* the page covers [cursor, end) */
     cq_write_report rep = {0};
     if ((rc = write_page(sh, key, page, lo, hi - lo, gaps, ng, &rep, err))) return rc;
     atomic_fetch_add(&job->candles, hi - lo);
