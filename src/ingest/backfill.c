@@ -41,16 +41,13 @@ typedef struct range_list {
   uint64_t bars;
 } range_list;
 
-static int bars_between(cq_timeframe tf, cq_time from, cq_time to, uint64_t *out) {
+/* Bars of tf in [from, to), from <= to, both on the grid. */
+static uint64_t bars_between(cq_timeframe tf, cq_time from, cq_time to) {
   int64_t len = cq_timeframe_ns(tf);
-  if (len > 0) {
-    *out = (uint64_t)((to - from) / len);
-    return CQ_OK;
-  }
+  if (len > 0) return (uint64_t)((to - from) / len);
   uint64_t k = 0; /* months: count them */
   for (cq_time t = from; t < to; t = cq_timeframe_next(tf, t)) k++;
-  *out = k;
-  return CQ_OK;
+  return k;
 }
 
 /* Adds [from, to) less the recorded gaps (sorted by start) that overlap it. */
@@ -66,10 +63,8 @@ static int add_range(range_list *l, cq_timeframe tf, cq_time from, cq_time to, c
   }
   if (from >= to) return CQ_OK;
   if (l->n && l->v[l->n - 1].to == from) { /* continues the last range */
-    uint64_t b;
-    bars_between(tf, from, to, &b);
     l->v[l->n - 1].to = to;
-    l->bars += b;
+    l->bars += bars_between(tf, from, to);
     return CQ_OK;
   }
   if (l->n == l->cap) {
@@ -80,9 +75,7 @@ static int add_range(range_list *l, cq_timeframe tf, cq_time from, cq_time to, c
     l->cap = nc;
   }
   l->v[l->n++] = (cq_time_range){from, to};
-  uint64_t b;
-  bars_between(tf, from, to, &b);
-  l->bars += b;
+  l->bars += bars_between(tf, from, to);
   return CQ_OK;
 }
 
@@ -176,8 +169,7 @@ static int record_gap(run_shared *sh, cq_backfill_job *job, const cq_series_key 
   cq_gap g = {from, to, now};
   int rc = write_page(sh, key, NULL, 0, 0, &g, 1, NULL, err);
   if (rc) return rc;
-  uint64_t b = 0;
-  bars_between(job->tf, from, to, &b);
+  uint64_t b = bars_between(job->tf, from, to);
   atomic_fetch_add(&job->gap_bars, b);
   atomic_fetch_add(&job->covered, b);
   return CQ_OK;
@@ -243,9 +235,7 @@ static int fill_range(run_shared *sh, cq_backfill_job *job, const cq_series_key 
           break;
         }
         gaps[ng++] = (cq_gap){expect, page->open_time[i], now};
-        uint64_t b = 0;
-        bars_between(job->tf, expect, page->open_time[i], &b);
-        gap_bars += b;
+        gap_bars += bars_between(job->tf, expect, page->open_time[i]);
       }
       expect = cq_timeframe_next(job->tf, page->open_time[i]);
     }
