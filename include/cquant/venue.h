@@ -201,7 +201,8 @@ typedef enum cq_vchan {
   CQ_VCH_QUOTES,     /* best bid / ask */
   CQ_VCH_KLINES,     /* candles of tf */
   CQ_VCH_BOOK,       /* a synchronized local book (diffs + snapshots) */
-  CQ_VCH_USER        /* orders, fills, balances (needs keys) */
+  CQ_VCH_USER,       /* orders, fills, balances (needs keys) */
+  CQ_VCH_TICKER      /* rolling 24 h statistics */
 } cq_vchan;
 
 typedef struct cq_venue_sub {
