@@ -99,6 +99,8 @@ typedef struct cq_vsim_options {
   double speed;           /* market time runs this many times the wall clock (0: 1): a synthetic
                              market from now, a replay from its first candle or trade */
   int stream_interval_ms; /* the market thread's step; 0: 100 */
+  int trade_rate;         /* synthetic trades per second per symbol at most; 0: 4, at most
+                             1000 (a replay of stored trades streams every one of them) */
   double maker_fee, taker_fee;      /* 0: 0.001 both */
   int weight_limit;                 /* request weight per minute; 0: 6000 */
   int orders_10s, orders_day;       /* 0: 100, 200000 */

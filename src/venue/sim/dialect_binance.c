@@ -577,21 +577,23 @@ static void h_exchange_info(req_ctx *c) {
   respond_json(c->resp, 200, j);
 }
 
-static json_t *kline_row(const vm_symbol *y, const cq_candle *k, int64_t len) {
+static json_t *kline_row(const vm_symbol *y, const cq_candle *k, const vm_kx *x, int64_t len) {
   json_t *r = json_array();
   if (!r) return NULL;
+  vd_ktext t;
+  vd_kline_text(y, k, x, true, &t);
   int64_t open = k->open_time / CQ_NS_PER_MS;
   json_array_append_new(r, json_integer(open));
-  json_array_append_new(r, jstep(k->open, y->ins.tick));
-  json_array_append_new(r, jstep(k->high, y->ins.tick));
-  json_array_append_new(r, jstep(k->low, y->ins.tick));
-  json_array_append_new(r, jstep(k->close, y->ins.tick));
-  json_array_append_new(r, jstep(k->volume, y->ins.lot));
+  json_array_append_new(r, json_string(t.open));
+  json_array_append_new(r, json_string(t.high));
+  json_array_append_new(r, json_string(t.low));
+  json_array_append_new(r, json_string(t.close));
+  json_array_append_new(r, json_string(t.vol));
   json_array_append_new(r, json_integer(open + len - 1));
-  json_array_append_new(r, jmoney(k->quote_volume));
+  json_array_append_new(r, json_string(t.quote));
   json_array_append_new(r, json_integer(k->trades));
-  json_array_append_new(r, jstep(floor(k->volume * 0.5 / y->lot) * y->lot, y->ins.lot));
-  json_array_append_new(r, jmoney(k->quote_volume * 0.5));
+  json_array_append_new(r, json_string(t.buy_vol));
+  json_array_append_new(r, json_string(t.buy_quote));
   json_array_append_new(r, json_string("0"));
   return r;
 }
@@ -631,7 +633,10 @@ static void h_klines(req_ctx *c) {
     return;
   }
   cq_candle *k = malloc((size_t)limit * sizeof *k);
-  if (!k) {
+  vm_kx *x = malloc((size_t)limit * sizeof *x);
+  if (!k || !x) {
+    free(k);
+    free(x);
     json_decref(arr);
     respond_json(c->resp, 500, NULL);
     return;
@@ -642,18 +647,22 @@ static void h_klines(req_ctx *c) {
     if (first < start) first += len;
     if (first < floor_open) first = floor_open;
     for (int64_t t = first; t <= last_open && n < limit; t += len)
-      if (vm_candle(c->b->mkt, s, t, len, c->now, &k[n])) n++; /* else: the venue's own gap */
+      if (vm_candle_x(c->b->mkt, s, t, len, c->now, &k[n], &x[n])) n++; /* else: a gap */
   } else { /* the last `limit` up to the end, whatever gaps lie between */
     for (int64_t t = last_open; t >= floor_open && n < limit; t -= len)
-      if (vm_candle(c->b->mkt, s, t, len, c->now, &k[n])) n++;
+      if (vm_candle_x(c->b->mkt, s, t, len, c->now, &k[n], &x[n])) n++;
     for (int64_t i = 0; i < n / 2; i++) {
       cq_candle tmp = k[i];
       k[i] = k[n - 1 - i];
       k[n - 1 - i] = tmp;
+      vm_kx tx = x[i];
+      x[i] = x[n - 1 - i];
+      x[n - 1 - i] = tx;
     }
   }
-  for (int64_t i = 0; i < n; i++) json_array_append_new(arr, kline_row(y, &k[i], len));
+  for (int64_t i = 0; i < n; i++) json_array_append_new(arr, kline_row(y, &k[i], &x[i], len));
   free(k);
+  free(x);
   respond_json(c->resp, 200, arr);
 }
 
@@ -833,7 +842,7 @@ static json_t *ticker24(vd_binance *b, int s, int64_t now) {
   full_book(b, s, now / VM_BOOK_STEP_MS, &bid, &ask, 1);
   vm_trade last[1];
   size_t nl = vm_trades_recent(b->mkt, s, now, last, 1);
-  int64_t first_id = (from / 1000 - VM_EPOCH_MS / 1000) * VM_TRADES_PER_SEC;
+  int64_t first_id = (from / 1000 - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC;
   int64_t last_id = nl ? last[0].id : first_id;
   json_t *j = json_object();
   if (!j) return NULL;
@@ -1662,16 +1671,19 @@ char *vd_binance_kline_msg(const vm_market *m, int s, const char *interval, int6
                            int64_t open, int64_t now) {
   const vm_symbol *y = &m->syms[s];
   cq_candle k;
-  if (!vm_candle(m, s, open, len, now, &k)) return NULL;
+  vm_kx x;
+  if (!vm_candle_x(m, s, open, len, now, &k, &x)) return NULL;
   json_t *j = json_object(), *o = json_object();
   if (!j || !o) {
     json_decref(j);
     json_decref(o);
     return NULL;
   }
-  int64_t first = (open / 1000 - VM_EPOCH_MS / 1000) * VM_TRADES_PER_SEC;
+  vd_ktext t;
+  vd_kline_text(y, &k, &x, true, &t);
+  int64_t first = (open / 1000 - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC;
   int64_t end = now < open + len ? now : open + len;
-  int64_t last = (end / 1000 - VM_EPOCH_MS / 1000) * VM_TRADES_PER_SEC;
+  int64_t last = (end / 1000 - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC;
   jset(j, "e", json_string("kline"));
   jset(j, "E", json_integer(now));
   jset(j, "s", json_string(y->ins.native));
@@ -1681,16 +1693,16 @@ char *vd_binance_kline_msg(const vm_market *m, int s, const char *interval, int6
   jset(o, "i", json_string(interval));
   jset(o, "f", json_integer(first));
   jset(o, "L", json_integer(last));
-  jset(o, "o", jstep(k.open, y->ins.tick));
-  jset(o, "c", jstep(k.close, y->ins.tick));
-  jset(o, "h", jstep(k.high, y->ins.tick));
-  jset(o, "l", jstep(k.low, y->ins.tick));
-  jset(o, "v", jstep(k.volume, y->ins.lot));
+  jset(o, "o", json_string(t.open));
+  jset(o, "c", json_string(t.close));
+  jset(o, "h", json_string(t.high));
+  jset(o, "l", json_string(t.low));
+  jset(o, "v", json_string(t.vol));
   jset(o, "n", json_integer(k.trades));
   jset(o, "x", json_boolean(k.closed));
-  jset(o, "q", jmoney(k.quote_volume));
-  jset(o, "V", jstep(floor(k.volume * 0.5 / y->lot) * y->lot, y->ins.lot));
-  jset(o, "Q", jmoney(k.quote_volume * 0.5));
+  jset(o, "q", json_string(t.quote));
+  jset(o, "V", json_string(t.buy_vol));
+  jset(o, "Q", json_string(t.buy_quote));
   jset(o, "B", json_string("0"));
   jset(j, "k", o);
   return dump(j);

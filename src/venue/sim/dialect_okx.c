@@ -321,20 +321,22 @@ static void h_instruments(req_ctx *c) {
   ok_data(c->resp, d);
 }
 
-json_t *vd_okx_candle_row(const vm_market *m, int s, const cq_candle *k) {
+json_t *vd_okx_candle_row(const vm_market *m, int s, const cq_candle *k, const vm_kx *kx) {
   const vm_symbol *y = &m->syms[s];
   json_t *r = json_array();
   if (!r) return NULL;
   char t[32];
   snprintf(t, sizeof t, "%" PRId64, k->open_time / CQ_NS_PER_MS);
   json_array_append_new(r, json_string(t));
-  json_array_append_new(r, vd_jstep(k->open, y->ins.tick));
-  json_array_append_new(r, vd_jstep(k->high, y->ins.tick));
-  json_array_append_new(r, vd_jstep(k->low, y->ins.tick));
-  json_array_append_new(r, vd_jstep(k->close, y->ins.tick));
-  json_array_append_new(r, vd_jstep(k->volume, y->ins.lot));
-  json_array_append_new(r, vd_jnum(k->quote_volume));
-  json_array_append_new(r, vd_jnum(k->quote_volume));
+  vd_ktext x;
+  vd_kline_text(y, k, kx, false, &x);
+  json_array_append_new(r, json_string(x.open));
+  json_array_append_new(r, json_string(x.high));
+  json_array_append_new(r, json_string(x.low));
+  json_array_append_new(r, json_string(x.close));
+  json_array_append_new(r, json_string(x.vol));
+  json_array_append_new(r, json_string(x.quote));
+  json_array_append_new(r, json_string(x.quote));
   json_array_append_new(r, json_string(k->closed ? "1" : "0"));
   return r;
 }
@@ -368,8 +370,9 @@ static void candles(req_ctx *c, bool history) {
   int64_t n = 0;
   for (int64_t t = top; d && t >= floor_open && t > before && n < limit; t -= len) {
     cq_candle k;
-    if (!vm_candle(c->b->mkt, s, t, len, c->now, &k)) continue; /* the venue's own gap */
-    json_array_append_new(d, vd_okx_candle_row(c->b->mkt, s, &k));
+    vm_kx kx;
+    if (!vm_candle_x(c->b->mkt, s, t, len, c->now, &k, &kx)) continue; /* the venue's gap */
+    json_array_append_new(d, vd_okx_candle_row(c->b->mkt, s, &k, &kx));
     n++;
   }
   ok_data(c->resp, d);

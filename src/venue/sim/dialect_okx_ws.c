@@ -483,18 +483,19 @@ void vs_okx_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, size
           if (x->kind != SUB_KLINE || x->sym != sym) continue;
           int64_t open = vd_floor_off(now, x->len, x->off);
           cq_candle kc;
+          vm_kx kx;
           if (x->last_open && open != x->last_open &&
-              vm_candle(&s->mkt, sym, x->last_open, x->len, x->last_open + x->len, &kc)) {
+              vm_candle_x(&s->mkt, sym, x->last_open, x->len, x->last_open + x->len, &kc, &kx)) {
             json_t *d = json_array(); /* the candle closed: its final state */
-            if (d) json_array_append_new(d, vd_okx_candle_row(&s->mkt, sym, &kc));
+            if (d) json_array_append_new(d, vd_okx_candle_row(&s->mkt, sym, &kc, &kx));
             char *m = push(s, x->name, sym, NULL, d);
             if (m) vs_ws_send(s, c, NULL, m);
             free(m);
           }
           if ((now / 1000 != from / 1000 || x->last_open != open) &&
-              vm_candle(&s->mkt, sym, open, x->len, now, &kc)) {
+              vm_candle_x(&s->mkt, sym, open, x->len, now, &kc, &kx)) {
             json_t *d = json_array();
-            if (d) json_array_append_new(d, vd_okx_candle_row(&s->mkt, sym, &kc));
+            if (d) json_array_append_new(d, vd_okx_candle_row(&s->mkt, sym, &kc, &kx));
             char *m = push(s, x->name, sym, NULL, d);
             if (m) vs_ws_send(s, c, NULL, m);
             free(m);
