@@ -28,7 +28,8 @@ enum {
   VSIM_MAX_GAPS = 32,
   VSIM_MAX_FAULTS = 64,
   VSIM_MAX_LISTEN = 64,
-  VSIM_MAX_PATHS = 48
+  VSIM_MAX_PATHS = 48,
+  VSIM_MAX_TRADE_RATE = 1000 /* cq_vsim_options.trade_rate */
 };
 
 /* One account: an API key, its secret, and its balances ("USDT=10000,BTC=1"). Deposits are

@@ -671,8 +671,8 @@ static json_t *trade_obj(const vm_symbol *y, const vm_trade *t, bool agg) {
   if (!o) return NULL;
   if (agg) {
     jset(o, "a", json_integer(t->id));
-    jset(o, "p", jstep(t->price, y->ins.tick));
-    jset(o, "q", jstep(t->qty, y->ins.lot));
+    jset(o, "p", vd_jtrade(y, t, VD_TRADE_PRICE, true));
+    jset(o, "q", vd_jtrade(y, t, VD_TRADE_QTY, true));
     jset(o, "f", json_integer(t->id));
     jset(o, "l", json_integer(t->id));
     jset(o, "T", json_integer(t->time_ms));
@@ -680,9 +680,9 @@ static json_t *trade_obj(const vm_symbol *y, const vm_trade *t, bool agg) {
     jset(o, "M", json_true());
   } else {
     jset(o, "id", json_integer(t->id));
-    jset(o, "price", jstep(t->price, y->ins.tick));
-    jset(o, "qty", jstep(t->qty, y->ins.lot));
-    jset(o, "quoteQty", jmoney(t->price * t->qty));
+    jset(o, "price", vd_jtrade(y, t, VD_TRADE_PRICE, true));
+    jset(o, "qty", vd_jtrade(y, t, VD_TRADE_QTY, true));
+    jset(o, "quoteQty", vd_jtrade(y, t, VD_TRADE_QUOTE, true));
     jset(o, "time", json_integer(t->time_ms));
     jset(o, "isBuyerMaker", json_boolean(t->buyer_maker));
     jset(o, "isBestMatch", json_true());
@@ -1638,14 +1638,14 @@ char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t
   jset(j, "s", json_string(y->ins.native));
   if (agg) {
     jset(j, "a", json_integer(t->id));
-    jset(j, "p", jstep(t->price, y->ins.tick));
-    jset(j, "q", jstep(t->qty, y->ins.lot));
+    jset(j, "p", vd_jtrade(y, t, VD_TRADE_PRICE, true));
+    jset(j, "q", vd_jtrade(y, t, VD_TRADE_QTY, true));
     jset(j, "f", json_integer(t->id));
     jset(j, "l", json_integer(t->id));
   } else {
     jset(j, "t", json_integer(t->id));
-    jset(j, "p", jstep(t->price, y->ins.tick));
-    jset(j, "q", jstep(t->qty, y->ins.lot));
+    jset(j, "p", vd_jtrade(y, t, VD_TRADE_PRICE, true));
+    jset(j, "q", vd_jtrade(y, t, VD_TRADE_QTY, true));
   }
   jset(j, "T", json_integer(t->time_ms));
   jset(j, "m", json_boolean(t->buyer_maker));

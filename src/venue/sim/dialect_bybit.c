@@ -348,8 +348,8 @@ static void h_trades(req_ctx *c) {
     if (!o) break;
     json_object_set_new(o, "execId", str_i64(t[i].id));
     json_object_set_new(o, "symbol", json_string(y->ins.native));
-    json_object_set_new(o, "price", vd_jstep(t[i].price, y->ins.tick));
-    json_object_set_new(o, "size", vd_jstep(t[i].qty, y->ins.lot));
+    json_object_set_new(o, "price", vd_jtrade(y, &t[i], VD_TRADE_PRICE, false));
+    json_object_set_new(o, "size", vd_jtrade(y, &t[i], VD_TRADE_QTY, false));
     json_object_set_new(o, "side", json_string(t[i].buyer_maker ? "Sell" : "Buy"));
     json_object_set_new(o, "time", str_i64(t[i].time_ms));
     json_object_set_new(o, "isBlockTrade", json_false());

@@ -487,11 +487,11 @@ void vs_bybit_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, si
     if (want[SUB_TRADE]) {
       vm_trade tr[64];
       size_t n;
-      int64_t t0 = from;
+      int64_t after = -1;
       char topic[64];
       snprintf(topic, sizeof topic, "publicTrade.%s", ys->ins.native);
-      do { /* in slices, so a long pause still sends every trade */
-        n = vm_trades_range(&s->mkt, sym, t0, now, tr, 64);
+      /* in pages, so a long pause still sends every trade */
+      while ((n = vs_trades_page(s, sym, sc->trades_from, now, &after, tr, 64)) > 0) {
         json_t *d = json_array();
         for (size_t t = 0; d && t < n; t++) {
           json_t *o = json_object();
@@ -499,8 +499,8 @@ void vs_bybit_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, si
           json_object_set_new(o, "T", json_integer(tr[t].time_ms));
           json_object_set_new(o, "s", json_string(ys->ins.native));
           json_object_set_new(o, "S", json_string(tr[t].buyer_maker ? "Sell" : "Buy"));
-          json_object_set_new(o, "v", vd_jstep(tr[t].qty, ys->ins.lot));
-          json_object_set_new(o, "p", vd_jstep(tr[t].price, ys->ins.tick));
+          json_object_set_new(o, "v", vd_jtrade(ys, &tr[t], VD_TRADE_QTY, false));
+          json_object_set_new(o, "p", vd_jtrade(ys, &tr[t], VD_TRADE_PRICE, false));
           json_object_set_new(o, "i", str_i64(tr[t].id));
           json_object_set_new(o, "BT", json_false());
           json_array_append_new(d, o);
@@ -514,11 +514,10 @@ void vs_bybit_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, si
               if (c->subs[k].kind == SUB_TRADE && c->subs[k].sym == sym) vs_ws_send(s, c, NULL, m);
           }
           free(m);
-          t0 = tr[n - 1].time_ms + 1;
         } else {
           json_decref(d);
         }
-      } while (n == 64);
+      }
     }
     for (size_t i = 0; (want[SUB_TICKER] || want[SUB_KLINE]) && i < MAX_CONNS; i++) {
       vs_conn *c = &s->conns[i];

@@ -439,9 +439,9 @@ void vs_okx_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, size
     if (want[SUB_TRADE]) {
       vm_trade tr[64];
       size_t n;
-      int64_t t0 = from;
-      do { /* in slices, so a long pause still sends every trade */
-        n = vm_trades_range(&s->mkt, sym, t0, now, tr, 64);
+      int64_t after = -1;
+      /* in pages, so a long pause still sends every trade */
+      while ((n = vs_trades_page(s, sym, sc->trades_from, now, &after, tr, 64)) > 0) {
         for (size_t t = 0; t < n; t++) {
           json_t *o = vd_okx_trade_obj(&s->mkt, sym, &tr[t]), *d = json_array();
           if (o) json_object_set_new(o, "count", json_string("1"));
@@ -453,8 +453,7 @@ void vs_okx_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, size
           to_subs(s, SUB_TRADE, sym, NULL, m);
           free(m);
         }
-        if (n) t0 = tr[n - 1].time_ms + 1;
-      } while (n == 64);
+      }
     }
     if (want[SUB_TICKER])
       for (size_t i = 0; i < MAX_CONNS; i++) {

@@ -116,6 +116,18 @@ static void kx_text(cq_dec d, unsigned min_frac, char *buf, size_t n) {
   vm_i128_text(d.m, d.scale, min_frac, buf, n);
 }
 
+json_t *vd_jtrade(const vm_symbol *y, const vm_trade *t, int what, bool binance) {
+  char buf[96];
+  if (what == VD_TRADE_PRICE)
+    vm_i128_text(t->px_m, y->pscale, binance ? 8 : y->ins.tick.scale, buf, sizeof buf);
+  else if (what == VD_TRADE_QTY)
+    vm_i128_text(t->qty_m, y->qscale, binance ? 8 : y->ins.lot.scale, buf, sizeof buf);
+  else
+    vm_i128_text((vm_i128)t->px_m * t->qty_m, (unsigned)y->pscale + y->qscale, binance ? 8 : 0,
+                 buf, sizeof buf);
+  return json_string(buf);
+}
+
 void vd_kline_text(const vm_symbol *y, const cq_candle *k, const vm_kx *x, bool binance,
                    vd_ktext *t) {
   unsigned pf = binance ? 8 : y->ins.tick.scale, vf = binance ? 8 : y->ins.lot.scale,

@@ -27,7 +27,7 @@
 /* Trades per second per symbol at most, by default (cq_vsim_options.trade_rate) and at the
  * most. */
 #define VM_TRADES_PER_SEC 4
-#define VM_MAX_TRADE_RATE 1000
+#define VM_MAX_TRADE_RATE VSIM_MAX_TRADE_RATE
 /* Synthetic trade ids: (second - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC + k, k the trade's place
  * in its second, so ids increase with time whatever the rate. */
 #define VM_IDS_PER_SEC 1000
@@ -127,6 +127,9 @@ size_t vm_trades_range(const vm_market *m, int s, int64_t from_ms, int64_t to_ms
                        size_t max);
 /* The last max trades before now_ms, oldest first. */
 size_t vm_trades_recent(const vm_market *m, int s, int64_t now_ms, vm_trade *out, size_t max);
+/* The last max trades with id < before_id and time < now_ms, oldest first. */
+size_t vm_trades_before_id(const vm_market *m, int s, int64_t before_id, int64_t now_ms,
+                           vm_trade *out, size_t max);
 
 typedef struct vm_level {
   double price, qty;
@@ -438,6 +441,10 @@ json_t *vd_jnum(double v);
 /* A candle's decimals as a dialect writes them: exact when x says so (x may be NULL),
  * else the sampled doubles on the steps (the taker buying half). Binance writes 8 fraction
  * digits (more when an exact value has them); OKX and Bybit the steps' digits. */
+/* A trade's price, quantity or quote amount (price x quantity), exact, as a dialect writes
+ * it (Binance: 8 fraction digits at least; OKX, Bybit: the step's). */
+enum { VD_TRADE_PRICE = 0, VD_TRADE_QTY, VD_TRADE_QUOTE };
+json_t *vd_jtrade(const vm_symbol *y, const vm_trade *t, int what, bool binance);
 typedef struct vd_ktext {
   char open[64], high[64], low[64], close[64];
   char vol[64], buy_vol[64], quote[64], buy_quote[64];

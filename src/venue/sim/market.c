@@ -779,15 +779,17 @@ size_t vm_trades_after(const vm_market *m, int s, int64_t from, int64_t to, int6
       out[k++] = stored_trade(y, i);
     return k;
   }
-  int64_t sec = floor_div(from, 1000);
+  int64_t sec = floor_div(from, 1000), after_sec = INT64_MIN;
   if (after_id >= 0) {
-    int64_t s2 = VM_EPOCH_MS / 1000 + after_id / VM_IDS_PER_SEC;
-    if (s2 > sec) sec = s2;
+    after_sec = VM_EPOCH_MS / 1000 + after_id / VM_IDS_PER_SEC;
+    if (after_sec > sec) sec = after_sec;
   }
   sec_path p = {.sec = INT64_MIN};
   for (; k < max && sec * 1000 < to; sec++) {
     int n = sec_count(m, y, sec);
-    for (int j = 0; j < n && k < max; j++) {
+    /* a page that ends inside a second resumes after its last trade */
+    int j0 = sec == after_sec ? (int)(after_id % VM_IDS_PER_SEC) + 1 : 0;
+    for (int j = j0; j < n && k < max; j++) {
       vm_trade t;
       sec_trade(y, sec, n, j, &p, &t);
       if (t.time_ms >= to) break;
@@ -831,23 +833,35 @@ size_t vm_trades_range(const vm_market *m, int s, int64_t from, int64_t to, vm_t
 }
 
 size_t vm_trades_recent(const vm_market *m, int s, int64_t now, vm_trade *out, size_t max) {
+  return vm_trades_before_id(m, s, INT64_MAX, now, out, max);
+}
+
+size_t vm_trades_before_id(const vm_market *m, int s, int64_t before_id, int64_t now,
+                           vm_trade *out, size_t max) {
   const vm_symbol *y = &m->syms[s];
   if (y->replay_trades) {
-    size_t j = trade_lower_bound(&y->htr, now), i = j > max ? j - max : 0, k = 0;
-    for (; i < j; i++) out[k++] = stored_trade(y, i);
+    size_t j = trade_lower_bound(&y->htr, now), k = 0;
+    if (before_id <= 0) return 0;
+    if ((uint64_t)before_id - 1 < j) j = (size_t)(before_id - 1); /* ids: index + 1 */
+    for (size_t i = j > max ? j - max : 0; i < j; i++) out[k++] = stored_trade(y, i);
     return k;
   }
   size_t k = 0;
   int64_t sec = floor_div(now, 1000);
+  if (before_id < INT64_MAX) {
+    int64_t s2 = VM_EPOCH_MS / 1000 + floor_div(before_id, VM_IDS_PER_SEC);
+    if (s2 < sec) sec = s2;
+  }
   sec_path p = {.sec = INT64_MIN};
   for (int64_t scanned = 0; k < max && scanned < MAX_SCAN_SEC; sec--, scanned++) {
+    if (sec * 1000 < VM_EPOCH_MS) break;
     int n = sec_count(m, y, sec);
     for (int j = n - 1; j >= 0 && k < max; j--) {
       vm_trade t;
       sec_trade(y, sec, n, j, &p, &t);
-      if (t.time_ms < now) out[k++] = t;
+      if (t.time_ms < now && t.id < before_id) out[k++] = t;
     }
-    if (sec * 1000 < VM_EPOCH_MS) break;
+    if (n) scanned = 0;
   }
   for (size_t i = 0; i < k / 2; i++) { /* newest first -> oldest first */
     vm_trade x = out[i];

@@ -344,6 +344,14 @@ static void send_depth(cq_vsim *s, vs_sub_kind kind, int sym, const char *msg) {
   }
 }
 
+size_t vs_trades_page(const cq_vsim *s, int sym, int64_t from, int64_t now, int64_t *after_id,
+                      vm_trade *tr, size_t max) {
+  if (from >= now) return 0;
+  size_t n = vm_trades_after(&s->mkt, sym, from, now, *after_id, tr, max);
+  if (n) *after_id = tr[n - 1].id;
+  return n;
+}
+
 static void tick(cq_vsim *s, int64_t now) {
   /* a step that fails (an amount out of range) leaves the orders as they were: the next
    * step tries again */
@@ -351,6 +359,9 @@ static void tick(cq_vsim *s, int64_t now) {
   vf_script_tick(&s->faults, now);
   int64_t from = s->last_tick_ms ? s->last_tick_ms : now - 1;
   s->last_tick_ms = now;
+  /* the trades of this step: from where the last step's ended, never twice */
+  int64_t tfrom = s->trades_to_ms ? s->trades_to_ms : now - 1;
+  if (now > tfrom) s->trades_to_ms = now;
   int64_t step = now / VM_BOOK_STEP_MS;
   const size_t max_ev = 256;
   vx_event *ev = malloc(max_ev * sizeof *ev);
@@ -373,7 +384,7 @@ static void tick(cq_vsim *s, int64_t now) {
       }
   bool binance = s->ops->tick == NULL; /* Binance's streams are the code below */
   if (!binance) {
-    vs_v5_scratch sc = {.bids = bids, .asks = asks, .db = db, .da = da};
+    vs_v5_scratch sc = {.bids = bids, .asks = asks, .db = db, .da = da, .trades_from = tfrom};
     s->ops->tick(s, from, now, ev, nev, &sc);
   }
   for (size_t y = 0; binance && y < s->mkt.nsyms; y++) {
@@ -383,8 +394,9 @@ static void tick(cq_vsim *s, int64_t now) {
       if (s->conns[i].used)
         for (size_t k = 0; k < s->conns[i].nsubs; k++)
           if (s->conns[i].subs[k].sym == sym) want[s->conns[i].subs[k].kind] = true;
-    if (want[SUB_TRADE] || want[SUB_AGG]) {
-      size_t n = vm_trades_range(&s->mkt, sym, from, now, tr, MAX_TICK_TRADES);
+    int64_t after = -1;
+    for (size_t n; (want[SUB_TRADE] || want[SUB_AGG]) &&
+                   (n = vs_trades_page(s, sym, tfrom, now, &after, tr, MAX_TICK_TRADES)) > 0;) {
       for (size_t t = 0; t < n; t++) {
         char *m1 = want[SUB_TRADE] ? vd_binance_trade_msg(&s->mkt, sym, &tr[t], now, false) : NULL;
         char *m2 = want[SUB_AGG] ? vd_binance_trade_msg(&s->mkt, sym, &tr[t], now, true) : NULL;
