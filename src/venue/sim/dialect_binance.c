@@ -840,10 +840,10 @@ static json_t *ticker24(vd_binance *b, int s, int64_t now) {
   if (!vm_candle(b->mkt, s, from, 86400000, now, &k)) memset(&k, 0, sizeof k);
   vm_level bid, ask;
   full_book(b, s, now / VM_BOOK_STEP_MS, &bid, &ask, 1);
-  vm_trade last[1];
+  vm_trade last[1], first[1];
   size_t nl = vm_trades_recent(b->mkt, s, now, last, 1);
-  int64_t first_id = (from / 1000 - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC;
-  int64_t last_id = nl ? last[0].id : first_id;
+  size_t nf = vm_trades_after(b->mkt, s, from, now, -1, first, 1);
+  int64_t first_id = nf ? first[0].id : -1, last_id = nl && nf ? last[0].id : -1;
   json_t *j = json_object();
   if (!j) return NULL;
   char pct[32];
@@ -868,8 +868,35 @@ static json_t *ticker24(vd_binance *b, int s, int64_t now) {
   jset(j, "closeTime", json_integer(now));
   jset(j, "firstId", json_integer(first_id));
   jset(j, "lastId", json_integer(last_id));
-  jset(j, "count", json_integer(last_id - first_id + 1));
+  jset(j, "count", json_integer(nf ? k.trades : 0)); /* ids are not contiguous here */
   return j;
+}
+
+static char *dump(json_t *j);
+
+/* The 24hrTicker stream event: the REST ticker's fields under the stream's names. */
+char *vd_binance_ticker_msg(vd_binance *b, int s, int64_t now) {
+  static const char *const names[][2] = {
+      {"priceChange", "p"}, {"priceChangePercent", "P"}, {"weightedAvgPrice", "w"},
+      {"prevClosePrice", "x"}, {"lastPrice", "c"},       {"lastQty", "Q"},
+      {"bidPrice", "b"},       {"bidQty", "B"},          {"askPrice", "a"},
+      {"askQty", "A"},         {"openPrice", "o"},       {"highPrice", "h"},
+      {"lowPrice", "l"},       {"volume", "v"},          {"quoteVolume", "q"},
+      {"openTime", "O"},       {"closeTime", "C"},       {"firstId", "F"},
+      {"lastId", "L"},         {"count", "n"}};
+  json_t *t = ticker24(b, s, now), *j = json_object();
+  if (!t || !j) {
+    json_decref(t);
+    json_decref(j);
+    return NULL;
+  }
+  jset(j, "e", json_string("24hrTicker"));
+  jset(j, "E", json_integer(now));
+  jset(j, "s", json_incref(json_object_get(t, "symbol")));
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    jset(j, names[i][1], json_incref(json_object_get(t, names[i][0])));
+  json_decref(t);
+  return dump(j);
 }
 
 static void h_ticker24(req_ctx *c) {

@@ -471,6 +471,8 @@ char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t
                            bool agg);
 char *vd_binance_book_ticker_msg(const vm_market *m, int s, int64_t step, const vm_level *bid,
                                  const vm_level *ask);
+/* The <symbol>@ticker event (24hrTicker) at now: the fields of /api/v3/ticker/24hr. */
+char *vd_binance_ticker_msg(vd_binance *b, int s, int64_t now);
 char *vd_binance_kline_msg(const vm_market *m, int s, const char *interval, int64_t len_ms,
                            int64_t open_ms, int64_t now_ms);
 /* The open time of the interval holding t (weeks open on Monday, as Binance). */

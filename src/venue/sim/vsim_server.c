@@ -61,6 +61,8 @@ static bool parse_stream(const vm_market *m, const char *name, vs_sub *out) {
     out->kind = SUB_AGG;
   else if (!strcmp(k, "bookTicker"))
     out->kind = SUB_BOOK_TICKER;
+  else if (!strcmp(k, "ticker"))
+    out->kind = SUB_TICKER;
   else if (!strcmp(k, "depth") || !strcmp(k, "depth@1000ms"))
     out->kind = SUB_DEPTH;
   else if (!strcmp(k, "depth@100ms"))
@@ -414,6 +416,19 @@ static void tick(cq_vsim *s, int64_t now) {
         free(m2);
       }
     }
+    char *tk = NULL; /* the 24 h ticker, once a second per subscription */
+    for (size_t i = 0; want[SUB_TICKER] && i < MAX_CONNS; i++) {
+      vs_conn *c = &s->conns[i];
+      if (!c->used) continue;
+      for (size_t k = 0; k < c->nsubs; k++) {
+        vs_sub *x = &c->subs[k];
+        if (x->kind != SUB_TICKER || x->sym != sym || x->ticks == now / 1000) continue;
+        x->ticks = now / 1000;
+        if (!tk) tk = vd_binance_ticker_msg(&s->bin, sym, now);
+        if (tk) vs_ws_send(s, c, x->name, tk);
+      }
+    }
+    free(tk);
     sym_state *st = &s->ss[y];
     bool need_book = want[SUB_BOOK_TICKER] || want[SUB_DEPTH] || want[SUB_DEPTH100];
     if (need_book && !vm_in_gap(&s->mkt, now)) {
