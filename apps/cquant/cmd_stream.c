@@ -266,7 +266,7 @@ static int parse_bus(cli_ctx *ctx, const char *url, cq_bus **out) {
   if (!url || !strcmp(url, "inproc")) {
     cq_bus_options bo;
     cq_bus_options_default(&bo);
-    bo.ring_size = 1u << 16;
+    bo.ring_size = 8192; /* events of up to 2 KiB per slot, per topic */
     bo.on_full = CQ_BUS_FULL_BLOCK; /* the recorder must see every event */
     if (cq_bus_inproc_open(&bo, out, &e)) {
       cli_report_error(ctx, "stream", &e);

@@ -65,6 +65,7 @@ typedef struct rig {
   int rec_rc;
   cq_error rec_err;
   _Atomic int alerts[CQ_HA_COUNT];
+  cq_log *log;
 } rig;
 
 static void on_alert(void *ctx, const cq_health_alert *a) {
@@ -113,6 +114,8 @@ static void rig_open(rig *r, cq_bus *bus, bool recorder) {
   char uri[128];
   snprintf(uri, sizeof uri, "sqlite:%s", r->db);
   if (cq_store_open(uri, &r->store, &e)) fail_msg("store: %s", e.msg);
+  cq_log_opts lo = {.level = CQ_LOG_INFO, .format = CQ_LOG_TEXT, .sink = stderr};
+  if (cq_log_new(&lo, &r->log, &e)) fail_msg("log: %s", e.msg);
   if (recorder) {
     cq_topic_name *t = NULL;
     size_t nt = 0;
@@ -134,7 +137,8 @@ static void rig_open(rig *r, cq_bus *bus, bool recorder) {
                         .bus = bus,
                         .health = {.stale_s = 1.5, .alert_fn = on_alert, .ctx = r},
                         .repair_delay_ms = 300,
-                        .tick_ms = 100};
+                        .tick_ms = 100,
+                        .log = r->log};
   if (cq_capture_open(&co, &r->cap, &e)) fail_msg("capture: %s", e.msg);
 }
 
@@ -180,6 +184,7 @@ static void rig_close(rig *r, bool sims) {
   for (int i = 0; i < 3; i++)
     if (r->v[i]) r->v[i]->ops->close(r->v[i]);
   cq_net_loop_free(r->loop);
+  cq_log_free(r->log);
   if (r->store) cq_store_close(r->store);
   unlink(r->db);
   for (int i = 0; sims && i < 3; i++) {
@@ -294,7 +299,7 @@ static void test_three_venues_inproc(void **state) {
   rig_sims(&r);
   cq_bus_options bo;
   cq_bus_options_default(&bo);
-  bo.ring_size = 1u << 15;
+  bo.ring_size = 4096;
   bo.on_full = CQ_BUS_FULL_BLOCK;
   cq_bus *bus = NULL;
   cq_error e;
@@ -428,7 +433,7 @@ static void test_faults_repaired(void **state) {
   rig_sims(&faulty);
   cq_bus_options bo;
   cq_bus_options_default(&bo);
-  bo.ring_size = 1u << 15;
+  bo.ring_size = 4096;
   bo.on_full = CQ_BUS_FULL_BLOCK;
   cq_bus *b1 = NULL, *b2 = NULL;
   cq_error e;
