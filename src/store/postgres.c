@@ -2145,10 +2145,9 @@ static int pg_delete_study(cq_store *base, int64_t id, cq_error *err) {
 #define INT8_OF_U64(x) \
   "(CASE WHEN " x " > 9223372036854775807 THEN " x " - 18446744073709551616 ELSE " x " END)::int8"
 
-static int pg_put_offsets(cq_store *base, const char *consumer, const cq_stream_offset *o, size_t n,
-                          cq_time now, cq_error *err) {
-  pg_store *s = (pg_store *)base;
-  const char *doing = "writing stream offsets";
+/* One statement: all of the rows or none. */
+static int put_offsets_tx(pg_store *s, const char *consumer, const cq_stream_offset *o, size_t n,
+                          cq_time now, cq_error *err, const char *doing) {
   char *arr[3] = {NULL, NULL, NULL}, *at[3];
   int rc = array_begin(s, OID_TEXT, n, 4 + CQ_STORE_TOPIC_MAX, &arr[0], &at[0], err, doing);
   for (int k = 1; k < 3 && !rc; k++)
@@ -2168,7 +2167,6 @@ static int pg_put_offsets(cq_store *base, const char *consumer, const cq_stream_
     p_array(&p, OID_INT8_ARRAY, arr[1], at[1]);
     p_array(&p, OID_INT8_ARRAY, arr[2], at[2]);
     p_bin64(&p, OID_INT8, now);
-    /* one statement: all of the rows or none, inside or outside the caller's transaction */
     PGresult *r = run(s,
                       "INSERT INTO stream_offsets (consumer, topic, last_id, applied, updated)"
                       " SELECT $1, t, " U64_OF_INT8("l") ", " U64_OF_INT8("a") ", $5"
@@ -2183,6 +2181,18 @@ static int pg_put_offsets(cq_store *base, const char *consumer, const cq_stream_
   }
   for (int k = 0; k < 3; k++) free(arr[k]);
   return rc;
+}
+
+/* In the caller's transaction or one of its own; a transaction an earlier error aborted is
+ * refused plainly, as every write does. */
+static int pg_put_offsets(cq_store *base, const char *consumer, const cq_stream_offset *o, size_t n,
+                          cq_time now, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  const char *doing = "writing stream offsets";
+  bool own;
+  int rc = write_begin(s, &own, err, doing);
+  if (rc) return rc;
+  return write_end(s, own, put_offsets_tx(s, consumer, o, n, now, err, doing), err, doing);
 }
 
 static int pg_get_offsets(cq_store *base, const char *consumer, cq_stream_offset **out, size_t *n,
