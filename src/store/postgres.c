@@ -1803,19 +1803,26 @@ static int pg_delete_run(cq_store *base, int64_t id, cq_error *err) {
  * and *at is where the first element goes. */
 static int array_begin(pg_store *s, Oid elem, size_t n, size_t elem_max, char **arr, char **at,
                        cq_error *err, const char *doing) {
-  *arr = *at = NULL;
-  if (n > (size_t)(INT32_MAX - 20) / elem_max)
-    return cq_error_set(err, CQ_ELIMIT, "postgres %s: %s: %zu rows in one statement is too many",
-                        s->where, doing, n);
-  if (!(*arr = malloc(20 + elem_max * n)))
-    return cq_error_set(err, CQ_ENOMEM, "postgres %s: %s: %zu rows: out of memory", s->where, doing,
-                        n);
-  put32(*arr, 1);                 /* dimensions */
-  put32(*arr + 4, 0);             /* no NULLs */
-  put32(*arr + 8, (int32_t)elem); /* element type */
-  put32(*arr + 12, (int32_t)n);   /* length */
-  put32(*arr + 16, 1);            /* lower bound */
-  *at = *arr + 20;
+  *arr = NULL;
+  *at = NULL;
+  /* the codes are returned as constants: the analyzer cannot see cq_error_set return them */
+  if (n > (size_t)(INT32_MAX - 20) / elem_max) {
+    cq_error_set(err, CQ_ELIMIT, "postgres %s: %s: %zu rows in one statement is too many",
+                 s->where, doing, n);
+    return CQ_ELIMIT;
+  }
+  char *a = malloc(20 + elem_max * n);
+  if (!a) {
+    cq_error_set(err, CQ_ENOMEM, "postgres %s: %s: %zu rows: out of memory", s->where, doing, n);
+    return CQ_ENOMEM;
+  }
+  put32(a, 1);                 /* dimensions */
+  put32(a + 4, 0);             /* no NULLs */
+  put32(a + 8, (int32_t)elem); /* element type */
+  put32(a + 12, (int32_t)n);   /* length */
+  put32(a + 16, 1);            /* lower bound */
+  *arr = a;
+  *at = a + 20;
   return CQ_OK;
 }
 
