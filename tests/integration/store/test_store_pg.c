@@ -382,9 +382,8 @@ static void test_offsets_in_sql(void **state) {
   NEED_SERVER();
   store_fixture *f = *state;
   cq_error e;
-  cq_stream_offset o = {.topic = "md.binance.BTC/USDT.trades",
-                        .last_id = UINT64_MAX,
-                        .applied = UINT64_C(1) << 63};
+  cq_stream_offset o = {
+      .topic = "md.binance.BTC/USDT.trades", .last_id = UINT64_MAX, .applied = UINT64_C(1) << 63};
   assert_int_equal(cq_store_put_offsets(f->store, "recorder", &o, 1, &e), 0);
   char v[128];
   query1(f->uri,
