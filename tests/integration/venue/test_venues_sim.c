@@ -28,7 +28,7 @@
 #define KEY "testkey0123456789"
 #define SECRET "testsecret0123456789abcdef"
 #define PASSPHRASE "testpass1"
-enum { WAIT_MS = 15000 };
+enum { WAIT_MS = 15000, LONG_WAIT_MS = 2 * WAIT_MS };
 
 static void sleep_ms(int64_t ms) {
   struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -719,7 +719,7 @@ static void test_ticker_stream(void **state) {
   cq_vchan ch = CQ_VCH_TICKER;
   cq_venue_stream *st = subscribe_btc(f, &s, &ch, 1);
   /* a Binance simulator without the @ticker stream refuses the connection outright */
-  if (strcmp(f->name, "binance") == 0 && !wait_for(&s, connected, NULL, 5000)) {
+  if (strcmp(f->name, "binance") == 0 && !wait_for(&s, connected, NULL, 3000)) {
     f->ops->unsubscribe(st);
     seen_release(&s);
     print_message("skipped: the simulator's binance dialect has no @ticker stream\n");
@@ -765,8 +765,8 @@ static void test_recent_trades_match_stream(void **state) {
   seen_init(&s, f->name);
   cq_vchan ch = CQ_VCH_TRADES;
   cq_venue_stream *st = subscribe_btc(f, &s, &ch, 1);
-  size_t want = 6;
-  if (!wait_for(&s, trades_at_least, &want, 2 * WAIT_MS))
+  size_t want = 4;
+  if (!wait_for(&s, trades_at_least, &want, LONG_WAIT_MS))
     fail_msg("%s: %zu trades streamed", f->name, s.trades.len);
   /* the market stops here: the stream and the answer end at the same trade */
   cq_vsim_set_clock(f->sim, cq_vsim_now_ms(f->sim));
@@ -866,7 +866,7 @@ static void test_reconnect_status(void **state) {
   assert_string_equal(s.log[0].detail, "connected");
   pthread_mutex_unlock(&s.mu);
   arm(f, CQ_VSIM_FAULT_WS_DROP, 3, 0);
-  if (!wait_for(&s, reconnected, &r, 2 * WAIT_MS)) {
+  if (!wait_for(&s, reconnected, &r, LONG_WAIT_MS)) {
     pthread_mutex_lock(&s.mu);
     scan_reconnect(&s, &r);
     pthread_mutex_unlock(&s.mu);
