@@ -884,30 +884,38 @@ static void test_reconnect_status(void **state) {
   seen_release(&s);
 }
 
-#define VENUE_TESTS(v)                                                                           \
-  cmocka_unit_test_prestate_setup_teardown(test_instruments_and_time, fx_setup, fx_teardown, v), \
-      cmocka_unit_test_prestate_setup_teardown(test_candles, fx_setup, fx_teardown, v),          \
-      cmocka_unit_test_prestate_setup_teardown(test_candle_pages, fx_setup, fx_teardown, v),     \
-      cmocka_unit_test_prestate_setup_teardown(test_backfill, fx_setup, fx_teardown, v),         \
-      cmocka_unit_test_prestate_setup_teardown(test_trades_and_book, fx_setup, fx_teardown, v),  \
-      cmocka_unit_test_prestate_setup_teardown(test_order_lifecycle, fx_setup, fx_teardown, v),  \
-      cmocka_unit_test_prestate_setup_teardown(test_lost_order, fx_setup, fx_teardown, v),       \
-      cmocka_unit_test_prestate_setup_teardown(test_rate_limited, fx_setup, fx_teardown, v),     \
-      cmocka_unit_test_prestate_setup_teardown(test_5xx, fx_setup, fx_teardown, v),              \
-      cmocka_unit_test_prestate_setup_teardown(test_time_offset, fx_setup, fx_teardown, v),      \
-      cmocka_unit_test_prestate_setup_teardown(test_market_streams, fx_setup, fx_teardown, v),   \
-      cmocka_unit_test_prestate_setup_teardown(test_user_stream, fx_setup, fx_teardown, v),      \
-      cmocka_unit_test_prestate_setup_teardown(test_ticker_stream, fx_setup, fx_teardown, v),    \
-      cmocka_unit_test_prestate_setup_teardown(test_recent_trades_match_stream, fx_setup,        \
-                                               fx_teardown, v),                                  \
-      cmocka_unit_test_prestate_setup_teardown(test_reconnect_status, fx_setup, fx_teardown, v)
+#define T(fn, v) cmocka_unit_test_prestate_setup_teardown(fn, fx_setup, fx_teardown, v)
+/* REST: market data, orders and their faults */
+#define REST_TESTS(v)                                                              \
+  T(test_instruments_and_time, v), T(test_candles, v), T(test_candle_pages, v),    \
+      T(test_backfill, v), T(test_trades_and_book, v), T(test_order_lifecycle, v), \
+      T(test_lost_order, v), T(test_rate_limited, v), T(test_5xx, v), T(test_time_offset, v)
+/* streams, and what the stream capture relies on */
+#define STREAM_TESTS(v)                                                        \
+  T(test_market_streams, v), T(test_user_stream, v), T(test_ticker_stream, v), \
+      T(test_recent_trades_match_stream, v), T(test_reconnect_status, v)
 
-int main(void) {
-  const struct CMUnitTest binance[] = {VENUE_TESTS((void *)"binance")};
-  const struct CMUnitTest okx[] = {VENUE_TESTS((void *)"okx")};
-  const struct CMUnitTest bybit[] = {VENUE_TESTS((void *)"bybit")};
-  int failed = cmocka_run_group_tests_name("binance", binance, NULL, NULL);
-  failed += cmocka_run_group_tests_name("okx", okx, NULL, NULL);
-  failed += cmocka_run_group_tests_name("bybit", bybit, NULL, NULL);
+/* argv[1] "rest" or "streams" runs that half (two test executables, each within the time
+ * one test may take); none runs both. */
+int main(int argc, char **argv) {
+  const char *part = argc > 1 ? argv[1] : "";
+  bool rest = strcmp(part, "streams") != 0, streams = strcmp(part, "rest") != 0;
+  const struct CMUnitTest rest_b[] = {REST_TESTS((void *)"binance")};
+  const struct CMUnitTest rest_o[] = {REST_TESTS((void *)"okx")};
+  const struct CMUnitTest rest_y[] = {REST_TESTS((void *)"bybit")};
+  const struct CMUnitTest str_b[] = {STREAM_TESTS((void *)"binance")};
+  const struct CMUnitTest str_o[] = {STREAM_TESTS((void *)"okx")};
+  const struct CMUnitTest str_y[] = {STREAM_TESTS((void *)"bybit")};
+  int failed = 0;
+  if (rest) {
+    failed += cmocka_run_group_tests_name("binance", rest_b, NULL, NULL);
+    failed += cmocka_run_group_tests_name("okx", rest_o, NULL, NULL);
+    failed += cmocka_run_group_tests_name("bybit", rest_y, NULL, NULL);
+  }
+  if (streams) {
+    failed += cmocka_run_group_tests_name("binance streams", str_b, NULL, NULL);
+    failed += cmocka_run_group_tests_name("okx streams", str_o, NULL, NULL);
+    failed += cmocka_run_group_tests_name("bybit streams", str_y, NULL, NULL);
+  }
   return failed;
 }
