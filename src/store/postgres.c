@@ -1803,19 +1803,26 @@ static int pg_delete_run(cq_store *base, int64_t id, cq_error *err) {
  * and *at is where the first element goes. */
 static int array_begin(pg_store *s, Oid elem, size_t n, size_t elem_max, char **arr, char **at,
                        cq_error *err, const char *doing) {
-  *arr = *at = NULL;
-  if (n > (size_t)(INT32_MAX - 20) / elem_max)
-    return cq_error_set(err, CQ_ELIMIT, "postgres %s: %s: %zu rows in one statement is too many",
-                        s->where, doing, n);
-  if (!(*arr = malloc(20 + elem_max * n)))
-    return cq_error_set(err, CQ_ENOMEM, "postgres %s: %s: %zu rows: out of memory", s->where, doing,
-                        n);
-  put32(*arr, 1);                 /* dimensions */
-  put32(*arr + 4, 0);             /* no NULLs */
-  put32(*arr + 8, (int32_t)elem); /* element type */
-  put32(*arr + 12, (int32_t)n);   /* length */
-  put32(*arr + 16, 1);            /* lower bound */
-  *at = *arr + 20;
+  *arr = NULL;
+  *at = NULL;
+  /* the codes are returned as constants: the analyzer cannot see cq_error_set return them */
+  if (n > (size_t)(INT32_MAX - 20) / elem_max) {
+    cq_error_set(err, CQ_ELIMIT, "postgres %s: %s: %zu rows in one statement is too many",
+                 s->where, doing, n);
+    return CQ_ELIMIT;
+  }
+  char *a = malloc(20 + elem_max * n);
+  if (!a) {
+    cq_error_set(err, CQ_ENOMEM, "postgres %s: %s: %zu rows: out of memory", s->where, doing, n);
+    return CQ_ENOMEM;
+  }
+  put32(a, 1);                 /* dimensions */
+  put32(a + 4, 0);             /* no NULLs */
+  put32(a + 8, (int32_t)elem); /* element type */
+  put32(a + 12, (int32_t)n);   /* length */
+  put32(a + 16, 1);            /* lower bound */
+  *arr = a;
+  *at = a + 20;
   return CQ_OK;
 }
 
@@ -2145,10 +2152,9 @@ static int pg_delete_study(cq_store *base, int64_t id, cq_error *err) {
 #define INT8_OF_U64(x) \
   "(CASE WHEN " x " > 9223372036854775807 THEN " x " - 18446744073709551616 ELSE " x " END)::int8"
 
-static int pg_put_offsets(cq_store *base, const char *consumer, const cq_stream_offset *o, size_t n,
-                          cq_time now, cq_error *err) {
-  pg_store *s = (pg_store *)base;
-  const char *doing = "writing stream offsets";
+/* One statement: all of the rows or none. */
+static int put_offsets_tx(pg_store *s, const char *consumer, const cq_stream_offset *o, size_t n,
+                          cq_time now, cq_error *err, const char *doing) {
   char *arr[3] = {NULL, NULL, NULL}, *at[3];
   int rc = array_begin(s, OID_TEXT, n, 4 + CQ_STORE_TOPIC_MAX, &arr[0], &at[0], err, doing);
   for (int k = 1; k < 3 && !rc; k++)
@@ -2168,7 +2174,6 @@ static int pg_put_offsets(cq_store *base, const char *consumer, const cq_stream_
     p_array(&p, OID_INT8_ARRAY, arr[1], at[1]);
     p_array(&p, OID_INT8_ARRAY, arr[2], at[2]);
     p_bin64(&p, OID_INT8, now);
-    /* one statement: all of the rows or none, inside or outside the caller's transaction */
     PGresult *r = run(s,
                       "INSERT INTO stream_offsets (consumer, topic, last_id, applied, updated)"
                       " SELECT $1, t, " U64_OF_INT8("l") ", " U64_OF_INT8("a") ", $5"
@@ -2183,6 +2188,18 @@ static int pg_put_offsets(cq_store *base, const char *consumer, const cq_stream_
   }
   for (int k = 0; k < 3; k++) free(arr[k]);
   return rc;
+}
+
+/* In the caller's transaction or one of its own; a transaction an earlier error aborted is
+ * refused plainly, as every write does. */
+static int pg_put_offsets(cq_store *base, const char *consumer, const cq_stream_offset *o, size_t n,
+                          cq_time now, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  const char *doing = "writing stream offsets";
+  bool own;
+  int rc = write_begin(s, &own, err, doing);
+  if (rc) return rc;
+  return write_end(s, own, put_offsets_tx(s, consumer, o, n, now, err, doing), err, doing);
 }
 
 static int pg_get_offsets(cq_store *base, const char *consumer, cq_stream_offset **out, size_t *n,

@@ -443,16 +443,16 @@ int cq_store_get_gaps(cq_store *s, const cq_series_key *key, cq_time from, cq_ti
 
 /* --- stream consumer offsets ------------------------------------------------------------ */
 
-/* Length of the well-formed UTF-8 sequence at p (1..4), 0 when there is none: no overlong
- * forms, no surrogates, nothing above U+10FFFF (what PostgreSQL accepts as text). */
-static size_t utf8_seq(const unsigned char *p) {
+/* Length of the well-formed UTF-8 sequence at p (1..4, at most left), 0 when there is none:
+ * no overlong forms, no surrogates, nothing above U+10FFFF (what PostgreSQL takes as text). */
+static size_t utf8_seq(const unsigned char *p, size_t left) {
   unsigned c = p[0];
   if (c < 0x80) return 1;
   size_t n = c >= 0xC2 && c <= 0xDF   ? 2
              : c >= 0xE0 && c <= 0xEF ? 3
              : c >= 0xF0 && c <= 0xF4 ? 4
                                       : 0;
-  if (!n) return 0;
+  if (!n || n > left) return 0;
   unsigned lo = 0x80, hi = 0xBF; /* the range of the second byte */
   if (c == 0xE0) lo = 0xA0;
   if (c == 0xED) hi = 0x9F;
@@ -470,12 +470,11 @@ static int check_name(const char *what, const char *name, size_t max, cq_error *
   if (!name || !*name) return cq_error_set(err, CQ_EINVAL, "stream offsets: %s: empty name", what);
   size_t len = strnlen(name, max);
   if (len == max)
-    return cq_error_set(err, CQ_EINVAL,
-                        "stream offsets: %s: name \"%.40s...\" is longer than %zu bytes", what,
-                        name, max - 1);
+    return cq_error_set(err, CQ_EINVAL, "stream offsets: %s: name is longer than %zu bytes", what,
+                        max - 1);
   for (size_t i = 0; i < len;) {
     const unsigned char *p = (const unsigned char *)name + i;
-    size_t k = utf8_seq(p);
+    size_t k = utf8_seq(p, len - i);
     if (!k || *p < 0x20 || *p == 0x7F)
       return cq_error_set(err, CQ_EINVAL, "stream offsets: %s: name has %s at byte %zu", what,
                           k ? "a control character" : "a byte that is not UTF-8", i);
