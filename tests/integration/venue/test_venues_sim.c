@@ -803,6 +803,27 @@ static void test_recent_trades_match_stream(void **state) {
   VOK(f->ops->trades(f->v, "BTC/USDT", -1, 3, &few, &ve));
   assert_int_equal(few.len, r.len < 3 ? r.len : 3);
   for (size_t x = 0; x < few.len; x++) assert_string_equal(few.id[x], r.id[r.len - few.len + x]);
+  /* where the venue keeps its history by id: from the first streamed trade on, the same */
+  if (f->ops->caps & CQ_VCAP_TRADES_HISTORY) {
+    cq_trades h;
+    cq_trades_init(&h, 0);
+    pthread_mutex_lock(&s.mu);
+    size_t n = k + 1;
+    char first[CQ_TRADE_ID_MAX];
+    snprintf(first, sizeof first, "%s", s.trades.id[0]);
+    pthread_mutex_unlock(&s.mu);
+    VOK(f->ops->trades(f->v, "BTC/USDT", strtoll(first, NULL, 10), n, &h, &ve));
+    assert_int_equal(h.len, n);
+    pthread_mutex_lock(&s.mu);
+    for (size_t x = 0; x < n; x++)
+      if (strcmp(h.id[x], s.trades.id[x]) != 0 || !cq_dec_eq(h.price[x], s.trades.price[x]) ||
+          !cq_dec_eq(h.qty[x], s.trades.qty[x]) || h.taker_side[x] != s.trades.taker_side[x] ||
+          h.time[x] != s.trades.time[x])
+        fail_msg("%s: historical trade %zu (%s) differs from streamed %s", f->name, x, h.id[x],
+                 s.trades.id[x]);
+    pthread_mutex_unlock(&s.mu);
+    cq_trades_release(&h);
+  }
   cq_vsim_set_clock(f->sim, 0);
   cq_trades_release(&few);
   cq_trades_release(&r);
