@@ -5,11 +5,11 @@
  * The log price is a sum of value-noise octaves (random values at the knots of a grid of
  * period s, linearly interpolated) from one second to sixty days, each with the amplitude a
  * random walk of the symbol's volatility would have over its period. No state is carried
- * from one time to the next: the price at t needs only t. Candles sample that path (open,
- * close and up to 60 points inside for the extremes); trades are drawn per second (ids
- * increase with time, at most VM_TRADES_PER_SEC a second); the book is a ladder of levels
- * one tick apart around the price, whose quantities change level by level every few
- * seconds. */
+ * from one time to the next: the price at t needs only t. Trades are drawn per second (ids
+ * increase with time, at most the trade rate a second); candles shorter than an hour are
+ * the exact aggregates of those trades, longer ones sample the path (open, close and up to
+ * 60 points inside for the extremes); the book is a ladder of levels one tick apart around
+ * the price, whose quantities change level by level every few seconds. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
