@@ -36,6 +36,8 @@
 #define VM_AGG_MAX_LEN_MS INT64_C(3600000)
 /* The book moves in steps of this many milliseconds; its update id is the step number. */
 #define VM_BOOK_STEP_MS 100
+/* Noise octaves of the synthetic log price (one second to sixty days). */
+#define VM_OCTAVES 9
 /* Levels of synthetic liquidity per side. */
 #define VM_BOOK_LEVELS 200
 
@@ -43,6 +45,7 @@ typedef struct vm_symbol {
   cq_instrument ins;
   double price;      /* the level the market wanders around */
   double annual_vol; /* of the log price */
+  double amp[VM_OCTAVES]; /* each noise octave's amplitude, from annual_vol */
   uint64_t key;      /* seed and symbol mixed */
   double tick;       /* ins.tick as a double */
   double lot;

@@ -50,6 +50,13 @@ static uint64_t str_hash(const char *s) {
 static const int64_t octave_ms[] = {
     1000, 10000, 60000, 300000, 1800000, 10800000, 86400000, 604800000, INT64_C(5184000000)};
 #define NOCT (sizeof octave_ms / sizeof octave_ms[0])
+_Static_assert(NOCT == VM_OCTAVES, "one amplitude an octave");
+
+/* Each octave's amplitude: a random walk's at the symbol's volatility over its period. */
+static void set_amps(vm_symbol *y) {
+  for (size_t i = 0; i < NOCT; i++)
+    y->amp[i] = y->annual_vol * sqrt((double)octave_ms[i] / YEAR_MS);
+}
 
 static double default_price(const char *base) {
   if (!strcmp(base, "BTC")) return 40000.0;
@@ -138,6 +145,7 @@ static int replay_trades_init(vm_market *m, const char *q, const char *uri, cons
   y->tf_ms = 1000;
   y->price = so.price;
   y->annual_vol = 0.6;
+  set_amps(y);
   y->key = mix64(str_hash(y->ins.symbol));
   y->tick = cq_dec_to_double(y->ins.tick);
   y->lot = cq_dec_to_double(y->ins.lot);
@@ -214,6 +222,7 @@ static int replay_init(vm_market *m, const char *q, cq_error *err) {
   y->tf_ms = tf_ms;
   y->price = so.price;
   y->annual_vol = 0.6;
+  set_amps(y);
   y->key = mix64(str_hash(y->ins.symbol)); /* the trades drawn around the replayed price */
   y->tick = cq_dec_to_double(y->ins.tick);
   y->lot = cq_dec_to_double(y->ins.lot);
@@ -276,6 +285,7 @@ int vm_init(vm_market *m, const cq_vsim_options *o, cq_error *err) {
       }
     s->price = so.price;
     s->annual_vol = syms[i].annual_vol > 0 ? syms[i].annual_vol : 0.6;
+    set_amps(s);
     s->key = mix64(seed ^ str_hash(s->ins.symbol));
     s->tick = cq_dec_to_double(s->ins.tick);
     s->lot = cq_dec_to_double(s->ins.lot);
@@ -329,8 +339,7 @@ static double log_price(const vm_symbol *s, int64_t t) {
     double a = 2.0 * u01(h3(s->key, (uint64_t)i, (uint64_t)k)) - 1.0;
     double b = 2.0 * u01(h3(s->key, (uint64_t)i, (uint64_t)k + 1)) - 1.0;
     double f = (double)r / (double)p;
-    double amp = s->annual_vol * sqrt((double)p / YEAR_MS);
-    x += amp * (a + (b - a) * f);
+    x += s->amp[i] * (a + (b - a) * f);
   }
   return x;
 }

@@ -496,7 +496,7 @@ static void test_trades_complete(void **state) {
   advance(e, -3000); /* the clock steps back */
   advance(e, 10000);
   assert_true(wait_count(e, s, 7, "\"e\":\"24hrTicker\"", 2, 1000));
-  int64_t ids[4096], times[4096];
+  int64_t ids[4096] = {0}, times[4096] = {0};
   size_t n = 0;
   pthread_mutex_lock(&s->mu);
   for (int i = 0; i < s->n; i++) {
