@@ -876,14 +876,16 @@ static char *dump(json_t *j);
 
 /* The 24hrTicker stream event: the REST ticker's fields under the stream's names. */
 char *vd_binance_ticker_msg(vd_binance *b, int s, int64_t now) {
-  static const char *const names[][2] = {
-      {"priceChange", "p"}, {"priceChangePercent", "P"}, {"weightedAvgPrice", "w"},
-      {"prevClosePrice", "x"}, {"lastPrice", "c"},       {"lastQty", "Q"},
-      {"bidPrice", "b"},       {"bidQty", "B"},          {"askPrice", "a"},
-      {"askQty", "A"},         {"openPrice", "o"},       {"highPrice", "h"},
-      {"lowPrice", "l"},       {"volume", "v"},          {"quoteVolume", "q"},
-      {"openTime", "O"},       {"closeTime", "C"},       {"firstId", "F"},
-      {"lastId", "L"},         {"count", "n"}};
+  static const char *const names[][2] = {{"priceChange", "p"},      {"priceChangePercent", "P"},
+                                         {"weightedAvgPrice", "w"}, {"prevClosePrice", "x"},
+                                         {"lastPrice", "c"},        {"lastQty", "Q"},
+                                         {"bidPrice", "b"},         {"bidQty", "B"},
+                                         {"askPrice", "a"},         {"askQty", "A"},
+                                         {"openPrice", "o"},        {"highPrice", "h"},
+                                         {"lowPrice", "l"},         {"volume", "v"},
+                                         {"quoteVolume", "q"},      {"openTime", "O"},
+                                         {"closeTime", "C"},        {"firstId", "F"},
+                                         {"lastId", "L"},           {"count", "n"}};
   json_t *t = ticker24(b, s, now), *j = json_object();
   if (!t || !j) {
     json_decref(t);

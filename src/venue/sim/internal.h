@@ -120,8 +120,8 @@ typedef struct vm_trade {
 
 /* Trades with time in [from_ms, to_ms) and id > after_id, up to max, in id order: a caller
  * pages through a window of any size by passing the last id it got. */
-size_t vm_trades_after(const vm_market *m, int s, int64_t from_ms, int64_t to_ms,
-                       int64_t after_id, vm_trade *out, size_t max);
+size_t vm_trades_after(const vm_market *m, int s, int64_t from_ms, int64_t to_ms, int64_t after_id,
+                       vm_trade *out, size_t max);
 /* Up to max trades with id >= from_id and time < now_ms, in id order; the count. */
 size_t vm_trades_from_id(const vm_market *m, int s, int64_t from_id, int64_t now_ms, vm_trade *out,
                          size_t max);
@@ -454,6 +454,9 @@ typedef struct vd_ktext {
 } vd_ktext;
 void vd_kline_text(const vm_symbol *y, const cq_candle *k, const vm_kx *x, bool binance,
                    vd_ktext *t);
+/* OKX's and Bybit's kline row after the time: open, high, low, close, volume, quote volume,
+ * appended to row. */
+void vd_kline_row(json_t *row, const vm_symbol *y, const cq_candle *k, const vm_kx *x);
 /* Counts the request on "METHOD path". */
 void vd_count_path(cq_vsim_counters *k, const char *method, const char *path);
 /* One request against the per-minute limit (weight_limit requests) and, for an order, the

@@ -70,8 +70,6 @@ static double default_price(const char *base) {
 /* Trades a replayed trade series may hold. */
 #define REPLAY_MAX_TRADES 2000000
 
-static const int64_t pow10_tab[19];
-
 /* The scales the exact sums of replayed trades work at: the largest of the stored prices'
  * and quantities'; every stored value must fit at it. */
 static int trade_scales(vm_symbol *y, const char *q, cq_error *err) {
@@ -81,14 +79,16 @@ static int trade_scales(vm_symbol *y, const char *q, cq_error *err) {
     if (y->htr.qty[i].scale > qs) qs = y->htr.qty[i].scale;
   }
   if (ps > CQ_DEC_MAX_SCALE || qs > CQ_DEC_MAX_SCALE)
-    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': a stored trade has too many digits", q);
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': a stored trade has too many digits",
+                        q);
   for (size_t i = 0; i < y->htr.len; i++) {
-    cq_dec p = y->htr.price[i], v = y->htr.qty[i];
-    int64_t pm = pow10_tab[ps - p.scale], qm = pow10_tab[qs - v.scale];
-    if (p.m <= 0 || v.m <= 0 || p.m > INT64_MAX / pm || v.m > INT64_MAX / qm)
+    cq_dec p, v;
+    if (y->htr.price[i].m <= 0 || y->htr.qty[i].m <= 0 ||
+        cq_dec_rescale(y->htr.price[i], ps, CQ_ROUND_UNNECESSARY, &p, NULL) ||
+        cq_dec_rescale(y->htr.qty[i], qs, CQ_ROUND_UNNECESSARY, &v, NULL))
       return cq_error_set(err, CQ_EINVAL,
-                          "market 'replay:%s': stored trade %zu: price or quantity out of range",
-                          q, i + 1);
+                          "market 'replay:%s': stored trade %zu: price or quantity out of range", q,
+                          i + 1);
   }
   y->pscale = ps;
   y->qscale = qs;
@@ -379,30 +379,11 @@ static size_t trade_lower_bound(const cq_trades *tr, int64_t t_ms) {
   return lo;
 }
 
-static const int64_t pow10_tab[19] = {INT64_C(1),
-                                      INT64_C(10),
-                                      INT64_C(100),
-                                      INT64_C(1000),
-                                      INT64_C(10000),
-                                      INT64_C(100000),
-                                      INT64_C(1000000),
-                                      INT64_C(10000000),
-                                      INT64_C(100000000),
-                                      INT64_C(1000000000),
-                                      INT64_C(10000000000),
-                                      INT64_C(100000000000),
-                                      INT64_C(1000000000000),
-                                      INT64_C(10000000000000),
-                                      INT64_C(100000000000000),
-                                      INT64_C(1000000000000000),
-                                      INT64_C(10000000000000000),
-                                      INT64_C(100000000000000000),
-                                      INT64_C(1000000000000000000)};
-
 /* A stored decimal's mantissa at scale sc (at least its own; that it fits is checked when
  * the trades are loaded). */
 static int64_t at_scale(cq_dec d, uint8_t sc) {
-  return d.m * pow10_tab[sc - d.scale];
+  cq_dec r;
+  return cq_dec_rescale(d, sc, CQ_ROUND_UNNECESSARY, &r, NULL) ? 0 : r.m;
 }
 
 /* Replayed trades: the price of the last trade at or before t (the first one before it). */
@@ -514,8 +495,7 @@ static int sec_count(const vm_market *m, const vm_symbol *y, int64_t sec) {
 /* Trade j of the n of second sec: its time in the j-th n-th of the second (so a second's
  * trades come sorted without sorting), its price on the path, a quantity worth about
  * QUOTE_PER_TRADE. */
-static void sec_trade(const vm_symbol *y, int64_t sec, int n, int j, sec_path *p,
-                      vm_trade *out) {
+static void sec_trade(const vm_symbol *y, int64_t sec, int n, int j, sec_path *p, vm_trade *out) {
   uint64_t b = (uint64_t)sec * 1024u + (uint64_t)j;
   int64_t off = ((int64_t)j * 1000 + (int64_t)(h3(y->key, 203, b) % 1000)) / n;
   int64_t t = sec * 1000 + off;
@@ -571,8 +551,7 @@ static bool last_px_before(const vm_market *m, const vm_symbol *y, int64_t t, in
   }
   sec_path p = {.sec = INT64_MIN};
   int64_t sec = floor_div(t - 1, 1000);
-  for (int64_t scanned = 0; scanned < MAX_SCAN_SEC && sec * 1000 >= VM_EPOCH_MS;
-       scanned++, sec--) {
+  for (int64_t scanned = 0; scanned < MAX_SCAN_SEC && sec * 1000 >= VM_EPOCH_MS; scanned++, sec--) {
     int64_t g = gap_start(m, sec * 1000);
     if (g < sec * 1000) sec = floor_div(g, 1000); /* across the gap at once */
     int n = sec_count(m, y, sec);
@@ -729,13 +708,14 @@ bool vm_candle(const vm_market *m, int s, int64_t open, int64_t len, int64_t now
   return vm_candle_x(m, s, open, len, now, out, NULL);
 }
 
-bool vm_candle_x(const vm_market *m, int s, int64_t open, int64_t len, int64_t now,
-                 cq_candle *out, vm_kx *x) {
+bool vm_candle_x(const vm_market *m, int s, int64_t open, int64_t len, int64_t now, cq_candle *out,
+                 vm_kx *x) {
   const vm_symbol *y = &m->syms[s];
   if (x) x->exact = false;
   if (interval_in_gap(m, open, open + len)) return false;
   if (y->replay_trades) return stored_trades_candle(y, open, len, now, out, x);
-  if (!y->replay && len < VM_AGG_MAX_LEN_MS) return synth_trades_candle(m, y, open, len, now, out, x);
+  if (!y->replay && len < VM_AGG_MAX_LEN_MS)
+    return synth_trades_candle(m, y, open, len, now, out, x);
   if (y->replay && len % y->tf_ms == 0) {
     int r = replay_candle(y, open, len, now, out);
     if (r >= 0) return r == 1;
@@ -845,8 +825,8 @@ size_t vm_trades_recent(const vm_market *m, int s, int64_t now, vm_trade *out, s
   return vm_trades_before_id(m, s, INT64_MAX, now, out, max);
 }
 
-size_t vm_trades_before_id(const vm_market *m, int s, int64_t before_id, int64_t now,
-                           vm_trade *out, size_t max) {
+size_t vm_trades_before_id(const vm_market *m, int s, int64_t before_id, int64_t now, vm_trade *out,
+                           size_t max) {
   const vm_symbol *y = &m->syms[s];
   if (y->replay_trades) {
     size_t j = trade_lower_bound(&y->htr, now), k = 0;
