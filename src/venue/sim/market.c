@@ -593,7 +593,7 @@ static void kagg_add(kagg *a, const vm_trade *t) {
 }
 
 void vm_i128_text(vm_i128 v, unsigned scale, unsigned min_frac, char *buf, size_t n) {
-  char dig[48];
+  char dig[48]; /* least significant first */
   size_t nd = 0;
   bool neg = v < 0;
   unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1u : (unsigned __int128)v;
@@ -601,27 +601,21 @@ void vm_i128_text(vm_i128 v, unsigned scale, unsigned min_frac, char *buf, size_
     dig[nd++] = (char)('0' + (int)(u % 10u));
     u /= 10u;
   } while (u && nd < sizeof dig);
-  /* digits are least significant first; drop trailing fraction zeros down to min_frac */
-  unsigned frac = scale, skip = 0;
-  while (frac > min_frac && skip < nd && dig[skip] == '0') {
-    skip++;
-    frac--;
-  }
-  if (frac > scale) frac = scale;
+  if (scale > 40) scale = 40;
+  if (min_frac > 40) min_frac = 40;
   char out[96];
   size_t k = 0;
   if (neg) out[k++] = '-';
-  /* integer part: digits at positions >= scale */
-  size_t int_digits = nd > scale ? nd - scale : 0;
-  if (!int_digits) out[k++] = '0';
-  for (size_t i = 0; i < int_digits; i++) out[k++] = dig[nd - 1 - i];
-  if (frac) {
-    out[k++] = '.';
-    for (unsigned f = 0; f < frac; f++) {
-      size_t pos = scale - 1 - f; /* the digit at 10^-(f+1) */
-      out[k++] = pos < nd ? dig[pos] : '0';
-    }
+  if (nd <= scale) out[k++] = '0';
+  for (size_t i = nd; i-- > scale;) out[k++] = dig[i]; /* the integer digits */
+  unsigned frac = scale; /* fraction digits kept: trailing zeros go, down to min_frac */
+  while (frac > min_frac && (scale - frac >= nd || dig[scale - frac] == '0')) frac--;
+  if (frac || min_frac) out[k++] = '.';
+  for (unsigned f = 0; f < frac; f++) { /* the digit at 10^-(f+1) */
+    size_t pos = scale - 1 - f;
+    out[k++] = pos < nd ? dig[pos] : '0';
   }
+  for (unsigned f = frac; f < min_frac; f++) out[k++] = '0';
   out[k] = 0;
   snprintf(buf, n, "%s", out);
 }

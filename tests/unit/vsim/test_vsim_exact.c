@@ -185,10 +185,11 @@ static void sums(const cq_trades *t, int64_t from, int64_t to, cq_dec *vol, cq_d
   cq_error err = {0};
   for (size_t k = 0; k < t->len; k++) {
     if (t->time[k] < from * CQ_NS_PER_MS || t->time[k] >= to * CQ_NS_PER_MS) continue;
+    /* Binance pads to 8 digits: the sums work at the digits the values have */
+    cq_dec p = cq_dec_normalize(t->price[k]), q = cq_dec_normalize(t->qty[k]);
     cq_dec pq = {0}, nq = {0}, nv = {0};
-    if (cq_dec_mul(t->price[k], t->qty[k], (unsigned)t->price[k].scale + t->qty[k].scale,
-                   CQ_ROUND_UNNECESSARY, &pq, &err) ||
-        cq_dec_add(*quote, pq, &nq, &err) || cq_dec_add(*vol, t->qty[k], &nv, &err))
+    if (cq_dec_mul(p, q, (unsigned)p.scale + q.scale, CQ_ROUND_UNNECESSARY, &pq, &err) ||
+        cq_dec_add(*quote, pq, &nq, &err) || cq_dec_add(*vol, q, &nv, &err))
       fail_msg("%s", err.msg);
     *quote = nq;
     *vol = nv;
