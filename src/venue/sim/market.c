@@ -770,8 +770,11 @@ size_t vm_trades_after(const vm_market *m, int s, int64_t from, int64_t to, int6
   sec_path p = {.sec = INT64_MIN};
   for (; k < max && sec * 1000 < to; sec++) {
     int n = sec_count(m, y, sec);
-    /* a page that ends inside a second resumes after its last trade */
+    /* a page that ends inside a second resumes after its last trade; a window that starts
+     * inside one skips the trades of the n-ths before it (trade j lies in the j-th) */
     int j0 = sec == after_sec ? (int)(after_id % VM_IDS_PER_SEC) + 1 : 0;
+    int64_t f = from - sec * 1000;
+    if (f > 0 && f < 1000 && (int)(f * n / 1000) > j0) j0 = (int)(f * n / 1000);
     for (int j = j0; j < n && k < max; j++) {
       vm_trade t;
       sec_trade(y, sec, n, j, &p, &t);

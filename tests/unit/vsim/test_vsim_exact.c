@@ -303,6 +303,11 @@ static void test_trade_rate(void **state) {
     after = pg[k - 1].id;
   }
   assert_int_equal(got, n);
+  /* a window opening inside a second: the trades from its start on */
+  size_t first = 0;
+  while (first < n && t[first].time_ms < T0_MS + 1333) first++;
+  assert_int_equal(vm_trades_after(&m, 0, T0_MS + 1333, T0_MS + 2000, -1, pg, 1), 1);
+  assert_int_equal(pg[0].id, t[first].id);
   /* the 1m candle is their sum */
   cq_candle c;
   assert_true(vm_candle(&m, 0, T0_MS, 60000, T0_MS + 60000, &c));
