@@ -106,8 +106,8 @@ bool vm_candle(const vm_market *m, int s, int64_t open_ms, int64_t len_ms, int64
                cq_candle *out);
 bool vm_candle_x(const vm_market *m, int s, int64_t open_ms, int64_t len_ms, int64_t now_ms,
                  cq_candle *out, vm_kx *x);
-/* v * 10^-scale as decimal text: exact, trailing zeros dropped down to min_frac fraction
- * digits. */
+/* v * 10^-scale as decimal text, exact, with min_frac fraction digits at least: trailing
+ * zeros are dropped down to it, or added up to it. */
 void vm_i128_text(vm_i128 v, unsigned scale, unsigned min_frac, char *buf, size_t n);
 
 typedef struct vm_trade {
@@ -441,13 +441,13 @@ json_t *vd_jstep(double v, cq_dec step);
 json_t *vd_jdec(cq_dec d);
 /* A number as a JSON string of up to 8 decimals, trailing zeros dropped. */
 json_t *vd_jnum(double v);
-/* A candle's decimals as a dialect writes them: exact when x says so (x may be NULL),
- * else the sampled doubles on the steps (the taker buying half). Binance writes 8 fraction
- * digits (more when an exact value has them); OKX and Bybit the steps' digits. */
 /* A trade's price, quantity or quote amount (price x quantity), exact, as a dialect writes
  * it (Binance: 8 fraction digits at least; OKX, Bybit: the step's). */
 enum { VD_TRADE_PRICE = 0, VD_TRADE_QTY, VD_TRADE_QUOTE };
 json_t *vd_jtrade(const vm_symbol *y, const vm_trade *t, int what, bool binance);
+/* A candle's decimals as a dialect writes them: exact when x says so (x may be NULL),
+ * else the sampled doubles on the steps (the taker buying half). Binance writes 8 fraction
+ * digits (more when an exact value has them); OKX and Bybit the steps' digits. */
 typedef struct vd_ktext {
   char open[64], high[64], low[64], close[64];
   char vol[64], buy_vol[64], quote[64], buy_quote[64];
