@@ -675,7 +675,8 @@ static int repair_candles(cq_capture *c, repair_job *j, uint64_t *published) {
 static void *repair_thread(void *arg) {
   cq_capture *c = arg;
   pthread_mutex_lock(&c->mu);
-  for (;;) {
+  /* stopping ends the work at once: the time for last repairs was the draining before it */
+  while (!c->stopping) {
     cq_time now = now_of(c);
     repair_job *j = NULL;
     cq_time wake = 0;
@@ -694,7 +695,6 @@ static void *repair_thread(void *arg) {
         wake = at;
     }
     if (!j) {
-      if (c->stopping) break;
       struct timespec ts;
       clock_gettime(CLOCK_REALTIME, &ts);
       int64_t wait_ns = wake ? wake - now : 500 * CQ_NS_PER_MS;
@@ -730,8 +730,8 @@ static void *repair_thread(void *arg) {
     rec->candles += candles;
     atomic_fetch_add(&c->repaired_candles, candles);
     if (done != 1) {
-      /* bars still forming at the venue, or no answer: again in a while */
-      c->jobs[idx].retry = now_of(c) + 500 * CQ_NS_PER_MS;
+      /* bars still forming at the venue: again soon; no answer: again in a while */
+      c->jobs[idx].retry = now_of(c) + (done < 0 ? 5000 : 500) * CQ_NS_PER_MS;
       continue;
     }
     rec->done = true;
