@@ -219,7 +219,10 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv) {
     fprintf(o, "hole %s %s %s .. %s: %.0f trades%s, %.0f candles, %s\n", jstr(p, "venue"),
             jstr(p, "symbol"), a, b, jnum(p, "trades"),
             json_is_true(json_object_get(p, "trades_complete")) ? "" : " (incomplete)",
-            jnum(p, "candles"), json_is_true(json_object_get(p, "done")) ? "repaired" : "pending");
+            jnum(p, "candles"),
+            json_is_true(json_object_get(p, "done")) ? "repaired"
+            : strcmp(state, "running")               ? "not repaired (its bars had not closed)"
+                                                     : "pending");
   }
   json_t *rec = json_object_get(root, "recorder");
   if (json_is_true(json_object_get(rec, "on")))
@@ -446,11 +449,17 @@ int cmd_stream(cli_ctx *ctx, int argc, char **argv) {
     return CLI_USAGE;
   }
   cq_timeframe tfs[16];
-  for (int i = 0; i < nt; i++)
+  for (int i = 0; i < nt; i++) {
     if (cq_timeframe_parse(tfl[i], &tfs[i], &e)) {
       fprintf(ctx->err, "cquant stream: --tf %s: %s\n", tfl[i], e.msg);
       return CLI_USAGE;
     }
+    for (int k = 0; k < i; k++)
+      if (cq_timeframe_ns(tfs[k]) == cq_timeframe_ns(tfs[i])) {
+        fprintf(ctx->err, "cquant stream: --tf: %s is given twice\n", tfl[i]);
+        return CLI_USAGE;
+      }
+  }
   char usyms[MAX_S][CQ_SYMBOL_MAX];
   const char *symp[MAX_S];
   for (int i = 0; i < ns; i++) {
@@ -461,6 +470,11 @@ int cmd_stream(cli_ctx *ctx, int argc, char **argv) {
     }
     snprintf(usyms[i], sizeof usyms[i], "%s/%s", base, quote);
     symp[i] = usyms[i];
+    for (int k = 0; k < i; k++)
+      if (!strcmp(usyms[k], usyms[i])) {
+        fprintf(ctx->err, "cquant stream: --symbol: %s is given twice\n", usyms[i]);
+        return CLI_USAGE;
+      }
   }
   const cq_venue_ops *ops[MAX_V];
   char names[MAX_V][CQ_VENUE_MAX];

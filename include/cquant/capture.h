@@ -143,7 +143,7 @@ CQ_NODISCARD int cq_capture_topic_stats_get(cq_capture *c, cq_capture_topic_stat
 CQ_NODISCARD int cq_capture_repairs_get(cq_capture *c, cq_capture_repair **out, size_t *n,
                                         cq_error *err);
 /* A JSON object of the capture's state at now: health of every feed, topics, repairs,
- * counters (the status file `cquant stream status` reads). */
+ * counters (the status file `cquant stream status` reads); the latest 100 holes. */
 CQ_NODISCARD int cq_capture_status_json(cq_capture *c, cq_time now, char **out, cq_error *err);
 
 /* ---- recorder -------------------------------------------------------------------------- */

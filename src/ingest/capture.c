@@ -17,9 +17,10 @@
 
 enum {
   MAX_TFS = CQ_LIVE_TF_MAX,
-  MAX_HOLES = 16,   /* taint ranges remembered per symbol */
-  MAX_JOBS = 256,   /* repairs waiting */
-  TRADE_PAGE = 1000 /* trades asked per REST page */
+  MAX_HOLES = 16,      /* taint ranges remembered per symbol */
+  MAX_JOBS = 256,      /* repairs waiting */
+  TRADE_PAGE = 1000,   /* trades asked per REST page */
+  STATUS_REPAIRS = 100 /* holes listed in the status JSON, the latest */
 };
 
 /* A quiet market's bar is closed this long after its end (a trade on its way still lands). */
@@ -1149,7 +1150,8 @@ int cq_capture_status_json(cq_capture *c, cq_time now, char **out, cq_error *err
   cq_capture_repair *r = NULL;
   size_t nr = 0;
   if (cq_capture_repairs_get(c, &r, &nr, NULL) == CQ_OK) {
-    for (size_t i = 0; i < nr; i++) {
+    /* the latest holes: a capture that runs for months keeps its status file small */
+    for (size_t i = nr > STATUS_REPAIRS ? nr - STATUS_REPAIRS : 0; i < nr; i++) {
       json_t *o =
           json_pack("{s:s,s:s,s:I,s:I,s:I,s:b,s:I,s:b}", "venue", r[i].venue, "symbol", r[i].symbol,
                     "from", (json_int_t)r[i].from, "to", (json_int_t)r[i].to, "trades",

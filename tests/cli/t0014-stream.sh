@@ -13,6 +13,10 @@ expect_status 2 "$CQ" stream --venue binance,okx --rest-url http://127.0.0.1:1 -
 contains "$TMP/err" "one value per venue"
 expect_status 2 "$CQ" stream --venue binance --symbol BTC/USDT --bus redis:/x
 contains "$TMP/err" "expected inproc or redis://"
+expect_status 2 "$CQ" stream --venue binance --symbol BTC/USDT --tf 1m,5m,1m
+contains "$TMP/err" "1m is given twice"
+expect_status 2 "$CQ" stream --venue binance --symbol BTC/USDT,btc/usdt
+contains "$TMP/err" "BTC/USDT is given twice"
 expect_status 1 "$CQ" stream status --status "$TMP/none.json"
 contains "$TMP/err" "no capture has run"
 expect_status 0 "$CQ" stream --help
