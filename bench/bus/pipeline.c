@@ -141,15 +141,18 @@ static void note(send_log *l, int venue, const char *sym, size_t symlen, const c
  * are those of venue_index(). */
 static void note_message(send_log *l, const char *d, size_t len, cq_time at) {
   const char *end = d + len, *sym, *id;
+  /* what tells the kind sits in the first bytes of each dialect's message; a book message
+   * (the bulk of the bytes) is not scanned through */
+  const char *head = d + (len < 96 ? len : 96);
   size_t ns, ni;
-  if (find(d, end, "\"e\":\"trade\"")) { /* binance: one trade */
+  if (find(d, head, "\"e\":\"trade\"")) { /* binance: one trade */
     if ((ns = field(d, end, "\"s\":\"", false, &sym)) && (ni = field(d, end, "\"t\":", true, &id)))
       note(l, 0, sym, ns, id, ni, at);
-  } else if (find(d, end, "\"channel\":\"trades\"")) { /* okx: trades in data[] */
+  } else if (find(d, head, "\"channel\":\"trades\"")) { /* okx: trades in data[] */
     if (!(ns = field(d, end, "\"instId\":\"", false, &sym))) return;
     for (const char *p = d; (ni = field(p, end, "\"tradeId\":\"", false, &id)); p = id + ni)
       note(l, 1, sym, ns, id, ni, at);
-  } else if (find(d, end, "\"topic\":\"publicTrade.")) { /* bybit: trades in data[] */
+  } else if (find(d, head, "\"topic\":\"publicTrade.")) { /* bybit: trades in data[] */
     if (!(ns = field(d, end, "\"topic\":\"publicTrade.", false, &sym))) return;
     for (const char *p = d; (ni = field(p, end, "\"i\":\"", false, &id)); p = id + ni)
       note(l, 2, sym, ns, id, ni, at);
@@ -418,7 +421,7 @@ int pl_start(const pl_options *o, pl **out, cq_error *err) {
     }
   cq_bus_options bo;
   cq_bus_options_default(&bo);
-  bo.ring_size = 8192;
+  bo.ring_size = o->ring_size ? o->ring_size : 1024;
   bo.spin_ns = o->spin_ns;
   int rc = cq_bus_inproc_open(&bo, &p->bus, err);
   if (rc == 0) rc = cq_net_loop_new(NULL, &p->client_loop, err);

@@ -59,6 +59,7 @@ typedef struct pl_options {
   double speed;                        /* simulator market time per wall time (0: 1) */
   int stream_interval_ms;              /* simulator tick (0: its default, 100) */
   int64_t spin_ns;                     /* the bus consumers' adaptive spin (0: none) */
+  size_t ring_size;                    /* events per topic's ring (0: 1024) */
   uint64_t seed;                       /* synthetic market seed (0: 1) */
 } pl_options;
 
