@@ -240,7 +240,8 @@ static double consume(run *r, cq_bus_consumer *c, int64_t *lat) {
 }
 
 static double pct(const int64_t *sorted, uint64_t n, uint64_t per_mille) {
-  return (double)sorted[n * per_mille / 1000] / 1e3;
+  uint64_t i = n * per_mille / 1000;
+  return (double)sorted[i] * 1e-3;
 }
 
 /* p50 / p99 / p99.9 in us of all rounds' samples (sorted here), and the best round's p99. */
@@ -277,11 +278,11 @@ static int open_run(run *r, mq *q, bool base, int64_t spin_ns, cq_bus_consumer *
   return 0;
 }
 
-static void close_run(run *r, mq *q) {
-  if (r->bus)
+static void close_run(run *r) {
+  if (r->q)
+    mq_free(r->q);
+  else if (r->bus)
     cq_bus_close(r->bus);
-  else
-    mq_free(q);
 }
 
 /* events/s with back-pressure, nprod producers, bus then baseline */
@@ -292,7 +293,7 @@ static int bench_throughput(uint64_t n, int nprod) {
     cq_bus_consumer *c;
     if (open_run(&r, &q, base, 0, &c) != 0) return -1;
     double dt = consume(&r, c, NULL);
-    close_run(&r, &q);
+    close_run(&r);
     if (dt < 0) return -1;
     uint64_t total = r.n * (uint64_t)nprod;
     char name[64];
@@ -339,7 +340,7 @@ static int bench_latency(uint64_t n, int64_t *const *lat, int burst) {
       cq_bus_consumer *c;
       if (open_run(&r, &q, modes[m].base, modes[m].spin_ns, &c) != 0) goto fail;
       double dt = consume(&r, c, tmp);
-      close_run(&r, &q);
+      close_run(&r);
       if (dt < 0) goto fail;
       memcpy(lat[m] + kept, tmp + skip, sizeof *tmp * (per - skip));
       qsort(tmp + skip, per - skip, sizeof *tmp, cmp_i64);
@@ -532,12 +533,7 @@ static int bench_redis(uint64_t n) {
 /* The machine the figures come from: cores and load (a loaded machine's tail is the
  * scheduler's). */
 static void print_context(void) {
-  double l1 = 0;
-  FILE *f = fopen("/proc/loadavg", "r");
-  if (f) {
-    if (fscanf(f, "%lf", &l1) != 1) l1 = 0;
-    fclose(f);
-  }
+  double l1 = file_number("/proc/loadavg", 0);
   printf(
       "bus: event size %zu bytes (a trade copies %zu), ring %d, batch %d; %ld cores, load %.2f\n",
       sizeof(cq_bus_event), offsetof(cq_bus_event, u) + sizeof(cq_trade), RING, BATCH,

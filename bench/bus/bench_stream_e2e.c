@@ -82,19 +82,23 @@ int main(int argc, char **argv) {
   double speed = 200;
   const char *only = NULL;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-      seconds = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--speed") && i + 1 < argc)
-      speed = atof(argv[++i]);
-    else if (!strcmp(argv[i], "--venue") && i + 1 < argc)
-      only = argv[++i];
-    else {
+    long n = 0;
+    bool ok = i + 1 < argc;
+    if (ok && !strcmp(argv[i], "--seconds"))
+      ok = arg_long(argv[i + 1], &n) && n >= 1 && n <= 3600;
+    else if (ok && !strcmp(argv[i], "--speed"))
+      ok = arg_double(argv[i + 1], &speed) && speed > 0;
+    else if (ok && !strcmp(argv[i], "--venue"))
+      only = argv[i + 1];
+    else
+      ok = false;
+    if (!ok) {
       fprintf(stderr, "usage: bench_stream_e2e [--seconds N] [--speed S] [--venue NAME]\n");
       return 2;
     }
+    if (!strcmp(argv[i], "--seconds")) seconds = (int)n;
+    i++;
   }
-  if (seconds < 1) seconds = 1;
-  if (speed <= 0) speed = 200;
   printf(
       "end to end: simulator send -> adapter -> bus event -> in-process bus -> consumer -> "
       "live candles 1m/5m/15m reported\n"

@@ -101,13 +101,8 @@ static void on_sigint(int sig) {
 }
 
 static double rss_mib(void) {
-  FILE *f = fopen("/proc/self/statm", "r");
-  long size = 0, resident = 0;
-  if (f) {
-    if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
-    fclose(f);
-  }
-  return (double)resident * (double)sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
+  /* the second field: resident pages */
+  return file_number("/proc/self/statm", 1) * (double)sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
 }
 
 static double ms(const lathist *h, double q) {
@@ -125,22 +120,26 @@ typedef struct soak_args {
 
 static int parse_args(int argc, char **argv, soak_args *a) {
   *a = (soak_args){.seconds = 3600, .interval = 10, .warmup = 60, .tick_ms = 5, .speed = 200};
-  for (int i = 1; i < argc; i++) {
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (v && !strcmp(argv[i], "--seconds"))
-      a->seconds = atoi(v);
-    else if (v && !strcmp(argv[i], "--interval"))
-      a->interval = atoi(v);
-    else if (v && !strcmp(argv[i], "--warmup"))
-      a->warmup = atoi(v);
-    else if (v && !strcmp(argv[i], "--tick-ms"))
-      a->tick_ms = atoi(v);
-    else if (v && !strcmp(argv[i], "--speed"))
-      a->speed = atof(v);
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const char *k = argv[i], *v = argv[i + 1];
+    long n = 0;
+    if (!strcmp(k, "--speed")) {
+      if (!arg_double(v, &a->speed)) return -1;
+      continue;
+    }
+    if (!arg_long(v, &n) || n < 0 || n > 100000000) return -1;
+    if (!strcmp(k, "--seconds"))
+      a->seconds = (int)n;
+    else if (!strcmp(k, "--interval"))
+      a->interval = (int)n;
+    else if (!strcmp(k, "--warmup"))
+      a->warmup = (int)n;
+    else if (!strcmp(k, "--tick-ms"))
+      a->tick_ms = (int)n;
     else
       return -1;
-    i++;
   }
+  if (argc % 2 == 0) return -1; /* an option without its value */
   if (a->seconds < 1 || a->interval < 1 || a->warmup < 0 || a->speed <= 0 || a->tick_ms < 1)
     return -1;
   /* a short run keeps a quarter of itself for the warm-up, a whole interval at least */
