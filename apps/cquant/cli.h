@@ -2,6 +2,9 @@
 #ifndef CQUANT_APP_CLI_H
 #define CQUANT_APP_CLI_H
 
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -133,6 +136,7 @@ int cmd_walkforward(cli_ctx *ctx, int argc, char **argv);
 int cmd_evaluate(cli_ctx *ctx, int argc, char **argv);
 int cmd_compare(cli_ctx *ctx, int argc, char **argv);
 int cmd_backfill(cli_ctx *ctx, int argc, char **argv);
+int cmd_stream(cli_ctx *ctx, int argc, char **argv);
 int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv);
 extern const char cmd_version_usage[];
 extern const char cmd_config_usage[];
@@ -140,6 +144,7 @@ extern const char cmd_help_usage[];
 extern const char cmd_data_usage[];
 extern const char cmd_demo_usage[];
 extern const char cmd_backfill_usage[];
+extern const char cmd_stream_usage[];
 extern const char cmd_features_usage[];
 extern const char cmd_indicators_usage[];
 extern const char cmd_backtest_usage[];
@@ -148,5 +153,25 @@ extern const char cmd_walkforward_usage[];
 extern const char cmd_evaluate_usage[];
 extern const char cmd_compare_usage[];
 extern const char cmd_venue_sim_usage[];
+
+
+/* ---- long-running commands (cli_run.c) ------------------------------------------------- */
+
+/* Splits "a,b,c" into list (pointers into buf, a copy of v): at most max values, at least
+ * one; otherwise a message naming cmd and flag, and CLI_USAGE. */
+int cli_split_list(cli_ctx *ctx, const char *cmd, const char *flag, const char *v, char *buf,
+                   size_t n, const char **list, int max, int *count);
+
+/* SIGINT and SIGTERM blocked in the calling thread (and the threads it starts afterwards)
+ * and watched by a thread that raises *cancel. */
+typedef struct cli_sig_watch {
+  sigset_t set;
+  _Atomic int *cancel;
+  _Atomic int done;
+  pthread_t tid;
+  bool started;
+} cli_sig_watch;
+void cli_sig_watch_start(cli_sig_watch *w, _Atomic int *cancel);
+void cli_sig_watch_stop(cli_sig_watch *w);
 
 #endif

@@ -43,68 +43,6 @@ const char cmd_backfill_usage[] =
 
 enum { MAX_JOBS = 256, MAX_VENUES = 8, CLI_INTERRUPTED = 130 };
 
-/* Splits "a,b,c" into list (pointers into buf). */
-static int split_list(cli_ctx *ctx, const char *flag, const char *v, char *buf, size_t n,
-                      const char **list, int max, int *count) {
-  snprintf(buf, n, "%s", v);
-  *count = 0;
-  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-    while (*t == ' ') t++;
-    if (!*t) continue;
-    if (*count == max) {
-      fprintf(ctx->err, "cquant backfill: %s: at most %d values\n", flag, max);
-      return CLI_USAGE;
-    }
-    list[(*count)++] = t;
-  }
-  if (!*count) {
-    fprintf(ctx->err, "cquant backfill: %s: no value given\n", flag);
-    return CLI_USAGE;
-  }
-  return CLI_OK;
-}
-
-/* ---- Ctrl-C: a thread that waits for the signal and raises the cancel flag ------------ */
-
-typedef struct sig_watch {
-  sigset_t set;
-  _Atomic int *cancel;
-  _Atomic int done;
-  pthread_t tid;
-  bool started;
-} sig_watch;
-
-static void *sig_thread(void *arg) {
-  sig_watch *w = arg;
-  for (;;) {
-    int sig = 0;
-    if (sigwait(&w->set, &sig) != 0) continue;
-    if (atomic_load(&w->done)) return NULL;
-    if (sig == SIGINT || sig == SIGTERM) atomic_store(w->cancel, 1);
-  }
-}
-
-/* Blocks SIGINT and SIGTERM in this thread (and the threads it starts) and watches them. */
-static void sig_watch_start(sig_watch *w, _Atomic int *cancel) {
-  memset(w, 0, sizeof *w);
-  w->cancel = cancel;
-  sigemptyset(&w->set);
-  sigaddset(&w->set, SIGINT);
-  sigaddset(&w->set, SIGTERM);
-  sigaddset(&w->set, SIGUSR1);
-  if (pthread_sigmask(SIG_BLOCK, &w->set, NULL) == 0)
-    w->started = pthread_create(&w->tid, NULL, sig_thread, w) == 0;
-}
-
-static void sig_watch_stop(sig_watch *w) {
-  if (w->started) {
-    atomic_store(&w->done, 1);
-    pthread_kill(w->tid, SIGUSR1);
-    pthread_join(w->tid, NULL);
-  }
-  pthread_sigmask(SIG_UNBLOCK, &w->set, NULL);
-}
-
 /* ---- progress: one line per series, every venue's ------------------------------------- */
 
 typedef struct venue_run venue_run;
@@ -375,11 +313,11 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
   char vbuf[256], ubuf[2048], abuf[256];
   const char *vnames[MAX_VENUES], *urls[MAX_VENUES], *asl[MAX_VENUES];
   int nv = 0, nu = 0, na = 0;
-  if ((rc = split_list(ctx, "--venue", venue_names, vbuf, sizeof vbuf, vnames, MAX_VENUES, &nv)) ||
+  if ((rc = cli_split_list(ctx, "backfill", "--venue", venue_names, vbuf, sizeof vbuf, vnames, MAX_VENUES, &nv)) ||
       (rest_urls &&
-       (rc = split_list(ctx, "--rest-url", rest_urls, ubuf, sizeof ubuf, urls, MAX_VENUES, &nu))) ||
+       (rc = cli_split_list(ctx, "backfill", "--rest-url", rest_urls, ubuf, sizeof ubuf, urls, MAX_VENUES, &nu))) ||
       (as_names &&
-       (rc = split_list(ctx, "--as", as_names, abuf, sizeof abuf, asl, MAX_VENUES, &na))))
+       (rc = cli_split_list(ctx, "backfill", "--as", as_names, abuf, sizeof abuf, asl, MAX_VENUES, &na))))
     return rc;
   if ((rest_urls && nu != nv) || (as_names && na != nv)) {
     fprintf(ctx->err, "cquant backfill: --rest-url and --as take one value per venue (%d)\n", nv);
@@ -411,8 +349,8 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
   char sbuf[2048], tbuf[256];
   const char *syms[MAX_JOBS], *tfl[32];
   int nsym = 0, ntf = 0;
-  if ((rc = split_list(ctx, "--symbol", symbols, sbuf, sizeof sbuf, syms, MAX_JOBS, &nsym)) ||
-      (rc = split_list(ctx, "--tf", tfs, tbuf, sizeof tbuf, tfl, 32, &ntf)))
+  if ((rc = cli_split_list(ctx, "backfill", "--symbol", symbols, sbuf, sizeof sbuf, syms, MAX_JOBS, &nsym)) ||
+      (rc = cli_split_list(ctx, "backfill", "--tf", tfs, tbuf, sizeof tbuf, tfl, 32, &ntf)))
     return rc;
   if ((size_t)nsym * (size_t)ntf > MAX_JOBS) {
     fprintf(ctx->err, "cquant backfill: at most %d series (symbols x timeframes) per run\n",
@@ -463,8 +401,8 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
   }
 
   _Atomic int cancel = 0;
-  sig_watch sw;
-  sig_watch_start(&sw, &cancel);
+  cli_sig_watch sw;
+  cli_sig_watch_start(&sw, &cancel);
   progress_view pv = {.ctx = ctx, .runs = runs, .nruns = (size_t)nv};
   pthread_mutex_init(&pv.mu, NULL);
   for (int v = 0; v < nv; v++) {
@@ -491,7 +429,7 @@ int cmd_backfill(cli_ctx *ctx, int argc, char **argv) {
     for (int v = 0; v < nv; v++)
       if (runs[v].started) pthread_join(runs[v].tid, NULL);
   }
-  sig_watch_stop(&sw);
+  cli_sig_watch_stop(&sw);
   pthread_mutex_destroy(&pv.mu);
   int status = CLI_OK;
   for (int v = 0; v < nv; v++)

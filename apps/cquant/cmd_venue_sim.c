@@ -36,6 +36,8 @@ const char cmd_venue_sim_usage[] =
     "  --speed X          market time runs X times the wall clock (default 1); a synthetic\n"
     "                     market starts at now, a replay at its first candle\n"
     "  --interval MS      the market thread's step for the streams (default 100)\n"
+    "  --trade-rate N     synthetic trades per second per symbol at most (default 4, at\n"
+    "                     most 1000)\n"
     "  --weight-limit N   request weight per minute (default 6000)\n"
     "  --orders-10s N     orders per 10 seconds (default 100)\n"
     "  --ban-ms MS        the 418 ban for requests sent while limited (default 120000)\n"
@@ -88,7 +90,8 @@ static int parse_account(cli_ctx *ctx, char *v, cq_vsim_account *a) {
 int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
   const char *dialect = "binance", *host = "127.0.0.1", *market = "synthetic:1", *symbols = NULL,
              *accounts = NULL, *faults = NULL, *passphrase = NULL;
-  size_t port = 0, interval = 0, weight = 0, orders10 = 0, ban = 0, latency = 0, lifetime = 0;
+  size_t port = 0, interval = 0, weight = 0, orders10 = 0, ban = 0, latency = 0, lifetime = 0,
+         trade_rate = 0;
   double speed = 1.0, maker = 0, taker = 0;
   cli_list gaps = {0}, accs = {0}, fl = {0};
   const cli_opt opts[] = {
@@ -102,6 +105,7 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
       {"--gap", NULL, CLI_LIST, &gaps},
       {"--speed", NULL, CLI_DOUBLE, &speed},
       {"--interval", NULL, CLI_SIZE, &interval},
+      {"--trade-rate", NULL, CLI_SIZE, &trade_rate},
       {"--weight-limit", NULL, CLI_SIZE, &weight},
       {"--orders-10s", NULL, CLI_SIZE, &orders10},
       {"--ban-ms", NULL, CLI_SIZE, &ban},
@@ -121,6 +125,10 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
     fprintf(ctx->err, "cquant venue-sim: --port: 0..65535\n");
     return CLI_USAGE;
   }
+  if (trade_rate > VSIM_MAX_TRADE_RATE) {
+    fprintf(ctx->err, "cquant venue-sim: --trade-rate: 1..%d trades a second\n", VSIM_MAX_TRADE_RATE);
+    return CLI_USAGE;
+  }
   cq_vsim_options o;
   cq_vsim_options_default(&o);
   o.dialect = dialect;
@@ -130,6 +138,7 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
   o.passphrase = passphrase;
   o.speed = speed;
   o.stream_interval_ms = (int)(interval > 60000 ? 60000 : interval);
+  o.trade_rate = (int)trade_rate;
   o.weight_limit = (int)(weight > 1000000 ? 1000000 : weight);
   o.orders_10s = (int)(orders10 > 1000000 ? 1000000 : orders10);
   o.ban_ms = (int)(ban > 86400000 ? 86400000 : ban);

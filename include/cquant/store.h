@@ -186,6 +186,20 @@ typedef struct cq_study {
 /* Frees what cq_store_get_study allocated (spec, trials, pool); zeroes st. */
 void cq_study_release(cq_study *st);
 
+/* --- stream consumer offsets --------------------------------------------------------------
+ * Where a consumer of bus streams stands, per topic: the last event id it applied and how
+ * many events it applied in total. A consumer that writes its offsets in the same
+ * transaction as what it applied resumes exactly once after a crash. Ids are full uint64
+ * (stored so that every value round-trips; see docs/internals/store.md). */
+enum { CQ_STORE_TOPIC_MAX = 128, CQ_STORE_CONSUMER_MAX = 128 };
+
+typedef struct cq_stream_offset {
+  char topic[CQ_STORE_TOPIC_MAX];
+  uint64_t last_id; /* the last event id applied (ids increase per topic) */
+  uint64_t applied; /* events applied on this topic in total */
+  cq_time updated;  /* wall clock of the write (set by put) */
+} cq_stream_offset;
+
 /* One backend: a const table of functions, one file (or folder) per backend. */
 typedef struct cq_store_ops {
   const char *name; /* "sqlite", "postgres" */
@@ -233,6 +247,11 @@ typedef struct cq_store_ops {
   int (*get_study)(cq_store *s, int64_t id, bool trials, cq_study *out, cq_error *err);
   int (*list_studies)(cq_store *s, cq_study_info **out, size_t *n, cq_error *err);
   int (*delete_study)(cq_store *s, int64_t id, cq_error *err);
+  /* stream consumer offsets; names checked by store.c, now is the wall clock of the put */
+  int (*put_offsets)(cq_store *s, const char *consumer, const cq_stream_offset *o, size_t n,
+                     cq_time now, cq_error *err);
+  int (*get_offsets)(cq_store *s, const char *consumer, cq_stream_offset **out, size_t *n,
+                     cq_error *err);
 } cq_store_ops;
 
 /* Every backend's handle starts with this. */
@@ -354,6 +373,17 @@ CQ_NODISCARD int cq_store_get_study(cq_store *s, int64_t id, bool trials, cq_stu
 CQ_NODISCARD int cq_store_list_studies(cq_store *s, cq_study_info **out, size_t *n, cq_error *err);
 /* Deletes a study with its trials. CQ_ENOTFOUND, naming the id, when there is none. */
 CQ_NODISCARD int cq_store_delete_study(cq_store *s, int64_t id, cq_error *err);
+
+/* Sets (upserts) the offsets of consumer's topics, updated set to the wall clock, inside or
+ * outside the caller's transaction: all rows or none. CQ_EINVAL (nothing written) for a
+ * consumer or topic that is empty, not shorter than its maximum, not UTF-8 or holding a
+ * control character, or a topic given twice. */
+CQ_NODISCARD int cq_store_put_offsets(cq_store *s, const char *consumer, const cq_stream_offset *o,
+                                      size_t n, cq_error *err);
+/* Every offset of consumer, by topic (bytewise). *out is malloc'd, the caller frees it;
+ * *n is 0 and *out NULL when there is none. CQ_EINVAL for a bad consumer name. */
+CQ_NODISCARD int cq_store_get_offsets(cq_store *s, const char *consumer, cq_stream_offset **out,
+                                      size_t *n, cq_error *err);
 
 #ifdef __cplusplus
 }

@@ -154,8 +154,9 @@ typedef struct cq_venue_event {
   cq_vev_kind kind;
   char venue[CQ_VENUE_MAX];
   char symbol[CQ_SYMBOL_MAX]; /* unified; empty for account events */
-  cq_time event_time;         /* the venue's time of the event (0 when it gives none) */
-  cq_time recv_time;          /* when we received it (wall clock) */
+  cq_time event_time;         /* the venue's time of the event, as its message says (0 when
+                                 it gives none): latency is recv_time - event_time */
+  cq_time recv_time;          /* when we received it (our wall clock) */
   union {
     cq_trade trade;
     cq_quote quote;
@@ -201,7 +202,9 @@ typedef enum cq_vchan {
   CQ_VCH_QUOTES,     /* best bid / ask */
   CQ_VCH_KLINES,     /* candles of tf */
   CQ_VCH_BOOK,       /* a synchronized local book (diffs + snapshots) */
-  CQ_VCH_USER        /* orders, fills, balances (needs keys) */
+  CQ_VCH_USER,       /* orders, fills, balances (needs keys) */
+  CQ_VCH_TICKER      /* rolling 24 h statistics (CQ_VEV_TICKER): Binance <sym>@ticker, OKX
+                        tickers, Bybit tickers.<SYM> */
 } cq_vchan;
 
 typedef struct cq_venue_sub {
@@ -263,7 +266,10 @@ typedef struct cq_venue_ops {
    * oldest first, appended to out; closed only when open_time + tf <= the venue's now. */
   int (*candles)(cq_venue *v, const char *symbol, cq_timeframe tf, cq_time from, cq_time to,
                  cq_candles *out, cq_verror *ve);
-  /* Trades from id from_id on (from_id < 0: the most recent), at most limit, appended. */
+  /* Trades from id from_id on (from_id < 0: the most recent), at most limit, appended oldest
+   * first with their ids and times. limit is capped at the venue's own maximum for one
+   * request (Binance 1000, OKX 500, Bybit 60; 0: the venue's default); from_id >= 0 needs
+   * CQ_VCAP_TRADES_HISTORY. The gap repair after a reconnect asks for the most recent. */
   int (*trades)(cq_venue *v, const char *symbol, int64_t from_id, size_t limit, cq_trades *out,
                 cq_verror *ve);
   int (*depth)(cq_venue *v, const char *symbol, int limit, cq_l2book *out, cq_verror *ve);

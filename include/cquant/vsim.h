@@ -28,7 +28,8 @@ enum {
   VSIM_MAX_GAPS = 32,
   VSIM_MAX_FAULTS = 64,
   VSIM_MAX_LISTEN = 64,
-  VSIM_MAX_PATHS = 48
+  VSIM_MAX_PATHS = 48,
+  VSIM_MAX_TRADE_RATE = 1000 /* cq_vsim_options.trade_rate */
 };
 
 /* One account: an API key, its secret, and its balances ("USDT=10000,BTC=1"). Deposits are
@@ -99,6 +100,8 @@ typedef struct cq_vsim_options {
   double speed;           /* market time runs this many times the wall clock (0: 1): a synthetic
                              market from now, a replay from its first candle or trade */
   int stream_interval_ms; /* the market thread's step; 0: 100 */
+  int trade_rate;         /* synthetic trades per second per symbol at most; 0: 4, at most
+                             1000 (a replay of stored trades streams every one of them) */
   double maker_fee, taker_fee;      /* 0: 0.001 both */
   int weight_limit;                 /* request weight per minute; 0: 6000 */
   int orders_10s, orders_day;       /* 0: 100, 200000 */

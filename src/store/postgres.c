@@ -36,6 +36,7 @@ enum {
   OID_INT4 = 23,
   OID_TEXT = 25,
   OID_FLOAT8 = 701,
+  OID_TEXT_ARRAY = 1009,
   OID_INT8_ARRAY = 1016,
   OID_TIMESTAMPTZ = 1184
 };
@@ -1795,6 +1796,42 @@ static int pg_delete_run(cq_store *base, int64_t id, cq_error *err) {
   return CQ_OK;
 }
 
+/* ---- binary arrays --------------------------------------------------------------------- */
+
+/* A one-dimensional binary array of n elements without NULLs, each taking at most elem_max
+ * bytes with its length: *arr is allocated (the caller frees it) with the header written,
+ * and *at is where the first element goes. */
+static int array_begin(pg_store *s, Oid elem, size_t n, size_t elem_max, char **arr, char **at,
+                       cq_error *err, const char *doing) {
+  *arr = NULL;
+  *at = NULL;
+  /* the codes are returned as constants: the analyzer cannot see cq_error_set return them */
+  if (n > (size_t)(INT32_MAX - 20) / elem_max) {
+    cq_error_set(err, CQ_ELIMIT, "postgres %s: %s: %zu rows in one statement is too many",
+                 s->where, doing, n);
+    return CQ_ELIMIT;
+  }
+  char *a = malloc(20 + elem_max * n);
+  if (!a) {
+    cq_error_set(err, CQ_ENOMEM, "postgres %s: %s: %zu rows: out of memory", s->where, doing, n);
+    return CQ_ENOMEM;
+  }
+  put32(a, 1);                 /* dimensions */
+  put32(a + 4, 0);             /* no NULLs */
+  put32(a + 8, (int32_t)elem); /* element type */
+  put32(a + 12, (int32_t)n);   /* length */
+  put32(a + 16, 1);            /* lower bound */
+  *arr = a;
+  *at = a + 20;
+  return CQ_OK;
+}
+
+/* An array from array_begin, filled up to end, as a binary parameter. */
+static void p_array(params *p, Oid type, const char *arr, const char *end) {
+  p_blob(p, arr, (size_t)(end - arr));
+  p->types[p->n - 1] = type;
+}
+
 /* ---- optimization studies -------------------------------------------------------------- */
 
 static int32_t get32(const char *v) {
@@ -1904,23 +1941,13 @@ static int pg_put_study(cq_store *base, cq_study_info *info, const char *spec, c
 static int stored_number(pg_store *s, int64_t study, const cq_study_trial *t, size_t n,
                          int64_t *found, cq_error *err, const char *doing) {
   *found = -1;
-  if (n > (size_t)(INT32_MAX - 20) / 12)
-    return cq_error_set(err, CQ_ELIMIT, "postgres %s: %s: %zu trials in one put is too many",
-                        s->where, doing, n);
-  size_t bytes = 20 + 12 * n;
-  char *arr = malloc(bytes);
-  if (!arr) return cq_error_set(err, CQ_ENOMEM, "%s: %zu trials: out of memory", doing, n);
-  put32(arr, 1);               /* dimensions */
-  put32(arr + 4, 0);           /* no NULLs */
-  put32(arr + 8, OID_INT8);    /* element type */
-  put32(arr + 12, (int32_t)n); /* length */
-  put32(arr + 16, 1);          /* lower bound */
-  char *at = arr + 20;
+  char *arr, *at;
+  int rc = array_begin(s, OID_INT8, n, 12, &arr, &at, err, doing);
+  if (rc) return rc;
   for (size_t i = 0; i < n; i++) at = f_i64(at, t[i].number);
   params p = {0};
   p_bin64(&p, OID_INT8, study);
-  p_blob(&p, arr, bytes);
-  p.types[1] = OID_INT8_ARRAY;
+  p_array(&p, OID_INT8_ARRAY, arr, at);
   PGresult *r = run(s,
                     "SELECT min(number) FROM study_trials WHERE study_id = $1"
                     " AND number = ANY ($2)",
@@ -2118,6 +2145,101 @@ static int pg_delete_study(cq_store *base, int64_t id, cq_error *err) {
   return CQ_OK;
 }
 
+/* ---- stream consumer offsets ----------------------------------------------------------- */
+
+/* numeric(20) columns hold the uint64 as it is; the statements move its bits as int8. */
+#define U64_OF_INT8(x) "CASE WHEN " x " < 0 THEN " x " + 18446744073709551616 ELSE " x " END"
+#define INT8_OF_U64(x) \
+  "(CASE WHEN " x " > 9223372036854775807 THEN " x " - 18446744073709551616 ELSE " x " END)::int8"
+
+/* One statement: all of the rows or none. */
+static int put_offsets_tx(pg_store *s, const char *consumer, const cq_stream_offset *o, size_t n,
+                          cq_time now, cq_error *err, const char *doing) {
+  char *arr[3] = {NULL, NULL, NULL}, *at[3];
+  int rc = array_begin(s, OID_TEXT, n, 4 + CQ_STORE_TOPIC_MAX, &arr[0], &at[0], err, doing);
+  for (int k = 1; k < 3 && !rc; k++)
+    rc = array_begin(s, OID_INT8, n, 12, &arr[k], &at[k], err, doing);
+  if (!rc) {
+    for (size_t i = 0; i < n; i++) {
+      size_t len = strlen(o[i].topic); /* < CQ_STORE_TOPIC_MAX: checked by store.c */
+      put32(at[0], (int32_t)len);
+      memcpy(at[0] + 4, o[i].topic, len);
+      at[0] += 4 + len;
+      at[1] = f_i64(at[1], (int64_t)o[i].last_id);
+      at[2] = f_i64(at[2], (int64_t)o[i].applied);
+    }
+    params p = {0};
+    p_text(&p, consumer);
+    p_array(&p, OID_TEXT_ARRAY, arr[0], at[0]);
+    p_array(&p, OID_INT8_ARRAY, arr[1], at[1]);
+    p_array(&p, OID_INT8_ARRAY, arr[2], at[2]);
+    p_bin64(&p, OID_INT8, now);
+    PGresult *r = run(s,
+                      "INSERT INTO stream_offsets (consumer, topic, last_id, applied, updated)"
+                      " SELECT $1, t, " U64_OF_INT8("l") ", " U64_OF_INT8("a") ", $5"
+                      " FROM unnest($2::text[], $3::int8[], $4::int8[]) AS x (t, l, a)"
+                      " ON CONFLICT (consumer, topic) DO UPDATE SET last_id = excluded.last_id,"
+                      " applied = excluded.applied, updated = excluded.updated",
+                      &p, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+      rc = pg_fail(s, r, err, doing);
+    else
+      PQclear(r);
+  }
+  for (int k = 0; k < 3; k++) free(arr[k]);
+  return rc;
+}
+
+/* In the caller's transaction or one of its own; a transaction an earlier error aborted is
+ * refused plainly, as every write does. */
+static int pg_put_offsets(cq_store *base, const char *consumer, const cq_stream_offset *o, size_t n,
+                          cq_time now, cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  const char *doing = "writing stream offsets";
+  bool own;
+  int rc = write_begin(s, &own, err, doing);
+  if (rc) return rc;
+  return write_end(s, own, put_offsets_tx(s, consumer, o, n, now, err, doing), err, doing);
+}
+
+static int pg_get_offsets(cq_store *base, const char *consumer, cq_stream_offset **out, size_t *n,
+                          cq_error *err) {
+  pg_store *s = (pg_store *)base;
+  const char *doing = "reading stream offsets";
+  params p = {0};
+  p_text(&p, consumer);
+  PGresult *r = run(s,
+                    "SELECT topic, " INT8_OF_U64("last_id") ", " INT8_OF_U64("applied") ","
+                    " updated FROM stream_offsets WHERE consumer = $1 ORDER BY topic",
+                    &p, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) return pg_fail(s, r, err, doing);
+  size_t k = (size_t)PQntuples(r);
+  cq_stream_offset *v = calloc(k ? k : 1, sizeof *v);
+  if (!v) {
+    PQclear(r);
+    return cq_error_set(err, CQ_ENOMEM, "postgres %s: %s of %s: out of memory", s->where, doing,
+                        consumer);
+  }
+  for (size_t i = 0; i < k; i++) {
+    int row = (int)i, len = PQgetlength(r, row, 0);
+    if (len < 1 || len >= CQ_STORE_TOPIC_MAX || PQgetlength(r, row, 1) != 8 ||
+        PQgetlength(r, row, 2) != 8 || PQgetlength(r, row, 3) != 8) {
+      PQclear(r);
+      free(v);
+      return cq_error_set(err, CQ_EIO, "postgres %s: %s of %s: row %zu is not an offset", s->where,
+                          doing, consumer, i);
+    }
+    memcpy(v[i].topic, PQgetvalue(r, row, 0), (size_t)len); /* calloc'd: terminated */
+    v[i].last_id = (uint64_t)get64(PQgetvalue(r, row, 1));
+    v[i].applied = (uint64_t)get64(PQgetvalue(r, row, 2));
+    v[i].updated = get64(PQgetvalue(r, row, 3));
+  }
+  PQclear(r);
+  *out = v;
+  *n = k;
+  return CQ_OK;
+}
+
 const cq_store_ops cq_store_postgres_ops = {
     .name = "postgres",
     .open = pg_open,
@@ -2150,4 +2272,6 @@ const cq_store_ops cq_store_postgres_ops = {
     .get_study = pg_get_study,
     .list_studies = pg_list_studies,
     .delete_study = pg_delete_study,
+    .put_offsets = pg_put_offsets,
+    .get_offsets = pg_get_offsets,
 };

@@ -7,7 +7,7 @@
 #include "cquant/core.h"
 
 /* The schema version this code writes; a database with a newer one is refused. */
-#define CQ_PG_SCHEMA_VERSION 5
+#define CQ_PG_SCHEMA_VERSION 6
 
 /* Applies migration `version` (1-based) inside the caller's open transaction. `where`
  * ("host:port/db") is for messages. 0 or an error; the caller rolls back on error. */

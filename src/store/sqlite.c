@@ -95,6 +95,13 @@ static const char *const migrations[] = {
     "  gap_from INTEGER NOT NULL, gap_to INTEGER NOT NULL CHECK (gap_to > gap_from),"
     "  recorded_at INTEGER NOT NULL,"
     "  PRIMARY KEY (venue, symbol, timeframe, gap_from)) WITHOUT ROWID;",
+    /* 6: where each stream consumer stands per topic; last_id and applied are uint64 kept
+     * as the INTEGER (signed 64-bit) with the same bits, so values above INT64_MAX read as
+     * negative in SQL; updated in ns */
+    "CREATE TABLE stream_offsets ("
+    "  consumer TEXT NOT NULL CHECK (consumer <> ''), topic TEXT NOT NULL CHECK (topic <> ''),"
+    "  last_id INTEGER NOT NULL, applied INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    "  PRIMARY KEY (consumer, topic)) WITHOUT ROWID;",
 };
 enum { SCHEMA_VERSION = (int)(sizeof migrations / sizeof migrations[0]) };
 
@@ -1722,6 +1729,81 @@ static int sq_get_gaps(cq_store *base, const cq_series_key *key, cq_time from, c
   return CQ_OK;
 }
 
+/* --- stream consumer offsets ----------------------------------------------------------- */
+
+static int sq_put_offsets(cq_store *base, const char *consumer, const cq_stream_offset *o, size_t n,
+                          cq_time now, cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const char *doing = "writing stream offsets";
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s,
+                "INSERT INTO stream_offsets (consumer, topic, last_id, applied, updated)"
+                " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (consumer, topic) DO UPDATE SET"
+                " last_id = excluded.last_id, applied = excluded.applied,"
+                " updated = excluded.updated",
+                &st, err, doing);
+  if (rc) return rc;
+  if ((rc = atomic_begin(s, err))) {
+    sqlite3_finalize(st);
+    return rc;
+  }
+  for (size_t i = 0; i < n && !rc; i++) {
+    sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, o[i].topic, -1, SQLITE_STATIC);
+    /* the uint64's bits as a signed 64-bit INTEGER (converted back on read) */
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)o[i].last_id);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)o[i].applied);
+    sqlite3_bind_int64(st, 5, now);
+    rc = step_done(s, st, err, doing);
+  }
+  sqlite3_finalize(st);
+  return atomic_end(s, rc, err);
+}
+
+static int sq_get_offsets(cq_store *base, const char *consumer, cq_stream_offset **out, size_t *n,
+                          cq_error *err) {
+  sq_store *s = (sq_store *)base;
+  const char *doing = "reading stream offsets";
+  sqlite3_stmt *st = NULL;
+  int rc = prep(s,
+                "SELECT topic, last_id, applied, updated FROM stream_offsets"
+                " WHERE consumer = ?1 ORDER BY topic",
+                &st, err, doing);
+  if (rc) return rc;
+  sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
+  cq_stream_offset *v = NULL;
+  size_t len = 0, cap = 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (len == cap) {
+      size_t nc = cap ? cap * 2 : 16;
+      cq_stream_offset *nv = realloc(v, nc * sizeof *nv);
+      if (!nv) {
+        free(v);
+        sqlite3_finalize(st);
+        return cq_error_set(err, CQ_ENOMEM, "%s of %s: out of memory", doing, consumer);
+      }
+      v = nv;
+      cap = nc;
+    }
+    cq_stream_offset *x = &v[len++];
+    const char *topic = (const char *)sqlite3_column_text(st, 0);
+    cq_strlcpy(x->topic, topic ? topic : "", sizeof x->topic);
+    x->last_id = (uint64_t)sqlite3_column_int64(st, 1);
+    x->applied = (uint64_t)sqlite3_column_int64(st, 2);
+    x->updated = sqlite3_column_int64(st, 3);
+  }
+  if (rc != SQLITE_DONE) {
+    free(v);
+    rc = db_error(s, err, doing);
+    sqlite3_finalize(st);
+    return rc;
+  }
+  sqlite3_finalize(st);
+  *out = v;
+  *n = len;
+  return CQ_OK;
+}
+
 const cq_store_ops cq_store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -1753,4 +1835,6 @@ const cq_store_ops cq_store_sqlite_ops = {
     .get_study = sq_get_study,
     .list_studies = sq_list_studies,
     .delete_study = sq_delete_study,
+    .put_offsets = sq_put_offsets,
+    .get_offsets = sq_get_offsets,
 };

@@ -440,3 +440,104 @@ int cq_store_get_gaps(cq_store *s, const cq_series_key *key, cq_time from, cq_ti
   if (from >= to) return CQ_OK;
   return s->ops->get_gaps(s, key, from, to, out, n, err);
 }
+
+/* --- stream consumer offsets ------------------------------------------------------------ */
+
+/* Length of the well-formed UTF-8 sequence at p (1..4, at most left), 0 when there is none:
+ * no overlong forms, no surrogates, nothing above U+10FFFF (what PostgreSQL takes as text). */
+static size_t utf8_seq(const unsigned char *p, size_t left) {
+  unsigned c = p[0];
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+             : c >= 0xE0 && c <= 0xEF ? 3
+             : c >= 0xF0 && c <= 0xF4 ? 4
+                                      : 0;
+  if (!n || n > left) return 0;
+  unsigned lo = 0x80, hi = 0xBF; /* the range of the second byte */
+  if (c == 0xE0) lo = 0xA0;
+  if (c == 0xED) hi = 0x9F;
+  if (c == 0xF0) lo = 0x90;
+  if (c == 0xF4) hi = 0x8F;
+  if (p[1] < lo || p[1] > hi) return 0;
+  for (size_t i = 2; i < n; i++)
+    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
+  return n;
+}
+
+/* A consumer or topic name: 1..max-1 bytes of UTF-8 without control characters. `what`
+ * says which name it is ("consumer", "topic 3 of consumer x"). */
+static int check_name(const char *what, const char *name, size_t max, cq_error *err) {
+  if (!name || !*name) return cq_error_set(err, CQ_EINVAL, "stream offsets: %s: empty name", what);
+  size_t len = strnlen(name, max);
+  if (len == max)
+    return cq_error_set(err, CQ_EINVAL, "stream offsets: %s: name is longer than %zu bytes", what,
+                        max - 1);
+  for (size_t i = 0; i < len;) {
+    const unsigned char *p = (const unsigned char *)name + i;
+    size_t k = utf8_seq(p, len - i);
+    if (!k || *p < 0x20 || *p == 0x7F)
+      return cq_error_set(err, CQ_EINVAL, "stream offsets: %s: name has %s at byte %zu", what,
+                          k ? "a control character" : "a byte that is not UTF-8", i);
+    i += k;
+  }
+  return CQ_OK;
+}
+
+static int cmp_topic(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int check_offsets(const char *consumer, const cq_stream_offset *o, size_t n, cq_error *err) {
+  int rc = check_name("consumer", consumer, CQ_STORE_CONSUMER_MAX, err);
+  if (rc) return rc;
+  if (n && !o)
+    return cq_error_set(err, CQ_EINVAL, "stream offsets of %s: %zu announced but not given",
+                        consumer, n);
+  for (size_t i = 0; i < n; i++) {
+    char what[64 + CQ_STORE_CONSUMER_MAX];
+    snprintf(what, sizeof what, "topic %zu of consumer %s", i, consumer);
+    if ((rc = check_name(what, o[i].topic, sizeof o[i].topic, err))) return rc;
+  }
+  if (n < 2) return CQ_OK;
+  /* a topic twice would be two writes of one row: refused the same way by every backend */
+  const char **t = malloc(n * sizeof *t);
+  if (!t)
+    return cq_error_set(err, CQ_ENOMEM, "stream offsets of %s: checking %zu topics: out of memory",
+                        consumer, n);
+  for (size_t i = 0; i < n; i++) t[i] = o[i].topic;
+  qsort(t, n, sizeof *t, cmp_topic);
+  for (size_t i = 1; i < n && !rc; i++)
+    if (!strcmp(t[i], t[i - 1]))
+      rc = cq_error_set(err, CQ_EINVAL, "stream offsets of %s: topic %s is given twice", consumer,
+                        t[i]);
+  free(t);
+  return rc;
+}
+
+int cq_store_put_offsets(cq_store *s, const char *consumer, const cq_stream_offset *o, size_t n,
+                         cq_error *err) {
+  int rc = check_offsets(consumer, o, n, err);
+  if (rc || !n) return rc;
+  cq_clock wall;
+  cq_clock_wall_init(&wall);
+  return s->ops->put_offsets(s, consumer, o, n, cq_clock_now(&wall), err);
+}
+
+int cq_store_get_offsets(cq_store *s, const char *consumer, cq_stream_offset **out, size_t *n,
+                         cq_error *err) {
+  *out = NULL;
+  *n = 0;
+  int rc = check_name("consumer", consumer, CQ_STORE_CONSUMER_MAX, err);
+  if (rc) return rc;
+  if ((rc = s->ops->get_offsets(s, consumer, out, n, err))) {
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return rc;
+  }
+  if (!*n) {
+    free(*out); /* a backend may hand back an empty allocation */
+    *out = NULL;
+  }
+  return CQ_OK;
+}

@@ -649,6 +649,9 @@ int cq__bn_subscribe(cq_venue *base, const cq_venue_sub *subs, size_t n, const c
       case CQ_VCH_QUOTES:
         snprintf(name, sizeof name, "%s@bookTicker", lower);
         break;
+      case CQ_VCH_TICKER: /* the 24hrTicker, once a second */
+        snprintf(name, sizeof name, "%s@ticker", lower);
+        break;
       case CQ_VCH_KLINES: {
         const char *iv = cq_bn_interval_name(sub->tf);
         if (!iv) {

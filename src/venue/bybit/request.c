@@ -86,6 +86,9 @@ int cq_bybit_subscribe_msg(const char *op, const cq_venue_sub *subs, const char 
       case CQ_VCH_BOOK:
         cq_vbuf_add(&b, "%s\"orderbook.%d.%s\"", sep, book_depth, sym);
         break;
+      case CQ_VCH_TICKER:
+        cq_vbuf_add(&b, "%s\"tickers.%s\"", sep, sym);
+        break;
       case CQ_VCH_KLINES: {
         const char *iv = cq_bybit_interval_name(s->tf);
         if (!iv) {

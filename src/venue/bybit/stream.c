@@ -85,8 +85,10 @@ static int on_book(json_t *j, cq_bybit_msg *m, cq_error *err) {
   return rc;
 }
 
-static int on_trades(json_t *data, const cq_bn_symbols *syms, cq_bybit_msg *m, cq_time recv,
-                     cq_error *err) {
+/* A trade's event time is the message's ts, when Bybit sent it (the trade's own T comes a
+ * little before); latency is measured from it as from the other topics' ts. */
+static int on_trades(json_t *data, cq_time ts, const cq_bn_symbols *syms, cq_bybit_msg *m,
+                     cq_time recv, cq_error *err) {
   int rc = cq__vj_arr(BYBIT, data, "data", err);
   size_t i;
   json_t *o;
@@ -107,7 +109,7 @@ static int on_trades(json_t *data, const cq_bn_symbols *syms, cq_bybit_msg *m, c
     cq_venue_event *ev = push(m, CQ_VEV_TRADE, recv, err);
     if (!ev) return err ? err->code : CQ_ELIMIT;
     ev->u.trade = t;
-    ev->event_time = t.time;
+    ev->event_time = ts ? ts : t.time;
     cq__by_unify(syms, sym, ev->symbol);
   }
   return rc;
@@ -274,7 +276,9 @@ int cq_bybit_parse_ws(const char *s, size_t n, const cq_bn_symbols *syms, cq_tim
   if (strncmp(t, "orderbook.", 10) == 0) {
     rc = on_book(j, out, err);
   } else if (strncmp(t, "publicTrade.", 12) == 0 || strncmp(t, "trade.", 6) == 0) {
-    rc = on_trades(data, syms, out, recv_time, err);
+    cq_time ts = 0;
+    rc = cq__vj_times_opt(BYBIT, j, "", "ts", &ts, err);
+    if (rc == 0) rc = on_trades(data, ts, syms, out, recv_time, err);
   } else if (strncmp(t, "kline.", 6) == 0) {
     rc = on_klines(data, t, syms, out, recv_time, err);
   } else if (strncmp(t, "tickers.", 8) == 0) {

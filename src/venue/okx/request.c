@@ -93,6 +93,9 @@ int cq_okx_subscribe_msg(const char *op, const cq_venue_sub *subs, const char *c
       case CQ_VCH_BOOK:
         cq_vbuf_add(&b, "%s{\"channel\":\"books\",\"instId\":\"%s\"}", sep, inst);
         break;
+      case CQ_VCH_TICKER:
+        cq_vbuf_add(&b, "%s{\"channel\":\"tickers\",\"instId\":\"%s\"}", sep, inst);
+        break;
       case CQ_VCH_KLINES: {
         const char *bar = cq_okx_bar_name(s->tf);
         if (!bar) {

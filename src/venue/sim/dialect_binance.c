@@ -577,21 +577,23 @@ static void h_exchange_info(req_ctx *c) {
   respond_json(c->resp, 200, j);
 }
 
-static json_t *kline_row(const vm_symbol *y, const cq_candle *k, int64_t len) {
+static json_t *kline_row(const vm_symbol *y, const cq_candle *k, const vm_kx *x, int64_t len) {
   json_t *r = json_array();
   if (!r) return NULL;
+  vd_ktext t;
+  vd_kline_text(y, k, x, true, &t);
   int64_t open = k->open_time / CQ_NS_PER_MS;
   json_array_append_new(r, json_integer(open));
-  json_array_append_new(r, jstep(k->open, y->ins.tick));
-  json_array_append_new(r, jstep(k->high, y->ins.tick));
-  json_array_append_new(r, jstep(k->low, y->ins.tick));
-  json_array_append_new(r, jstep(k->close, y->ins.tick));
-  json_array_append_new(r, jstep(k->volume, y->ins.lot));
+  json_array_append_new(r, json_string(t.open));
+  json_array_append_new(r, json_string(t.high));
+  json_array_append_new(r, json_string(t.low));
+  json_array_append_new(r, json_string(t.close));
+  json_array_append_new(r, json_string(t.vol));
   json_array_append_new(r, json_integer(open + len - 1));
-  json_array_append_new(r, jmoney(k->quote_volume));
+  json_array_append_new(r, json_string(t.quote));
   json_array_append_new(r, json_integer(k->trades));
-  json_array_append_new(r, jstep(floor(k->volume * 0.5 / y->lot) * y->lot, y->ins.lot));
-  json_array_append_new(r, jmoney(k->quote_volume * 0.5));
+  json_array_append_new(r, json_string(t.buy_vol));
+  json_array_append_new(r, json_string(t.buy_quote));
   json_array_append_new(r, json_string("0"));
   return r;
 }
@@ -631,7 +633,10 @@ static void h_klines(req_ctx *c) {
     return;
   }
   cq_candle *k = malloc((size_t)limit * sizeof *k);
-  if (!k) {
+  vm_kx *x = malloc((size_t)limit * sizeof *x);
+  if (!k || !x) {
+    free(k);
+    free(x);
     json_decref(arr);
     respond_json(c->resp, 500, NULL);
     return;
@@ -642,18 +647,22 @@ static void h_klines(req_ctx *c) {
     if (first < start) first += len;
     if (first < floor_open) first = floor_open;
     for (int64_t t = first; t <= last_open && n < limit; t += len)
-      if (vm_candle(c->b->mkt, s, t, len, c->now, &k[n])) n++; /* else: the venue's own gap */
+      if (vm_candle_x(c->b->mkt, s, t, len, c->now, &k[n], &x[n])) n++; /* else: a gap */
   } else { /* the last `limit` up to the end, whatever gaps lie between */
     for (int64_t t = last_open; t >= floor_open && n < limit; t -= len)
-      if (vm_candle(c->b->mkt, s, t, len, c->now, &k[n])) n++;
+      if (vm_candle_x(c->b->mkt, s, t, len, c->now, &k[n], &x[n])) n++;
     for (int64_t i = 0; i < n / 2; i++) {
       cq_candle tmp = k[i];
       k[i] = k[n - 1 - i];
       k[n - 1 - i] = tmp;
+      vm_kx tx = x[i];
+      x[i] = x[n - 1 - i];
+      x[n - 1 - i] = tx;
     }
   }
-  for (int64_t i = 0; i < n; i++) json_array_append_new(arr, kline_row(y, &k[i], len));
+  for (int64_t i = 0; i < n; i++) json_array_append_new(arr, kline_row(y, &k[i], &x[i], len));
   free(k);
+  free(x);
   respond_json(c->resp, 200, arr);
 }
 
@@ -662,8 +671,8 @@ static json_t *trade_obj(const vm_symbol *y, const vm_trade *t, bool agg) {
   if (!o) return NULL;
   if (agg) {
     jset(o, "a", json_integer(t->id));
-    jset(o, "p", jstep(t->price, y->ins.tick));
-    jset(o, "q", jstep(t->qty, y->ins.lot));
+    jset(o, "p", vd_jtrade(y, t, VD_TRADE_PRICE, true));
+    jset(o, "q", vd_jtrade(y, t, VD_TRADE_QTY, true));
     jset(o, "f", json_integer(t->id));
     jset(o, "l", json_integer(t->id));
     jset(o, "T", json_integer(t->time_ms));
@@ -671,9 +680,9 @@ static json_t *trade_obj(const vm_symbol *y, const vm_trade *t, bool agg) {
     jset(o, "M", json_true());
   } else {
     jset(o, "id", json_integer(t->id));
-    jset(o, "price", jstep(t->price, y->ins.tick));
-    jset(o, "qty", jstep(t->qty, y->ins.lot));
-    jset(o, "quoteQty", jmoney(t->price * t->qty));
+    jset(o, "price", vd_jtrade(y, t, VD_TRADE_PRICE, true));
+    jset(o, "qty", vd_jtrade(y, t, VD_TRADE_QTY, true));
+    jset(o, "quoteQty", vd_jtrade(y, t, VD_TRADE_QUOTE, true));
     jset(o, "time", json_integer(t->time_ms));
     jset(o, "isBuyerMaker", json_boolean(t->buyer_maker));
     jset(o, "isBestMatch", json_true());
@@ -831,10 +840,10 @@ static json_t *ticker24(vd_binance *b, int s, int64_t now) {
   if (!vm_candle(b->mkt, s, from, 86400000, now, &k)) memset(&k, 0, sizeof k);
   vm_level bid, ask;
   full_book(b, s, now / VM_BOOK_STEP_MS, &bid, &ask, 1);
-  vm_trade last[1];
+  vm_trade last[1], first[1];
   size_t nl = vm_trades_recent(b->mkt, s, now, last, 1);
-  int64_t first_id = (from / 1000 - VM_EPOCH_MS / 1000) * VM_TRADES_PER_SEC;
-  int64_t last_id = nl ? last[0].id : first_id;
+  size_t nf = vm_trades_after(b->mkt, s, from, now, -1, first, 1);
+  int64_t first_id = nf ? first[0].id : -1, last_id = nl && nf ? last[0].id : -1;
   json_t *j = json_object();
   if (!j) return NULL;
   char pct[32];
@@ -859,8 +868,35 @@ static json_t *ticker24(vd_binance *b, int s, int64_t now) {
   jset(j, "closeTime", json_integer(now));
   jset(j, "firstId", json_integer(first_id));
   jset(j, "lastId", json_integer(last_id));
-  jset(j, "count", json_integer(last_id - first_id + 1));
+  jset(j, "count", json_integer(nf ? k.trades : 0)); /* ids are not contiguous here */
   return j;
+}
+
+static char *dump(json_t *j);
+
+/* The 24hrTicker stream event: the REST ticker's fields under the stream's names. */
+char *vd_binance_ticker_msg(vd_binance *b, int s, int64_t now) {
+  static const char *const names[][2] = {
+      {"priceChange", "p"}, {"priceChangePercent", "P"}, {"weightedAvgPrice", "w"},
+      {"prevClosePrice", "x"}, {"lastPrice", "c"},       {"lastQty", "Q"},
+      {"bidPrice", "b"},       {"bidQty", "B"},          {"askPrice", "a"},
+      {"askQty", "A"},         {"openPrice", "o"},       {"highPrice", "h"},
+      {"lowPrice", "l"},       {"volume", "v"},          {"quoteVolume", "q"},
+      {"openTime", "O"},       {"closeTime", "C"},       {"firstId", "F"},
+      {"lastId", "L"},         {"count", "n"}};
+  json_t *t = ticker24(b, s, now), *j = json_object();
+  if (!t || !j) {
+    json_decref(t);
+    json_decref(j);
+    return NULL;
+  }
+  jset(j, "e", json_string("24hrTicker"));
+  jset(j, "E", json_integer(now));
+  jset(j, "s", json_incref(json_object_get(t, "symbol")));
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    jset(j, names[i][1], json_incref(json_object_get(t, names[i][0])));
+  json_decref(t);
+  return dump(j);
 }
 
 static void h_ticker24(req_ctx *c) {
@@ -1629,14 +1665,14 @@ char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t
   jset(j, "s", json_string(y->ins.native));
   if (agg) {
     jset(j, "a", json_integer(t->id));
-    jset(j, "p", jstep(t->price, y->ins.tick));
-    jset(j, "q", jstep(t->qty, y->ins.lot));
+    jset(j, "p", vd_jtrade(y, t, VD_TRADE_PRICE, true));
+    jset(j, "q", vd_jtrade(y, t, VD_TRADE_QTY, true));
     jset(j, "f", json_integer(t->id));
     jset(j, "l", json_integer(t->id));
   } else {
     jset(j, "t", json_integer(t->id));
-    jset(j, "p", jstep(t->price, y->ins.tick));
-    jset(j, "q", jstep(t->qty, y->ins.lot));
+    jset(j, "p", vd_jtrade(y, t, VD_TRADE_PRICE, true));
+    jset(j, "q", vd_jtrade(y, t, VD_TRADE_QTY, true));
   }
   jset(j, "T", json_integer(t->time_ms));
   jset(j, "m", json_boolean(t->buyer_maker));
@@ -1662,16 +1698,19 @@ char *vd_binance_kline_msg(const vm_market *m, int s, const char *interval, int6
                            int64_t open, int64_t now) {
   const vm_symbol *y = &m->syms[s];
   cq_candle k;
-  if (!vm_candle(m, s, open, len, now, &k)) return NULL;
+  vm_kx x;
+  if (!vm_candle_x(m, s, open, len, now, &k, &x)) return NULL;
   json_t *j = json_object(), *o = json_object();
   if (!j || !o) {
     json_decref(j);
     json_decref(o);
     return NULL;
   }
-  int64_t first = (open / 1000 - VM_EPOCH_MS / 1000) * VM_TRADES_PER_SEC;
+  vd_ktext t;
+  vd_kline_text(y, &k, &x, true, &t);
+  int64_t first = (open / 1000 - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC;
   int64_t end = now < open + len ? now : open + len;
-  int64_t last = (end / 1000 - VM_EPOCH_MS / 1000) * VM_TRADES_PER_SEC;
+  int64_t last = (end / 1000 - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC;
   jset(j, "e", json_string("kline"));
   jset(j, "E", json_integer(now));
   jset(j, "s", json_string(y->ins.native));
@@ -1681,16 +1720,16 @@ char *vd_binance_kline_msg(const vm_market *m, int s, const char *interval, int6
   jset(o, "i", json_string(interval));
   jset(o, "f", json_integer(first));
   jset(o, "L", json_integer(last));
-  jset(o, "o", jstep(k.open, y->ins.tick));
-  jset(o, "c", jstep(k.close, y->ins.tick));
-  jset(o, "h", jstep(k.high, y->ins.tick));
-  jset(o, "l", jstep(k.low, y->ins.tick));
-  jset(o, "v", jstep(k.volume, y->ins.lot));
+  jset(o, "o", json_string(t.open));
+  jset(o, "c", json_string(t.close));
+  jset(o, "h", json_string(t.high));
+  jset(o, "l", json_string(t.low));
+  jset(o, "v", json_string(t.vol));
   jset(o, "n", json_integer(k.trades));
   jset(o, "x", json_boolean(k.closed));
-  jset(o, "q", jmoney(k.quote_volume));
-  jset(o, "V", jstep(floor(k.volume * 0.5 / y->lot) * y->lot, y->ins.lot));
-  jset(o, "Q", jmoney(k.quote_volume * 0.5));
+  jset(o, "q", json_string(t.quote));
+  jset(o, "V", json_string(t.buy_vol));
+  jset(o, "Q", json_string(t.buy_quote));
   jset(o, "B", json_string("0"));
   jset(j, "k", o);
   return dump(j);

@@ -303,16 +303,19 @@ static void h_kline(req_ctx *c) {
   int64_t n = 0;
   for (int64_t t = top; l && t >= bottom && n < limit; t -= len) {
     cq_candle k;
-    if (!vm_candle(c->b->mkt, s, t, len, c->now, &k)) continue; /* the venue's own gap */
+    vm_kx kx;
+    if (!vm_candle_x(c->b->mkt, s, t, len, c->now, &k, &kx)) continue; /* the venue's gap */
     json_t *row = json_array();
     if (!row) break;
+    vd_ktext x;
+    vd_kline_text(y, &k, &kx, false, &x);
     json_array_append_new(row, str_i64(t));
-    json_array_append_new(row, vd_jstep(k.open, y->ins.tick));
-    json_array_append_new(row, vd_jstep(k.high, y->ins.tick));
-    json_array_append_new(row, vd_jstep(k.low, y->ins.tick));
-    json_array_append_new(row, vd_jstep(k.close, y->ins.tick));
-    json_array_append_new(row, vd_jstep(k.volume, y->ins.lot));
-    json_array_append_new(row, vd_jnum(k.quote_volume));
+    json_array_append_new(row, json_string(x.open));
+    json_array_append_new(row, json_string(x.high));
+    json_array_append_new(row, json_string(x.low));
+    json_array_append_new(row, json_string(x.close));
+    json_array_append_new(row, json_string(x.vol));
+    json_array_append_new(row, json_string(x.quote));
     json_array_append_new(l, row);
     n++;
   }
@@ -345,8 +348,8 @@ static void h_trades(req_ctx *c) {
     if (!o) break;
     json_object_set_new(o, "execId", str_i64(t[i].id));
     json_object_set_new(o, "symbol", json_string(y->ins.native));
-    json_object_set_new(o, "price", vd_jstep(t[i].price, y->ins.tick));
-    json_object_set_new(o, "size", vd_jstep(t[i].qty, y->ins.lot));
+    json_object_set_new(o, "price", vd_jtrade(y, &t[i], VD_TRADE_PRICE, false));
+    json_object_set_new(o, "size", vd_jtrade(y, &t[i], VD_TRADE_QTY, false));
     json_object_set_new(o, "side", json_string(t[i].buyer_maker ? "Sell" : "Buy"));
     json_object_set_new(o, "time", str_i64(t[i].time_ms));
     json_object_set_new(o, "isBlockTrade", json_false());

@@ -234,19 +234,21 @@ static json_t *str_i64(int64_t v) {
 }
 
 static json_t *kline_obj(const cq_vsim *s, int sym, const vs_sub *x, int64_t open,
-                         const cq_candle *k, int64_t now) {
+                         const cq_candle *k, const vm_kx *kx, int64_t now) {
   const vm_symbol *y = &s->mkt.syms[sym];
   json_t *o = json_object();
   if (!o) return NULL;
+  vd_ktext t;
+  vd_kline_text(y, k, kx, false, &t);
   json_object_set_new(o, "start", json_integer(open));
   json_object_set_new(o, "end", json_integer(open + x->len - 1));
   json_object_set_new(o, "interval", json_string(x->interval));
-  json_object_set_new(o, "open", vd_jstep(k->open, y->ins.tick));
-  json_object_set_new(o, "close", vd_jstep(k->close, y->ins.tick));
-  json_object_set_new(o, "high", vd_jstep(k->high, y->ins.tick));
-  json_object_set_new(o, "low", vd_jstep(k->low, y->ins.tick));
-  json_object_set_new(o, "volume", vd_jstep(k->volume, y->ins.lot));
-  json_object_set_new(o, "turnover", vd_jnum(k->quote_volume));
+  json_object_set_new(o, "open", json_string(t.open));
+  json_object_set_new(o, "close", json_string(t.close));
+  json_object_set_new(o, "high", json_string(t.high));
+  json_object_set_new(o, "low", json_string(t.low));
+  json_object_set_new(o, "volume", json_string(t.vol));
+  json_object_set_new(o, "turnover", json_string(t.quote));
   json_object_set_new(o, "confirm", json_boolean(k->closed));
   json_object_set_new(o, "timestamp", json_integer(now));
   return o;
@@ -254,9 +256,10 @@ static json_t *kline_obj(const cq_vsim *s, int sym, const vs_sub *x, int64_t ope
 
 static void send_kline(cq_vsim *s, vs_conn *c, int sym, const vs_sub *x, int64_t open, int64_t at) {
   cq_candle k;
-  if (!vm_candle(&s->mkt, sym, open, x->len, at, &k)) return;
+  vm_kx kx;
+  if (!vm_candle_x(&s->mkt, sym, open, x->len, at, &k, &kx)) return;
   json_t *d = json_array();
-  if (d) json_array_append_new(d, kline_obj(s, sym, x, open, &k, at));
+  if (d) json_array_append_new(d, kline_obj(s, sym, x, open, &k, &kx, at));
   char *m = topic_msg(x->name, "snapshot", at, d);
   if (m) vs_ws_send(s, c, NULL, m);
   free(m);
@@ -484,11 +487,11 @@ void vs_bybit_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, si
     if (want[SUB_TRADE]) {
       vm_trade tr[64];
       size_t n;
-      int64_t t0 = from;
+      int64_t after = -1;
       char topic[64];
       snprintf(topic, sizeof topic, "publicTrade.%s", ys->ins.native);
-      do { /* in slices, so a long pause still sends every trade */
-        n = vm_trades_range(&s->mkt, sym, t0, now, tr, 64);
+      /* in pages, so a long pause still sends every trade */
+      while ((n = vs_trades_page(s, sym, sc->trades_from, now, &after, tr, 64)) > 0) {
         json_t *d = json_array();
         for (size_t t = 0; d && t < n; t++) {
           json_t *o = json_object();
@@ -496,8 +499,8 @@ void vs_bybit_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, si
           json_object_set_new(o, "T", json_integer(tr[t].time_ms));
           json_object_set_new(o, "s", json_string(ys->ins.native));
           json_object_set_new(o, "S", json_string(tr[t].buyer_maker ? "Sell" : "Buy"));
-          json_object_set_new(o, "v", vd_jstep(tr[t].qty, ys->ins.lot));
-          json_object_set_new(o, "p", vd_jstep(tr[t].price, ys->ins.tick));
+          json_object_set_new(o, "v", vd_jtrade(ys, &tr[t], VD_TRADE_QTY, false));
+          json_object_set_new(o, "p", vd_jtrade(ys, &tr[t], VD_TRADE_PRICE, false));
           json_object_set_new(o, "i", str_i64(tr[t].id));
           json_object_set_new(o, "BT", json_false());
           json_array_append_new(d, o);
@@ -511,11 +514,10 @@ void vs_bybit_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, si
               if (c->subs[k].kind == SUB_TRADE && c->subs[k].sym == sym) vs_ws_send(s, c, NULL, m);
           }
           free(m);
-          t0 = tr[n - 1].time_ms + 1;
         } else {
           json_decref(d);
         }
-      } while (n == 64);
+      }
     }
     for (size_t i = 0; (want[SUB_TICKER] || want[SUB_KLINE]) && i < MAX_CONNS; i++) {
       vs_conn *c = &s->conns[i];

@@ -321,20 +321,22 @@ static void h_instruments(req_ctx *c) {
   ok_data(c->resp, d);
 }
 
-json_t *vd_okx_candle_row(const vm_market *m, int s, const cq_candle *k) {
+json_t *vd_okx_candle_row(const vm_market *m, int s, const cq_candle *k, const vm_kx *kx) {
   const vm_symbol *y = &m->syms[s];
   json_t *r = json_array();
   if (!r) return NULL;
   char t[32];
   snprintf(t, sizeof t, "%" PRId64, k->open_time / CQ_NS_PER_MS);
   json_array_append_new(r, json_string(t));
-  json_array_append_new(r, vd_jstep(k->open, y->ins.tick));
-  json_array_append_new(r, vd_jstep(k->high, y->ins.tick));
-  json_array_append_new(r, vd_jstep(k->low, y->ins.tick));
-  json_array_append_new(r, vd_jstep(k->close, y->ins.tick));
-  json_array_append_new(r, vd_jstep(k->volume, y->ins.lot));
-  json_array_append_new(r, vd_jnum(k->quote_volume));
-  json_array_append_new(r, vd_jnum(k->quote_volume));
+  vd_ktext x;
+  vd_kline_text(y, k, kx, false, &x);
+  json_array_append_new(r, json_string(x.open));
+  json_array_append_new(r, json_string(x.high));
+  json_array_append_new(r, json_string(x.low));
+  json_array_append_new(r, json_string(x.close));
+  json_array_append_new(r, json_string(x.vol));
+  json_array_append_new(r, json_string(x.quote));
+  json_array_append_new(r, json_string(x.quote));
   json_array_append_new(r, json_string(k->closed ? "1" : "0"));
   return r;
 }
@@ -368,8 +370,9 @@ static void candles(req_ctx *c, bool history) {
   int64_t n = 0;
   for (int64_t t = top; d && t >= floor_open && t > before && n < limit; t -= len) {
     cq_candle k;
-    if (!vm_candle(c->b->mkt, s, t, len, c->now, &k)) continue; /* the venue's own gap */
-    json_array_append_new(d, vd_okx_candle_row(c->b->mkt, s, &k));
+    vm_kx kx;
+    if (!vm_candle_x(c->b->mkt, s, t, len, c->now, &k, &kx)) continue; /* the venue's gap */
+    json_array_append_new(d, vd_okx_candle_row(c->b->mkt, s, &k, &kx));
     n++;
   }
   ok_data(c->resp, d);
@@ -390,8 +393,8 @@ json_t *vd_okx_trade_obj(const vm_market *m, int s, const vm_trade *t) {
   vd_okx_inst_id(m, s, id);
   json_object_set_new(o, "instId", json_string(id));
   json_object_set_new(o, "side", json_string(t->buyer_maker ? "sell" : "buy"));
-  json_object_set_new(o, "sz", vd_jstep(t->qty, y->ins.lot));
-  json_object_set_new(o, "px", vd_jstep(t->price, y->ins.tick));
+  json_object_set_new(o, "sz", vd_jtrade(y, t, VD_TRADE_QTY, false));
+  json_object_set_new(o, "px", vd_jtrade(y, t, VD_TRADE_PRICE, false));
   snprintf(buf, sizeof buf, "%" PRId64, t->id);
   json_object_set_new(o, "tradeId", json_string(buf));
   snprintf(buf, sizeof buf, "%" PRId64, t->time_ms);
@@ -436,19 +439,8 @@ static void h_history_trades(req_ctx *c) {
   vm_trade *t = NULL;
   size_t n = 0, first = 0;
   if (type == 1 && after > 0) {
-    /* ids grow with time but are not contiguous: widen the window of ids below `after`
-     * until it holds `limit` trades or reaches the first id */
-    for (int64_t w = limit * 4 + 8;; w *= 2) {
-      if (w > 65536) w = 65536;
-      int64_t from = after - w > 0 ? after - w : 0;
-      free(t);
-      t = malloc((size_t)w * sizeof *t);
-      if (!t) break;
-      n = vm_trades_from_id(m, s, from, c->now, t, (size_t)w);
-      while (n && t[n - 1].id >= after) n--;
-      if ((int64_t)n >= limit || from == 0 || w == 65536) break;
-    }
-    if (t && (int64_t)n > limit) first = n - (size_t)limit;
+    t = malloc((size_t)limit * sizeof *t);
+    if (t) n = vm_trades_before_id(m, s, after, c->now, t, (size_t)limit);
   } else {
     int64_t end = type == 2 && after > 0 && after < c->now ? after : c->now;
     t = malloc((size_t)limit * sizeof *t);

@@ -439,9 +439,9 @@ void vs_okx_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, size
     if (want[SUB_TRADE]) {
       vm_trade tr[64];
       size_t n;
-      int64_t t0 = from;
-      do { /* in slices, so a long pause still sends every trade */
-        n = vm_trades_range(&s->mkt, sym, t0, now, tr, 64);
+      int64_t after = -1;
+      /* in pages, so a long pause still sends every trade */
+      while ((n = vs_trades_page(s, sym, sc->trades_from, now, &after, tr, 64)) > 0) {
         for (size_t t = 0; t < n; t++) {
           json_t *o = vd_okx_trade_obj(&s->mkt, sym, &tr[t]), *d = json_array();
           if (o) json_object_set_new(o, "count", json_string("1"));
@@ -453,8 +453,7 @@ void vs_okx_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, size
           to_subs(s, SUB_TRADE, sym, NULL, m);
           free(m);
         }
-        if (n) t0 = tr[n - 1].time_ms + 1;
-      } while (n == 64);
+      }
     }
     if (want[SUB_TICKER])
       for (size_t i = 0; i < MAX_CONNS; i++) {
@@ -483,18 +482,19 @@ void vs_okx_tick(cq_vsim *s, int64_t from, int64_t now, const vx_event *ev, size
           if (x->kind != SUB_KLINE || x->sym != sym) continue;
           int64_t open = vd_floor_off(now, x->len, x->off);
           cq_candle kc;
+          vm_kx kx;
           if (x->last_open && open != x->last_open &&
-              vm_candle(&s->mkt, sym, x->last_open, x->len, x->last_open + x->len, &kc)) {
+              vm_candle_x(&s->mkt, sym, x->last_open, x->len, x->last_open + x->len, &kc, &kx)) {
             json_t *d = json_array(); /* the candle closed: its final state */
-            if (d) json_array_append_new(d, vd_okx_candle_row(&s->mkt, sym, &kc));
+            if (d) json_array_append_new(d, vd_okx_candle_row(&s->mkt, sym, &kc, &kx));
             char *m = push(s, x->name, sym, NULL, d);
             if (m) vs_ws_send(s, c, NULL, m);
             free(m);
           }
           if ((now / 1000 != from / 1000 || x->last_open != open) &&
-              vm_candle(&s->mkt, sym, open, x->len, now, &kc)) {
+              vm_candle_x(&s->mkt, sym, open, x->len, now, &kc, &kx)) {
             json_t *d = json_array();
-            if (d) json_array_append_new(d, vd_okx_candle_row(&s->mkt, sym, &kc));
+            if (d) json_array_append_new(d, vd_okx_candle_row(&s->mkt, sym, &kc, &kx));
             char *m = push(s, x->name, sym, NULL, d);
             if (m) vs_ws_send(s, c, NULL, m);
             free(m);

@@ -59,6 +59,23 @@ void vd_respond(vd_response *r, int status, json_t *j) {
   r->body_len = r->body ? strlen(r->body) : 0;
 }
 
+/* A decimal text padded with zeros to 8 fraction digits, as Binance writes ("1.5" ->
+ * "1.50000000"); one with more digits stays as it is. */
+static void binance_fix(char *buf, size_t n) {
+  char *dot = strchr(buf, '.');
+  size_t len = strlen(buf);
+  size_t frac = dot ? len - (size_t)(dot - buf) - 1 : 0;
+  if (!dot && len + 1 < n) {
+    buf[len++] = '.';
+    buf[len] = 0;
+  }
+  while (frac < 8 && len + 1 < n) {
+    buf[len++] = '0';
+    buf[len] = 0;
+    frac++;
+  }
+}
+
 void vd_step_text(double v, cq_dec step, char *buf, size_t n) {
   double st = cq_dec_to_double(step);
   double k = st > 0 ? round(v / st) : 0;
@@ -79,14 +96,72 @@ json_t *vd_jdec(cq_dec d) {
   return json_string(buf);
 }
 
-json_t *vd_jnum(double v) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "%.8f", v);
+static void num_text(double v, char *buf, size_t size) {
+  snprintf(buf, size, "%.8f", v);
   size_t n = strlen(buf);
   while (n > 1 && buf[n - 1] == '0') buf[--n] = 0;
   if (n > 1 && buf[n - 1] == '.') buf[--n] = 0;
-  if (!strcmp(buf, "-0")) snprintf(buf, sizeof buf, "0");
+  if (!strcmp(buf, "-0")) snprintf(buf, size, "0");
+}
+
+json_t *vd_jnum(double v) {
+  char buf[64];
+  num_text(v, buf, sizeof buf);
   return json_string(buf);
+}
+
+/* Binance writes every decimal with 8 digits; OKX and Bybit prices and quantities with the
+ * step's, quote amounts with their own. */
+static void kx_text(cq_dec d, unsigned min_frac, char *buf, size_t n) {
+  vm_i128_text(d.m, d.scale, min_frac, buf, n);
+}
+
+json_t *vd_jtrade(const vm_symbol *y, const vm_trade *t, int what, bool binance) {
+  char buf[96];
+  if (what == VD_TRADE_PRICE)
+    vm_i128_text(t->px_m, y->pscale, binance ? 8 : y->ins.tick.scale, buf, sizeof buf);
+  else if (what == VD_TRADE_QTY)
+    vm_i128_text(t->qty_m, y->qscale, binance ? 8 : y->ins.lot.scale, buf, sizeof buf);
+  else
+    vm_i128_text((vm_i128)t->px_m * t->qty_m, (unsigned)y->pscale + y->qscale, binance ? 8 : 0,
+                 buf, sizeof buf);
+  return json_string(buf);
+}
+
+void vd_kline_text(const vm_symbol *y, const cq_candle *k, const vm_kx *x, bool binance,
+                   vd_ktext *t) {
+  unsigned pf = binance ? 8 : y->ins.tick.scale, vf = binance ? 8 : y->ins.lot.scale,
+           qf = binance ? 8 : 0;
+  if (x && x->exact) {
+    kx_text(x->open, pf, t->open, sizeof t->open);
+    kx_text(x->high, pf, t->high, sizeof t->high);
+    kx_text(x->low, pf, t->low, sizeof t->low);
+    kx_text(x->close, pf, t->close, sizeof t->close);
+    vm_i128_text(x->vol, x->qscale, vf, t->vol, sizeof t->vol);
+    vm_i128_text(x->buy_vol, x->qscale, vf, t->buy_vol, sizeof t->buy_vol);
+    vm_i128_text(x->quote, x->quote_scale, qf, t->quote, sizeof t->quote);
+    vm_i128_text(x->buy_quote, x->quote_scale, qf, t->buy_quote, sizeof t->buy_quote);
+    return;
+  }
+  /* sampled: on the steps, the taker buys half the volume */
+  double half = floor(k->volume * 0.5 / y->lot) * y->lot;
+  const double px[4] = {k->open, k->high, k->low, k->close};
+  char *pt[4] = {t->open, t->high, t->low, t->close};
+  for (int i = 0; i < 4; i++) {
+    vd_step_text(px[i], y->ins.tick, pt[i], sizeof t->open);
+    if (binance) binance_fix(pt[i], sizeof t->open);
+  }
+  vd_step_text(k->volume, y->ins.lot, t->vol, sizeof t->vol);
+  vd_step_text(half, y->ins.lot, t->buy_vol, sizeof t->buy_vol);
+  if (binance) {
+    binance_fix(t->vol, sizeof t->vol);
+    binance_fix(t->buy_vol, sizeof t->buy_vol);
+    snprintf(t->quote, sizeof t->quote, "%.8f", k->quote_volume);
+    snprintf(t->buy_quote, sizeof t->buy_quote, "%.8f", k->quote_volume * 0.5);
+  } else {
+    num_text(k->quote_volume, t->quote, sizeof t->quote);
+    num_text(k->quote_volume * 0.5, t->buy_quote, sizeof t->buy_quote);
+  }
 }
 
 void vd_count_path(cq_vsim_counters *k, const char *method, const char *path) {

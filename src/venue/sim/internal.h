@@ -24,8 +24,16 @@
 
 /* Market time starts here: trade ids count from it. 2017-01-01T00:00:00Z. */
 #define VM_EPOCH_MS INT64_C(1483228800000)
-/* Trades per second at most (ids are second * VM_TRADES_PER_SEC + k). */
+/* Trades per second per symbol at most, by default (cq_vsim_options.trade_rate) and at the
+ * most. */
 #define VM_TRADES_PER_SEC 4
+#define VM_MAX_TRADE_RATE VSIM_MAX_TRADE_RATE
+/* Synthetic trade ids: (second - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC + k, k the trade's place
+ * in its second, so ids increase with time whatever the rate. */
+#define VM_IDS_PER_SEC 1000
+/* Candles shorter than this are the exact aggregates of the synthetic trades; longer ones
+ * sample the price path (a year of hourly bars must stay cheap). */
+#define VM_AGG_MAX_LEN_MS INT64_C(3600000)
 /* The book moves in steps of this many milliseconds; its update id is the step number. */
 #define VM_BOOK_STEP_MS 100
 /* Levels of synthetic liquidity per side. */
@@ -38,6 +46,9 @@ typedef struct vm_symbol {
   uint64_t key;      /* seed and symbol mixed */
   double tick;       /* ins.tick as a double */
   double lot;
+  /* exact values: prices are mantissas at pscale, quantities at qscale (synthetic: the
+   * tick's and the lot's scales; replayed trades: the largest scale stored) */
+  uint8_t pscale, qscale;
   /* replay: the stored candles the price follows */
   bool replay;
   cq_candles hist;
@@ -57,6 +68,7 @@ typedef struct vm_market {
   size_t nsyms;
   vm_gap gaps[VSIM_MAX_GAPS];
   size_t ngaps;
+  int trade_rate;   /* synthetic trades per second per symbol at most */
   bool replay;      /* a replayed store series instead of the synthetic market */
   int64_t data0_ms; /* replay: the first stored open time (where the clock starts) */
 } vm_market;
@@ -69,19 +81,44 @@ bool vm_in_gap(const vm_market *m, int64_t t_ms);
 /* The market price of symbol s at t (on the tick). */
 double vm_price(const vm_market *m, int s, int64_t t_ms);
 
-/* One candle [open, open + len): pure. Returns false when the candle falls in a gap. */
+__extension__ typedef __int128 vm_i128;
+
+/* A candle's exact decimals, when it is the aggregate of trades: OHLC, the volume and the
+ * taker buys' volume (at qscale), the quote volumes (Σ price × qty, at pscale + qscale). */
+typedef struct vm_kx {
+  bool exact;
+  cq_dec open, high, low, close;
+  vm_i128 vol, buy_vol;
+  vm_i128 quote, buy_quote;
+  uint8_t qscale, quote_scale;
+} vm_kx;
+
+/* One candle [open, open + len): pure. Returns false when the candle falls in a gap (or,
+ * replaying trades, lies outside the stored ones). Synthetic candles shorter than
+ * VM_AGG_MAX_LEN_MS, and every candle of replayed trades, aggregate the trades before
+ * min(open + len, now) exactly; a bucket with no trade is a candle of zero volume at the
+ * last price. x (may be NULL) gets the exact decimals (x->exact false for a sampled
+ * candle). */
 bool vm_candle(const vm_market *m, int s, int64_t open_ms, int64_t len_ms, int64_t now_ms,
                cq_candle *out);
+bool vm_candle_x(const vm_market *m, int s, int64_t open_ms, int64_t len_ms, int64_t now_ms,
+                 cq_candle *out, vm_kx *x);
+/* v * 10^-scale as decimal text: exact, trailing zeros dropped down to min_frac fraction
+ * digits. */
+void vm_i128_text(vm_i128 v, unsigned scale, unsigned min_frac, char *buf, size_t n);
 
 typedef struct vm_trade {
   int64_t id;
   int64_t time_ms;
   double price, qty;
+  int64_t px_m, qty_m; /* exact: mantissas at the symbol's pscale and qscale */
   bool buyer_maker;
 } vm_trade;
 
-/* Trades of second sec (epoch seconds) into out[VM_TRADES_PER_SEC]; the count. */
-int vm_trades_at(const vm_market *m, int s, int64_t sec, vm_trade *out);
+/* Trades with time in [from_ms, to_ms) and id > after_id, up to max, in id order: a caller
+ * pages through a window of any size by passing the last id it got. */
+size_t vm_trades_after(const vm_market *m, int s, int64_t from_ms, int64_t to_ms,
+                       int64_t after_id, vm_trade *out, size_t max);
 /* Up to max trades with id >= from_id and time < now_ms, in id order; the count. */
 size_t vm_trades_from_id(const vm_market *m, int s, int64_t from_id, int64_t now_ms, vm_trade *out,
                          size_t max);
@@ -90,6 +127,9 @@ size_t vm_trades_range(const vm_market *m, int s, int64_t from_ms, int64_t to_ms
                        size_t max);
 /* The last max trades before now_ms, oldest first. */
 size_t vm_trades_recent(const vm_market *m, int s, int64_t now_ms, vm_trade *out, size_t max);
+/* The last max trades with id < before_id and time < now_ms, oldest first. */
+size_t vm_trades_before_id(const vm_market *m, int s, int64_t before_id, int64_t now_ms,
+                           vm_trade *out, size_t max);
 
 typedef struct vm_level {
   double price, qty;
@@ -371,7 +411,7 @@ int vd_okx_sym(const vm_market *m, const char *inst_id);
 void vd_okx_inst_id(const vm_market *m, int s, char out[CQ_SYMBOL_MAX]);
 /* An OKX bar name: its length and the offset its bars open at. */
 bool vd_okx_bar(const char *s, int64_t *len, int64_t *off);
-json_t *vd_okx_candle_row(const vm_market *m, int s, const cq_candle *k);
+json_t *vd_okx_candle_row(const vm_market *m, int s, const cq_candle *k, const vm_kx *kx);
 json_t *vd_okx_trade_obj(const vm_market *m, int s, const vm_trade *t);
 json_t *vd_okx_levels(const vm_symbol *y, const vm_level *lv, size_t n);
 json_t *vd_okx_ticker_obj(vd_binance *b, int s, int64_t now);
@@ -398,6 +438,19 @@ json_t *vd_jstep(double v, cq_dec step);
 json_t *vd_jdec(cq_dec d);
 /* A number as a JSON string of up to 8 decimals, trailing zeros dropped. */
 json_t *vd_jnum(double v);
+/* A candle's decimals as a dialect writes them: exact when x says so (x may be NULL),
+ * else the sampled doubles on the steps (the taker buying half). Binance writes 8 fraction
+ * digits (more when an exact value has them); OKX and Bybit the steps' digits. */
+/* A trade's price, quantity or quote amount (price x quantity), exact, as a dialect writes
+ * it (Binance: 8 fraction digits at least; OKX, Bybit: the step's). */
+enum { VD_TRADE_PRICE = 0, VD_TRADE_QTY, VD_TRADE_QUOTE };
+json_t *vd_jtrade(const vm_symbol *y, const vm_trade *t, int what, bool binance);
+typedef struct vd_ktext {
+  char open[64], high[64], low[64], close[64];
+  char vol[64], buy_vol[64], quote[64], buy_quote[64];
+} vd_ktext;
+void vd_kline_text(const vm_symbol *y, const cq_candle *k, const vm_kx *x, bool binance,
+                   vd_ktext *t);
 /* Counts the request on "METHOD path". */
 void vd_count_path(cq_vsim_counters *k, const char *method, const char *path);
 /* One request against the per-minute limit (weight_limit requests) and, for an order, the
@@ -418,6 +471,8 @@ char *vd_binance_trade_msg(const vm_market *m, int s, const vm_trade *t, int64_t
                            bool agg);
 char *vd_binance_book_ticker_msg(const vm_market *m, int s, int64_t step, const vm_level *bid,
                                  const vm_level *ask);
+/* The <symbol>@ticker event (24hrTicker) at now: the fields of /api/v3/ticker/24hr. */
+char *vd_binance_ticker_msg(vd_binance *b, int s, int64_t now);
 char *vd_binance_kline_msg(const vm_market *m, int s, const char *interval, int64_t len_ms,
                            int64_t open_ms, int64_t now_ms);
 /* The open time of the interval holding t (weeks open on Monday, as Binance). */

@@ -22,7 +22,6 @@
 #include "internal.h"
 
 #define YEAR_MS (365.0 * 86400000.0)
-#define QUOTE_PER_MINUTE 30000.0
 #define QUOTE_PER_TRADE 150.0
 #define LEVEL_QUOTE 4000.0
 
@@ -64,6 +63,31 @@ static double default_price(const char *base) {
 /* Trades a replayed trade series may hold. */
 #define REPLAY_MAX_TRADES 2000000
 
+static const int64_t pow10_tab[19];
+
+/* The scales the exact sums of replayed trades work at: the largest of the stored prices'
+ * and quantities'; every stored value must fit at it. */
+static int trade_scales(vm_symbol *y, const char *q, cq_error *err) {
+  uint8_t ps = 0, qs = 0;
+  for (size_t i = 0; i < y->htr.len; i++) {
+    if (y->htr.price[i].scale > ps) ps = y->htr.price[i].scale;
+    if (y->htr.qty[i].scale > qs) qs = y->htr.qty[i].scale;
+  }
+  if (ps > CQ_DEC_MAX_SCALE || qs > CQ_DEC_MAX_SCALE)
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': a stored trade has too many digits", q);
+  for (size_t i = 0; i < y->htr.len; i++) {
+    cq_dec p = y->htr.price[i], v = y->htr.qty[i];
+    int64_t pm = pow10_tab[ps - p.scale], qm = pow10_tab[qs - v.scale];
+    if (p.m <= 0 || v.m <= 0 || p.m > INT64_MAX / pm || v.m > INT64_MAX / qm)
+      return cq_error_set(err, CQ_EINVAL,
+                          "market 'replay:%s': stored trade %zu: price or quantity out of range",
+                          q, i + 1);
+  }
+  y->pscale = ps;
+  y->qscale = qs;
+  return CQ_OK;
+}
+
 /* replay:STORE?venue=V&symbol=S&trades=1: the stored trades, read whole at start. */
 static int replay_trades_init(vm_market *m, const char *q, const char *uri, const char *venue,
                               const char *symbol, cq_error *err) {
@@ -104,6 +128,11 @@ static int replay_trades_init(vm_market *m, const char *q, const char *uri, cons
     y->ins.lot = ins.lot;
     if (cq_dec_sign(ins.min_qty) > 0) y->ins.min_qty = ins.min_qty;
     y->ins.min_notional = ins.min_notional;
+  }
+  rc = trade_scales(y, q, err);
+  if (rc) {
+    vm_release(m);
+    return rc;
   }
   y->replay = y->replay_trades = true;
   y->tf_ms = 1000;
@@ -188,6 +217,8 @@ static int replay_init(vm_market *m, const char *q, cq_error *err) {
   y->key = mix64(str_hash(y->ins.symbol)); /* the trades drawn around the replayed price */
   y->tick = cq_dec_to_double(y->ins.tick);
   y->lot = cq_dec_to_double(y->ins.lot);
+  y->pscale = y->ins.tick.scale;
+  y->qscale = y->ins.lot.scale;
   m->replay = true;
   m->data0_ms = y->hist.open_time[0] / CQ_NS_PER_MS;
   return CQ_OK;
@@ -195,6 +226,10 @@ static int replay_init(vm_market *m, const char *q, cq_error *err) {
 
 int vm_init(vm_market *m, const cq_vsim_options *o, cq_error *err) {
   memset(m, 0, sizeof *m);
+  if (o->trade_rate < 0 || o->trade_rate > VM_MAX_TRADE_RATE)
+    return cq_error_set(err, CQ_EINVAL, "trade rate: 0..%d trades a second, not %d",
+                        VM_MAX_TRADE_RATE, o->trade_rate);
+  m->trade_rate = o->trade_rate ? o->trade_rate : VM_TRADES_PER_SEC;
   const char *spec = o->market ? o->market : "synthetic:1";
   if (!strncmp(spec, "replay:", 7)) return replay_init(m, spec + 7, err);
   if (strncmp(spec, "synthetic:", 10) != 0)
@@ -244,6 +279,8 @@ int vm_init(vm_market *m, const cq_vsim_options *o, cq_error *err) {
     s->key = mix64(seed ^ str_hash(s->ins.symbol));
     s->tick = cq_dec_to_double(s->ins.tick);
     s->lot = cq_dec_to_double(s->ins.lot);
+    s->pscale = s->ins.tick.scale;
+    s->qscale = s->ins.lot.scale;
     m->nsyms = i + 1;
   }
   if (o->ngaps > VSIM_MAX_GAPS) {
@@ -333,20 +370,82 @@ static size_t trade_lower_bound(const cq_trades *tr, int64_t t_ms) {
   return lo;
 }
 
+static const int64_t pow10_tab[19] = {INT64_C(1),
+                                      INT64_C(10),
+                                      INT64_C(100),
+                                      INT64_C(1000),
+                                      INT64_C(10000),
+                                      INT64_C(100000),
+                                      INT64_C(1000000),
+                                      INT64_C(10000000),
+                                      INT64_C(100000000),
+                                      INT64_C(1000000000),
+                                      INT64_C(10000000000),
+                                      INT64_C(100000000000),
+                                      INT64_C(1000000000000),
+                                      INT64_C(10000000000000),
+                                      INT64_C(100000000000000),
+                                      INT64_C(1000000000000000),
+                                      INT64_C(10000000000000000),
+                                      INT64_C(100000000000000000),
+                                      INT64_C(1000000000000000000)};
+
+/* A stored decimal's mantissa at scale sc (at least its own; that it fits is checked when
+ * the trades are loaded). */
+static int64_t at_scale(cq_dec d, uint8_t sc) {
+  return d.m * pow10_tab[sc - d.scale];
+}
+
 /* Replayed trades: the price of the last trade at or before t (the first one before it). */
 static double replay_trade_price(const vm_symbol *s, int64_t t) {
   size_t i = trade_lower_bound(&s->htr, t + 1);
   return cq_dec_to_double(s->htr.price[i ? i - 1 : 0]);
 }
 
+static int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Every octave's knots lie on whole seconds, so within a second the log price is the
+ * straight line between its values at the second's two ends: a second's trades need only
+ * those two, and consecutive seconds share one. */
+typedef struct sec_path {
+  int64_t sec; /* INT64_MIN: none yet */
+  double l0, l1;
+} sec_path;
+
+static void path_at(const vm_symbol *y, int64_t sec, sec_path *p) {
+  if (p->sec == sec) return;
+  double l0 = p->sec == sec - 1 ? p->l1 : log_price(y, sec * 1000);
+  double l1 = p->sec == sec + 1 ? p->l0 : log_price(y, sec * 1000 + 1000);
+  p->l0 = l0;
+  p->l1 = l1;
+  p->sec = sec;
+}
+
+/* The synthetic price at ms `off` into the path's second. */
+static double path_price(const sec_path *p, int64_t off) {
+  return exp(p->l0 + (p->l1 - p->l0) * ((double)off / 1000.0));
+}
+
 static double raw_price(const vm_symbol *s, int64_t t) {
   if (s->replay_trades) return replay_trade_price(s, t);
-  return s->replay ? replay_price(s, t) : exp(log_price(s, t));
+  if (s->replay) return replay_price(s, t);
+  int64_t sec = floor_div(t, 1000);
+  if (t == sec * 1000) return exp(log_price(s, t)); /* what path_price gives there */
+  sec_path p = {.sec = INT64_MIN};
+  path_at(s, sec, &p);
+  return path_price(&p, t - sec * 1000);
+}
+
+static int64_t to_ticks(const vm_symbol *s, double px) {
+  double ticks = round(px / s->tick);
+  return ticks < 1.0 ? 1 : (int64_t)ticks;
 }
 
 static int64_t price_ticks(const vm_symbol *s, int64_t t) {
-  double ticks = round(raw_price(s, t) / s->tick);
-  return ticks < 1.0 ? 1 : (int64_t)ticks;
+  return to_ticks(s, raw_price(s, t));
 }
 
 double vm_price(const vm_market *m, int s, int64_t t) {
@@ -395,31 +494,239 @@ static int replay_candle(const vm_symbol *y, int64_t open, int64_t len, int64_t 
   return 1;
 }
 
-/* Replayed trades: the candle of the trades in [open, min(open + len, now)); none: none. */
-static bool trades_candle(const vm_symbol *y, int64_t open, int64_t len, int64_t now,
-                          cq_candle *out) {
-  int64_t end = open + len < now ? open + len : now;
-  size_t i = trade_lower_bound(&y->htr, open), j = trade_lower_bound(&y->htr, end);
-  if (i >= j) return false;
-  cq_candle k = {.open_time = open * CQ_NS_PER_MS, .closed = now >= open + len};
-  k.open = k.high = k.low = cq_dec_to_double(y->htr.price[i]);
-  for (size_t n = i; n < j; n++) {
-    double p = cq_dec_to_double(y->htr.price[n]), q = cq_dec_to_double(y->htr.qty[n]);
-    if (p > k.high) k.high = p;
-    if (p < k.low) k.low = p;
-    k.close = p;
-    k.volume += q;
-    k.quote_volume += p * q;
+/* ---- trades ------------------------------------------------------------------------------ */
+
+/* How many trades second sec has: none before the market's start or in a venue gap. */
+static int sec_count(const vm_market *m, const vm_symbol *y, int64_t sec) {
+  if (sec * 1000 < VM_EPOCH_MS || vm_in_gap(m, sec * 1000)) return 0;
+  return (int)(h3(y->key, 202, (uint64_t)sec) % (uint64_t)(m->trade_rate + 1));
+}
+
+/* Trade j of the n of second sec: its time in the j-th n-th of the second (so a second's
+ * trades come sorted without sorting), its price on the path, a quantity worth about
+ * QUOTE_PER_TRADE. */
+static void sec_trade(const vm_symbol *y, int64_t sec, int n, int j, sec_path *p,
+                      vm_trade *out) {
+  uint64_t b = (uint64_t)sec * 1024u + (uint64_t)j;
+  int64_t off = ((int64_t)j * 1000 + (int64_t)(h3(y->key, 203, b) % 1000)) / n;
+  int64_t t = sec * 1000 + off;
+  double raw;
+  if (y->replay) {
+    raw = replay_price(y, t);
+  } else {
+    path_at(y, sec, p);
+    raw = path_price(p, off);
   }
-  k.trades = (int64_t)(j - i);
-  *out = k;
+  int64_t ticks = to_ticks(y, raw);
+  uint64_t q = h3(y->key, 210, b);
+  double px = (double)ticks * y->tick;
+  double lots = floor(QUOTE_PER_TRADE * (0.1 + 2.0 * u01(q)) / px / y->lot);
+  int64_t nl = lots < 1.0 ? 1 : (int64_t)lots;
+  *out = (vm_trade){.id = (sec - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC + j,
+                    .time_ms = t,
+                    .price = px,
+                    .qty = (double)nl * y->lot,
+                    .px_m = ticks * y->ins.tick.m,
+                    .qty_m = nl * y->ins.lot.m,
+                    .buyer_maker = (q >> 63) != 0};
+}
+
+static vm_trade stored_trade(const vm_symbol *y, size_t i) {
+  cq_dec p = y->htr.price[i], q = y->htr.qty[i];
+  return (vm_trade){.id = (int64_t)i + 1,
+                    .time_ms = y->htr.time[i] / CQ_NS_PER_MS,
+                    .price = cq_dec_to_double(p),
+                    .qty = cq_dec_to_double(q),
+                    .px_m = at_scale(p, y->pscale),
+                    .qty_m = at_scale(q, y->qscale),
+                    .buyer_maker = y->htr.taker_side[i] == CQ_SIDE_SELL};
+}
+
+/* Seconds searched at most for trades (a long venue gap must not spin forever). */
+#define MAX_SCAN_SEC (INT64_C(7) * 86400)
+
+/* The start of the venue gap holding t (t itself when none). */
+static int64_t gap_start(const vm_market *m, int64_t t) {
+  for (size_t i = 0; i < m->ngaps; i++)
+    if (t >= m->gaps[i].from_ms && t < m->gaps[i].to_ms) return m->gaps[i].from_ms;
+  return t;
+}
+
+/* The price mantissa of the last trade before t; false when there is none. */
+static bool last_px_before(const vm_market *m, const vm_symbol *y, int64_t t, int64_t *px) {
+  if (y->replay_trades) {
+    size_t i = trade_lower_bound(&y->htr, t);
+    if (i == 0) return false;
+    *px = at_scale(y->htr.price[i - 1], y->pscale);
+    return true;
+  }
+  sec_path p = {.sec = INT64_MIN};
+  int64_t sec = floor_div(t - 1, 1000);
+  for (int64_t scanned = 0; scanned < MAX_SCAN_SEC && sec * 1000 >= VM_EPOCH_MS;
+       scanned++, sec--) {
+    int64_t g = gap_start(m, sec * 1000);
+    if (g < sec * 1000) sec = floor_div(g, 1000); /* across the gap at once */
+    int n = sec_count(m, y, sec);
+    for (int j = n - 1; j >= 0; j--) {
+      vm_trade tr;
+      sec_trade(y, sec, n, j, &p, &tr);
+      if (tr.time_ms < t) {
+        *px = tr.px_m;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/* The exact aggregate of a candle's trades. */
+typedef struct kagg {
+  int64_t n;
+  int64_t o, h, l, c;
+  vm_i128 vol, bvol, q, bq;
+} kagg;
+
+static void kagg_add(kagg *a, const vm_trade *t) {
+  if (!a->n) {
+    a->o = a->h = a->l = t->px_m;
+  } else {
+    if (t->px_m > a->h) a->h = t->px_m;
+    if (t->px_m < a->l) a->l = t->px_m;
+  }
+  a->c = t->px_m;
+  a->n++;
+  vm_i128 qq = (vm_i128)t->px_m * t->qty_m;
+  a->vol += t->qty_m;
+  a->q += qq;
+  if (!t->buyer_maker) { /* the taker bought */
+    a->bvol += t->qty_m;
+    a->bq += qq;
+  }
+}
+
+void vm_i128_text(vm_i128 v, unsigned scale, unsigned min_frac, char *buf, size_t n) {
+  char dig[48];
+  size_t nd = 0;
+  bool neg = v < 0;
+  unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1u : (unsigned __int128)v;
+  do {
+    dig[nd++] = (char)('0' + (int)(u % 10u));
+    u /= 10u;
+  } while (u && nd < sizeof dig);
+  /* digits are least significant first; drop trailing fraction zeros down to min_frac */
+  unsigned frac = scale, skip = 0;
+  while (frac > min_frac && skip < nd && dig[skip] == '0') {
+    skip++;
+    frac--;
+  }
+  if (frac > scale) frac = scale;
+  char out[96];
+  size_t k = 0;
+  if (neg) out[k++] = '-';
+  /* integer part: digits at positions >= scale */
+  size_t int_digits = nd > scale ? nd - scale : 0;
+  if (!int_digits) out[k++] = '0';
+  for (size_t i = 0; i < int_digits; i++) out[k++] = dig[nd - 1 - i];
+  if (frac) {
+    out[k++] = '.';
+    for (unsigned f = 0; f < frac; f++) {
+      size_t pos = scale - 1 - f; /* the digit at 10^-(f+1) */
+      out[k++] = pos < nd ? dig[pos] : '0';
+    }
+  }
+  out[k] = 0;
+  snprintf(buf, n, "%s", out);
+}
+
+static double i128_double(vm_i128 v, unsigned scale) {
+  char t[96];
+  vm_i128_text(v, scale, 0, t, sizeof t);
+  return strtod(t, NULL);
+}
+
+/* The candle of an aggregate (no trade: zero volume at price px). */
+static void kagg_candle(const vm_symbol *y, kagg *a, int64_t px, int64_t open, bool closed,
+                        cq_candle *out, vm_kx *x) {
+  if (!a->n) a->o = a->h = a->l = a->c = px;
+  unsigned ps = y->pscale, qs = y->qscale;
+  vm_kx e = {.exact = true,
+             .open = CQ_DEC(a->o, ps),
+             .high = CQ_DEC(a->h, ps),
+             .low = CQ_DEC(a->l, ps),
+             .close = CQ_DEC(a->c, ps),
+             .vol = a->vol,
+             .buy_vol = a->bvol,
+             .quote = a->q,
+             .buy_quote = a->bq,
+             .qscale = (uint8_t)qs,
+             .quote_scale = (uint8_t)(ps + qs)};
+  *out = (cq_candle){.open_time = open * CQ_NS_PER_MS,
+                     .open = cq_dec_to_double(e.open),
+                     .high = cq_dec_to_double(e.high),
+                     .low = cq_dec_to_double(e.low),
+                     .close = cq_dec_to_double(e.close),
+                     .volume = i128_double(a->vol, qs),
+                     .quote_volume = i128_double(a->q, ps + qs),
+                     .trades = a->n,
+                     .closed = closed};
+  if (x) *x = e;
+}
+
+/* Synthetic: the trades of [open, min(open + len, now)), aggregated. */
+static bool synth_trades_candle(const vm_market *m, const vm_symbol *y, int64_t open, int64_t len,
+                                int64_t now, cq_candle *out, vm_kx *x) {
+  int64_t end = open + len < now ? open + len : now;
+  kagg a;
+  memset(&a, 0, sizeof a);
+  sec_path p = {.sec = INT64_MIN};
+  for (int64_t sec = floor_div(open, 1000); sec * 1000 < end; sec++) {
+    int n = sec_count(m, y, sec);
+    for (int j = 0; j < n; j++) {
+      vm_trade t;
+      sec_trade(y, sec, n, j, &p, &t);
+      if (t.time_ms < open) continue;
+      if (t.time_ms >= end) break;
+      kagg_add(&a, &t);
+    }
+  }
+  int64_t px = 0;
+  if (!a.n && !last_px_before(m, y, open, &px)) px = price_ticks(y, open) * y->ins.tick.m;
+  kagg_candle(y, &a, px, open, now >= open + len, out, x);
+  return true;
+}
+
+/* Replayed trades: the candle of the trades in [open, min(open + len, now)); a bucket with
+ * none is one of zero volume inside the stored span and none outside it. */
+static bool stored_trades_candle(const vm_symbol *y, int64_t open, int64_t len, int64_t now,
+                                 cq_candle *out, vm_kx *x) {
+  int64_t end = open + len < now ? open + len : now;
+  size_t i = trade_lower_bound(&y->htr, open), j = end > open ? trade_lower_bound(&y->htr, end) : i;
+  kagg a;
+  memset(&a, 0, sizeof a);
+  for (size_t k = i; k < j; k++) {
+    vm_trade t = stored_trade(y, k);
+    kagg_add(&a, &t);
+  }
+  int64_t px = 0;
+  if (!a.n) {
+    if (i == 0 || i >= y->htr.len) return false;
+    px = at_scale(y->htr.price[i - 1], y->pscale);
+  }
+  kagg_candle(y, &a, px, open, now >= open + len, out, x);
   return true;
 }
 
 bool vm_candle(const vm_market *m, int s, int64_t open, int64_t len, int64_t now, cq_candle *out) {
+  return vm_candle_x(m, s, open, len, now, out, NULL);
+}
+
+bool vm_candle_x(const vm_market *m, int s, int64_t open, int64_t len, int64_t now,
+                 cq_candle *out, vm_kx *x) {
   const vm_symbol *y = &m->syms[s];
+  if (x) x->exact = false;
   if (interval_in_gap(m, open, open + len)) return false;
-  if (y->replay_trades) return trades_candle(y, open, len, now, out);
+  if (y->replay_trades) return stored_trades_candle(y, open, len, now, out, x);
+  if (!y->replay && len < VM_AGG_MAX_LEN_MS) return synth_trades_candle(m, y, open, len, now, out, x);
   if (y->replay && len % y->tf_ms == 0) {
     int r = replay_candle(y, open, len, now, out);
     if (r >= 0) return r == 1;
@@ -442,10 +749,12 @@ bool vm_candle(const vm_market *m, int s, int64_t open, int64_t len, int64_t now
     if (p > hi) hi = p;
     if (p < lo) lo = p;
   }
+  /* about what the trades would add up to: half the rate a second on average */
+  double per_sec = 0.5 * (double)m->trade_rate * QUOTE_PER_TRADE * 1.1;
   double mid = 0.25 * (double)(o + hi + lo + c) * y->tick;
   double frac = (double)(last - open) / (double)len;
-  double quote = QUOTE_PER_MINUTE * ((double)len / 60000.0) * frac *
-                 (0.5 + u01(h3(y->key, 101, (uint64_t)open)));
+  double quote =
+      per_sec * ((double)len / 1000.0) * frac * (0.5 + u01(h3(y->key, 101, (uint64_t)open)));
   double vol = round(quote / mid / y->lot) * y->lot;
   *out = (cq_candle){.open_time = open * CQ_NS_PER_MS,
                      .open = (double)o * y->tick,
@@ -454,57 +763,41 @@ bool vm_candle(const vm_market *m, int s, int64_t open, int64_t len, int64_t now
                      .close = (double)c * y->tick,
                      .volume = vol,
                      .quote_volume = vol * mid,
-                     .trades = (int64_t)(quote / QUOTE_PER_TRADE),
+                     .trades = (int64_t)(quote / (QUOTE_PER_TRADE * 1.1)),
                      .closed = closed};
   return true;
 }
 
-static vm_trade stored_trade(const vm_symbol *y, size_t i) {
-  return (vm_trade){.id = (int64_t)i + 1,
-                    .time_ms = y->htr.time[i] / CQ_NS_PER_MS,
-                    .price = cq_dec_to_double(y->htr.price[i]),
-                    .qty = cq_dec_to_double(y->htr.qty[i]),
-                    .buyer_maker = y->htr.taker_side[i] == CQ_SIDE_SELL};
-}
-
-int vm_trades_at(const vm_market *m, int s, int64_t sec, vm_trade *out) {
+size_t vm_trades_after(const vm_market *m, int s, int64_t from, int64_t to, int64_t after_id,
+                       vm_trade *out, size_t max) {
   const vm_symbol *y = &m->syms[s];
-  if (y->replay_trades) { /* the first VM_TRADES_PER_SEC of the second */
-    size_t i = trade_lower_bound(&y->htr, sec * 1000),
-           j = trade_lower_bound(&y->htr, sec * 1000 + 1000);
-    int n = 0;
-    for (; i < j && n < VM_TRADES_PER_SEC; i++) out[n++] = stored_trade(y, i);
-    return n;
+  size_t k = 0;
+  if (y->replay_trades) {
+    size_t i = trade_lower_bound(&y->htr, from);
+    if (after_id > 0 && (uint64_t)after_id > i) i = (size_t)after_id; /* ids: index + 1 */
+    for (; i < y->htr.len && k < max && y->htr.time[i] / CQ_NS_PER_MS < to; i++)
+      out[k++] = stored_trade(y, i);
+    return k;
   }
-  if (sec * 1000 < VM_EPOCH_MS) return 0;
-  if (vm_in_gap(m, sec * 1000)) return 0;
-  uint64_t r = h3(y->key, 202, (uint64_t)sec);
-  int n = (int)(r % VM_TRADES_PER_SEC);
-  int offs[VM_TRADES_PER_SEC];
-  for (int j = 0; j < n; j++) offs[j] = (int)(h3(y->key, 203 + (uint64_t)j, (uint64_t)sec) % 1000);
-  for (int i = 1; i < n; i++) /* a few values: insertion sort */
-    for (int j = i; j > 0 && offs[j - 1] > offs[j]; j--) {
-      int t = offs[j];
-      offs[j] = offs[j - 1];
-      offs[j - 1] = t;
+  int64_t sec = floor_div(from, 1000), after_sec = INT64_MIN;
+  if (after_id >= 0) {
+    after_sec = VM_EPOCH_MS / 1000 + after_id / VM_IDS_PER_SEC;
+    if (after_sec > sec) sec = after_sec;
+  }
+  sec_path p = {.sec = INT64_MIN};
+  for (; k < max && sec * 1000 < to; sec++) {
+    int n = sec_count(m, y, sec);
+    /* a page that ends inside a second resumes after its last trade */
+    int j0 = sec == after_sec ? (int)(after_id % VM_IDS_PER_SEC) + 1 : 0;
+    for (int j = j0; j < n && k < max; j++) {
+      vm_trade t;
+      sec_trade(y, sec, n, j, &p, &t);
+      if (t.time_ms >= to) break;
+      if (t.id > after_id && t.time_ms >= from) out[k++] = t;
     }
-  for (int j = 0; j < n; j++) {
-    int64_t t = sec * 1000 + offs[j];
-    uint64_t q = h3(y->key, 210 + (uint64_t)j, (uint64_t)sec);
-    double px = (double)price_ticks(y, t) * y->tick;
-    double qty = floor(QUOTE_PER_TRADE * (0.1 + 2.0 * u01(q)) / px / y->lot) * y->lot;
-    if (qty < y->lot) qty = y->lot;
-    out[j] = (vm_trade){.id = (sec - VM_EPOCH_MS / 1000) * VM_TRADES_PER_SEC + j,
-                        .time_ms = t,
-                        .price = px,
-                        .qty = qty,
-                        .buyer_maker = (q >> 63) != 0};
   }
-  return n;
+  return k;
 }
-
-/* Seconds searched at most for trades (a long venue gap must not spin forever). */
-#define MAX_SCAN_SEC (INT64_C(7) * 86400)
 
 size_t vm_trades_from_id(const vm_market *m, int s, int64_t from_id, int64_t now, vm_trade *out,
                          size_t max) {
@@ -517,14 +810,18 @@ size_t vm_trades_from_id(const vm_market *m, int s, int64_t from_id, int64_t now
     return k;
   }
   if (from_id < 0) from_id = 0;
-  int64_t sec = VM_EPOCH_MS / 1000 + from_id / VM_TRADES_PER_SEC;
+  int64_t sec = VM_EPOCH_MS / 1000 + from_id / VM_IDS_PER_SEC;
   size_t k = 0;
+  sec_path p = {.sec = INT64_MIN};
   for (int64_t scanned = 0; k < max && sec * 1000 < now && scanned < MAX_SCAN_SEC;
        sec++, scanned++) {
-    vm_trade t[VM_TRADES_PER_SEC];
-    int n = vm_trades_at(m, s, sec, t);
-    for (int j = 0; j < n && k < max; j++)
-      if (t[j].id >= from_id && t[j].time_ms < now) out[k++] = t[j];
+    int n = sec_count(m, y, sec);
+    for (int j = 0; j < n && k < max; j++) {
+      vm_trade t;
+      sec_trade(y, sec, n, j, &p, &t);
+      if (t.time_ms >= now) break;
+      if (t.id >= from_id) out[k++] = t;
+    }
     if (n) scanned = 0;
   }
   return k;
@@ -532,39 +829,39 @@ size_t vm_trades_from_id(const vm_market *m, int s, int64_t from_id, int64_t now
 
 size_t vm_trades_range(const vm_market *m, int s, int64_t from, int64_t to, vm_trade *out,
                        size_t max) {
-  const vm_symbol *y = &m->syms[s];
-  if (y->replay_trades) {
-    size_t k = 0;
-    for (size_t i = trade_lower_bound(&y->htr, from);
-         i < y->htr.len && k < max && y->htr.time[i] / CQ_NS_PER_MS < to; i++)
-      out[k++] = stored_trade(y, i);
-    return k;
-  }
-  size_t k = 0;
-  for (int64_t sec = from / 1000; k < max && sec * 1000 < to; sec++) {
-    vm_trade t[VM_TRADES_PER_SEC];
-    int n = vm_trades_at(m, s, sec, t);
-    for (int j = 0; j < n && k < max; j++)
-      if (t[j].time_ms >= from && t[j].time_ms < to) out[k++] = t[j];
-  }
-  return k;
+  return vm_trades_after(m, s, from, to, -1, out, max);
 }
 
 size_t vm_trades_recent(const vm_market *m, int s, int64_t now, vm_trade *out, size_t max) {
+  return vm_trades_before_id(m, s, INT64_MAX, now, out, max);
+}
+
+size_t vm_trades_before_id(const vm_market *m, int s, int64_t before_id, int64_t now,
+                           vm_trade *out, size_t max) {
   const vm_symbol *y = &m->syms[s];
   if (y->replay_trades) {
-    size_t j = trade_lower_bound(&y->htr, now), i = j > max ? j - max : 0, k = 0;
-    for (; i < j; i++) out[k++] = stored_trade(y, i);
+    size_t j = trade_lower_bound(&y->htr, now), k = 0;
+    if (before_id <= 0) return 0;
+    if ((uint64_t)before_id - 1 < j) j = (size_t)(before_id - 1); /* ids: index + 1 */
+    for (size_t i = j > max ? j - max : 0; i < j; i++) out[k++] = stored_trade(y, i);
     return k;
   }
   size_t k = 0;
-  int64_t sec = now / 1000;
+  int64_t sec = floor_div(now, 1000);
+  if (before_id < INT64_MAX) {
+    int64_t s2 = VM_EPOCH_MS / 1000 + floor_div(before_id, VM_IDS_PER_SEC);
+    if (s2 < sec) sec = s2;
+  }
+  sec_path p = {.sec = INT64_MIN};
   for (int64_t scanned = 0; k < max && scanned < MAX_SCAN_SEC; sec--, scanned++) {
-    vm_trade t[VM_TRADES_PER_SEC];
-    int n = vm_trades_at(m, s, sec, t);
-    for (int j = n - 1; j >= 0 && k < max; j--)
-      if (t[j].time_ms < now) out[k++] = t[j];
     if (sec * 1000 < VM_EPOCH_MS) break;
+    int n = sec_count(m, y, sec);
+    for (int j = n - 1; j >= 0 && k < max; j--) {
+      vm_trade t;
+      sec_trade(y, sec, n, j, &p, &t);
+      if (t.time_ms < now && t.id < before_id) out[k++] = t;
+    }
+    if (n) scanned = 0;
   }
   for (size_t i = 0; i < k / 2; i++) { /* newest first -> oldest first */
     vm_trade x = out[i];

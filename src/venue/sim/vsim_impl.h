@@ -105,6 +105,7 @@ struct cq_vsim {
   bool stopping;
   bool wake; /* user events are waiting: the market thread runs a step now */
   int64_t last_tick_ms;
+  int64_t trades_to_ms; /* trades before this were streamed (the clock may step back) */
   void (*stop_hook)(cq_vsim *s); /* set by cq_vsim_start */
   /* owned copies of accounts read from a file */
   cq_vsim_account *accs;
@@ -116,10 +117,17 @@ struct cq_vsim {
  * down a WebSocket fault. s->mu held. */
 void vs_ws_send(cq_vsim *s, vs_conn *c, const char *stream, const char *msg);
 
+/* Pages of the trades of sym with time in [from, now), in id order: each call fills tr (at
+ * most max) with the trades after *after_id (-1 at first) and moves *after_id on; 0 when
+ * none are left. However late a step runs, every trade goes out once. */
+size_t vs_trades_page(const cq_vsim *s, int sym, int64_t from, int64_t now, int64_t *after_id,
+                      vm_trade *tr, size_t max);
+
 /* Buffers the market thread lends the OKX and Bybit stream halves (VM_BOOK_LEVELS each for
  * bids and asks, 2 * VM_BOOK_LEVELS for db and da). */
 struct vs_v5_scratch {
   vm_level *bids, *asks, *db, *da;
+  int64_t trades_from; /* the step's trades: time in [trades_from, now) */
 };
 
 /* OKX streams (dialect_okx_ws.c): the URL's stream (VS_CHAN_*, -1 unknown), one client

@@ -61,6 +61,8 @@ static bool parse_stream(const vm_market *m, const char *name, vs_sub *out) {
     out->kind = SUB_AGG;
   else if (!strcmp(k, "bookTicker"))
     out->kind = SUB_BOOK_TICKER;
+  else if (!strcmp(k, "ticker"))
+    out->kind = SUB_TICKER;
   else if (!strcmp(k, "depth") || !strcmp(k, "depth@1000ms"))
     out->kind = SUB_DEPTH;
   else if (!strcmp(k, "depth@100ms"))
@@ -344,6 +346,14 @@ static void send_depth(cq_vsim *s, vs_sub_kind kind, int sym, const char *msg) {
   }
 }
 
+size_t vs_trades_page(const cq_vsim *s, int sym, int64_t from, int64_t now, int64_t *after_id,
+                      vm_trade *tr, size_t max) {
+  if (from >= now) return 0;
+  size_t n = vm_trades_after(&s->mkt, sym, from, now, *after_id, tr, max);
+  if (n) *after_id = tr[n - 1].id;
+  return n;
+}
+
 static void tick(cq_vsim *s, int64_t now) {
   /* a step that fails (an amount out of range) leaves the orders as they were: the next
    * step tries again */
@@ -351,6 +361,9 @@ static void tick(cq_vsim *s, int64_t now) {
   vf_script_tick(&s->faults, now);
   int64_t from = s->last_tick_ms ? s->last_tick_ms : now - 1;
   s->last_tick_ms = now;
+  /* the trades of this step: from where the last step's ended, never twice */
+  int64_t tfrom = s->trades_to_ms ? s->trades_to_ms : now - 1;
+  if (now > tfrom) s->trades_to_ms = now;
   int64_t step = now / VM_BOOK_STEP_MS;
   const size_t max_ev = 256;
   vx_event *ev = malloc(max_ev * sizeof *ev);
@@ -373,7 +386,7 @@ static void tick(cq_vsim *s, int64_t now) {
       }
   bool binance = s->ops->tick == NULL; /* Binance's streams are the code below */
   if (!binance) {
-    vs_v5_scratch sc = {.bids = bids, .asks = asks, .db = db, .da = da};
+    vs_v5_scratch sc = {.bids = bids, .asks = asks, .db = db, .da = da, .trades_from = tfrom};
     s->ops->tick(s, from, now, ev, nev, &sc);
   }
   for (size_t y = 0; binance && y < s->mkt.nsyms; y++) {
@@ -383,8 +396,9 @@ static void tick(cq_vsim *s, int64_t now) {
       if (s->conns[i].used)
         for (size_t k = 0; k < s->conns[i].nsubs; k++)
           if (s->conns[i].subs[k].sym == sym) want[s->conns[i].subs[k].kind] = true;
-    if (want[SUB_TRADE] || want[SUB_AGG]) {
-      size_t n = vm_trades_range(&s->mkt, sym, from, now, tr, MAX_TICK_TRADES);
+    int64_t after = -1;
+    for (size_t n; (want[SUB_TRADE] || want[SUB_AGG]) &&
+                   (n = vs_trades_page(s, sym, tfrom, now, &after, tr, MAX_TICK_TRADES)) > 0;) {
       for (size_t t = 0; t < n; t++) {
         char *m1 = want[SUB_TRADE] ? vd_binance_trade_msg(&s->mkt, sym, &tr[t], now, false) : NULL;
         char *m2 = want[SUB_AGG] ? vd_binance_trade_msg(&s->mkt, sym, &tr[t], now, true) : NULL;
@@ -402,6 +416,19 @@ static void tick(cq_vsim *s, int64_t now) {
         free(m2);
       }
     }
+    char *tk = NULL; /* the 24 h ticker, once a second per subscription */
+    for (size_t i = 0; want[SUB_TICKER] && i < MAX_CONNS; i++) {
+      vs_conn *c = &s->conns[i];
+      if (!c->used) continue;
+      for (size_t k = 0; k < c->nsubs; k++) {
+        vs_sub *x = &c->subs[k];
+        if (x->kind != SUB_TICKER || x->sym != sym || x->ticks == now / 1000) continue;
+        x->ticks = now / 1000;
+        if (!tk) tk = vd_binance_ticker_msg(&s->bin, sym, now);
+        if (tk) vs_ws_send(s, c, x->name, tk);
+      }
+    }
+    free(tk);
     sym_state *st = &s->ss[y];
     bool need_book = want[SUB_BOOK_TICKER] || want[SUB_DEPTH] || want[SUB_DEPTH100];
     if (need_book && !vm_in_gap(&s->mkt, now)) {

@@ -1,5 +1,6 @@
 #include "store_test_util.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,34 @@ int store_pg_fresh_uri(char *buf, size_t n) {
 #else
   (void)buf;
   (void)n;
+  return -1;
+#endif
+}
+
+int store_exec(const char *uri, const char *sql) {
+  if (!strncmp(uri, "sqlite:", 7)) {
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    int rc = sqlite3_open_v2(uri + 7, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) fprintf(stderr, "%s: %s\n", uri, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? 0 : -1;
+  }
+#ifdef CQ_HAVE_POSTGRES
+  PGconn *c = PQconnectdb(uri);
+  int ok = PQstatus(c) == CONNECTION_OK;
+  if (ok) {
+    PGresult *r = PQexec(c, sql);
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+  }
+  if (!ok) fprintf(stderr, "%s: %s", uri, PQerrorMessage(c));
+  PQfinish(c);
+  return ok ? 0 : -1;
+#else
+  fprintf(stderr, "%s: this build has no PostgreSQL backend\n", uri);
   return -1;
 #endif
 }

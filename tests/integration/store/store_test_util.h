@@ -22,6 +22,10 @@ void store_fixture_close(store_fixture *f);
  * CQ_TEST_STORE names; -1 when CQ_TEST_STORE is not a postgres:// URI or on failure. */
 int store_pg_fresh_uri(char *buf, size_t n);
 
+/* Runs SQL (several statements allowed) straight on the database of a store URI, past the
+ * store: to lay out an old schema or look at raw rows. 0, or -1 with the reason printed. */
+int store_exec(const char *uri, const char *sql);
+
 /* cmocka setup/teardown: *state is a store_fixture *. */
 int store_setup(void **state);
 int store_teardown(void **state);

@@ -52,7 +52,7 @@ static void test_migrated_schema(void **state) {
   int v = 0;
   cq_error e;
   assert_int_equal(cq_store_schema_version(s, &v, &e), 0);
-  assert_int_equal(v, 5); /* 5: venue gaps */
+  assert_int_equal(v, 6); /* 6: stream consumer offsets */
 }
 
 static void test_write_read_roundtrip(void **state) {

@@ -376,6 +376,41 @@ static void test_failed_write_in_transaction(void **state) {
   cq_candles_release(&r);
 }
 
+/* Offsets above INT64_MAX are the numbers themselves in SQL (numeric(20)), and a put into a
+ * transaction an earlier error aborted is refused like any write. */
+static void test_offsets_in_sql(void **state) {
+  NEED_SERVER();
+  store_fixture *f = *state;
+  cq_error e;
+  cq_stream_offset o = {
+      .topic = "md.binance.BTC/USDT.trades", .last_id = UINT64_MAX, .applied = UINT64_C(1) << 63};
+  assert_int_equal(cq_store_put_offsets(f->store, "recorder", &o, 1, &e), 0);
+  char v[128];
+  query1(f->uri,
+         "SELECT last_id::text || ' ' || applied::text || ' ' || pg_typeof(last_id)::text"
+         " FROM stream_offsets WHERE consumer = 'recorder'",
+         v, sizeof v);
+  assert_string_equal(v, "18446744073709551615 9223372036854775808 numeric");
+
+  /* a candle the server refuses (NaN high) aborts the transaction; the put says so */
+  cq_series_key k;
+  assert_int_equal(cq_series_key_set(&k, "bybit", "SOL/USDT", "1m", &e), 0);
+  cq_candles c;
+  cq_candles_init(&c, 0);
+  cq_candle x = {.open_time = iso("2024-06-01"), .open = 1, .high = NAN, .low = 1, .close = 1};
+  assert_int_equal(cq_candles_push(&c, &x), 0);
+  assert_int_equal(cq_store_begin(f->store, &e), 0);
+  o.last_id = 1;
+  assert_int_equal(cq_store_put_offsets(f->store, "recorder", &o, 1, &e), 0);
+  assert_int_equal(cq_store_put_candles(f->store, &k, &c, 0, 1, NULL, &e), CQ_EINVAL);
+  assert_int_equal(cq_store_put_offsets(f->store, "recorder", &o, 1, &e), CQ_ESTATE);
+  assert_non_null(strstr(e.msg, "roll it back"));
+  assert_int_equal(cq_store_rollback(f->store, &e), 0);
+  query1(f->uri, "SELECT last_id::text FROM stream_offsets", v, sizeof v);
+  assert_string_equal(v, "18446744073709551615");
+  cq_candles_release(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_layout_and_partitions, pg_setup, pg_teardown),
@@ -385,6 +420,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_newer_schema_refused, pg_setup, pg_teardown),
       cmocka_unit_test(test_cannot_connect),
       cmocka_unit_test_setup_teardown(test_failed_write_in_transaction, pg_setup, pg_teardown),
+      cmocka_unit_test_setup_teardown(test_offsets_in_sql, pg_setup, pg_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,15 +43,30 @@ static int64_t mono_ms(void) {
 
 /* ---- what a stream handler saw ----------------------------------------------------------- */
 
+enum { LOG_MAX = 64, LATENCY_MAX_S = 60 };
+
+/* One status event, and how many trades had come before it. */
+typedef struct status_rec {
+  cq_vstatus status;
+  char symbol[CQ_SYMBOL_MAX];
+  char detail[CQ_REASON_MAX];
+  uint64_t trades_before;
+} status_rec;
+
 typedef struct seen {
   pthread_mutex_t mu;
   const char *venue;
   uint64_t kinds[8];
   uint64_t status[8];
   uint64_t books;
+  uint64_t timed_books; /* book events with the venue's event time */
   bool book_valid;
   char last_order_client[CQ_CLIENT_ID_MAX];
   cq_order_state last_order_state;
+  cq_trades trades; /* the trade stream, as delivered */
+  cq_venue_event ticker;
+  status_rec log[LOG_MAX];
+  size_t nlog;
   char bad[160]; /* the first wrong event */
 } seen;
 
@@ -59,6 +74,30 @@ static void seen_init(seen *s, const char *venue) {
   memset(s, 0, sizeof *s);
   pthread_mutex_init(&s->mu, NULL);
   s->venue = venue;
+  cq_trades_init(&s->trades, 0);
+}
+
+static void seen_release(seen *s) {
+  cq_trades_release(&s->trades);
+  pthread_mutex_destroy(&s->mu);
+}
+
+/* A market event's times: the venue's event time (required on trades and tickers, where
+ * every venue gives one) near our receive time, both on the wall clock. */
+static void check_times(seen *s, const cq_venue_event *ev, bool required) {
+  if (*s->bad) return;
+  if (ev->recv_time <= 0) {
+    snprintf(s->bad, sizeof s->bad, "event kind %d without a receive time", (int)ev->kind);
+    return;
+  }
+  if (!ev->event_time) {
+    if (required)
+      snprintf(s->bad, sizeof s->bad, "event kind %d without the venue's time", (int)ev->kind);
+    return;
+  }
+  if (llabs(ev->recv_time - ev->event_time) > LATENCY_MAX_S * CQ_NS_PER_SEC)
+    snprintf(s->bad, sizeof s->bad, "event kind %d: event time %lld is not the venue's now",
+             (int)ev->kind, (long long)ev->event_time);
 }
 
 static void on_event(void *ctx, const cq_venue_event *ev) {
@@ -71,11 +110,25 @@ static void on_event(void *ctx, const cq_venue_event *ev) {
     case CQ_VEV_TRADE:
     case CQ_VEV_QUOTE:
     case CQ_VEV_KLINE:
+    case CQ_VEV_TICKER:
       if (strcmp(ev->symbol, "BTC/USDT") != 0 && !*s->bad)
         snprintf(s->bad, sizeof s->bad, "market event for \"%s\"", ev->symbol);
+      if (ev->kind == CQ_VEV_TRADE) {
+        check_times(s, ev, true);
+        if (cq_trades_push(&s->trades, &ev->u.trade) != 0 && !*s->bad)
+          snprintf(s->bad, sizeof s->bad, "out of memory");
+      }
+      if (ev->kind == CQ_VEV_TICKER) {
+        check_times(s, ev, true);
+        s->ticker = *ev;
+      }
       break;
     case CQ_VEV_BOOK: {
       s->books++;
+      check_times(s, ev, false);
+      if (ev->event_time) s->timed_books++;
+      if (strcmp(ev->symbol, "BTC/USDT") != 0 && !*s->bad)
+        snprintf(s->bad, sizeof s->bad, "book event for \"%s\"", ev->symbol);
       s->book_valid = cq_l2book_valid(ev->u.book);
       cq_dec bid, ask, q;
       if (cq_l2book_level(ev->u.book, CQ_SIDE_BUY, 0, &bid, &q) &&
@@ -94,6 +147,13 @@ static void on_event(void *ctx, const cq_venue_event *ev) {
     case CQ_VEV_STATUS:
       if ((unsigned)ev->u.status.status < 8) s->status[ev->u.status.status]++;
       if (ev->u.status.status == CQ_VST_BOOK_INVALID) s->book_valid = false;
+      if (s->nlog < LOG_MAX) {
+        status_rec *r = &s->log[s->nlog++];
+        r->status = ev->u.status.status;
+        snprintf(r->symbol, sizeof r->symbol, "%s", ev->symbol);
+        snprintf(r->detail, sizeof r->detail, "%s", ev->u.status.detail);
+        r->trades_before = s->kinds[CQ_VEV_TRADE];
+      }
       break;
     default:
       break;
@@ -573,7 +633,7 @@ static void test_market_streams(void **state) {
              s.status[CQ_VST_BOOK_INVALID], s.status[CQ_VST_BOOK_SYNCED]);
   f->ops->unsubscribe(st);
   assert_string_equal(s.bad, "");
-  pthread_mutex_destroy(&s.mu);
+  seen_release(&s);
 }
 
 static bool order_seen(const seen *s, const void *arg) {
@@ -620,7 +680,208 @@ static void test_user_stream(void **state) {
   if (!wait_for(&s, balance_seen, NULL, WAIT_MS)) fail_msg("%s: no balance event", f->name);
   f->ops->unsubscribe(st);
   assert_string_equal(s.bad, "");
-  pthread_mutex_destroy(&s.mu);
+  seen_release(&s);
+}
+
+/* ---- the stream capture's needs ---------------------------------------------------------- */
+
+static cq_venue_stream *subscribe_btc(fx *f, seen *s, const cq_vchan *ch, size_t n) {
+  cq_venue_sub subs[4];
+  memset(subs, 0, sizeof subs);
+  assert_true(n <= 4);
+  for (size_t i = 0; i < n; i++) {
+    subs[i].channel = ch[i];
+    snprintf(subs[i].symbol, sizeof subs[i].symbol, "BTC/USDT");
+    subs[i].tf = (cq_timeframe){1, CQ_TF_MINUTE};
+  }
+  cq_venue_handler h = {.ctx = s, .on_event = on_event};
+  cq_venue_stream *st = NULL;
+  cq_verror ve;
+  VOK(f->ops->subscribe(f->v, subs, n, &h, &st, &ve));
+  return st;
+}
+
+static bool connected(const seen *s, const void *arg) {
+  (void)arg;
+  return s->status[CQ_VST_CONNECTED] > 0;
+}
+
+static bool has_ticker(const seen *s, const void *arg) {
+  (void)arg;
+  return s->kinds[CQ_VEV_TICKER] > 0;
+}
+
+/* The ticker channel: rolling 24 h statistics of the symbol, timed by the venue. */
+static void test_ticker_stream(void **state) {
+  fx *f = *state;
+  seen s;
+  seen_init(&s, f->name);
+  cq_vchan ch = CQ_VCH_TICKER;
+  cq_venue_stream *st = subscribe_btc(f, &s, &ch, 1);
+  /* a Binance simulator without the @ticker stream refuses the connection outright */
+  if (strcmp(f->name, "binance") == 0 && !wait_for(&s, connected, NULL, 5000)) {
+    f->ops->unsubscribe(st);
+    seen_release(&s);
+    print_message("skipped: the simulator's binance dialect has no @ticker stream\n");
+    skip();
+    return;
+  }
+  if (!wait_for(&s, has_ticker, NULL, WAIT_MS)) fail_msg("%s: no ticker event", f->name);
+  f->ops->unsubscribe(st);
+  assert_string_equal(s.bad, "");
+  const cq_ticker *t = &s.ticker.u.ticker;
+  assert_string_equal(s.ticker.symbol, "BTC/USDT");
+  assert_true(cq_dec_sign(t->last) > 0);
+  assert_true(cq_dec_sign(t->low) > 0);
+  assert_true(cq_dec_cmp(t->high, t->low) >= 0);
+  assert_true(cq_dec_cmp(t->last, t->high) <= 0 && cq_dec_cmp(t->last, t->low) >= 0);
+  assert_true(cq_dec_sign(t->volume) >= 0);
+  seen_release(&s);
+}
+
+static bool trades_at_least(const seen *s, const void *arg) {
+  return s->trades.len >= *(const size_t *)arg;
+}
+
+static bool trade_seen(const seen *s, const void *arg) {
+  for (size_t i = s->trades.len; i-- > 0;)
+    if (strcmp(s->trades.id[i], arg) == 0) return true;
+  return false;
+}
+
+/* The most a venue answers to one recent-trades request. */
+static size_t venue_trades_max(const char *venue) {
+  if (strcmp(venue, "binance") == 0) return 1000;
+  if (strcmp(venue, "okx") == 0) return 500;
+  return 60; /* bybit spot */
+}
+
+/* What the gap repair relies on: the venue's recent trades, asked for after the stream,
+ * are the trades the stream delivered (ids, prices, quantities, sides, times), oldest
+ * first, the most recent `limit` of them. */
+static void test_recent_trades_match_stream(void **state) {
+  fx *f = *state;
+  seen s;
+  seen_init(&s, f->name);
+  cq_vchan ch = CQ_VCH_TRADES;
+  cq_venue_stream *st = subscribe_btc(f, &s, &ch, 1);
+  size_t want = 6;
+  if (!wait_for(&s, trades_at_least, &want, 2 * WAIT_MS))
+    fail_msg("%s: %zu trades streamed", f->name, s.trades.len);
+  /* the market stops here: the stream and the answer end at the same trade */
+  cq_vsim_set_clock(f->sim, cq_vsim_now_ms(f->sim));
+  cq_verror ve;
+  cq_trades r;
+  cq_trades_init(&r, 0);
+  VOK(f->ops->trades(f->v, "BTC/USDT", -1, 100000, &r, &ve)); /* capped, not refused */
+  assert_true(r.len > 0 && r.len <= venue_trades_max(f->name));
+  if (!wait_for(&s, trade_seen, r.id[r.len - 1], WAIT_MS))
+    fail_msg("%s: the newest recent trade %s never came on the stream", f->name, r.id[r.len - 1]);
+  pthread_mutex_lock(&s.mu);
+  size_t k = s.trades.len;
+  while (k-- > 0 && strcmp(s.trades.id[k], r.id[r.len - 1]) != 0) {
+  }
+  /* nothing after it on the stream either */
+  assert_int_equal(k, s.trades.len - 1);
+  size_t i = r.len, j = k + 1, matched = 0;
+  while (i > 0 && j > 0) {
+    i--, j--;
+    if (strcmp(r.id[i], s.trades.id[j]) != 0 || !cq_dec_eq(r.price[i], s.trades.price[j]) ||
+        !cq_dec_eq(r.qty[i], s.trades.qty[j]) || r.taker_side[i] != s.trades.taker_side[j] ||
+        r.time[i] != s.trades.time[j])
+      fail_msg("%s: recent trade %zu (%s) differs from streamed trade %zu (%s)", f->name, i,
+               r.id[i], j, s.trades.id[j]);
+    matched++;
+  }
+  pthread_mutex_unlock(&s.mu);
+  /* every streamed trade the answer reaches back to */
+  assert_true(matched >= (r.len < want ? r.len : want));
+  for (size_t x = 1; x < r.len; x++) assert_true(r.time[x] >= r.time[x - 1]);
+  /* a smaller limit: the newest of the same trades */
+  cq_trades few;
+  cq_trades_init(&few, 0);
+  VOK(f->ops->trades(f->v, "BTC/USDT", -1, 3, &few, &ve));
+  assert_int_equal(few.len, r.len < 3 ? r.len : 3);
+  for (size_t x = 0; x < few.len; x++) assert_string_equal(few.id[x], r.id[r.len - few.len + x]);
+  cq_vsim_set_clock(f->sim, 0);
+  cq_trades_release(&few);
+  cq_trades_release(&r);
+  f->ops->unsubscribe(st);
+  assert_string_equal(s.bad, "");
+  seen_release(&s);
+}
+
+static bool streaming(const seen *s, const void *arg) {
+  (void)arg;
+  return s->kinds[CQ_VEV_TRADE] > 0 && s->status[CQ_VST_BOOK_SYNCED] > 0 && s->book_valid &&
+         s->timed_books > 0;
+}
+
+/* The reconnect, in status events from log[from] on: the book invalid (its symbol said),
+ * DISCONNECTED, CONNECTED "reconnected", the book synced again, and trades after it. */
+typedef struct reconnect_seen {
+  size_t from;
+  long invalid, down, up, synced; /* indices in log, -1 until seen in that order */
+} reconnect_seen;
+
+static void scan_reconnect(const seen *s, reconnect_seen *r) {
+  r->invalid = r->down = r->up = r->synced = -1;
+  for (size_t i = r->from; i < s->nlog; i++) {
+    const status_rec *x = &s->log[i];
+    if (r->down < 0 && x->status == CQ_VST_BOOK_INVALID && strcmp(x->symbol, "BTC/USDT") == 0)
+      r->invalid = (long)i;
+    else if (r->down < 0 && x->status == CQ_VST_DISCONNECTED)
+      r->down = (long)i;
+    else if (r->down >= 0 && r->up < 0 && x->status == CQ_VST_CONNECTED &&
+             strcmp(x->detail, "reconnected") == 0)
+      r->up = (long)i;
+    else if (r->up >= 0 && r->synced < 0 && x->status == CQ_VST_BOOK_SYNCED &&
+             strcmp(x->symbol, "BTC/USDT") == 0)
+      r->synced = (long)i;
+  }
+}
+
+static bool reconnected(const seen *s, const void *arg) {
+  reconnect_seen r = *(const reconnect_seen *)arg;
+  scan_reconnect(s, &r);
+  return r.synced >= 0 && s->kinds[CQ_VEV_TRADE] > s->log[r.up].trades_before && s->book_valid;
+}
+
+/* The connection drops: the capture is told (DISCONNECTED, then CONNECTED "reconnected"),
+ * the book is invalid in between and synced after, and the trades go on. */
+static void test_reconnect_status(void **state) {
+  fx *f = *state;
+  seen s;
+  seen_init(&s, f->name);
+  cq_vchan ch[2] = {CQ_VCH_TRADES, CQ_VCH_BOOK};
+  cq_venue_stream *st = subscribe_btc(f, &s, ch, 2);
+  if (!wait_for(&s, streaming, NULL, WAIT_MS))
+    fail_msg("%s: no trades and synced book: trades %" PRIu64 " synced %" PRIu64, f->name,
+             s.kinds[CQ_VEV_TRADE], s.status[CQ_VST_BOOK_SYNCED]);
+  reconnect_seen r;
+  memset(&r, 0, sizeof r);
+  pthread_mutex_lock(&s.mu);
+  r.from = s.nlog;
+  assert_true(s.nlog > 0 && s.log[0].status == CQ_VST_CONNECTED);
+  assert_string_equal(s.log[0].detail, "connected");
+  pthread_mutex_unlock(&s.mu);
+  arm(f, CQ_VSIM_FAULT_WS_DROP, 3, 0);
+  if (!wait_for(&s, reconnected, &r, 2 * WAIT_MS)) {
+    pthread_mutex_lock(&s.mu);
+    scan_reconnect(&s, &r);
+    pthread_mutex_unlock(&s.mu);
+    fail_msg(
+        "%s: reconnect not seen: book invalid at %ld, disconnected at %ld, reconnected at "
+        "%ld, synced at %ld",
+        f->name, r.invalid, r.down, r.up, r.synced);
+  }
+  pthread_mutex_lock(&s.mu);
+  scan_reconnect(&s, &r);
+  assert_true(r.invalid >= 0 && r.invalid < r.down);
+  pthread_mutex_unlock(&s.mu);
+  f->ops->unsubscribe(st);
+  assert_string_equal(s.bad, "");
+  seen_release(&s);
 }
 
 #define VENUE_TESTS(v)                                                                           \
@@ -635,7 +896,11 @@ static void test_user_stream(void **state) {
       cmocka_unit_test_prestate_setup_teardown(test_5xx, fx_setup, fx_teardown, v),              \
       cmocka_unit_test_prestate_setup_teardown(test_time_offset, fx_setup, fx_teardown, v),      \
       cmocka_unit_test_prestate_setup_teardown(test_market_streams, fx_setup, fx_teardown, v),   \
-      cmocka_unit_test_prestate_setup_teardown(test_user_stream, fx_setup, fx_teardown, v)
+      cmocka_unit_test_prestate_setup_teardown(test_user_stream, fx_setup, fx_teardown, v),      \
+      cmocka_unit_test_prestate_setup_teardown(test_ticker_stream, fx_setup, fx_teardown, v),    \
+      cmocka_unit_test_prestate_setup_teardown(test_recent_trades_match_stream, fx_setup,        \
+                                               fx_teardown, v),                                  \
+      cmocka_unit_test_prestate_setup_teardown(test_reconnect_status, fx_setup, fx_teardown, v)
 
 int main(void) {
   const struct CMUnitTest binance[] = {VENUE_TESTS((void *)"binance")};

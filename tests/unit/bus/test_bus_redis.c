@@ -23,111 +23,32 @@
 #include <hiredis/hiredis.h>
 
 #include "cquant/bus.h"
+#include "redis_server.h"
 
-typedef struct server {
-  pid_t pid;
-  int port;
-  char dir[64];
-  char bin[512];
-} server;
-
-static bool find_redis(char *path, size_t n) {
-  const char *p = getenv("PATH");
-  if (!p) p = "/usr/bin:/bin";
-  while (*p) {
-    const char *e = strchr(p, ':');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    snprintf(path, n, "%.*s/redis-server", (int)len, p);
-    if (access(path, X_OK) == 0) return true;
-    p += len + (e ? 1 : 0);
-  }
-  return false;
-}
-
-static int free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = -1;
-  if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-    port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
-
-static pid_t start_server(const char *bin, const server *s) {
-  char port[16];
-  snprintf(port, sizeof port, "%d", s->port);
-  pid_t pid = fork();
-  if (pid == 0) {
-    /* the server's own log lines would interleave with the test's */
-    int null = open("/dev/null", O_WRONLY);
-    if (null >= 0) dup2(null, STDOUT_FILENO);
-    execl(bin, "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", s->dir, "--save", "",
-          "--appendonly", "no", "--loglevel", "warning", (char *)NULL);
-    _exit(127);
-  }
-  return pid;
-}
-
-/* Waits until the server answers (up to 10 s). */
-static bool wait_ready(const server *s) {
-  for (int i = 0; i < 200; i++) {
-    cq_bus_redis_options o;
-    cq_bus_redis_options_default(&o);
-    o.port = s->port;
-    cq_bus *b = NULL;
-    if (cq_bus_redis_open(&o, &b, NULL) == 0) {
-      cq_bus_close(b);
-      return true;
-    }
-    struct timespec ts = {0, 50000000};
-    nanosleep(&ts, NULL);
-  }
-  return false;
-}
+typedef test_redis server;
 
 static int setup(void **state) {
   server *s = calloc(1, sizeof *s);
   if (!s) return -1;
-  if (!find_redis(s->bin, sizeof s->bin)) {
+  int rc = test_redis_start(s);
+  if (rc == 1) {
     printf("skipped: no redis-server binary\n");
     free(s);
     *state = NULL;
     return 0;
   }
-  snprintf(s->dir, sizeof s->dir, "/tmp/cq-bus-redis-XXXXXX");
-  s->port = free_port();
-  if (!mkdtemp(s->dir) || s->port <= 0) {
+  if (rc) {
     free(s);
     return -1;
   }
-  s->pid = start_server(s->bin, s);
-  if (s->pid > 0 && wait_ready(s)) {
-    *state = s;
-    return 0;
-  }
-  if (s->pid > 0) {
-    kill(s->pid, SIGKILL);
-    waitpid(s->pid, NULL, 0);
-  }
-  rmdir(s->dir);
-  free(s);
-  return -1;
+  *state = s;
+  return 0;
 }
 
 static int teardown(void **state) {
   server *s = *state;
   if (!s) return 0;
-  kill(s->pid, SIGTERM);
-  waitpid(s->pid, NULL, 0);
-  char f[128];
-  snprintf(f, sizeof f, "%s/dump.rdb", s->dir);
-  unlink(f);
-  rmdir(s->dir);
+  test_redis_stop(s);
   free(s);
   return 0;
 }
@@ -379,9 +300,9 @@ static void test_reconnect(void **state) {
   assert_int_equal(cq_bus_publish(b, "t.reconnect", &e, &err), 0);
   kill(s->pid, SIGTERM);
   waitpid(s->pid, NULL, 0);
-  s->pid = start_server(s->bin, s);
+  s->pid = test_redis_spawn(s);
   assert_true(s->pid > 0);
-  assert_true(wait_ready(s));
+  assert_true(test_redis_ready(s));
   int rc = 0;
   /* the first call may still go out on the dead connection */
   for (int i = 0; i < 3; i++) {
@@ -400,7 +321,7 @@ static void test_no_server(void **state) {
   (void)state;
   cq_bus_redis_options o;
   cq_bus_redis_options_default(&o);
-  o.port = free_port();
+  o.port = test_redis_free_port();
   cq_bus *b = NULL;
   cq_error err;
   assert_int_equal(cq_bus_redis_open(&o, &b, &err), CQ_ENET);

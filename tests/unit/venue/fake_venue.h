@@ -53,6 +53,7 @@ struct fv {
   struct {
     uint64_t id;
     char path[64];
+    char query[FV_TEXT]; /* the upgrade request's query (Binance names its streams there) */
     bool open;
   } conns[FV_CONNS];
   size_t nconns;
@@ -61,11 +62,11 @@ struct fv {
 
 static int fv_on_ws_open(void *ctx, uint64_t conn, const char *path, const char *query) {
   fv *f = ctx;
-  (void)query;
   pthread_mutex_lock(&f->mu);
   if (f->nconns < FV_CONNS) {
     f->conns[f->nconns].id = conn;
     snprintf(f->conns[f->nconns].path, sizeof f->conns[f->nconns].path, "%s", path);
+    snprintf(f->conns[f->nconns].query, sizeof f->conns[f->nconns].query, "%s", query ? query : "");
     f->conns[f->nconns].open = true;
     f->nconns++;
   }
@@ -101,6 +102,19 @@ static inline uint64_t fv_conn(fv *f, const char *path) {
     if (f->conns[i].open && strcmp(f->conns[i].path, path) == 0) id = f->conns[i].id;
   pthread_mutex_unlock(&f->mu);
   return id;
+}
+
+/* The query of the open connection on path (a copy); false when none. */
+static inline bool fv_conn_query(fv *f, const char *path, char *out, size_t n) {
+  pthread_mutex_lock(&f->mu);
+  bool found = false;
+  for (size_t i = 0; i < f->nconns; i++)
+    if (f->conns[i].open && strcmp(f->conns[i].path, path) == 0) {
+      snprintf(out, n, "%s", f->conns[i].query);
+      found = true;
+    }
+  pthread_mutex_unlock(&f->mu);
+  return found;
 }
 
 static inline void fv_send(fv *f, uint64_t conn, const char *text) {

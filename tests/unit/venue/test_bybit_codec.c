@@ -345,7 +345,9 @@ static void c_ws_trades(const char *s, size_t n, json_t *j) {
     DEC(ev->u.trade.price, o, "p");
     DEC(ev->u.trade.qty, o, "v");
     assert_int_equal(ev->u.trade.taker_side, side_of(pc_str(o, "S")));
-    assert_true(ev->event_time == MSOF(o, "T"));
+    assert_true(ev->u.trade.time == MSOF(o, "T"));
+    /* the venue's event time is the message's, as on every other topic */
+    assert_true(ev->event_time == MSOF(j, "ts"));
   }
   cq_bybit_msg_release(&m);
 }
@@ -887,6 +889,10 @@ static void test_requests(void **state) {
   json_decref(j);
   assert_int_equal(cq_bybit_subscribe_msg("subscribe", subs, natives, 2, 25, buf, sizeof buf, &e),
                    CQ_EINVAL);
+  subs[0].channel = CQ_VCH_TICKER;
+  n = cq_bybit_subscribe_msg("subscribe", subs, natives, 1, 0, buf, sizeof buf, &e);
+  if (n < 0) fail_msg("%s", e.msg);
+  assert_string_equal(buf, "{\"op\":\"subscribe\",\"args\":[\"tickers.BTCUSDT\"]}");
   subs[0].channel = CQ_VCH_AGG_TRADES;
   assert_int_equal(cq_bybit_subscribe_msg("subscribe", subs, natives, 1, 0, buf, sizeof buf, &e),
                    CQ_EUNSUPPORTED);

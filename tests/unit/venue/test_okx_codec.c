@@ -949,6 +949,11 @@ static void test_requests(void **state) {
   json_t *j = pc_load(buf, (size_t)n);
   assert_int_equal(json_array_size(json_object_get(j, "args")), 6);
   json_decref(j);
+  subs[0].channel = CQ_VCH_TICKER;
+  n = cq_okx_subscribe_msg("subscribe", subs, natives, 1, buf, sizeof buf, &e);
+  if (n < 0) fail_msg("%s", e.msg);
+  assert_string_equal(
+      buf, "{\"op\":\"subscribe\",\"args\":[{\"channel\":\"tickers\",\"instId\":\"BTC-USDT\"}]}");
   subs[0].channel = CQ_VCH_AGG_TRADES;
   assert_int_equal(cq_okx_subscribe_msg("subscribe", subs, natives, 1, buf, sizeof buf, &e),
                    CQ_EUNSUPPORTED);

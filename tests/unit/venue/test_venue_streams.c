@@ -1,6 +1,6 @@
-/* The OKX and Bybit streams against a scripted local venue: subscriptions sent on connect,
- * the private login / auth before the user subscriptions, trades and quotes and order
- * events in cquant's words, a book synchronized from a snapshot and its updates, a sequence
+/* The OKX and Bybit streams (and Binance's ticker) against a scripted local venue: subscriptions
+ * sent on connect, the private login / auth before the user subscriptions, trades and quotes and
+ * order events in cquant's words, a book synchronized from a snapshot and its updates, a sequence
  * break that makes the book invalid and resubscribes (the venue then sends a new snapshot),
  * and the text keep-alive when idle.
  *
@@ -47,6 +47,7 @@ typedef struct seen {
   cq_order_state order_state;
   char order_symbol[CQ_SYMBOL_MAX];
   cq_dec quote_bid;
+  cq_venue_event ticker; /* the last ticker event */
   char bad[160];
 } seen;
 
@@ -62,6 +63,9 @@ static void on_event(void *ctx, const cq_venue_event *ev) {
       break;
     case CQ_VEV_QUOTE:
       s->quote_bid = ev->u.quote.bid;
+      break;
+    case CQ_VEV_TICKER:
+      s->ticker = *ev;
       break;
     case CQ_VEV_BOOK: {
       s->books++;
@@ -329,6 +333,78 @@ static void test_bybit_streams(void **state) {
   run(&cq_venue_bybit_ops, bybit_ws, "/v5/public/spot", BY_GAP, true);
 }
 
+/* Binance's ticker channel: <sym>@ticker named in the combined-stream URL, and a real
+ * 24hrTicker payload in cquant's words, timed by the venue's E. */
+static void test_binance_ticker(void **state) {
+  (void)state;
+  char *payload = fv_slurp(CQ_TEST_DATA "/exchange/binance/ws-market-futures/ticker_stream.json");
+  assert_non_null(payload);
+  size_t cap = strlen(payload) + 64;
+  char *msg = malloc(cap);
+  assert_non_null(msg);
+  snprintf(msg, cap, "{\"stream\":\"btcusdt@ticker\",\"data\":%s}", payload);
+  fv f;
+  fv_start(&f);
+  seen s;
+  memset(&s, 0, sizeof s);
+  pthread_mutex_init(&s.mu, NULL);
+  s.venue = "binance";
+  cq_venue_config c;
+  cq_venue_config_default(&c);
+  char ws[80];
+  snprintf(ws, sizeof ws, "ws://127.0.0.1:%d", cq_server_port(f.srv));
+  c.rest_url = f.url;
+  c.ws_url = ws;
+  c.loop = f.loop;
+  c.ws.reconnect_min_ms = 50;
+  cq_venue *v = NULL;
+  cq_verror ve;
+  if (cq_venue_binance_ops.open(&c, &v, &ve) != 0) fail_msg("open: %s", ve.e.msg);
+  cq_venue_sub subs[2];
+  memset(subs, 0, sizeof subs);
+  subs[0].channel = CQ_VCH_TICKER;
+  subs[1].channel = CQ_VCH_TRADES;
+  for (int i = 0; i < 2; i++) snprintf(subs[i].symbol, sizeof subs[i].symbol, "BTC/USDT");
+  cq_venue_handler h = {.ctx = &s, .on_event = on_event};
+  cq_venue_stream *st = NULL;
+  if (cq_venue_binance_ops.subscribe(v, subs, 2, &h, &st, &ve) != 0)
+    fail_msg("subscribe: %s", ve.e.msg);
+  WAIT_UNTIL(&s, s.connected >= 1);
+  char query[FV_TEXT], streams[FV_TEXT];
+  assert_true(fv_conn_query(&f, "/stream", query, sizeof query));
+  assert_non_null(cq_query_get(query, "streams", streams, sizeof streams));
+  assert_string_equal(streams, "btcusdt@ticker/btcusdt@trade");
+  fv_send(&f, fv_conn(&f, "/stream"), msg);
+  WAIT_UNTIL(&s, s.kinds[CQ_VEV_TICKER] >= 1);
+  cq_venue_binance_ops.unsubscribe(st);
+  pthread_mutex_lock(&s.mu);
+  const cq_venue_event *ev = &s.ticker;
+  const cq_ticker *t = &ev->u.ticker;
+  assert_string_equal(ev->venue, "binance");
+  assert_string_equal(ev->symbol, "BTC/USDT");
+  assert_true(ev->event_time == 1672515782136LL * CQ_NS_PER_MS); /* E */
+  assert_true(ev->recv_time > 0);
+  cq_dec d;
+  assert_int_equal(cq_dec_parse_cstr("16584.60000000", &d, NULL), 0);
+  assert_true(cq_dec_eq(t->last, d));
+  assert_int_equal(cq_dec_parse_cstr("16764.89", &d, NULL), 0);
+  assert_true(cq_dec_eq(t->high, d));
+  assert_int_equal(cq_dec_parse_cstr("16456.51", &d, NULL), 0);
+  assert_true(cq_dec_eq(t->low, d));
+  assert_int_equal(cq_dec_parse_cstr("122474.816", &d, NULL), 0);
+  assert_true(cq_dec_eq(t->volume, d));
+  assert_true(t->open_time == 1672429382136LL * CQ_NS_PER_MS);
+  assert_true(t->close_time == 1672515782136LL * CQ_NS_PER_MS);
+  assert_int_equal(t->trades, 142853);
+  assert_string_equal(s.bad, "");
+  pthread_mutex_unlock(&s.mu);
+  cq_venue_binance_ops.close(v);
+  fv_stop(&f);
+  free(msg);
+  free(payload);
+  pthread_mutex_destroy(&s.mu);
+}
+
 static void test_refusals(void **state) {
   (void)state;
   cq_venue_config c;
@@ -363,6 +439,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_okx_streams),
       cmocka_unit_test(test_bybit_streams),
+      cmocka_unit_test(test_binance_ticker),
       cmocka_unit_test(test_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
