@@ -6,11 +6,13 @@
  * reported, and the p50 / p99 of its stages (pipeline.h says what each covers). Asserts
  * nothing about time; exits non-zero only when something fails.
  *
- * The simulator runs its market at --speed times the wall clock (default 200: about 300
- * trades/s a symbol, where the synthetic market makes 1.5 a second) and ticks every 10 ms, so
- * trades leave it a few at a time, as a busy venue sends them.
+ * The simulator's market runs at the wall clock with a trade_rate of 600 (--trade-rate: at
+ * most that many trades a second, about half of it on average: 300/s, ten times a busy
+ * BTCUSDT) and ticks every 10 ms, so trades leave it a few at a time, as a busy venue sends
+ * them. --speed runs the market faster than the wall clock.
  *
- *   bench_stream_e2e [--seconds N (per dialect, default 6)] [--speed S] [--venue NAME]
+ *   bench_stream_e2e [--seconds N (per dialect, 6)] [--trade-rate N (600)] [--speed S (1)]
+ *                    [--venue NAME]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +31,11 @@ static double us(const lathist *h, double q) {
   return lh_quantile(h, q) / 1e3;
 }
 
-static int run(const char *venue, int seconds, double speed) {
+static int run(const char *venue, int seconds, int rate, double speed) {
   pl_options o = {.venues = {venue},
                   .symbols = {"BTC/USDT"},
                   .speed = speed,
+                  .trade_rate = rate,
                   .stream_interval_ms = 10,
                   .spin_ns = 50000};
   pl *p = NULL;
@@ -79,13 +82,16 @@ static int run(const char *venue, int seconds, double speed) {
 
 int main(int argc, char **argv) {
   int seconds = 6;
-  double speed = 200;
+  double speed = 1;
+  long rate = 600;
   const char *only = NULL;
   for (int i = 1; i < argc; i++) {
     long n = 0;
     bool ok = i + 1 < argc;
     if (ok && !strcmp(argv[i], "--seconds"))
       ok = arg_long(argv[i + 1], &n) && n >= 1 && n <= 3600;
+    else if (ok && !strcmp(argv[i], "--trade-rate"))
+      ok = arg_long(argv[i + 1], &rate) && rate >= 1 && rate <= 1000;
     else if (ok && !strcmp(argv[i], "--speed"))
       ok = arg_double(argv[i + 1], &speed) && speed > 0;
     else if (ok && !strcmp(argv[i], "--venue"))
@@ -93,7 +99,9 @@ int main(int argc, char **argv) {
     else
       ok = false;
     if (!ok) {
-      fprintf(stderr, "usage: bench_stream_e2e [--seconds N] [--speed S] [--venue NAME]\n");
+      fprintf(
+          stderr,
+          "usage: bench_stream_e2e [--seconds N] [--trade-rate N] [--speed S] [--venue NAME]\n");
       return 2;
     }
     if (!strcmp(argv[i], "--seconds")) seconds = (int)n;
@@ -103,11 +111,11 @@ int main(int argc, char **argv) {
       "end to end: simulator send -> adapter -> bus event -> in-process bus -> consumer -> "
       "live candles 1m/5m/15m reported\n"
       "  (wall clock; send = the simulator handing the message to its WebSocket server; %d s "
-      "per dialect, market speed %gx; target p99 < 2 ms, bar 500 ms)\n",
-      seconds, speed);
+      "per dialect, trade_rate %ld, market speed %gx; target p99 < 2 ms, bar 500 ms)\n",
+      seconds, rate, speed);
   static const char *const venues[] = {"binance", "okx", "bybit"};
   int rc = 0;
   for (size_t i = 0; i < 3; i++)
-    if (!only || !strcmp(only, venues[i])) rc |= run(venues[i], seconds, speed);
+    if (!only || !strcmp(only, venues[i])) rc |= run(venues[i], seconds, (int)rate, speed);
   return rc;
 }

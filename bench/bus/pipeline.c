@@ -69,7 +69,7 @@ double lh_quantile(const lathist *h, double q) {
  * The table is a fixed ring of slots indexed by the hash: a later trade may take the slot of
  * one not yet consumed (then that one counts as unmatched), never growing memory. */
 
-enum { SEND_SLOTS = 1 << 16 };
+enum { SEND_SLOTS = 1 << 18 };
 
 typedef struct send_slot {
   _Atomic uint64_t key; /* 0: empty */
@@ -188,7 +188,7 @@ static bool send_time(send_log *l, int venue, const char *sym, const char *id, c
 /* ---- the pipeline ---------------------------------------------------------------------- */
 
 static const char *const venue_names[PL_MAX_VENUES] = {"binance", "okx", "bybit"};
-static const char *const channel_names[PL_CHANNELS] = {"trades", "book", "quotes"};
+static const char *const channel_names[PL_CHANNELS] = {"trades", "book", "ticker"};
 
 static int venue_index(const char *name) {
   for (int i = 0; i < PL_MAX_VENUES; i++)
@@ -245,16 +245,16 @@ static int symbol_index(const pl *p, const char *sym) {
 
 static bool channel_on(const pl *p, int ch) {
   return ch == PL_CH_TRADES || (ch == PL_CH_BOOK && p->o.book) ||
-         (ch == PL_CH_QUOTES && p->o.quotes);
+         (ch == PL_CH_TICKER && p->o.ticker);
 }
 
 static void on_event(void *ctx, const cq_venue_event *ev) {
   pl_venue *v = ctx;
   pl *p = v->p;
-  int ch = ev->kind == CQ_VEV_TRADE   ? PL_CH_TRADES
-           : ev->kind == CQ_VEV_BOOK  ? PL_CH_BOOK
-           : ev->kind == CQ_VEV_QUOTE ? PL_CH_QUOTES
-                                      : -1;
+  int ch = ev->kind == CQ_VEV_TRADE    ? PL_CH_TRADES
+           : ev->kind == CQ_VEV_BOOK   ? PL_CH_BOOK
+           : ev->kind == CQ_VEV_TICKER ? PL_CH_TICKER
+                                       : -1;
   int sy = ch >= 0 ? symbol_index(p, ev->symbol) : -1;
   if (sy < 0) return; /* status events and the like: not measured here */
   pl_sub *s = &p->subs[v->pos][sy][ch];
@@ -340,6 +340,7 @@ static int start_venue(pl *p, pl_venue *v, cq_error *err) {
   so.nsymbols = p->nsymbols;
   so.speed = p->o.speed;
   so.stream_interval_ms = p->o.stream_interval_ms;
+  so.trade_rate = p->o.trade_rate;
   int rc = cq_net_loop_new(NULL, &v->sim_loop, err);
   if (rc == 0) rc = cq_vsim_new(&so, &v->sim, err);
   if (rc == 0) rc = cq_vsim_start(v->sim, v->sim_loop, NULL, 0, err);
@@ -357,7 +358,7 @@ static int start_venue(pl *p, pl_venue *v, cq_error *err) {
   }
   cq_venue_sub subs[PL_MAX_SYMBOLS * PL_CHANNELS];
   size_t n = 0;
-  static const cq_vchan chans[PL_CHANNELS] = {CQ_VCH_TRADES, CQ_VCH_BOOK, CQ_VCH_QUOTES};
+  static const cq_vchan chans[PL_CHANNELS] = {CQ_VCH_TRADES, CQ_VCH_BOOK, CQ_VCH_TICKER};
   for (size_t y = 0; y < p->nsymbols; y++)
     for (int ch = 0; ch < PL_CHANNELS; ch++) {
       if (!channel_on(p, ch)) continue;

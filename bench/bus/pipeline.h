@@ -2,7 +2,7 @@
  *
  *   venue simulators (one per dialect, each on its own network loop, streaming a seeded
  *   synthetic market) -> the real venue adapters (one client loop), subscribed to trades and
- *   optionally the book and quotes -> a handler that turns each venue event into a bus event
+ *   optionally the book and the ticker -> a handler that turns each venue event into a bus event
  *   (cq_bus_event_from_venue) and publishes it on the in-process bus under
  *   md.<venue>.<symbol>.<channel> -> one consumer thread per topic; the trades consumers feed
  *   live candles (cq_live_candles) of every (venue, symbol).
@@ -49,14 +49,16 @@ double lh_quantile(const lathist *h, double q);
 
 enum { PL_MAX_VENUES = 3, PL_MAX_SYMBOLS = 4, PL_CHANNELS = 3 };
 
-/* Channels: trades always; book and quotes when asked. */
-enum { PL_CH_TRADES = 0, PL_CH_BOOK = 1, PL_CH_QUOTES = 2 };
+/* Channels: trades always; book and ticker when asked. */
+enum { PL_CH_TRADES = 0, PL_CH_BOOK = 1, PL_CH_TICKER = 2 };
 
 typedef struct pl_options {
   const char *venues[PL_MAX_VENUES];   /* "binance", "okx", "bybit"; NULL ends the list */
   const char *symbols[PL_MAX_SYMBOLS]; /* NULL ends; none: BTC/USDT */
-  bool book, quotes;                   /* subscribe these too */
+  bool book, ticker;                   /* subscribe these too */
   double speed;                        /* simulator market time per wall time (0: 1) */
+  int trade_rate;                      /* the simulator's trade_rate: at most this many trades
+                                          a market second, half of it on average (0: 4) */
   int stream_interval_ms;              /* simulator tick (0: its default, 100) */
   int64_t spin_ns;                     /* the bus consumers' adaptive spin (0: none) */
   size_t ring_size;                    /* events per topic's ring (0: 1024) */

@@ -8,17 +8,16 @@
  * (trades stream in real time), 10 depth updates/s (the diff-depth stream at its 100 ms
  * speed) and 1 ticker/s (the ticker streams' 1000 ms speed): ten times that is 300 trades,
  * 100 depth updates and 10 tickers a second per symbol. The simulators get there by running
- * their synthetic market (1.5 trades/s) at 200 times the wall clock and ticking every 5 ms:
- * a book diff every tick, and book-ticker quotes (the adapters' quote channel, the nearest
- * thing to a ticker they subscribe to) whenever the top of the book moved at a tick, which is
- * more often than 10/s. Two symbols per venue. The figures printed are the measured rates.
+ * a busy market (trade_rate 60: 30 trades a market second on average) at 10 times the wall
+ * clock, ticking every 10 ms: the 100 ms depth stream and the 1 s ticker then come ten times
+ * as often too. Two symbols per venue. The figures printed are the measured rates.
  *
  * The system under test is a `soak_target`: today the in-process pipeline of pipeline.h
  * (adapters -> bus -> consumers with live candles); the full `cquant stream` capture is meant
  * to be another target, started and sampled the same way.
  *
- *   soak_stream [--seconds N (3600)] [--interval S (10)] [--warmup S (60)] [--speed X (200)]
- *               [--tick-ms MS (5)]
+ *   soak_stream [--seconds N (3600)] [--interval S (10)] [--warmup S (60)] [--speed X (10)]
+ *               [--trade-rate N (60)] [--tick-ms MS (10)]
  *
  * Ctrl-C ends the run early with the summary. Exits non-zero when the target fails to start
  * or reports errors.
@@ -37,7 +36,8 @@
 
 typedef struct soak_config {
   double speed;
-  int tick_ms; /* the simulators' step */
+  int tick_ms;    /* the simulators' step */
+  int trade_rate; /* the simulators' trade_rate */
   int64_t spin_ns;
 } soak_config;
 
@@ -59,8 +59,9 @@ static int pipeline_start(const soak_config *c, void **state, cq_error *err) {
   pl_options o = {.venues = {"binance", "okx", "bybit"},
                   .symbols = {"BTC/USDT", "ETH/USDT"},
                   .book = true,
-                  .quotes = true,
+                  .ticker = true,
                   .speed = c->speed,
+                  .trade_rate = c->trade_rate,
                   .stream_interval_ms = c->tick_ms,
                   .spin_ns = c->spin_ns};
   pl *p = NULL;
@@ -110,16 +111,17 @@ static double ms(const lathist *h, double q) {
 }
 
 static uint64_t total_events(const pl_counts *c) {
-  return c->consumed[PL_CH_TRADES] + c->consumed[PL_CH_BOOK] + c->consumed[PL_CH_QUOTES];
+  return c->consumed[PL_CH_TRADES] + c->consumed[PL_CH_BOOK] + c->consumed[PL_CH_TICKER];
 }
 
 typedef struct soak_args {
-  int seconds, interval, warmup, tick_ms;
+  int seconds, interval, warmup, tick_ms, trade_rate;
   double speed;
 } soak_args;
 
 static int parse_args(int argc, char **argv, soak_args *a) {
-  *a = (soak_args){.seconds = 3600, .interval = 10, .warmup = 60, .tick_ms = 5, .speed = 200};
+  *a = (soak_args){
+      .seconds = 3600, .interval = 10, .warmup = 60, .tick_ms = 10, .trade_rate = 60, .speed = 10};
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     long n = 0;
@@ -136,6 +138,8 @@ static int parse_args(int argc, char **argv, soak_args *a) {
       a->warmup = (int)n;
     else if (!strcmp(k, "--tick-ms"))
       a->tick_ms = (int)n;
+    else if (!strcmp(k, "--trade-rate"))
+      a->trade_rate = (int)n;
     else
       return -1;
   }
@@ -153,19 +157,20 @@ int main(int argc, char **argv) {
   soak_args a;
   if (parse_args(argc, argv, &a) != 0) {
     fprintf(stderr,
-            "usage: soak_stream [--seconds N] [--interval S] [--warmup S] [--speed X] [--tick-ms "
-            "MS]\n");
+            "usage: soak_stream [--seconds N] [--interval S] [--warmup S] [--speed X] "
+            "[--trade-rate N] [--tick-ms MS]\n");
     return 2;
   }
   signal(SIGINT, on_sigint);
   const soak_target *t = &pipeline_target;
-  soak_config cfg = {.speed = a.speed, .tick_ms = a.tick_ms, .spin_ns = 50000};
+  soak_config cfg = {
+      .speed = a.speed, .tick_ms = a.tick_ms, .trade_rate = a.trade_rate, .spin_ns = 50000};
   printf(
-      "soak: %s; 3 venues x 2 symbols, trades + book + quotes, market speed %gx; %d s, "
-      "samples every %d s, warm-up %d s\n"
+      "soak: %s; 3 venues x 2 symbols, trades + book + ticker; market speed %gx, trade_rate "
+      "%d, tick %d ms; %d s, samples every %d s, warm-up %d s\n"
       "  target rate (10x a busy feed): 300 trades + 100 book + 10 ticker /s a symbol = "
       "2460 events/s in all\n",
-      t->name, a.speed, a.seconds, a.interval, a.warmup);
+      t->name, a.speed, a.trade_rate, a.tick_ms, a.seconds, a.interval, a.warmup);
   fflush(stdout);
   void *st = NULL;
   cq_error err;
@@ -200,12 +205,12 @@ int main(int argc, char **argv) {
     double now = now_s(), dt = now - last_t, rss = rss_mib();
     const pl_counts *c = &s->counts;
     printf(
-        "[%5d s] rss %7.1f MiB  events/s %6.0f (trades %5.0f, book %5.0f, quotes %5.0f)  "
+        "[%5d s] rss %7.1f MiB  events/s %6.0f (trades %5.0f, book %5.0f, ticker %5.0f)  "
         "trade latency p50 %6.2f p99 %7.2f ms  drops %llu\n",
         elapsed, rss, (double)(total_events(c) - total_events(&last)) / dt,
         (double)(c->consumed[PL_CH_TRADES] - last.consumed[PL_CH_TRADES]) / dt,
         (double)(c->consumed[PL_CH_BOOK] - last.consumed[PL_CH_BOOK]) / dt,
-        (double)(c->consumed[PL_CH_QUOTES] - last.consumed[PL_CH_QUOTES]) / dt,
+        (double)(c->consumed[PL_CH_TICKER] - last.consumed[PL_CH_TICKER]) / dt,
         ms(&s->lat.total, 0.5), ms(&s->lat.total, 0.99), (unsigned long long)c->dropped);
     fflush(stdout);
     if (elapsed == a.warmup) rss_warm = rss;
