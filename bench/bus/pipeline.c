@@ -209,8 +209,8 @@ typedef struct pl_sub {
   pl_latency lat;
 } pl_sub;
 
-/* One venue: its simulator, adapter and the streams' ids. The handler runs on the client
- * loop's thread alone, so the ids need no lock. */
+/* One venue: its simulator, adapter and the streams' ids (atomic: an adapter may emit from
+ * another thread than the client loop's, a book resynchronized from a REST snapshot). */
 typedef struct pl_venue {
   struct pl *p;
   int index; /* in venue_names */
@@ -220,7 +220,7 @@ typedef struct pl_venue {
   const cq_venue_ops *ops;
   cq_venue *v;
   cq_venue_stream *st;
-  uint64_t next_id[PL_MAX_SYMBOLS][PL_CHANNELS];
+  _Atomic uint64_t next_id[PL_MAX_SYMBOLS][PL_CHANNELS];
   _Atomic uint64_t published[PL_CHANNELS], errors;
   _Atomic bool flowing; /* a first trade arrived */
 } pl_venue;
@@ -260,7 +260,8 @@ static void on_event(void *ctx, const cq_venue_event *ev) {
   pl_sub *s = &p->subs[v->pos][sy][ch];
   cq_bus_event be;
   cq_error e;
-  if (cq_bus_event_from_venue(ev, ++v->next_id[sy][ch], &be, &e) != 0) {
+  uint64_t id = atomic_fetch_add_explicit(&v->next_id[sy][ch], 1, memory_order_relaxed) + 1;
+  if (cq_bus_event_from_venue(ev, id, &be, &e) != 0) {
     atomic_fetch_add(&v->errors, 1);
     return;
   }
