@@ -798,7 +798,10 @@ static void *house_thread(void *arg) {
 static int feed(cq_capture *c, const char *venue, const char *symbol, const char *what, int *id,
                 cq_error *err) {
   char name[CQ_HEALTH_STREAM_MAX];
-  snprintf(name, sizeof name, "%s %s", symbol, what);
+  int k = snprintf(name, sizeof name, "%s %s", symbol, what);
+  if (k < 0 || (size_t)k >= sizeof name)
+    return cq_error_set(err, CQ_ELIMIT, "capture: feed name \"%s %s\" over %d bytes", symbol,
+                        what, CQ_HEALTH_STREAM_MAX - 1);
   return cq_health_feed(c->health, venue, name, id, err);
 }
 
