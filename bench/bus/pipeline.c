@@ -66,8 +66,8 @@ double lh_quantile(const lathist *h, double q) {
 /* ---- send times ------------------------------------------------------------------------
  * The simulators' WebSocket sends, hooked at link time (-Wl,--wrap=cq_server_ws_send): each
  * trade message's (venue, symbol, trade id) is hashed into a table with the send instant.
- * The table is a fixed ring of slots indexed by the hash: a later trade may take the slot of
- * one not yet consumed (then that one counts as unmatched), never growing memory. */
+ * The table has a fixed number of slots indexed by the hash: a later trade may take the slot
+ * of one not yet consumed (that one then counts as unmatched), and memory never grows. */
 
 enum { SEND_SLOTS = 1 << 18 };
 
@@ -116,7 +116,8 @@ static const char *find(const char *s, const char *end, const char *pat) {
   return NULL;
 }
 
-/* The text after pat up to the first of stop (a quote or a non-digit). */
+/* The text after pat: its digits (digits) or up to the closing quote; its length, 0 when pat
+ * is not there. */
 static size_t field(const char *s, const char *end, const char *pat, bool digits,
                     const char **out) {
   const char *p = find(s, end, pat);
