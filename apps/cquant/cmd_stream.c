@@ -46,6 +46,8 @@ const char cmd_stream_usage[] =
     "  --consumer NAME   the recorder's consumer name in group \"recorder\" (default\n"
     "                    recorder-1; a restarted recorder must use the same name)\n"
     "  --idle-exit S     record role: stop after S seconds without an event\n"
+    "  --repair-wait S   on stop, wait up to S seconds for holes whose bars are about to\n"
+    "                    close at the venue to be repaired (default 10)\n"
     "  --stale S         feed-health alert: no message for S seconds (default 30)\n"
     "  --p99-max MS      feed-health alert: latency p99 above MS (default 1000)\n"
     "  --status FILE     where the running capture keeps its status, rewritten every second\n"
@@ -266,7 +268,7 @@ static int parse_bus(cli_ctx *ctx, const char *url, cq_bus **out) {
   if (!url || !strcmp(url, "inproc")) {
     cq_bus_options bo;
     cq_bus_options_default(&bo);
-    bo.ring_size = 8192; /* events of up to 2 KiB per slot, per topic */
+    bo.ring_size = 8192;            /* events of up to 2 KiB per slot, per topic */
     bo.on_full = CQ_BUS_FULL_BLOCK; /* the recorder must see every event */
     if (cq_bus_inproc_open(&bo, out, &e)) {
       cli_report_error(ctx, "stream", &e);
@@ -370,7 +372,7 @@ int cmd_stream(cli_ctx *ctx, int argc, char **argv) {
   const char *venues_s = NULL, *symbols_s = NULL, *chan_s = NULL, *tf_s = NULL, *bus_s = NULL;
   const char *role = "all", *rest_s = NULL, *ws_s = NULL, *as_s = NULL, *store_flag = NULL;
   const char *status_path = default_status, *consumer = NULL;
-  double duration = 0, idle_exit = 0, stale = 0, p99max = 0;
+  double duration = 0, idle_exit = 0, stale = 0, p99max = 0, repair_wait = 10;
   size_t batch = 0, batch_ms = 0;
   const cli_opt opts[] = {{"--venue", "--venues", CLI_STR, &venues_s},
                           {"--symbol", "--symbols", CLI_STR, &symbols_s},
@@ -387,6 +389,7 @@ int cmd_stream(cli_ctx *ctx, int argc, char **argv) {
                           {"--batch-ms", NULL, CLI_SIZE, &batch_ms},
                           {"--consumer", NULL, CLI_STR, &consumer},
                           {"--idle-exit", NULL, CLI_DOUBLE, &idle_exit},
+                          {"--repair-wait", NULL, CLI_DOUBLE, &repair_wait},
                           {"--stale", NULL, CLI_DOUBLE, &stale},
                           {"--p99-max", NULL, CLI_DOUBLE, &p99max},
                           {"--status", NULL, CLI_STR, &status_path}};
@@ -411,10 +414,11 @@ int cmd_stream(cli_ctx *ctx, int argc, char **argv) {
             role);
     return CLI_USAGE;
   }
-  if (!(duration >= 0) || !(idle_exit >= 0) || !(stale >= 0) || !(p99max >= 0) || batch > 1000000 ||
-      batch_ms > 60000) {
+  if (!(duration >= 0) || !(idle_exit >= 0) || !(stale >= 0) || !(p99max >= 0) ||
+      !(repair_wait >= 0 && repair_wait <= 3600) || batch > 1000000 || batch_ms > 60000) {
     fprintf(ctx->err,
-            "cquant stream: --duration, --idle-exit, --stale, --p99-max must be >= 0; "
+            "cquant stream: --duration, --idle-exit, --stale, --p99-max, --repair-wait "
+            "(at most 3600) must be >= 0; "
             "--batch at most 1000000, --batch-ms at most 60000\n");
     return CLI_USAGE;
   }
@@ -628,13 +632,13 @@ int cmd_stream(cli_ctx *ctx, int argc, char **argv) {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
     nanosleep(&ts, NULL);
   }
-  if (r.cap) cq_capture_stop(r.cap, 10000);
+  if (r.cap) cq_capture_stop(r.cap, (int64_t)(repair_wait * 1000));
   if (rec_started) {
     atomic_store(&r.rec_stop, 1);
     pthread_join(rtid, NULL);
     rec_started = false;
   }
-  if (r.rec && !r.rec_rc) r.rec_rc = rec_drain(&r, do_cap ? 500 : 0);
+  if (r.rec && !r.rec_rc) r.rec_rc = rec_drain(&r, 500);
   write_status(&r, "stopped");
   print_summary(&r);
   if (r.rec_rc) {

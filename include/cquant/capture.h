@@ -128,8 +128,9 @@ CQ_NODISCARD int cq_capture_open(const cq_capture_opts *o, cq_capture **out, cq_
 /* Subscribes every venue and starts the housekeeping and repair threads. On an error
  * nothing stays subscribed. */
 CQ_NODISCARD int cq_capture_start(cq_capture *c, cq_error *err);
-/* Unsubscribes, finishes the repairs whose bars have closed (waiting at most wait_ms for
- * the others, which are logged as not done), stops the threads. Idempotent. */
+/* Finishes the repairs first (waiting at most wait_ms, with the streams still running, for
+ * the bars of their holes to close at the venue; those left are logged as not repaired),
+ * then unsubscribes and stops the threads. Idempotent. */
 void cq_capture_stop(cq_capture *c, int64_t wait_ms);
 void cq_capture_close(cq_capture *c);
 

@@ -609,6 +609,7 @@ static cq_time venue_now(const repair_job *j, cq_time now) {
 static int repair_candles(cq_capture *c, repair_job *j, uint64_t *published) {
   cap_sym *s = j->s;
   const cq_venue_ops *ops = s->v->venue->ops;
+  int64_t delay = (int64_t)(c->o.repair_delay_ms ? c->o.repair_delay_ms : 2000) * CQ_NS_PER_MS;
   int all = 1;
   for (size_t i = 0; i < c->ntfs; i++) {
     cq_timeframe tf = c->tfs[i];
@@ -631,10 +632,13 @@ static int repair_candles(cq_capture *c, repair_job *j, uint64_t *published) {
         cq_candle kk;
         cq_candles_get(&k, r, &kk);
         if (kk.open_time < j->next[i] || kk.open_time > to) continue;
-        if (!kk.closed) {
+        /* closed by the adapter's estimate of the venue's clock, or by the stream itself: a
+         * trade after the bar's end (plus the delay) means the venue has moved past it */
+        if (!kk.closed && kk.open_time + len + delay > atomic_load(&s->seen)) {
           forming = true;
           break;
         }
+        kk.closed = true;
         cq_bus_event ev;
         memset(&ev, 0, sizeof ev);
         ev.kind = CQ_VEV_KLINE;
@@ -980,13 +984,8 @@ int cq_capture_start(cq_capture *c, cq_error *err) {
 
 void cq_capture_stop(cq_capture *c, int64_t wait_ms) {
   if (!c || !c->started) return;
-  atomic_store(&c->unsubscribing, 1); /* the streams' own goodbyes are not feed trouble */
-  for (size_t v = 0; v < c->nvenues; v++)
-    if (c->venues[v].stream) {
-      c->venues[v].venue->ops->unsubscribe(c->venues[v].stream);
-      c->venues[v].stream = NULL;
-    }
-  /* repairs are finished if their bars close at the venue within wait_ms */
+  /* the last repairs first, while the streams still show the venue's clock moving on: a
+   * repair finishes once the bars of its hole have closed at the venue */
   cq_time deadline = now_of(c) + wait_ms * CQ_NS_PER_MS;
   pthread_mutex_lock(&c->mu);
   c->draining = true;
@@ -1000,6 +999,12 @@ void cq_capture_stop(cq_capture *c, int64_t wait_ms) {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
     nanosleep(&ts, NULL);
   }
+  atomic_store(&c->unsubscribing, 1); /* the streams' own goodbyes are not feed trouble */
+  for (size_t v = 0; v < c->nvenues; v++)
+    if (c->venues[v].stream) {
+      c->venues[v].venue->ops->unsubscribe(c->venues[v].stream);
+      c->venues[v].stream = NULL;
+    }
   pthread_mutex_lock(&c->mu);
   c->stopping = true;
   pthread_cond_broadcast(&c->cv);
