@@ -8,9 +8,9 @@
  *
  * Wake-ups: a consumer that finds its ring empty and may wait raises `sleeping` and sleeps
  * on the futex word `wake` (after a bounded look at the ring: a short fixed one, or the
- * adaptive spin of spin_ns, see spin_wait); a producer touches the
- * futex only when `sleeping` is set, and only the first one after the consumer fell asleep,
- * so a busy consumer costs the producer one load. Both sides order the flag against the ring
+ * adaptive spin of spin_ns, see spin_wait); a producer touches the futex only when
+ * `sleeping` is set, and only the first one after the consumer fell asleep, so a busy
+ * consumer costs the producer one load. Both sides order the flag against the ring
  * with a full fence (a store-load pair), so a wake-up is never lost. */
 #include <errno.h>
 #include <linux/futex.h>
