@@ -64,6 +64,7 @@ typedef struct mq {
   pthread_cond_t not_empty, not_full;
   cq_bus_event *slots;
   size_t head, tail, cap;
+  bool closed; /* the consumer gave up: pushes return at once */
 } mq;
 
 static int mq_init(mq *q, size_t cap) {
@@ -74,6 +75,7 @@ static int mq_init(mq *q, size_t cap) {
   pthread_cond_init(&q->not_full, NULL);
   q->head = q->tail = 0;
   q->cap = cap;
+  q->closed = false;
   return 0;
 }
 
@@ -86,10 +88,21 @@ static void mq_free(mq *q) {
 
 static void mq_push(mq *q, const cq_bus_event *e) {
   pthread_mutex_lock(&q->mu);
-  while (q->head - q->tail == q->cap) pthread_cond_wait(&q->not_full, &q->mu);
+  while (q->head - q->tail == q->cap && !q->closed) pthread_cond_wait(&q->not_full, &q->mu);
+  if (q->closed) {
+    pthread_mutex_unlock(&q->mu);
+    return;
+  }
   memcpy(&q->slots[q->head % q->cap], e, cq_bus_event_size(e));
   q->head++;
   pthread_cond_signal(&q->not_empty);
+  pthread_mutex_unlock(&q->mu);
+}
+
+static void mq_close(mq *q) {
+  pthread_mutex_lock(&q->mu);
+  q->closed = true;
+  pthread_cond_broadcast(&q->not_full);
   pthread_mutex_unlock(&q->mu);
 }
 
@@ -234,6 +247,12 @@ static double consume(run *r, cq_bus_consumer *c, int64_t *lat) {
     got += k;
   }
   double dt = now_s() - t0;
+  if (atomic_load(&r->failed)) { /* release producers held back by a full queue */
+    if (c)
+      cq_bus_consumer_close(c);
+    else
+      mq_close(r->q);
+  }
   for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
   free(evs);
   return atomic_load(&r->failed) ? -1 : dt;
