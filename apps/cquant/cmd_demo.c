@@ -33,6 +33,10 @@ const char cmd_demo_usage[] =
     "folder (default ./var/reports); then sma_cross searched by TPE (200 trials, stored) and\n"
     "walked forward (180-day in-sample, 60-day out-of-sample windows), each with its report\n"
     "in the same folder.\n"
+    "Then the live loop, offline: Binance, OKX and Bybit simulators in this process (their\n"
+    "market at 20 times the wall clock) captured for 8 seconds by `cquant stream` (trades,\n"
+    "books, tickers, live 1m/5m/15m candles, feed health, recorded into the store), and\n"
+    "`cquant stream status`.\n"
     "File names say what they hold: <venue>_<BASE>_<QUOTE>-<tf>[.anything].csv, for example\n"
     "binance_BTC_USDT-5m.csv.\n";
 
@@ -82,6 +86,7 @@ static int run(cli_ctx *ctx, char **argv, int argc) {
 
 static int market_data(cli_ctx *ctx, const char *dir, char *store_arg, const char *features);
 static int research(cli_ctx *ctx, char *store_arg, const char *reports, const char *venue);
+static int live_market(cli_ctx *ctx, char *store_arg);
 
 int cmd_demo(cli_ctx *ctx, int argc, char **argv) {
   const char *cmd = "demo";
@@ -101,7 +106,8 @@ int cmd_demo(cli_ctx *ctx, int argc, char **argv) {
   char store_arg[1024];
   snprintf(store_arg, sizeof store_arg, "%s", cli_store_uri(ctx, store));
   if (dir && (rc = market_data(ctx, dir, store_arg, features))) return rc;
-  return research(ctx, store_arg, reports ? reports : "var/reports", venue);
+  if ((rc = research(ctx, store_arg, reports ? reports : "var/reports", venue))) return rc;
+  return venue ? CLI_OK : live_market(ctx, store_arg);
 }
 
 static int market_data(cli_ctx *ctx, const char *dir, char *store_arg, const char *features) {
@@ -193,6 +199,57 @@ static int fetch_market(cli_ctx *ctx, char *store_arg, bool real) {
   int rc = run_cmd(ctx, "backfill", cmd_backfill, argv, argc);
   cq_vsim_free(sim);
   cq_net_loop_free(loop);
+  return rc;
+}
+
+/* The live loop, offline: three simulators (Binance, OKX and Bybit dialects) in this process,
+ * their market at 20 times the wall clock, captured by `cquant stream` for a few seconds into
+ * the store, then its status. */
+static int live_market(cli_ctx *ctx, char *store_arg) {
+  static const char *const dialects[3] = {"binance", "okx", "bybit"};
+  cq_net_loop *loops[3] = {NULL};
+  cq_vsim *sims[3] = {NULL};
+  char urls[3 * 64] = "";
+  cq_error e;
+  cq_error_clear(&e);
+  int rc = CLI_OK;
+  for (int i = 0; i < 3 && !rc; i++) {
+    cq_vsim_options o;
+    cq_vsim_options_default(&o);
+    o.dialect = dialects[i];
+    o.market = "synthetic:1";
+    o.speed = 20;
+    o.log = ctx->log;
+    /* one loop per simulator: each serves its own port */
+    if (cq_net_loop_new(ctx->log, &loops[i], &e) || cq_vsim_new(&o, &sims[i], &e) ||
+        cq_vsim_start(sims[i], loops[i], NULL, 0, &e)) {
+      cli_report_error(ctx, "demo", &e);
+      rc = CLI_FAIL;
+      break;
+    }
+    size_t l = strlen(urls);
+    snprintf(urls + l, sizeof urls - l, "%s%s", i ? "," : "", cq_vsim_rest_url(sims[i]));
+  }
+  if (!rc) {
+    fprintf(ctx->out,
+            "\nlive: Binance, OKX and Bybit simulators (market at 20x), captured for 8 s by "
+            "`cquant stream`\n");
+    fflush(ctx->out);
+    char *argv[] = {"--venue",       "binance,okx,bybit",
+                    "--rest-url",    urls,
+                    "--as",          DEMO_SIM_VENUE ",okx-sim,bybit-sim",
+                    "--symbol",      DEMO_SYMBOLS,
+                    "--duration",    "8",
+                    "--repair-wait", "3",
+                    "--store",       store_arg};
+    rc = run_cmd(ctx, "stream", cmd_stream, argv, (int)(sizeof argv / sizeof argv[0]));
+    char *sargv[] = {"status"};
+    if (!rc) rc = run_cmd(ctx, "stream", cmd_stream, sargv, 1);
+  }
+  for (int i = 0; i < 3; i++) {
+    cq_vsim_free(sims[i]);
+    cq_net_loop_free(loops[i]);
+  }
   return rc;
 }
 

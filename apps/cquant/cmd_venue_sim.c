@@ -126,7 +126,8 @@ int cmd_venue_sim(cli_ctx *ctx, int argc, char **argv) {
     return CLI_USAGE;
   }
   if (trade_rate > VSIM_MAX_TRADE_RATE) {
-    fprintf(ctx->err, "cquant venue-sim: --trade-rate: 1..%d trades a second\n", VSIM_MAX_TRADE_RATE);
+    fprintf(ctx->err, "cquant venue-sim: --trade-rate: at most %d trades a second\n",
+            VSIM_MAX_TRADE_RATE);
     return CLI_USAGE;
   }
   cq_vsim_options o;

@@ -274,6 +274,8 @@ typedef struct cq_venue_ops {
                 cq_verror *ve);
   int (*depth)(cq_venue *v, const char *symbol, int limit, cq_l2book *out, cq_verror *ve);
   int (*place)(cq_venue *v, const cq_venue_order_req *req, cq_venue_order *out, cq_verror *ve);
+  /* Cancels by client id; the order in out. An order already finished (filled, cancelled,
+   * expired) is no failure: out holds its final state. */
   int (*cancel)(cq_venue *v, const char *symbol, const char *client_id, cq_venue_order *out,
                 cq_verror *ve);
   int (*query)(cq_venue *v, const char *symbol, const char *client_id, cq_venue_order *out,

@@ -802,10 +802,9 @@ static void *house_thread(void *arg) {
 static int feed(cq_capture *c, const char *venue, const char *symbol, const char *what, int *id,
                 cq_error *err) {
   char name[CQ_HEALTH_STREAM_MAX];
-  int k = snprintf(name, sizeof name, "%s %s", symbol, what);
-  if (k < 0 || (size_t)k >= sizeof name)
-    return cq_error_set(err, CQ_ELIMIT, "capture: feed name \"%s %s\" over %d bytes", symbol,
-                        what, CQ_HEALTH_STREAM_MAX - 1);
+  int n = snprintf(name, sizeof name, "%s %s", symbol, what);
+  if (n < 0 || (size_t)n >= sizeof name)
+    return cq_error_set(err, CQ_EINVAL, "capture: feed name '%s %s' too long", symbol, what);
   return cq_health_feed(c->health, venue, name, id, err);
 }
 

@@ -176,6 +176,27 @@ static const lws_retry_bo_t client_retry = {
     .secs_since_valid_hangup = 0xffff,
 };
 
+/* A client vhost: with TLS (the system's CA store loaded into a client TLS context) or
+ * without. The TLS one costs a CA store per loop and, with several loops in one process,
+ * libwebsockets 4.1 does not free it at context destruction, so it is only made when a
+ * wss:// connection needs it. */
+static struct lws_vhost *client_vhost(cq_net_loop *l, bool tls) {
+  struct lws_context_creation_info info;
+  memset(&info, 0, sizeof info);
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.options = tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+  info.vhost_name = tls ? "cq-clients-tls" : "cq-clients";
+  info.protocols = cq__ws_protocols;
+  info.retry_and_idle_policy = &client_retry;
+  return lws_create_vhost(l->ctx, &info);
+}
+
+struct lws_vhost *cq__net_client_vhost(cq_net_loop *l, bool tls) {
+  if (!tls) return l->client_vh;
+  if (!l->client_tls_vh) l->client_tls_vh = client_vhost(l, true);
+  return l->client_tls_vh;
+}
+
 int cq_net_loop_new(cq_log *log, cq_net_loop **out, cq_error *err) {
   *out = NULL;
   cq_net_loop *l = calloc(1, sizeof *l);
@@ -208,12 +229,8 @@ int cq_net_loop_new(cq_log *log, cq_net_loop **out, cq_error *err) {
     return cq_error_set(err, CQ_ENET, "net loop: lws_create_context failed");
   }
   memset(&info, 0, sizeof info);
-  info.port = CONTEXT_PORT_NO_LISTEN;
-  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-  info.vhost_name = "cq-clients";
-  info.protocols = cq__ws_protocols;
-  info.retry_and_idle_policy = &client_retry;
-  l->client_vh = lws_create_vhost(l->ctx, &info);
+  /* plain ws:// clients; the TLS vhost (its CA store loaded) is made on the first wss:// */
+  l->client_vh = client_vhost(l, false);
   if (!l->client_vh) {
     cq_net_loop_free(l);
     return cq_error_set(err, CQ_ENET, "net loop: client vhost failed");

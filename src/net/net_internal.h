@@ -43,7 +43,8 @@ typedef struct net_msgq {
 
 struct cq_net_loop {
   struct lws_context *ctx;
-  struct lws_vhost *client_vh;
+  struct lws_vhost *client_vh;     /* ws:// clients */
+  struct lws_vhost *client_tls_vh; /* wss:// clients, made on first use (loop thread) */
   cq_log *log;
   pthread_t thread;
   bool thread_started;
@@ -87,5 +88,9 @@ void cq__ws_cmd(cq_net_loop *l, net_cmd *cmd);
 void cq__ws_service_all(cq_net_loop *l);
 void cq__ws_free_all(cq_net_loop *l);
 extern const struct lws_protocols cq__ws_protocols[];
+
+/* The client vhost for a plain or a TLS connection (loop thread; NULL when it cannot be
+ * made). */
+struct lws_vhost *cq__net_client_vhost(cq_net_loop *l, bool tls);
 
 #endif

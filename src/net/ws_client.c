@@ -199,7 +199,7 @@ static void conn_start(cq_ws_client *c, bool rotation) {
   struct lws_client_connect_info ci;
   memset(&ci, 0, sizeof ci);
   ci.context = c->l->ctx;
-  ci.vhost = c->l->client_vh;
+  ci.vhost = cq__net_client_vhost(c->l, c->tls);
   ci.address = c->host;
   ci.port = c->port;
   ci.path = c->path;
@@ -212,7 +212,8 @@ static void conn_start(cq_ws_client *c, bool rotation) {
   ci.userdata = k;
   ci.pwsi = &k->wsi;
   uint64_t id = k->id;
-  if (lws_client_connect_via_info(&ci)) return;
+  /* without its vhost (no TLS context could be made) the dial fails like a refused connect */
+  if (ci.vhost && lws_client_connect_via_info(&ci)) return;
   /* Failed at once: lws may already have reported and destroyed the connection. */
   for (ws_conn *x = c->conns; x; x = x->next) {
     if (x->id == id) {

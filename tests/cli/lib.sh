@@ -25,3 +25,25 @@ expect_status() {
 contains() {
   grep -qF -- "$2" "$1" || { echo "--- $1"; cat "$1"; fail "expected to find: $2"; }
 }
+
+# Venue simulators in the background, stopped when the script exits.
+# start_sim DIALECT [venue-sim options...]; url_of DIALECT prints its REST URL once it listens.
+pids=()
+stop_sims() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
+trap 'stop_sims; rm -rf "$TMP"' EXIT
+start_sim() {
+  local d=$1; shift
+  "$CQ" venue-sim --dialect "$d" --port 0 --json "$@" >"$TMP/sim-$d.out" 2>"$TMP/sim-$d.err" &
+  pids+=($!)
+}
+url_of() {
+  for _ in $(seq 1 100); do
+    if grep -q '"rest"' "$TMP/sim-$1.out" 2>/dev/null; then
+      sed -E 's/.*"rest":"([^"]+)".*/\1/' "$TMP/sim-$1.out"
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$TMP/sim-$1.err" >&2
+  return 1
+}

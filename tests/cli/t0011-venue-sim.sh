@@ -9,6 +9,8 @@ contains "$TMP/out" "--fault F"
 
 expect_status 2 "$CQ" venue-sim --fault explode:1
 contains "$TMP/err" "unknown kind"
+expect_status 2 "$CQ" venue-sim --trade-rate 1001
+contains "$TMP/err" "--trade-rate: at most 1000"
 expect_status 1 "$CQ" venue-sim --market replay:sqlite:nothing.db
 contains "$TMP/err" "expected replay:STORE?venue=V"
 

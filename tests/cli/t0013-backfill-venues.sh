@@ -14,24 +14,6 @@ expect_status 0 "$CQ" backfill --help
 contains "$TMP/out" "binance,okx,bybit"
 
 # One simulator per dialect.
-pids=()
-stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
-trap 'stop; rm -rf "$TMP"' EXIT
-start_sim() { # dialect -> prints its REST URL
-  "$CQ" venue-sim --dialect "$1" --port 0 --json >"$TMP/sim-$1.out" 2>"$TMP/sim-$1.err" &
-  pids+=($!)
-}
-url_of() {
-  for _ in $(seq 1 100); do
-    if grep -q '"rest"' "$TMP/sim-$1.out" 2>/dev/null; then
-      sed -E 's/.*"rest":"([^"]+)".*/\1/' "$TMP/sim-$1.out"
-      return 0
-    fi
-    sleep 0.1
-  done
-  cat "$TMP/sim-$1.err" >&2
-  return 1
-}
 start_sim binance
 start_sim okx
 start_sim bybit

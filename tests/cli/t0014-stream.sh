@@ -18,27 +18,9 @@ contains "$TMP/err" "no capture has run"
 expect_status 0 "$CQ" stream --help
 contains "$TMP/out" "--role ROLE"
 
-pids=()
-stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
-trap 'stop; rm -rf "$TMP"' EXIT
-start_sim() {
-  "$CQ" venue-sim --dialect "$1" --port 0 --speed 20 --json >"$TMP/sim-$1.out" 2>"$TMP/sim-$1.err" &
-  pids+=($!)
-}
-url_of() {
-  for _ in $(seq 1 100); do
-    if grep -q '"rest"' "$TMP/sim-$1.out" 2>/dev/null; then
-      sed -E 's/.*"rest":"([^"]+)".*/\1/' "$TMP/sim-$1.out"
-      return 0
-    fi
-    sleep 0.1
-  done
-  cat "$TMP/sim-$1.err" >&2
-  return 1
-}
-start_sim binance
-start_sim okx
-start_sim bybit
+start_sim binance --speed 20
+start_sim okx --speed 20
+start_sim bybit --speed 20
 urls="$(url_of binance),$(url_of okx),$(url_of bybit)" || fail "a simulator printed no URL"
 common=(--venue binance,okx,bybit --rest-url "$urls" --as binance-sim,okx-sim,bybit-sim
         --symbol BTC/USDT,ETH/USDT --tf 1m,5m)

@@ -192,8 +192,10 @@ int cq__bn_cancel(cq_venue *base, const char *symbol, const char *client_id, cq_
     return qe.cls == CQ_VERR_NOT_FOUND ? qe.e.code : rc;
   }
   if (out) *out = o;
-  if (o.state == CQ_OS_CANCELLED) return 0;
-  /* it exists but cannot be cancelled (filled, expired): a refusal, the order says why */
+  /* finished (cancelled, filled, expired): the cancel settles on that final state, as the
+   * other adapters' do; the caller reads which from the order */
+  if (cq_order_state_terminal(o.state)) return 0;
+  /* it exists, is not finished, and still cannot be cancelled: a refusal */
   return cq__bn_fail(ve, CQ_VERR_REJECTED, ce.venue_code, ce.http_status,
                      "cancel of %s refused: the order is %s", client_id,
                      cq_order_state_name(o.state));

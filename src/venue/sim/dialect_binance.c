@@ -876,14 +876,16 @@ static char *dump(json_t *j);
 
 /* The 24hrTicker stream event: the REST ticker's fields under the stream's names. */
 char *vd_binance_ticker_msg(vd_binance *b, int s, int64_t now) {
-  static const char *const names[][2] = {
-      {"priceChange", "p"}, {"priceChangePercent", "P"}, {"weightedAvgPrice", "w"},
-      {"prevClosePrice", "x"}, {"lastPrice", "c"},       {"lastQty", "Q"},
-      {"bidPrice", "b"},       {"bidQty", "B"},          {"askPrice", "a"},
-      {"askQty", "A"},         {"openPrice", "o"},       {"highPrice", "h"},
-      {"lowPrice", "l"},       {"volume", "v"},          {"quoteVolume", "q"},
-      {"openTime", "O"},       {"closeTime", "C"},       {"firstId", "F"},
-      {"lastId", "L"},         {"count", "n"}};
+  static const char *const names[][2] = {{"priceChange", "p"},      {"priceChangePercent", "P"},
+                                         {"weightedAvgPrice", "w"}, {"prevClosePrice", "x"},
+                                         {"lastPrice", "c"},        {"lastQty", "Q"},
+                                         {"bidPrice", "b"},         {"bidQty", "B"},
+                                         {"askPrice", "a"},         {"askQty", "A"},
+                                         {"openPrice", "o"},        {"highPrice", "h"},
+                                         {"lowPrice", "l"},         {"volume", "v"},
+                                         {"quoteVolume", "q"},      {"openTime", "O"},
+                                         {"closeTime", "C"},        {"firstId", "F"},
+                                         {"lastId", "L"},           {"count", "n"}};
   json_t *t = ticker24(b, s, now), *j = json_object();
   if (!t || !j) {
     json_decref(t);
@@ -1708,9 +1710,14 @@ char *vd_binance_kline_msg(const vm_market *m, int s, const char *interval, int6
   }
   vd_ktext t;
   vd_kline_text(y, &k, &x, true, &t);
-  int64_t first = (open / 1000 - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC;
   int64_t end = now < open + len ? now : open + len;
-  int64_t last = (end / 1000 - VM_EPOCH_MS / 1000) * VM_IDS_PER_SEC;
+  vm_trade ft, lt; /* the candle's first and last trades (-1 when it has none) */
+  int64_t first = -1, last = -1;
+  if (k.trades > 0 && vm_trades_after(m, s, open, end, -1, &ft, 1) == 1 &&
+      vm_trades_before_id(m, s, INT64_MAX, end, &lt, 1) == 1) {
+    first = ft.id;
+    last = lt.id;
+  }
   jset(j, "e", json_string("kline"));
   jset(j, "E", json_integer(now));
   jset(j, "s", json_string(y->ins.native));

@@ -307,15 +307,8 @@ static void h_kline(req_ctx *c) {
     if (!vm_candle_x(c->b->mkt, s, t, len, c->now, &k, &kx)) continue; /* the venue's gap */
     json_t *row = json_array();
     if (!row) break;
-    vd_ktext x;
-    vd_kline_text(y, &k, &kx, false, &x);
     json_array_append_new(row, str_i64(t));
-    json_array_append_new(row, json_string(x.open));
-    json_array_append_new(row, json_string(x.high));
-    json_array_append_new(row, json_string(x.low));
-    json_array_append_new(row, json_string(x.close));
-    json_array_append_new(row, json_string(x.vol));
-    json_array_append_new(row, json_string(x.quote));
+    vd_kline_row(row, y, &k, &kx);
     json_array_append_new(l, row);
     n++;
   }

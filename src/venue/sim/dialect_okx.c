@@ -328,15 +328,8 @@ json_t *vd_okx_candle_row(const vm_market *m, int s, const cq_candle *k, const v
   char t[32];
   snprintf(t, sizeof t, "%" PRId64, k->open_time / CQ_NS_PER_MS);
   json_array_append_new(r, json_string(t));
-  vd_ktext x;
-  vd_kline_text(y, k, kx, false, &x);
-  json_array_append_new(r, json_string(x.open));
-  json_array_append_new(r, json_string(x.high));
-  json_array_append_new(r, json_string(x.low));
-  json_array_append_new(r, json_string(x.close));
-  json_array_append_new(r, json_string(x.vol));
-  json_array_append_new(r, json_string(x.quote));
-  json_array_append_new(r, json_string(x.quote));
+  vd_kline_row(r, y, k, kx); /* volCcy, then volCcyQuote: the same for spot */
+  json_array_append(r, json_array_get(r, 6));
   json_array_append_new(r, json_string(k->closed ? "1" : "0"));
   return r;
 }

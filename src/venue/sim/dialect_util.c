@@ -116,6 +116,13 @@ static void kx_text(cq_dec d, unsigned min_frac, char *buf, size_t n) {
   vm_i128_text(d.m, d.scale, min_frac, buf, n);
 }
 
+void vd_kline_row(json_t *row, const vm_symbol *y, const cq_candle *k, const vm_kx *x) {
+  vd_ktext t;
+  vd_kline_text(y, k, x, false, &t);
+  const char *const v[] = {t.open, t.high, t.low, t.close, t.vol, t.quote};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) json_array_append_new(row, json_string(v[i]));
+}
+
 json_t *vd_jtrade(const vm_symbol *y, const vm_trade *t, int what, bool binance) {
   char buf[96];
   if (what == VD_TRADE_PRICE)
@@ -123,8 +130,8 @@ json_t *vd_jtrade(const vm_symbol *y, const vm_trade *t, int what, bool binance)
   else if (what == VD_TRADE_QTY)
     vm_i128_text(t->qty_m, y->qscale, binance ? 8 : y->ins.lot.scale, buf, sizeof buf);
   else
-    vm_i128_text((vm_i128)t->px_m * t->qty_m, (unsigned)y->pscale + y->qscale, binance ? 8 : 0,
-                 buf, sizeof buf);
+    vm_i128_text((vm_i128)t->px_m * t->qty_m, (unsigned)y->pscale + y->qscale, binance ? 8 : 0, buf,
+                 sizeof buf);
   return json_string(buf);
 }
 

@@ -36,6 +36,8 @@
 #define VM_AGG_MAX_LEN_MS INT64_C(3600000)
 /* The book moves in steps of this many milliseconds; its update id is the step number. */
 #define VM_BOOK_STEP_MS 100
+/* Noise octaves of the synthetic log price (one second to sixty days). */
+#define VM_OCTAVES 9
 /* Levels of synthetic liquidity per side. */
 #define VM_BOOK_LEVELS 200
 
@@ -43,6 +45,7 @@ typedef struct vm_symbol {
   cq_instrument ins;
   double price;      /* the level the market wanders around */
   double annual_vol; /* of the log price */
+  double amp[VM_OCTAVES]; /* each noise octave's amplitude, from annual_vol */
   uint64_t key;      /* seed and symbol mixed */
   double tick;       /* ins.tick as a double */
   double lot;
@@ -103,8 +106,8 @@ bool vm_candle(const vm_market *m, int s, int64_t open_ms, int64_t len_ms, int64
                cq_candle *out);
 bool vm_candle_x(const vm_market *m, int s, int64_t open_ms, int64_t len_ms, int64_t now_ms,
                  cq_candle *out, vm_kx *x);
-/* v * 10^-scale as decimal text: exact, trailing zeros dropped down to min_frac fraction
- * digits. */
+/* v * 10^-scale as decimal text, exact, with min_frac fraction digits at least: trailing
+ * zeros are dropped down to it, or added up to it. */
 void vm_i128_text(vm_i128 v, unsigned scale, unsigned min_frac, char *buf, size_t n);
 
 typedef struct vm_trade {
@@ -117,8 +120,8 @@ typedef struct vm_trade {
 
 /* Trades with time in [from_ms, to_ms) and id > after_id, up to max, in id order: a caller
  * pages through a window of any size by passing the last id it got. */
-size_t vm_trades_after(const vm_market *m, int s, int64_t from_ms, int64_t to_ms,
-                       int64_t after_id, vm_trade *out, size_t max);
+size_t vm_trades_after(const vm_market *m, int s, int64_t from_ms, int64_t to_ms, int64_t after_id,
+                       vm_trade *out, size_t max);
 /* Up to max trades with id >= from_id and time < now_ms, in id order; the count. */
 size_t vm_trades_from_id(const vm_market *m, int s, int64_t from_id, int64_t now_ms, vm_trade *out,
                          size_t max);
@@ -438,19 +441,22 @@ json_t *vd_jstep(double v, cq_dec step);
 json_t *vd_jdec(cq_dec d);
 /* A number as a JSON string of up to 8 decimals, trailing zeros dropped. */
 json_t *vd_jnum(double v);
-/* A candle's decimals as a dialect writes them: exact when x says so (x may be NULL),
- * else the sampled doubles on the steps (the taker buying half). Binance writes 8 fraction
- * digits (more when an exact value has them); OKX and Bybit the steps' digits. */
 /* A trade's price, quantity or quote amount (price x quantity), exact, as a dialect writes
  * it (Binance: 8 fraction digits at least; OKX, Bybit: the step's). */
 enum { VD_TRADE_PRICE = 0, VD_TRADE_QTY, VD_TRADE_QUOTE };
 json_t *vd_jtrade(const vm_symbol *y, const vm_trade *t, int what, bool binance);
+/* A candle's decimals as a dialect writes them: exact when x says so (x may be NULL),
+ * else the sampled doubles on the steps (the taker buying half). Binance writes 8 fraction
+ * digits (more when an exact value has them); OKX and Bybit the steps' digits. */
 typedef struct vd_ktext {
   char open[64], high[64], low[64], close[64];
   char vol[64], buy_vol[64], quote[64], buy_quote[64];
 } vd_ktext;
 void vd_kline_text(const vm_symbol *y, const cq_candle *k, const vm_kx *x, bool binance,
                    vd_ktext *t);
+/* OKX's and Bybit's kline row after the time: open, high, low, close, volume, quote volume,
+ * appended to row. */
+void vd_kline_row(json_t *row, const vm_symbol *y, const cq_candle *k, const vm_kx *x);
 /* Counts the request on "METHOD path". */
 void vd_count_path(cq_vsim_counters *k, const char *method, const char *path);
 /* One request against the per-minute limit (weight_limit requests) and, for an order, the

@@ -5,11 +5,11 @@
  * The log price is a sum of value-noise octaves (random values at the knots of a grid of
  * period s, linearly interpolated) from one second to sixty days, each with the amplitude a
  * random walk of the symbol's volatility would have over its period. No state is carried
- * from one time to the next: the price at t needs only t. Candles sample that path (open,
- * close and up to 60 points inside for the extremes); trades are drawn per second (ids
- * increase with time, at most VM_TRADES_PER_SEC a second); the book is a ladder of levels
- * one tick apart around the price, whose quantities change level by level every few
- * seconds. */
+ * from one time to the next: the price at t needs only t. Trades are drawn per second (ids
+ * increase with time, at most the trade rate a second); candles shorter than an hour are
+ * the exact aggregates of those trades, longer ones sample the path (open, close and up to
+ * 60 points inside for the extremes); the book is a ladder of levels one tick apart around
+ * the price, whose quantities change level by level every few seconds. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +50,13 @@ static uint64_t str_hash(const char *s) {
 static const int64_t octave_ms[] = {
     1000, 10000, 60000, 300000, 1800000, 10800000, 86400000, 604800000, INT64_C(5184000000)};
 #define NOCT (sizeof octave_ms / sizeof octave_ms[0])
+_Static_assert(NOCT == VM_OCTAVES, "one amplitude an octave");
+
+/* Each octave's amplitude: a random walk's at the symbol's volatility over its period. */
+static void set_amps(vm_symbol *y) {
+  for (size_t i = 0; i < NOCT; i++)
+    y->amp[i] = y->annual_vol * sqrt((double)octave_ms[i] / YEAR_MS);
+}
 
 static double default_price(const char *base) {
   if (!strcmp(base, "BTC")) return 40000.0;
@@ -63,8 +70,6 @@ static double default_price(const char *base) {
 /* Trades a replayed trade series may hold. */
 #define REPLAY_MAX_TRADES 2000000
 
-static const int64_t pow10_tab[19];
-
 /* The scales the exact sums of replayed trades work at: the largest of the stored prices'
  * and quantities'; every stored value must fit at it. */
 static int trade_scales(vm_symbol *y, const char *q, cq_error *err) {
@@ -74,14 +79,16 @@ static int trade_scales(vm_symbol *y, const char *q, cq_error *err) {
     if (y->htr.qty[i].scale > qs) qs = y->htr.qty[i].scale;
   }
   if (ps > CQ_DEC_MAX_SCALE || qs > CQ_DEC_MAX_SCALE)
-    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': a stored trade has too many digits", q);
+    return cq_error_set(err, CQ_EINVAL, "market 'replay:%s': a stored trade has too many digits",
+                        q);
   for (size_t i = 0; i < y->htr.len; i++) {
-    cq_dec p = y->htr.price[i], v = y->htr.qty[i];
-    int64_t pm = pow10_tab[ps - p.scale], qm = pow10_tab[qs - v.scale];
-    if (p.m <= 0 || v.m <= 0 || p.m > INT64_MAX / pm || v.m > INT64_MAX / qm)
+    cq_dec p, v;
+    if (y->htr.price[i].m <= 0 || y->htr.qty[i].m <= 0 ||
+        cq_dec_rescale(y->htr.price[i], ps, CQ_ROUND_UNNECESSARY, &p, NULL) ||
+        cq_dec_rescale(y->htr.qty[i], qs, CQ_ROUND_UNNECESSARY, &v, NULL))
       return cq_error_set(err, CQ_EINVAL,
-                          "market 'replay:%s': stored trade %zu: price or quantity out of range",
-                          q, i + 1);
+                          "market 'replay:%s': stored trade %zu: price or quantity out of range", q,
+                          i + 1);
   }
   y->pscale = ps;
   y->qscale = qs;
@@ -138,6 +145,7 @@ static int replay_trades_init(vm_market *m, const char *q, const char *uri, cons
   y->tf_ms = 1000;
   y->price = so.price;
   y->annual_vol = 0.6;
+  set_amps(y);
   y->key = mix64(str_hash(y->ins.symbol));
   y->tick = cq_dec_to_double(y->ins.tick);
   y->lot = cq_dec_to_double(y->ins.lot);
@@ -214,6 +222,7 @@ static int replay_init(vm_market *m, const char *q, cq_error *err) {
   y->tf_ms = tf_ms;
   y->price = so.price;
   y->annual_vol = 0.6;
+  set_amps(y);
   y->key = mix64(str_hash(y->ins.symbol)); /* the trades drawn around the replayed price */
   y->tick = cq_dec_to_double(y->ins.tick);
   y->lot = cq_dec_to_double(y->ins.lot);
@@ -276,6 +285,7 @@ int vm_init(vm_market *m, const cq_vsim_options *o, cq_error *err) {
       }
     s->price = so.price;
     s->annual_vol = syms[i].annual_vol > 0 ? syms[i].annual_vol : 0.6;
+    set_amps(s);
     s->key = mix64(seed ^ str_hash(s->ins.symbol));
     s->tick = cq_dec_to_double(s->ins.tick);
     s->lot = cq_dec_to_double(s->ins.lot);
@@ -329,8 +339,7 @@ static double log_price(const vm_symbol *s, int64_t t) {
     double a = 2.0 * u01(h3(s->key, (uint64_t)i, (uint64_t)k)) - 1.0;
     double b = 2.0 * u01(h3(s->key, (uint64_t)i, (uint64_t)k + 1)) - 1.0;
     double f = (double)r / (double)p;
-    double amp = s->annual_vol * sqrt((double)p / YEAR_MS);
-    x += amp * (a + (b - a) * f);
+    x += s->amp[i] * (a + (b - a) * f);
   }
   return x;
 }
@@ -370,30 +379,11 @@ static size_t trade_lower_bound(const cq_trades *tr, int64_t t_ms) {
   return lo;
 }
 
-static const int64_t pow10_tab[19] = {INT64_C(1),
-                                      INT64_C(10),
-                                      INT64_C(100),
-                                      INT64_C(1000),
-                                      INT64_C(10000),
-                                      INT64_C(100000),
-                                      INT64_C(1000000),
-                                      INT64_C(10000000),
-                                      INT64_C(100000000),
-                                      INT64_C(1000000000),
-                                      INT64_C(10000000000),
-                                      INT64_C(100000000000),
-                                      INT64_C(1000000000000),
-                                      INT64_C(10000000000000),
-                                      INT64_C(100000000000000),
-                                      INT64_C(1000000000000000),
-                                      INT64_C(10000000000000000),
-                                      INT64_C(100000000000000000),
-                                      INT64_C(1000000000000000000)};
-
 /* A stored decimal's mantissa at scale sc (at least its own; that it fits is checked when
  * the trades are loaded). */
 static int64_t at_scale(cq_dec d, uint8_t sc) {
-  return d.m * pow10_tab[sc - d.scale];
+  cq_dec r;
+  return cq_dec_rescale(d, sc, CQ_ROUND_UNNECESSARY, &r, NULL) ? 0 : r.m;
 }
 
 /* Replayed trades: the price of the last trade at or before t (the first one before it). */
@@ -505,8 +495,7 @@ static int sec_count(const vm_market *m, const vm_symbol *y, int64_t sec) {
 /* Trade j of the n of second sec: its time in the j-th n-th of the second (so a second's
  * trades come sorted without sorting), its price on the path, a quantity worth about
  * QUOTE_PER_TRADE. */
-static void sec_trade(const vm_symbol *y, int64_t sec, int n, int j, sec_path *p,
-                      vm_trade *out) {
+static void sec_trade(const vm_symbol *y, int64_t sec, int n, int j, sec_path *p, vm_trade *out) {
   uint64_t b = (uint64_t)sec * 1024u + (uint64_t)j;
   int64_t off = ((int64_t)j * 1000 + (int64_t)(h3(y->key, 203, b) % 1000)) / n;
   int64_t t = sec * 1000 + off;
@@ -562,8 +551,7 @@ static bool last_px_before(const vm_market *m, const vm_symbol *y, int64_t t, in
   }
   sec_path p = {.sec = INT64_MIN};
   int64_t sec = floor_div(t - 1, 1000);
-  for (int64_t scanned = 0; scanned < MAX_SCAN_SEC && sec * 1000 >= VM_EPOCH_MS;
-       scanned++, sec--) {
+  for (int64_t scanned = 0; scanned < MAX_SCAN_SEC && sec * 1000 >= VM_EPOCH_MS; scanned++, sec--) {
     int64_t g = gap_start(m, sec * 1000);
     if (g < sec * 1000) sec = floor_div(g, 1000); /* across the gap at once */
     int n = sec_count(m, y, sec);
@@ -605,7 +593,7 @@ static void kagg_add(kagg *a, const vm_trade *t) {
 }
 
 void vm_i128_text(vm_i128 v, unsigned scale, unsigned min_frac, char *buf, size_t n) {
-  char dig[48];
+  char dig[48]; /* least significant first */
   size_t nd = 0;
   bool neg = v < 0;
   unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1u : (unsigned __int128)v;
@@ -613,27 +601,21 @@ void vm_i128_text(vm_i128 v, unsigned scale, unsigned min_frac, char *buf, size_
     dig[nd++] = (char)('0' + (int)(u % 10u));
     u /= 10u;
   } while (u && nd < sizeof dig);
-  /* digits are least significant first; drop trailing fraction zeros down to min_frac */
-  unsigned frac = scale, skip = 0;
-  while (frac > min_frac && skip < nd && dig[skip] == '0') {
-    skip++;
-    frac--;
-  }
-  if (frac > scale) frac = scale;
+  if (scale > 40) scale = 40;
+  if (min_frac > 40) min_frac = 40;
   char out[96];
   size_t k = 0;
   if (neg) out[k++] = '-';
-  /* integer part: digits at positions >= scale */
-  size_t int_digits = nd > scale ? nd - scale : 0;
-  if (!int_digits) out[k++] = '0';
-  for (size_t i = 0; i < int_digits; i++) out[k++] = dig[nd - 1 - i];
-  if (frac) {
-    out[k++] = '.';
-    for (unsigned f = 0; f < frac; f++) {
-      size_t pos = scale - 1 - f; /* the digit at 10^-(f+1) */
-      out[k++] = pos < nd ? dig[pos] : '0';
-    }
+  if (nd <= scale) out[k++] = '0';
+  for (size_t i = nd; i-- > scale;) out[k++] = dig[i]; /* the integer digits */
+  unsigned frac = scale; /* fraction digits kept: trailing zeros go, down to min_frac */
+  while (frac > min_frac && (scale - frac >= nd || dig[scale - frac] == '0')) frac--;
+  if (frac || min_frac) out[k++] = '.';
+  for (unsigned f = 0; f < frac; f++) { /* the digit at 10^-(f+1) */
+    size_t pos = scale - 1 - f;
+    out[k++] = pos < nd ? dig[pos] : '0';
   }
+  for (unsigned f = frac; f < min_frac; f++) out[k++] = '0';
   out[k] = 0;
   snprintf(buf, n, "%s", out);
 }
@@ -720,13 +702,14 @@ bool vm_candle(const vm_market *m, int s, int64_t open, int64_t len, int64_t now
   return vm_candle_x(m, s, open, len, now, out, NULL);
 }
 
-bool vm_candle_x(const vm_market *m, int s, int64_t open, int64_t len, int64_t now,
-                 cq_candle *out, vm_kx *x) {
+bool vm_candle_x(const vm_market *m, int s, int64_t open, int64_t len, int64_t now, cq_candle *out,
+                 vm_kx *x) {
   const vm_symbol *y = &m->syms[s];
   if (x) x->exact = false;
   if (interval_in_gap(m, open, open + len)) return false;
   if (y->replay_trades) return stored_trades_candle(y, open, len, now, out, x);
-  if (!y->replay && len < VM_AGG_MAX_LEN_MS) return synth_trades_candle(m, y, open, len, now, out, x);
+  if (!y->replay && len < VM_AGG_MAX_LEN_MS)
+    return synth_trades_candle(m, y, open, len, now, out, x);
   if (y->replay && len % y->tf_ms == 0) {
     int r = replay_candle(y, open, len, now, out);
     if (r >= 0) return r == 1;
@@ -787,8 +770,11 @@ size_t vm_trades_after(const vm_market *m, int s, int64_t from, int64_t to, int6
   sec_path p = {.sec = INT64_MIN};
   for (; k < max && sec * 1000 < to; sec++) {
     int n = sec_count(m, y, sec);
-    /* a page that ends inside a second resumes after its last trade */
+    /* a page that ends inside a second resumes after its last trade; a window that starts
+     * inside one skips the trades of the n-ths before it (trade j lies in the j-th) */
     int j0 = sec == after_sec ? (int)(after_id % VM_IDS_PER_SEC) + 1 : 0;
+    int64_t f = from - sec * 1000;
+    if (f > 0 && f < 1000 && (int)(f * n / 1000) > j0) j0 = (int)(f * n / 1000);
     for (int j = j0; j < n && k < max; j++) {
       vm_trade t;
       sec_trade(y, sec, n, j, &p, &t);
@@ -836,8 +822,8 @@ size_t vm_trades_recent(const vm_market *m, int s, int64_t now, vm_trade *out, s
   return vm_trades_before_id(m, s, INT64_MAX, now, out, max);
 }
 
-size_t vm_trades_before_id(const vm_market *m, int s, int64_t before_id, int64_t now,
-                           vm_trade *out, size_t max) {
+size_t vm_trades_before_id(const vm_market *m, int s, int64_t before_id, int64_t now, vm_trade *out,
+                           size_t max) {
   const vm_symbol *y = &m->syms[s];
   if (y->replay_trades) {
     size_t j = trade_lower_bound(&y->htr, now), k = 0;

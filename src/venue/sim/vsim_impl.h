@@ -105,7 +105,7 @@ struct cq_vsim {
   bool stopping;
   bool wake; /* user events are waiting: the market thread runs a step now */
   int64_t last_tick_ms;
-  int64_t trades_to_ms; /* trades before this were streamed (the clock may step back) */
+  int64_t trades_to_ms;          /* trades before this were streamed (the clock may step back) */
   void (*stop_hook)(cq_vsim *s); /* set by cq_vsim_start */
   /* owned copies of accounts read from a file */
   cq_vsim_account *accs;

@@ -388,8 +388,19 @@ static size_t compare_candles(rig *a, rig *b, int v, int s, cq_timeframe tf) {
   return n;
 }
 
-/* Stored trades of a and b agree (by id) over the time both cover; returns how many. */
-static size_t compare_trades(rig *a, rig *b, int v, int s) {
+static bool in_incomplete_hole(const cq_capture_repair *rep, size_t nrep, int v, int s, cq_time t) {
+  for (size_t i = 0; i < nrep; i++)
+    if (!rep[i].trades_complete && !strcmp(rep[i].venue, names[v]) &&
+        !strcmp(rep[i].symbol, symbols[s]) && t > rep[i].from && t < rep[i].to)
+      return true;
+  return false;
+}
+
+/* Stored trades of a (fault-free) and b (faulty) agree over the time both cover: b has no
+ * trade a lacks, and each trade of a is in b unless it lies in a hole whose repair b reported
+ * incomplete (the venue's recent trades no longer reached back to it). Returns how many
+ * trades of a were found in b; *missing those that were not. */
+static size_t compare_trades(rig *a, rig *b, int v, int s, size_t *missing) {
   cq_trades x, y;
   cq_trades_init(&x, 0);
   cq_trades_init(&y, 0);
@@ -398,7 +409,11 @@ static size_t compare_trades(rig *a, rig *b, int v, int s) {
       cq_store_get_trades(a->store, names[v], symbols[s], INT64_MIN, INT64_MAX, &x, &e), 0);
   assert_int_equal(
       cq_store_get_trades(b->store, names[v], symbols[s], INT64_MIN, INT64_MAX, &y, &e), 0);
+  cq_capture_repair *rep = NULL;
+  size_t nrep = 0;
+  assert_int_equal(cq_capture_repairs_get(b->cap, &rep, &nrep, &e), 0);
   size_t n = 0;
+  *missing = 0;
   if (x.len && y.len) {
     cq_time lo = x.time[0] > y.time[0] ? x.time[0] : y.time[0];
     cq_time hi = x.time[x.len - 1] < y.time[y.len - 1] ? x.time[x.len - 1] : y.time[y.len - 1];
@@ -407,18 +422,35 @@ static size_t compare_trades(rig *a, rig *b, int v, int s) {
     cq_trades_init(&q, 0);
     assert_int_equal(cq_store_get_trades(a->store, names[v], symbols[s], lo, hi + 1, &p, &e), 0);
     assert_int_equal(cq_store_get_trades(b->store, names[v], symbols[s], lo, hi + 1, &q, &e), 0);
-    if (p.len != q.len)
-      fail_msg("%s %s: %zu trades in the fault-free run, %zu in the faulty one", names[v],
-               symbols[s], p.len, q.len);
+    size_t j = 0;
     for (size_t i = 0; i < p.len; i++) {
-      if (strcmp(p.id[i], q.id[i]) || p.time[i] != q.time[i] ||
-          cq_dec_cmp(p.price[i], q.price[i]) || cq_dec_cmp(p.qty[i], q.qty[i]))
-        fail_msg("%s %s: trade %zu differs (%s vs %s)", names[v], symbols[s], i, p.id[i], q.id[i]);
+      size_t k = j;
+      while (k < q.len && strcmp(p.id[i], q.id[k]) && q.time[k] <= p.time[i]) k++;
+      if (k < q.len && !strcmp(p.id[i], q.id[k])) {
+        if (p.time[i] != q.time[k] || cq_dec_cmp(p.price[i], q.price[k]) ||
+            cq_dec_cmp(p.qty[i], q.qty[k]))
+          fail_msg("%s %s: trade %s differs", names[v], symbols[s], p.id[i]);
+        if (k != j)
+          fail_msg("%s %s: the faulty run has trades the other lacks before %s", names[v],
+                   symbols[s], p.id[i]);
+        j = k + 1;
+        n++;
+        continue;
+      }
+      if (!in_incomplete_hole(rep, nrep, v, s, p.time[i]))
+        fail_msg(
+            "%s %s: trade %s at %lld is missing from the faulty run, outside any hole "
+            "reported incomplete",
+            names[v], symbols[s], p.id[i], (long long)p.time[i]);
+      (*missing)++;
     }
-    n = p.len;
+    if (j != q.len)
+      fail_msg("%s %s: the faulty run has %zu trades the other lacks", names[v], symbols[s],
+               q.len - j);
     cq_trades_release(&p);
     cq_trades_release(&q);
   }
+  free(rep);
   cq_trades_release(&x);
   cq_trades_release(&y);
   return n;
@@ -493,8 +525,9 @@ static void test_faults_repaired(void **state) {
   cq_capture_repair *rep = NULL;
   size_t nrep = 0;
   assert_int_equal(cq_capture_repairs_get(faulty.cap, &rep, &nrep, &e), 0);
-  for (size_t i = 0; i < nrep; i++)
-    if (rep[i].trades) assert_true(rep[i].trades_complete);
+  for (size_t i = 0; i < nrep; i++) /* only Bybit's 60 recent trades can fall short */
+    if (!rep[i].trades_complete && strcmp(rep[i].venue, "bybit-sim"))
+      fail_msg("%s %s: trades of a hole not recovered", rep[i].venue, rep[i].symbol);
   free(rep);
   /* and the stored data equals the fault-free run's */
   for (int v = 0; v < 3; v++)
@@ -503,10 +536,12 @@ static void test_faults_repaired(void **state) {
       if (n < 3) fail_msg("%s %s: only %zu 1m candles in common", names[v], symbols[s], n);
       (void)compare_candles(&clean, &faulty, v, s, tfs[1]);
       (void)check_against_venue(&faulty, v, s, tfs[0]);
-      size_t nt = compare_trades(&clean, &faulty, v, s);
+      size_t miss = 0, nt = compare_trades(&clean, &faulty, v, s, &miss);
       if (nt < 50) fail_msg("%s %s: too few trades in common", names[v], symbols[s]);
-      printf("%s %s: %zu 1m candles and %zu trades equal the fault-free run's\n", names[v],
-             symbols[s], n, nt);
+      printf(
+          "%s %s: %zu 1m candles and %zu trades equal the fault-free run's (%zu in holes "
+          "reported incomplete)\n",
+          names[v], symbols[s], n, nt, miss);
     }
   check_exactly_once(&faulty);
   rig_close(&clean, true);
@@ -572,7 +607,9 @@ static void test_redis_recorder_restart(void **state) {
   test_redis_stop(&srv);
 }
 
-int main(void) {
+/* An argument runs only the tests whose names match it (cmocka's filter: "*redis*"). */
+int main(int argc, char **argv) {
+  if (argc > 1) cmocka_set_test_filter(argv[1]);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_three_venues_inproc),
       cmocka_unit_test(test_faults_repaired),

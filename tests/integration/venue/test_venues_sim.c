@@ -28,7 +28,7 @@
 #define KEY "testkey0123456789"
 #define SECRET "testsecret0123456789abcdef"
 #define PASSPHRASE "testpass1"
-enum { WAIT_MS = 15000 };
+enum { WAIT_MS = 15000, LONG_WAIT_MS = 2 * WAIT_MS };
 
 static void sleep_ms(int64_t ms) {
   struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -719,7 +719,7 @@ static void test_ticker_stream(void **state) {
   cq_vchan ch = CQ_VCH_TICKER;
   cq_venue_stream *st = subscribe_btc(f, &s, &ch, 1);
   /* a Binance simulator without the @ticker stream refuses the connection outright */
-  if (strcmp(f->name, "binance") == 0 && !wait_for(&s, connected, NULL, 5000)) {
+  if (strcmp(f->name, "binance") == 0 && !wait_for(&s, connected, NULL, 3000)) {
     f->ops->unsubscribe(st);
     seen_release(&s);
     print_message("skipped: the simulator's binance dialect has no @ticker stream\n");
@@ -765,8 +765,8 @@ static void test_recent_trades_match_stream(void **state) {
   seen_init(&s, f->name);
   cq_vchan ch = CQ_VCH_TRADES;
   cq_venue_stream *st = subscribe_btc(f, &s, &ch, 1);
-  size_t want = 6;
-  if (!wait_for(&s, trades_at_least, &want, 2 * WAIT_MS))
+  size_t want = 4;
+  if (!wait_for(&s, trades_at_least, &want, LONG_WAIT_MS))
     fail_msg("%s: %zu trades streamed", f->name, s.trades.len);
   /* the market stops here: the stream and the answer end at the same trade */
   cq_vsim_set_clock(f->sim, cq_vsim_now_ms(f->sim));
@@ -803,6 +803,27 @@ static void test_recent_trades_match_stream(void **state) {
   VOK(f->ops->trades(f->v, "BTC/USDT", -1, 3, &few, &ve));
   assert_int_equal(few.len, r.len < 3 ? r.len : 3);
   for (size_t x = 0; x < few.len; x++) assert_string_equal(few.id[x], r.id[r.len - few.len + x]);
+  /* where the venue keeps its history by id: from the first streamed trade on, the same */
+  if (f->ops->caps & CQ_VCAP_TRADES_HISTORY) {
+    cq_trades h;
+    cq_trades_init(&h, 0);
+    pthread_mutex_lock(&s.mu);
+    size_t n = k + 1;
+    char first[CQ_TRADE_ID_MAX];
+    snprintf(first, sizeof first, "%s", s.trades.id[0]);
+    pthread_mutex_unlock(&s.mu);
+    VOK(f->ops->trades(f->v, "BTC/USDT", strtoll(first, NULL, 10), n, &h, &ve));
+    assert_int_equal(h.len, n);
+    pthread_mutex_lock(&s.mu);
+    for (size_t x = 0; x < n; x++)
+      if (strcmp(h.id[x], s.trades.id[x]) != 0 || !cq_dec_eq(h.price[x], s.trades.price[x]) ||
+          !cq_dec_eq(h.qty[x], s.trades.qty[x]) || h.taker_side[x] != s.trades.taker_side[x] ||
+          h.time[x] != s.trades.time[x])
+        fail_msg("%s: historical trade %zu (%s) differs from streamed %s", f->name, x, h.id[x],
+                 s.trades.id[x]);
+    pthread_mutex_unlock(&s.mu);
+    cq_trades_release(&h);
+  }
   cq_vsim_set_clock(f->sim, 0);
   cq_trades_release(&few);
   cq_trades_release(&r);
@@ -866,7 +887,7 @@ static void test_reconnect_status(void **state) {
   assert_string_equal(s.log[0].detail, "connected");
   pthread_mutex_unlock(&s.mu);
   arm(f, CQ_VSIM_FAULT_WS_DROP, 3, 0);
-  if (!wait_for(&s, reconnected, &r, 2 * WAIT_MS)) {
+  if (!wait_for(&s, reconnected, &r, LONG_WAIT_MS)) {
     pthread_mutex_lock(&s.mu);
     scan_reconnect(&s, &r);
     pthread_mutex_unlock(&s.mu);
@@ -884,30 +905,38 @@ static void test_reconnect_status(void **state) {
   seen_release(&s);
 }
 
-#define VENUE_TESTS(v)                                                                           \
-  cmocka_unit_test_prestate_setup_teardown(test_instruments_and_time, fx_setup, fx_teardown, v), \
-      cmocka_unit_test_prestate_setup_teardown(test_candles, fx_setup, fx_teardown, v),          \
-      cmocka_unit_test_prestate_setup_teardown(test_candle_pages, fx_setup, fx_teardown, v),     \
-      cmocka_unit_test_prestate_setup_teardown(test_backfill, fx_setup, fx_teardown, v),         \
-      cmocka_unit_test_prestate_setup_teardown(test_trades_and_book, fx_setup, fx_teardown, v),  \
-      cmocka_unit_test_prestate_setup_teardown(test_order_lifecycle, fx_setup, fx_teardown, v),  \
-      cmocka_unit_test_prestate_setup_teardown(test_lost_order, fx_setup, fx_teardown, v),       \
-      cmocka_unit_test_prestate_setup_teardown(test_rate_limited, fx_setup, fx_teardown, v),     \
-      cmocka_unit_test_prestate_setup_teardown(test_5xx, fx_setup, fx_teardown, v),              \
-      cmocka_unit_test_prestate_setup_teardown(test_time_offset, fx_setup, fx_teardown, v),      \
-      cmocka_unit_test_prestate_setup_teardown(test_market_streams, fx_setup, fx_teardown, v),   \
-      cmocka_unit_test_prestate_setup_teardown(test_user_stream, fx_setup, fx_teardown, v),      \
-      cmocka_unit_test_prestate_setup_teardown(test_ticker_stream, fx_setup, fx_teardown, v),    \
-      cmocka_unit_test_prestate_setup_teardown(test_recent_trades_match_stream, fx_setup,        \
-                                               fx_teardown, v),                                  \
-      cmocka_unit_test_prestate_setup_teardown(test_reconnect_status, fx_setup, fx_teardown, v)
+#define T(fn, v) cmocka_unit_test_prestate_setup_teardown(fn, fx_setup, fx_teardown, v)
+/* REST: market data, orders and their faults */
+#define REST_TESTS(v)                                                              \
+  T(test_instruments_and_time, v), T(test_candles, v), T(test_candle_pages, v),    \
+      T(test_backfill, v), T(test_trades_and_book, v), T(test_order_lifecycle, v), \
+      T(test_lost_order, v), T(test_rate_limited, v), T(test_5xx, v), T(test_time_offset, v)
+/* streams, and what the stream capture relies on */
+#define STREAM_TESTS(v)                                                        \
+  T(test_market_streams, v), T(test_user_stream, v), T(test_ticker_stream, v), \
+      T(test_recent_trades_match_stream, v), T(test_reconnect_status, v)
 
-int main(void) {
-  const struct CMUnitTest binance[] = {VENUE_TESTS((void *)"binance")};
-  const struct CMUnitTest okx[] = {VENUE_TESTS((void *)"okx")};
-  const struct CMUnitTest bybit[] = {VENUE_TESTS((void *)"bybit")};
-  int failed = cmocka_run_group_tests_name("binance", binance, NULL, NULL);
-  failed += cmocka_run_group_tests_name("okx", okx, NULL, NULL);
-  failed += cmocka_run_group_tests_name("bybit", bybit, NULL, NULL);
+/* argv[1] "rest" or "streams" runs that half (two test executables, each within the time
+ * one test may take); none runs both. */
+int main(int argc, char **argv) {
+  const char *part = argc > 1 ? argv[1] : "";
+  bool rest = strcmp(part, "streams") != 0, streams = strcmp(part, "rest") != 0;
+  const struct CMUnitTest rest_b[] = {REST_TESTS((void *)"binance")};
+  const struct CMUnitTest rest_o[] = {REST_TESTS((void *)"okx")};
+  const struct CMUnitTest rest_y[] = {REST_TESTS((void *)"bybit")};
+  const struct CMUnitTest str_b[] = {STREAM_TESTS((void *)"binance")};
+  const struct CMUnitTest str_o[] = {STREAM_TESTS((void *)"okx")};
+  const struct CMUnitTest str_y[] = {STREAM_TESTS((void *)"bybit")};
+  int failed = 0;
+  if (rest) {
+    failed += cmocka_run_group_tests_name("binance", rest_b, NULL, NULL);
+    failed += cmocka_run_group_tests_name("okx", rest_o, NULL, NULL);
+    failed += cmocka_run_group_tests_name("bybit", rest_y, NULL, NULL);
+  }
+  if (streams) {
+    failed += cmocka_run_group_tests_name("binance streams", str_b, NULL, NULL);
+    failed += cmocka_run_group_tests_name("okx streams", str_o, NULL, NULL);
+    failed += cmocka_run_group_tests_name("bybit streams", str_y, NULL, NULL);
+  }
   return failed;
 }

@@ -1,7 +1,7 @@
 /* Live candles over real-looking trades: the venue simulator's aggTrades for BTC/USDT over
  * 40 minutes, fed one by one, give for 1m, 5m and 15m the candles cq_aggregate_trades builds
- * from the same trades. (The simulator's own klines sample its price path rather than
- * aggregating its trades, so they are not the reference.) */
+ * from the same trades. (The simulator's klines under an hour are those aggregates too:
+ * tests/unit/vsim/test_vsim_exact.c holds them to it.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

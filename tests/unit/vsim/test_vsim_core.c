@@ -366,7 +366,21 @@ static void test_replay(void **state) {
   assert_true(vm_candle(&m, 0, T0, 60000, T0 + 120000, &k));
   assert_true(k.open == 100.5 && k.high == 101 && k.low == 99.75 && k.close == 99.75);
   assert_true(k.volume == 3.5 && k.trades == 3 && k.closed);
-  assert_false(vm_candle(&m, 0, T0 + 120000, 60000, T0 + 240000, &k)); /* no trades: none */
+  /* exact decimals, at the largest scales stored (prices 2 digits, quantities 1) */
+  vm_kx kx;
+  char txt[96];
+  assert_true(vm_candle_x(&m, 0, T0, 60000, T0 + 120000, &k, &kx));
+  assert_true(kx.exact);
+  vm_i128_text(kx.quote, kx.quote_scale, 0, txt, sizeof txt);
+  assert_string_equal(txt, "352.375"); /* 100.5 + 202 + 49.875 */
+  vm_i128_text(kx.vol, kx.qscale, 8, txt, sizeof txt);
+  assert_string_equal(txt, "3.50000000");
+  vm_i128_text(kx.low.m, kx.low.scale, 0, txt, sizeof txt);
+  assert_string_equal(txt, "99.75");
+  /* a bucket without trades inside the stored span: zero volume at the last price */
+  assert_true(vm_candle_x(&m, 0, T0 + 30000, 30000, T0 + 240000, &k, &kx));
+  assert_true(k.volume == 0 && k.trades == 0 && k.open == 99.75 && k.close == 99.75);
+  assert_false(vm_candle(&m, 0, T0 + 120000, 60000, T0 + 240000, &k)); /* past the end: none */
   vm_trade vt[8];
   assert_int_equal(vm_trades_range(&m, 0, T0, T0 + 1000, vt, 8), 3);
   assert_int_equal(vt[2].id, 3);

@@ -49,7 +49,7 @@ static json_t *get(cq_vsim *s, const char *path, const char *query) {
 }
 
 static cq_dec dec_of(json_t *v) {
-  cq_dec d;
+  cq_dec d = {0};
   cq_error err = {0};
   if (!json_is_string(v) || cq_dec_parse_cstr(json_string_value(v), &d, &err))
     fail_msg("not a decimal string: %s", err.msg);
@@ -150,8 +150,8 @@ static size_t get_klines(cq_vsim *s, const dialect *d, int minutes, int64_t end,
     j = get(s, d->klines_path, q);
     rows = json_object_get(j, "data");
   } else {
-    snprintf(q, sizeof q, "category=spot&symbol=BTCUSDT&interval=%d&start=%lld&limit=1000",
-             minutes, (long long)T0_MS);
+    snprintf(q, sizeof q, "category=spot&symbol=BTCUSDT&interval=%d&start=%lld&limit=1000", minutes,
+             (long long)T0_MS);
     j = get(s, d->klines_path, q);
     rows = json_object_get(json_object_get(j, "result"), "list");
   }
@@ -185,11 +185,14 @@ static void sums(const cq_trades *t, int64_t from, int64_t to, cq_dec *vol, cq_d
   cq_error err = {0};
   for (size_t k = 0; k < t->len; k++) {
     if (t->time[k] < from * CQ_NS_PER_MS || t->time[k] >= to * CQ_NS_PER_MS) continue;
-    cq_dec pq;
-    if (cq_dec_mul(t->price[k], t->qty[k], (unsigned)t->price[k].scale + t->qty[k].scale,
-                   CQ_ROUND_UNNECESSARY, &pq, &err) ||
-        cq_dec_add(*quote, pq, quote, &err) || cq_dec_add(*vol, t->qty[k], vol, &err))
+    /* Binance pads to 8 digits: the sums work at the digits the values have */
+    cq_dec p = cq_dec_normalize(t->price[k]), q = cq_dec_normalize(t->qty[k]);
+    cq_dec pq = {0}, nq = {0}, nv = {0};
+    if (cq_dec_mul(p, q, (unsigned)p.scale + q.scale, CQ_ROUND_UNNECESSARY, &pq, &err) ||
+        cq_dec_add(*quote, pq, &nq, &err) || cq_dec_add(*vol, q, &nv, &err))
       fail_msg("%s", err.msg);
+    *quote = nq;
+    *vol = nv;
     (*count)++;
   }
 }
@@ -214,7 +217,7 @@ static void check_dialect(const dialect *d) {
     cq_candles_init(&agg, 0);
     cq_timeframe tf = {.n = (uint32_t)mins[m], .unit = CQ_TF_MINUTE};
     if (cq_aggregate_trades(&tr, tf, end * CQ_NS_PER_MS, &agg, &err)) fail_msg("%s", err.msg);
-    kl k[64];
+    kl k[64] = {{0}};
     size_t nk = get_klines(s, d, mins[m], end, k, 64);
     /* every bucket of the window, the forming one too */
     assert_int_equal(nk, (size_t)((end - T0_MS + len - 1) / len));
@@ -224,8 +227,8 @@ static void check_dialect(const dialect *d) {
       cq_candles_get(&agg, i, &c);
       assert_int_equal(k[i].open, c.open_time / CQ_NS_PER_MS);
       assert_int_equal(k[i].open, T0_MS + (int64_t)i * len);
-      cq_dec vol, quote;
-      int64_t count;
+      cq_dec vol = {0}, quote = {0};
+      int64_t count = 0;
       sums(&tr, k[i].open, k[i].open + len < end ? k[i].open + len : end, &vol, &quote, &count);
       if (!cq_dec_eq(k[i].v, vol) || !cq_dec_eq(k[i].q, quote)) {
         char a[CQ_DEC_STRMAX], b[CQ_DEC_STRMAX], e[CQ_DEC_STRMAX], f[CQ_DEC_STRMAX];
@@ -277,9 +280,9 @@ static void test_trade_rate(void **state) {
   o.trade_rate = 50;
   if (vm_init(&m, &o, &err)) fail_msg("%s", err.msg);
   enum { SECS = 120, MAX = 50 * SECS };
-  vm_trade *t = malloc(MAX * sizeof *t);
+  vm_trade *t = malloc((size_t)MAX * sizeof *t);
   assert_non_null(t);
-  size_t n = vm_trades_range(&m, 0, T0_MS, T0_MS + SECS * 1000, t, MAX);
+  size_t n = vm_trades_range(&m, 0, T0_MS, T0_MS + (int64_t)SECS * 1000, t, MAX);
   int per[SECS] = {0}, top = 0;
   for (size_t i = 0; i < n; i++) {
     int64_t sec = (t[i].time_ms - T0_MS) / 1000;
@@ -293,12 +296,18 @@ static void test_trade_rate(void **state) {
   vm_trade pg[7];
   size_t got = 0;
   int64_t after = -1;
-  for (size_t k; (k = vm_trades_after(&m, 0, T0_MS, T0_MS + SECS * 1000, after, pg, 7)) > 0;) {
+  for (size_t k;
+       (k = vm_trades_after(&m, 0, T0_MS, T0_MS + (int64_t)SECS * 1000, after, pg, 7)) > 0;) {
     for (size_t i = 0; i < k; i++) assert_int_equal(pg[i].id, t[got + i].id);
     got += k;
     after = pg[k - 1].id;
   }
   assert_int_equal(got, n);
+  /* a window opening inside a second: the trades from its start on */
+  size_t first = 0;
+  while (first < n && t[first].time_ms < T0_MS + 1333) first++;
+  assert_int_equal(vm_trades_after(&m, 0, T0_MS + 1333, T0_MS + 2000, -1, pg, 1), 1);
+  assert_int_equal(pg[0].id, t[first].id);
   /* the 1m candle is their sum */
   cq_candle c;
   assert_true(vm_candle(&m, 0, T0_MS, 60000, T0_MS + 60000, &c));
@@ -317,7 +326,7 @@ static void test_empty_bucket(void **state) {
   cq_vsim_options_default(&o);
   o.ngaps = 1;
   o.gaps[0].from_ms = T0_MS - 1000; /* the minute from T0 - 1 s to T0 + 59 s: no trades */
-  o.gaps[0].to_ms = T0_MS + 59500; /* the minute is not all gap: it has a candle */
+  o.gaps[0].to_ms = T0_MS + 59500;  /* the minute is not all gap: it has a candle */
   cq_error err = {0};
   vm_market m;
   if (vm_init(&m, &o, &err)) fail_msg("%s", err.msg);

@@ -483,6 +483,43 @@ static void test_user_and_drop(void **state) {
 }
 
 /* A connection is closed at 24 h; a user stream whose listen key is gone says so. */
+/* Every trade goes out once, in id order, however the market thread's steps fall: a step
+ * that comes 20 s late sends the 20 s of trades, a clock that steps back sends nothing twice;
+ * they are the market's trades of the span. The 24 h ticker streams once a second. */
+static void test_trades_complete(void **state) {
+  env *e = *state;
+  cq_server *s = grab(e);
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 7, "/ws/btcusdt@trade/btcusdt@ticker", ""), 0);
+  assert_true(wait_count(e, s, 7, "\"e\":\"trade\"", 1, 100));
+  advance(e, 20000); /* late */
+  for (int i = 0; i < 10; i++) advance(e, 100);
+  advance(e, -3000); /* the clock steps back */
+  advance(e, 10000);
+  assert_true(wait_count(e, s, 7, "\"e\":\"24hrTicker\"", 2, 1000));
+  int64_t ids[4096] = {0}, times[4096] = {0};
+  size_t n = 0;
+  pthread_mutex_lock(&s->mu);
+  for (int i = 0; i < s->n; i++) {
+    if (s->msgs[i].conn != 7 || !strstr(s->msgs[i].text, "\"e\":\"trade\"")) continue;
+    json_t *j = json_loads(s->msgs[i].text, 0, NULL);
+    assert_non_null(j);
+    assert_true(n < 4096);
+    ids[n] = (int64_t)json_integer_value(json_object_get(j, "t"));
+    times[n++] = (int64_t)json_integer_value(json_object_get(j, "T"));
+    json_decref(j);
+  }
+  pthread_mutex_unlock(&s->mu);
+  s->cb.on_ws_close(s->cb.ctx, 7);
+  assert_true(n > 20);
+  for (size_t i = 1; i < n; i++) assert_true(ids[i] > ids[i - 1]);
+  vm_trade *t = malloc(4096 * sizeof *t);
+  assert_non_null(t);
+  size_t m = vm_trades_range(&e->sim->mkt, 0, times[0], times[n - 1] + 1, t, 4096);
+  assert_int_equal(m, n);
+  for (size_t i = 0; i < n; i++) assert_int_equal(t[i].id, ids[i]);
+  free(t);
+}
+
 static void test_lifetime_and_listen_key(void **state) {
   env *e = *state;
   cq_server *s = grab(e);
@@ -521,6 +558,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_adapter_book_sync, setup, teardown),
       cmocka_unit_test_setup_teardown(test_user_and_drop, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lifetime_and_listen_key, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_trades_complete, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

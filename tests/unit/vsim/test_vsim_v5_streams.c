@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "bybit.h"
 #include "cquant/net.h"
@@ -37,10 +38,11 @@ typedef struct env {
   int64_t now;
 } env;
 
-static env *make(const char *dialect) {
+static env *make_rate(const char *dialect, int trade_rate) {
   env *e = calloc(1, sizeof *e);
   cq_vsim_options o;
   cq_vsim_options_default(&o);
+  o.trade_rate = trade_rate;
   static const cq_vsim_account acc[] = {{KEY, SECRET, "USDT=100000,BTC=2"}};
   o.dialect = dialect;
   o.accounts = acc;
@@ -54,6 +56,10 @@ static env *make(const char *dialect) {
   if (cq_vsim_start(e->sim, NULL, NULL, 0, &err)) fail_msg("%s", err.msg);
   e->srv = e->sim->srv;
   return e;
+}
+
+static env *make(const char *dialect) {
+  return make_rate(dialect, 0);
 }
 
 static void unmake(env *e) {
@@ -367,10 +373,77 @@ static void test_bybit(void **state) {
   unmake(e);
 }
 
+/* At 1000 trades a second, a step 3 s late and a clock stepping back: every trade streams
+ * once, in id order, the market's trades of the span (OKX one message a trade, Bybit in
+ * batches). */
+static void trades_complete(const char *dialect, const char *path, const char *sub) {
+  env *e = make_rate(dialect, 1000);
+  cq_server *s = e->srv;
+  bool okx = !strcmp(dialect, "okx");
+  assert_int_equal(s->cb.on_ws_open(s->cb.ctx, 1, path, ""), 0);
+  say(e, 1, sub);
+  const char *needle = okx ? "\"channel\":\"trades\"" : "publicTrade.";
+  assert_true(wait_count(e, 1, needle, 2, 10));
+  advance(e, 3000); /* late */
+  for (int i = 0; i < 5; i++) advance(e, 50);
+  advance(e, -1000); /* the clock steps back */
+  advance(e, 500);
+  char **v;
+  int nm = snapshot_msgs(s, 1, &v);
+  s->cb.on_ws_close(s->cb.ctx, 1);
+  enum { MAXT = 16384 };
+  int64_t *ids = malloc(MAXT * sizeof *ids), *times = malloc(MAXT * sizeof *times);
+  assert_true(ids && times);
+  size_t n = 0;
+  for (int i = 0; i < nm; i++) {
+    if (!strstr(v[i], needle) || strstr(v[i], "\"event\"") || strstr(v[i], "\"op\"")) continue;
+    json_t *j = json_loads(v[i], 0, NULL);
+    json_t *d = json_object_get(j, "data");
+    for (size_t k = 0; k < json_array_size(d); k++) {
+      json_t *o = json_array_get(d, k);
+      const char *id = json_string_value(json_object_get(o, okx ? "tradeId" : "i"));
+      json_t *ts = json_object_get(o, okx ? "ts" : "T");
+      assert_non_null(id);
+      assert_true(n < MAXT);
+      ids[n] = strtoll(id, NULL, 10);
+      times[n++] = json_is_string(ts) ? strtoll(json_string_value(ts), NULL, 10)
+                                      : (int64_t)json_integer_value(ts);
+    }
+    json_decref(j);
+  }
+  free_msgs(v, nm);
+  if (n <= 500) fail_msg("%zu trades in %d messages", n, nm);
+  for (size_t i = 1; i < n; i++) assert_true(ids[i] > ids[i - 1]);
+  vm_trade *t = malloc(MAXT * sizeof *t);
+  assert_non_null(t);
+  size_t m = vm_trades_range(&e->sim->mkt, 0, times[0], times[n - 1] + 1, t, MAXT);
+  assert_int_equal(m, n);
+  for (size_t i = 0; i < n; i++) assert_int_equal(t[i].id, ids[i]);
+  free(t);
+  free(ids);
+  free(times);
+  unmake(e);
+}
+
+static void test_okx_trades_complete(void **state) {
+  (void)state;
+  trades_complete("okx", "/ws/v5/public",
+                  "{\"op\":\"subscribe\",\"args\":[{\"channel\":\"trades\",\"instId\":"
+                  "\"BTC-USDT\"}]}");
+}
+
+static void test_bybit_trades_complete(void **state) {
+  (void)state;
+  trades_complete("bybit", "/v5/public/spot",
+                  "{\"op\":\"subscribe\",\"req_id\":\"s1\",\"args\":[\"publicTrade.BTCUSDT\"]}");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_okx),
       cmocka_unit_test(test_bybit),
+      cmocka_unit_test(test_okx_trades_complete),
+      cmocka_unit_test(test_bybit_trades_complete),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
