@@ -124,6 +124,12 @@ typedef struct cq_bus_options {
   size_t max_subs;       /* subscriptions a bus holds; 0: 64 */
   cq_bus_full on_full;   /* CQ_BUS_FULL_DROP by default */
   const cq_clock *clock; /* stamps publish_time; NULL: the wall clock */
+  /* In process: how long (ns) a poll that may wait keeps looking at an empty ring before it
+   * sleeps on the futex, at most. Adaptive: the consumer spins the full time while events
+   * come within it, and halves the spin each time the wait turned out longer (down to
+   * none), so an idle or sparse subscription costs no CPU; one quick arrival restores it.
+   * 0: a short fixed look (128 pause instructions), as before; capped at 10 ms. */
+  int64_t spin_ns;
 } cq_bus_options;
 
 void cq_bus_options_default(cq_bus_options *o);

@@ -7,9 +7,10 @@
  * tail alone. Only the bytes of the event's kind are copied.
  *
  * Wake-ups: a consumer that finds its ring empty and may wait raises `sleeping` and sleeps
- * on the futex word `wake` (after a short bounded look at the ring); a producer touches the
- * futex only when `sleeping` is set, and only the first one after the consumer fell asleep,
- * so a busy consumer costs the producer one load. Both sides order the flag against the ring
+ * on the futex word `wake` (after a bounded look at the ring: a short fixed one, or the
+ * adaptive spin of spin_ns, see spin_wait); a producer touches the futex only when
+ * `sleeping` is set, and only the first one after the consumer fell asleep, so a busy
+ * consumer costs the producer one load. Both sides order the flag against the ring
  * with a full fence (a store-load pair), so a wake-up is never lost. */
 #include <errno.h>
 #include <linux/futex.h>
@@ -61,7 +62,8 @@ typedef struct sub {
   char pad1[CACHE_LINE - 2 * sizeof(uint64_t)];
   size_t tail;
   _Atomic uint64_t delivered;
-  char pad2[CACHE_LINE - 2 * sizeof(uint64_t)];
+  int64_t spin_budget; /* ns the next wait spins before sleeping (spin_ns > 0 only) */
+  char pad2[CACHE_LINE - 3 * sizeof(uint64_t)];
   _Atomic uint32_t wake;
   _Atomic uint32_t sleeping;
   char pad3[CACHE_LINE - 2 * sizeof(uint32_t)];
@@ -136,6 +138,37 @@ static size_t ring_pop(sub *s, cq_bus_event *evs, cq_bus_tag *tags, size_t max) 
     k++;
   }
   return k;
+}
+
+/* ---- the consumer's wait ---------------------------------------------------------------- */
+
+/* Spins on the ring until an event is ready (true) or the wait begun at `since` has lasted
+ * the current budget (false). The clock is read every 32 looks, not every one. */
+static bool spin_wait(inproc *p, sub *s, cq_time since) {
+  int64_t budget = s->spin_budget;
+  if (budget <= 0) return false;
+  for (;;) {
+    for (int i = 0; i < 32; i++) {
+      cpu_relax();
+      if (ring_ready(s)) return true;
+    }
+    if (cq_clock_steady(&p->wall) - since >= budget) return false;
+  }
+}
+
+/* The adaptive part: a wait that ended within twice spin_ns (the event came in about the
+ * spin time; a sleeper's wait also holds the wake-up's own delay, hence the factor) gives
+ * the next wait the full spin; a longer one, or a timeout, halves it, down to none once it
+ * is under 1/64 of spin_ns. A sparse feed thus stops costing CPU after a few waits, and a
+ * steady one keeps its consumer spinning. */
+static void spin_learn(inproc *p, sub *s, int64_t waited) {
+  int64_t max = p->opt.spin_ns;
+  if (waited <= 2 * max) {
+    s->spin_budget = max;
+  } else {
+    s->spin_budget /= 2;
+    if (s->spin_budget < max / 64) s->spin_budget = 0;
+  }
 }
 
 /* ---- operations ------------------------------------------------------------------------ */
@@ -229,6 +262,7 @@ static int ip_subscribe(cq_bus *b, const char *topic, const char *group, const c
     s->c.slots = slots;
     s->c.mask = p->opt.ring_size - 1;
     for (size_t i = 0; i < p->opt.ring_size; i++) atomic_init(&slots[i].seq, i);
+    s->spin_budget = p->opt.spin_ns;
     snprintf(s->c.topic, sizeof s->c.topic, "%s", topic);
     snprintf(s->c.group, sizeof s->c.group, "%s", group);
     p->subs[n] = s;
@@ -252,22 +286,30 @@ static int ip_poll(cq_bus_consumer *c, cq_bus_event *evs, cq_bus_tag *tags, size
   if (max == 0) return 0;
   cq_time deadline = 0;
   if (timeout_ms > 0) deadline = cq_clock_steady(&p->wall) + timeout_ms * 1000000;
+  bool adaptive = p->opt.spin_ns > 0;
+  cq_time empty_since = 0; /* adaptive: when this poll first found the ring empty */
   for (;;) {
     size_t k = ring_pop(s, evs, tags, max);
     if (k) {
+      if (empty_since) spin_learn(p, s, cq_clock_steady(&p->wall) - empty_since);
       atomic_fetch_add_explicit(&s->delivered, k, memory_order_relaxed);
       *n = k;
       return 0;
     }
     if (timeout_ms == 0) return 0;
-    /* A short look before sleeping: under a steady flow the next event is usually a few
-     * hundred nanoseconds away, much less than a futex round trip. */
-    bool ready = false;
-    for (int i = 0; i < SPIN_BEFORE_SLEEP && !ready; i++) {
-      cpu_relax();
-      ready = ring_ready(s);
+    if (adaptive) {
+      if (!empty_since) empty_since = cq_clock_steady(&p->wall);
+      if (spin_wait(p, s, empty_since)) continue;
+    } else {
+      /* A short look before sleeping: under a steady flow the next event is usually a few
+       * hundred nanoseconds away, much less than a futex round trip. */
+      bool ready = false;
+      for (int i = 0; i < SPIN_BEFORE_SLEEP && !ready; i++) {
+        cpu_relax();
+        ready = ring_ready(s);
+      }
+      if (ready) continue;
     }
-    if (ready) continue;
     uint32_t w = atomic_load_explicit(&s->wake, memory_order_acquire);
     atomic_store_explicit(&s->sleeping, 1, memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);
@@ -280,6 +322,7 @@ static int ip_poll(cq_bus_consumer *c, cq_bus_event *evs, cq_bus_tag *tags, size
       cq_time left = deadline - cq_clock_steady(&p->wall);
       if (left <= 0) {
         atomic_store_explicit(&s->sleeping, 0, memory_order_relaxed);
+        if (empty_since) spin_learn(p, s, INT64_MAX);
         return 0;
       }
       ts.tv_sec = (time_t)(left / 1000000000);
@@ -354,6 +397,9 @@ int cq_bus_inproc_open(const cq_bus_options *o, cq_bus **out, cq_error *err) {
   if (opt.ring_size > ((size_t)1 << 24))
     return cq_error_set(err, CQ_EINVAL, "in-process bus: ring_size %zu over the 2^24 cap",
                         opt.ring_size);
+  if (opt.spin_ns < 0 || opt.spin_ns > 10000000)
+    return cq_error_set(err, CQ_EINVAL, "in-process bus: spin_ns %lld outside 0..10,000,000",
+                        (long long)opt.spin_ns);
   if (opt.max_subs > 4096)
     return cq_error_set(err, CQ_EINVAL, "in-process bus: max_subs %zu over the 4096 cap",
                         opt.max_subs);

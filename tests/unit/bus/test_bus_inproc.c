@@ -1,6 +1,7 @@
 /* The in-process bus: topics and groups, counted drops on a full ring, back-pressure, many
  * producers into one consumer with every event delivered once and in each producer's order,
- * a blocking poll woken by a publish, the timeout of an empty poll. */
+ * a blocking poll woken by a publish, the timeout of an empty poll, and the adaptive spin
+ * (every event once and in order across spins, sleeps and timeouts). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -212,6 +213,72 @@ static void test_blocking_poll_wakes(void **state) {
   cq_bus_close(b);
 }
 
+typedef struct spaced {
+  cq_bus *bus;
+  int rc;
+} spaced;
+
+/* 3,000 events: runs back to back, then with pauses of a millisecond between short runs (the
+ * consumer's spin gives up and it sleeps), then back to back again. */
+static void *publish_spaced(void *arg) {
+  spaced *sp = arg;
+  cq_bus_event e;
+  for (uint64_t i = 1; i <= 3000 && sp->rc == 0; i++) {
+    if (i > 1000 && i <= 2000 && i % 20 == 0) {
+      struct timespec ts = {0, 1000000};
+      nanosleep(&ts, NULL);
+    }
+    trade(&e, i);
+    sp->rc = cq_bus_publish(sp->bus, "t", &e, NULL);
+  }
+  return NULL;
+}
+
+/* With spin_ns set, a consumer gets every event once and in order whether its wait ends in
+ * the spin, after a sleep, or in a timeout; the option is range-checked. */
+static void test_adaptive_spin(void **state) {
+  (void)state;
+  cq_bus_options o;
+  cq_bus_options_default(&o);
+  o.ring_size = 64;
+  o.on_full = CQ_BUS_FULL_BLOCK;
+  o.spin_ns = 200000;
+  cq_bus *b = NULL;
+  cq_error err;
+  assert_int_equal(cq_bus_inproc_open(&o, &b, &err), 0);
+  cq_bus_consumer *c = NULL;
+  assert_int_equal(cq_bus_subscribe(b, "t", "g", "c", &c, NULL), 0);
+  cq_bus_event evs[8];
+  size_t n = 9;
+  /* nothing there: the spin, then the sleep, then the timeout */
+  assert_int_equal(cq_bus_poll(c, evs, NULL, 8, &n, 2, NULL), 0);
+  assert_int_equal(n, 0);
+  spaced sp = {b, 0};
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, publish_spaced, &sp), 0);
+  uint64_t expect = 1;
+  int idle = 0;
+  while (expect <= 3000 && idle < 1000) {
+    /* alternately a bounded and an unbounded wait */
+    assert_int_equal(cq_bus_poll(c, evs, NULL, 8, &n, expect % 2 ? 5 : -1, NULL), 0);
+    idle = n ? 0 : idle + 1;
+    for (size_t i = 0; i < n; i++) assert_true(evs[i].id == expect++);
+  }
+  assert_int_equal(pthread_join(th, NULL), 0);
+  assert_int_equal(sp.rc, 0);
+  assert_true(expect == 3001);
+  assert_int_equal(cq_bus_poll(c, evs, NULL, 8, &n, 0, NULL), 0);
+  assert_int_equal(n, 0);
+  cq_bus_consumer_close(c);
+  cq_bus_close(b);
+
+  o.spin_ns = -1;
+  assert_int_equal(cq_bus_inproc_open(&o, &b, &err), CQ_EINVAL);
+  assert_non_null(strstr(err.msg, "spin_ns"));
+  o.spin_ns = 20000000;
+  assert_int_equal(cq_bus_inproc_open(&o, &b, &err), CQ_EINVAL);
+}
+
 typedef struct blocked {
   cq_bus *bus;
   int rc;
@@ -274,6 +341,7 @@ int main(void) {
       cmocka_unit_test(test_topics_and_groups),       cmocka_unit_test(test_drop_when_full),
       cmocka_unit_test(test_many_producers_block),    cmocka_unit_test(test_blocking_poll_wakes),
       cmocka_unit_test(test_block_released_by_close), cmocka_unit_test(test_options),
+      cmocka_unit_test(test_adaptive_spin),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
