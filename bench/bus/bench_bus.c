@@ -31,6 +31,7 @@
 
 #include "bench_util.h"
 #include "cquant/bus.h"
+#include "redis_server.h"
 
 enum { RING = 8192, BATCH = 256 };
 
@@ -395,33 +396,6 @@ static void print_noise(void) {
 
 /* ---- Redis Streams --------------------------------------------------------------------- */
 
-static bool find_bin(const char *name, char *path, size_t n) {
-  const char *p = getenv("PATH");
-  if (!p) p = "/usr/bin:/bin";
-  while (*p) {
-    const char *e = strchr(p, ':');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    snprintf(path, n, "%.*s/%s", (int)len, p, name);
-    if (access(path, X_OK) == 0) return true;
-    p += len + (e ? 1 : 0);
-  }
-  return false;
-}
-
-static int free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = -1;
-  if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-    port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
-
 static int redis_run(int port, uint64_t n) {
   cq_bus_redis_options o;
   cq_bus_redis_options_default(&o);
@@ -490,31 +464,21 @@ out:
 }
 
 static int bench_redis(uint64_t n) {
-  char bin[512], tool[512];
+  char tool[512];
 #ifndef CQ_HAVE_REDIS
   printf("  redis streams: skipped (built without hiredis)\n");
   return 0;
 #endif
-  if (!find_bin("redis-server", bin, sizeof bin)) {
+  test_redis srv;
+  int started = test_redis_start(&srv);
+  if (started == 1) {
     printf("  redis streams: skipped (no redis-server binary)\n");
     return 0;
   }
-  char dir[] = "/tmp/cq-bench-redis-XXXXXX";
-  int port = free_port();
-  if (!mkdtemp(dir) || port <= 0) return 1;
-  char ports[16];
-  snprintf(ports, sizeof ports, "%d", port);
-  pid_t pid = fork();
-  if (pid < 0) return 1;
-  if (pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    if (null >= 0) dup2(null, STDOUT_FILENO);
-    execl(bin, "redis-server", "--port", ports, "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-          "--appendonly", "no", "--loglevel", "warning", (char *)NULL);
-    _exit(127);
-  }
+  if (started) return 1;
+  int port = srv.port;
   int rc = redis_run(port, n);
-  if (rc == 0 && find_bin("redis-benchmark", tool, sizeof tool)) {
+  if (rc == 0 && test_find_bin("redis-benchmark", tool, sizeof tool)) {
     /* the server's own figure for the same command, same pipelining depth */
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
@@ -540,12 +504,7 @@ static int bench_redis(uint64_t n) {
     }
     if (f) pclose(f);
   }
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
-  char f[128];
-  snprintf(f, sizeof f, "%s/dump.rdb", dir);
-  unlink(f);
-  rmdir(dir);
+  test_redis_stop(&srv);
   return rc;
 }
 

@@ -1,5 +1,5 @@
-/* A redis-server for a test: started on 127.0.0.1 on a free port in a temporary folder, with
- * no persistence, and stopped at the end. */
+/* A redis-server for a test or a benchmark: started on 127.0.0.1 on a free port in a
+ * temporary folder, with no persistence, and stopped at the end. */
 #ifndef CQ_TEST_REDIS_SERVER_H
 #define CQ_TEST_REDIS_SERVER_H
 
@@ -25,13 +25,14 @@ typedef struct test_redis {
   char bin[512];
 } test_redis;
 
-static bool test_redis_find(char *path, size_t n) {
+/* The path of program `name` on PATH into path; false when there is none. */
+static bool test_find_bin(const char *name, char *path, size_t n) {
   const char *p = getenv("PATH");
   if (!p) p = "/usr/bin:/bin";
   while (*p) {
     const char *e = strchr(p, ':');
     size_t len = e ? (size_t)(e - p) : strlen(p);
-    snprintf(path, n, "%.*s/redis-server", (int)len, p);
+    snprintf(path, n, "%.*s/%s", (int)len, p, name);
     if (access(path, X_OK) == 0) return true;
     p += len + (e ? 1 : 0);
   }
@@ -88,7 +89,7 @@ static pid_t test_redis_spawn(const test_redis *s) {
 /* 0: running; 1: no redis-server binary (the caller skips); -1: it did not start. */
 static int test_redis_start(test_redis *s) {
   memset(s, 0, sizeof *s);
-  if (!test_redis_find(s->bin, sizeof s->bin)) return 1;
+  if (!test_find_bin("redis-server", s->bin, sizeof s->bin)) return 1;
   snprintf(s->dir, sizeof s->dir, "/tmp/cq-redis-XXXXXX");
   s->port = test_redis_free_port();
   if (!mkdtemp(s->dir) || s->port <= 0) return -1;
