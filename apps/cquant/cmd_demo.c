@@ -235,9 +235,10 @@ static int live_market(cli_ctx *ctx, char *store_arg) {
             "\nlive: Binance, OKX and Bybit simulators (market at 20x), captured for 8 s by "
             "`cquant stream`\n");
     fflush(ctx->out);
+    char as[] = DEMO_SIM_VENUE ",okx-sim,bybit-sim";
     char *argv[] = {"--venue",       "binance,okx,bybit",
                     "--rest-url",    urls,
-                    "--as",          DEMO_SIM_VENUE ",okx-sim,bybit-sim",
+                    "--as",          as,
                     "--symbol",      DEMO_SYMBOLS,
                     "--duration",    "8",
                     "--repair-wait", "3",

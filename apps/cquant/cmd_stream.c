@@ -248,7 +248,7 @@ static void *rec_thread(void *arg) {
       atomic_store(r->cancel, 1); /* the store failed: stop the whole run */
       return NULL;
     }
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 2 * 1000 * 1000};
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 2000000L};
     nanosleep(&ts, NULL);
   }
   return NULL;
@@ -643,7 +643,7 @@ int cmd_stream(cli_ctx *ctx, int argc, char **argv) {
       if (idle_exit > 0 && el - last_event >= idle_exit) break;
       continue;
     }
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 50000000L};
     nanosleep(&ts, NULL);
   }
   if (r.cap) cq_capture_stop(r.cap, (int64_t)(repair_wait * 1000));

@@ -859,12 +859,14 @@ int cq_capture_open(const cq_capture_opts *o, cq_capture **out, cq_error *err) {
   rc = cq_capture_topics(names, o->nvenues, o->symbols, o->nsymbols, c->o.channels, c->tfs, c->ntfs,
                          false, &tn, &ntn, err);
   if (!rc) {
-    c->topics = calloc(ntn, sizeof *c->topics);
+    c->topics = calloc(ntn ? ntn : 1, sizeof *c->topics);
     c->venues = calloc(o->nvenues, sizeof *c->venues);
-    if (!c->topics || !c->venues) rc = cq_error_set(err, CQ_ENOMEM, "capture: out of memory");
-  }
-  if (!rc) {
-    for (size_t i = 0; i < ntn; i++) {
+    if (!c->topics || !c->venues) {
+      free(tn);
+      cq_capture_close(c);
+      return cq_error_set(err, CQ_ENOMEM, "capture: out of memory");
+    }
+    for (size_t i = 0; tn && i < ntn; i++) {
       memcpy(c->topics[i].name, tn[i], sizeof tn[i]);
       pthread_mutex_init(&c->topics[i].mu, NULL);
     }
@@ -939,7 +941,7 @@ int cq_capture_start(cq_capture *c, cq_error *err) {
   /* the bars the capture starts in miss the trades before it: a hole from now */
   for (size_t v = 0; v < c->nvenues; v++)
     for (size_t i = 0; i < c->nsymbols; i++) open_hole(&c->venues[v].syms[i], now);
-  cq_venue_sub *subs = calloc(c->nsymbols * 3, sizeof *subs);
+  cq_venue_sub *subs = calloc(c->nsymbols * 3 + 1, sizeof *subs);
   if (!subs) return cq_error_set(err, CQ_ENOMEM, "capture: out of memory");
   int rc = CQ_OK;
   size_t v = 0;
@@ -996,7 +998,7 @@ void cq_capture_stop(cq_capture *c, int64_t wait_ms) {
     size_t left = c->njobs;
     pthread_mutex_unlock(&c->mu);
     if (!left) break;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 50000000L};
     nanosleep(&ts, NULL);
   }
   atomic_store(&c->unsubscribing, 1); /* the streams' own goodbyes are not feed trouble */

@@ -74,8 +74,11 @@ int cq_recorder_open(const cq_recorder_opts *o, cq_recorder **out, cq_error *err
   r->t = calloc(o->ntopics, sizeof *r->t);
   r->evs = calloc(POLL_MAX, sizeof *r->evs);
   r->tags = calloc(POLL_MAX, sizeof *r->tags);
+  if (!r->t || !r->evs || !r->tags) {
+    cq_recorder_close(r);
+    return cq_error_set(err, CQ_ENOMEM, "recorder: out of memory");
+  }
   int rc = CQ_OK;
-  if (!r->t || !r->evs || !r->tags) rc = cq_error_set(err, CQ_ENOMEM, "recorder: out of memory");
   for (size_t i = 0; !rc && i < o->ntopics; i++) {
     rec_topic *t = &r->t[i];
     memcpy(t->name, o->topics[i], sizeof t->name);
