@@ -521,15 +521,20 @@ int cmd_stream(cli_ctx *ctx, int argc, char **argv) {
     goto out;
   }
   const char *store_uri = cli_store_uri(ctx, store_flag);
+  /* the topics a recorder stores: consumed here (record), or their groups made (capture) */
+  if (cq_capture_topics(namep, (size_t)nv, symp, (size_t)ns, channels, nt ? tfs : NULL, (size_t)nt,
+                        true, &topics, &ntopics, &e)) {
+    cli_report_error(ctx, cmd, &e);
+    status = CLI_FAIL;
+    goto out;
+  }
   if (do_rec) {
     cq_recorder_opts ro = {.bus = bus,
                            .batch_max = batch,
                            .batch_ms = (int)batch_ms,
                            .consumer = consumer,
                            .log = ctx->log};
-    if (cq_store_open(store_uri, &store, &e) ||
-        cq_capture_topics(namep, (size_t)nv, symp, (size_t)ns, channels, nt ? tfs : NULL,
-                          (size_t)nt, true, &topics, &ntopics, &e)) {
+    if (cq_store_open(store_uri, &store, &e)) {
       cli_report_error(ctx, cmd, &e);
       status = CLI_FAIL;
       goto out;
@@ -545,12 +550,6 @@ int cmd_stream(cli_ctx *ctx, int argc, char **argv) {
   } else if (!inproc) {
     /* the recorder's groups exist from the start, so a recorder started later still sees
      * every event published from now on */
-    if (cq_capture_topics(namep, (size_t)nv, symp, (size_t)ns, channels, nt ? tfs : NULL,
-                          (size_t)nt, true, &topics, &ntopics, &e)) {
-      cli_report_error(ctx, cmd, &e);
-      status = CLI_FAIL;
-      goto out;
-    }
     for (size_t i = 0; i < ntopics; i++) {
       cq_bus_consumer *probe = NULL;
       if (cq_bus_subscribe(bus, topics[i], "recorder", "capture-probe", &probe, &e)) {
